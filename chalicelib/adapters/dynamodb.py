@@ -1,0 +1,343 @@
+"""The catalog repository on DynamoDB (PynamoDB). Provider failures become domain errors here."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import replace
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.catalog import MediaRef, Product, Shop
+from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
+from ..domain.search import title_words
+from ..services.ports import Page, PendingMedia
+from .models import ListingModel, MediaModel, ProductModel, ShopModel, UniqueModel
+
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Throttling and outages become ServiceUnavailable (503 + Retry-After) instead of a 500."""
+    try:
+        yield
+    except TransactWriteError:
+        raise
+    except PynamoDBException as exc:
+        if exc.cause_response_code in _RETRYABLE:
+            raise ServiceUnavailable("the catalog is busy, please retry", retry_after=1) from exc
+        raise
+
+
+def _cancelled_codes(exc: TransactWriteError) -> list[str | None]:
+    return [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
+
+
+def _slug_claim(storefront: str, slug: str) -> str:
+    return f"shop-slug#{storefront}#{slug}"
+
+
+def shop_from_item(m: ShopModel) -> Shop:
+    return Shop(
+        shop_id=m.shop_id,
+        owner_id=m.owner_id,
+        name=m.name,
+        slug=m.slug,
+        storefront=m.storefront,
+        description=m.description or "",
+        region=dict(m.region),
+        status=m.status,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+        version=int(m.version),
+    )
+
+
+def _shop_item(shop: Shop) -> ShopModel:
+    return ShopModel(
+        shop.shop_id,
+        owner_id=shop.owner_id,
+        name=shop.name,
+        slug=shop.slug,
+        storefront=shop.storefront,
+        description=shop.description,
+        region=shop.region,
+        status=shop.status,
+        storefront_status=f"{shop.storefront}#{shop.status}",
+        created_at=shop.created_at,
+        updated_at=shop.updated_at,
+        created_key=f"{shop.created_at}#{shop.shop_id}",
+        version=shop.version,
+    )
+
+
+def product_from_item(m: ProductModel) -> Product:
+    return Product(
+        product_id=m.product_id,
+        shop_id=m.shop_id,
+        storefront=m.storefront,
+        title=m.title,
+        description=m.description or "",
+        category=m.category,
+        price_amount=int(m.price_amount),
+        currency=m.currency,
+        stock=int(m.stock),
+        status=m.status,
+        attributes=m.attributes,
+        shop=m.shop,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+        media=tuple(MediaRef(**x) for x in (m.media or [])),
+        version=int(m.version),
+    )
+
+
+def _product_item(p: Product) -> ProductModel:
+    group = "archived" if p.status == "archived" else "live"
+    return ProductModel(
+        p.product_id,
+        shop_id=p.shop_id,
+        shop_sort=f"{group}#{p.created_at}#{p.product_id}",
+        storefront=p.storefront,
+        title=p.title,
+        description=p.description,
+        category=p.category,
+        price_amount=p.price_amount,
+        currency=p.currency,
+        stock=p.stock,
+        status=p.status,
+        attributes=p.attributes,
+        shop=p.shop,
+        media=[m.__dict__ for m in p.media],
+        listing_keys=p.facets(),
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        version=p.version,
+    )
+
+
+def _listing_item(p: Product, facet: str, card: dict, words: list[str]) -> ListingModel:
+    return ListingModel(
+        facet,
+        f"{p.created_at}#{p.product_id}",
+        price_key=f"{p.price_amount:015d}#{p.product_id}",
+        product_id=p.product_id,
+        words=words,
+        card=card,
+    )
+
+
+def _page(raw: dict, convert) -> tuple[list, dict | None]:
+    return [convert(item) for item in raw.get("Items", [])], raw.get("LastEvaluatedKey")
+
+
+class DynamoCatalogRepository:
+    def __init__(self, region: str, host: str | None) -> None:
+        self._region = region
+        self._host = host
+
+    def _transaction(self) -> TransactWrite:
+        return TransactWrite(connection=Connection(region=self._region, host=self._host))
+
+    # --- shops ------------------------------------------------------------------------------------
+
+    def create_shop(self, shop: Shop) -> None:
+        claim = UniqueModel(_slug_claim(shop.storefront, shop.slug), owner=shop.shop_id, created_at=shop.created_at)
+        try:
+            with _translated(), self._transaction() as tx:
+                tx.save(_shop_item(shop), condition=ShopModel.shop_id.does_not_exist())
+                tx.save(claim, condition=UniqueModel.key.does_not_exist())
+        except TransactWriteError as exc:
+            codes = _cancelled_codes(exc)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise Conflict(
+                    f"the slug {shop.slug!r} is already taken in {shop.storefront}", code="slug_taken"
+                ) from exc
+            _raise_transaction_failure(exc)
+
+    def get_shop(self, shop_id: str) -> Shop | None:
+        with _translated():
+            try:
+                return shop_from_item(ShopModel.get(shop_id))
+            except ShopModel.DoesNotExist:
+                return None
+
+    def get_shop_by_slug(self, storefront: str, slug: str) -> Shop | None:
+        with _translated():
+            try:
+                claim = UniqueModel.get(_slug_claim(storefront, slug))
+            except UniqueModel.DoesNotExist:
+                return None
+        return self.get_shop(claim.owner)
+
+    def update_shop(self, shop: Shop, expected_version: int) -> Shop:
+        new = replace(shop, version=expected_version + 1)
+        try:
+            with _translated():
+                _shop_item(new).save(condition=ShopModel.version == expected_version)
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("the shop was changed by someone else; reload and retry", code="stale_shop") from exc
+            raise
+        return new
+
+    def _shop_page(self, index, hash_key: str, limit: int, start: dict | None) -> Page:
+        with _translated():
+            raw = ShopModel._get_connection().query(
+                hash_key,
+                index_name=index.Meta.index_name,
+                limit=limit,
+                exclusive_start_key=start,
+                scan_index_forward=False,
+            )
+        items, last = _page(raw, lambda i: shop_from_item(ShopModel.from_raw_data(i)))
+        return Page(items, last)
+
+    def shops_by_owner(self, owner_id: str, limit: int, start: dict | None) -> Page:
+        return self._shop_page(ShopModel.owner_index, owner_id, limit, start)
+
+    def shops_by_status(self, status: str, limit: int, start: dict | None) -> Page:
+        return self._shop_page(ShopModel.status_index, status, limit, start)
+
+    def active_shops(self, storefront: str, limit: int, start: dict | None) -> Page:
+        return self._shop_page(ShopModel.storefront_index, f"{storefront}#active", limit, start)
+
+    # --- products ---------------------------------------------------------------------------------
+
+    def save_product(self, product: Product, expected_version: int | None, shop_status: str) -> Product:
+        """Writes the product and its storefront listing entries in one transaction.
+
+        `expected_version` None means create. The shop's status is checked in the same transaction, so a
+        product cannot be listed under a shop that was suspended meanwhile.
+        """
+        new = replace(product, version=(expected_version or 0) + 1)
+        old_keys: set[str] = set()
+        if expected_version is not None:
+            with _translated():
+                try:
+                    old_keys = set(ProductModel.get(product.product_id, consistent_read=True).listing_keys or [])
+                except ProductModel.DoesNotExist:
+                    old_keys = set()
+        new_keys = new.facets()
+        card = new.card()
+        words = title_words(new.title)
+        condition = (
+            ProductModel.product_id.does_not_exist()
+            if expected_version is None
+            else ProductModel.version == expected_version
+        )
+        try:
+            with _translated(), self._transaction() as tx:
+                tx.save(_product_item(new), condition=condition)
+                tx.condition_check(ShopModel, product.shop_id, condition=ShopModel.status == shop_status)
+                for facet in sorted(old_keys - set(new_keys)):
+                    tx.delete(ListingModel(facet, f"{product.created_at}#{product.product_id}"))
+                for facet in new_keys:
+                    tx.save(_listing_item(new, facet, card, words))
+        except TransactWriteError as exc:
+            codes = _cancelled_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                if expected_version is None:
+                    raise Conflict("product already exists", code="product_exists") from exc
+                raise PreconditionFailed(
+                    "the product was changed by someone else; reload and retry", code="stale_product"
+                ) from exc
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise Conflict("the shop changed status meanwhile; retry", code="shop_changed") from exc
+            _raise_transaction_failure(exc)
+        return new
+
+    def get_product(self, product_id: str) -> Product | None:
+        with _translated():
+            try:
+                return product_from_item(ProductModel.get(product_id))
+            except ProductModel.DoesNotExist:
+                return None
+
+    def shop_products(self, shop_id: str, limit: int, start: dict | None, archived: bool = False) -> Page:
+        prefix = "archived#" if archived else "live#"
+        with _translated():
+            raw = ProductModel._get_connection().query(
+                shop_id,
+                range_key_condition=ProductModel.shop_sort.startswith(prefix),
+                index_name="shop-index",
+                limit=limit,
+                exclusive_start_key=start,
+                scan_index_forward=False,
+            )
+        items, last = _page(raw, lambda i: product_from_item(ProductModel.from_raw_data(i)))
+        return Page(items, last)
+
+    def all_live_shop_products(self, shop_id: str) -> list[Product]:
+        out: list[Product] = []
+        start = None
+        while True:
+            page = self.shop_products(shop_id, 100, start)
+            out.extend(page.items)
+            if not page.last_key:
+                return out
+            start = page.last_key
+
+    def listings(self, facet: str, sort: str, limit: int, start: dict | None, must_contain: list[str]) -> Page:
+        filter_condition = None
+        for word in must_contain:
+            cond = ListingModel.words.contains(word)
+            filter_condition = cond if filter_condition is None else filter_condition & cond
+        with _translated():
+            raw = ListingModel._get_connection().query(
+                facet,
+                index_name=None if sort == "newest" else "price-index",
+                filter_condition=filter_condition,
+                limit=limit,
+                exclusive_start_key=start,
+                scan_index_forward=sort == "price_asc",
+            )
+        items, last = _page(raw, lambda i: ListingModel.from_raw_data(i).card)
+        return Page(items, last)
+
+    # --- media ------------------------------------------------------------------------------------
+
+    def add_pending_media(self, media: PendingMedia) -> None:
+        with _translated():
+            MediaModel(media.media_id, **{k: v for k, v in media.__dict__.items() if k != "media_id"}).save(
+                condition=MediaModel.media_id.does_not_exist()
+            )
+
+    def get_pending_media(self, media_id: str) -> PendingMedia | None:
+        with _translated():
+            try:
+                m = MediaModel.get(media_id, consistent_read=True)
+            except MediaModel.DoesNotExist:
+                return None
+        return PendingMedia(
+            media_id=m.media_id,
+            shop_id=m.shop_id,
+            product_id=m.product_id,
+            key=m.key,
+            content_type=m.content_type,
+            size=int(m.size),
+            created_at=m.created_at,
+        )
+
+    def delete_pending_media(self, media_id: str) -> None:
+        with _translated():
+            MediaModel(media_id).delete()
+
+
+def _raise_transaction_failure(exc: TransactWriteError) -> None:
+    codes = _cancelled_codes(exc)
+    if exc.cause_response_code in _RETRYABLE or any(
+        c in {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"} for c in codes
+    ):
+        raise ServiceUnavailable("the catalog is busy, please retry", retry_after=1) from exc
+    raise exc

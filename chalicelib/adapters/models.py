@@ -1,0 +1,170 @@
+"""PynamoDB models. Table names and endpoints are bound at start-up by `bind_models` (never at import).
+
+docs/data-model.md describes each table and access pattern; tests/integration/test_infra_agreement.py
+checks these models against infra/data-stack.json.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class _Unbound:
+    table_name = None  # set by bind_models
+    region = None
+    host = None
+
+
+class ShopOwnerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ShopStatusIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "status-index"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ShopStorefrontIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "storefront-status-index"
+        projection = AllProjection()
+
+    storefront_status = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ShopModel(Model):
+    class Meta(_Unbound):
+        pass
+
+    shop_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    storefront = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    region = JSONAttribute()
+    status = UnicodeAttribute()
+    storefront_status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+    owner_index = ShopOwnerIndex()
+    status_index = ShopStatusIndex()
+    storefront_index = ShopStorefrontIndex()
+
+
+class ProductShopIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "shop-index"
+        projection = AllProjection()
+
+    shop_id = UnicodeAttribute(hash_key=True)
+    shop_sort = UnicodeAttribute(range_key=True)
+
+
+class ProductModel(Model):
+    class Meta(_Unbound):
+        pass
+
+    product_id = UnicodeAttribute(hash_key=True)
+    shop_id = UnicodeAttribute()
+    shop_sort = UnicodeAttribute()  # "live#<created_at>#<id>" or "archived#..."
+    storefront = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    category = UnicodeAttribute()
+    price_amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    stock = NumberAttribute()
+    status = UnicodeAttribute()
+    attributes = JSONAttribute()
+    shop = JSONAttribute()
+    media = JSONAttribute(default=list)
+    listing_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+    shop_index = ProductShopIndex()
+
+
+class ListingPriceIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "price-index"
+        projection = AllProjection()
+
+    facet = UnicodeAttribute(hash_key=True)
+    price_key = UnicodeAttribute(range_key=True)
+
+
+class ListingModel(Model):
+    """One storefront entry per (product, facet): every page is one Query of one facet partition."""
+
+    class Meta(_Unbound):
+        pass
+
+    facet = UnicodeAttribute(hash_key=True)
+    newest_key = UnicodeAttribute(range_key=True)  # "<created_at>#<product_id>"
+    price_key = UnicodeAttribute()  # "<amount, 15 digits>#<product_id>"
+    product_id = UnicodeAttribute()
+    words = ListAttribute(of=UnicodeAttribute, default=list)
+    card = JSONAttribute()
+
+    price_index = ListingPriceIndex()
+
+
+class UniqueModel(Model):
+    """Claims on unique values (a shop slug within a storefront), written in the same transaction."""
+
+    class Meta(_Unbound):
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class MediaModel(Model):
+    """Uploads announced but not yet verified; verified media live on the product."""
+
+    class Meta(_Unbound):
+        pass
+
+    media_id = UnicodeAttribute(hash_key=True)
+    shop_id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    created_at = UnicodeAttribute()
+
+
+MODELS_BY_SETTING = {
+    "shops_table": ShopModel,
+    "products_table": ProductModel,
+    "listings_table": ListingModel,
+    "uniques_table": UniqueModel,
+    "media_table": MediaModel,
+}
+
+
+def bind_models(settings) -> None:
+    for setting, model in MODELS_BY_SETTING.items():
+        model.Meta.table_name = getattr(settings, setting)
+        model.Meta.region = settings.region
+        model.Meta.host = settings.endpoint_url
+        model._connection = None

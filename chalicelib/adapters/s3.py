@@ -1,0 +1,68 @@
+"""Product media on S3."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from ..domain.errors import ServiceUnavailable
+
+
+class S3MediaStore:
+    def __init__(self, client, bucket: str, url_ttl_seconds: int) -> None:
+        self._s3 = client
+        self._bucket = bucket
+        self._url_ttl = url_ttl_seconds
+
+    def presigned_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict:
+        return self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"bucket": self._bucket},
+                ["eq", "$key", key],
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_size],
+            ],
+            ExpiresIn=expires_in,
+        )
+
+    def head(self, key: str) -> dict | None:
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise self._translate(exc) from exc
+        return {"size": head["ContentLength"], "content_type": head.get("ContentType", "")}
+
+    def read(self, key: str, max_bytes: int) -> bytes:
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{max_bytes - 1}")["Body"]
+            return body.read(max_bytes)
+        except ClientError as exc:
+            raise self._translate(exc) from exc
+
+    def write(self, key: str, body: bytes, content_type: str) -> None:
+        try:
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+        except ClientError as exc:
+            raise self._translate(exc) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self._s3.delete_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            raise self._translate(exc) from exc
+
+    def url(self, key: str) -> str:
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._url_ttl
+        )
+
+    @staticmethod
+    def _translate(exc: ClientError) -> Exception:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}:
+            return ServiceUnavailable("media storage is busy, please retry", retry_after=1)
+        return exc

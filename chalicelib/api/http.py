@@ -1,0 +1,110 @@
+"""Request parsing and response shaping shared by every blueprint."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from chalice import Response
+
+from ..domain.errors import ValidationFailed
+from .errors import PayloadTooLarge, UnsupportedMediaType
+
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+M = TypeVar("M")
+
+
+def json_body(request, schema: type[M]) -> M:
+    """Parses and validates the JSON body against a pydantic schema (unknown fields are rejected)."""
+    from pydantic import ValidationError
+
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+    content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    if not raw.strip():
+        raise ValidationFailed("a JSON body is required", code="malformed_json")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(f"the body is not valid JSON: {exc}", code="malformed_json") from None
+    try:
+        return schema.model_validate(data)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise ValidationFailed("the request body is not valid", details=validation_details(exc)) from None
+
+
+def validation_details(exc) -> list[dict[str, str]]:
+    details = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        message = "is not a known field" if err["type"] == "extra_forbidden" else err["msg"]
+        details.append({"field": loc or "body", "message": message})
+    return details
+
+
+def query(request) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
+def limit_param(params: dict[str, str]) -> int:
+    raw = params.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed(
+            "limit is not valid", details=[{"field": "limit", "message": f"must be an integer from 1 to {MAX_LIMIT}"}]
+        )
+    return int(raw)
+
+
+def text_param(params: dict[str, str], name: str, max_len: int) -> str | None:
+    value = params.get(name)
+    if value is None or not value.strip():
+        return None
+    if len(value) > max_len:
+        raise ValidationFailed(
+            f"{name} is too long", details=[{"field": name, "message": f"at most {max_len} characters"}]
+        )
+    return value.strip()
+
+
+def choice_param(params: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = params.get(name) or default
+    if value not in choices:
+        raise ValidationFailed(
+            f"{name} is not valid", details=[{"field": name, "message": f"must be one of {', '.join(choices)}"}]
+        )
+    return value
+
+
+def ok(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match_version(request) -> int | None:
+    """The version named by If-Match, or None when absent; '*' matches any version."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        return -1  # matches nothing: a stale or foreign ETag
+    return int(value)

@@ -1,0 +1,67 @@
+"""Builds the services' dependencies once per warm Lambda, lazily. Tests may install their own."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .config import Settings, get_settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    catalog: Any
+    media: Any
+    identity: Any
+    tokens: Any
+    clock: Callable[[], str]
+    new_id: Callable[[str], str]
+
+
+_container: Container | None = None
+_lock = threading.Lock()
+
+
+def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None) -> Container:
+    import boto3
+
+    from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
+    from .adapters.dynamodb import DynamoCatalogRepository
+    from .adapters.models import bind_models
+    from .adapters.s3 import S3MediaStore
+    from .domain.ids import new_id, utc_now
+
+    bind_models(settings)
+    session = boto3.session.Session(region_name=settings.region)
+    s3 = session.client("s3", endpoint_url=settings.endpoint_url)
+    cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
+    return Container(
+        settings=settings,
+        catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
+        media=S3MediaStore(s3, settings.media_bucket, settings.media_url_ttl_seconds),
+        identity=CognitoIdentityProvider(cognito, settings.user_pool_id, settings.user_pool_client_id),
+        tokens=CognitoTokenVerifier(
+            settings.token_issuer,
+            settings.user_pool_client_id,
+            jwks_loader or (lambda: fetch_jwks(settings.jwks_url)),
+        ),
+        clock=utc_now,
+        new_id=new_id,
+    )
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        with _lock:
+            if _container is None:
+                _container = build(get_settings())
+    return _container
+
+
+def install(new: Container | None) -> None:
+    """Replaces the container (tests); None makes the next request build it from settings again."""
+    global _container
+    _container = new

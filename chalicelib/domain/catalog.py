@@ -1,0 +1,161 @@
+"""Shops and products: entities and their pure rules."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import search
+from .errors import Conflict, ValidationFailed
+from .storefronts import get_storefront, product_prefecture, validate_attributes
+
+SHOP_STATUSES = ("pending", "active", "suspended")
+_SHOP_TRANSITIONS = {
+    "approve": ({"pending", "suspended"}, "active"),
+    "suspend": ({"pending", "active"}, "suspended"),
+}
+PRODUCT_STATUSES = ("draft", "active", "archived")
+MAX_MEDIA_PER_PRODUCT = 8
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Shop:
+    shop_id: str
+    owner_id: str
+    name: str
+    slug: str
+    storefront: str
+    description: str
+    region: dict
+    status: str
+    created_at: str
+    updated_at: str
+    version: int = 0
+
+    def transition(self, action: str, now: str) -> Shop:
+        allowed_from, target = _SHOP_TRANSITIONS[action]
+        if self.status not in allowed_from:
+            raise Conflict(f"a {self.status} shop cannot be {action}d", code="illegal_shop_transition")
+        return replace(self, status=target, updated_at=now)
+
+    def summary(self) -> dict:
+        return {
+            "shop_id": self.shop_id,
+            "name": self.name,
+            "slug": self.slug,
+            "storefront": self.storefront,
+            "region": dict(self.region),
+        }
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    if len(slug) < 3:
+        slug = "shop-" + hashlib.sha256(name.strip().casefold().encode()).hexdigest()[:10]
+    return slug
+
+
+def validate_slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise ValidationFailed(
+            "slug is not valid",
+            details=[{"field": "slug", "message": "lowercase letters, digits and hyphens, 1-60 characters"}],
+        )
+    return slug
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    media_id: str
+    key: str
+    thumbnail_key: str
+    content_type: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Product:
+    product_id: str
+    shop_id: str
+    storefront: str
+    title: str
+    description: str
+    category: str
+    price_amount: int
+    currency: str
+    stock: int
+    status: str
+    attributes: dict
+    shop: dict  # the owning shop's summary plus its status, denormalised for one-read product pages
+    created_at: str
+    updated_at: str
+    media: tuple[MediaRef, ...] = field(default_factory=tuple)
+    version: int = 0
+
+    @property
+    def shop_status(self) -> str:
+        return self.shop["status"]
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status == "active" and self.shop_status == "active"
+
+    @property
+    def prefecture(self) -> str:
+        return product_prefecture(self.storefront, self.attributes, self.shop["region"])
+
+    def facets(self) -> list[str]:
+        if not self.is_listed:
+            return []
+        return search.product_facets(self.storefront, self.category, self.prefecture, self.title)
+
+    def card(self) -> dict:
+        """What a storefront grid shows for this product (stored with each listing entry)."""
+        card: dict[str, Any] = {
+            "product_id": self.product_id,
+            "storefront": self.storefront,
+            "title": self.title,
+            "category": self.category,
+            "prefecture": self.prefecture,
+            "price": {"amount": self.price_amount, "currency": self.currency},
+            "stock": self.stock,
+            "shop": {k: self.shop[k] for k in ("shop_id", "name", "slug")},
+            "thumbnail_key": self.media[0].thumbnail_key if self.media else None,
+            "created_at": self.created_at,
+        }
+        attrs = self.attributes
+        if self.storefront == "b2b":
+            card["b2b"] = {
+                "moq": attrs["moq"],
+                "unit": attrs["unit"],
+                "from_amount": attrs["price_tiers"][-1]["amount"],
+                "price_tiers": attrs["price_tiers"],
+            }
+        elif self.storefront == "handicrafts":
+            card["handicrafts"] = {k: attrs[k] for k in ("maker", "made_to_order", "processing_days") if k in attrs}
+        else:
+            card["specialties"] = {
+                "origin": attrs["origin"],
+                "season_months": attrs["season_months"],
+                "gi_certified": "gi_certificate" in attrs,
+            }
+        return card
+
+
+def check_product_fields(storefront: str, fields: dict) -> dict:
+    """Cross-field rules for a product's full state in its storefront; returns normalised attributes."""
+    sf = get_storefront(storefront)
+    problems = []
+    if fields["category"] not in sf.categories:
+        problems.append({"field": "category", "message": f"must be one of {', '.join(sf.categories)}"})
+    if fields["currency"] != sf.currency:
+        problems.append({"field": "price.currency", "message": f"the {sf.key} storefront sells in {sf.currency}"})
+    if problems:
+        raise ValidationFailed("product is not valid for this storefront", details=problems)
+    return validate_attributes(storefront, fields["attributes"], fields["price_amount"])

@@ -1,0 +1,55 @@
+"""Who is calling, and what each role may do. Ownership rules live here, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .errors import Forbidden, NotFound
+
+
+class Role(str, Enum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    OPERATOR = "operator"
+
+
+SELF_REGISTERABLE_ROLES = frozenset({Role.BUYER, Role.SELLER})
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    email: str
+    roles: frozenset[Role]
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_operator(self) -> bool:
+        return Role.OPERATOR in self.roles
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if not any(actor.has(role) for role in roles):
+        names = " or ".join(r.value for r in roles)
+        raise Forbidden(f"this action needs the {names} role", code="role_required")
+
+
+def ensure_shop_visible(actor: Actor | None, shop) -> None:
+    """Active shops are public; others are seen only by their owner and operators."""
+    if shop.status == "active":
+        return
+    if actor and (actor.is_operator or actor.user_id == shop.owner_id):
+        return
+    raise NotFound("shop not found", code="shop_not_found")
+
+
+def ensure_shop_owner(actor: Actor, shop) -> None:
+    """Only the owner manages a shop. Others get 404 unless the shop is public anyway (then 403)."""
+    if actor.user_id == shop.owner_id:
+        return
+    if shop.status == "active" or actor.is_operator:
+        raise Forbidden("only the shop's owner may do this", code="not_shop_owner")
+    raise NotFound("shop not found", code="shop_not_found")

@@ -1,0 +1,89 @@
+"""Use cases for a seller's products."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..domain.catalog import Product, check_product_fields
+from ..domain.errors import Conflict, NotFound, PreconditionFailed
+from ..domain.identity import Actor, Role, require_role
+from .ports import CatalogRepository, Page
+from .shops import load_shop, owned_shop, shop_snapshot
+
+_EDITABLE = ("title", "description", "category", "price_amount", "currency", "stock", "status", "attributes")
+
+
+def add_product(
+    repo: CatalogRepository, actor: Actor, shop_id: str, data: dict, *, now: str, product_id: str
+) -> Product:
+    shop = owned_shop(repo, actor, shop_id)
+    fields = {k: data[k] for k in _EDITABLE}
+    fields["attributes"] = check_product_fields(shop.storefront, fields)
+    product = Product(
+        product_id=product_id,
+        shop_id=shop.shop_id,
+        storefront=shop.storefront,
+        shop=shop_snapshot(shop),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    return repo.save_product(product, None, shop.status)
+
+
+def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str) -> Product:
+    """The product, if `actor` owns its shop (operators may read any)."""
+    if actor.is_operator:
+        shop = load_shop(repo, shop_id)
+    else:
+        shop = owned_shop(repo, actor, shop_id)
+    product = repo.get_product(product_id)
+    if product is None or product.shop_id != shop.shop_id:
+        raise NotFound("product not found", code="product_not_found")
+    return product
+
+
+def shop_products(
+    repo: CatalogRepository, actor: Actor, shop_id: str, limit: int, start: dict | None, archived: bool
+) -> Page:
+    if not actor.is_operator:
+        owned_shop(repo, actor, shop_id)
+    return repo.shop_products(shop_id, limit, start, archived)
+
+
+def edit_product(
+    repo: CatalogRepository,
+    actor: Actor,
+    shop_id: str,
+    product_id: str,
+    changes: dict,
+    *,
+    if_match: int | None,
+    now: str,
+) -> Product:
+    require_role(actor, Role.SELLER)
+    product = owned_product(repo, actor, shop_id, product_id)
+    if if_match is not None and if_match != product.version:
+        raise PreconditionFailed("the product was changed since you read it", code="stale_product")
+    if product.status == "archived":
+        raise Conflict("an archived product cannot be edited", code="product_archived")
+    fields = {k: getattr(product, k) for k in _EDITABLE}
+    fields.update({k: v for k, v in changes.items() if k in _EDITABLE})
+    fields["attributes"] = check_product_fields(product.storefront, fields)
+    shop = load_shop(repo, shop_id)
+    updated = replace(product, **fields, shop=shop_snapshot(shop), updated_at=now)
+    return repo.save_product(updated, product.version, shop.status)
+
+
+def archive_product(
+    repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str, *, if_match: int | None, now: str
+) -> Product:
+    require_role(actor, Role.SELLER)
+    product = owned_product(repo, actor, shop_id, product_id)
+    if if_match is not None and if_match != product.version:
+        raise PreconditionFailed("the product was changed since you read it", code="stale_product")
+    if product.status == "archived":
+        return product
+    shop = load_shop(repo, shop_id)
+    archived = replace(product, status="archived", updated_at=now)
+    return repo.save_product(archived, product.version, shop.status)

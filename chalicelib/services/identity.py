@@ -1,0 +1,52 @@
+"""Accounts: self-registration as buyer or seller, password login, and turning a token into an Actor."""
+
+from __future__ import annotations
+
+import re
+
+from ..domain.errors import Forbidden, ValidationFailed
+from ..domain.identity import SELF_REGISTERABLE_ROLES, Actor, Role
+from .ports import IdentityProvider, TokenVerifier
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+PASSWORD_RULES = "10 to 128 characters with an upper-case letter, a lower-case letter and a digit"
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise ValidationFailed("email is not valid", details=[{"field": "email", "message": "is not an email address"}])
+    return email
+
+
+def check_password(password: str) -> None:
+    strong = (
+        10 <= len(password) <= 128
+        and re.search(r"[a-z]", password)
+        and re.search(r"[A-Z]", password)
+        and re.search(r"[0-9]", password)
+    )
+    if not strong:
+        raise ValidationFailed("password is too weak", details=[{"field": "password", "message": PASSWORD_RULES}])
+
+
+def register(identity: IdentityProvider, email: str, password: str, role: str) -> dict:
+    email = normalise_email(email)
+    check_password(password)
+    if role not in {r.value for r in SELF_REGISTERABLE_ROLES}:
+        raise ValidationFailed("role must be buyer or seller", details=[{"field": "role", "message": "buyer or seller"}])
+    return identity.register(email, password, role)
+
+
+def login(identity: IdentityProvider, email: str, password: str) -> dict:
+    return identity.login(email.strip().lower(), password)
+
+
+def actor_from_token(tokens: TokenVerifier, token: str) -> Actor:
+    claims = tokens.verify(token)
+    known = {r.value: r for r in Role}
+    roles = frozenset(known[g] for g in claims.get("cognito:groups", []) if g in known)
+    if not roles:
+        raise Forbidden("this account has no role", code="role_required")
+    return Actor(user_id=claims["sub"], email=claims.get("username", ""), roles=roles)

@@ -1,0 +1,52 @@
+"""Public storefront reads. Each page is one Query on one facet partition (see domain/search.py)."""
+
+from __future__ import annotations
+
+from ..domain import search
+from ..domain.catalog import Product
+from ..domain.errors import NotFound, ValidationFailed
+from ..domain.storefronts import STOREFRONTS, get_storefront
+from .ports import CatalogRepository, Page
+
+SORTS = ("newest", "price_asc", "price_desc")
+
+
+def all_storefronts() -> list[dict]:
+    return [
+        {"storefront": sf.key, "name": sf.name, "description": sf.description, "currency": sf.currency,
+         "categories": list(sf.categories), "return_window_days": sf.return_window_days}
+        for sf in STOREFRONTS.values()
+    ]
+
+
+def browse(
+    repo: CatalogRepository,
+    storefront: str,
+    *,
+    category: str | None,
+    prefecture: str | None,
+    q: str | None,
+    sort: str,
+    limit: int,
+    start: dict | None,
+) -> Page:
+    sf = get_storefront(storefront)
+    if category and category not in sf.categories:
+        raise ValidationFailed(
+            "unknown category",
+            details=[{"field": "category", "message": f"must be one of {', '.join(sf.categories)}"}],
+        )
+    facet, must_contain = search.query_facet(sf.key, category, prefecture, q)
+    return repo.listings(facet, sort, limit, start, must_contain)
+
+
+def listed_product(repo: CatalogRepository, storefront: str, product_id: str) -> Product:
+    sf = get_storefront(storefront)
+    product = repo.get_product(product_id)
+    if product is None or product.storefront != sf.key or not product.is_listed:
+        raise NotFound("product not found", code="product_not_found")
+    return product
+
+
+def storefront_shops(repo: CatalogRepository, storefront: str, limit: int, start: dict | None) -> Page:
+    return repo.active_shops(get_storefront(storefront).key, limit, start)

@@ -1,0 +1,189 @@
+"""Test helpers: a moto-backed stack built from infra/, a JSON API client, and data factories."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Bazaar-test-1"
+
+
+def moto_jwks() -> dict:
+    import moto
+
+    path = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-public.json.gz"
+    return json.loads(gzip.decompress(path.read_bytes()))
+
+
+@contextlib.contextmanager
+def moto_aws_stack():
+    """A fresh in-process moto account with every resource of infra/ and the app bound to it."""
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib import bootstrap, config
+    from devtools.provision import provision
+
+    saved = dict(os.environ)
+    with mock_aws():
+        env = provision(boto3.session.Session(region_name="us-east-1"), "local")
+        os.environ.update(env)
+        config.reset_settings()
+        container = bootstrap.build(config.get_settings(), jwks_loader=moto_jwks)
+        bootstrap.install(container)
+        try:
+            yield container
+        finally:
+            bootstrap.install(None)
+            os.environ.clear()
+            os.environ.update(saved)
+            config.reset_settings()
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.status} {self.body[:300]!r}>"
+
+
+class ApiClient:
+    """chalice.test.Client with JSON and bearer-token conveniences."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def request(self, method: str, path: str, *, json_body: Any = None, token: str | None = None,
+                headers: dict | None = None, body: bytes | str | None = None) -> Reply:
+        hdrs = {"Content-Type": "application/json"}
+        if token:
+            hdrs["Authorization"] = f"Bearer {token}"
+        hdrs.update(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body)
+        response = self.client.http.request(method, path, headers=hdrs, body=body or b"")
+        return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
+
+    def get(self, path: str, **kw) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json_body: Any = None, **kw) -> Reply:
+        return self.request("POST", path, json_body=json_body, **kw)
+
+    def patch(self, path: str, json_body: Any = None, **kw) -> Reply:
+        return self.request("PATCH", path, json_body=json_body, **kw)
+
+    def delete(self, path: str, **kw) -> Reply:
+        return self.request("DELETE", path, **kw)
+
+
+def random_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+REGION = {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"}
+
+ATTRIBUTES = {
+    "b2b": {
+        "moq": 10,
+        "unit": "carton",
+        "price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 50, "amount": 10000}],
+        "order_multiple": 5,
+        "lead_time_days": 14,
+    },
+    "handicrafts": {"maker": "Aygul Tursun", "made_to_order": True, "processing_days": 10, "materials": ["silk"]},
+    "specialties": {
+        "origin": {"province": "Xinjiang", "prefecture": "Hotan", "county": "Yutian"},
+        "season_months": [9, 10, 11],
+        "gi_certificate": "GI-2016-0412",
+    },
+}
+CATEGORY = {"b2b": "dried-fruit", "handicrafts": "textiles", "specialties": "dried-fruit"}
+
+
+def product_body(storefront: str = "handicrafts", **overrides) -> dict:
+    attrs = ATTRIBUTES[storefront]
+    amount = attrs["price_tiers"][0]["amount"] if storefront == "b2b" else 15900
+    body = {
+        "title": "Atlas silk scarf",
+        "description": "Hand-woven ikat silk.",
+        "category": CATEGORY[storefront],
+        "price": {"amount": amount, "currency": "CNY"},
+        "stock": 25,
+        "status": "active",
+        "attributes": json.loads(json.dumps(attrs)),
+    }
+    body.update(overrides)
+    return body
+
+
+def png_bytes(width: int = 64, height: int = 48, color=(200, 40, 40)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+class Factory:
+    """Creates users, shops and products through the public API (and the operator through Cognito admin)."""
+
+    def __init__(self, api: ApiClient, container) -> None:
+        self.api = api
+        self.container = container
+
+    def user(self, role: str = "buyer", email: str | None = None) -> str:
+        email = email or random_email(role)
+        if role == "operator":
+            self.container.identity.register(email, PASSWORD, "operator")
+        else:
+            reply = self.api.post("/v1/auth/register", {"email": email, "password": PASSWORD, "role": role})
+            assert reply.status == 201, reply
+        reply = self.api.post("/v1/auth/login", {"email": email, "password": PASSWORD})
+        assert reply.status == 200, reply
+        return reply.json["access_token"]
+
+    def shop(self, token: str, storefront: str = "handicrafts", *, approve: bool = True, name: str | None = None,
+             operator: str | None = None) -> dict:
+        body = {
+            "name": name or f"Shop {uuid.uuid4().hex[:8]}",
+            "storefront": storefront,
+            "description": "A family shop",
+            "region": dict(REGION),
+        }
+        reply = self.api.post("/v1/shops", body, token=token)
+        assert reply.status == 201, reply
+        shop = reply.json
+        if approve:
+            reply = self.api.post(f"/v1/admin/shops/{shop['shop_id']}/approve", token=operator or self.operator)
+            assert reply.status == 200, reply
+            shop = reply.json
+        return shop
+
+    @property
+    def operator(self) -> str:
+        if not hasattr(self, "_operator"):
+            self._operator = self.user("operator")
+        return self._operator
+
+    def product(self, token: str, shop: dict, **overrides) -> dict:
+        reply = self.api.post(
+            f"/v1/shops/{shop['shop_id']}/products", product_body(shop["storefront"], **overrides), token=token
+        )
+        assert reply.status == 201, reply
+        return reply.json
