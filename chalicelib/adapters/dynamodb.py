@@ -99,6 +99,7 @@ def product_from_item(m: ProductModel) -> Product:
         updated_at=m.updated_at,
         media=tuple(MediaRef(**x) for x in (m.media or [])),
         version=int(m.version),
+        listing_keys=tuple(m.listing_keys or ()),
     )
 
 
@@ -119,7 +120,7 @@ def _product_item(p: Product) -> ProductModel:
         attributes=p.attributes,
         shop=p.shop,
         media=[m.__dict__ for m in p.media],
-        listing_keys=p.facets(),
+        listing_keys=list(p.listing_keys),
         created_at=p.created_at,
         updated_at=p.updated_at,
         version=p.version,
@@ -220,15 +221,10 @@ class DynamoCatalogRepository:
         `expected_version` None means create. The shop's status is checked in the same transaction, so a
         product cannot be listed under a shop that was suspended meanwhile.
         """
-        new = replace(product, version=(expected_version or 0) + 1)
-        old_keys: set[str] = set()
-        if expected_version is not None:
-            with _translated():
-                try:
-                    old_keys = set(ProductModel.get(product.product_id, consistent_read=True).listing_keys or [])
-                except ProductModel.DoesNotExist:
-                    old_keys = set()
-        new_keys = new.facets()
+        new_keys = product.facets()
+        new = replace(product, version=(expected_version or 0) + 1, listing_keys=tuple(new_keys))
+        # The version condition below guarantees `product.listing_keys` is what is stored now.
+        old_keys = set(product.listing_keys) if expected_version is not None else set()
         card = new.card()
         words = title_words(new.title)
         condition = (

@@ -97,6 +97,7 @@ class Product:
     updated_at: str
     media: tuple[MediaRef, ...] = field(default_factory=tuple)
     version: int = 0
+    listing_keys: tuple[str, ...] = ()  # the listing entries stored for this version (see facets())
 
     @property
     def shop_status(self) -> str:

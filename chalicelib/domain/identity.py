@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from .errors import Forbidden, NotFound
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     BUYER = "buyer"
     SELLER = "seller"
     OPERATOR = "operator"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .errors import NotFound, ValidationFailed
 
@@ -151,7 +152,7 @@ def _b2b(attrs: dict, price_amount: int) -> dict:
                 continue
             tiers.append({"min_quantity": qty, "amount": amount})
         if len(tiers) == len(tiers_in):
-            for prev, cur in zip(tiers, tiers[1:]):
+            for prev, cur in zip(tiers, tiers[1:], strict=False):
                 if cur["min_quantity"] <= prev["min_quantity"]:
                     p.add("attributes.price_tiers", "min_quantity must be strictly ascending")
                     break

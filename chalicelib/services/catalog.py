@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..domain.catalog import Product, check_product_fields
+from ..domain.catalog import Product, Shop, check_product_fields
 from ..domain.errors import Conflict, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
 from .ports import CatalogRepository, Page
@@ -31,16 +31,19 @@ def add_product(
     return repo.save_product(product, None, shop.status)
 
 
-def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str) -> Product:
-    """The product, if `actor` owns its shop (operators may read any)."""
-    if actor.is_operator:
-        shop = load_shop(repo, shop_id)
-    else:
-        shop = owned_shop(repo, actor, shop_id)
+def owned_shop_and_product(
+    repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str
+) -> tuple[Shop, Product]:
+    """The shop and product, if `actor` owns the shop (operators may read any)."""
+    shop = load_shop(repo, shop_id) if actor.is_operator else owned_shop(repo, actor, shop_id)
     product = repo.get_product(product_id)
     if product is None or product.shop_id != shop.shop_id:
         raise NotFound("product not found", code="product_not_found")
-    return product
+    return shop, product
+
+
+def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str) -> Product:
+    return owned_shop_and_product(repo, actor, shop_id, product_id)[1]
 
 
 def shop_products(
@@ -62,7 +65,7 @@ def edit_product(
     now: str,
 ) -> Product:
     require_role(actor, Role.SELLER)
-    product = owned_product(repo, actor, shop_id, product_id)
+    shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     if if_match is not None and if_match != product.version:
         raise PreconditionFailed("the product was changed since you read it", code="stale_product")
     if product.status == "archived":
@@ -70,7 +73,6 @@ def edit_product(
     fields = {k: getattr(product, k) for k in _EDITABLE}
     fields.update({k: v for k, v in changes.items() if k in _EDITABLE})
     fields["attributes"] = check_product_fields(product.storefront, fields)
-    shop = load_shop(repo, shop_id)
     updated = replace(product, **fields, shop=shop_snapshot(shop), updated_at=now)
     return repo.save_product(updated, product.version, shop.status)
 
@@ -79,11 +81,10 @@ def archive_product(
     repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str, *, if_match: int | None, now: str
 ) -> Product:
     require_role(actor, Role.SELLER)
-    product = owned_product(repo, actor, shop_id, product_id)
+    shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     if if_match is not None and if_match != product.version:
         raise PreconditionFailed("the product was changed since you read it", code="stale_product")
     if product.status == "archived":
         return product
-    shop = load_shop(repo, shop_id)
     archived = replace(product, status="archived", updated_at=now)
     return repo.save_product(archived, product.version, shop.status)

@@ -35,7 +35,9 @@ def register(identity: IdentityProvider, email: str, password: str, role: str) -
     email = normalise_email(email)
     check_password(password)
     if role not in {r.value for r in SELF_REGISTERABLE_ROLES}:
-        raise ValidationFailed("role must be buyer or seller", details=[{"field": "role", "message": "buyer or seller"}])
+        raise ValidationFailed(
+            "role must be buyer or seller", details=[{"field": "role", "message": "must be buyer or seller"}]
+        )
     return identity.register(email, password, role)
 
 

@@ -7,7 +7,7 @@ import logging
 import warnings
 from dataclasses import replace
 
-from ..domain.catalog import MAX_MEDIA_PER_PRODUCT, MediaRef, Product
+from ..domain.catalog import MAX_MEDIA_PER_PRODUCT, MediaRef
 from ..domain.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.images import (
@@ -18,9 +18,8 @@ from ..domain.images import (
     check_dimensions,
     check_upload,
 )
-from .catalog import owned_product
+from .catalog import owned_product, owned_shop_and_product
 from .ports import CatalogRepository, MediaStore, PendingMedia
-from .shops import load_shop
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +103,7 @@ def complete_upload(
     now: str,
 ) -> MediaRef:
     require_role(actor, Role.SELLER)
-    product = owned_product(repo, actor, shop_id, product_id)
+    shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     existing = next((m for m in product.media if m.media_id == media_id), None)
     if existing:
         return existing  # completing twice is harmless
@@ -130,19 +129,12 @@ def complete_upload(
         width=width,
         height=height,
     )
-    store.write(ref.thumbnail_key, thumbnail, "image/jpeg")
-    _attach(repo, product, ref, now)
-    repo.delete_pending_media(media_id)
-    return ref
-
-
-def _attach(repo: CatalogRepository, product: Product, ref: MediaRef, now: str) -> None:
     if len(product.media) >= MAX_MEDIA_PER_PRODUCT:
         raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
-    shop = load_shop(repo, product.shop_id)
-    repo.save_product(
-        replace(product, media=(*product.media, ref), updated_at=now), product.version, shop.status
-    )
+    store.write(ref.thumbnail_key, thumbnail, "image/jpeg")
+    repo.save_product(replace(product, media=(*product.media, ref), updated_at=now), product.version, shop.status)
+    repo.delete_pending_media(media_id)
+    return ref
 
 
 def remove_media(
@@ -156,7 +148,7 @@ def remove_media(
     now: str,
 ) -> None:
     require_role(actor, Role.SELLER)
-    product = owned_product(repo, actor, shop_id, product_id)
+    shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     ref = next((m for m in product.media if m.media_id == media_id), None)
     if ref is None:
         pending = repo.get_pending_media(media_id)
@@ -165,7 +157,6 @@ def remove_media(
         store.delete(pending.key)
         repo.delete_pending_media(media_id)
         return
-    shop = load_shop(repo, shop_id)
     remaining = tuple(m for m in product.media if m.media_id != media_id)
     repo.save_product(replace(product, media=remaining, updated_at=now), product.version, shop.status)
     for key in (ref.key, ref.thumbnail_key):
