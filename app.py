@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import identity, middleware, products, shops, storefronts
+from chalicelib.api import docs, identity, middleware, products, shops, storefronts
 
 app = Chalice(app_name="bazaar")
 
@@ -11,3 +11,4 @@ app.register_blueprint(identity.bp)
 app.register_blueprint(shops.bp)
 app.register_blueprint(products.bp)
 app.register_blueprint(storefronts.bp)
+app.register_blueprint(docs.bp)

@@ -65,8 +65,9 @@ class Reply:
 class ApiClient:
     """chalice.test.Client with JSON and bearer-token conveniences."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, check_contract: bool = True) -> None:
         self.client = client
+        self.check_contract = check_contract  # every reply must match the OpenAPI document
 
     def request(self, method: str, path: str, *, json_body: Any = None, token: str | None = None,
                 headers: dict | None = None, body: bytes | str | None = None) -> Reply:
@@ -77,7 +78,12 @@ class ApiClient:
         if json_body is not None:
             body = json.dumps(json_body)
         response = self.client.http.request(method, path, headers=hdrs, body=body or b"")
-        return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
+        reply = Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
+        if self.check_contract:
+            from tests.contract import check
+
+            check(method, path, reply.status, reply.headers.get("content-type", ""), reply.body)
+        return reply
 
     def get(self, path: str, **kw) -> Reply:
         return self.request("GET", path, **kw)

@@ -98,3 +98,154 @@ class ProductUpdate(Strict):
 class MediaCreate(Strict):
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
     size: StrictInt = Field(ge=1, le=10 * 1024 * 1024)
+
+
+# --- response schemas (documented in the OpenAPI contract; tests validate every response against them) ---
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Public):
+    field: str
+    message: str
+
+
+class ErrorInfo(Public):
+    code: str = Field(description="stable machine-readable code, e.g. slug_taken, stale_product")
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorBody(Public):
+    error: ErrorInfo
+
+
+class UserPublic(Public):
+    user_id: str
+    email: str
+    roles: list[Literal["buyer", "seller", "operator"]]
+
+
+class TokenPublic(Public):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+
+
+class RegionPublic(Public):
+    province: str
+    prefecture: str
+    county: str
+
+
+class ShopPublic(Public):
+    shop_id: str
+    name: str
+    slug: str
+    storefront: Storefront
+    description: str
+    region: RegionPublic
+    status: Literal["pending", "active", "suspended"]
+    created_at: str
+    updated_at: str | None = Field(default=None, description="owner and operators only")
+    owner_id: str | None = Field(default=None, description="owner and operators only")
+
+
+class ShopsPage(Public):
+    items: list[ShopPublic]
+    next_cursor: str | None
+
+
+class Money(Public):
+    amount: int = Field(description="integer minor units")
+    currency: str
+
+
+class MediaPublic(Public):
+    media_id: str
+    url: str
+    thumbnail_url: str
+    content_type: str
+    width: int
+    height: int
+
+
+class ShopSummary(Public):
+    shop_id: str
+    name: str
+    slug: str
+    region: RegionPublic | None = None
+
+
+class ProductPublic(Public):
+    product_id: str
+    shop_id: str
+    storefront: Storefront
+    title: str
+    description: str
+    category: str
+    price: Money
+    stock: int
+    in_stock: bool
+    attributes: dict[str, Any]
+    media: list[MediaPublic]
+    created_at: str
+    updated_at: str
+    status: Literal["draft", "active", "archived"] | None = Field(default=None, description="owner view only")
+    version: int | None = Field(default=None, description="owner view only; also the ETag")
+    listed: bool | None = Field(default=None, description="owner view only: visible in its storefront")
+    shop: ShopSummary | None = Field(default=None, description="storefront view only")
+    prefecture: str | None = Field(default=None, description="storefront view only")
+
+
+class ProductsPage(Public):
+    items: list[ProductPublic]
+    next_cursor: str | None
+
+
+class ProductCard(Public):
+    product_id: str
+    storefront: Storefront
+    title: str
+    category: str
+    prefecture: str
+    price: Money
+    stock: int
+    in_stock: bool
+    shop: ShopSummary
+    thumbnail_url: str | None
+    created_at: str
+    b2b: dict[str, Any] | None = None
+    handicrafts: dict[str, Any] | None = None
+    specialties: dict[str, Any] | None = None
+
+
+class CardsPage(Public):
+    items: list[ProductCard]
+    next_cursor: str | None
+
+
+class PresignedPost(Public):
+    url: str
+    fields: dict[str, str]
+
+
+class UploadTicket(Public):
+    media_id: str
+    upload: PresignedPost
+    expires_in: int
+
+
+class StorefrontPublic(Public):
+    storefront: Storefront
+    name: str
+    description: str
+    currency: str
+    categories: list[str]
+    return_window_days: int
+
+
+class StorefrontList(Public):
+    items: list[StorefrontPublic]

@@ -1,0 +1,97 @@
+"""The API contract: every route with its auth, body, parameters and responses.
+
+The OpenAPI document is generated from this table and the pydantic schemas in schemas.py; a test checks
+that the table and Chalice's routes are the same set, and the API tests validate every response they see
+against the generated document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PUBLIC = "public"
+OPTIONAL = "optional"  # public, but a token (if sent) is verified and may widen what is visible
+SIGNED_IN = "signed-in"
+
+LIMIT = ("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "page size")
+CURSOR = ("cursor", {"type": "string", "maxLength": 2048}, "next_cursor of the previous page, unchanged")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: str | tuple[str, ...]
+    responses: dict[int, str | None]
+    body: str | None = None
+    query: tuple[tuple[str, dict, str], ...] = ()
+    errors: tuple[int, ...] = ()
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+SELLER = ("seller",)
+OPERATOR = ("operator",)
+ETAG = (("ETag", "the product's version; send it back as If-Match"),)
+IF_MATCH = (("If-Match", "ETag from a previous read; a stale value gives 412"),)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("POST", "/v1/auth/register", "Register as a buyer or seller", "identity", PUBLIC,
+              {201: "UserPublic"}, body="RegisterIn", errors=(409,)),
+    Operation("POST", "/v1/auth/login", "Log in with email and password", "identity", PUBLIC,
+              {200: "TokenPublic"}, body="LoginIn", errors=(401,)),
+    Operation("GET", "/v1/me", "The caller", "identity", SIGNED_IN, {200: "UserPublic"}),
+    Operation("POST", "/v1/shops", "Open a shop (pending until an operator approves it)", "shops", SELLER,
+              {201: "ShopPublic"}, body="ShopCreate", errors=(409,)),
+    Operation("GET", "/v1/shops/{shop_id}", "A shop (active shops are public)", "shops", OPTIONAL,
+              {200: "ShopPublic"}),
+    Operation("PATCH", "/v1/shops/{shop_id}", "Edit your shop", "shops", SELLER, {200: "ShopPublic"},
+              body="ShopUpdate", errors=(409,)),
+    Operation("GET", "/v1/me/shops", "Your shops", "shops", SELLER, {200: "ShopsPage"}, query=(LIMIT, CURSOR)),
+    Operation("GET", "/v1/admin/shops", "Shops by status (the moderation queue)", "admin", OPERATOR,
+              {200: "ShopsPage"},
+              query=(("status", {"enum": ["pending", "active", "suspended"], "default": "pending"}, "shop status"),
+                     LIMIT, CURSOR)),
+    Operation("POST", "/v1/admin/shops/{shop_id}/approve", "Approve (or reinstate) a shop", "admin", OPERATOR,
+              {200: "ShopPublic"}, errors=(409,)),
+    Operation("POST", "/v1/admin/shops/{shop_id}/suspend", "Suspend a shop; its products leave storefronts",
+              "admin", OPERATOR, {200: "ShopPublic"}, errors=(409,)),
+    Operation("POST", "/v1/shops/{shop_id}/products", "Add a product", "products", SELLER, {201: "ProductPublic"},
+              body="ProductCreate", errors=(409,), response_headers=ETAG),
+    Operation("GET", "/v1/shops/{shop_id}/products", "Your shop's products, drafts included", "products",
+              ("seller", "operator"), {200: "ProductsPage"},
+              query=(("archived", {"enum": ["true", "false"], "default": "false"}, "list archived products instead"),
+                     LIMIT, CURSOR)),
+    Operation("GET", "/v1/shops/{shop_id}/products/{product_id}", "One of your products", "products",
+              ("seller", "operator"), {200: "ProductPublic"}, response_headers=ETAG),
+    Operation("PATCH", "/v1/shops/{shop_id}/products/{product_id}", "Edit a product", "products", SELLER,
+              {200: "ProductPublic"}, body="ProductUpdate", errors=(409, 412), request_headers=IF_MATCH,
+              response_headers=ETAG),
+    Operation("DELETE", "/v1/shops/{shop_id}/products/{product_id}", "Archive a product", "products", SELLER,
+              {204: None}, errors=(412,), request_headers=IF_MATCH),
+    Operation("POST", "/v1/shops/{shop_id}/products/{product_id}/media", "Start a picture upload (presigned POST)",
+              "media", SELLER, {201: "UploadTicket"}, body="MediaCreate", errors=(409,)),
+    Operation("POST", "/v1/shops/{shop_id}/products/{product_id}/media/{media_id}/complete",
+              "Verify an uploaded picture, make its thumbnail and attach it", "media", SELLER,
+              {200: "MediaPublic"}, errors=(409, 422)),
+    Operation("DELETE", "/v1/shops/{shop_id}/products/{product_id}/media/{media_id}", "Remove a picture", "media",
+              SELLER, {204: None}),
+    Operation("GET", "/v1/storefronts", "The storefronts", "storefronts", PUBLIC, {200: "StorefrontList"}),
+    Operation("GET", "/v1/storefronts/{storefront_key}/products", "Browse and search a storefront", "storefronts",
+              PUBLIC, {200: "CardsPage"},
+              query=(("category", {"type": "string", "maxLength": 40}, "one of the storefront's categories"),
+                     ("prefecture", {"type": "string", "maxLength": 60}, "origin (specialties) or shop prefecture"),
+                     ("q", {"type": "string", "maxLength": 100}, "whole words of the title, case-insensitive"),
+                     ("sort", {"enum": ["newest", "price_asc", "price_desc"], "default": "newest"}, "order"),
+                     LIMIT, CURSOR)),
+    Operation("GET", "/v1/storefronts/{storefront_key}/products/{product_id}", "A product page", "storefronts",
+              PUBLIC, {200: "ProductPublic"}),
+    Operation("GET", "/v1/storefronts/{storefront_key}/shops", "Active shops of a storefront", "storefronts",
+              PUBLIC, {200: "ShopsPage"}, query=(LIMIT, CURSOR)),
+    Operation("GET", "/v1/openapi.json", "This document", "meta", PUBLIC, {200: None}),
+    Operation("GET", "/v1/docs", "This document, as a readable page", "meta", PUBLIC, {200: None}),
+)

@@ -1,0 +1,45 @@
+"""The OpenAPI document is generated from the code and covers every route Chalice serves."""
+
+from openapi_spec_validator import validate
+
+from app import app
+from chalicelib.api.contract import OPERATIONS
+from chalicelib.api.openapi import openapi_document
+
+
+def test_every_route_is_in_the_contract_and_nothing_else():
+    served = {(method, path) for path, methods in app.routes.items() for method in methods}
+    documented = {(op.method, op.path) for op in OPERATIONS}
+    assert served - documented == set(), "routes missing from chalicelib/api/contract.py"
+    assert documented - served == set(), "contract documents routes the app does not serve"
+
+
+def test_the_document_is_valid_openapi_3_1():
+    doc = openapi_document()
+    assert doc["openapi"] == "3.1.0"
+    validate(doc)
+
+
+def test_every_operation_documents_its_auth_and_error_shape():
+    doc = openapi_document()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert "security" in op, (method, path)
+            errors = [code for code in op["responses"] if code.startswith(("4", "5"))]
+            for code in errors:
+                ref = op["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ErrorBody"), (method, path, code)
+            if op["security"] == [{"bearerAuth": []}]:
+                assert "401" in op["responses"], (method, path)
+
+
+def test_openapi_json_and_docs_page_are_served_by_the_app(api):
+    reply = api.get("/v1/openapi.json")
+    assert reply.status == 200
+    assert reply.json["paths"]["/v1/storefronts/{storefront_key}/products"]["get"]["security"] == []
+    page = api.get("/v1/docs")
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    text = page.body.decode()
+    assert "/v1/shops/{shop_id}/products" in text
+    assert "<script src=" not in text and "https://" not in text.split("<body>", 1)[1]
