@@ -32,10 +32,8 @@ class ContractViolation(AssertionError):
 def check(method: str, url: str, status: int, content_type: str, body: bytes) -> None:
     doc, registry, routes = _spec()
     path = url.split("?", 1)[0]
-    for pattern, _, ops in routes:
-        if pattern.match(path):
-            break
-    else:
+    ops = next((candidate for pattern, _, candidate in routes if pattern.match(path)), None)
+    if ops is None:
         return  # not an API route (e.g. an unknown path): nothing is documented for it
     operation = ops.get(method.lower())
     if operation is None:

@@ -69,8 +69,16 @@ class ApiClient:
         self.client = client
         self.check_contract = check_contract  # every reply must match the OpenAPI document
 
-    def request(self, method: str, path: str, *, json_body: Any = None, token: str | None = None,
-                headers: dict | None = None, body: bytes | str | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        token: str | None = None,
+        headers: dict | None = None,
+        body: bytes | str | None = None,
+    ) -> Reply:
         hdrs = {"Content-Type": "application/json"}
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
@@ -164,8 +172,15 @@ class Factory:
         assert reply.status == 200, reply
         return reply.json["access_token"]
 
-    def shop(self, token: str, storefront: str = "handicrafts", *, approve: bool = True, name: str | None = None,
-             operator: str | None = None) -> dict:
+    def shop(
+        self,
+        token: str,
+        storefront: str = "handicrafts",
+        *,
+        approve: bool = True,
+        name: str | None = None,
+        operator: str | None = None,
+    ) -> dict:
         body = {
             "name": name or f"Shop {uuid.uuid4().hex[:8]}",
             "storefront": storefront,

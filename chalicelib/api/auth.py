@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..bootstrap import container
 from ..domain.errors import Unauthenticated
 from ..domain.identity import Actor, Role, require_role
+from ..observability import current_user_id
 
 
 def _bearer(request) -> str | None:
@@ -21,7 +22,11 @@ def optional_actor(request) -> Actor | None:
     from ..services.identity import actor_from_token
 
     token = _bearer(request)
-    return actor_from_token(container().tokens, token) if token else None
+    if not token:
+        return None
+    actor = actor_from_token(container().tokens, token)
+    current_user_id.set(actor.user_id)
+    return actor
 
 
 def require_actor(request, *roles: Role) -> Actor:

@@ -27,7 +27,8 @@ def decode(secret: str, scope: str, cursor: str | None) -> dict | None:
     if cursor is None or cursor == "":
         return None
     invalid = ValidationFailed(
-        "cursor is not valid for this query", code="invalid_cursor",
+        "cursor is not valid for this query",
+        code="invalid_cursor",
         details=[{"field": "cursor", "message": "use the next_cursor of the previous page unchanged"}],
     )
     if len(cursor) > 2048 or cursor.count(".") != 1:

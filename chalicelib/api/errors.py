@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
 
 from ..domain import errors as e
-
-log = logging.getLogger("bazaar.api")
 
 STATUS_BY_ERROR: list[tuple[type[e.DomainError], int]] = [
     (e.ValidationFailed, 400),
@@ -82,7 +79,9 @@ def api_errors(view: Callable[..., Response]) -> Callable[..., Response]:
         except e.DomainError as exc:
             return to_response(exc)
         except Exception:
-            log.exception("unhandled error")
+            from ..observability import logger
+
+            logger().exception("unhandled error", view=view.__name__)
             return error_response(500, "internal_error", "something went wrong on our side")
 
     return wrapper

@@ -40,10 +40,8 @@ def _error_statuses(op: Operation) -> list[int]:
         statuses.add(400)
     if op.auth != PUBLIC:
         statuses.add(401)
-    if op.auth not in (PUBLIC, OPTIONAL, SIGNED_IN):
-        statuses.add(403)
-    elif op.auth == SIGNED_IN:
-        statuses.add(403)
+    if op.auth not in (PUBLIC, OPTIONAL):
+        statuses.add(403)  # a role is required (signed-in callers without any role get 403 too)
     if "{" in op.path:
         statuses.add(404)
     if op.tag != "meta":

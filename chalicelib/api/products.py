@@ -45,10 +45,12 @@ def list_products(shop_id):
     c = container()
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
     page = catalog.shop_products(c.catalog, actor, shop_id, limit_param(params), start, archived)
-    return ok({
-        "items": [product_public(p, c.media.url, private=True) for p in page.items],
-        "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-    })
+    return ok(
+        {
+            "items": [product_public(p, c.media.url, private=True) for p in page.items],
+            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
+        }
+    )
 
 
 @bp.route("/v1/shops/{shop_id}/products/{product_id}", methods=["GET"])
@@ -93,8 +95,16 @@ def request_upload(shop_id, product_id):
     body = json_body(request, MediaCreate)
     c = container()
     result = media.request_upload(
-        c.catalog, c.media, actor, shop_id, product_id, body.content_type, body.size,
-        media_id=c.new_id("med"), now=c.clock(), expires_in=c.settings.upload_url_ttl_seconds,
+        c.catalog,
+        c.media,
+        actor,
+        shop_id,
+        product_id,
+        body.content_type,
+        body.size,
+        media_id=c.new_id("med"),
+        now=c.clock(),
+        expires_in=c.settings.upload_url_ttl_seconds,
     )
     return ok(result, status=201)
 

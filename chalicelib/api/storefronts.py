@@ -35,10 +35,12 @@ def browse(storefront_key):
     scope = "browse:" + storefront_key + ":" + repr(sorted(filters.items()))
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
     page = storefront.browse(c.catalog, storefront_key, limit=limit, start=start, **filters)
-    return ok({
-        "items": [card_public(card, c.media.url) for card in page.items],
-        "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-    })
+    return ok(
+        {
+            "items": [card_public(card, c.media.url) for card in page.items],
+            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
+        }
+    )
 
 
 @bp.route("/v1/storefronts/{storefront_key}/products/{product_id}", methods=["GET"])
@@ -57,7 +59,9 @@ def shops(storefront_key):
     scope = f"storefront-shops:{storefront_key}"
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
     page = storefront.storefront_shops(c.catalog, storefront_key, limit_param(params), start)
-    return ok({
-        "items": [shop_public(s) for s in page.items],
-        "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-    })
+    return ok(
+        {
+            "items": [shop_public(s) for s in page.items],
+            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
+        }
+    )

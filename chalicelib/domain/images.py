@@ -28,9 +28,7 @@ def check_upload(declared_type: str, declared_size: int, stored_size: int, head:
         )
     actual = sniff_type(head)
     if actual != declared_type:
-        raise Unprocessable(
-            f"the uploaded file is not a {declared_type} image", code="media_type_mismatch"
-        )
+        raise Unprocessable(f"the uploaded file is not a {declared_type} image", code="media_type_mismatch")
 
 
 def check_dimensions(width: int, height: int) -> None:

@@ -50,9 +50,7 @@ def product_facets(storefront: str, category: str, prefecture: str, title: str) 
     ]
 
 
-def query_facet(
-    storefront: str, category: str | None, prefecture: str | None, q: str | None
-) -> tuple[str, list[str]]:
+def query_facet(storefront: str, category: str | None, prefecture: str | None, q: str | None) -> tuple[str, list[str]]:
     """The facet to Query for these filters, and the extra words each result must also contain."""
     query_words = words(q or "")[:MAX_QUERY_WORDS]
     if not query_words:

@@ -66,6 +66,7 @@ def get_storefront(key: str) -> Storefront:
 
 # --- attribute validation -------------------------------------------------------------------------
 
+
 class _Problems:
     """Collects field problems so a client sees every mistake at once."""
 

@@ -8,8 +8,10 @@ from ..domain.errors import Forbidden, ValidationFailed
 from ..domain.identity import SELF_REGISTERABLE_ROLES, Actor, Role
 from .ports import IdentityProvider, TokenVerifier
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 PASSWORD_RULES = "10 to 128 characters with an upper-case letter, a lower-case letter and a digit"
 
 

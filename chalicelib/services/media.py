@@ -57,9 +57,7 @@ def request_upload(
     if len(product.media) >= MAX_MEDIA_PER_PRODUCT:
         raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
     key = _key(shop_id, product_id, media_id)
-    repo.add_pending_media(
-        PendingMedia(media_id, shop_id, product_id, key, content_type, size, now)
-    )
+    repo.add_pending_media(PendingMedia(media_id, shop_id, product_id, key, content_type, size, now))
     upload = store.presigned_upload(key, content_type, size, expires_in)
     return {"media_id": media_id, "upload": upload, "expires_in": expires_in}
 
@@ -87,8 +85,14 @@ def _render_thumbnail(data: bytes, content_type: str) -> tuple[int, int, bytes]:
         return width, height, out.getvalue()
     except DomainError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise Unprocessable("the uploaded file is not a readable image", code="media_unreadable") from exc
 
 

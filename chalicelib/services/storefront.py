@@ -13,8 +13,14 @@ SORTS = ("newest", "price_asc", "price_desc")
 
 def all_storefronts() -> list[dict]:
     return [
-        {"storefront": sf.key, "name": sf.name, "description": sf.description, "currency": sf.currency,
-         "categories": list(sf.categories), "return_window_days": sf.return_window_days}
+        {
+            "storefront": sf.key,
+            "name": sf.name,
+            "description": sf.description,
+            "currency": sf.currency,
+            "categories": list(sf.categories),
+            "return_window_days": sf.return_window_days,
+        }
         for sf in STOREFRONTS.values()
     ]
 

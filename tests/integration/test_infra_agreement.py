@@ -13,11 +13,6 @@ def _keys(key_schema):
     return {k["KeyType"]: k["AttributeName"] for k in key_schema}
 
 
-def _model_schema(model):
-    schema = model._get_schema()
-    return schema
-
-
 @pytest.mark.parametrize("setting", sorted(MODELS_BY_SETTING))
 def test_model_keys_and_indexes_match_the_template(setting):
     model = MODELS_BY_SETTING[setting]
@@ -25,7 +20,7 @@ def test_model_keys_and_indexes_match_the_template(setting):
     props = TEMPLATE["Resources"][logical_id]["Properties"]
     assert TEMPLATE["Resources"][logical_id]["Type"] == "AWS::DynamoDB::Table"
 
-    schema = _model_schema(model)
+    schema = model._get_schema()
     assert _keys(props["KeySchema"]) == _keys(schema["key_schema"])
 
     template_types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
@@ -45,7 +40,9 @@ def test_model_keys_and_indexes_match_the_template(setting):
 
 
 def test_every_model_has_a_table_in_the_template_and_nothing_more():
-    tables = {var for var, logical in RESOURCES.items() if TEMPLATE["Resources"][logical]["Type"] == "AWS::DynamoDB::Table"}
+    tables = {
+        var for var, logical in RESOURCES.items() if TEMPLATE["Resources"][logical]["Type"] == "AWS::DynamoDB::Table"
+    }
     assert tables == {setting.upper() for setting in MODELS_BY_SETTING}
 
 
