@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+# Chalice's SAM template merged with infra/ (the data stack), linted. STAGE=dev|prod.
+STAGE ?= dev
+package: $(STAMP)
+	rm -rf dist/$(STAGE)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/data-stack.json dist/$(STAGE)
+	$(VENV)/bin/cfn-lint dist/$(STAGE)/sam.json
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
