@@ -65,7 +65,7 @@ def _create_bucket(s3, name: str, props: dict, region: str) -> None:
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
 
 
-def _user_pool(cognito, template: dict, logical_id: str, stage: str) -> str:
+def ensure_user_pool(cognito, template: dict, logical_id: str, stage: str) -> str:
     props = template["Resources"][logical_id]["Properties"]
     name = f"bazaar-{stage}-users"
     for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
@@ -87,7 +87,7 @@ def _user_pool(cognito, template: dict, logical_id: str, stage: str) -> str:
     return pool_id
 
 
-def _pool_client(cognito, template: dict, logical_id: str, pool_id: str, stage: str) -> str:
+def ensure_pool_client(cognito, template: dict, logical_id: str, pool_id: str, stage: str) -> str:
     props = template["Resources"][logical_id]["Properties"]
     name = f"bazaar-{stage}-api"
     for client in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]:
@@ -120,12 +120,12 @@ def provision(session, stage: str = "local", endpoint_url: str | None = None) ->
         elif kind == "AWS::S3::Bucket":
             _create_bucket(s3, env[var], props, region)
         elif kind == "AWS::Cognito::UserPool":
-            env[var] = _user_pool(cognito, template, logical, stage)
+            env[var] = ensure_user_pool(cognito, template, logical, stage)
     for var, logical in wanted.items():
         resource = template["Resources"][logical]
         if resource.get("Type") == "AWS::Cognito::UserPoolClient":
             pool_var = by_logical[resource["Properties"]["UserPoolId"]["Ref"]]
-            env[var] = _pool_client(cognito, template, logical, env[pool_var], stage)
+            env[var] = ensure_pool_client(cognito, template, logical, env[pool_var], stage)
     missing = set(wanted) - set(env)
     if missing:
         raise RuntimeError(f"infra defines resources this provisioner cannot create: {sorted(missing)}")

@@ -1,0 +1,29 @@
+"""The data stack in infra/ deploys through CloudFormation, and the app runs against what it created."""
+
+import boto3
+from moto import mock_aws
+
+from devtools.deploy_stack import data_stack, deploy
+from devtools.provision import load_template
+
+
+def test_data_stack_leaves_out_only_what_chalice_owns():
+    template = load_template()
+    kept = set(data_stack(template)["Resources"])
+    dropped = set(template["Resources"]) - kept
+    assert dropped == {"APIHandler", "APIHandlerLogGroup", "BazaarDataAccessPolicy"}
+
+
+def test_cloudformation_deploys_every_resource_the_app_needs():
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        env = deploy(session, None, "bazaar-test")
+        tables = session.client("dynamodb").list_tables()["TableNames"]
+        for name in ("SHOPS_TABLE", "PRODUCTS_TABLE", "LISTINGS_TABLE", "UNIQUES_TABLE", "MEDIA_TABLE"):
+            assert env[name] in tables
+        indexes = session.client("dynamodb").describe_table(TableName=env["LISTINGS_TABLE"])["Table"]
+        assert [i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]] == ["price-index"]
+        session.client("s3").head_bucket(Bucket=env["MEDIA_BUCKET"])
+        groups = session.client("cognito-idp").list_groups(UserPoolId=env["COGNITO_USER_POOL_ID"])["Groups"]
+        assert {g["GroupName"] for g in groups} == {"buyer", "seller", "operator"}
+        assert env["COGNITO_CLIENT_ID"]
