@@ -14,7 +14,7 @@ import argparse
 import json
 import time
 
-from devtools.provision import ensure_pool_client, ensure_user_pool, app_resources, load_template
+from devtools.provision import app_resources, ensure_pool_client, ensure_user_pool, load_template
 
 CHALICE_OWNED = ("APIHandler", "DefaultRole")
 CREATED_BY_PROVISIONER = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup")
