@@ -146,9 +146,14 @@ class DynamoCatalogRepository:
     def __init__(self, region: str, host: str | None) -> None:
         self._region = region
         self._host = host
+        self._connection: Connection | None = None
 
     def _transaction(self) -> TransactWrite:
-        return TransactWrite(connection=Connection(region=self._region, host=self._host))
+        # One Connection (so one botocore client) for the repository's life: a new Connection per write
+        # built a new botocore session and client each time (service-model JSON parsed again, ~50-250 ms).
+        if self._connection is None:
+            self._connection = Connection(region=self._region, host=self._host)
+        return TransactWrite(connection=self._connection)
 
     # --- shops ------------------------------------------------------------------------------------
 
@@ -164,6 +169,8 @@ class DynamoCatalogRepository:
                 raise Conflict(
                     f"the slug {shop.slug!r} is already taken in {shop.storefront}", code="slug_taken"
                 ) from exc
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise Conflict("shop already exists", code="shop_exists") from exc
             _raise_transaction_failure(exc)
 
     def get_shop(self, shop_id: str) -> Shop | None:
@@ -232,23 +239,27 @@ class DynamoCatalogRepository:
             if expected_version is None
             else ProductModel.version == expected_version
         )
+        removed = sorted(old_keys - set(new_keys))
+        # PynamoDB sends condition checks, then deletes, then puts (whatever the call order), and the
+        # cancellation reasons come back in that order: shop check first, the product put after the deletes.
+        shop_at, product_at = 0, 1 + len(removed)
         try:
             with _translated(), self._transaction() as tx:
                 tx.save(_product_item(new), condition=condition)
                 tx.condition_check(ShopModel, product.shop_id, condition=ShopModel.status == shop_status)
-                for facet in sorted(old_keys - set(new_keys)):
+                for facet in removed:
                     tx.delete(ListingModel(facet, f"{product.created_at}#{product.product_id}"))
                 for facet in new_keys:
                     tx.save(_listing_item(new, facet, card, words))
         except TransactWriteError as exc:
             codes = _cancelled_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if len(codes) > product_at and codes[product_at] == "ConditionalCheckFailed":
                 if expected_version is None:
                     raise Conflict("product already exists", code="product_exists") from exc
                 raise PreconditionFailed(
                     "the product was changed by someone else; reload and retry", code="stale_product"
                 ) from exc
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            if len(codes) > shop_at and codes[shop_at] == "ConditionalCheckFailed":
                 raise Conflict("the shop changed status meanwhile; retry", code="shop_changed") from exc
             _raise_transaction_failure(exc)
         return new
@@ -304,10 +315,15 @@ class DynamoCatalogRepository:
     # --- media ------------------------------------------------------------------------------------
 
     def add_pending_media(self, media: PendingMedia) -> None:
-        with _translated():
-            MediaModel(media.media_id, **{k: v for k, v in media.__dict__.items() if k != "media_id"}).save(
-                condition=MediaModel.media_id.does_not_exist()
-            )
+        try:
+            with _translated():
+                MediaModel(media.media_id, **{k: v for k, v in media.__dict__.items() if k != "media_id"}).save(
+                    condition=MediaModel.media_id.does_not_exist()
+                )
+        except PynamoDBException as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("media already exists", code="media_exists") from exc
+            raise
 
     def get_pending_media(self, media_id: str) -> PendingMedia | None:
         with _translated():

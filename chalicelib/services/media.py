@@ -85,13 +85,14 @@ def _render_thumbnail(data: bytes, content_type: str) -> tuple[int, int, bytes]:
         return width, height, out.getvalue()
     except DomainError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses huge images in Image.open, before check_dimensions sees them: same reason.
+        raise Unprocessable("the image has too many pixels", code="media_too_large") from exc
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
     ) as exc:
         raise Unprocessable("the uploaded file is not a readable image", code="media_unreadable") from exc
 
@@ -118,10 +119,15 @@ def complete_upload(
     if stored is None:
         raise Unprocessable("nothing was uploaded for this media yet", code="media_not_uploaded")
     try:
-        data = store.read(pending.key, MAX_UPLOAD_BYTES + 1) if stored["size"] <= MAX_UPLOAD_BYTES else b""
+        if product.status == "archived":
+            raise Conflict("an archived product cannot get new pictures", code="product_archived")
+        if len(product.media) >= MAX_MEDIA_PER_PRODUCT:
+            raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
+        data = store.read(pending.key, MAX_UPLOAD_BYTES + 1) if 1 <= stored["size"] <= MAX_UPLOAD_BYTES else b""
         check_upload(pending.content_type, pending.size, stored["size"], data[:16])
         width, height, thumbnail = _render_thumbnail(data, pending.content_type)
-    except Unprocessable:
+    except (Unprocessable, Conflict):
+        # A rejected upload is never kept: the object and its pending record go.
         store.delete(pending.key)
         repo.delete_pending_media(media_id)
         raise
@@ -133,8 +139,6 @@ def complete_upload(
         width=width,
         height=height,
     )
-    if len(product.media) >= MAX_MEDIA_PER_PRODUCT:
-        raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
     store.write(ref.thumbnail_key, thumbnail, "image/jpeg")
     repo.save_product(replace(product, media=(*product.media, ref), updated_at=now), product.version, shop.status)
     repo.delete_pending_media(media_id)
