@@ -31,7 +31,7 @@ def json_body(request, schema: type[M]) -> M:
         raise ValidationFailed("a JSON body is required", code="malformed_json")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise ValidationFailed(f"the body is not valid JSON: {exc}", code="malformed_json") from None
     try:
         return schema.model_validate(data)  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def limit_param(params: dict[str, str]) -> int:
     raw = params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed(
             "limit is not valid", details=[{"field": "limit", "message": f"must be an integer from 1 to {MAX_LIMIT}"}]
         )
@@ -105,6 +105,6 @@ def if_match_version(request) -> int | None:
     if raw is None or raw.strip() == "*":
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         return -1  # matches nothing: a stale or foreign ETag
     return int(value)

@@ -42,16 +42,37 @@ def owned_shop_and_product(
     return shop, product
 
 
+def _snapshot_proves_access(actor: Actor, product: Product) -> bool:
+    """The product's shop snapshot names `actor` as the owner (shops never change owner), or an operator."""
+    return actor.is_operator or (actor.has(Role.SELLER) and product.shop.get("owner_id") == actor.user_id)
+
+
 def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str) -> Product:
-    return owned_shop_and_product(repo, actor, shop_id, product_id)[1]
+    """The product, if `actor` owns its shop (operators may read any): one read when it is theirs.
+
+    Anything else (no such product, another shop, another owner, a product stored before snapshots named
+    the owner) takes the full path, which reads the shop and gives the usual 403/404.
+    """
+    product = repo.get_product(product_id)
+    if product is not None and product.shop_id == shop_id and _snapshot_proves_access(actor, product):
+        return product
+    shop = load_shop(repo, shop_id) if actor.is_operator else owned_shop(repo, actor, shop_id)
+    if product is None or product.shop_id != shop.shop_id:
+        raise NotFound("product not found", code="product_not_found")
+    return product
 
 
 def shop_products(
     repo: CatalogRepository, actor: Actor, shop_id: str, limit: int, start: dict | None, archived: bool
 ) -> Page:
-    if not actor.is_operator:
+    """One Query when the page's products prove ownership; an empty page also reads the shop (403/404)."""
+    if actor.is_operator:
+        return repo.shop_products(shop_id, limit, start, archived)
+    require_role(actor, Role.SELLER)
+    page = repo.shop_products(shop_id, limit, start, archived)
+    if not page.items or not all(_snapshot_proves_access(actor, p) for p in page.items):
         owned_shop(repo, actor, shop_id)
-    return repo.shop_products(shop_id, limit, start, archived)
+    return page
 
 
 def edit_product(

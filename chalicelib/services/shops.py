@@ -89,7 +89,9 @@ def moderate(repo: CatalogRepository, actor: Actor, shop_id: str, action: str, *
 
 
 def shop_snapshot(shop: Shop) -> dict:
-    return {**shop.summary(), "status": shop.status}
+    """What a product carries of its shop. `owner_id` lets owner reads check ownership without reading the
+    shop (shops never change owner); it is never shown publicly (api/presenters.py picks public keys)."""
+    return {**shop.summary(), "status": shop.status, "owner_id": shop.owner_id}
 
 
 def resync_products(repo: CatalogRepository, shop: Shop) -> int:
