@@ -2,7 +2,8 @@
 
 from chalice import Chalice
 
-from chalicelib.api import docs, identity, middleware, products, shops, storefronts
+from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
+from chalicelib.events import order_events
 
 app = Chalice(app_name="bazaar")
 
@@ -11,4 +12,8 @@ app.register_blueprint(identity.bp)
 app.register_blueprint(shops.bp)
 app.register_blueprint(products.bp)
 app.register_blueprint(storefronts.bp)
+app.register_blueprint(buying.bp)
+app.register_blueprint(fulfilment.bp)
+app.register_blueprint(payments.bp)
+app.register_blueprint(order_events.bp)
 app.register_blueprint(docs.bp)

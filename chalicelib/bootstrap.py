@@ -17,6 +17,8 @@ class Container:
     media: Any
     identity: Any
     tokens: Any
+    buying: Any
+    events: Any
     clock: Callable[[], str]
     new_id: Callable[[str], str]
 
@@ -31,6 +33,8 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None) 
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.models import bind_models
+    from .adapters.orders import DynamoBuyingRepository
+    from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .domain.ids import new_id, utc_now
 
@@ -38,6 +42,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None) 
     session = boto3.session.Session(region_name=settings.region)
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
+    sqs = session.client("sqs", endpoint_url=settings.endpoint_url)
     return Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
@@ -48,6 +53,8 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None) 
             settings.user_pool_client_id,
             jwks_loader or (lambda: fetch_jwks(settings.jwks_url)),
         ),
+        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
+        events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         clock=utc_now,
         new_id=new_id,
     )

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 LOCAL_STAGES = frozenset({"local"})
 _DEV_CURSOR_SECRET = "bazaar-local-cursor-secret-not-for-real-stages"
+_DEV_WEBHOOK_SECRET = "bazaar-local-payment-webhook-secret-not-for-real-stages"
 
 
 class SettingsError(RuntimeError):
@@ -32,6 +33,12 @@ class Settings:
     user_pool_id: str
     user_pool_client_id: str
     cursor_secret: str
+    carts_table: str
+    orders_table: str
+    returns_table: str
+    notifications_table: str
+    order_events_queue_url: str
+    payment_webhook_secret: str
     media_url_ttl_seconds: int = 3600
     upload_url_ttl_seconds: int = 900
 
@@ -57,15 +64,20 @@ def _required(name: str) -> str:
     return value
 
 
+def _secret(name: str, stage: str, local_default: str) -> str:
+    """Secrets have a default only on local stages; elsewhere they must be set, private and long."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        if stage not in LOCAL_STAGES:
+            raise SettingsError(f"{name} must be set on non-local stages")
+        return local_default
+    if stage not in LOCAL_STAGES and (value == local_default or len(value) < 32):
+        raise SettingsError(f"{name} must be a private value of at least 32 characters")
+    return value
+
+
 def _load() -> Settings:
     stage = _required("STAGE")
-    cursor_secret = os.environ.get("CURSOR_SECRET", "").strip()
-    if not cursor_secret:
-        if stage not in LOCAL_STAGES:
-            raise SettingsError("CURSOR_SECRET must be set on non-local stages")
-        cursor_secret = _DEV_CURSOR_SECRET
-    elif stage not in LOCAL_STAGES and (cursor_secret == _DEV_CURSOR_SECRET or len(cursor_secret) < 32):
-        raise SettingsError("CURSOR_SECRET must be a private value of at least 32 characters")
     return Settings(
         stage=stage,
         region=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1",
@@ -78,7 +90,13 @@ def _load() -> Settings:
         media_bucket=_required("MEDIA_BUCKET"),
         user_pool_id=_required("COGNITO_USER_POOL_ID"),
         user_pool_client_id=_required("COGNITO_CLIENT_ID"),
-        cursor_secret=cursor_secret,
+        cursor_secret=_secret("CURSOR_SECRET", stage, _DEV_CURSOR_SECRET),
+        carts_table=_required("CARTS_TABLE"),
+        orders_table=_required("ORDERS_TABLE"),
+        returns_table=_required("RETURNS_TABLE"),
+        notifications_table=_required("NOTIFICATIONS_TABLE"),
+        order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
+        payment_webhook_secret=_secret("PAYMENT_WEBHOOK_SECRET", stage, _DEV_WEBHOOK_SECRET),
     )
 
 

@@ -65,6 +65,11 @@ def _create_bucket(s3, name: str, props: dict, region: str) -> None:
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
 
 
+def _create_queue(sqs, name: str, props: dict) -> str:
+    attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
+    return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+
 def ensure_user_pool(cognito, template: dict, logical_id: str, stage: str) -> str:
     props = template["Resources"][logical_id]["Properties"]
     name = f"bazaar-{stage}-users"
@@ -119,6 +124,8 @@ def provision(session, stage: str = "local", endpoint_url: str | None = None) ->
             _create_table(dynamodb, env[var], props)
         elif kind == "AWS::S3::Bucket":
             _create_bucket(s3, env[var], props, region)
+        elif kind == "AWS::SQS::Queue":
+            env[var] = _create_queue(session.client("sqs", endpoint_url=endpoint_url), f"bazaar-{stage}-{logical}", props)
         elif kind == "AWS::Cognito::UserPool":
             env[var] = ensure_user_pool(cognito, template, logical, stage)
     for var, logical in wanted.items():

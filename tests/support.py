@@ -102,6 +102,9 @@ class ApiClient:
     def patch(self, path: str, json_body: Any = None, **kw) -> Reply:
         return self.request("PATCH", path, json_body=json_body, **kw)
 
+    def put(self, path: str, json_body: Any = None, **kw) -> Reply:
+        return self.request("PUT", path, json_body=json_body, **kw)
+
     def delete(self, path: str, **kw) -> Reply:
         return self.request("DELETE", path, **kw)
 
@@ -208,3 +211,56 @@ class Factory:
         )
         assert reply.status == 201, reply
         return reply.json
+
+
+def assert_api_error(reply: Reply, status: int, code: str | None = None) -> dict:
+    """The reply is the house error: JSON {"error": {"code", "message", "details"?}} with `status`."""
+    assert reply.status == status, reply
+    assert "json" in reply.headers.get("content-type", ""), reply.headers
+    body = reply.json
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) <= {"code", "message", "details"}, error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert isinstance(error["message"], str) and error["message"], error
+    if "details" in error:
+        assert isinstance(error["details"], list) and error["details"], error
+        for detail in error["details"]:
+            assert isinstance(detail.get("field"), str) and isinstance(detail.get("message"), str), detail
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+def error_fields(reply: Reply) -> set[str]:
+    """The field names listed in a validation error's details."""
+    return {d["field"] for d in (reply.json or {}).get("error", {}).get("details") or []}
+
+
+class Storage:
+    """Everything the app can write in the moto account: every DynamoDB table, every S3 bucket, the users.
+
+    `snapshot()` before and after a refused request must be equal: nothing half-written, nothing touched.
+    """
+
+    def __init__(self, stack) -> None:
+        import boto3
+
+        self.stack = stack
+        session = boto3.session.Session(region_name=stack.settings.region)
+        self._ddb, self._s3, self._idp = session.client("dynamodb"), session.client("s3"), session.client("cognito-idp")
+
+    def snapshot(self) -> dict:
+        state: dict[str, Any] = {}
+        for table in self._ddb.list_tables()["TableNames"]:
+            items = self._ddb.get_paginator("scan").paginate(TableName=table).build_full_result()["Items"]
+            state[f"table:{table}"] = sorted(json.dumps(i, sort_keys=True) for i in items)
+        for bucket in self._s3.list_buckets()["Buckets"]:
+            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"])
+            objects = [o for page in pages for o in page.get("Contents", [])]
+            state[f"bucket:{bucket['Name']}"] = sorted((o["Key"], o["Size"], o["ETag"]) for o in objects)
+        users = self._idp.get_paginator("list_users").paginate(UserPoolId=self.stack.settings.user_pool_id)
+        state["users"] = sorted(
+            (u["Username"], u["UserStatus"], u["Enabled"]) for page in users for u in page["Users"]
+        )
+        return state

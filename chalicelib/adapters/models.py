@@ -136,6 +136,8 @@ class UniqueModel(Model):
     key = UnicodeAttribute(hash_key=True)
     owner = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    digest = UnicodeAttribute(null=True)  # idempotency: hash of the request that claimed the key
+    result = JSONAttribute(null=True)  # idempotency: what that request answered
 
 
 class MediaModel(Model):
@@ -153,12 +155,119 @@ class MediaModel(Model):
     created_at = UnicodeAttribute()
 
 
+class CartModel(Model):
+    """A buyer's cart: one item, lines keyed by product id."""
+
+    class Meta(_Unbound):
+        pass
+
+    buyer_id = UnicodeAttribute(hash_key=True)
+    lines = JSONAttribute(default=dict)  # {product_id: {"quantity": int, "added_at": str}}
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+
+class OrderBuyerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "buyer-index"
+        projection = AllProjection()
+
+    buyer_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OrderShopIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "shop-index"
+        projection = AllProjection()
+
+    shop_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OrderShopStatusIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "shop-status-index"
+        projection = AllProjection()
+
+    shop_status = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OrderDueIndex(GlobalSecondaryIndex):
+    """Sparse: delivered orders by the time their return window closes (the completion sweep)."""
+
+    class Meta:
+        index_name = "due-index"
+        projection = AllProjection()
+
+    due_key = UnicodeAttribute(hash_key=True)
+    window_closes = UnicodeAttribute(range_key=True)
+
+
+class OrderModel(Model):
+    class Meta(_Unbound):
+        pass
+
+    order_id = UnicodeAttribute(hash_key=True)
+    buyer_id = UnicodeAttribute()
+    shop_id = UnicodeAttribute()
+    shop_status = UnicodeAttribute()  # "<shop_id>#<status>"
+    created_key = UnicodeAttribute()  # "<created_at>#<order_id>"
+    due_key = UnicodeAttribute(null=True)  # "due" while delivered and not completed
+    window_closes = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    body = JSONAttribute()  # the whole order (lines, delivery, timeline, refunds, ...)
+    version = NumberAttribute(default=1)
+
+    buyer_index = OrderBuyerIndex()
+    shop_index = OrderShopIndex()
+    shop_status_index = OrderShopStatusIndex()
+    due_index = OrderDueIndex()
+
+
+class ReturnShopIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "shop-index"
+        projection = AllProjection()
+
+    shop_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ReturnModel(Model):
+    class Meta(_Unbound):
+        pass
+
+    return_id = UnicodeAttribute(hash_key=True)
+    shop_id = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    status = UnicodeAttribute()
+    body = JSONAttribute()
+    version = NumberAttribute(default=1)
+
+    shop_index = ReturnShopIndex()
+
+
+class NotificationModel(Model):
+    class Meta(_Unbound):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)  # "<created_at>#<event_id>": an event notifies once
+    body = JSONAttribute()
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
     "listings_table": ListingModel,
     "uniques_table": UniqueModel,
     "media_table": MediaModel,
+    "carts_table": CartModel,
+    "orders_table": OrderModel,
+    "returns_table": ReturnModel,
+    "notifications_table": NotificationModel,
 }
 
 

@@ -5,7 +5,7 @@ Storefront-specific product attributes are checked by domain/storefronts.py, the
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
@@ -110,6 +110,7 @@ class Public(BaseModel):
 class ErrorDetail(Public):
     field: str
     message: str
+    code: str | None = Field(default=None, description="machine-readable reason, where there is one")
 
 
 class ErrorInfo(Public):
@@ -249,3 +250,195 @@ class StorefrontPublic(Public):
 
 class StorefrontList(Public):
     items: list[StorefrontPublic]
+
+
+# --- buying: requests -------------------------------------------------------------------------------
+
+
+class CartItemPut(Strict):
+    quantity: StrictInt = Field(ge=0, le=1_000_000, description="0 removes the line")
+
+
+class Address(Strict):
+    name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    phone: StrictStr = Field(min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
+    lines: list[Annotated[StrictStr, Field(min_length=1, max_length=120)]] = Field(min_length=1, max_length=3)
+    city: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    region: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    postal_code: StrictStr = Field(min_length=2, max_length=20, pattern=r"^[A-Za-z0-9 -]+$")
+    country: StrictStr = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+
+
+class CheckoutIn(Strict):
+    delivery: Address
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+
+
+class ShipIn(Strict):
+    carrier: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    tracking_number: StrictStr = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class ReturnLineIn(Strict):
+    line_id: StrictStr = Field(min_length=1, max_length=80)
+    quantity: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class ReturnIn(Strict):
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=40)
+    reason: StrictStr | None = Field(default=None, max_length=500)
+
+
+class PaymentEventIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # providers add fields over time
+
+    event_id: StrictStr = Field(min_length=1, max_length=100)
+    type: StrictStr = Field(min_length=1, max_length=60)
+    order_id: StrictStr = Field(min_length=1, max_length=80)
+    amount: Price
+
+
+# --- buying: responses ------------------------------------------------------------------------------
+
+
+class Problem(Public):
+    code: str
+    message: str
+
+
+class CartLine(Public):
+    product_id: str
+    title: str | None
+    quantity: int
+    unit_price: Money | None
+    line_total: Money | None
+    available: bool
+    stock: int
+    problems: list[Problem]
+
+
+class CartShop(Public):
+    shop_id: str | None
+    shop_name: str | None
+    storefront: str | None
+    lines: list[CartLine]
+    subtotal: Money
+
+
+class CartPublic(Public):
+    shops: list[CartShop]
+    total: Money
+    line_count: int
+    can_checkout: bool
+
+
+class OrderShop(Public):
+    shop_id: str
+    name: str
+
+
+class OrderLinePublic(Public):
+    line_id: str
+    product_id: str
+    title: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+    returned_quantity: int
+    attributes: dict[str, Any]
+
+
+class RefundPublic(Public):
+    return_id: str
+    amount: Money
+    at: str
+
+
+class TimelineEntryPublic(Public):
+    at: str
+    actor: str
+    action: str
+    status: str
+    note: str | None
+
+
+class Shipment(Public):
+    carrier: str
+    tracking_number: str
+    shipped_at: str
+
+
+class OrderPublic(Public):
+    order_id: str
+    checkout_id: str
+    shop: OrderShop
+    storefront: Storefront
+    status: Literal["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"]
+    lines: list[OrderLinePublic]
+    total: Money
+    refunded: Money
+    refunds: list[RefundPublic]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    paid_at: str | None
+    shipment: Shipment | None
+    delivered_at: str | None
+    return_window_closes: str | None
+    delivery: dict[str, Any]
+    timeline: list[TimelineEntryPublic]
+    created_at: str
+    updated_at: str
+    buyer_id: str | None = Field(default=None, description="seller view only")
+
+
+class OrdersPage(Public):
+    items: list[OrderPublic]
+    next_cursor: str | None
+
+
+class CheckoutResult(Public):
+    checkout_id: str
+    orders: list[OrderPublic]
+    total: Money
+    replayed: bool
+
+
+class ReturnLinePublic(Public):
+    line_id: str
+    product_id: str
+    quantity: int
+    refund: Money
+
+
+class ReturnPublic(Public):
+    return_id: str
+    order_id: str
+    shop_id: str
+    status: Literal["requested", "received"]
+    reason: str | None
+    lines: list[ReturnLinePublic]
+    refund: Money
+    created_at: str
+    updated_at: str
+
+
+class ReturnsPage(Public):
+    items: list[ReturnPublic]
+    next_cursor: str | None
+
+
+class NotificationPublic(Public):
+    notification_id: str
+    type: str
+    order_id: str
+    shop_id: str
+    message: str
+    at: str
+
+
+class NotificationsPage(Public):
+    items: list[NotificationPublic]
+    next_cursor: str | None
+
+
+class WebhookResult(Public):
+    status: Literal["applied", "duplicate", "ignored"]

@@ -1,0 +1,383 @@
+"""Carts, checkout, orders, returns and notifications on DynamoDB.
+
+Multi-item writes are built as raw TransactWriteItems so the position of each action is known when
+DynamoDB reports which condition failed (PynamoDB's TransactWrite reorders actions).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.connection import Connection
+
+from ..domain.buying import Cart, CheckoutClaim, order_from_dict, order_to_dict, return_from_dict, return_to_dict
+from ..domain.catalog import Product
+from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
+from ..domain.orders import Order, Return
+from ..services.ports import Page
+from .dynamodb import product_from_item
+from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+_THROTTLED_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+
+
+class TransactionCancelled(Exception):
+    def __init__(self, reasons: list[str | None]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+
+def _busy(exc: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable("the store is busy, please retry", retry_after=1)
+
+
+def _put(model, condition: str | None = None, names: dict | None = None, values: dict | None = None) -> dict:
+    action: dict = {"TableName": model.Meta.table_name, "Item": model.serialize()}
+    if condition:
+        action["ConditionExpression"] = condition
+    if names:
+        action["ExpressionAttributeNames"] = names
+    if values:
+        action["ExpressionAttributeValues"] = values
+    return {"Put": action}
+
+
+def _order_item(order: Order) -> OrderModel:
+    due = order.status == "delivered"
+    return OrderModel(
+        order.order_id,
+        buyer_id=order.buyer_id,
+        shop_id=order.shop_id,
+        shop_status=f"{order.shop_id}#{order.status}",
+        created_key=f"{order.created_at}#{order.order_id}",
+        due_key="due" if due else None,
+        window_closes=order.return_window_closes() if due else None,
+        status=order.status,
+        body=order_to_dict(order),
+        version=order.version,
+    )
+
+
+def _stock_change(product_id: str, delta: int, *, require_listed: bool) -> dict:
+    update: dict = {
+        "TableName": ProductModel.Meta.table_name,
+        "Key": {"product_id": {"S": product_id}},
+        "UpdateExpression": "SET stock = stock + :delta, version = version + :one",
+        "ExpressionAttributeValues": {":delta": {"N": str(delta)}, ":one": {"N": "1"}},
+    }
+    if require_listed:
+        update["ConditionExpression"] = "stock >= :need AND #status = :active"
+        update["ExpressionAttributeNames"] = {"#status": "status"}
+        update["ExpressionAttributeValues"].update({":need": {"N": str(-delta)}, ":active": {"S": "active"}})
+    else:
+        update["ConditionExpression"] = "attribute_exists(product_id)"
+    return {"Update": update}
+
+
+class DynamoBuyingRepository:
+    def __init__(self, region: str, host: str | None) -> None:
+        self._connection = Connection(region=region, host=host)
+
+    @property
+    def _client(self):
+        return self._connection.client
+
+    def _call(self, operation: str, **kwargs) -> dict:
+        try:
+            return getattr(self._client, operation)(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "TransactionCanceledException":
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if any(r in _THROTTLED_REASONS for r in reasons):
+                    raise _busy(exc) from exc
+                raise TransactionCancelled(reasons) from exc
+            if code in _THROTTLED:
+                raise _busy(exc) from exc
+            raise
+        except BotoCoreError as exc:
+            raise _busy(exc) from exc
+
+    # --- cart -------------------------------------------------------------------------------------
+
+    def get_cart(self, buyer_id: str) -> Cart:
+        raw = self._call(
+            "get_item", TableName=CartModel.Meta.table_name, Key={"buyer_id": {"S": buyer_id}}, ConsistentRead=True
+        )
+        return self._cart(buyer_id, raw.get("Item"))
+
+    @staticmethod
+    def _cart(buyer_id: str, item: dict | None) -> Cart:
+        if not item:
+            return Cart(buyer_id)
+        model = CartModel.from_raw_data(item)
+        return Cart(buyer_id, dict(model.lines or {}), int(model.version))
+
+    def save_cart(self, cart: Cart, now: str) -> Cart:
+        new = replace(cart, version=cart.version + 1)
+        model = CartModel(cart.buyer_id, lines=new.lines, updated_at=now, version=new.version)
+        condition = "attribute_not_exists(buyer_id)" if cart.version == 0 else "version = :expected"
+        values = None if cart.version == 0 else {":expected": {"N": str(cart.version)}}
+        try:
+            self._call("transact_write_items", TransactItems=[_put(model, condition, values=values)])
+        except TransactionCancelled as exc:
+            raise Conflict("the cart changed meanwhile; retry", code="cart_changed") from exc
+        return new
+
+    def clear_cart(self, buyer_id: str) -> None:
+        self._call("delete_item", TableName=CartModel.Meta.table_name, Key={"buyer_id": {"S": buyer_id}})
+
+    def get_products(self, product_ids: list[str]) -> dict[str, Product]:
+        """One BatchGetItem (up to 100 ids); unprocessed keys are retried."""
+        found: dict[str, Product] = {}
+        keys = [{"product_id": {"S": pid}} for pid in dict.fromkeys(product_ids)]
+        table = ProductModel.Meta.table_name
+        while keys:
+            raw = self._call("batch_get_item", RequestItems={table: {"Keys": keys[:100]}})
+            for item in raw.get("Responses", {}).get(table, []):
+                product = product_from_item(ProductModel.from_raw_data(item))
+                found[product.product_id] = product
+            keys = keys[100:] + raw.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        return found
+
+    # --- checkout ---------------------------------------------------------------------------------
+
+    def checkout_reads(self, buyer_id: str, claim_key: str) -> tuple[Cart, CheckoutClaim | None]:
+        """The cart and any earlier use of this Idempotency-Key, in one BatchGetItem."""
+        carts, uniques = CartModel.Meta.table_name, UniqueModel.Meta.table_name
+        request = {
+            carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
+            uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
+        }
+        responses: dict = {carts: [], uniques: []}
+        while request:
+            raw = self._call("batch_get_item", RequestItems=request)
+            for table, items in raw.get("Responses", {}).items():
+                responses[table].extend(items)
+            request = raw.get("UnprocessedKeys") or {}
+        cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
+        return cart, self._claim(responses[uniques][0] if responses[uniques] else None)
+
+    @staticmethod
+    def _claim(item: dict | None) -> CheckoutClaim | None:
+        if not item:
+            return None
+        model = UniqueModel.from_raw_data(item)
+        return CheckoutClaim(digest=model.digest or "", result=model.result or {})
+
+    def get_claim(self, claim_key: str) -> CheckoutClaim | None:
+        raw = self._call(
+            "get_item", TableName=UniqueModel.Meta.table_name, Key={"key": {"S": claim_key}}, ConsistentRead=True
+        )
+        return self._claim(raw.get("Item"))
+
+    def place_orders(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> None:
+        """One transaction: the idempotency claim, the cart, each line's stock (conditional), each order.
+
+        Raises Conflict naming the products whose stock or listing no longer allows the sale.
+        """
+        product_ids = list(stock)
+        actions = [
+            _put(
+                UniqueModel(claim_key, owner=cart.buyer_id, created_at=now, digest=claim.digest, result=claim.result),
+                "attribute_not_exists(#k)",
+                names={"#k": "key"},
+            ),
+            {
+                "Delete": {
+                    "TableName": CartModel.Meta.table_name,
+                    "Key": {"buyer_id": {"S": cart.buyer_id}},
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": {"N": str(cart.version)}},
+                }
+            },
+            *(_stock_change(pid, -stock[pid], require_listed=True) for pid in product_ids),
+            *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
+        ]
+        try:
+            self._call("transact_write_items", TransactItems=actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            if reasons[0] == "ConditionalCheckFailed":
+                raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
+            if reasons[1] == "ConditionalCheckFailed":
+                raise Conflict("the cart changed during checkout; review it and retry", code="cart_changed") from exc
+            sold_out = [
+                pid
+                for pid, reason in zip(product_ids, reasons[2 : 2 + len(product_ids)], strict=True)
+                if reason == "ConditionalCheckFailed"
+            ]
+            if sold_out:
+                raise Conflict(
+                    "some lines can no longer be bought",
+                    code="lines_unavailable",
+                    details=[{"field": f"lines.{pid}", "message": "out of stock or unavailable"} for pid in sold_out],
+                ) from exc
+            raise _busy(exc) from exc
+
+    # --- orders -----------------------------------------------------------------------------------
+
+    def get_order(self, order_id: str) -> Order | None:
+        raw = self._call("get_item", TableName=OrderModel.Meta.table_name, Key={"order_id": {"S": order_id}})
+        return order_from_dict(OrderModel.from_raw_data(raw["Item"]).body) if raw.get("Item") else None
+
+    def _order_page(self, index: str, hash_name: str, hash_value: str, limit: int, start: dict | None) -> Page:
+        kwargs = {
+            "TableName": OrderModel.Meta.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": "#h = :h",
+            "ExpressionAttributeNames": {"#h": hash_name},
+            "ExpressionAttributeValues": {":h": {"S": hash_value}},
+            "Limit": limit,
+            "ScanIndexForward": False,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def buyer_orders(self, buyer_id: str, limit: int, start: dict | None) -> Page:
+        return self._order_page("buyer-index", "buyer_id", buyer_id, limit, start)
+
+    def shop_orders(self, shop_id: str, status: str | None, limit: int, start: dict | None) -> Page:
+        if status:
+            return self._order_page("shop-status-index", "shop_status", f"{shop_id}#{status}", limit, start)
+        return self._order_page("shop-index", "shop_id", shop_id, limit, start)
+
+    def due_orders(self, now: str, limit: int) -> list[Order]:
+        raw = self._call(
+            "query",
+            TableName=OrderModel.Meta.table_name,
+            IndexName="due-index",
+            KeyConditionExpression="due_key = :due AND window_closes <= :now",
+            ExpressionAttributeValues={":due": {"S": "due"}, ":now": {"S": now}},
+            Limit=limit,
+        )
+        return [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+
+    def _order_put(self, order: Order, expected_version: int) -> dict:
+        return _put(_order_item(order), "version = :expected", values={":expected": {"N": str(expected_version)}})
+
+    def save_order(
+        self,
+        order: Order,
+        expected_version: int,
+        *,
+        restock: dict[str, int] | None = None,
+        claim_key: str | None = None,
+        extra: list[dict] | None = None,
+    ) -> Order:
+        """Writes a new state of an order (version-checked) with its side effects in one transaction."""
+        new = replace(order, version=expected_version + 1)
+        actions = [self._order_put(new, expected_version)]
+        if claim_key:
+            actions.append(
+                _put(
+                    UniqueModel(claim_key, owner=order.order_id, created_at=order.updated_at),
+                    "attribute_not_exists(#k)",
+                    names={"#k": "key"},
+                )
+            )
+        actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items()]
+        actions += extra or []
+        try:
+            self._call("transact_write_items", TransactItems=actions)
+        except TransactionCancelled as exc:
+            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
+                raise PreconditionFailed("the order changed meanwhile; reload it", code="stale_order") from exc
+            if claim_key and len(exc.reasons) > 1 and exc.reasons[1] == "ConditionalCheckFailed":
+                raise Conflict("this event was already processed", code="duplicate_event") from exc
+            raise _busy(exc) from exc
+        return new
+
+    # --- returns ----------------------------------------------------------------------------------
+
+    def _return_item(self, ret: Return) -> ReturnModel:
+        return ReturnModel(
+            ret.return_id,
+            shop_id=ret.shop_id,
+            created_key=f"{ret.created_at}#{ret.return_id}",
+            status=ret.status,
+            body=return_to_dict(ret),
+            version=ret.version,
+        )
+
+    def create_return(self, ret: Return, order: Order, expected_order_version: int) -> Order:
+        put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
+        return self.save_order(order, expected_order_version, extra=[put])
+
+    def receive_return(
+        self, ret: Return, expected_version: int, order: Order, expected_order_version: int, restock: dict[str, int]
+    ) -> Order:
+        new_return = replace(ret, version=expected_version + 1)
+        put = _put(self._return_item(new_return), "version = :rv", values={":rv": {"N": str(expected_version)}})
+        return self.save_order(order, expected_order_version, restock=restock, extra=[put])
+
+    def get_return(self, return_id: str) -> Return | None:
+        raw = self._call("get_item", TableName=ReturnModel.Meta.table_name, Key={"return_id": {"S": return_id}})
+        return return_from_dict(ReturnModel.from_raw_data(raw["Item"]).body) if raw.get("Item") else None
+
+    def shop_returns(self, shop_id: str, limit: int, start: dict | None) -> Page:
+        kwargs = {
+            "TableName": ReturnModel.Meta.table_name,
+            "IndexName": "shop-index",
+            "KeyConditionExpression": "shop_id = :s",
+            "ExpressionAttributeValues": {":s": {"S": shop_id}},
+            "Limit": limit,
+            "ScanIndexForward": False,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [return_from_dict(ReturnModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    # --- notifications ----------------------------------------------------------------------------
+
+    def add_notification(self, user_id: str, created_key: str, body: dict) -> bool:
+        """False when this notification already exists (events are delivered at least once)."""
+        model = NotificationModel(user_id, created_key, body=body)
+        try:
+            self._call(
+                "put_item",
+                TableName=NotificationModel.Meta.table_name,
+                Item=model.serialize(),
+                ConditionExpression="attribute_not_exists(user_id)",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def notifications(self, user_id: str, limit: int, start: dict | None) -> Page:
+        kwargs = {
+            "TableName": NotificationModel.Meta.table_name,
+            "KeyConditionExpression": "user_id = :u",
+            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "Limit": limit,
+            "ScanIndexForward": False,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        return Page([json.loads(i["body"]["S"]) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))

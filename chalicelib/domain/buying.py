@@ -1,0 +1,44 @@
+"""Serialisable shapes shared by the buying services and their repository."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .orders import Order, OrderLine, Refund, Return, TimelineEntry
+
+
+@dataclass(frozen=True)
+class Cart:
+    buyer_id: str
+    lines: dict = field(default_factory=dict)  # product_id -> {"quantity", "added_at"}
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class CheckoutClaim:
+    """An Idempotency-Key already used by this buyer: the request's digest and the answer it got."""
+
+    digest: str
+    result: dict
+
+
+def order_to_dict(order: Order) -> dict:
+    return asdict(order)
+
+
+def order_from_dict(data: dict) -> Order:
+    data = dict(data)
+    data["lines"] = tuple(OrderLine(**line) for line in data["lines"])
+    data["timeline"] = tuple(TimelineEntry(**entry) for entry in data.get("timeline", ()))
+    data["refunds"] = tuple(Refund(**refund) for refund in data.get("refunds", ()))
+    return Order(**data)
+
+
+def return_to_dict(ret: Return) -> dict:
+    return asdict(ret)
+
+
+def return_from_dict(data: dict) -> Return:
+    data = dict(data)
+    data["lines"] = tuple(data["lines"])
+    return Return(**data)

@@ -1,0 +1,220 @@
+"""Buying: cart line rules, prices, orders and their lifecycle, returns. Pure Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .catalog import Product
+from .errors import Conflict
+from .storefronts import get_storefront
+
+MAX_CART_LINES = 40
+MAX_LINE_QUANTITY = 1_000_000
+# One checkout is one DynamoDB transaction (at most 100 actions): per line one conditional stock update,
+# per shop one order, plus the cart and the idempotency record. 40 lines across up to 40 shops = 82 actions.
+MAX_CHECKOUT_LINES = MAX_CART_LINES
+
+PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card")
+ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
+OPEN_STATUSES = ("pending_payment", "paid")
+
+
+def unit_amount(product: Product, quantity: int) -> int:
+    """The unit price for `quantity`: b2b uses the highest tier the quantity reaches."""
+    tiers = product.attributes.get("price_tiers") if product.storefront == "b2b" else None
+    if not tiers:
+        return product.price_amount
+    reached = [t for t in tiers if quantity >= t["min_quantity"]]
+    return (reached[-1] if reached else tiers[0])["amount"]
+
+
+def line_problems(product: Product | None, quantity: int) -> list[str]:
+    """Why this line cannot be bought as it is (empty when it can)."""
+    if product is None or not product.is_listed:
+        return ["unavailable"]
+    problems = []
+    if product.storefront == "b2b":
+        attrs = product.attributes
+        if quantity < attrs["moq"]:
+            problems.append("below_moq")
+        if attrs.get("order_multiple") and quantity % attrs["order_multiple"]:
+            problems.append("not_a_multiple")
+    if quantity > product.stock:
+        problems.append("out_of_stock")
+    return problems
+
+
+def rule_text(problem: str, product: Product | None) -> str:
+    if problem == "below_moq" and product:
+        return f"the minimum order is {product.attributes['moq']} {product.attributes['unit']}"
+    if problem == "not_a_multiple" and product:
+        return f"order in multiples of {product.attributes['order_multiple']}"
+    if problem == "out_of_stock" and product:
+        return f"only {product.stock} left" if product.stock else "out of stock"
+    return "this product is no longer available"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_id: str
+    product_id: str
+    title: str
+    quantity: int
+    unit_amount: int
+    currency: str
+    attributes: dict
+
+    @property
+    def total(self) -> int:
+        return self.unit_amount * self.quantity
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str
+    actor: str  # "buyer", "seller", "operator", "payments", "system"
+    action: str
+    status: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    return_id: str
+    amount: int
+    at: str
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    checkout_id: str
+    buyer_id: str
+    seller_id: str
+    shop_id: str
+    shop_name: str
+    storefront: str
+    status: str
+    lines: tuple[OrderLine, ...]
+    currency: str
+    delivery: dict
+    payment_method: str
+    created_at: str
+    updated_at: str
+    timeline: tuple[TimelineEntry, ...] = ()
+    refunds: tuple[Refund, ...] = ()
+    shipment: dict | None = None
+    paid_at: str | None = None
+    delivered_at: str | None = None
+    version: int = 1
+    stock_restored: bool = False
+    returned: dict = field(default_factory=dict)  # line_id -> quantity already returned
+
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self.lines)
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.amount for r in self.refunds)
+
+    def _moved(self, action: str, status: str, actor: str, now: str, note: str | None = None, **changes) -> Order:
+        entry = TimelineEntry(at=now, actor=actor, action=action, status=status, note=note)
+        return replace(self, status=status, updated_at=now, timeline=(*self.timeline, entry), **changes)
+
+    def _illegal(self, action: str) -> Conflict:
+        return Conflict(f"a {self.status} order cannot be {action}", code="illegal_order_transition")
+
+    def mark_paid(self, actor: str, now: str) -> Order:
+        if self.paid_at:
+            raise Conflict("the order is already paid", code="already_paid")
+        if self.status == "pending_payment":
+            return self._moved("paid", "paid", actor, now, paid_at=now)
+        if self.status in ("shipped", "delivered") and self.payment_method == "cash_on_delivery":
+            # Cash is collected on delivery: the payment is recorded without moving the order back.
+            return self._moved("paid", self.status, actor, now, paid_at=now)
+        raise self._illegal("marked paid")
+
+    def ship(self, carrier: str, tracking_number: str, now: str) -> Order:
+        shippable = self.status == "paid" or (
+            self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
+        )
+        if not shippable:
+            raise self._illegal("shipped")
+        shipment = {"carrier": carrier, "tracking_number": tracking_number, "shipped_at": now}
+        return self._moved("shipped", "shipped", "seller", now, note=f"{carrier} {tracking_number}", shipment=shipment)
+
+    def deliver(self, now: str) -> Order:
+        if self.status != "shipped":
+            raise self._illegal("delivered")
+        return self._moved("delivered", "delivered", "seller", now, delivered_at=now)
+
+    def cancel(self, actor: str, now: str) -> Order:
+        if self.status not in OPEN_STATUSES:
+            raise self._illegal("cancelled")
+        return self._moved("cancelled", "cancelled", actor, now, stock_restored=True)
+
+    def complete(self, now: str) -> Order:
+        if self.status != "delivered" or not self.paid_at:
+            raise self._illegal("completed")
+        return self._moved("completed", "completed", "system", now)
+
+    def return_window_closes(self) -> str | None:
+        if not self.delivered_at:
+            return None
+        days = get_storefront(self.storefront).return_window_days
+        return (parse_time(self.delivered_at) + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+    def check_return(self, lines: list[dict[str, Any]], now: str) -> list[dict]:
+        """Validates a return request; returns the returned lines with their refund amounts."""
+        if self.status not in ("delivered", "completed") or not self.delivered_at:
+            raise Conflict("only delivered orders can be returned", code="not_delivered")
+        closes = self.return_window_closes()
+        if parse_time(now) > parse_time(closes):
+            raise Conflict(f"the return window closed at {closes}", code="return_window_closed")
+        by_id = {line.line_id: line for line in self.lines}
+        wanted: dict[str, int] = {}
+        for item in lines:
+            wanted[item["line_id"]] = wanted.get(item["line_id"], 0) + item["quantity"]
+        out = []
+        for line_id, quantity in wanted.items():
+            line = by_id.get(line_id)
+            if line is None:
+                raise Conflict(f"line {line_id} is not on this order", code="unknown_line")
+            left = line.quantity - self.returned.get(line_id, 0)
+            if quantity > left:
+                raise Conflict(f"only {left} of line {line_id} can still be returned", code="return_exceeds_purchase")
+            out.append(
+                {
+                    "line_id": line_id,
+                    "product_id": line.product_id,
+                    "quantity": quantity,
+                    "amount": line.unit_amount * quantity,
+                }
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Return:
+    return_id: str
+    order_id: str
+    shop_id: str
+    buyer_id: str
+    lines: tuple[dict, ...]
+    reason: str | None
+    status: str  # requested -> received
+    currency: str
+    created_at: str
+    updated_at: str
+    version: int = 1
+
+    @property
+    def amount(self) -> int:
+        return sum(line["amount"] for line in self.lines)
+
+
+def parse_time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,40 @@
+"""Non-HTTP entry points: the order-events queue consumer and the completion schedule."""
+
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint, Rate
+
+from ..bootstrap import container
+
+bp = Blueprint(__name__)
+log = logging.getLogger(__name__)
+
+
+def handle_records(records: list[dict]) -> dict:
+    """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
+    from ..domain.errors import DomainError
+    from ..services import orders
+
+    failures = []
+    for record in records:
+        try:
+            orders.notify(container().buying, orders.parse_event(record["body"]))
+        except (ValueError, KeyError, DomainError):
+            log.warning("order event not processed", extra={"message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record.get("messageId")})
+    return {"batchItemFailures": failures}
+
+
+@bp.lambda_function(name="order_events")
+def order_events(event, context):
+    return handle_records(event.get("Records", []))
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
+def complete_orders(event):
+    from ..services import orders
+
+    c = container()
+    return {"completed": orders.complete_due(c.buying, c.events, now=c.clock())}

@@ -1,0 +1,117 @@
+"""The buyer's cart: lines grouped by shop with current prices, and rule warnings instead of failures."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..domain.buying import Cart
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.identity import Actor, Role, require_role
+from ..domain.orders import MAX_CART_LINES, MAX_LINE_QUANTITY, line_problems, rule_text, unit_amount
+from .ports import BuyingRepository
+
+
+def set_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str) -> Cart:
+    """Sets a line's quantity (0 removes it). Retries a few times if the cart changes meanwhile."""
+    require_role(actor, Role.BUYER)
+    if not 0 <= quantity <= MAX_LINE_QUANTITY:
+        raise ValidationFailed(
+            "quantity is out of range",
+            details=[{"field": "quantity", "message": f"must be 0 to {MAX_LINE_QUANTITY}"}],
+        )
+    if quantity:
+        product = repo.get_products([product_id]).get(product_id)
+        if product is None or not product.is_listed:
+            raise NotFound("product not found", code="product_not_found")
+    for attempt in range(3):
+        cart = repo.get_cart(actor.user_id)
+        lines = dict(cart.lines)
+        if quantity == 0:
+            if product_id not in lines:
+                return cart
+            lines.pop(product_id)
+        else:
+            if product_id not in lines and len(lines) >= MAX_CART_LINES:
+                raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
+            added_at = lines.get(product_id, {}).get("added_at", now)
+            lines[product_id] = {"quantity": quantity, "added_at": added_at}
+        try:
+            return repo.save_cart(replace(cart, lines=lines), now)
+        except Conflict:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def empty(repo: BuyingRepository, actor: Actor) -> None:
+    require_role(actor, Role.BUYER)
+    repo.clear_cart(actor.user_id)
+
+
+def view(repo: BuyingRepository, actor: Actor) -> dict:
+    require_role(actor, Role.BUYER)
+    cart = repo.get_cart(actor.user_id)
+    return describe(cart, repo.get_products(list(cart.lines)) if cart.lines else {})
+
+
+def describe(cart: Cart, products: dict) -> dict:
+    """The cart as the buyer sees it: grouped by shop, current prices, totals and per-line problems."""
+    shops: dict[str, dict] = {}
+    currency = None
+    ordered = sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"])
+    for product_id, line in ordered:
+        product = products.get(product_id)
+        quantity = line["quantity"]
+        problems = line_problems(product, quantity)
+        if product is None:
+            group = shops.setdefault("", {"shop_id": None, "shop_name": None, "storefront": None, "lines": []})
+            group["lines"].append(
+                {
+                    "product_id": product_id,
+                    "title": None,
+                    "quantity": quantity,
+                    "unit_price": None,
+                    "line_total": None,
+                    "available": False,
+                    "stock": 0,
+                    "problems": [{"code": p, "message": rule_text(p, None)} for p in problems],
+                }
+            )
+            continue
+        currency = currency or product.currency
+        amount = unit_amount(product, quantity)
+        group = shops.setdefault(
+            product.shop_id,
+            {
+                "shop_id": product.shop_id,
+                "shop_name": product.shop["name"],
+                "storefront": product.storefront,
+                "lines": [],
+            },
+        )
+        group["lines"].append(
+            {
+                "product_id": product_id,
+                "title": product.title,
+                "quantity": quantity,
+                "unit_price": {"amount": amount, "currency": product.currency},
+                "line_total": {"amount": amount * quantity, "currency": product.currency},
+                "available": product.is_listed,
+                "stock": product.stock if product.is_listed else 0,
+                "problems": [{"code": p, "message": rule_text(p, product)} for p in problems],
+            }
+        )
+    total = 0
+    groups = []
+    for group in shops.values():
+        subtotal = sum(line["line_total"]["amount"] for line in group["lines"] if not line["problems"])
+        total += subtotal
+        groups.append({**group, "subtotal": {"amount": subtotal, "currency": currency or "CNY"}})
+    line_count = len(cart.lines)
+    blocked = sum(1 for g in groups for line in g["lines"] if line["problems"])
+    return {
+        "shops": groups,
+        "total": {"amount": total, "currency": currency or "CNY"},
+        "line_count": line_count,
+        "can_checkout": line_count > 0 and blocked == 0,
+    }
