@@ -504,3 +504,11 @@ def test_stock_change_shows_on_the_card(api, factory, seller):
     assert card["stock"] == 0 and card["in_stock"] is False
     # sold out products stay listed
     assert ids(api, "handicrafts", q="silk") == [pid]
+
+
+def test_a_query_without_letters_or_digits_matches_nothing(api, factory):
+    seller = factory.user("seller")
+    factory.product(seller, factory.shop(seller, "handicrafts"), title="Atlas silk scarf")
+    reply = api.get("/v1/storefronts/handicrafts/products?q=!!!")
+    assert reply.status == 200
+    assert reply.json == {"items": [], "next_cursor": None}
