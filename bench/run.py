@@ -1,0 +1,208 @@
+"""`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
+
+Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
+chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
+(bench/catalog_seed.py); every measured request goes through the API. moto's speed says nothing about
+DynamoDB's (its Query reads the whole table), so what is compared is counts: calls, items read, items
+returned, items written. Prints a markdown report and writes it to bench/results/latest.md.
+
+    python -m bench.run [--sizes 1000,10000] [--import-runs 15]
+
+Exit status 1 when a hard target fails: a route over its call budget, the storefront page's read
+amplification over its cap, counts that differ between sizes, or an AWS client created at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import sys
+import time
+from pathlib import Path
+
+from bench import environment
+
+environment.prepare()
+
+from bench import cold_start  # noqa: E402
+from bench.budgets import BUDGETS  # noqa: E402
+from bench.moto_speedups import fast_moto_transactions  # noqa: E402
+from bench.scenarios import SCENARIOS, Measurement, measure, setup_bench  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_size(n_products: int) -> tuple[list[Measurement], dict[str, float], int]:
+    from chalice.test import Client
+
+    from app import app
+    from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
+
+    timings = {}
+    # the app logs one JSON line per request to stdout: keep stdout for the report
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        moto_aws_stack() as container,
+        fast_moto_transactions(),
+        Client(app, stage_name="local", project_dir=str(ROOT)) as client,
+    ):
+        api = ApiClient(client)
+        t0 = time.perf_counter()
+        bench = setup_bench(api, Factory(api, container), container, n_products)
+        timings["seed"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        measurements = measure(bench)
+        timings["measure"] = time.perf_counter() - t0
+    return measurements, timings, bench.catalog.listing_items
+
+
+def _pair(a, b) -> str:
+    return f"{a}" if a == b else f"**{a} / {b}**"
+
+
+def _amp(m: Measurement) -> str:
+    amp = m.dynamodb.read_amplification
+    return "-" if amp is None else f"{amp:.2f}"
+
+
+def _other(m: Measurement) -> str:
+    return ", ".join(f"{svc} {op}" + (f" x{n}" if n > 1 else "") for (svc, op), n in sorted(m.other.items())) or "-"
+
+
+def render(
+    sizes: list[int],
+    runs: dict[int, list[Measurement]],
+    timings: dict[int, dict],
+    listings: dict[int, int],
+    cold,
+    total_seconds: float | None,
+) -> tuple[str, bool]:
+    small, large = sizes[0], sizes[-1]
+    lines = [
+        f"# Bazaar bench ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, moto in-process)",
+        "",
+        f"Catalog sizes: {', '.join(f'{n:,} products ({listings[n]:,} listing items)' for n in sizes)}. "
+        "Counts per request, DynamoDB only (botocore `_make_api_call` wrapped). A cell shows one value when every "
+        f"size agrees, else `{small:,} / {large:,}` in bold. Read = Query ScannedCount / items a Get returned; "
+        "amplification = read / returned; written = items put/updated/deleted (transactions' condition checks "
+        "not included). A filtered page (`q` of two words: the longest word's facet, FilterExpression for the "
+        "other) returns as many of the items it read as happen to match, so there only calls and items read "
+        "must agree.",
+        "",
+        "| Scenario | Route | Calls | Read | Returned | Read amp. | Written | Budget | Within | Same at "
+        + " and ".join(f"{n // 1000}k" if n >= 1000 else str(n) for n in sizes)
+        + " | Other AWS calls |",
+        "|---|---|---:|---:|---:|---:|---:|---:|:-:|:-:|---|",
+    ]
+    ok = True
+    differing = []
+    for i, scenario in enumerate(SCENARIOS):
+        ms = [runs[n][i] for n in sizes]
+        first, last = ms[0], ms[-1]
+        same = all(m.figures() == first.figures() for m in ms)
+        within = all(m.within_budget and m.within_amplification for m in ms)
+        ok &= same and within
+        if not same:
+            differing.append(scenario.name)
+        d0, d1 = first.dynamodb, last.dynamodb
+        budget = f"{scenario.budget}"
+        if scenario.max_amplification:
+            budget += f", amp. <= {scenario.max_amplification}"
+        lines.append(
+            f"| {scenario.name} | `{scenario.route}` | {_pair(d0.calls, d1.calls)} "
+            f"| {_pair(d0.items_read, d1.items_read)} | {_pair(d0.items_returned, d1.items_returned)} "
+            f"| {_pair(_amp(first), _amp(last))} | {_pair(d0.items_written, d1.items_written)} | {budget} "
+            f"| {'yes' if within else '**NO**'} "
+            f"| {('yes (calls, read)' if scenario.filtered else 'yes') if same else '**NO**'} | {_other(last)} |"
+        )
+    from app import app
+
+    routes = {f"{method} {path}" for path, methods in app.routes.items() for method in methods}
+    unbudgeted = sorted(routes - set(BUDGETS))
+    reads = [(s, runs[n][i]) for n in sizes for i, s in enumerate(SCENARIOS) if s.is_read]
+    multi_call_reads = sorted({s.route for s, m in reads if m.dynamodb.calls > 1})
+    storefront = [runs[n][i] for n in sizes for i, s in enumerate(SCENARIOS) if s.name == "storefront page"]
+    lines += [
+        "",
+        "## Verdicts",
+        "",
+        f"- Identical counts (calls, read, returned, written) at {' and '.join(f'{n:,}' for n in sizes)} products: "
+        + ("**yes**, every scenario" if not differing else f"**NO**: {', '.join(differing)}"),
+        "- Every read route makes at most 1 DynamoDB call: "
+        + ("**yes**" if not multi_call_reads else f"**NO**: {', '.join(multi_call_reads)}"),
+        "- Storefront page read amplification <= 1.05: "
+        + ", ".join(f"{m.dynamodb.read_amplification:.2f}" for m in storefront)
+        + (" **yes**" if all(m.within_amplification for m in storefront) else " **NO**"),
+        "- Every route within its budget (bench/budgets.py): "
+        + ("**yes**" if all(m.within_budget for n in sizes for m in runs[n]) else "**NO**"),
+        f"- Routes in the budget table: {len(BUDGETS)}; measured here: {len({s.route for s in SCENARIOS})}.",
+        "- App routes without a budget (the test fails on these): "
+        + (", ".join(f"`{r}`" for r in unbudgeted) if unbudgeted else "none"),
+    ]
+    ok &= not unbudgeted
+    if cold is not None:
+        ok &= cold.nothing_created
+        lines += [
+            "",
+            f"## Cold-start proxy (CPU time of the import in fresh interpreters, median of {cold.runs})",
+            "",
+            "| Import | Median CPU ms | / baseline |",
+            "|---|---:|---:|",
+        ]
+        for name, label in (
+            ("baseline", "`import chalice, pynamodb.models, boto3` (baseline)"),
+            ("app", "`import app`"),
+            ("app + first request", "`import app` + what a first write request imports lazily"),
+        ):
+            lines.append(
+                f"| {label} | {cold.median_ms[name]:.1f} | {cold.median_ms[name] / cold.median_ms['baseline']:.2f} |"
+            )
+        created = ", ".join(f"{k} {v}" for k, v in cold.created_at_import.items())
+        lines += [
+            "",
+            f"- Ratio `import app` / baseline: **{cold.ratio:.2f}** (target <= 1.1: "
+            f"{'met' if cold.ratio <= 1.1 else '**NOT met**'}).",
+            f"- Created while importing app: {created} "
+            f"({'none, as required' if cold.nothing_created else '**an AWS client or connection at import**'}).",
+        ]
+    lines += ["", "## Run time", ""]
+    for n in sizes:
+        t = timings[n]
+        lines.append(
+            f"- {n:,} products: seeding {t['seed']:.1f} s, measuring {len(SCENARIOS)} requests {t['measure']:.1f} s"
+        )
+    if total_seconds is not None:
+        lines.append(f"- whole bench: {total_seconds:.0f} s")
+    lines.append("")
+    return "\n".join(lines), ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="catalog sizes, comma-separated")
+    parser.add_argument("--import-runs", type=int, default=15, help="fresh interpreters per import (>= 15)")
+    parser.add_argument("--skip-import", action="store_true", help="leave out the cold-start proxy")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+
+    started = time.perf_counter()
+    runs, timings, listings = {}, {}, {}
+    for n in sizes:
+        print(f"bench: {n:,} products ...", file=sys.stderr, flush=True)
+        runs[n], timings[n], listings[n] = run_size(n)
+    cold = None
+    if not args.skip_import:
+        print(f"bench: import cost, {args.import_runs} fresh interpreters per import ...", file=sys.stderr, flush=True)
+        cold = cold_start.measure(args.import_runs)
+    report, ok = render(sizes, runs, timings, listings, cold, time.perf_counter() - started)
+    print(report)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(report)
+    print(f"bench: written to {RESULTS / 'latest.md'}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,415 @@
+"""The measured requests: one scenario per route variant, run through chalice.test.Client with real tokens.
+
+Shared by `make bench` (1k and 10k products) and tests/integration/test_call_budgets.py (small catalogs).
+Each scenario may prepare state first (not counted); only its one request is counted. Scenarios run in
+order: the write scenarios build on each other (create a product, edit it, attach a picture, ...).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from bench.budgets import BUDGETS, MAX_READ_AMPLIFICATION, allowed
+from bench.catalog_seed import SeededCatalog, seed_catalog
+from bench.counting import CallRecorder, Totals
+
+STOREFRONT = "handicrafts"
+RESYNC_PRODUCTS = 5  # products of the shop re-written by approve / suspend / rename
+
+
+@dataclass
+class Bench:
+    api: object  # tests.support.ApiClient
+    factory: object  # tests.support.Factory
+    container: object
+    catalog: SeededCatalog
+    seller: str
+    seller_id: str
+    operator: str
+    buyer: str
+    state: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    route: str  # a key of bench.budgets.BUDGETS: "<METHOD> <path pattern>"
+    request: Callable[[Bench], object]  # makes the one counted request, returns the Reply
+    status: int
+    prepare: Callable[[Bench], None] | None = None  # not counted
+    products: int = 0  # live products the request re-writes (for per-product budgets)
+    paged: bool = False  # returns a page of at most `limit` items (with next_cursor)
+    # A FilterExpression page: how many of the page's items pass depends on the data, not on the code, so
+    # only calls, items read and items written are compared across catalog sizes.
+    filtered: bool = False
+
+    @property
+    def is_read(self) -> bool:
+        return self.route.startswith("GET ")
+
+    @property
+    def budget(self) -> int:
+        return allowed(self.route, self.products)
+
+    @property
+    def max_amplification(self) -> float | None:
+        return MAX_READ_AMPLIFICATION.get(self.name)
+
+
+@dataclass
+class Measurement:
+    scenario: Scenario
+    dynamodb: Totals
+    other: Counter  # (service, operation) -> calls: S3, Cognito
+    status: int
+    page_full: bool | None = None  # for paged reads: did the page come back with a next_cursor
+
+    @property
+    def within_budget(self) -> bool:
+        return self.dynamodb.calls <= self.scenario.budget
+
+    @property
+    def within_amplification(self) -> bool:
+        cap = self.scenario.max_amplification
+        amp = self.dynamodb.read_amplification
+        return cap is None or (amp is not None and amp <= cap)
+
+    def figures(self) -> tuple[int, ...]:
+        """What must be identical at every catalog size."""
+        d = self.dynamodb
+        if self.scenario.filtered:
+            return d.calls, d.items_read, d.items_written
+        return d.calls, d.items_read, d.items_returned, d.items_written
+
+
+def _sf(path: str = "", **params) -> str:
+    query = f"?{urlencode(params)}" if params else ""
+    return f"/v1/storefronts/{STOREFRONT}/products{path}{query}"
+
+
+def _expect(reply, status: int, what: str):
+    if reply.status != status:
+        raise AssertionError(f"{what}: expected {status}, got {reply!r}")
+    return reply
+
+
+# --- preparation steps (not counted) ----------------------------------------------------------------
+
+
+def _first_page_cursor(b: Bench) -> None:
+    reply = _expect(b.api.get(_sf()), 200, "storefront page 1")
+    b.state["cursor"] = reply.json["next_cursor"]
+    assert b.state["cursor"], "the catalog is too small for a second page"
+
+
+def _register_email(b: Bench) -> None:
+    b.state["email"] = f"bench-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def _upload_picture(b: Bench) -> None:
+    """What the browser does with the presigned POST (moto enforces none of its conditions anyway)."""
+    c = b.container
+    c.media._s3.put_object(
+        Bucket=c.settings.media_bucket, Key=b.state["media_key"], Body=b.state["png"], ContentType="image/png"
+    )
+
+
+def _prepare_media(b: Bench) -> None:
+    from tests.support import png_bytes
+
+    b.state["png"] = png_bytes()
+
+
+def _shop_with_products(b: Bench) -> None:
+    shop = b.state["new_shop"]
+    for i in range(RESYNC_PRODUCTS):
+        b.factory.product(b.seller, shop, title=f"Carved comb {i}")
+
+
+# --- the counted requests ------------------------------------------------------------------------
+
+
+def _product_path(b: Bench, suffix: str = "") -> str:
+    p = b.state["product"]
+    return f"/v1/shops/{p['shop_id']}/products/{p['product_id']}{suffix}"
+
+
+def _create_product(b: Bench):
+    from tests.support import product_body
+
+    shop_id = b.catalog.seller_shop.shop_id
+    reply = b.api.post(f"/v1/shops/{shop_id}/products", product_body(STOREFRONT, title="Copper teapot"), token=b.seller)
+    if reply.status == 201:
+        b.state["product"] = reply.json
+        b.state["etag"] = reply.headers.get("etag")
+    return reply
+
+
+def _edit_product(b: Bench):
+    reply = b.api.patch(
+        _product_path(b),
+        {"title": "Painted copper bowl", "stock": 7},
+        token=b.seller,
+        headers={"If-Match": b.state["etag"]},
+    )
+    if reply.status == 200:
+        b.state["etag"] = reply.headers.get("etag")
+    return reply
+
+
+def _request_upload(b: Bench):
+    reply = b.api.post(
+        _product_path(b, "/media"), {"content_type": "image/png", "size": len(b.state["png"])}, token=b.seller
+    )
+    if reply.status == 201:
+        b.state["media_id"] = reply.json["media_id"]
+        b.state["media_key"] = reply.json["upload"]["fields"]["key"]
+    return reply
+
+
+def _open_shop(b: Bench):
+    from tests.support import REGION
+
+    body = {
+        "name": f"Bench shop {uuid.uuid4().hex[:8]}",
+        "storefront": STOREFRONT,
+        "description": "A bench shop",
+        "region": dict(REGION),
+    }
+    reply = b.api.post("/v1/shops", body, token=b.seller)
+    if reply.status == 201:
+        b.state["new_shop"] = reply.json
+    return reply
+
+
+def _new_shop(b: Bench) -> str:
+    return b.state["new_shop"]["shop_id"]
+
+
+def _owned_product(b: Bench):
+    return next(p for p in b.catalog.products if p.shop_id == b.catalog.seller_shop.shop_id)
+
+
+SCENARIOS: list[Scenario] = [
+    # --- reads --------------------------------------------------------------------------------------
+    Scenario("storefronts list", "GET /v1/storefronts", lambda b: b.api.get("/v1/storefronts"), 200),
+    Scenario(
+        "storefront page", "GET /v1/storefronts/{storefront_key}/products", lambda b: b.api.get(_sf()), 200, paged=True
+    ),
+    Scenario(
+        "storefront page, category",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(category="textiles")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, prefecture",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(prefecture="Kashgar")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, q (one word)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(q="copper")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, q + category",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(q="copper", category="metalwork")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, q (two words, filtered)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(q="copper teapot")),
+        200,
+        paged=True,
+        filtered=True,
+    ),
+    Scenario(
+        "storefront page, sort=price_asc",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(sort="price_asc")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, sort=price_desc",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(sort="price_desc")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page 2 (next_cursor)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(cursor=b.state["cursor"])),
+        200,
+        prepare=_first_page_cursor,
+        paged=True,
+    ),
+    Scenario(
+        "product page",
+        "GET /v1/storefronts/{storefront_key}/products/{product_id}",
+        lambda b: b.api.get(_sf(f"/{b.catalog.listed_product(STOREFRONT).product_id}")),
+        200,
+    ),
+    Scenario(
+        "storefront shops",
+        "GET /v1/storefronts/{storefront_key}/shops",
+        lambda b: b.api.get(f"/v1/storefronts/{STOREFRONT}/shops"),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "shop page (public)",
+        "GET /v1/shops/{shop_id}",
+        lambda b: b.api.get(f"/v1/shops/{b.catalog.seller_shop.shop_id}", token=b.buyer),
+        200,
+    ),
+    Scenario("me", "GET /v1/me", lambda b: b.api.get("/v1/me", token=b.buyer), 200),
+    Scenario("OpenAPI document", "GET /v1/openapi.json", lambda b: b.api.get("/v1/openapi.json"), 200),
+    Scenario("API docs page", "GET /v1/docs", lambda b: b.api.get("/v1/docs"), 200),
+    Scenario("my shops (seller)", "GET /v1/me/shops", lambda b: b.api.get("/v1/me/shops", token=b.seller), 200),
+    Scenario(
+        "admin queue (pending)",
+        "GET /v1/admin/shops",
+        lambda b: b.api.get("/v1/admin/shops?status=pending", token=b.operator),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "owner product list",
+        "GET /v1/shops/{shop_id}/products",
+        lambda b: b.api.get(f"/v1/shops/{b.catalog.seller_shop.shop_id}/products", token=b.seller),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "owner product",
+        "GET /v1/shops/{shop_id}/products/{product_id}",
+        lambda b: b.api.get(
+            f"/v1/shops/{b.catalog.seller_shop.shop_id}/products/{_owned_product(b).product_id}", token=b.seller
+        ),
+        200,
+    ),
+    # --- writes -------------------------------------------------------------------------------------
+    Scenario(
+        "register",
+        "POST /v1/auth/register",
+        lambda b: b.api.post(
+            "/v1/auth/register", {"email": b.state["email"], "password": "Bazaar-bench-1", "role": "buyer"}
+        ),
+        201,
+        prepare=_register_email,
+    ),
+    Scenario(
+        "login",
+        "POST /v1/auth/login",
+        lambda b: b.api.post("/v1/auth/login", {"email": b.state["email"], "password": "Bazaar-bench-1"}),
+        200,
+    ),
+    Scenario("create shop", "POST /v1/shops", _open_shop, 201),
+    Scenario(
+        "edit shop (description)",
+        "PATCH /v1/shops/{shop_id}",
+        lambda b: b.api.patch(
+            f"/v1/shops/{b.catalog.seller_shop.shop_id}", {"description": "Since 1990"}, token=b.seller
+        ),
+        200,
+    ),
+    Scenario("create product", "POST /v1/shops/{shop_id}/products", _create_product, 201),
+    Scenario("edit product (new title)", "PATCH /v1/shops/{shop_id}/products/{product_id}", _edit_product, 200),
+    Scenario(
+        "request picture upload",
+        "POST /v1/shops/{shop_id}/products/{product_id}/media",
+        _request_upload,
+        201,
+        prepare=_prepare_media,
+    ),
+    Scenario(
+        "complete picture upload",
+        "POST /v1/shops/{shop_id}/products/{product_id}/media/{media_id}/complete",
+        lambda b: b.api.post(_product_path(b, f"/media/{b.state['media_id']}/complete"), token=b.seller),
+        200,
+        prepare=_upload_picture,
+    ),
+    Scenario(
+        "remove picture",
+        "DELETE /v1/shops/{shop_id}/products/{product_id}/media/{media_id}",
+        lambda b: b.api.delete(_product_path(b, f"/media/{b.state['media_id']}"), token=b.seller),
+        204,
+    ),
+    Scenario(
+        "archive product",
+        "DELETE /v1/shops/{shop_id}/products/{product_id}",
+        lambda b: b.api.delete(_product_path(b), token=b.seller),
+        204,
+    ),
+    Scenario(
+        f"rename shop ({RESYNC_PRODUCTS} products)",
+        "PATCH /v1/shops/{shop_id}",
+        lambda b: b.api.patch(f"/v1/shops/{_new_shop(b)}", {"name": "Bench shop renamed"}, token=b.seller),
+        200,
+        prepare=_shop_with_products,
+        products=RESYNC_PRODUCTS,
+    ),
+    Scenario(
+        f"approve shop ({RESYNC_PRODUCTS} products)",
+        "POST /v1/admin/shops/{shop_id}/approve",
+        lambda b: b.api.post(f"/v1/admin/shops/{_new_shop(b)}/approve", token=b.operator),
+        200,
+        products=RESYNC_PRODUCTS,
+    ),
+    Scenario(
+        f"suspend shop ({RESYNC_PRODUCTS} products)",
+        "POST /v1/admin/shops/{shop_id}/suspend",
+        lambda b: b.api.post(f"/v1/admin/shops/{_new_shop(b)}/suspend", token=b.operator),
+        200,
+        products=RESYNC_PRODUCTS,
+    ),
+]
+
+assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
+
+
+def setup_bench(api, factory, container, n_products: int) -> Bench:
+    """Real seller/operator/buyer tokens through the API, then a catalog of n_products seeded directly."""
+    seller = factory.user("seller")
+    seller_id = _expect(api.get("/v1/me", token=seller), 200, "GET /v1/me").json["user_id"]
+    catalog = seed_catalog(n_products, seller_id)
+    return Bench(
+        api=api,
+        factory=factory,
+        container=container,
+        catalog=catalog,
+        seller=seller,
+        seller_id=seller_id,
+        operator=factory.operator,
+        buyer=factory.user("buyer"),
+    )
+
+
+def measure(bench: Bench, scenarios: list[Scenario] | None = None) -> list[Measurement]:
+    out = []
+    for scenario in scenarios or SCENARIOS:
+        if scenario.prepare:
+            scenario.prepare(bench)
+        with CallRecorder() as rec:
+            reply = scenario.request(bench)
+        _expect(reply, scenario.status, scenario.name)
+        page_full = None
+        if scenario.paged:
+            page_full = bool(reply.json.get("next_cursor"))
+        out.append(Measurement(scenario, rec.dynamodb(), rec.other_services(), reply.status, page_full))
+    return out
