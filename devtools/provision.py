@@ -125,7 +125,9 @@ def provision(session, stage: str = "local", endpoint_url: str | None = None) ->
         elif kind == "AWS::S3::Bucket":
             _create_bucket(s3, env[var], props, region)
         elif kind == "AWS::SQS::Queue":
-            env[var] = _create_queue(session.client("sqs", endpoint_url=endpoint_url), f"bazaar-{stage}-{logical}", props)
+            env[var] = _create_queue(
+                session.client("sqs", endpoint_url=endpoint_url), f"bazaar-{stage}-{logical}", props
+            )
         elif kind == "AWS::Cognito::UserPool":
             env[var] = ensure_user_pool(cognito, template, logical, stage)
     for var, logical in wanted.items():

@@ -1,0 +1,414 @@
+"""`make run`: the whole app on this machine, against an embedded moto server.
+
+1. starts a moto server on 127.0.0.1 whose requests are atomic (devtools.moto_server);
+2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
+3. seeds the demo accounts, shops and products with pictures (devtools.seed);
+4. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
+
+Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
+each run starts from a fresh, freshly seeded stack.
+
+    python -m devtools.local_stack [--port 8000] [--moto-port 5000] [--no-seed] [--reload]
+
+Environment overrides: BAZAAR_PORT, BAZAAR_MOTO_PORT (e.g. `make run BAZAAR_PORT=8080`).
+In code (the end-to-end tests): `LocalStack(...)` in-process, or `LocalStackProcess(...)` which runs this
+module as a child process and stops it with SIGINT, exactly like a developer's Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_MOTO_PORT = 5000
+REGION = "us-east-1"
+READY_PATH = "/v1/storefronts"
+
+# Credentials that can only ever work against moto; set for this process and the app's process.
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+}
+_UNSET = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+)
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = HOST) -> int:
+    """A port nobody listens on right now (the kernel's pick)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_ready(url: str, timeout: float, alive=lambda: True) -> float:
+    """Polls GET `url` until it answers 200; returns the seconds waited."""
+    started = time.monotonic()
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - a local URL
+                if reply.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if not alive():
+            raise StartupError(f"the server exited before {url} answered")
+        if time.monotonic() - started > timeout:
+            raise StartupError(f"{url} did not answer 200 within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def _stop_process_group(proc: subprocess.Popen, first: int = signal.SIGTERM, grace: float = 10.0) -> int | None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, first)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+    else:  # the leader is gone; take anything it left in its group with it
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode
+
+
+class LocalStack:
+    """moto server (in this process) + provisioning + demo data + `chalice local` (child process).
+
+    Sets fake AWS credentials in this process's environment, and seeding points chalicelib's settings at
+    the stack (os.environ), so use it in a process of its own (LocalStackProcess does that).
+    """
+
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        moto_port: int = DEFAULT_MOTO_PORT,
+        *,
+        seed: bool = True,
+        host: str = HOST,
+        reload: bool = False,
+        output: IO | None = None,
+        log=print,
+        ready_timeout: float = 60.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.moto_port = moto_port
+        self.seed = seed
+        self.reload = reload
+        self.output = output  # where chalice's log goes; None: this process's stdout/stderr
+        self.log = log
+        self.ready_timeout = ready_timeout
+        self.moto = None
+        self.chalice: subprocess.Popen | None = None
+        self.env: dict[str, str] = {}
+        self.seed_result = None
+        self.timings: dict[str, float] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.moto.url
+
+    def start(self) -> LocalStack:
+        started = time.monotonic()
+        if not port_is_free(self.port, self.host):
+            raise StartupError(f"port {self.port} is in use: is another `make run` running? (try --port)")
+        if self.moto_port and not port_is_free(self.moto_port, self.host):
+            raise StartupError(f"port {self.moto_port} is in use: is another moto server running? (try --moto-port)")
+        for name in _UNSET:
+            os.environ.pop(name, None)
+        os.environ.update(FAKE_AWS)
+
+        from .moto_server import MotoServer
+
+        try:
+            self.moto = MotoServer(self.host, self.moto_port).start()
+        except (OSError, SystemExit) as exc:  # werkzeug exits instead of raising on a busy port
+            raise StartupError(f"cannot start moto on port {self.moto_port}: {exc} (try --moto-port)") from exc
+        self.timings["moto"] = time.monotonic() - started
+
+        import boto3
+
+        from .provision import provision
+
+        t = time.monotonic()
+        provisioned = provision(boto3.session.Session(region_name=REGION), "local", self.endpoint_url)
+        self.env = {**provisioned, **FAKE_AWS, "AWS_ENDPOINT_URL": self.endpoint_url}
+        self.timings["provision"] = time.monotonic() - t
+
+        if self.seed:
+            from . import seed
+
+            t = time.monotonic()
+            self.seed_result = seed.seed(seed.container_for(self.env), log=self.log)
+            self.timings["seed"] = time.monotonic() - t
+
+        t = time.monotonic()
+        self._start_chalice()
+        wait_until_ready(self.url + READY_PATH, self.ready_timeout, self._chalice_alive)
+        self.timings["chalice"] = time.monotonic() - t
+        self.timings["total"] = time.monotonic() - started
+        return self
+
+    def _start_chalice(self) -> None:
+        args = [
+            "--project-dir",
+            str(ROOT),
+            "local",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--stage",
+            "local",
+            "--autoreload" if self.reload else "--no-autoreload",
+        ]
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        self.chalice = subprocess.Popen(
+            [sys.executable, "-m", "devtools.chalice_child", str(os.getpid()), *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=subprocess.STDOUT if self.output is not None else None,
+            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the server in order
+        )
+
+    def _chalice_alive(self) -> bool:
+        return self.chalice is not None and self.chalice.poll() is None
+
+    def stop(self) -> None:
+        if self.chalice is not None:
+            _stop_process_group(self.chalice)
+            self.chalice = None
+        if self.moto is not None:
+            self.moto.stop()
+            self.moto = None
+
+    def __enter__(self) -> LocalStack:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class LocalStackProcess:
+    """Runs `python -m devtools.local_stack` as a child (own process group) and waits until it serves.
+
+    Stopping sends SIGINT, like Ctrl-C; whatever still runs after `grace` seconds is killed.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        moto_port: int | None = None,
+        *,
+        seed: bool = True,
+        log_path: Path | None = None,
+        ready_timeout: float = 90.0,
+    ) -> None:
+        self.port = port or free_port()
+        self.moto_port = moto_port or free_port()
+        self.seed = seed
+        self.log_path = log_path
+        self.ready_timeout = ready_timeout
+        self.proc: subprocess.Popen | None = None
+        self.returncode: int | None = None
+        self._log: IO | None = None
+        self.startup_seconds = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def log_text(self) -> str:
+        if self.log_path and self.log_path.exists():
+            return self.log_path.read_text(errors="replace")
+        return ""
+
+    def start(self) -> LocalStackProcess:
+        cmd = [
+            sys.executable,
+            "-m",
+            "devtools.local_stack",
+            "--port",
+            str(self.port),
+            "--moto-port",
+            str(self.moto_port),
+            "--die-with-parent",
+            str(os.getpid()),
+        ]
+        if not self.seed:
+            cmd.append("--no-seed")
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self.log_path.open("wb")
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        wait_until_ready(self.url + READY_PATH, self.ready_timeout, lambda: self.proc.poll() is None)
+        self.startup_seconds = time.monotonic() - started
+        return self
+
+    def stop(self, grace: float = 15.0) -> int | None:
+        if self.proc is not None:
+            self.returncode = _stop_process_group(self.proc, signal.SIGINT, grace)
+            self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return self.returncode
+
+    def __enter__(self) -> LocalStackProcess:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _interrupt(signum, frame):  # SIGINT and SIGTERM: stop everything, like Ctrl-C
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve Bazaar locally against an embedded moto server.")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("BAZAAR_PORT") or DEFAULT_PORT),
+        help="port of the app (default 8000, env BAZAAR_PORT)",
+    )
+    parser.add_argument(
+        "--moto-port",
+        type=int,
+        default=int(os.environ.get("BAZAAR_MOTO_PORT") or DEFAULT_MOTO_PORT),
+        help="port of the moto server (default 5000, env BAZAAR_MOTO_PORT; 0 picks a free one)",
+    )
+    parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
+    parser.add_argument(
+        "--reload", action="store_true", help="restart the app when files change (chalice's stat poller: costs CPU)"
+    )
+    parser.add_argument("--die-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    # Explicit handlers: a shell that starts us in the background (`make run &`) ignores SIGINT otherwise.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if args.die_with_parent:  # LocalStackProcess: a killed test run leaves no stack behind
+        from .chalice_child import die_with_parent
+
+        if not die_with_parent(args.die_with_parent):
+            return 1
+    stack = LocalStack(
+        args.port, args.moto_port, seed=args.seed, reload=args.reload, log=lambda msg: print(msg, flush=True)
+    )
+    code = 0
+    try:
+        print(f"starting moto on {HOST}:{args.moto_port}, then the app on {HOST}:{args.port} ...", flush=True)
+        stack.start()
+        _banner(stack)
+        while stack._chalice_alive():
+            time.sleep(0.5)
+        code = stack.chalice.returncode if stack.chalice else 1
+        print(f"chalice local exited with {code}; stopping", file=sys.stderr, flush=True)
+        code = code or 1
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        # A second Ctrl-C while stopping must not leave anything behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        started = stack.moto is not None or stack.chalice is not None
+        stack.stop()
+    if started:
+        print("stopped: app and moto server are down, ports freed", flush=True)
+    return code
+
+
+def _banner(stack: LocalStack) -> None:
+    from .seed import DEMO_ACCOUNTS, PASSWORD
+
+    t = stack.timings
+    lines = [
+        "",
+        f"Bazaar is running at {stack.url}   (Ctrl-C stops everything)",
+        f"  try: curl {stack.url}/v1/storefronts/handicrafts/products",
+        f"  API docs: {stack.url}/v1/docs",
+        f"  moto server (AWS endpoint): {stack.endpoint_url}",
+    ]
+    if stack.seed_result is not None:
+        r = stack.seed_result
+        lines.append(f"  demo data: {r.shops} shops, {r.products} products with pictures")
+        lines.append(f"  demo accounts (password {PASSWORD}):")
+        lines += [f"    {role:<9} {email}" for email, role in DEMO_ACCOUNTS]
+    else:
+        lines.append("  no demo data (--no-seed)")
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
+    lines += [f"  started in {t.get('total', 0):.1f} s ({timing})", ""]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is stopped and closed by now; skip tearing down moto's in-memory heap (seconds of GC).
+    os._exit(exit_code)

@@ -1,0 +1,686 @@
+"""Demo data for the local stage: accounts, shops in the three storefronts, products with pictures.
+
+Everything goes through the use cases in chalicelib.services (the same rules as the API; request bodies are
+checked with the API's own schemas first) and every picture takes the real upload path: request_upload ->
+HTTP POST of the file to the presigned POST -> complete_upload (verification + thumbnail).
+
+    python -m devtools.seed --endpoint http://127.0.0.1:5000   # against a running, provisioned moto server
+
+devtools.local_stack runs it on every `make run`. Running it again is harmless: accounts that exist are
+reused and shops the seller already has are not created twice.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+PASSWORD = "Bazaar-demo-1"
+OPERATOR = "operator@bazaar.local"
+SELLER = "seller@bazaar.local"
+BUYER = "buyer@bazaar.local"
+DEMO_ACCOUNTS = ((OPERATOR, "operator"), (SELLER, "seller"), (BUYER, "buyer"))
+# Other sellers, so that shops have different owners (same password; listed in README as extras).
+EXTRA_SELLERS = ("aksu-cotton@bazaar.local", "kashgar-crafts@bazaar.local", "turpan-orchards@bazaar.local")
+
+XJ = "Xinjiang"
+
+
+def _region(prefecture: str, county: str) -> dict:
+    return {"province": XJ, "prefecture": prefecture, "county": county}
+
+
+def _b2b(moq: int, unit: str, tiers: list[tuple[int, int]], multiple: int | None = None, lead: int | None = None):
+    price_tiers = [{"min_quantity": q, "amount": a} for q, a in tiers]
+    attrs: dict[str, Any] = {"moq": moq, "unit": unit, "price_tiers": price_tiers}
+    if multiple:
+        attrs["order_multiple"] = multiple
+    if lead is not None:
+        attrs["lead_time_days"] = lead
+    return attrs
+
+
+def _craft(maker: str, made_to_order: bool, days: int | None = None, materials=None, harvest: str | None = None):
+    attrs: dict[str, Any] = {"maker": maker, "made_to_order": made_to_order}
+    if days:
+        attrs["processing_days"] = days
+    if materials:
+        attrs["materials"] = list(materials)
+    if harvest:
+        attrs["harvest_date"] = harvest
+    return attrs
+
+
+def _origin(prefecture: str, county: str, months: list[int], gi: str | None = None):
+    attrs: dict[str, Any] = {"origin": _region(prefecture, county), "season_months": months}
+    if gi:
+        attrs["gi_certificate"] = gi
+    return attrs
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    title: str
+    kind: str  # a motif of devtools.demo_images
+    category: str
+    amount: int  # fen
+    stock: int
+    attributes: dict
+    description: str = ""
+    status: str = "active"
+    image_format: str = "JPEG"
+
+
+@dataclass(frozen=True)
+class DemoShop:
+    owner: str
+    name: str
+    storefront: str
+    region: dict
+    description: str
+    products: tuple[DemoProduct, ...] = ()
+    approve: bool = True
+
+
+def _p(title, kind, category, amount, stock, attributes, description="", **kw) -> DemoProduct:
+    return DemoProduct(title, kind, category, amount, stock, attributes, description, **kw)
+
+
+def _tiers_product(title, kind, category, stock, moq, unit, tiers, multiple=None, lead=None, description=""):
+    return _p(title, kind, category, tiers[0][1], stock, _b2b(moq, unit, tiers, multiple, lead), description)
+
+
+SHOPS: tuple[DemoShop, ...] = (
+    # --- b2b -------------------------------------------------------------------------------------
+    DemoShop(
+        SELLER,
+        "Aksu Long-Staple Cotton Co.",
+        "b2b",
+        _region("Aksu", "Awat"),
+        "Ginned long-staple cotton, yarn and grey fabric from Awat county, shipped from Aksu.",
+        (
+            _tiers_product(
+                "Long-staple cotton lint, grade 137",
+                "cotton",
+                "cotton-textiles",
+                400,
+                5,
+                "tonne",
+                [(5, 2_850_000), (25, 2_790_000), (100, 2_720_000)],
+                multiple=5,
+                lead=21,
+                description="Machine-picked, 37 mm staple, micronaire 3.9-4.2. Price per tonne.",
+            ),
+            _tiers_product(
+                "Ginned cotton bales, 227 kg",
+                "bale",
+                "cotton-textiles",
+                2000,
+                20,
+                "bale",
+                [(20, 68_000), (100, 65_500), (500, 63_000)],
+                multiple=10,
+                lead=14,
+                description="Standard 227 kg bales, HVI tested, moisture below 8.5%.",
+            ),
+            _tiers_product(
+                "Combed cotton yarn 40s, by the carton",
+                "yarn",
+                "cotton-textiles",
+                900,
+                10,
+                "carton",
+                [(10, 98_000), (50, 94_000), (200, 90_000)],
+                multiple=10,
+                lead=10,
+                description="Compact-spun 40s combed yarn, 24 cones of 1.89 kg per carton.",
+            ),
+            _tiers_product(
+                "Cotton grey fabric, 160 cm, per roll",
+                "fabric",
+                "cotton-textiles",
+                600,
+                20,
+                "roll",
+                [(20, 42_000), (100, 39_500)],
+                multiple=10,
+                lead=18,
+                description="Plain-weave greige, 100 m rolls, ready for dyeing.",
+            ),
+        ),
+    ),
+    DemoShop(
+        "kashgar-crafts@bazaar.local",
+        "Kashgar Dried Fruit Traders",
+        "b2b",
+        _region("Kashgar", "Shufu"),
+        "Dried apricots, kernels and nuts by the carton and the sack for wholesalers and bakeries.",
+        (
+            _tiers_product(
+                "Dried apricots by the carton, 10 kg",
+                "dried_apricot",
+                "dried-fruit",
+                1500,
+                10,
+                "carton",
+                [(10, 32_000), (50, 29_500), (200, 27_000)],
+                multiple=5,
+                lead=7,
+                description="Sun-dried whole apricots from Shufu orchards, no sulphur, 10 kg cartons.",
+            ),
+            _tiers_product(
+                "Apricot halves, sulphur-free, 12.5 kg carton",
+                "apricot",
+                "dried-fruit",
+                800,
+                8,
+                "carton",
+                [(8, 41_000), (40, 38_500)],
+                multiple=4,
+                lead=10,
+                description="Hand-split and sun-dried halves; packed in food-grade liners.",
+            ),
+            _tiers_product(
+                "Sweet apricot kernels, 25 kg sack",
+                "kernel",
+                "nuts",
+                300,
+                4,
+                "sack",
+                [(4, 112_000), (20, 104_000)],
+                multiple=2,
+                lead=12,
+                description="Sweet kernels for confectionery, 25 kg woven sacks.",
+            ),
+            _tiers_product(
+                "Yarkand almonds (badam), 25 kg sack",
+                "almond",
+                "nuts",
+                260,
+                2,
+                "sack",
+                [(2, 146_000), (10, 139_000), (40, 132_000)],
+                multiple=2,
+                lead=14,
+                description="Thin-shelled Yarkand badam almonds, new crop.",
+            ),
+        ),
+    ),
+    DemoShop(
+        "turpan-orchards@bazaar.local",
+        "Turpan Valley Wholesale",
+        "b2b",
+        _region("Turpan", "Gaochang"),
+        "Raisins, walnuts and washed wool from the Turpan basin, palletised for freight.",
+        (
+            _tiers_product(
+                "Green raisins by the carton, 10 kg",
+                "raisin_green",
+                "dried-fruit",
+                2400,
+                20,
+                "carton",
+                [(20, 26_000), (100, 24_000), (400, 22_500)],
+                multiple=10,
+                lead=5,
+                description="Shade-dried in Turpan's clay drying houses; 10 kg cartons.",
+            ),
+            _tiers_product(
+                "Walnuts in shell, 20 kg sack",
+                "walnut",
+                "nuts",
+                500,
+                5,
+                "sack",
+                [(5, 54_000), (25, 51_000)],
+                multiple=5,
+                lead=9,
+                description="Thin-shell walnuts, 32 mm and up, sacked by 20 kg.",
+            ),
+            _tiers_product(
+                "Washed sheep wool, 50 kg bale",
+                "wool",
+                "wool-leather",
+                120,
+                2,
+                "bale",
+                [(2, 190_000), (10, 182_000)],
+                lead=20,
+                description="Scoured fine wool from Kazakh herders, 50 kg pressed bales.",
+            ),
+        ),
+    ),
+    # --- handicrafts ------------------------------------------------------------------------------
+    DemoShop(
+        SELLER,
+        "Khotan Atlas Silk Workshop",
+        "handicrafts",
+        _region("Hotan", "Lop"),
+        "Atlas (ikat) silk dyed and woven by hand in Jiya township, Lop county.",
+        (
+            _p(
+                "Atlas silk scarf, crimson ikat",
+                "silk",
+                "textiles",
+                15_900,
+                25,
+                _craft("Aygul Tursun", False, materials=["silk"]),
+                "Hand-tied, hand-dyed and hand-woven atlas silk, 180 x 45 cm.",
+                image_format="PNG",
+            ),
+            _p(
+                "Atlas silk scarf in your colours",
+                "silk",
+                "textiles",
+                22_800,
+                10,
+                _craft("Aygul Tursun", True, 14, ["silk", "natural dyes"]),
+                "Pick three colours; the warp is tied and dyed for you. 180 x 45 cm.",
+            ),
+            _p(
+                "Atlas silk dress length, 4 m",
+                "silk",
+                "textiles",
+                68_000,
+                6,
+                _craft("Patigul Memet", True, 30, ["silk"]),
+                "A 4 m length of 45 cm atlas for a dress.",
+            ),
+            _p(
+                "Embroidered doppa cap",
+                "doppa",
+                "textiles",
+                9_800,
+                18,
+                _craft("Rena Abdulla", True, 7, ["cotton velvet", "silk thread"]),
+                "Black velvet doppa with white pepper (bodom) embroidery, made to your head size.",
+            ),
+        ),
+    ),
+    DemoShop(
+        "kashgar-crafts@bazaar.local",
+        "Kashgar Coppersmiths' Lane",
+        "handicrafts",
+        _region("Kashgar", "Kashi"),
+        "Hammered copper from the old town's coppersmiths' lane.",
+        (
+            _p(
+                "Hammered copper teapot",
+                "teapot",
+                "metalwork",
+                38_000,
+                8,
+                _craft("Memet Ali", True, 21, ["copper", "tin"]),
+                "Raised from one sheet, tin-lined, 1.2 litres.",
+            ),
+            _p(
+                "Copper ewer (qumghan)",
+                "ewer",
+                "metalwork",
+                52_000,
+                5,
+                _craft("Memet Ali", True, 28, ["copper", "brass"]),
+                "The tall hand-washing ewer, chased by hand.",
+            ),
+            _p(
+                "Engraved copper tray, 40 cm",
+                "tray",
+                "metalwork",
+                26_500,
+                12,
+                _craft("Ablikim Hesen", False, materials=["copper"]),
+                "Engraved with a pomegranate rosette.",
+            ),
+        ),
+    ),
+    DemoShop(
+        "turpan-orchards@bazaar.local",
+        "Yengisar Carvers & Ruoqiang Orchard",
+        "handicrafts",
+        _region("Kashgar", "Yengisar"),
+        "Hand-carved combs and spoons, and our family's jujubes by harvest.",
+        (
+            _p(
+                "Hand-carved pear-wood comb",
+                "comb",
+                "woodwork",
+                4_800,
+                40,
+                _craft("Abdulla Kerim", False, materials=["pear wood"]),
+                "Fine-tooth comb, oiled, 15 cm.",
+            ),
+            _p(
+                "Double-sided apricot-wood comb",
+                "comb",
+                "woodwork",
+                6_500,
+                30,
+                _craft("Abdulla Kerim", True, 5, ["apricot wood"]),
+                "Coarse and fine teeth; your initials carved.",
+            ),
+            _p(
+                "Carved walnut-wood spoon set of 4",
+                "spoons",
+                "woodwork",
+                12_800,
+                15,
+                _craft("Tursun Niyaz", False, materials=["walnut wood"]),
+                "Four spoons carved from one walnut log.",
+            ),
+            _p(
+                "Fresh jujubes, October harvest, 5 kg box",
+                "fresh_jujube",
+                "fresh-produce",
+                16_800,
+                60,
+                _craft("Tursun family orchard", False, harvest="2025-10-08"),
+                "Crisp fresh jujubes picked to order from our Ruoqiang orchard.",
+            ),
+            _p(
+                "Fresh jujubes, late harvest, 2.5 kg",
+                "fresh_jujube",
+                "fresh-produce",
+                9_900,
+                80,
+                _craft("Tursun family orchard", False, harvest="2025-10-24"),
+                "Sweeter, half-red late-harvest jujubes.",
+            ),
+        ),
+    ),
+    # --- specialties ------------------------------------------------------------------------------
+    DemoShop(
+        SELLER,
+        "Hotan Jujube Cooperative",
+        "specialties",
+        _region("Hotan", "Yutian"),
+        "A growers' cooperative for Hotan jujubes and Yutian roses.",
+        (
+            _p(
+                "Hotan jujubes, grade 1, 1 kg",
+                "jujube",
+                "dried-fruit",
+                6_800,
+                300,
+                _origin("Hotan", "Yutian", [10, 11], "DEMO-GI-HOTAN-JUJUBE"),
+                "Large, thick-fleshed jujubes dried on the tree in the Taklamakan sun.",
+            ),
+            _p(
+                "Hotan jujubes, jumbo gift box, 2.5 kg",
+                "jujube",
+                "dried-fruit",
+                19_800,
+                120,
+                _origin("Hotan", "Hotan", [10, 11], "DEMO-GI-HOTAN-JUJUBE"),
+                "Hand-sorted jumbo jujubes.",
+            ),
+            _p(
+                "Yutian rose tea, 250 g",
+                "rose_tea",
+                "tea",
+                5_600,
+                200,
+                _origin("Hotan", "Yutian", [5, 6]),
+                "Sun-dried buds of the Yutian damask rose.",
+            ),
+            _p(
+                "Hotan thin-shell walnuts, 1 kg",
+                "walnut",
+                "nuts",
+                5_200,
+                150,
+                _origin("Hotan", "Karakax", [9, 10]),
+                "Crack-by-hand thin-shell walnuts.",
+            ),
+        ),
+    ),
+    DemoShop(
+        "turpan-orchards@bazaar.local",
+        "Turpan Raisin House",
+        "specialties",
+        _region("Turpan", "Gaochang"),
+        "Raisins from the Turpan depression, dried in traditional ventilated clay houses.",
+        (
+            _p(
+                "Turpan green raisins, 1 kg",
+                "raisin_green",
+                "dried-fruit",
+                4_200,
+                400,
+                _origin("Turpan", "Gaochang", [8, 9, 10], "DEMO-GI-TURPAN-RAISIN"),
+                "Seedless green raisins.",
+            ),
+            _p(
+                "Turpan black raisins (munaqqa), 500 g",
+                "raisin_black",
+                "dried-fruit",
+                3_600,
+                250,
+                _origin("Turpan", "Gaochang", [9, 10]),
+            ),
+            _p(
+                "Shanshan rose-fragrant raisins, 500 g",
+                "raisin_rose",
+                "dried-fruit",
+                4_800,
+                180,
+                _origin("Turpan", "Shanshan", [8, 9]),
+                "Red rose-scented raisins.",
+            ),
+            _p(
+                "Hami melon, fresh, 2 per box",
+                "melon",
+                "fresh-fruit",
+                8_800,
+                90,
+                _origin("Hami", "Yizhou", [7, 8, 9], "DEMO-GI-HAMI-MELON"),
+                "Two 2-2.5 kg melons shipped cold.",
+            ),
+        ),
+    ),
+    DemoShop(
+        "aksu-cotton@bazaar.local",
+        "Korla Fragrant Pear Orchards",
+        "specialties",
+        _region("Bayingolin", "Korla"),
+        "Korla fragrant pears from the Peacock River oasis.",
+        (
+            _p(
+                "Korla fragrant pears, 5 kg box",
+                "pear",
+                "fresh-fruit",
+                9_800,
+                200,
+                _origin("Bayingolin", "Korla", [9, 10, 11], "DEMO-GI-KORLA-PEAR"),
+                "Juicy, thin-skinned pears.",
+            ),
+            _p(
+                "Korla fragrant pears, 10 kg box",
+                "pear",
+                "fresh-fruit",
+                17_600,
+                120,
+                _origin("Bayingolin", "Korla", [9, 10, 11], "DEMO-GI-KORLA-PEAR"),
+            ),
+            _p("Aksu walnuts, 2 kg", "walnut", "nuts", 9_600, 80, _origin("Aksu", "Wensu", [9, 10])),
+            _p(
+                "Korla pear preview (draft)",
+                "pear",
+                "fresh-fruit",
+                9_800,
+                0,
+                _origin("Bayingolin", "Korla", [9]),
+                "Not listed yet.",
+                status="draft",
+            ),
+        ),
+    ),
+    # One shop waits in the operators' moderation queue.
+    DemoShop(
+        SELLER,
+        "Kashgar Carpet Weavers",
+        "handicrafts",
+        _region("Kashgar", "Shufu"),
+        "Hand-knotted wool carpets (awaiting approval).",
+        approve=False,
+    ),
+)
+
+
+@dataclass
+class SeedResult:
+    accounts: dict[str, str] = field(default_factory=dict)  # email -> user id
+    shops: int = 0
+    products: int = 0
+    pictures: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+
+
+def _user_id(container, email: str) -> str:
+    """The Cognito `sub` of an existing account."""
+    import boto3
+
+    settings = container.settings
+    cognito = boto3.session.Session(region_name=settings.region).client(
+        "cognito-idp", endpoint_url=settings.endpoint_url
+    )
+    user = cognito.admin_get_user(UserPoolId=settings.user_pool_id, Username=email)
+    return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+
+
+def ensure_account(container, email: str, role: str) -> str:
+    """Registers `email` with `role` (operators through the admin path only); returns its user id."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.services import identity
+
+    try:
+        if role == "operator":
+            return container.identity.register(email, PASSWORD, role)["user_id"]
+        return identity.register(container.identity, email, PASSWORD, role)["user_id"]
+    except Conflict:
+        return _user_id(container, email)
+
+
+def _upload(container, actor, shop_id: str, product, data: bytes, content_type: str, http) -> None:
+    from chalicelib.services import media
+
+    c = container
+    grant = media.request_upload(
+        c.catalog,
+        c.media,
+        actor,
+        shop_id,
+        product.product_id,
+        content_type,
+        len(data),
+        media_id=c.new_id("med"),
+        now=c.clock(),
+        expires_in=c.settings.upload_url_ttl_seconds,
+    )
+    upload = grant["upload"]
+    reply = http.post(upload["url"], data=upload["fields"], files={"file": ("picture", data, content_type)}, timeout=30)
+    if reply.status_code not in (200, 201, 204):
+        raise RuntimeError(f"presigned POST failed: {reply.status_code} {reply.text[:200]}")
+    media.complete_upload(c.catalog, c.media, actor, shop_id, product.product_id, grant["media_id"], now=c.clock())
+
+
+def seed(container, log=print) -> SeedResult:
+    import requests
+
+    from chalicelib.api.schemas import ProductCreate, ShopCreate
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.services import catalog, shops
+
+    from .demo_images import render
+
+    started = time.monotonic()
+    result = SeedResult()
+    c = container
+    for email, role in (*DEMO_ACCOUNTS, *((e, "seller") for e in EXTRA_SELLERS)):
+        result.accounts[email] = ensure_account(c, email, role)
+    operator = Actor(result.accounts[OPERATOR], OPERATOR, frozenset({Role.OPERATOR}))
+
+    def seller(email: str) -> Actor:
+        return Actor(result.accounts[email], email, frozenset({Role.SELLER}))
+
+    if c.catalog.shops_by_owner(result.accounts[SELLER], 1, None).items:
+        result.skipped = True
+        result.seconds = time.monotonic() - started
+        log("demo data already present; accounts checked, catalogue left as it is")
+        return result
+
+    with requests.Session() as http:
+        for spec in SHOPS:
+            actor = seller(spec.owner)
+            body = ShopCreate.model_validate(
+                {
+                    "name": spec.name,
+                    "storefront": spec.storefront,
+                    "description": spec.description,
+                    "region": spec.region,
+                }
+            ).model_dump()
+            shop = shops.open_shop(c.catalog, actor, body, now=c.clock(), shop_id=c.new_id("shp"))
+            if spec.approve:
+                shop = shops.moderate(c.catalog, operator, shop.shop_id, "approve", now=c.clock())
+            result.shops += 1
+            for item in spec.products:
+                fields = ProductCreate.model_validate(
+                    {
+                        "title": item.title,
+                        "description": item.description,
+                        "category": item.category,
+                        "price": {"amount": item.amount, "currency": "CNY"},
+                        "stock": item.stock,
+                        "status": item.status,
+                        "attributes": item.attributes,
+                    }
+                ).fields()
+                product = catalog.add_product(
+                    c.catalog, actor, shop.shop_id, fields, now=c.clock(), product_id=c.new_id("prd")
+                )
+                content_type = "image/png" if item.image_format == "PNG" else "image/jpeg"
+                picture = render(item.kind, item.title, f"{spec.name} · {spec.region['prefecture']}", item.image_format)
+                _upload(c, actor, shop.shop_id, product, picture, content_type, http)
+                result.products += 1
+                result.pictures += 1
+    result.seconds = time.monotonic() - started
+    log(
+        f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
+        f"with pictures in {result.seconds:.1f} s"
+    )
+    return result
+
+
+def container_for(env: dict[str, str]):
+    """Points this process at the provisioned stage (env from devtools.provision + AWS_ENDPOINT_URL)."""
+    from chalicelib import bootstrap, config
+
+    os.environ.update(env)
+    config.reset_settings()
+    return bootstrap.build(config.get_settings())
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    import boto3
+
+    from .provision import provision
+
+    parser = argparse.ArgumentParser(description="seed the local stage's demo data into a moto server")
+    parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"))
+    args = parser.parse_args(argv)
+    from .local_stack import FAKE_AWS
+
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(FAKE_AWS)  # moto only: these credentials cannot reach a real account
+    env = provision(boto3.session.Session(region_name="us-east-1"), "local", args.endpoint)
+    seed(container_for({**env, "AWS_ENDPOINT_URL": args.endpoint}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,171 @@
+"""End to end: the real local stack (`python -m devtools.local_stack`: atomic moto server, provisioning from
+infra/, demo seed, `chalice local`) on free ports, driven over HTTP with `requests` like a client would.
+
+The stack runs as a child process in its own process group and is stopped with SIGINT, the developer's
+Ctrl-C; the last test checks that this stops everything and frees both ports. Teardown kills whatever is
+left, also when a test fails.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from devtools.local_stack import LocalStackProcess, port_is_free
+from devtools.seed import OPERATOR
+from devtools.seed import PASSWORD as DEMO_PASSWORD
+from tests.support import PASSWORD, png_bytes, product_body, random_email
+
+pytestmark = pytest.mark.e2e
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+TIMEOUT = 20
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory):
+    stack = LocalStackProcess(log_path=tmp_path_factory.mktemp("e2e") / "local_stack.log")
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop(grace=5)
+        pytest.fail(f"the local stack did not start:\n{stack.log_text()[-4000:]}")
+    try:
+        yield stack
+    finally:
+        stack.stop(grace=10)  # idempotent: SIGINT, then SIGKILL to the whole process group
+
+
+class Http:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.session = requests.Session()
+
+    def call(self, method: str, path: str, *, token: str | None = None, json=None, expect: int = 200):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        reply = self.session.request(method, self.base + path, json=json, headers=headers, timeout=TIMEOUT)
+        assert reply.status_code == expect, f"{method} {path} -> {reply.status_code} {reply.text[:500]}"
+        return reply.json() if reply.content else None
+
+    def login(self, email: str, password: str) -> str:
+        body = self.call("POST", "/v1/auth/login", json={"email": email, "password": password})
+        assert body["token_type"] == "Bearer" and body["expires_in"] > 0
+        return body["access_token"]
+
+
+def test_seller_lists_a_product_with_a_picture_and_a_buyer_downloads_it(local_stack):
+    http = Http(local_stack.url)
+
+    # a seller registers and logs in
+    email = random_email("e2e-seller")
+    account = http.call(
+        "POST", "/v1/auth/register", json={"email": email, "password": PASSWORD, "role": "seller"}, expect=201
+    )
+    assert account["email"] == email and account["roles"] == ["seller"]
+    seller = http.login(email, PASSWORD)
+    assert http.call("GET", "/v1/me", token=seller)["user_id"] == account["user_id"]
+
+    # opens a shop, which waits for moderation
+    shop = http.call(
+        "POST",
+        "/v1/shops",
+        token=seller,
+        expect=201,
+        json={
+            "name": f"E2E Atlas Weavers {uuid.uuid4().hex[:6]}",
+            "storefront": "handicrafts",
+            "description": "end-to-end test shop",
+            "region": {"province": "Xinjiang", "prefecture": "Hotan", "county": "Lop"},
+        },
+    )
+    assert shop["status"] == "pending"
+    shop_id = shop["shop_id"]
+
+    # the demo operator (seeded through Cognito's admin path) approves it
+    operator = http.login(OPERATOR, DEMO_PASSWORD)
+    assert http.call("POST", f"/v1/admin/shops/{shop_id}/approve", token=operator)["status"] == "active"
+
+    # the seller adds an active product
+    marker = f"e2e{uuid.uuid4().hex[:8]}"
+    product = http.call(
+        "POST",
+        f"/v1/shops/{shop_id}/products",
+        token=seller,
+        expect=201,
+        json=product_body("handicrafts", title=f"{marker} Atlas silk scarf"),
+    )
+    product_id = product["product_id"]
+
+    # uploads a picture through the presigned POST, then completes it
+    picture = png_bytes(320, 240, (30, 90, 170))
+    grant = http.call(
+        "POST",
+        f"/v1/shops/{shop_id}/products/{product_id}/media",
+        token=seller,
+        expect=201,
+        json={"content_type": "image/png", "size": len(picture)},
+    )
+    upload = grant["upload"]
+    assert set(upload) == {"url", "fields"} and grant["expires_in"] > 0
+    posted = requests.post(
+        upload["url"], data=upload["fields"], timeout=TIMEOUT, files={"file": ("scarf.png", picture, "image/png")}
+    )
+    assert posted.status_code in (200, 201, 204), posted.text[:500]
+    done = http.call(
+        "POST", f"/v1/shops/{shop_id}/products/{product_id}/media/{grant['media_id']}/complete", token=seller
+    )
+    assert done["media_id"] == grant["media_id"]
+    assert (done["width"], done["height"]) == (320, 240)
+
+    # a buyer (anonymous) finds it in its storefront: by a word of its title, and on the newest-first page
+    found = http.call("GET", f"/v1/storefronts/handicrafts/products?q={marker}")["items"]
+    assert [item["product_id"] for item in found] == [product_id]
+    assert found[0]["thumbnail_url"]
+    newest = http.call("GET", "/v1/storefronts/handicrafts/products?sort=newest&limit=5")["items"]
+    assert newest[0]["product_id"] == product_id
+
+    # opens the product page
+    page = http.call("GET", f"/v1/storefronts/handicrafts/products/{product_id}")
+    assert page["product_id"] == product_id and page["shop"]["shop_id"] == shop_id
+    assert [m["media_id"] for m in page["media"]] == [grant["media_id"]]
+
+    # and downloads the picture and its thumbnail from the URLs it was given
+    original = requests.get(page["media"][0]["url"], timeout=TIMEOUT)
+    assert original.status_code == 200
+    assert original.content == picture and original.content.startswith(PNG_MAGIC)
+    thumbnail = requests.get(page["media"][0]["thumbnail_url"], timeout=TIMEOUT)
+    assert thumbnail.status_code == 200 and thumbnail.content.startswith(JPEG_MAGIC)
+
+
+def test_demo_data_is_served(local_stack):
+    http = Http(local_stack.url)
+    storefronts = http.call("GET", "/v1/storefronts")
+    keys = [sf["storefront"] for sf in storefronts["items"]]
+    assert sorted(keys) == ["b2b", "handicrafts", "specialties"]
+    total = 0
+    for key in keys:
+        shops = http.call("GET", f"/v1/storefronts/{key}/shops?limit=100")["items"]
+        assert len(shops) >= 3, key
+        items = http.call("GET", f"/v1/storefronts/{key}/products?limit=100")["items"]
+        assert all(item["thumbnail_url"] for item in items), key
+        total += len([i for i in items if not i["title"].startswith("e2e")])
+    assert total >= 30
+    # the demo accounts work
+    for email in ("seller@bazaar.local", "buyer@bazaar.local"):
+        assert http.login(email, DEMO_PASSWORD)
+    # a seeded picture downloads
+    item = http.call("GET", "/v1/storefronts/specialties/products?q=korla&limit=1")["items"][0]
+    thumb = requests.get(item["thumbnail_url"], timeout=TIMEOUT)
+    assert thumb.status_code == 200 and thumb.content.startswith(JPEG_MAGIC)
+
+
+def test_ctrl_c_stops_everything_and_frees_the_ports(local_stack):
+    port, moto_port = local_stack.port, local_stack.moto_port
+    assert not port_is_free(port) and not port_is_free(moto_port)
+    returncode = local_stack.stop(grace=15)
+    assert returncode == 0, local_stack.log_text()[-3000:]
+    assert port_is_free(port) and port_is_free(moto_port)
+    assert "stopped: app and moto server are down" in local_stack.log_text()
