@@ -30,6 +30,16 @@ def main() -> int:
         return 1
     sys.argv = ["chalice", *sys.argv[2:]]
     from chalice.cli import main as chalice_main
+    from chalice.local import ChaliceRequestHandler
+
+    # API Gateway routes every method to the app; chalice local's HTTP server answers unknown methods (TRACE,
+    # QUERY, ...) with a bare HTML 501. Route them through Chalice too, so they get the app's JSON 405 as on AWS.
+    def any_method(handler, name: str):
+        if name.startswith("do_"):
+            return handler._generic_handle
+        raise AttributeError(name)
+
+    ChaliceRequestHandler.__getattr__ = any_method
 
     return chalice_main()
 

@@ -31,7 +31,7 @@ def decode(secret: str, scope: str, cursor: str | None) -> dict | None:
         code="invalid_cursor",
         details=[{"field": "cursor", "message": "use the next_cursor of the previous page unchanged"}],
     )
-    if len(cursor) > 2048 or cursor.count(".") != 1:
+    if len(cursor) > 2048 or not cursor.isascii() or cursor.count(".") != 1:
         raise invalid
     body, signature = cursor.split(".")
     try:

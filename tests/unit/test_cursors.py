@@ -76,3 +76,13 @@ def test_signed_non_object_payload_is_rejected():
     for payload in (b"[1,2]", b"42", b'"text"', b"not json", b"\xff\xfe"):
         cursor = f"{b64(payload)}.{cursors._sign(SECRET, SCOPE, payload)}"
         _invalid(cursor)
+
+
+def test_a_cursor_with_non_ascii_characters_is_rejected_not_a_crash():
+    import pytest
+
+    from chalicelib.api import cursors
+    from chalicelib.domain.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        cursors.decode("secret", "scope", ".\u00fd\u0093\\")
