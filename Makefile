@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean package
+.PHONY: run test e2e e2e-cloudformation fuzz bench lint format clean package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The end-to-end tests alone; e2e-cloudformation deploys infra/ through moto's CloudFormation first (as CI does).
+e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+e2e-cloudformation: $(STAMP)
+	BAZAAR_STACK_DEPLOY=cloudformation $(PY) -m pytest tests/e2e
+
+fuzz: $(STAMP)
+	$(PY) -m pytest tests/fuzz
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-LOCAL_STAGES = frozenset({"local"})
+# Stages served by moto: "local" (make run, tests) and "ci" (the data stack deployed through CloudFormation).
+LOCAL_STAGES = frozenset({"local", "ci"})
 _DEV_CURSOR_SECRET = "bazaar-local-cursor-secret-not-for-real-stages"
 _DEV_WEBHOOK_SECRET = "bazaar-local-payment-webhook-secret-not-for-real-stages"
 

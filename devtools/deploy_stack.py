@@ -16,7 +16,6 @@ import time
 
 from devtools.provision import app_resources, ensure_pool_client, ensure_user_pool, load_template
 
-CHALICE_OWNED = ("APIHandler", "DefaultRole")
 CREATED_BY_PROVISIONER = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup")
 
 
@@ -25,17 +24,23 @@ def _mentions(value, names) -> bool:
     return any(f'"{n}"' in text or "${" + n in text for n in names)
 
 
+def chalice_owned(template: dict) -> set[str]:
+    """Chalice's role plus every function the template only amends (a fragment without a Type)."""
+    return {"DefaultRole"} | {name for name, r in template["Resources"].items() if "Type" not in r}
+
+
 def data_stack(template: dict) -> dict:
+    owned = chalice_owned(template)
     resources = {
         name: resource
         for name, resource in template["Resources"].items()
-        if name not in CHALICE_OWNED and not _mentions(resource, CHALICE_OWNED)
+        if name not in owned and not _mentions(resource, owned)
     }
     return {
         "AWSTemplateFormatVersion": template["AWSTemplateFormatVersion"],
         "Description": template["Description"],
         "Resources": resources,
-        "Outputs": {k: v for k, v in template.get("Outputs", {}).items() if not _mentions(v, CHALICE_OWNED)},
+        "Outputs": {k: v for k, v in template.get("Outputs", {}).items() if not _mentions(v, owned)},
     }
 
 

@@ -126,7 +126,10 @@ class LocalStack:
         output: IO | None = None,
         log=print,
         ready_timeout: float = 60.0,
+        deploy: str = "provision",
     ) -> None:
+        self.deploy = deploy  # "provision" (stage local) or "cloudformation" (stage ci, as CI deploys it)
+        self.stage = "ci" if deploy == "cloudformation" else "local"
         self.host = host
         self.port = port
         self.moto_port = moto_port
@@ -172,7 +175,13 @@ class LocalStack:
         from .provision import provision
 
         t = time.monotonic()
-        provisioned = provision(boto3.session.Session(region_name=REGION), "local", self.endpoint_url)
+        session = boto3.session.Session(region_name=REGION)
+        if self.deploy == "cloudformation":
+            from .deploy_stack import deploy
+
+            provisioned = deploy(session, self.endpoint_url, "bazaar-ci", stage=self.stage)
+        else:
+            provisioned = provision(session, self.stage, self.endpoint_url)
         self.env = {**provisioned, **FAKE_AWS, "AWS_ENDPOINT_URL": self.endpoint_url}
         self.timings["provision"] = time.monotonic() - t
 
@@ -200,7 +209,7 @@ class LocalStack:
             "--port",
             str(self.port),
             "--stage",
-            "local",
+            self.stage,
             "--autoreload" if self.reload else "--no-autoreload",
         ]
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
@@ -250,10 +259,12 @@ class LocalStackProcess:
         seed: bool = True,
         log_path: Path | None = None,
         ready_timeout: float = 90.0,
+        deploy: str | None = None,
     ) -> None:
         self.port = port or free_port()
         self.moto_port = moto_port or free_port()
         self.seed = seed
+        self.deploy = deploy or os.environ.get("BAZAAR_STACK_DEPLOY") or "provision"
         self.log_path = log_path
         self.ready_timeout = ready_timeout
         self.proc: subprocess.Popen | None = None
@@ -284,6 +295,7 @@ class LocalStackProcess:
         ]
         if not self.seed:
             cmd.append("--no-seed")
+        cmd += ["--deploy", self.deploy]
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = self.log_path.open("wb")
@@ -343,6 +355,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reload", action="store_true", help="restart the app when files change (chalice's stat poller: costs CPU)"
     )
+    parser.add_argument(
+        "--deploy",
+        choices=("provision", "cloudformation"),
+        default=os.environ.get("BAZAAR_STACK_DEPLOY") or "provision",
+        help="create resources directly (stage local) or deploy infra/ through moto's CloudFormation (stage ci, "
+        "as CI does; env BAZAAR_STACK_DEPLOY)",
+    )
     parser.add_argument("--die-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -355,7 +374,12 @@ def main(argv: list[str] | None = None) -> int:
         if not die_with_parent(args.die_with_parent):
             return 1
     stack = LocalStack(
-        args.port, args.moto_port, seed=args.seed, reload=args.reload, log=lambda msg: print(msg, flush=True)
+        args.port,
+        args.moto_port,
+        seed=args.seed,
+        reload=args.reload,
+        log=lambda msg: print(msg, flush=True),
+        deploy=args.deploy,
     )
     code = 0
     try:
