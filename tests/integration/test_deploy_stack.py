@@ -17,6 +17,8 @@ def test_data_stack_leaves_out_only_what_chalice_owns():
         "OrderEvents",
         "OrderEventsLogGroup",
         "OrderEventsMapping",
+        "CompleteOrders",
+        "CompleteOrdersLogGroup",
         "BazaarDataAccessPolicy",
     }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.adapters.models import MODELS_BY_SETTING
 from tests.support import ROOT
 
 STAGES = ("dev", "prod")
@@ -77,7 +78,7 @@ def test_lambda_role_touches_only_this_stacks_data_with_the_actions_it_uses(pack
 def test_tables_have_point_in_time_recovery_and_encryption(packaged):
     _, template, _ = packaged
     tables = [r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
-    assert len(tables) == 5
+    assert len(tables) == len(MODELS_BY_SETTING)
     for table in tables:
         props = table["Properties"]
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
@@ -104,12 +105,15 @@ def test_log_groups_have_a_retention_period(packaged):
         assert any(function in n for n in named), f"{function} has no log group with retention"
 
 
-def test_function_gets_every_resource_name_from_the_stack(packaged):
+def test_every_function_gets_every_resource_name_from_the_stack(packaged):
     stage, template, _ = packaged
-    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert variables["STAGE"] == stage
-    for name in ("SHOPS_TABLE", "PRODUCTS_TABLE", "LISTINGS_TABLE", "MEDIA_BUCKET", "COGNITO_USER_POOL_ID"):
-        assert isinstance(variables[name], dict) and "Ref" in variables[name]
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    for function in functions:
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["STAGE"] == stage
+        for name in [s.upper() for s in MODELS_BY_SETTING] + ["MEDIA_BUCKET", "COGNITO_USER_POOL_ID",
+                                                             "ORDER_EVENTS_QUEUE_URL", "CURSOR_SECRET"]:
+            assert isinstance(variables[name], dict) and "Ref" in variables[name], name
 
 
 def test_deployment_packages_hold_no_test_only_dependency(packaged):
