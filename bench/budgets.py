@@ -85,6 +85,28 @@ BUDGETS: dict[str, Budget] = {
     "DELETE /v1/shops/{shop_id}/products/{product_id}/media/{media_id}": Budget(
         3, "GetItem shop + GetItem product + TransactWriteItems"
     ),
+    # --- buying (issue 4; measured by bench/checkout_bench.py) ------------------------------------
+    "GET /v1/cart": Budget(
+        2,
+        "GetItem cart + one BatchGetItem of its products (current prices, stock, status): which products to "
+        "read is only known once the cart is read",
+    ),
+    "POST /v1/checkout": Budget(
+        3,
+        "BatchGetItem cart + idempotency claim, BatchGetItem products, one TransactWriteItems (claim, cart, a "
+        "conditional stock update per line, an order per shop), whatever the lines and shops; a replay is "
+        "the BatchGetItem + one GetItem per order it re-announces",
+    ),
+    "GET /v1/orders": Budget(READ, "one Query of the orders' buyer-index"),
+    "GET /v1/orders/{order_id}": Budget(READ, "one GetItem"),
+    "GET /v1/shops/{shop_id}/orders": Budget(
+        READ,
+        "one Query of shop-index (shop-status-index with ?status=); ownership proven by the orders' seller "
+        "snapshot (an empty page costs one more GetItem, of the shop)",
+    ),
+    "GET /v1/shops/{shop_id}/orders/{order_id}": Budget(
+        READ, "one GetItem; ownership from the order's seller snapshot"
+    ),
 }
 
 # Items read / items returned, for the scenarios where a page must not read what it does not return.

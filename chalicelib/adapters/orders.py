@@ -239,6 +239,17 @@ class DynamoBuyingRepository:
         raw = self._call("get_item", TableName=OrderModel.Meta.table_name, Key={"order_id": {"S": order_id}})
         return order_from_dict(OrderModel.from_raw_data(raw["Item"]).body) if raw.get("Item") else None
 
+    def get_orders(self, order_ids: list[str]) -> list[Order]:
+        """One BatchGetItem (a checkout has at most 40 orders); unprocessed keys are retried."""
+        table = OrderModel.Meta.table_name
+        keys = [{"order_id": {"S": oid}} for oid in dict.fromkeys(order_ids)]
+        found = []
+        while keys:
+            raw = self._call("batch_get_item", RequestItems={table: {"Keys": keys[:100]}})
+            found += [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Responses", {}).get(table, [])]
+            keys = keys[100:] + raw.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        return found
+
     def _order_page(self, index: str, hash_name: str, hash_value: str, limit: int, start: dict | None) -> Page:
         kwargs = {
             "TableName": OrderModel.Meta.table_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import ServiceUnavailable
 
@@ -34,6 +34,8 @@ class S3MediaStore:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 return None
             raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._unreachable() from exc
         return {"size": head["ContentLength"], "content_type": head.get("ContentType", "")}
 
     def read(self, key: str, max_bytes: int) -> bytes:
@@ -42,23 +44,33 @@ class S3MediaStore:
             return body.read(max_bytes)
         except ClientError as exc:
             raise self._translate(exc) from exc
+        except BotoCoreError as exc:  # connection lost, timed out, or the body stream broke
+            raise self._unreachable() from exc
 
     def write(self, key: str, body: bytes, content_type: str) -> None:
         try:
             self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
         except ClientError as exc:
             raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._unreachable() from exc
 
     def delete(self, key: str) -> None:
         try:
             self._s3.delete_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
             raise self._translate(exc) from exc
+        except BotoCoreError as exc:
+            raise self._unreachable() from exc
 
     def url(self, key: str) -> str:
         return self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._url_ttl
         )
+
+    @staticmethod
+    def _unreachable() -> ServiceUnavailable:
+        return ServiceUnavailable("media storage is busy, please retry", retry_after=1)
 
     @staticmethod
     def _translate(exc: ClientError) -> Exception:

@@ -165,7 +165,8 @@ class Order:
         if not self.delivered_at:
             return None
         days = get_storefront(self.storefront).return_window_days
-        return (parse_time(self.delivered_at) + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        closes = parse_time(self.delivered_at) + dt.timedelta(days=days)
+        return closes.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def check_return(self, lines: list[dict[str, Any]], now: str) -> list[dict]:
         """Validates a return request; returns the returned lines with their refund amounts."""
@@ -210,6 +211,7 @@ class Return:
     created_at: str
     updated_at: str
     version: int = 1
+    seller_id: str = ""  # the shop's owner, so seller reads prove ownership without reading the shop
 
     @property
     def amount(self) -> int:

@@ -37,8 +37,8 @@ def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutCl
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
         )
     # The first attempt may have failed to queue its events: queue them again (consumers deduplicate).
-    orders = [repo.get_order(o["order_id"]) for o in claim.result["orders"]]
-    publisher.publish([order_event(o, "order.created") for o in orders if o is not None and o.version == 1])
+    orders = repo.get_orders([o["order_id"] for o in claim.result["orders"]])
+    publisher.publish([order_event(o, "order.created") for o in orders if o.version == 1])
     return {**claim.result, "replayed": True}
 
 

@@ -156,8 +156,13 @@ def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, orde
 def _seller_order(
     catalog: CatalogRepository, repo: BuyingRepository, actor: Actor, shop_id: str, order_id: str
 ) -> Order:
-    owned_shop(catalog, actor, shop_id)
+    """One read when the order's seller snapshot names `actor` (shops never change owner); anything else also
+    reads the shop, for the usual 403/404."""
+    require_role(actor, Role.SELLER)
     order = repo.get_order(order_id)
+    if order is not None and order.shop_id == shop_id and order.seller_id == actor.user_id:
+        return order
+    owned_shop(catalog, actor, shop_id)
     if order is None or order.shop_id != shop_id:
         raise NotFound("order not found", code="order_not_found")
     return order
@@ -172,8 +177,12 @@ def shop_orders(
     limit: int,
     start: dict | None,
 ) -> Page:
-    owned_shop(catalog, actor, shop_id)
-    return repo.shop_orders(shop_id, status, limit, start)
+    """One Query when the page's orders prove ownership (seller snapshot); an empty page also reads the shop."""
+    require_role(actor, Role.SELLER)
+    page = repo.shop_orders(shop_id, status, limit, start)
+    if not page.items or not all(o.seller_id == actor.user_id for o in page.items):
+        owned_shop(catalog, actor, shop_id)
+    return page
 
 
 def shop_order(catalog: CatalogRepository, repo: BuyingRepository, actor: Actor, shop_id: str, order_id: str):
@@ -299,6 +308,7 @@ def request_return(
         order_id=order.order_id,
         shop_id=order.shop_id,
         buyer_id=order.buyer_id,
+        seller_id=order.seller_id,
         lines=tuple(returned_lines),
         reason=reason,
         status="requested",
@@ -314,16 +324,22 @@ def request_return(
 
 
 def shop_returns(catalog, repo: BuyingRepository, actor: Actor, shop_id: str, limit: int, start) -> Page:
-    owned_shop(catalog, actor, shop_id)
-    return repo.shop_returns(shop_id, limit, start)
+    """One Query when the page's returns prove ownership (seller snapshot); an empty page also reads the shop."""
+    require_role(actor, Role.SELLER)
+    page = repo.shop_returns(shop_id, limit, start)
+    if not page.items or not all(r.seller_id == actor.user_id for r in page.items):
+        owned_shop(catalog, actor, shop_id)
+    return page
 
 
 def receive_return(catalog, repo, publisher, actor: Actor, shop_id: str, return_id: str, *, now: str) -> Return:
     """The goods are back: the refund is recorded on the order and the stock restored, once."""
-    owned_shop(catalog, actor, shop_id)
+    require_role(actor, Role.SELLER)
     ret = repo.get_return(return_id)
-    if ret is None or ret.shop_id != shop_id:
-        raise NotFound("return not found", code="return_not_found")
+    if ret is None or ret.shop_id != shop_id or ret.seller_id != actor.user_id:
+        owned_shop(catalog, actor, shop_id)
+        if ret is None or ret.shop_id != shop_id:
+            raise NotFound("return not found", code="return_not_found")
     if ret.status != "requested":
         raise Conflict(f"a {ret.status} return cannot be received", code="illegal_return_transition")
     order = repo.get_order(ret.order_id)
