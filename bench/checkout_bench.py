@@ -194,8 +194,8 @@ def render(rows: list[Row]) -> tuple[str, bool]:
     out += [
         "",
         "- The cart page needs the cart before it knows which products to read: GetItem + BatchGetItem (2).",
-        "- A replay reads the claim (with the cart, one BatchGetItem) and re-reads each of its k orders to "
-        "re-queue their `order.created` events (consumers deduplicate by event id).",
+        "- A replay reads the claim (with the cart, one BatchGetItem) and re-reads its k orders in one "
+        "BatchGetItem to re-queue their `order.created` events (consumers deduplicate by event id).",
         "",
     ]
     return "\n".join(out), ok

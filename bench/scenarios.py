@@ -380,6 +380,260 @@ SCENARIOS: list[Scenario] = [
     ),
 ]
 
+
+# --- buying (issue 4) -------------------------------------------------------------------------------
+# The buying scenarios use their own approved shop (owned by the bench seller) with two products and the
+# bench buyer. `_buying_world` builds the state the buying READS see, once, before the first of them: it
+# is the same at every catalog size (orders, carts and returns do not depend on the catalog), so the reads'
+# counts must match exactly between sizes. The buying writes then build on each other, in order.
+
+BUY_STOCK = 1_000
+ADDRESS = {
+    "name": "Aynur Tohti",
+    "phone": "+86 991 555 0101",
+    "lines": ["12 Renmin Road"],
+    "city": "Kashgar",
+    "region": "Xinjiang",
+    "postal_code": "844000",
+    "country": "CN",
+}
+
+
+def _cart_put(b: Bench, product: dict, quantity: int):
+    return b.api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": quantity}, token=b.buyer)
+
+
+def _checkout(b: Bench, key: str, payment: str = "cash_on_delivery"):
+    body = {"delivery": ADDRESS, "payment_method": payment}
+    return b.api.post("/v1/checkout", body, token=b.buyer, headers={"Idempotency-Key": key})
+
+
+def _buy(b: Bench, product: dict, payment: str) -> dict:
+    """One unit of `product` through cart and checkout (not counted); returns the order (buyer view)."""
+    _expect(_cart_put(b, product, 1), 200, "add to cart")
+    reply = _expect(_checkout(b, f"bench-{uuid.uuid4().hex}", payment), 201, "checkout")
+    return reply.json["orders"][0]
+
+
+def _shop_order_path(b: Bench, order: dict, suffix: str = "") -> str:
+    return f"/v1/shops/{b.state['buy_shop']['shop_id']}/orders/{order['order_id']}{suffix}"
+
+
+def _ship_and_deliver(b: Bench, order: dict) -> None:
+    ship = {"carrier": "China Post", "tracking_number": "CP123456789CN"}
+    _expect(b.api.post(_shop_order_path(b, order, "/ship"), ship, token=b.seller), 200, "ship")
+    _expect(b.api.post(_shop_order_path(b, order, "/deliver"), token=b.seller), 200, "deliver")
+
+
+def _return_body(order: dict) -> dict:
+    return {"lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}], "reason": "too small"}
+
+
+def _consume_order_events(b: Bench) -> None:
+    """What the order-events queue consumer does in the cloud: fill the notifications from the queue."""
+    import boto3
+
+    from chalicelib.events.order_events import handle_records
+
+    settings = b.container.settings
+    sqs, url = boto3.client("sqs", region_name=settings.region), settings.order_events_queue_url
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        result = handle_records([{"messageId": m["MessageId"], "body": m["Body"]} for m in messages])
+        assert not result["batchItemFailures"], result
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def _buying_world(b: Bench) -> None:
+    """Once: the buying shop and its 2 products; a delivered order with a requested return; a 1-line cart;
+    the seller's notifications of it all."""
+    if "buy_shop" in b.state:
+        return
+    shop = b.factory.shop(b.seller, STOREFRONT, operator=b.operator, name=f"Bench bazaar {uuid.uuid4().hex[:8]}")
+    b.state["buy_shop"] = shop
+    b.state["buy_products"] = [
+        b.factory.product(b.seller, shop, title=title, stock=BUY_STOCK) for title in ("Atlas silk scarf", "Doppa cap")
+    ]
+    order = b.state["delivered_order"] = _buy(b, b.state["buy_products"][0], "cash_on_delivery")
+    _ship_and_deliver(b, order)
+    _expect(b.api.post(f"/v1/orders/{order['order_id']}/returns", _return_body(order), token=b.buyer), 201, "return")
+    _expect(_cart_put(b, b.state["buy_products"][1], 2), 200, "add to cart")
+    _consume_order_events(b)
+
+
+def _one_line_in_cart(b: Bench) -> None:
+    _expect(_cart_put(b, b.state["buy_products"][1], 1), 200, "add to cart")
+
+
+def _checkout_counted(b: Bench):
+    b.state.setdefault("checkout_key", f"bench-{uuid.uuid4().hex}")
+    reply = _checkout(b, b.state["checkout_key"])
+    if reply.status == 201:
+        b.state["placed"] = reply.json["orders"][0]
+    return reply
+
+
+def _card_order(b: Bench) -> None:
+    b.state["card_order"] = _buy(b, b.state["buy_products"][0], "card")
+
+
+def _payment_webhook(b: Bench):
+    import json
+    import time
+
+    from chalicelib.services.orders import sign_webhook
+
+    order = b.state["card_order"]
+    raw = json.dumps(
+        {
+            "event_id": f"evt_{uuid.uuid4().hex}",
+            "type": "payment.succeeded",
+            "order_id": order["order_id"],
+            "amount": order["total"],
+        }
+    ).encode()
+    signature = sign_webhook(b.container.settings.payment_webhook_secret, raw, int(time.time()))
+    return b.api.request("POST", "/v1/payments/webhook", body=raw, headers={"X-Bazaar-Signature": signature})
+
+
+def _transfer_order(b: Bench) -> None:
+    b.state["transfer_order"] = _buy(b, b.state["buy_products"][0], "bank_transfer")
+
+
+def _request_return(b: Bench):
+    order = b.state["transfer_order"]
+    reply = b.api.post(f"/v1/orders/{order['order_id']}/returns", _return_body(order), token=b.buyer)
+    if reply.status == 201:
+        b.state["return"] = reply.json
+    return reply
+
+
+def _buy_shop(b: Bench) -> str:
+    return b.state["buy_shop"]["shop_id"]
+
+
+BUYING_SCENARIOS: list[Scenario] = [
+    # reads: the world above, the same at every catalog size
+    Scenario(
+        "cart page (1 line)",
+        "GET /v1/cart",
+        lambda b: b.api.get("/v1/cart", token=b.buyer),
+        200,
+        prepare=_buying_world,
+    ),
+    Scenario(
+        "my orders (buyer)",
+        "GET /v1/orders",
+        lambda b: b.api.get("/v1/orders", token=b.buyer),
+        200,
+        prepare=_buying_world,
+        paged=True,
+    ),
+    Scenario(
+        "my order (buyer)",
+        "GET /v1/orders/{order_id}",
+        lambda b: b.api.get(f"/v1/orders/{b.state['delivered_order']['order_id']}", token=b.buyer),
+        200,
+        prepare=_buying_world,
+    ),
+    Scenario(
+        "shop orders (seller)",
+        "GET /v1/shops/{shop_id}/orders",
+        lambda b: b.api.get(f"/v1/shops/{_buy_shop(b)}/orders", token=b.seller),
+        200,
+        prepare=_buying_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop orders, status=delivered (seller)",
+        "GET /v1/shops/{shop_id}/orders",
+        lambda b: b.api.get(f"/v1/shops/{_buy_shop(b)}/orders?status=delivered", token=b.seller),
+        200,
+        prepare=_buying_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop order (seller)",
+        "GET /v1/shops/{shop_id}/orders/{order_id}",
+        lambda b: b.api.get(_shop_order_path(b, b.state["delivered_order"]), token=b.seller),
+        200,
+        prepare=_buying_world,
+    ),
+    Scenario(
+        "shop returns (seller)",
+        "GET /v1/shops/{shop_id}/returns",
+        lambda b: b.api.get(f"/v1/shops/{_buy_shop(b)}/returns", token=b.seller),
+        200,
+        prepare=_buying_world,
+        paged=True,
+    ),
+    Scenario(
+        "my notifications (seller)",
+        "GET /v1/me/notifications",
+        lambda b: b.api.get("/v1/me/notifications", token=b.seller),
+        200,
+        prepare=_buying_world,
+        paged=True,
+    ),
+    # writes, in order: each builds on the ones before
+    Scenario(
+        "cart: add a line (cart of 2)",
+        "PUT /v1/cart/items/{product_id}",
+        lambda b: _cart_put(b, b.state["buy_products"][0], 3),
+        200,
+        prepare=_buying_world,
+    ),
+    Scenario("checkout (2 lines, 1 shop)", "POST /v1/checkout", _checkout_counted, 201),
+    Scenario("checkout replay (same key)", "POST /v1/checkout", _checkout_counted, 200),
+    Scenario(
+        "empty cart",
+        "DELETE /v1/cart",
+        lambda b: b.api.delete("/v1/cart", token=b.buyer),
+        204,
+        prepare=_one_line_in_cart,
+    ),
+    Scenario(
+        "cancel order (2 lines restocked)",
+        "POST /v1/orders/{order_id}/cancel",
+        lambda b: b.api.post(f"/v1/orders/{b.state['placed']['order_id']}/cancel", token=b.buyer),
+        200,
+    ),
+    Scenario(
+        "mark paid (bank transfer)",
+        "POST /v1/shops/{shop_id}/orders/{order_id}/mark-paid",
+        lambda b: b.api.post(_shop_order_path(b, b.state["transfer_order"], "/mark-paid"), token=b.seller),
+        200,
+        prepare=_transfer_order,
+    ),
+    Scenario(
+        "ship order",
+        "POST /v1/shops/{shop_id}/orders/{order_id}/ship",
+        lambda b: b.api.post(
+            _shop_order_path(b, b.state["transfer_order"], "/ship"),
+            {"carrier": "China Post", "tracking_number": "CP987654321CN"},
+            token=b.seller,
+        ),
+        200,
+    ),
+    Scenario(
+        "deliver order",
+        "POST /v1/shops/{shop_id}/orders/{order_id}/deliver",
+        lambda b: b.api.post(_shop_order_path(b, b.state["transfer_order"], "/deliver"), token=b.seller),
+        200,
+    ),
+    Scenario("request return", "POST /v1/orders/{order_id}/returns", _request_return, 201),
+    Scenario(
+        "receive return (refund, restock)",
+        "POST /v1/shops/{shop_id}/returns/{return_id}/receive",
+        lambda b: b.api.post(
+            f"/v1/shops/{_buy_shop(b)}/returns/{b.state['return']['return_id']}/receive", token=b.seller
+        ),
+        200,
+    ),
+    Scenario("payment webhook (card paid)", "POST /v1/payments/webhook", _payment_webhook, 200, prepare=_card_order),
+]
+SCENARIOS.extend(BUYING_SCENARIOS)
+
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 
 

@@ -37,8 +37,8 @@ def put_cart_item(product_id):
     actor = require_actor(request, Role.BUYER)
     body = json_body(request, CartItemPut)
     c = container()
-    saved = cart.set_quantity(c.buying, actor, product_id, body.quantity, now=c.clock())
-    return ok(cart.describe(saved, c.buying.get_products(list(saved.lines)) if saved.lines else {}))
+    saved, products = cart.set_line(c.buying, actor, product_id, body.quantity, now=c.clock())
+    return ok(cart.describe(saved, products))
 
 
 @bp.route("/v1/cart", methods=["DELETE"])

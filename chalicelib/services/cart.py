@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..domain.buying import Cart
+from ..domain.catalog import Product
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import MAX_CART_LINES, MAX_LINE_QUANTITY, line_problems, rule_text, unit_amount
@@ -13,30 +14,47 @@ from .ports import BuyingRepository
 
 def set_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str) -> Cart:
     """Sets a line's quantity (0 removes it). Retries a few times if the cart changes meanwhile."""
+    return set_line(repo, actor, product_id, quantity, now=now, with_products=False)[0]
+
+
+def set_line(
+    repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str, with_products: bool = True
+) -> tuple[Cart, dict[str, Product]]:
+    """Sets a line's quantity (0 removes it); returns the saved cart and its products, for `describe`.
+
+    3 DynamoDB calls: GetItem cart, ONE BatchGetItem of the cart's products with the one being added (it
+    must be listed; the answer shows current prices of every line), the version-checked put. Retries a few
+    times if the cart changes meanwhile (reading only the products not read yet). `with_products=False`
+    reads only the product being added (and returns only it).
+    """
     require_role(actor, Role.BUYER)
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
         raise ValidationFailed(
             "quantity is out of range",
             details=[{"field": "quantity", "message": f"must be 0 to {MAX_LINE_QUANTITY}"}],
         )
-    if quantity:
-        product = repo.get_products([product_id]).get(product_id)
-        if product is None or not product.is_listed:
-            raise NotFound("product not found", code="product_not_found")
+    products: dict[str, Product] = {}
     for attempt in range(3):
         cart = repo.get_cart(actor.user_id)
+        lines_read = cart.lines if with_products else ()
+        wanted = [pid for pid in (*lines_read, *([product_id] if quantity else [])) if pid not in products]
+        if wanted:
+            products.update(repo.get_products(wanted))
         lines = dict(cart.lines)
         if quantity == 0:
             if product_id not in lines:
-                return cart
+                return cart, products
             lines.pop(product_id)
         else:
+            product = products.get(product_id)
+            if product is None or not product.is_listed:
+                raise NotFound("product not found", code="product_not_found")
             if product_id not in lines and len(lines) >= MAX_CART_LINES:
                 raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
             added_at = lines.get(product_id, {}).get("added_at", now)
             lines[product_id] = {"quantity": quantity, "added_at": added_at}
         try:
-            return repo.save_cart(replace(cart, lines=lines), now)
+            return repo.save_cart(replace(cart, lines=lines), now), products
         except Conflict:
             if attempt == 2:
                 raise
@@ -49,9 +67,15 @@ def empty(repo: BuyingRepository, actor: Actor) -> None:
 
 
 def view(repo: BuyingRepository, actor: Actor) -> dict:
+    return view_with_products(repo, actor)[0]
+
+
+def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict, dict]:
+    """The cart view and the products it was computed from (the web cart shows their pictures and rules)."""
     require_role(actor, Role.BUYER)
     cart = repo.get_cart(actor.user_id)
-    return describe(cart, repo.get_products(list(cart.lines)) if cart.lines else {})
+    products = repo.get_products(list(cart.lines)) if cart.lines else {}
+    return describe(cart, products), products
 
 
 def describe(cart: Cart, products: dict) -> dict:
