@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import json
@@ -237,6 +238,15 @@ def error_fields(reply: Reply) -> set[str]:
     return {d["field"] for d in (reply.json or {}).get("error", {}).get("details") or []}
 
 
+@functools.lru_cache(maxsize=4)
+def _inspection_clients(region: str):
+    """Made once: a botocore client costs ~80 ms to build, and moto intercepts it under any later mock_aws."""
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    return session.client("dynamodb"), session.client("s3"), session.client("cognito-idp")
+
+
 class Storage:
     """Everything the app can write in the moto account: every DynamoDB table, every S3 bucket, the users.
 
@@ -244,11 +254,8 @@ class Storage:
     """
 
     def __init__(self, stack) -> None:
-        import boto3
-
         self.stack = stack
-        session = boto3.session.Session(region_name=stack.settings.region)
-        self._ddb, self._s3, self._idp = session.client("dynamodb"), session.client("s3"), session.client("cognito-idp")
+        self._ddb, self._s3, self._idp = _inspection_clients(stack.settings.region)
 
     def snapshot(self) -> dict:
         state: dict[str, Any] = {}
@@ -264,3 +271,112 @@ class Storage:
             (u["Username"], u["UserStatus"], u["Enabled"]) for page in users for u in page["Users"]
         )
         return state
+
+
+# --- buying -------------------------------------------------------------------------------------------
+
+ADDRESS = {
+    "name": "Aynur Tohti",
+    "phone": "+86 991 555 0101",
+    "lines": ["12 Renmin Road"],
+    "city": "Kashgar",
+    "region": "Xinjiang",
+    "postal_code": "844000",
+    "country": "CN",
+}
+
+
+def checkout(
+    api: ApiClient, token: str, key: str | None = None, payment: str = "cash_on_delivery", delivery: dict | None = None
+) -> Reply:
+    """POST /v1/checkout with an Idempotency-Key (a fresh one unless given) and ADDRESS."""
+    return api.post(
+        "/v1/checkout",
+        {"delivery": delivery or ADDRESS, "payment_method": payment},
+        token=token,
+        headers={"Idempotency-Key": key or f"key-{uuid.uuid4().hex}"},
+    )
+
+
+def buy(api: ApiClient, token: str, lines: dict[str, int], payment: str = "cash_on_delivery") -> list[dict]:
+    """Fills the cart with {product_id: quantity}, checks out and returns the orders (buyer view)."""
+    for product_id, quantity in lines.items():
+        reply = api.put(f"/v1/cart/items/{product_id}", {"quantity": quantity}, token=token)
+        assert reply.status == 200, reply
+    reply = checkout(api, token, payment=payment)
+    assert reply.status == 201, reply
+    return reply.json["orders"]
+
+
+def stock_of(api: ApiClient, seller_token: str, product: dict) -> int:
+    """The product's stock as its owner reads it."""
+    reply = api.get(f"/v1/shops/{product['shop_id']}/products/{product['product_id']}", token=seller_token)
+    assert reply.status == 200, reply
+    return reply.json["stock"]
+
+
+def drain_order_events(stack) -> list[dict]:
+    """Receives (and deletes) every message on the order-events queue, as SQS records for the consumer."""
+    sqs, url = stack.events._sqs, stack.events._url
+    records = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return records
+        for message in got:
+            records.append({"messageId": message["MessageId"], "body": message["Body"]})
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@contextlib.contextmanager
+def fast_moto_transactions():
+    """moto's TransactWriteItems deep-copies a table once per ACTION touching it (not once per table), so a
+    transaction of n actions on a table of m items costs n*m copies and tests slow down as data grows.
+    Inside this context each table is copied once per transaction: the same backup, the same behaviour."""
+    import copy
+
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models.table import Table
+
+    original = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        backups: dict[int, Any] = {}
+
+        class _OncePerTable:
+            @staticmethod
+            def deepcopy(obj, memo=None):
+                if not isinstance(obj, Table):
+                    return copy.deepcopy(obj, memo)
+                if id(obj) not in backups:
+                    backups[id(obj)] = copy.deepcopy(obj)
+                return backups[id(obj)]
+
+        saved = dynamodb_models.copy
+        dynamodb_models.copy = _OncePerTable
+        try:
+            return original(self, transact_items)
+        finally:
+            dynamodb_models.copy = saved
+
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+    try:
+        yield
+    finally:
+        dynamodb_models.DynamoDBBackend.transact_write_items = original
+
+
+@contextlib.contextmanager
+def module_world():
+    """A moto stack plus an ApiClient for a whole test module (fixtures scoped "module"): for files whose
+    tests each make their own users, shops and products and so cannot see each other's data."""
+    from chalice.test import Client
+
+    from app import app
+
+    with (
+        fast_moto_transactions(),
+        moto_aws_stack() as container,
+        Client(app, stage_name="local", project_dir=str(ROOT)) as client,
+    ):
+        yield container, ApiClient(client)

@@ -14,15 +14,14 @@ log = logging.getLogger(__name__)
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..domain.errors import DomainError
     from ..services import orders
 
     failures = []
     for record in records:
         try:
             orders.notify(container().buying, orders.parse_event(record["body"]))
-        except (ValueError, KeyError, DomainError):
-            log.warning("order event not processed", extra={"message_id": record.get("messageId")})
+        except Exception:  # whatever goes wrong with one message, the others still count
+            log.warning("order event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
             failures.append({"itemIdentifier": record.get("messageId")})
     return {"batchItemFailures": failures}
 

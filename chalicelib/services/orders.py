@@ -399,6 +399,12 @@ def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: di
 
 def parse_event(raw: str) -> dict:
     event = json.loads(raw)
-    if not isinstance(event, dict) or not {"event_id", "type", "order_id", "at"} <= set(event):
+    if not isinstance(event, dict):
         raise ValueError("not an order event")
+    for name in ("event_id", "type", "order_id", "shop_id", "at"):
+        if not isinstance(event.get(name), str) or not event[name]:
+            raise ValueError(f"order event without a valid {name}")
+    for name in ("seller_id", "buyer_id"):
+        if event.get(name) is not None and not isinstance(event[name], str):
+            raise ValueError(f"order event with an invalid {name}")
     return event
