@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -192,6 +193,8 @@ class LocalStack:
             self.seed_result = seed.seed(seed.container_for(self.env), log=self.log)
             self.timings["seed"] = time.monotonic() - t
 
+        self._start_event_pump()
+
         t = time.monotonic()
         self._start_chalice()
         wait_until_ready(self.url + READY_PATH, self.ready_timeout, self._chalice_alive)
@@ -223,10 +226,44 @@ class LocalStack:
             start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the server in order
         )
 
+    def _start_event_pump(self) -> None:
+        """Plays the SQS -> Lambda trigger locally: order events reach the same consumer code as on AWS."""
+        from chalicelib import bootstrap, config
+
+        os.environ.update(self.env)
+        config.reset_settings()
+        bootstrap.install(None)
+        self._pump_stop = threading.Event()
+        self._pump = threading.Thread(target=self._pump_events, name="order-events-pump", daemon=True)
+        self._pump.start()
+
+    def _pump_events(self) -> None:
+        import boto3
+
+        from chalicelib.events.order_events import handle_records
+
+        sqs = boto3.session.Session(region_name=REGION).client("sqs", endpoint_url=self.endpoint_url)
+        url = self.env["ORDER_EVENTS_QUEUE_URL"]
+        while not self._pump_stop.wait(0.5):  # short polls: the moto server serves one request at a time
+            try:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                if not messages:
+                    continue
+                records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+                failed = {f["itemIdentifier"] for f in handle_records(records)["batchItemFailures"]}
+                for m in messages:
+                    if m["MessageId"] not in failed:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
+                self.log(f"order-events pump: {exc}")
+
     def _chalice_alive(self) -> bool:
         return self.chalice is not None and self.chalice.poll() is None
 
     def stop(self) -> None:
+        if getattr(self, "_pump_stop", None) is not None:
+            self._pump_stop.set()
+            self._pump.join(timeout=5)
         if self.chalice is not None:
             _stop_process_group(self.chalice)
             self.chalice = None

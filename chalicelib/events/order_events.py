@@ -14,12 +14,15 @@ log = logging.getLogger(__name__)
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import orders
+    from ..services import catalog, orders
 
     failures = []
     for record in records:
         try:
-            orders.notify(container().buying, orders.parse_event(record["body"]))
+            event = orders.parse_event(record["body"])
+            orders.notify(container().buying, event)
+            if event["type"] in catalog.STOCK_EVENTS:
+                catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
         except Exception:  # whatever goes wrong with one message, the others still count
             log.warning("order event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
             failures.append({"itemIdentifier": record.get("messageId")})

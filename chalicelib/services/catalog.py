@@ -109,3 +109,27 @@ def archive_product(
         return product
     archived = replace(product, status="archived", updated_at=now)
     return repo.save_product(archived, product.version, shop.status)
+
+
+STOCK_EVENTS = frozenset({"order.created", "order.cancelled", "order.refunded"})
+
+
+def refresh_cards(repo: CatalogRepository, product_ids: list[str]) -> int:
+    """Rewrites the storefront cards of products whose stock changed (sales, cancellations, returns).
+
+    Checkout changes stock inside its own transaction, which has no room for every listing entry, so cards
+    follow asynchronously from the order events: a card's stock may lag the product page by seconds.
+    """
+    refreshed = 0
+    for product_id in product_ids:
+        for _ in range(3):
+            product = repo.get_product(product_id)
+            if product is None or not product.is_listed:
+                break
+            try:
+                repo.save_product(product, product.version, product.shop_status)
+                refreshed += 1
+                break
+            except (PreconditionFailed, Conflict):
+                continue  # changed meanwhile: that write refreshed the cards, or the next try will
+    return refreshed

@@ -104,6 +104,7 @@ def order_event(order: Order, kind: str) -> dict:
         "buyer_id": order.buyer_id,
         "status": order.status,
         "total": _money(order.total, order.currency),
+        "product_ids": sorted({line.product_id for line in order.lines}),
         "at": order.updated_at,
     }
 

@@ -162,6 +162,50 @@ def test_demo_data_is_served(local_stack):
     assert thumb.status_code == 200 and thumb.content.startswith(JPEG_MAGIC)
 
 
+def test_an_order_reaches_the_sellers_notifications_through_the_queue(local_stack):
+    import time
+
+    http = Http(local_stack.url)
+    seller = http.login("seller@bazaar.local", DEMO_PASSWORD)
+    buyer = http.login("buyer@bazaar.local", DEMO_PASSWORD)
+    shops = http.call("GET", "/v1/me/shops", token=seller)["items"]
+    shop = next(s for s in shops if s["status"] == "active")
+    product = next(
+        p
+        for p in http.call("GET", f"/v1/shops/{shop['shop_id']}/products", token=seller)["items"]
+        if p["listed"] and p["stock"] > 0 and p["storefront"] != "b2b"
+    )
+    http.call("PUT", f"/v1/cart/items/{product['product_id']}", token=buyer, json={"quantity": 1})
+    reply = http.session.post(
+        f"{http.base}/v1/checkout",
+        json={
+            "delivery": {
+                "name": "E2E Buyer",
+                "phone": "+86 991 555 0101",
+                "lines": ["1 Bazaar St"],
+                "city": "Kashgar",
+                "region": "Xinjiang",
+                "postal_code": "844000",
+                "country": "CN",
+            },
+            "payment_method": "cash_on_delivery",
+        },
+        headers={"Authorization": f"Bearer {buyer}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=TIMEOUT,
+    )
+    assert reply.status_code == 201, reply.text
+    order_id = reply.json()["orders"][0]["order_id"]
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        notes = http.call("GET", "/v1/me/notifications", token=seller)["items"]
+        if any(n["order_id"] == order_id and n["type"] == "order.created" for n in notes):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the seller was not notified of the new order")
+
+
 def test_ctrl_c_stops_everything_and_frees_the_ports(local_stack):
     port, moto_port = local_stack.port, local_stack.moto_port
     assert not port_is_free(port) and not port_is_free(moto_port)
