@@ -27,7 +27,8 @@ _container: Container | None = None
 _lock = threading.Lock()
 
 
-def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None) -> Container:
+def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, session: Any = None) -> Container:
+    """`session` (a boto3 Session, or anything with .client()) lets tests share clients between builds."""
     import boto3
 
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
@@ -39,7 +40,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None) 
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
-    session = boto3.session.Session(region_name=settings.region)
+    session = session or boto3.session.Session(region_name=settings.region)
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url)

@@ -16,7 +16,14 @@ os.environ.update(
 import moto  # noqa: E402,F401  - must be imported before any botocore session is made
 import pytest  # noqa: E402
 
-from tests.support import ROOT, ApiClient, Factory, moto_aws_stack  # noqa: E402
+from tests.support import ROOT, ApiClient, Factory, fast_moto_transactions, moto_aws_stack  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_moto_transactions():
+    """moto copies a table once per transaction action; once per table is the same rollback, much faster."""
+    with fast_moto_transactions():
+        yield
 
 
 @pytest.fixture

@@ -24,10 +24,40 @@ def moto_jwks() -> dict:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
+class CachedClientSession:
+    """A boto3 Session that builds each client once: moto intercepts clients made after it is imported, so
+    one client per service serves every test's fresh `mock_aws` account (building one costs ~30-50 ms)."""
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        import boto3
+
+        self._session = boto3.session.Session(region_name=region)
+        self._clients: dict = {}
+
+    @property
+    def region_name(self) -> str:
+        return self._session.region_name
+
+    def client(self, service: str, endpoint_url: str | None = None, **kwargs):
+        key = (service, endpoint_url, tuple(sorted(kwargs.items())))
+        if key not in self._clients:
+            self._clients[key] = self._session.client(service, endpoint_url=endpoint_url, **kwargs)
+        return self._clients[key]
+
+
+_CLIENTS: CachedClientSession | None = None
+
+
+def cached_clients() -> CachedClientSession:
+    global _CLIENTS
+    if _CLIENTS is None:
+        _CLIENTS = CachedClientSession()
+    return _CLIENTS
+
+
 @contextlib.contextmanager
 def moto_aws_stack():
     """A fresh in-process moto account with every resource of infra/ and the app bound to it."""
-    import boto3
     from moto import mock_aws
 
     from chalicelib import bootstrap, config
@@ -35,10 +65,10 @@ def moto_aws_stack():
 
     saved = dict(os.environ)
     with mock_aws():
-        env = provision(boto3.session.Session(region_name="us-east-1"), "local")
+        env = provision(cached_clients(), "local")
         os.environ.update(env)
         config.reset_settings()
-        container = bootstrap.build(config.get_settings(), jwks_loader=moto_jwks)
+        container = bootstrap.build(config.get_settings(), jwks_loader=moto_jwks, session=cached_clients())
         bootstrap.install(container)
         try:
             yield container

@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -14,7 +13,7 @@ from ..domain.catalog import MediaRef, Product, Shop
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..domain.search import title_words
 from ..services.ports import Page, PendingMedia
-from .models import ListingModel, MediaModel, ProductModel, ShopModel, UniqueModel
+from .models import ListingModel, MediaModel, ProductModel, ShopModel, UniqueModel, shared_connection
 
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",
@@ -146,14 +145,11 @@ class DynamoCatalogRepository:
     def __init__(self, region: str, host: str | None) -> None:
         self._region = region
         self._host = host
-        self._connection: Connection | None = None
 
     def _transaction(self) -> TransactWrite:
-        # One Connection (so one botocore client) for the repository's life: a new Connection per write
-        # built a new botocore session and client each time (service-model JSON parsed again, ~50-250 ms).
-        if self._connection is None:
-            self._connection = Connection(region=self._region, host=self._host)
-        return TransactWrite(connection=self._connection)
+        # One shared Connection (so one botocore client): a new one per write built a new botocore session
+        # and client each time (service-model JSON parsed again, ~50-250 ms).
+        return TransactWrite(connection=shared_connection(self._region, self._host))
 
     # --- shops ------------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ checks these models against infra/data-stack.json.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -273,7 +275,16 @@ MODELS_BY_SETTING = {
 
 def bind_models(settings) -> None:
     for setting, model in MODELS_BY_SETTING.items():
-        model.Meta.table_name = getattr(settings, setting)
-        model.Meta.region = settings.region
-        model.Meta.host = settings.endpoint_url
+        binding = (getattr(settings, setting), settings.region, settings.endpoint_url)
+        if (model.Meta.table_name, model.Meta.region, model.Meta.host) == binding:
+            continue  # already bound: keep the connection (and its HTTP client)
+        model.Meta.table_name, model.Meta.region, model.Meta.host = binding
         model._connection = None
+
+
+@lru_cache(maxsize=4)
+def shared_connection(region: str, host: str | None):
+    """One PynamoDB Connection (one botocore client per thread) per endpoint, for raw and transactional calls."""
+    from pynamodb.connection import Connection
+
+    return Connection(region=region, host=host)

@@ -10,7 +10,6 @@ import json
 from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.connection import Connection
 
 from ..domain.buying import Cart, CheckoutClaim, order_from_dict, order_to_dict, return_from_dict, return_to_dict
 from ..domain.catalog import Product
@@ -18,7 +17,7 @@ from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..domain.orders import Order, Return
 from ..services.ports import Page
 from .dynamodb import product_from_item
-from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel
+from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel, shared_connection
 
 _THROTTLED = {
     "ProvisionedThroughputExceededException",
@@ -86,7 +85,7 @@ def _stock_change(product_id: str, delta: int, *, require_listed: bool) -> dict:
 
 class DynamoBuyingRepository:
     def __init__(self, region: str, host: str | None) -> None:
-        self._connection = Connection(region=region, host=host)
+        self._connection = shared_connection(region, host)
 
     @property
     def _client(self):
@@ -246,7 +245,9 @@ class DynamoBuyingRepository:
         found = []
         while keys:
             raw = self._call("batch_get_item", RequestItems={table: {"Keys": keys[:100]}})
-            found += [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Responses", {}).get(table, [])]
+            found += [
+                order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Responses", {}).get(table, [])
+            ]
             keys = keys[100:] + raw.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
         return found
 

@@ -14,6 +14,11 @@ from .presenters import card_public, product_public, shop_public
 bp = Blueprint(__name__)
 
 
+def browse_scope(storefront_key: str, filters: dict) -> str:
+    """What a storefront page cursor is bound to (the web storefront pages with the same cursors)."""
+    return "browse:" + storefront_key + ":" + repr(sorted(filters.items()))
+
+
 @bp.route("/v1/storefronts", methods=["GET"])
 @api_errors
 def list_storefronts():
@@ -32,7 +37,7 @@ def browse(storefront_key):
     }
     limit = limit_param(params)
     c = container()
-    scope = "browse:" + storefront_key + ":" + repr(sorted(filters.items()))
+    scope = browse_scope(storefront_key, filters)
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
     page = storefront.browse(c.catalog, storefront_key, limit=limit, start=start, **filters)
     return ok(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..domain import search
-from ..domain.catalog import Product
+from ..domain.catalog import Product, Shop, validate_slug
 from ..domain.errors import NotFound, ValidationFailed
+from ..domain.identity import ensure_shop_visible
 from ..domain.storefronts import STOREFRONTS, get_storefront
 from .ports import CatalogRepository, Page
 
@@ -58,3 +59,26 @@ def listed_product(repo: CatalogRepository, storefront: str, product_id: str) ->
 
 def storefront_shops(repo: CatalogRepository, storefront: str, limit: int, start: dict | None) -> Page:
     return repo.active_shops(get_storefront(storefront).key, limit, start)
+
+
+def shops_by_slug(repo: CatalogRepository, slug: str, storefront: str | None = None) -> list[Shop]:
+    """The active shops answering to `slug`. Slugs are unique per storefront, so there is at most one per
+    storefront: naming the storefront costs one lookup, otherwise each storefront is tried."""
+    try:
+        validate_slug(slug)
+    except ValidationFailed:
+        raise NotFound("shop not found", code="shop_not_found") from None
+    keys = [get_storefront(storefront).key] if storefront else list(STOREFRONTS)
+    found = []
+    for key in keys:
+        shop = repo.get_shop_by_slug(key, slug)
+        if shop is not None and shop.status == "active":
+            found.append(shop)
+    return found
+
+
+def listed_shop_products(repo: CatalogRepository, shop: Shop, limit: int, start: dict | None) -> Page:
+    """A public page of a shop's products: one Query of its live products, drafts left out."""
+    ensure_shop_visible(None, shop)
+    page = repo.shop_products(shop.shop_id, limit, start)
+    return Page([p for p in page.items if p.is_listed], page.last_key)

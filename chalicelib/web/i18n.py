@@ -1,0 +1,509 @@
+"""UI text in English, Chinese and Russian, and the choice of language.
+
+Every message is one row with its three translations side by side, so a missing translation is visible
+here and fails tests/web/test_i18n.py. Placeholders use str.format names and must match across languages.
+Seller content (titles, descriptions, units) is shown as written.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh", "ru")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "zh": "中文", "ru": "Русский"}
+HTML_LANG = {"en": "en", "zh": "zh-Hans", "ru": "ru"}
+
+_EN, _ZH, _RU = 0, 1, 2
+
+MESSAGES: dict[str, tuple[str, str, str]] = {
+    # --- chrome -----------------------------------------------------------------------------------
+    "site.name": ("Bazaar", "巴扎", "Базар"),
+    "site.tagline": (
+        "Markets of the Silk Road, online",
+        "丝路上的集市，搬到网上",
+        "Рынки Шёлкового пути — онлайн",
+    ),
+    "nav.skip": ("Skip to main content", "跳到主要内容", "Перейти к основному содержимому"),
+    "nav.main": ("Main navigation", "主导航", "Основная навигация"),
+    "nav.home": ("Home", "首页", "Главная"),
+    "nav.cart": ("Cart", "购物车", "Корзина"),
+    "nav.orders": ("My orders", "我的订单", "Мои заказы"),
+    "nav.signin": ("Sign in", "登录", "Войти"),
+    "nav.register": ("Register", "注册", "Регистрация"),
+    "nav.signout": ("Sign out", "退出", "Выйти"),
+    "nav.signed_in_as": ("Signed in as {email}", "已登录：{email}", "Вы вошли как {email}"),
+    "nav.language": ("Language", "语言", "Язык"),
+    "nav.breadcrumb": ("Breadcrumb", "导航路径", "Навигационная цепочка"),
+    "footer.note": (
+        "Prices include VAT. All times are UTC.",
+        "价格含增值税。所有时间均为 UTC。",
+        "Цены указаны с НДС. Время указано в UTC.",
+    ),
+    # --- home -------------------------------------------------------------------------------------
+    "home.title": ("Three markets, one basket", "三个市场，一个购物车", "Три рынка — одна корзина"),
+    "home.intro": (
+        "Buy wholesale lots, handmade pieces and regional specialties directly from the people who make them.",
+        "直接向生产者购买批发货品、手工艺品和地方特产。",
+        "Покупайте оптовые партии, изделия ручной работы и региональные деликатесы напрямую у производителей.",
+    ),
+    "home.featured": ("New in {storefront}", "{storefront}新品", "Новое в разделе «{storefront}»"),
+    "home.enter": ("Browse {storefront}", "浏览{storefront}", "Открыть раздел «{storefront}»"),
+    "home.empty": ("Nothing listed yet.", "暂无商品。", "Пока ничего нет."),
+    # --- storefronts ------------------------------------------------------------------------------
+    "sf.b2b.name": ("Bulk trade", "批发贸易", "Оптовая торговля"),
+    "sf.b2b.desc": (
+        "Wholesale lots from regional producers: minimum order quantities, order multiples, tiered unit "
+        "prices and quotes for big orders.",
+        "来自地方生产者的批发货品：最小起订量、订购倍数、阶梯单价，大单可询价。",
+        "Оптовые партии от региональных производителей: минимальный заказ, кратность, ступенчатые цены "
+        "и расчёт для крупных заказов.",
+    ),
+    "sf.handicrafts.name": ("Handicrafts & farm produce", "手工艺品与农产品", "Ремёсла и фермерские продукты"),
+    "sf.handicrafts.desc": (
+        "Made by hand and grown by families: makers, made-to-order pieces with their processing times, "
+        "personalisation, and fresh produce by harvest.",
+        "手工制作、家庭种植：匠人作品、按需定制（含制作周期）、个性化定制，以及应季新鲜农产品。",
+        "Сделано руками и выращено семьями: мастера, изделия на заказ со сроками изготовления, "
+        "персонализация и свежий урожай.",
+    ),
+    "sf.specialties.name": ("Prefecture specialties", "地州特产", "Региональные деликатесы"),
+    "sf.specialties.desc": (
+        "Specialties of their place of origin, with province, prefecture and county, geographic-indication "
+        "proof and the months they are in season.",
+        "原产地特产：标明省、地州和县，附地理标志证明及应季月份。",
+        "Деликатесы с указанием места происхождения (провинция, округ, уезд), подтверждением "
+        "географического указания и сезоном.",
+    ),
+    # --- categories -------------------------------------------------------------------------------
+    "cat.cotton-textiles": ("Cotton & textiles", "棉花与纺织品", "Хлопок и текстиль"),
+    "cat.dried-fruit": ("Dried fruit", "干果", "Сухофрукты"),
+    "cat.nuts": ("Nuts", "坚果", "Орехи"),
+    "cat.grain": ("Grain", "粮食", "Зерно"),
+    "cat.wool-leather": ("Wool & leather", "羊毛与皮革", "Шерсть и кожа"),
+    "cat.other": ("Other", "其他", "Другое"),
+    "cat.textiles": ("Textiles", "纺织品", "Текстиль"),
+    "cat.metalwork": ("Metalwork", "金属工艺", "Изделия из металла"),
+    "cat.woodwork": ("Woodwork", "木工", "Изделия из дерева"),
+    "cat.ceramics": ("Ceramics", "陶瓷", "Керамика"),
+    "cat.jewellery": ("Jewellery", "首饰", "Украшения"),
+    "cat.fresh-produce": ("Fresh produce", "新鲜农产品", "Свежие продукты"),
+    "cat.fresh-fruit": ("Fresh fruit", "鲜果", "Свежие фрукты"),
+    "cat.tea": ("Tea", "茶", "Чай"),
+    "cat.spices": ("Spices", "香料", "Специи"),
+    # --- browsing ---------------------------------------------------------------------------------
+    "browse.filters": ("Filter products", "筛选商品", "Фильтр товаров"),
+    "browse.search": ("Search", "搜索", "Поиск"),
+    "browse.search_placeholder": ("Words in the title", "标题中的词", "Слова из названия"),
+    "browse.category": ("Category", "类别", "Категория"),
+    "browse.all_categories": ("All categories", "全部类别", "Все категории"),
+    "browse.prefecture": ("Prefecture", "地州", "Округ"),
+    "browse.prefecture_hint": ("e.g. Kashgar", "例如：Kashgar", "например, Kashgar"),
+    "browse.sort": ("Sort by", "排序", "Сортировка"),
+    "sort.newest": ("Newest first", "最新", "Сначала новые"),
+    "sort.price_asc": ("Price: low to high", "价格从低到高", "Цена по возрастанию"),
+    "sort.price_desc": ("Price: high to low", "价格从高到低", "Цена по убыванию"),
+    "browse.apply": ("Apply", "应用", "Применить"),
+    "browse.reset": ("Clear filters", "清除筛选", "Сбросить фильтры"),
+    "browse.results": ("Products", "商品", "Товары"),
+    "browse.none": (
+        "No products match these filters.",
+        "没有符合筛选条件的商品。",
+        "Нет товаров, подходящих под эти условия.",
+    ),
+    "browse.no_more": ("There are no more products.", "没有更多商品了。", "Больше товаров нет."),
+    "pager.label": ("Pages", "分页", "Страницы"),
+    "pager.next": ("Next page", "下一页", "Следующая страница"),
+    "pager.previous": ("Previous page", "上一页", "Предыдущая страница"),
+    "pager.first": ("First page", "第一页", "Первая страница"),
+    "pager.page": ("Page {number}", "第 {number} 页", "Страница {number}"),
+    "card.from": ("from {price} / {unit}", "{price}/{unit} 起", "от {price} за {unit}"),
+    "card.moq": ("Minimum order: {moq} {unit}", "起订量：{moq} {unit}", "Минимальный заказ: {moq} {unit}"),
+    "card.by": ("by {shop}", "店铺：{shop}", "продавец: {shop}"),
+    "card.made_to_order": ("Made to order", "按需定制", "На заказ"),
+    "card.gi": ("Geographic indication", "地理标志产品", "Географическое указание"),
+    "card.no_picture": ("No picture yet", "暂无图片", "Фото пока нет"),
+    # --- product ----------------------------------------------------------------------------------
+    "product.gallery": ("Pictures", "图片", "Фотографии"),
+    "product.picture_n": ("{title}, picture {number}", "{title}，第 {number} 张图", "{title}, фото {number}"),
+    "product.show_picture": ("Show picture {number}", "查看第 {number} 张图", "Показать фото {number}"),
+    "product.price": ("Price", "价格", "Цена"),
+    "product.unit_price": ("Unit price", "单价", "Цена за единицу"),
+    "product.tiers": ("Price by quantity", "阶梯价格", "Цена в зависимости от количества"),
+    "product.tier_from": ("From {quantity} {unit}", "{quantity} {unit} 起", "От {quantity} {unit}"),
+    "product.per_unit": ("per {unit}", "每{unit}", "за {unit}"),
+    "product.details": ("Details", "详细信息", "Подробности"),
+    "product.description": ("Description", "商品描述", "Описание"),
+    "product.category": ("Category", "类别", "Категория"),
+    "product.moq": ("Minimum order", "最小起订量", "Минимальный заказ"),
+    "product.unit": ("Unit", "单位", "Единица"),
+    "product.multiple": ("Order in multiples of", "订购倍数", "Кратность заказа"),
+    "product.lead_time": ("Lead time", "交货期", "Срок поставки"),
+    "product.days": ("{days} days", "{days} 天", "{days} дн."),
+    "product.maker": ("Maker", "匠人", "Мастер"),
+    "product.made_to_order": ("Made to order", "按需定制", "На заказ"),
+    "product.processing": ("Made in {days} days", "制作周期 {days} 天", "Изготовление за {days} дн."),
+    "product.ready_made": ("Ready made", "现货", "Готовое изделие"),
+    "product.materials": ("Materials", "材料", "Материалы"),
+    "product.harvest": ("Harvest date", "采收日期", "Дата сбора урожая"),
+    "product.origin": ("Origin", "产地", "Происхождение"),
+    "product.gi_certificate": ("GI certificate", "地理标志证书", "Сертификат ГУ"),
+    "product.season": ("In season", "应季月份", "Сезон"),
+    "product.shop": ("Sold by", "卖家", "Продавец"),
+    "product.visit_shop": ("Visit the shop", "进入店铺", "Перейти в магазин"),
+    "product.in_stock": ("In stock", "有货", "В наличии"),
+    "product.few_left": ("Only {stock} left", "仅剩 {stock} 件", "Осталось {stock} шт."),
+    "product.out_of_stock": ("Out of stock", "缺货", "Нет в наличии"),
+    "product.quantity": ("Quantity", "数量", "Количество"),
+    "product.add_to_cart": ("Add to cart", "加入购物车", "Добавить в корзину"),
+    "product.signin_to_buy": ("Sign in to buy", "登录后购买", "Войдите, чтобы купить"),
+    "product.quantity_hint_b2b": (
+        "At least {moq}, in steps of {step}.",
+        "至少 {moq}，以 {step} 为单位递增。",
+        "Не меньше {moq}, с шагом {step}.",
+    ),
+    "product.quantity_hint_moq": ("At least {moq}.", "至少 {moq}。", "Не меньше {moq}."),
+    "product.storefront": ("Storefront", "市场", "Раздел"),
+    # --- shops ------------------------------------------------------------------------------------
+    "shop.products": ("Products of this shop", "本店商品", "Товары магазина"),
+    "shop.region": ("Region", "地区", "Регион"),
+    "shop.choose": (
+        "Several shops use this address. Which one do you mean?",
+        "多个店铺使用此地址，请选择：",
+        "Этот адрес используют несколько магазинов. Какой вам нужен?",
+    ),
+    "shop.none": ("This shop has nothing listed right now.", "本店暂无在售商品。", "В магазине сейчас нет товаров."),
+    # --- account ----------------------------------------------------------------------------------
+    "auth.signin_title": ("Sign in", "登录", "Вход"),
+    "auth.register_title": ("Create a buyer account", "注册买家账户", "Регистрация покупателя"),
+    "auth.email": ("Email", "电子邮箱", "Эл. почта"),
+    "auth.password": ("Password", "密码", "Пароль"),
+    "auth.password_rules": (
+        "10 to 128 characters with an upper-case letter, a lower-case letter and a digit.",
+        "10 至 128 个字符，须包含大写字母、小写字母和数字。",
+        "От 10 до 128 символов: заглавная и строчная буквы и цифра.",
+    ),
+    "auth.signin_button": ("Sign in", "登录", "Войти"),
+    "auth.register_button": ("Create account", "创建账户", "Создать аккаунт"),
+    "auth.no_account": ("New here?", "新用户？", "Впервые здесь?"),
+    "auth.have_account": ("Already registered?", "已有账户？", "Уже зарегистрированы?"),
+    "auth.signin_needed": (
+        "Please sign in to continue.",
+        "请先登录。",
+        "Пожалуйста, войдите, чтобы продолжить.",
+    ),
+    # --- form errors ------------------------------------------------------------------------------
+    "form.errors": ("Please correct the following:", "请更正以下问题：", "Пожалуйста, исправьте:"),
+    "form.required": ("Required.", "必填。", "Обязательное поле."),
+    "form.invalid": ("This value is not valid.", "该值无效。", "Недопустимое значение."),
+    "err.email": ("Enter a valid email address.", "请输入有效的电子邮箱。", "Введите корректный адрес эл. почты."),
+    "err.email_taken": (
+        "An account with this email already exists.",
+        "该邮箱已注册。",
+        "Аккаунт с этим адресом уже существует.",
+    ),
+    "err.credentials": ("Wrong email or password.", "邮箱或密码错误。", "Неверный адрес или пароль."),
+    "err.quantity": (
+        "Enter a whole number from {min} to {max}.",
+        "请输入 {min} 到 {max} 之间的整数。",
+        "Введите целое число от {min} до {max}.",
+    ),
+    "err.cart_full": (
+        "Your cart is full: remove a line first.",
+        "购物车已满，请先删除一些商品。",
+        "Корзина заполнена: сначала удалите позицию.",
+    ),
+    "err.phone": (
+        "Enter a phone number with digits, spaces, brackets or dashes.",
+        "请输入电话号码（数字、空格、括号或短横线）。",
+        "Введите номер телефона: цифры, пробелы, скобки или дефисы.",
+    ),
+    "err.postal_code": (
+        "Enter a postal code with letters, digits, spaces or dashes.",
+        "请输入邮政编码（字母、数字、空格或短横线）。",
+        "Введите индекс: буквы, цифры, пробелы или дефисы.",
+    ),
+    "err.too_long": ("This is too long.", "内容过长。", "Слишком длинное значение."),
+    "err.return_lines": (
+        "Choose at least one item to return.",
+        "请至少选择一件要退回的商品。",
+        "Выберите хотя бы один товар для возврата.",
+    ),
+    "err.bad_filter": (
+        "These filters are not valid.",
+        "筛选条件无效。",
+        "Недопустимые условия фильтра.",
+    ),
+    "err.bad_cursor": (
+        "This page link is no longer valid. Start again from the first page.",
+        "该分页链接已失效，请从第一页重新开始。",
+        "Ссылка на страницу устарела. Начните с первой страницы.",
+    ),
+    # --- cart -------------------------------------------------------------------------------------
+    "cart.title": ("Your cart", "您的购物车", "Ваша корзина"),
+    "cart.empty": ("Your cart is empty.", "购物车是空的。", "Корзина пуста."),
+    "cart.continue": ("Continue shopping", "继续购物", "Продолжить покупки"),
+    "cart.added": ("Added to your cart.", "已加入购物车。", "Добавлено в корзину."),
+    "cart.updated": ("Your cart was updated.", "购物车已更新。", "Корзина обновлена."),
+    "cart.shop": ("From {shop}", "来自 {shop}", "Магазин «{shop}»"),
+    "cart.product": ("Product", "商品", "Товар"),
+    "cart.unit_price": ("Unit price", "单价", "Цена"),
+    "cart.quantity": ("Quantity", "数量", "Количество"),
+    "cart.quantity_of": ("Quantity of {title}", "{title} 的数量", "Количество: {title}"),
+    "cart.line_total": ("Total", "小计", "Сумма"),
+    "cart.update": ("Update", "更新", "Обновить"),
+    "cart.remove": ("Remove", "删除", "Удалить"),
+    "cart.remove_item": ("Remove {title}", "删除 {title}", "Удалить «{title}»"),
+    "cart.subtotal": ("Subtotal", "小计", "Подытог"),
+    "cart.total": ("Total", "合计", "Итого"),
+    "cart.checkout": ("Proceed to checkout", "去结算", "Перейти к оформлению"),
+    "cart.fix_first": (
+        "Some lines cannot be bought as they are. Change or remove them to check out.",
+        "部分商品无法按当前数量购买，请修改或删除后再结算。",
+        "Некоторые позиции нельзя купить в таком виде. Измените или удалите их, чтобы оформить заказ.",
+    ),
+    "cart.unavailable_item": ("A product that is no longer listed", "已下架的商品", "Товар снят с продажи"),
+    "rule.unavailable": (
+        "This product is no longer available.",
+        "该商品已不可购买。",
+        "Этот товар больше недоступен.",
+    ),
+    "rule.below_moq": (
+        "The minimum order is {moq} {unit}.",
+        "最小起订量为 {moq} {unit}。",
+        "Минимальный заказ — {moq} {unit}.",
+    ),
+    "rule.not_a_multiple": (
+        "Order in multiples of {multiple}.",
+        "请按 {multiple} 的倍数订购。",
+        "Заказывайте количество, кратное {multiple}.",
+    ),
+    "rule.out_of_stock": ("Only {stock} left.", "仅剩 {stock} 件。", "Осталось только {stock} шт."),
+    "rule.sold_out": ("Out of stock.", "已售罄。", "Нет в наличии."),
+    # --- checkout ---------------------------------------------------------------------------------
+    "checkout.title": ("Checkout", "结算", "Оформление заказа"),
+    "checkout.summary": ("Order summary", "订单摘要", "Состав заказа"),
+    "checkout.one_order_per_shop": (
+        "Each shop ships its own order.",
+        "每个店铺单独发货、单独成单。",
+        "Каждый магазин отправляет свой заказ отдельно.",
+    ),
+    "checkout.address": ("Delivery address", "收货地址", "Адрес доставки"),
+    "checkout.name": ("Full name", "收货人姓名", "Имя и фамилия"),
+    "checkout.phone": ("Phone", "电话", "Телефон"),
+    "checkout.line1": ("Address", "详细地址", "Адрес"),
+    "checkout.line2": (
+        "Address, second line (optional)",
+        "详细地址第二行（选填）",
+        "Адрес, вторая строка (необязательно)",
+    ),
+    "checkout.city": ("City", "城市", "Город"),
+    "checkout.region": ("Province or region", "省份/地区", "Область или регион"),
+    "checkout.postal_code": ("Postal code", "邮政编码", "Почтовый индекс"),
+    "checkout.country": ("Country", "国家/地区", "Страна"),
+    "checkout.payment": ("Payment method", "付款方式", "Способ оплаты"),
+    "checkout.place_order": ("Place order", "提交订单", "Оформить заказ"),
+    "checkout.cannot": (
+        "Your cart cannot be checked out as it is.",
+        "您的购物车当前无法结算。",
+        "Корзину нельзя оформить в текущем виде.",
+    ),
+    "checkout.back_to_cart": ("Back to the cart", "返回购物车", "Вернуться в корзину"),
+    "pay.cash_on_delivery": ("Cash on delivery", "货到付款", "Оплата при получении"),
+    "pay.bank_transfer": ("Bank transfer", "银行转账", "Банковский перевод"),
+    "pay.card": ("Card", "银行卡", "Банковская карта"),
+    "pay.cash_on_delivery.hint": (
+        "Pay the courier when your order arrives.",
+        "收货时向快递员付款。",
+        "Оплатите курьеру при получении.",
+    ),
+    "pay.bank_transfer.hint": (
+        "The shop sends you its bank details; it ships once the money arrives.",
+        "店铺会发送银行账户信息，收款后发货。",
+        "Магазин пришлёт реквизиты и отправит заказ после поступления оплаты.",
+    ),
+    "country.CN": ("China", "中国", "Китай"),
+    "country.KZ": ("Kazakhstan", "哈萨克斯坦", "Казахстан"),
+    "country.KG": ("Kyrgyzstan", "吉尔吉斯斯坦", "Киргизия"),
+    "country.RU": ("Russia", "俄罗斯", "Россия"),
+    "country.UZ": ("Uzbekistan", "乌兹别克斯坦", "Узбекистан"),
+    "country.MN": ("Mongolia", "蒙古", "Монголия"),
+    # --- orders -----------------------------------------------------------------------------------
+    "done.title": ("Thank you for your order", "感谢您的订购", "Спасибо за заказ"),
+    "done.intro": (
+        "We sent your order to the shop. You can follow it in “My orders”.",
+        "订单已发送给店铺，您可以在“我的订单”中查看进度。",
+        "Заказ передан магазину. Следить за ним можно в разделе «Мои заказы».",
+    ),
+    "orders.title": ("My orders", "我的订单", "Мои заказы"),
+    "orders.none": ("You have no orders yet.", "您还没有订单。", "У вас пока нет заказов."),
+    "orders.newer": ("Newer orders", "较新的订单", "Более новые заказы"),
+    "orders.older": ("Older orders", "较早的订单", "Более ранние заказы"),
+    "order.title": ("Order {order_id}", "订单 {order_id}", "Заказ {order_id}"),
+    "order.number": ("Order", "订单号", "Заказ"),
+    "order.placed": ("Placed", "下单时间", "Оформлен"),
+    "order.shop": ("Shop", "店铺", "Магазин"),
+    "order.status": ("Status", "状态", "Статус"),
+    "order.total": ("Total", "合计", "Итого"),
+    "order.refunded": ("Refunded", "已退款", "Возвращено"),
+    "order.items": ("Items", "商品", "Товары"),
+    "order.item_count": ("{count} × {title}", "{title} × {count}", "{title} × {count}"),
+    "order.details": ("View order", "查看订单", "Открыть заказ"),
+    "order.payment": ("Payment", "付款", "Оплата"),
+    "order.paid_at": ("Paid on {date}", "付款时间：{date}", "Оплачен {date}"),
+    "order.not_paid": ("Not paid yet", "尚未付款", "Ещё не оплачен"),
+    "order.delivery": ("Delivery", "配送", "Доставка"),
+    "order.shipment": (
+        "Shipped with {carrier}, tracking number {tracking}",
+        "承运商 {carrier}，运单号 {tracking}",
+        "Отправлен: {carrier}, трек-номер {tracking}",
+    ),
+    "order.timeline": ("History", "订单动态", "История"),
+    "order.returned": ("{count} returned", "已退 {count} 件", "Возвращено: {count}"),
+    "order.cancel": ("Cancel this order", "取消订单", "Отменить заказ"),
+    "order.cancel_hint": (
+        "You can cancel until the shop ships.",
+        "店铺发货前可取消订单。",
+        "Заказ можно отменить до отправки.",
+    ),
+    "order.cancelled_note": ("The order was cancelled.", "订单已取消。", "Заказ отменён."),
+    "order.return_title": ("Return items", "申请退货", "Вернуть товары"),
+    "order.return_window": (
+        "You can return items until {date}.",
+        "退货截止时间：{date}。",
+        "Вернуть товары можно до {date}.",
+    ),
+    "order.return_quantity": ("Quantity of {title} to return", "{title} 的退货数量", "Сколько вернуть: {title}"),
+    "order.return_reason": ("Reason (optional)", "退货原因（选填）", "Причина (необязательно)"),
+    "order.return_submit": ("Request the return", "提交退货申请", "Запросить возврат"),
+    "order.return_requested": (
+        "Your return was requested. The shop refunds you when the items arrive.",
+        "退货申请已提交，店铺收到退货后会为您退款。",
+        "Возврат запрошен. Магазин вернёт деньги, когда получит товары.",
+    ),
+    "status.pending_payment": ("Awaiting payment", "待付款", "Ожидает оплаты"),
+    "status.paid": ("Paid", "已付款", "Оплачен"),
+    "status.shipped": ("Shipped", "已发货", "Отправлен"),
+    "status.delivered": ("Delivered", "已送达", "Доставлен"),
+    "status.completed": ("Completed", "已完成", "Завершён"),
+    "status.cancelled": ("Cancelled", "已取消", "Отменён"),
+    "action.placed": ("Order placed", "下单", "Заказ оформлен"),
+    "action.paid": ("Payment received", "已收款", "Оплата получена"),
+    "action.shipped": ("Shipped", "已发货", "Отправлен"),
+    "action.delivered": ("Delivered", "已送达", "Доставлен"),
+    "action.cancelled": ("Cancelled", "已取消", "Отменён"),
+    "action.completed": ("Completed", "已完成", "Завершён"),
+    "action.return_requested": ("Return requested", "申请退货", "Запрошен возврат"),
+    "action.refunded": ("Refund recorded", "已退款", "Деньги возвращены"),
+    "actor.buyer": ("you", "您", "вы"),
+    "actor.seller": ("the shop", "店铺", "магазин"),
+    "actor.operator": ("Bazaar", "巴扎", "Базар"),
+    "actor.payments": ("the payment provider", "支付服务商", "платёжный сервис"),
+    "actor.system": ("Bazaar", "巴扎", "Базар"),
+    "timeline.by": ("by {actor}", "操作方：{actor}", "кем: {actor}"),
+    # --- errors -----------------------------------------------------------------------------------
+    "error.title.400": ("Something in the request is not right", "请求有误", "Ошибка в запросе"),
+    "error.title.401": ("Please sign in", "请登录", "Пожалуйста, войдите"),
+    "error.title.403": ("You cannot do this", "无权执行此操作", "Это действие недоступно"),
+    "error.title.404": ("Page not found", "页面未找到", "Страница не найдена"),
+    "error.title.405": ("This page cannot be used that way", "不支持该操作", "Так эту страницу использовать нельзя"),
+    "error.title.409": ("That did not work", "操作未能完成", "Не получилось"),
+    "error.title.412": ("Something changed meanwhile", "内容已被更改", "Данные изменились"),
+    "error.title.413": ("That is too much data", "数据过大", "Слишком много данных"),
+    "error.title.422": ("That cannot be done", "无法完成该操作", "Это невозможно выполнить"),
+    "error.title.500": ("Something went wrong on our side", "服务器出错了", "У нас что-то пошло не так"),
+    "error.title.503": ("We are busy right now", "服务繁忙", "Сервис сейчас перегружен"),
+    "error.body.404": (
+        "We could not find what you were looking for. It may have been removed.",
+        "找不到您要访问的内容，可能已被删除。",
+        "Мы не нашли то, что вы искали. Возможно, это удалено.",
+    ),
+    "error.body.generic": (
+        "Please go back and try again.",
+        "请返回后重试。",
+        "Вернитесь назад и попробуйте ещё раз.",
+    ),
+    "error.body.503": (
+        "Please try again in a moment.",
+        "请稍后再试。",
+        "Попробуйте ещё раз через минуту.",
+    ),
+    "error.csrf": (
+        "This form has expired or did not come from this site. Go back, reload the page and try again.",
+        "表单已过期或并非来自本站。请返回、刷新页面后重试。",
+        "Форма устарела или отправлена не с этого сайта. Вернитесь, обновите страницу и попробуйте снова.",
+    ),
+    "error.role_required": (
+        "This page is for buyer accounts.",
+        "此页面仅限买家账户使用。",
+        "Эта страница только для покупателей.",
+    ),
+    "error.product_not_found": (
+        "This product is not for sale here.",
+        "该商品不在此处出售。",
+        "Этот товар здесь не продаётся.",
+    ),
+    "error.storefront_not_found": ("There is no such storefront.", "没有这个市场。", "Такого раздела нет."),
+    "error.shop_not_found": ("There is no such shop.", "没有这个店铺。", "Такого магазина нет."),
+    "error.order_not_found": ("There is no such order.", "没有这个订单。", "Такого заказа нет."),
+    "error.illegal_order_transition": (
+        "The order has moved on and cannot be changed like this any more.",
+        "订单状态已变化，无法再执行此操作。",
+        "Статус заказа изменился, такое действие больше недоступно.",
+    ),
+    "error.not_delivered": (
+        "Only delivered orders can be returned.",
+        "只有已送达的订单才能退货。",
+        "Вернуть можно только доставленный заказ.",
+    ),
+    "error.return_window_closed": (
+        "The return window for this order has closed.",
+        "该订单的退货期已过。",
+        "Срок возврата по этому заказу истёк.",
+    ),
+    "error.return_exceeds_purchase": (
+        "You cannot return more than you bought.",
+        "退货数量不能超过购买数量。",
+        "Нельзя вернуть больше, чем куплено.",
+    ),
+    "error.idempotency_key_reused": (
+        "This order was already placed with different details. Check “My orders”.",
+        "该订单已用不同信息提交过，请查看“我的订单”。",
+        "Этот заказ уже оформлен с другими данными. Проверьте «Мои заказы».",
+    ),
+    "error.back_home": ("Back to the home page", "返回首页", "На главную"),
+}
+
+
+def translate(lang: str, key: str, **params: object) -> str:
+    row = MESSAGES.get(key)
+    if row is None:
+        raise KeyError(f"no UI message {key!r}")
+    text = row[LANGUAGES.index(lang) if lang in LANGUAGES else _EN]
+    return text.format(**params) if params else text
+
+
+def has(key: str) -> bool:
+    return key in MESSAGES
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best supported language of an Accept-Language header (RFC 9110 q-values); English otherwise."""
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate((accept_language or "")[:1000].split(",")[:30]):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0 or quality > 1:
+            continue
+        candidate = (quality, -index, primary)
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best else DEFAULT_LANGUAGE
