@@ -6,17 +6,23 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e e2e-cloudformation fuzz bench lint format clean package
+.PHONY: run test browser-deps e2e e2e-cloudformation fuzz bench lint format clean package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here) and need a
+# CJK font for the Chinese pages. Installed once; we run as root on CI's fresh machines.
+browser-deps:
+	@command -v chromium >/dev/null && fc-list :lang=zh family | grep -q . || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
+
 run: $(STAMP)
 	$(PY) -m devtools.local_stack
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest
 
 # The end-to-end tests alone; e2e-cloudformation deploys infra/ through moto's CloudFormation first (as CI does).

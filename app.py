@@ -4,6 +4,7 @@ from chalice import Chalice
 
 from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
 from chalicelib.events import order_events
+from chalicelib.web import pages as web_pages
 
 app = Chalice(app_name="bazaar")
 
@@ -17,3 +18,4 @@ app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(web_pages.bp)

@@ -1,0 +1,295 @@
+"""The web storefront in a real browser: Playwright driving Debian's Chromium against the local stack
+(moto server + `chalice local` + demo data, started by devtools.local_stack.LocalStackProcess).
+
+Chromium comes from apt (`make test` installs it); Playwright's own browser download is never used.
+Every page visited is saved under test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from devtools.local_stack import LocalStackProcess
+from devtools.seed import BUYER
+from devtools.seed import PASSWORD as DEMO_PASSWORD
+from tests.support import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+TIMEOUT_MS = 20_000
+# A category with products in each storefront's demo data, and its English label.
+FILTERS = {"b2b": ("nuts", "Nuts"), "handicrafts": ("metalwork", "Metalwork"), "specialties": ("tea", "Tea")}
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory):
+    stack = LocalStackProcess(log_path=tmp_path_factory.mktemp("browser") / "local_stack.log")
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop(grace=5)
+        pytest.fail(f"the local stack did not start:\n{stack.log_text()[-4000:]}")
+    try:
+        yield stack
+    finally:
+        stack.stop(grace=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def session(browser, local_stack):
+    """One browser tab for the whole journey (cookies carry the sign-in from test to test)."""
+    context = browser.new_context(
+        base_url=local_stack.url, locale="en-GB", viewport={"width": 1280, "height": 900}, extra_http_headers={}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the pages: {errors}"
+
+
+# Basic accessibility checks run on every page that is photographed.
+AUDIT = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push('no lang attribute');
+  const h1 = document.querySelectorAll('h1').length;
+  if (h1 !== 1) problems.push(h1 + ' h1 headings');
+  for (const img of document.images) {
+    if (!img.hasAttribute('alt')) problems.push('image without alt: ' + img.src);
+  }
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push('no label: ' + el.name);
+  }
+  for (const el of document.querySelectorAll('a[href], button')) {
+    const named = el.textContent.trim() || el.getAttribute('aria-label') || el.querySelector('img[alt]:not([alt=""])');
+    if (!named) problems.push('control without a name: ' + el.outerHTML.slice(0, 80));
+  }
+  return problems;
+}"""
+
+
+def shot(page, name: str) -> None:
+    assert page.evaluate(AUDIT) == [], f"accessibility problems on {page.url}"
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def card_titles(page) -> list[str]:
+    return page.locator(".grid .card-title").all_inner_texts()
+
+
+def test_home_shows_the_three_storefronts_with_featured_products(session):
+    page = session
+    response = page.goto("/")
+    assert response.status == 200
+    assert page.locator("html").get_attribute("lang") == "en"
+    headings = page.locator(".storefront-teaser h2").all_inner_texts()
+    assert headings == ["Bulk trade", "Handicrafts & farm produce", "Prefecture specialties"]
+    assert page.locator(".storefront-teaser .card").count() == 12  # four featured products each
+    # keyboard: the first Tab stop is the skip link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    shot(page, "01-home")
+
+
+@pytest.mark.parametrize("storefront", ["b2b", "handicrafts", "specialties"])
+def test_each_storefront_filters_and_pages_forward_and_back(session, storefront):
+    page = session
+    page.goto("/")
+    page.locator(f".main-nav a[href='/s/{storefront}']").click()
+    page.wait_for_url(f"**/s/{storefront}")
+    first_page = card_titles(page)
+    assert len(first_page) == 8
+    assert page.locator(".page-number").inner_text() == "Page 1"
+    shot(page, f"02-storefront-{storefront}")
+
+    # page forward, then back: the same first page again
+    page.get_by_role("link", name="Next page").click()
+    page.wait_for_load_state()
+    assert page.locator(".page-number").inner_text() == "Page 2"
+    second_page = card_titles(page)
+    assert second_page and not set(second_page) & set(first_page)
+    shot(page, f"03-storefront-{storefront}-page-2")
+    page.get_by_role("link", name="Previous page").click()
+    page.wait_for_load_state()
+    assert card_titles(page) == first_page
+
+    # filter by category with the form
+    category, label = FILTERS[storefront]
+    page.get_by_label("Category").select_option(category)
+    page.get_by_label("Sort by").select_option("price_asc")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(rf"/s/{storefront}\?.*category={category}"))
+    metas = page.locator(".grid .card").all_inner_texts()
+    assert metas and all(label in text for text in metas)
+    if storefront != "b2b":  # b2b cards show the lowest tier ("from"), the sort uses the price at the MOQ
+        prices = [int(re.sub(r"\D", "", p)) for p in page.locator(".grid .price").all_inner_texts()]
+        assert prices == sorted(prices)
+    shot(page, f"04-storefront-{storefront}-filtered")
+
+
+def test_search_box_finds_products_by_title_word(session):
+    page = session
+    page.goto("/s/specialties")
+    page.get_by_label("Search").fill("raisins")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"q=raisins"))
+    titles = card_titles(page)
+    assert titles and all("raisins" in t.lower() for t in titles)
+
+
+@pytest.mark.parametrize(
+    ("storefront", "detail"),
+    [("b2b", "Minimum order"), ("handicrafts", "Maker"), ("specialties", "Origin")],
+)
+def test_product_page_shows_its_picture_details_and_shop(session, storefront, detail):
+    page = session
+    page.goto(f"/s/{storefront}")
+    title = card_titles(page)[0]
+    page.locator(".grid .card-link").first.click()
+    page.wait_for_url(re.compile(rf"/s/{storefront}/p/prd_"))
+    assert page.locator("h1").inner_text() == title
+    image = page.locator("#main-image")
+    image.wait_for()
+    page.wait_for_function("() => { const i = document.getElementById('main-image'); return i.complete; }")
+    assert page.evaluate("document.getElementById('main-image').naturalWidth") > 0, "the product picture did not load"
+    assert image.get_attribute("alt").startswith(title)
+    assert page.locator(".details dt", has_text=detail).count() == 1
+    if storefront == "b2b":
+        assert page.locator("table.tiers tbody tr").count() >= 2
+    assert page.locator(".shop-summary a").count() == 1
+    shot(page, f"05-product-{storefront}")
+
+    page.locator(".shop-summary a").click()
+    page.wait_for_url(re.compile(r"/shops/"))
+    assert page.locator(".grid .card").count() >= 1
+    shot(page, f"06-shop-{storefront}")
+
+
+def test_demo_buyer_signs_in_adds_to_cart_checks_out_cash_on_delivery_and_sees_the_order(session):
+    page = session
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/signin"))
+    shot(page, "07-signin")
+    page.get_by_label("Email").fill(BUYER)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert f"Signed in as {BUYER}" in page.locator(".account").inner_text()
+
+    # a handicraft, two of them
+    page.goto("/s/handicrafts?category=metalwork")
+    page.locator(".grid .card-link").first.click()
+    page.wait_for_url(re.compile(r"/p/prd_"))
+    title = page.locator("h1").inner_text()
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(re.compile(r"/cart"))
+    assert "Added to your cart." in page.locator("main").inner_text()
+    assert page.locator(".cart-table tbody tr", has_text=title).count() == 1
+    shot(page, "08-cart")
+
+    page.get_by_role("link", name="Proceed to checkout").click()
+    page.wait_for_url(re.compile(r"/checkout$"))
+    page.get_by_label("Full name").fill("Demo Buyer")
+    page.get_by_label("Phone").fill("+86 998 1234 5678")
+    page.get_by_label("Address", exact=True).fill("12 Id Kah Square")
+    page.get_by_label("City").fill("Kashgar")
+    page.get_by_label("Province or region").fill("Xinjiang")
+    page.get_by_label("Postal code").fill("844000")
+    page.get_by_label("Cash on delivery").check()
+    shot(page, "09-checkout")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_url(re.compile(r"/checkout/done\?orders="))
+    assert page.locator("h1").inner_text() == "Thank you for your order"
+    order_heading = page.locator(".order-card h2").first.inner_text()
+    order_id = re.search(r"ord_\w+", order_heading).group(0)
+    assert "Cash on delivery" in page.locator("main").inner_text()
+    shot(page, "10-confirmation")
+
+    page.get_by_role("link", name="My orders").first.click()
+    page.wait_for_url(re.compile(r"/orders$"))
+    card = page.locator(".order-card", has_text=order_id)
+    assert card.count() == 1
+    assert "Awaiting payment" in card.inner_text() and title in card.inner_text()
+    shot(page, "11-my-orders")
+
+    card.get_by_role("link").first.click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}"))
+    assert "Order placed" in page.locator(".timeline").inner_text()
+    shot(page, "12-order")
+
+
+def test_language_switch_changes_the_text_to_chinese_and_russian(session):
+    page = session
+    page.goto("/s/handicrafts")
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_url(re.compile(r"/s/handicrafts"))
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("h1").inner_text() == "手工艺品与农产品"
+    assert page.get_by_role("button", name="应用").count() == 1
+    assert re.match(r"^¥[\d,]+\.\d\d$", page.locator(".grid .price").first.inner_text())
+    shot(page, "13-storefront-zh")
+
+    page.get_by_role("button", name="Русский").click()
+    page.wait_for_url(re.compile(r"/s/handicrafts"))
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("h1").inner_text() == "Ремёсла и фермерские продукты"
+    assert re.match(r"^[\d\u00a0]+,\d\d\u00a0¥$", page.locator(".grid .price").first.inner_text())
+    page.goto("/orders")
+    assert page.locator("h1").inner_text() == "Мои заказы"
+    shot(page, "14-orders-ru")
+
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url(re.compile(r"/orders"))
+    assert page.locator("h1").inner_text() == "My orders"
+
+
+def test_pages_fit_a_phone_screen(browser, local_stack):
+    context = browser.new_context(
+        base_url=local_stack.url, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        for path, name in (("/", "15-phone-home"), ("/s/b2b", "16-phone-storefront")):
+            page.goto(path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+            shot(page, name)
+        page.locator(".grid .card-link").first.click()
+        page.wait_for_url(re.compile(r"/p/prd_"))
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        shot(page, "17-phone-product")
+    finally:
+        context.close()

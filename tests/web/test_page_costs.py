@@ -1,0 +1,128 @@
+"""DynamoDB calls per web page. The pages call the same services as the API, so they cost what the API
+costs, plus what a page shows on top (three storefront teasers on the home page, the cart under the checkout
+form). bench/budgets.py budgets the JSON API routes; this is the same gate for the web routes, whose reads may
+combine several API reads and so are not held to the API's one-call rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bench.counting import CallRecorder
+from chalicelib.web import pages
+from tests.web.helpers import ADDRESS, add_to_cart, buyer_session, place_order
+
+# "<METHOD> <path>" -> (most DynamoDB calls, why)
+PAGE_BUDGETS: dict[str, tuple[int, str]] = {
+    "GET /static/site.css": (0, "a file of the package"),
+    "GET /": (3, "one Query per storefront for its featured products (a page of 4)"),
+    "GET /s/{storefront}": (1, "the API's storefront page: one Query of one facet partition"),
+    "GET /s/{storefront}/p/{product_id}": (1, "the API's product page: one GetItem"),
+    "GET /shops/{slug}": (
+        5,
+        "per storefront one GetItem of the slug claim (+ the shop's GetItem where it exists), then one Query of "
+        "the shop's products; ?storefront= (the links the pages make) costs 3",
+    ),
+    "GET /signin": (0, "a form"),
+    "POST /signin": (0, "Cognito only"),
+    "GET /register": (0, "a form"),
+    "POST /register": (0, "Cognito only"),
+    "POST /signout": (0, "clears the cookie"),
+    "POST /lang": (0, "sets the cookie"),
+    "GET /cart": (2, "the API's cart view: GetItem cart + one BatchGetItem of its products"),
+    "POST /cart/add": (4, "GetItem cart (quantity already there) + the API's cart write (3)"),
+    "POST /cart/update": (3, "the API's cart write: GetItem cart, BatchGetItem products, conditional put"),
+    "GET /checkout": (2, "the cart view under the address form"),
+    "POST /checkout": (3, "the API's checkout (3 whatever the lines and shops)"),
+    "GET /checkout/done": (1, "one GetItem per order of the checkout (one order here)"),
+    "GET /orders": (1, "the API's order list: one Query"),
+    "GET /orders/{order_id}": (1, "one GetItem"),
+    "POST /orders/{order_id}/cancel": (2, "the API's cancel: GetItem + one transaction (order + restock)"),
+    "POST /orders/{order_id}/return": (2, "the API's return: GetItem order + one transaction (return + order)"),
+}
+
+
+def test_every_web_route_has_a_budget():
+    assert {f"{m} {p}" for m, p in pages.WEB_ROUTES} == set(PAGE_BUDGETS)
+
+
+def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
+    seller = factory.user("seller")
+    shop = factory.shop(seller, "handicrafts")
+    product = factory.product(seller, shop, stock=50)
+    for i in range(5):
+        factory.product(seller, shop, title=f"Bowl {i}")
+    measured: dict[str, int] = {}
+
+    def measure(route: str, request, status: int):
+        with CallRecorder() as rec:
+            reply = request()
+        assert reply.status == status, (route, reply)
+        totals = rec.totals()
+        assert "Scan" not in totals.operations, route
+        measured[route] = max(measured.get(route, 0), totals.calls)
+        return reply
+
+    product_path = f"/s/handicrafts/p/{product['product_id']}"
+    measure("GET /static/site.css", lambda: web.get("/static/site.css"), 200)
+    measure("GET /", lambda: web.get("/"), 200)
+    measure("GET /s/{storefront}", lambda: web.get("/s/handicrafts?category=textiles&sort=price_asc"), 200)
+    measure("GET /s/{storefront}/p/{product_id}", lambda: web.get(product_path), 200)
+    measure("GET /shops/{slug}", lambda: web.get(f"/shops/{shop['slug']}"), 200)
+    assert measured["GET /shops/{slug}"] == 5
+    with CallRecorder() as rec:
+        web.get(f"/shops/{shop['slug']}?storefront=handicrafts")
+    assert rec.totals().calls == 3
+    measure("GET /signin", lambda: web.get("/signin"), 200)
+    measure("GET /register", lambda: web.get("/register"), 200)
+    token = web.get("/").hidden("csrf")
+    measure("POST /lang", lambda: web.post("/lang", {"csrf": token, "lang": "zh", "next": "/"}), 303)
+    measure("POST /register", lambda: web.post("/register", {"csrf": token, "email": "bad", "password": "x"}), 400)
+    web.accept_language = "en"
+    email = buyer_session(web, factory)
+    token = web.get("/").hidden("csrf")
+    measure("POST /signout", lambda: web.post("/signout", {"csrf": token}), 303)
+    token = web.get("/").hidden("csrf")
+    measure(
+        "POST /signin",
+        lambda: web.post("/signin", {"csrf": token, "email": email, "password": "Bazaar-test-1", "next": "/"}),
+        303,
+    )
+    token = web.get(product_path).hidden("csrf")
+    form = {"csrf": token, "product_id": product["product_id"], "storefront": "handicrafts", "quantity": "2"}
+    measure("POST /cart/add", lambda: web.post("/cart/add", form), 303)
+    token = web.get("/cart").hidden("csrf")
+    form = {"csrf": token, "product_id": product["product_id"], "quantity": "3"}
+    measure("POST /cart/update", lambda: web.post("/cart/update", form), 303)
+    measure("GET /cart", lambda: web.get("/cart"), 200)
+    checkout = measure("GET /checkout", lambda: web.get("/checkout"), 200)
+    form = {**ADDRESS, "csrf": checkout.hidden("csrf"), "idempotency_key": checkout.hidden("idempotency_key")}
+    placed = measure("POST /checkout", lambda: web.post("/checkout", form), 303)
+    measure("GET /checkout/done", lambda: web.get(placed.location), 200)
+    order_id = re.search(r"orders=(ord_\w+)", placed.location).group(1)
+    measure("GET /orders", lambda: web.get("/orders"), 200)
+    page = measure("GET /orders/{order_id}", lambda: web.get(f"/orders/{order_id}"), 200)
+    measure(
+        "POST /orders/{order_id}/cancel",
+        lambda: web.post(f"/orders/{order_id}/cancel", {"csrf": page.hidden("csrf")}),
+        303,
+    )
+
+    add_to_cart(web, product, 1)
+    (delivered,) = place_order(web)
+    base = f"/v1/shops/{shop['shop_id']}/orders/{delivered}"
+    assert api.post(f"{base}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=seller).status == 200
+    assert api.post(f"{base}/deliver", token=seller).status == 200
+    page = web.get(f"/orders/{delivered}")
+    line_id = re.search(r'name="qty-([^"]+)"', page.text).group(1)
+    measure(
+        "POST /orders/{order_id}/return",
+        lambda: web.post(f"/orders/{delivered}/return", {"csrf": page.hidden("csrf"), f"qty-{line_id}": "1"}),
+        303,
+    )
+
+    assert set(measured) == set(PAGE_BUDGETS), "every web route needs a measurement here"
+    over = {
+        route: (calls, PAGE_BUDGETS[route][0]) for route, calls in measured.items() if calls > PAGE_BUDGETS[route][0]
+    }
+    assert over == {}, over
