@@ -297,9 +297,7 @@ class Storage:
             objects = [o for page in pages for o in page.get("Contents", [])]
             state[f"bucket:{bucket['Name']}"] = sorted((o["Key"], o["Size"], o["ETag"]) for o in objects)
         users = self._idp.get_paginator("list_users").paginate(UserPoolId=self.stack.settings.user_pool_id)
-        state["users"] = sorted(
-            (u["Username"], u["UserStatus"], u["Enabled"]) for page in users for u in page["Users"]
-        )
+        state["users"] = sorted((u["Username"], u["UserStatus"], u["Enabled"]) for page in users for u in page["Users"])
         return state
 
 

@@ -60,23 +60,29 @@ class Route:
 SHOP_BODY = {"name": "Kashgar Looms", "storefront": "handicrafts", "description": "Silk", "region": REGION}
 
 ROUTES = {
-    "register": Route("POST", "/v1/auth/register", False,
-                      {"email": "new-user@example.com", "password": PASSWORD, "role": "buyer"}),
+    "register": Route(
+        "POST", "/v1/auth/register", False, {"email": "new-user@example.com", "password": PASSWORD, "role": "buyer"}
+    ),
     "login": Route("POST", "/v1/auth/login", False, {"email": "nobody@example.com", "password": PASSWORD}),
     "open shop": Route("POST", "/v1/shops", True, SHOP_BODY),
     "edit shop": Route("PATCH", "/v1/shops/{shop}", True, {"name": "Renamed looms"}),
     "add product": Route("POST", "/v1/shops/{shop}/products", True, product_body("handicrafts")),
     "edit product": Route("PATCH", "/v1/shops/{shop}/products/{product}", True, {"title": "Renamed scarf"}),
-    "request upload": Route("POST", "/v1/shops/{shop}/products/{product}/media", True,
-                            {"content_type": "image/png", "size": 1000}),
+    "request upload": Route(
+        "POST", "/v1/shops/{shop}/products/{product}/media", True, {"content_type": "image/png", "size": 1000}
+    ),
 }
 
 
 def send(world: World, name: str, *, body: bytes | str | None = None, json_body=None, headers=None):
     route = ROUTES[name]
     return world.api.request(
-        route.method, world.fill(route.path), body=body, json_body=json_body,
-        token=world.seller if route.authenticated else None, headers=headers,
+        route.method,
+        world.fill(route.path),
+        body=body,
+        json_body=json_body,
+        token=world.seller if route.authenticated else None,
+        headers=headers,
     )
 
 
@@ -136,8 +142,14 @@ def test_malformed_json_is_a_400_and_writes_nothing(world, name):
     each(MALFORMED, lambda body: assert_rejected_without_writes(world, name, 400, body=body))
 
 
-NOT_AN_OBJECT = {"array": "[]", "number": "42", "string": '"hello"', "null": "null", "true": "true",
-                 "array of the valid body": None}
+NOT_AN_OBJECT = {
+    "array": "[]",
+    "number": "42",
+    "string": '"hello"',
+    "null": "null",
+    "true": "true",
+    "array of the valid body": None,
+}
 
 
 @pytest.mark.parametrize("name", list(ROUTES))
@@ -163,8 +175,7 @@ def test_an_unknown_field_is_a_400_naming_the_field(world, name):
     [
         ("open shop", {**SHOP_BODY, "region": {**REGION, "street": "Id Kah"}}, "region.street"),
         ("edit shop", {"region": {**REGION, "postcode": "844000"}}, "region.postcode"),
-        ("add product", product_body("handicrafts", price={"amount": 100, "currency": "CNY", "tax": 13}),
-         "price.tax"),
+        ("add product", product_body("handicrafts", price={"amount": 100, "currency": "CNY", "tax": 13}), "price.tax"),
         ("edit product", {"price": {"amount": 100, "currency": "CNY", "discount": 5}}, "price.discount"),
     ],
 )
@@ -221,9 +232,11 @@ def test_a_value_of_the_wrong_type_or_range_is_a_400_naming_the_field(world, nam
 
 @pytest.mark.parametrize("name", ["open shop", "add product", "register"])
 def test_missing_required_fields_are_a_400_listing_each_of_them(world, name):
-    required = {"open shop": {"name", "storefront", "region"},
-                "add product": {"title", "category", "price", "stock", "attributes"},
-                "register": {"email", "password", "role"}}[name]
+    required = {
+        "open shop": {"name", "storefront", "region"},
+        "add product": {"title", "category", "price", "stock", "attributes"},
+        "register": {"email", "password", "role"},
+    }[name]
     reply, _ = assert_rejected_without_writes(world, name, 400, json_body={})
     assert required <= error_fields(reply)
 
@@ -290,8 +303,10 @@ NON_JSON_TYPES = [
 @pytest.mark.parametrize("name", list(ROUTES))
 def test_a_non_json_content_type_is_a_415_in_the_house_shape(world, name):
     body = json.dumps(ROUTES[name].valid)  # even a body that would be valid JSON
-    each({t: t for t in NON_JSON_TYPES},
-         lambda t: assert_rejected_without_writes(world, name, 415, body=body, headers={"Content-Type": t}))
+    each(
+        {t: t for t in NON_JSON_TYPES},
+        lambda t: assert_rejected_without_writes(world, name, 415, body=body, headers={"Content-Type": t}),
+    )
 
 
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
@@ -315,9 +330,19 @@ def _caller(world: World, factory, who: str | None) -> str | None:
     return {"seller": world.seller, "operator": factory.operator, None: None}[who]
 
 
-BAD_LIMITS = {"0": "0", "101": "101", "-1": "-1", "letters": "abc", "a fraction": "1.5", "an exponent": "1e2",
-              "superscript two": "\u00b2", "an Arabic-Indic digit": "\u0663", "5000 digits": "9" * 5000,
-              "empty": "", "NUL": "%00"}
+BAD_LIMITS = {
+    "0": "0",
+    "101": "101",
+    "-1": "-1",
+    "letters": "abc",
+    "a fraction": "1.5",
+    "an exponent": "1e2",
+    "superscript two": "\u00b2",
+    "an Arabic-Indic digit": "\u0663",
+    "5000 digits": "9" * 5000,
+    "empty": "",
+    "NUL": "%00",
+}
 
 
 @pytest.mark.parametrize("name", list(PAGINATED))
@@ -344,8 +369,14 @@ def test_limits_from_1_to_100_are_accepted(world, factory, name):
         assert reply.status == 200, (limit, reply)
 
 
-MADE_UP_CURSORS = {"a word": "garbage", "two dots": "a.b", "a plausible shape": "eyJwayI6IngifQ.AAAAAAAAAAAAAAAAAAAAAA",
-                   "very long": "." * 3000, "NUL": "%00", "not base64": "%%%.%%%"}
+MADE_UP_CURSORS = {
+    "a word": "garbage",
+    "two dots": "a.b",
+    "a plausible shape": "eyJwayI6IngifQ.AAAAAAAAAAAAAAAAAAAAAA",
+    "very long": "." * 3000,
+    "NUL": "%00",
+    "not base64": "%%%.%%%",
+}
 
 
 @pytest.mark.parametrize("name", list(PAGINATED))
@@ -364,13 +395,25 @@ def test_a_made_up_cursor_is_a_400(world, factory, name):
 def test_a_nonsense_if_match_header_is_a_precondition_failure_not_a_500(world):
     def check(if_match):
         before = world.snapshot()
-        reply = world.api.patch(world.fill("/v1/shops/{shop}/products/{product}"), {"title": "New"},
-                                token=world.seller, headers={"If-Match": if_match})
+        reply = world.api.patch(
+            world.fill("/v1/shops/{shop}/products/{product}"),
+            {"title": "New"},
+            token=world.seller,
+            headers={"If-Match": if_match},
+        )
         assert_api_error(reply, 412)
         assert world.snapshot() == before
 
-    each({"superscript two": '"\u00b2"', "5000 digits": '"' + "9" * 5000 + '"', "a word": "garbage",
-          "negative": '"-1"', "weak and stale": 'W/"999"'}, check)
+    each(
+        {
+            "superscript two": '"\u00b2"',
+            "5000 digits": '"' + "9" * 5000 + '"',
+            "a word": "garbage",
+            "negative": '"-1"',
+            "weak and stale": 'W/"999"',
+        },
+        check,
+    )
 
 
 # --- every documented error status has the house shape ----------------------------------------------
@@ -390,8 +433,12 @@ def test_every_error_status_of_the_spec_has_the_house_shape(world, factory):
     assert_api_error(api.post("/v1/shops", {**SHOP_BODY, "name": shop["name"]}, token=other_seller), 409)
     assert_api_error(api.patch(product_path, {"title": "x"}, token=seller, headers={"If-Match": '"999"'}), 412)
     assert_api_error(api.post("/v1/shops", padded(ROUTES["open shop"], MB + 1), token=seller), 413)
-    assert_api_error(api.request("POST", "/v1/shops", body=json.dumps(SHOP_BODY), token=seller,
-                                 headers={"Content-Type": "text/plain"}), 415)
+    assert_api_error(
+        api.request(
+            "POST", "/v1/shops", body=json.dumps(SHOP_BODY), token=seller, headers={"Content-Type": "text/plain"}
+        ),
+        415,
+    )
     upload = api.post(f"{product_path}/media", {"content_type": "image/png", "size": 1000}, token=seller)
     assert upload.status == 201, upload
     assert_api_error(api.post(f"{product_path}/media/{upload.json['media_id']}/complete", token=seller), 422)
@@ -409,8 +456,9 @@ def test_validation_errors_carry_details_and_other_errors_do_not_need_them(world
 def test_a_failed_registration_leaves_no_account_behind(world):
     email = random_email()
     before = world.snapshot()
-    reply = world.api.post("/v1/auth/register", {"email": email, "password": PASSWORD, "role": "buyer",
-                                                 "nickname": "x"})
+    reply = world.api.post(
+        "/v1/auth/register", {"email": email, "password": PASSWORD, "role": "buyer", "nickname": "x"}
+    )
     assert_api_error(reply, 400)
     assert world.snapshot() == before
     assert_api_error(world.api.post("/v1/auth/login", {"email": email, "password": PASSWORD}), 401)

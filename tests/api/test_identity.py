@@ -198,14 +198,16 @@ def test_a_role_is_required_to_register(api):
 
 
 def test_a_list_of_roles_cannot_smuggle_in_operator(api):
-    reply = api.post("/v1/auth/register", {"email": random_email(), "password": PASSWORD,
-                                           "role": ["seller", "operator"]})
+    reply = api.post(
+        "/v1/auth/register", {"email": random_email(), "password": PASSWORD, "role": ["seller", "operator"]}
+    )
     assert_api_error(reply, 400)
 
 
 def test_registration_cannot_set_extra_attributes_such_as_groups(api):
-    reply = api.post("/v1/auth/register", {"email": random_email(), "password": PASSWORD, "role": "buyer",
-                                           "groups": ["operator"]})
+    reply = api.post(
+        "/v1/auth/register", {"email": random_email(), "password": PASSWORD, "role": "buyer", "groups": ["operator"]}
+    )
     assert_api_error(reply, 400)
     assert "groups" in error_fields(reply)
 
@@ -374,8 +376,12 @@ def test_any_defect_in_the_credentials_is_unauthorized(api, seller):
 def test_a_bad_token_is_unauthorized_on_role_protected_routes_too(api, seller, defect):
     """401 comes before any role check: a broken token is never mistaken for a known caller without the role."""
     headers = BAD_CREDENTIALS[defect](seller)
-    body = {"name": "Nope", "storefront": "handicrafts", "description": "",
-            "region": {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"}}
+    body = {
+        "name": "Nope",
+        "storefront": "handicrafts",
+        "description": "",
+        "region": {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"},
+    }
     assert_api_error(api.request("POST", "/v1/shops", json_body=body, headers=headers), 401)
     assert_api_error(api.request("GET", "/v1/admin/shops", headers=headers), 401)
 
@@ -403,7 +409,8 @@ def test_a_token_from_another_user_pool_is_unauthorized(api, stack, seller):
     client.admin_set_user_password(UserPoolId=pool, Username="mallory@example.com", Password=PASSWORD, Permanent=True)
     client.admin_add_user_to_group(UserPoolId=pool, Username="mallory@example.com", GroupName="operator")
     token = client.initiate_auth(
-        ClientId=app_client, AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=app_client,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": "mallory@example.com", "PASSWORD": PASSWORD},
     )["AuthenticationResult"]["AccessToken"]
     assert_api_error(me(api, token), 401)

@@ -10,6 +10,7 @@ from tests.support import ATTRIBUTES, CATEGORY, product_body
 
 # --- helpers --------------------------------------------------------------------------------------
 
+
 def products_path(shop: dict) -> str:
     return f"/v1/shops/{shop['shop_id']}/products"
 
@@ -94,6 +95,7 @@ def shops(factory, seller):
 
 # --- create ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("storefront", ["b2b", "handicrafts", "specialties"])
 def test_create_product_in_each_storefront(api, factory, seller, storefront):
     shop = factory.shop(seller, storefront)
@@ -130,8 +132,13 @@ def test_status_defaults_to_draft(api, factory, seller):
 
 def test_price_amount_must_be_a_positive_integer(api, shops, seller):
     cases = [(repr(a), a, "price.amount") for a in (15900.0, 159.5, "15900", None, True, 0, -100, 10**13)]
-    check_rejections(api, seller, products_path(shops["handicrafts"]), cases,
-                     lambda a: product_body("handicrafts", price={"amount": a, "currency": "CNY"}))
+    check_rejections(
+        api,
+        seller,
+        products_path(shops["handicrafts"]),
+        cases,
+        lambda a: product_body("handicrafts", price={"amount": a, "currency": "CNY"}),
+    )
     assert owner_ids(api, seller, shops["handicrafts"]) == []
 
 
@@ -139,20 +146,26 @@ def test_currency_must_be_cny(api, shops, seller):
     for storefront, shop in shops.items():
         amount = product_body(storefront)["price"]["amount"]
         cases = [(repr(c), c, "price.currency") for c in ("USD", "EUR", "cny", "", "CNYY", 156)]
-        check_rejections(api, seller, products_path(shop), cases,
-                         lambda c, sf=storefront, a=amount: product_body(sf, price={"amount": a, "currency": c}))
+        check_rejections(
+            api,
+            seller,
+            products_path(shop),
+            cases,
+            lambda c, sf=storefront, a=amount: product_body(sf, price={"amount": a, "currency": c}),
+        )
         assert owner_ids(api, seller, shop) == []
 
 
 def test_category_must_belong_to_the_storefront(api, shops, seller):
     for storefront, categories in {
-        "specialties": ("metalwork", "textiles"),      # handicrafts categories
-        "handicrafts": ("grain", "tea"),               # b2b / specialties categories
+        "specialties": ("metalwork", "textiles"),  # handicrafts categories
+        "handicrafts": ("grain", "tea"),  # b2b / specialties categories
         "b2b": ("tea", "no-such-category", "Dried-Fruit"),
     }.items():
         cases = [(c, c, "category") for c in categories]
-        check_rejections(api, seller, products_path(shops[storefront]), cases,
-                         lambda c, sf=storefront: product_body(sf, category=c))
+        check_rejections(
+            api, seller, products_path(shops[storefront]), cases, lambda c, sf=storefront: product_body(sf, category=c)
+        )
         assert owner_ids(api, seller, shops[storefront]) == []
 
 
@@ -170,8 +183,9 @@ def test_bad_top_level_fields_are_rejected(api, shops, seller):
         ("unknown-field", {"colour": "red"}, "colour"),
         ("price-extra-field", {"price": {"amount": 15900, "currency": "CNY", "vat": 0}}, "price.vat"),
     ]
-    check_rejections(api, seller, products_path(shops["handicrafts"]), cases,
-                     lambda change: product_body("handicrafts", **change))
+    check_rejections(
+        api, seller, products_path(shops["handicrafts"]), cases, lambda change: product_body("handicrafts", **change)
+    )
     for missing in ("title", "category", "price", "stock", "attributes"):
         body = product_body("handicrafts")
         del body[missing]
@@ -190,22 +204,44 @@ def test_malformed_and_non_json_bodies(api, shops, seller):
 
 B2B_REJECTS = [
     # (case id, attribute changes, price amount or None, expected field)
-    ("tiers-not-ascending",
-     {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 60, "amount": 10000},
-                      {"min_quantity": 50, "amount": 9000}]}, None, "attributes.price_tiers"),
-    ("tiers-equal-quantities",
-     {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 10, "amount": 11000}]},
-     None, "attributes.price_tiers"),
+    (
+        "tiers-not-ascending",
+        {
+            "price_tiers": [
+                {"min_quantity": 10, "amount": 12000},
+                {"min_quantity": 60, "amount": 10000},
+                {"min_quantity": 50, "amount": 9000},
+            ]
+        },
+        None,
+        "attributes.price_tiers",
+    ),
+    (
+        "tiers-equal-quantities",
+        {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 10, "amount": 11000}]},
+        None,
+        "attributes.price_tiers",
+    ),
     ("first-tier-not-moq", {"moq": 20}, None, "attributes.price_tiers"),
     ("price-not-first-tier", {}, 11000, "price.amount"),
-    ("moq-not-multiple-of-order-multiple",
-     {"moq": 12, "price_tiers": [{"min_quantity": 12, "amount": 12000}]}, None, "attributes.moq"),
-    ("tier-not-multiple-of-order-multiple",
-     {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 52, "amount": 10000}]},
-     None, "attributes.price_tiers"),
-    ("higher-price-for-larger-quantity",
-     {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 50, "amount": 13000}]},
-     None, "attributes.price_tiers"),
+    (
+        "moq-not-multiple-of-order-multiple",
+        {"moq": 12, "price_tiers": [{"min_quantity": 12, "amount": 12000}]},
+        None,
+        "attributes.moq",
+    ),
+    (
+        "tier-not-multiple-of-order-multiple",
+        {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 52, "amount": 10000}]},
+        None,
+        "attributes.price_tiers",
+    ),
+    (
+        "higher-price-for-larger-quantity",
+        {"price_tiers": [{"min_quantity": 10, "amount": 12000}, {"min_quantity": 50, "amount": 13000}]},
+        None,
+        "attributes.price_tiers",
+    ),
     ("missing-moq", {"moq": _DROP}, None, "attributes.moq"),
     ("moq-zero", {"moq": 0}, None, "attributes.moq"),
     ("moq-string", {"moq": "10"}, None, "attributes.moq"),
@@ -213,12 +249,24 @@ B2B_REJECTS = [
     ("blank-unit", {"unit": "  "}, None, "attributes.unit"),
     ("missing-tiers", {"price_tiers": _DROP}, None, "attributes.price_tiers"),
     ("empty-tiers", {"price_tiers": []}, None, "attributes.price_tiers"),
-    ("tier-extra-key", {"price_tiers": [{"min_quantity": 10, "amount": 12000, "discount": 1}]},
-     None, "attributes.price_tiers[0]"),
-    ("tier-float-amount", {"price_tiers": [{"min_quantity": 10, "amount": 12000.5}]},
-     None, "attributes.price_tiers[0].amount"),
-    ("tier-zero-quantity", {"price_tiers": [{"min_quantity": 0, "amount": 12000}]},
-     None, "attributes.price_tiers[0].min_quantity"),
+    (
+        "tier-extra-key",
+        {"price_tiers": [{"min_quantity": 10, "amount": 12000, "discount": 1}]},
+        None,
+        "attributes.price_tiers[0]",
+    ),
+    (
+        "tier-float-amount",
+        {"price_tiers": [{"min_quantity": 10, "amount": 12000.5}]},
+        None,
+        "attributes.price_tiers[0].amount",
+    ),
+    (
+        "tier-zero-quantity",
+        {"price_tiers": [{"min_quantity": 0, "amount": 12000}]},
+        None,
+        "attributes.price_tiers[0].min_quantity",
+    ),
     ("order-multiple-zero", {"order_multiple": 0}, None, "attributes.order_multiple"),
     ("lead-time-too-long", {"lead_time_days": 366}, None, "attributes.lead_time_days"),
     ("lead-time-negative", {"lead_time_days": -1}, None, "attributes.lead_time_days"),
@@ -242,8 +290,11 @@ def test_b2b_attribute_rules(api, shops, seller):
 def test_b2b_valid_variants(api, shops, seller):
     """Optional attributes may be left out; a single tier is fine; equal amounts across tiers are fine."""
     minimal = {"moq": 7, "unit": "kg", "price_tiers": [{"min_quantity": 7, "amount": 900}]}
-    reply = api.post(products_path(shops["b2b"]),
-                     product_body("b2b", attributes=minimal, price={"amount": 900, "currency": "CNY"}), token=seller)
+    reply = api.post(
+        products_path(shops["b2b"]),
+        product_body("b2b", attributes=minimal, price={"amount": 900, "currency": "CNY"}),
+        token=seller,
+    )
     assert reply.status == 201, reply
     assert reply.json["attributes"]["price_tiers"] == minimal["price_tiers"]
     flat = attrs("b2b", price_tiers=[{"min_quantity": 10, "amount": 12000}, {"min_quantity": 50, "amount": 12000}])
@@ -277,16 +328,23 @@ HANDICRAFTS_REJECTS = [
 
 
 def test_handicrafts_attribute_rules(api, shops, seller):
-    check_rejections(api, seller, products_path(shops["handicrafts"]), HANDICRAFTS_REJECTS,
-                     lambda changes: product_body("handicrafts", attributes=attrs("handicrafts", **changes)))
+    check_rejections(
+        api,
+        seller,
+        products_path(shops["handicrafts"]),
+        HANDICRAFTS_REJECTS,
+        lambda changes: product_body("handicrafts", attributes=attrs("handicrafts", **changes)),
+    )
     assert owner_ids(api, seller, shops["handicrafts"]) == []
 
 
 def test_handicrafts_valid_variants(api, shops, seller):
     in_stock = {"maker": "Tursun family", "made_to_order": False, "harvest_date": "2024-09-15"}
-    reply = api.post(products_path(shops["handicrafts"]),
-                     product_body("handicrafts", title="Fresh jujubes", category="fresh-produce",
-                                  attributes=in_stock), token=seller)
+    reply = api.post(
+        products_path(shops["handicrafts"]),
+        product_body("handicrafts", title="Fresh jujubes", category="fresh-produce", attributes=in_stock),
+        token=seller,
+    )
     assert reply.status == 201, reply
     assert reply.json["attributes"]["harvest_date"] == "2024-09-15"
     assert "processing_days" not in reply.json["attributes"]
@@ -301,13 +359,17 @@ SPECIALTIES_REJECTS = [
     ("months-missing", {"season_months": _DROP}, "attributes.season_months"),
     ("origin-missing", {"origin": _DROP}, "attributes.origin"),
     ("origin-not-object", {"origin": "Hotan"}, "attributes.origin"),
-    ("origin-missing-county", {"origin": {"province": "Xinjiang", "prefecture": "Hotan"}},
-     "attributes.origin.county"),
-    ("origin-blank-prefecture", {"origin": {"province": "Xinjiang", "prefecture": " ", "county": "Yutian"}},
-     "attributes.origin.prefecture"),
-    ("origin-unknown-field",
-     {"origin": {"province": "Xinjiang", "prefecture": "Hotan", "county": "Yutian", "village": "X"}},
-     "attributes.origin.village"),
+    ("origin-missing-county", {"origin": {"province": "Xinjiang", "prefecture": "Hotan"}}, "attributes.origin.county"),
+    (
+        "origin-blank-prefecture",
+        {"origin": {"province": "Xinjiang", "prefecture": " ", "county": "Yutian"}},
+        "attributes.origin.prefecture",
+    ),
+    (
+        "origin-unknown-field",
+        {"origin": {"province": "Xinjiang", "prefecture": "Hotan", "county": "Yutian", "village": "X"}},
+        "attributes.origin.village",
+    ),
     ("gi-certificate-blank", {"gi_certificate": ""}, "attributes.gi_certificate"),
     ("gi-certificate-too-long", {"gi_certificate": "G" * 65}, "attributes.gi_certificate"),
     ("unknown-attribute", {"maker": "Aygul"}, "attributes.maker"),
@@ -315,21 +377,29 @@ SPECIALTIES_REJECTS = [
 
 
 def test_specialties_attribute_rules(api, shops, seller):
-    check_rejections(api, seller, products_path(shops["specialties"]), SPECIALTIES_REJECTS,
-                     lambda changes: product_body("specialties", attributes=attrs("specialties", **changes)))
+    check_rejections(
+        api,
+        seller,
+        products_path(shops["specialties"]),
+        SPECIALTIES_REJECTS,
+        lambda changes: product_body("specialties", attributes=attrs("specialties", **changes)),
+    )
     assert owner_ids(api, seller, shops["specialties"]) == []
 
 
 def test_specialties_gi_certificate_is_optional_and_months_are_sorted(api, shops, seller):
-    reply = api.post(products_path(shops["specialties"]),
-                     product_body("specialties", attributes=attrs("specialties", gi_certificate=_DROP,
-                                                                  season_months=[11, 9, 10])), token=seller)
+    reply = api.post(
+        products_path(shops["specialties"]),
+        product_body("specialties", attributes=attrs("specialties", gi_certificate=_DROP, season_months=[11, 9, 10])),
+        token=seller,
+    )
     assert reply.status == 201, reply
     assert reply.json["attributes"]["season_months"] == [9, 10, 11]
     assert "gi_certificate" not in reply.json["attributes"]
 
 
 # --- owner list -----------------------------------------------------------------------------------
+
 
 def test_owner_list_includes_drafts_and_pages_with_next_cursor(api, factory, seller):
     shop = factory.shop(seller, "handicrafts")
@@ -413,6 +483,7 @@ def test_unknown_product_is_404(api, factory, seller):
 
 # --- edit with ETags -------------------------------------------------------------------------------
 
+
 def test_patch_with_matching_if_match_returns_new_etag(api, factory, seller):
     shop = factory.shop(seller, "handicrafts")
     created = api.post(products_path(shop), product_body("handicrafts"), token=seller)
@@ -462,8 +533,11 @@ PATCH_REJECTS = [
     ("handicrafts", {"price": {"amount": 99.5, "currency": "CNY"}}, "price.amount"),
     ("handicrafts", {"status": "archived"}, "status"),
     ("handicrafts", {"shop_id": "shp_other"}, "shop_id"),
-    ("specialties", {"attributes": attrs("specialties", origin={"province": "Xinjiang", "prefecture": "Hotan"})},
-     "attributes.origin.county"),
+    (
+        "specialties",
+        {"attributes": attrs("specialties", origin={"province": "Xinjiang", "prefecture": "Hotan"})},
+        "attributes.origin.county",
+    ),
     ("specialties", {"title": ""}, "title"),
 ]
 
@@ -485,9 +559,11 @@ def test_patch_b2b_price_together_with_tiers(api, shops, seller):
     shop = shops["b2b"]
     created = api.post(products_path(shop), product_body("b2b"), token=seller).json
     tiers = [{"min_quantity": 10, "amount": 11000}, {"min_quantity": 100, "amount": 9000}]
-    reply = api.patch(product_path(shop, created["product_id"]),
-                      {"price": {"amount": 11000, "currency": "CNY"}, "attributes": attrs("b2b", price_tiers=tiers)},
-                      token=seller)
+    reply = api.patch(
+        product_path(shop, created["product_id"]),
+        {"price": {"amount": 11000, "currency": "CNY"}, "attributes": attrs("b2b", price_tiers=tiers)},
+        token=seller,
+    )
     assert reply.status == 200, reply
     assert reply.json["price"]["amount"] == 11000
     assert reply.json["attributes"]["price_tiers"] == tiers
@@ -497,6 +573,7 @@ def test_patch_b2b_price_together_with_tiers(api, shops, seller):
 
 
 # --- archive --------------------------------------------------------------------------------------
+
 
 def test_delete_archives_the_product(api, factory, seller):
     shop = factory.shop(seller, "handicrafts")
@@ -541,6 +618,7 @@ def test_delete_with_stale_if_match_is_412(api, factory, seller):
 
 
 # --- storefront visibility ------------------------------------------------------------------------
+
 
 def test_draft_never_appears_in_storefronts_until_activated(api, factory, seller):
     shop = factory.shop(seller, "handicrafts")

@@ -215,9 +215,11 @@ def test_the_owner_edits_name_description_and_region(api, factory):
     seller = factory.user("seller")
     shop = factory.shop(seller)
     new_region = {"province": "Xinjiang", "prefecture": "Hotan", "county": "Yutian"}
-    reply = api.patch(f"/v1/shops/{shop['shop_id']}",
-                      {"name": "Hotan Silk House", "description": "Now in Hotan.", "region": new_region},
-                      token=seller)
+    reply = api.patch(
+        f"/v1/shops/{shop['shop_id']}",
+        {"name": "Hotan Silk House", "description": "Now in Hotan.", "region": new_region},
+        token=seller,
+    )
     assert reply.status == 200, reply
     expected = ("Hotan Silk House", "Now in Hotan.", new_region)
     assert (reply.json["name"], reply.json["description"], reply.json["region"]) == expected
@@ -265,8 +267,7 @@ def test_only_the_owner_edits_a_shop_not_buyers_or_operators(api, factory, role)
     owner = factory.user("seller")
     shop = factory.shop(owner)
     before = api.get(f"/v1/shops/{shop['shop_id']}", token=owner).json
-    assert_api_error(api.patch(f"/v1/shops/{shop['shop_id']}", {"name": "Taken over"}, token=factory.user(role)),
-                     403)
+    assert_api_error(api.patch(f"/v1/shops/{shop['shop_id']}", {"name": "Taken over"}, token=factory.user(role)), 403)
     assert api.get(f"/v1/shops/{shop['shop_id']}", token=owner).json == before
 
 
@@ -275,8 +276,10 @@ def test_editing_a_shop_needs_a_signed_in_caller(api, factory):
     assert_api_error(api.patch(f"/v1/shops/{shop['shop_id']}", {"name": "Anonymous"}), 401)
 
 
-@pytest.mark.parametrize("body", [{"status": "active"}, {"owner_id": "x"}, {"storefront": "b2b"},
-                                  {"slug": "new-slug"}, {"shop_id": "shp_other"}])
+@pytest.mark.parametrize(
+    "body",
+    [{"status": "active"}, {"owner_id": "x"}, {"storefront": "b2b"}, {"slug": "new-slug"}, {"shop_id": "shp_other"}],
+)
 def test_an_owner_cannot_patch_status_ownership_storefront_or_identity(api, factory, body):
     seller = factory.user("seller")
     shop = factory.shop(seller, approve=False)
@@ -305,7 +308,10 @@ def test_my_shops_lists_only_the_callers_shops_in_every_status(api, factory):
     mine = all_pages(api, "/v1/me/shops", token=seller, limit=100)
     assert sorted(ids(mine)) == sorted([pending["shop_id"], active["shop_id"], suspended["shop_id"]])
     assert {s["shop_id"]: s["status"] for s in mine} == {
-        pending["shop_id"]: "pending", active["shop_id"]: "active", suspended["shop_id"]: "suspended"}
+        pending["shop_id"]: "pending",
+        active["shop_id"]: "active",
+        suspended["shop_id"]: "suspended",
+    }
     assert all(s["owner_id"] == user_id(api, seller) for s in mine)
 
 

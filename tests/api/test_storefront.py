@@ -15,6 +15,7 @@ STOREFRONTS = ("b2b", "handicrafts", "specialties")
 
 # --- helpers --------------------------------------------------------------------------------------
 
+
 def browse(api, storefront: str, **params):
     reply = api.get(f"/v1/storefronts/{storefront}/products" + (f"?{urlencode(params)}" if params else ""))
     return reply
@@ -101,6 +102,7 @@ def assert_400(reply, field: str | None = None) -> None:
 
 # --- the storefront list --------------------------------------------------------------------------
 
+
 def test_lists_the_three_storefronts_with_names_and_descriptions(api):
     reply = api.get("/v1/storefronts")
     assert reply.status == 200, reply
@@ -136,6 +138,7 @@ def test_empty_storefront(api):
 
 
 # --- browsing and filters -------------------------------------------------------------------------
+
 
 def test_each_storefront_lists_only_its_own_active_products(api, factory, seller):
     made = {}
@@ -211,8 +214,11 @@ def test_prefecture_filter_uses_the_shops_region_outside_specialties(api, factor
     assert ids(api, "b2b", prefecture="Kashgar") == []
 
     # moving the shop moves its products
-    reply = api.patch(f"/v1/shops/{b2b_shop['shop_id']}",
-                      {"region": {"province": "Xinjiang", "prefecture": "Korla", "county": "Yuli"}}, token=seller)
+    reply = api.patch(
+        f"/v1/shops/{b2b_shop['shop_id']}",
+        {"region": {"province": "Xinjiang", "prefecture": "Korla", "county": "Yuli"}},
+        token=seller,
+    )
     assert reply.status == 200, reply
     assert ids(api, "b2b", prefecture="Korla") == [cotton]
     assert ids(api, "b2b", prefecture="Aksu") == []
@@ -225,8 +231,9 @@ def test_specialties_prefecture_filter_uses_the_origin(api, factory, seller):
     assert ids(api, "specialties", prefecture="Hotan") == [jujubes]
     assert ids(api, "specialties", prefecture="Turpan") == [raisins]
     assert ids(api, "specialties", prefecture="Kashgar") == []
-    pears = factory.product(seller, shop, title="Korla fragrant pears", category="fresh-fruit",
-                            attributes=origin("Bayingolin Mongol"))["product_id"]
+    pears = factory.product(
+        seller, shop, title="Korla fragrant pears", category="fresh-fruit", attributes=origin("Bayingolin Mongol")
+    )["product_id"]
     assert ids(api, "specialties", prefecture="Bayingolin Mongol") == [pears]
     assert ids(api, "specialties", prefecture="Bayingolin") == []
     page = api.get(f"/v1/storefronts/specialties/products/{jujubes}")
@@ -263,14 +270,18 @@ def test_multi_word_q_requires_every_word(api, factory, seller):
 
 def test_q_category_and_prefecture_combined(api, factory, seller):
     shop = factory.shop(seller, "specialties")
-    dried = factory.product(seller, shop, title="Hotan jujubes", category="dried-fruit",
-                            attributes=origin("Hotan"))["product_id"]
-    fresh = factory.product(seller, shop, title="Fresh Hotan jujubes", category="fresh-fruit",
-                            attributes=origin("Hotan"))["product_id"]
-    turpan = factory.product(seller, shop, title="Turpan jujubes", category="dried-fruit",
-                             attributes=origin("Turpan"))["product_id"]
-    walnuts = factory.product(seller, shop, title="Hotan walnuts", category="nuts",
-                              attributes=origin("Hotan"))["product_id"]
+    dried = factory.product(seller, shop, title="Hotan jujubes", category="dried-fruit", attributes=origin("Hotan"))[
+        "product_id"
+    ]
+    fresh = factory.product(
+        seller, shop, title="Fresh Hotan jujubes", category="fresh-fruit", attributes=origin("Hotan")
+    )["product_id"]
+    turpan = factory.product(seller, shop, title="Turpan jujubes", category="dried-fruit", attributes=origin("Turpan"))[
+        "product_id"
+    ]
+    walnuts = factory.product(seller, shop, title="Hotan walnuts", category="nuts", attributes=origin("Hotan"))[
+        "product_id"
+    ]
     assert ids(api, "specialties", q="jujubes", category="dried-fruit", prefecture="Hotan") == [dried]
     assert ids(api, "specialties", q="jujubes", category="dried-fruit") == [turpan, dried]
     assert ids(api, "specialties", q="jujubes", prefecture="Hotan") == [fresh, dried]
@@ -279,11 +290,13 @@ def test_q_category_and_prefecture_combined(api, factory, seller):
     assert ids(api, "specialties", q="fresh jujubes", prefecture="Hotan") == [fresh]
     assert ids(api, "specialties", q="fresh jujubes", category="dried-fruit") == []
     assert ids(api, "specialties", q="walnuts", category="dried-fruit", prefecture="Hotan") == []
-    assert ids(api, "specialties", q="hotan jujubes", category="dried-fruit", prefecture="Hotan",
-               sort="price_desc") == [dried]
+    assert ids(
+        api, "specialties", q="hotan jujubes", category="dried-fruit", prefecture="Hotan", sort="price_desc"
+    ) == [dried]
 
 
 # --- sorting --------------------------------------------------------------------------------------
+
 
 def test_sort_orders(api, factory, seller):
     shop = factory.shop(seller, "b2b")
@@ -297,8 +310,10 @@ def test_sort_orders(api, factory, seller):
     assert ids(api, "b2b", sort="newest") == newest
     assert ids(api, "b2b", sort="price_asc") == cheapest
     assert ids(api, "b2b", sort="price_desc") == list(reversed(cheapest))
-    assert ids(api, "b2b", sort="price_asc", q="apricots", category="dried-fruit",
-               prefecture=REGION["prefecture"]) == cheapest
+    assert (
+        ids(api, "b2b", sort="price_asc", q="apricots", category="dried-fruit", prefecture=REGION["prefecture"])
+        == cheapest
+    )
     amounts = [c["price"]["amount"] for c in browse(api, "b2b", sort="price_asc").json["items"]]
     assert amounts == sorted(amounts)
 
@@ -317,12 +332,18 @@ def test_limit_out_of_range_is_400(api):
 
 # --- pagination -----------------------------------------------------------------------------------
 
+
 def test_walking_next_cursor_returns_every_product_once(api, factory, seller):
     shop = factory.shop(seller, "handicrafts")
     prices = [(i * 7919) % 25 * 100 + 500 for i in range(25)]  # 25 distinct prices in scrambled order
     made = [
-        factory.product(seller, shop, title=f"Silk scarf {n}", price={"amount": p, "currency": "CNY"},
-                        category="textiles" if n % 5 else "other")["product_id"]
+        factory.product(
+            seller,
+            shop,
+            title=f"Silk scarf {n}",
+            price={"amount": p, "currency": "CNY"},
+            category="textiles" if n % 5 else "other",
+        )["product_id"]
         for n, p in enumerate(prices)
     ]
     price_of = dict(zip(made, prices, strict=True))
@@ -368,7 +389,7 @@ def test_tampered_cursor_is_400(api, factory, seller):
     cursor = browse(api, "handicrafts", limit=1).json["next_cursor"]
     assert cursor
     body, signature = cursor.split(".")
-    flipped = ("A" if body[-1] != "A" else "B")
+    flipped = "A" if body[-1] != "A" else "B"
     for bad in (
         body[:-1] + flipped + "." + signature,
         body + "." + signature[::-1],
@@ -410,6 +431,7 @@ def test_cursor_from_another_query_is_400(api, factory, seller):
 
 
 # --- product page ---------------------------------------------------------------------------------
+
 
 def test_product_page_has_shop_summary_and_media(api, stack, factory, seller):
     shop = factory.shop(seller, "handicrafts", name="Kashgar Copper Works")
@@ -462,26 +484,40 @@ def test_product_page_of_another_storefront_or_unknown_is_404(api, factory, sell
 
 # --- edits show up --------------------------------------------------------------------------------
 
+
 def test_editing_title_price_and_category_updates_the_storefront(api, factory, seller):
     shop = factory.shop(seller, "handicrafts")
-    cheap = factory.product(seller, shop, title="Hand-carved comb", category="woodwork",
-                            price={"amount": 5000, "currency": "CNY"})["product_id"]
-    product = factory.product(seller, shop, title="Atlas silk scarf", category="textiles",
-                              price={"amount": 15900, "currency": "CNY"})
+    cheap = factory.product(
+        seller, shop, title="Hand-carved comb", category="woodwork", price={"amount": 5000, "currency": "CNY"}
+    )["product_id"]
+    product = factory.product(
+        seller, shop, title="Atlas silk scarf", category="textiles", price={"amount": 15900, "currency": "CNY"}
+    )
     pid = product["product_id"]
     assert ids(api, "handicrafts", q="silk") == [pid]
     assert ids(api, "handicrafts", sort="price_asc") == [cheap, pid]
 
-    reply = api.patch(f"/v1/shops/{shop['shop_id']}/products/{pid}",
-                      {"title": "Copper teapot", "category": "metalwork", "price": {"amount": 2500, "currency": "CNY"}},
-                      token=seller)
+    reply = api.patch(
+        f"/v1/shops/{shop['shop_id']}/products/{pid}",
+        {"title": "Copper teapot", "category": "metalwork", "price": {"amount": 2500, "currency": "CNY"}},
+        token=seller,
+    )
     assert reply.status == 200, reply
 
-    for old in ({"q": "silk"}, {"q": "atlas"}, {"q": "scarf"}, {"category": "textiles"},
-                {"q": "silk", "category": "textiles", "prefecture": REGION["prefecture"]}):
+    for old in (
+        {"q": "silk"},
+        {"q": "atlas"},
+        {"q": "scarf"},
+        {"category": "textiles"},
+        {"q": "silk", "category": "textiles", "prefecture": REGION["prefecture"]},
+    ):
         assert ids(api, "handicrafts", **old) == [], old
-    for new in ({"q": "teapot"}, {"q": "COPPER"}, {"category": "metalwork"},
-                {"q": "copper teapot", "category": "metalwork", "prefecture": REGION["prefecture"]}):
+    for new in (
+        {"q": "teapot"},
+        {"q": "COPPER"},
+        {"category": "metalwork"},
+        {"q": "copper teapot", "category": "metalwork", "prefecture": REGION["prefecture"]},
+    ):
         assert ids(api, "handicrafts", **new) == [pid], new
     assert ids(api, "handicrafts", sort="price_asc") == [pid, cheap]
     assert ids(api, "handicrafts", sort="price_desc") == [cheap, pid]

@@ -40,11 +40,19 @@ SELLER_ROUTES = [
     Route("list products", "GET", "/v1/shops/{shop}/products", reads_only=True),
     Route("list archived products", "GET", "/v1/shops/{shop}/products?archived=true", reads_only=True),
     Route("read product", "GET", "/v1/shops/{shop}/products/{product}", reads_only=True),
-    Route("edit product", "PATCH", "/v1/shops/{shop}/products/{product}",
-          {"title": "Hijacked", "price": {"amount": 1, "currency": "CNY"}, "stock": 0}),
+    Route(
+        "edit product",
+        "PATCH",
+        "/v1/shops/{shop}/products/{product}",
+        {"title": "Hijacked", "price": {"amount": 1, "currency": "CNY"}, "stock": 0},
+    ),
     Route("archive product", "DELETE", "/v1/shops/{shop}/products/{product}"),
-    Route("request upload", "POST", "/v1/shops/{shop}/products/{product}/media",
-          {"content_type": "image/png", "size": 1000}),
+    Route(
+        "request upload",
+        "POST",
+        "/v1/shops/{shop}/products/{product}/media",
+        {"content_type": "image/png", "size": 1000},
+    ),
     Route("complete upload", "POST", "/v1/shops/{shop}/products/{product}/media/{upload}/complete"),
     Route("remove picture", "DELETE", "/v1/shops/{shop}/products/{product}/media/{media}"),
     Route("cancel upload", "DELETE", "/v1/shops/{shop}/products/{product}/media/{upload}"),
@@ -55,9 +63,17 @@ WRITE_ROUTES = [r for r in SELLER_ROUTES if not r.reads_only]
 
 # Seller routes that are not about one shop: a buyer or an anonymous caller is refused these too.
 SELLER_ACCOUNT_ROUTES = [
-    Route("open shop", "POST", "/v1/shops",
-          {"name": "Buyer's shop", "storefront": "handicrafts", "description": "",
-           "region": {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"}}),
+    Route(
+        "open shop",
+        "POST",
+        "/v1/shops",
+        {
+            "name": "Buyer's shop",
+            "storefront": "handicrafts",
+            "description": "",
+            "region": {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"},
+        },
+    ),
     Route("my shops", "GET", "/v1/me/shops", reads_only=True),
 ]
 
@@ -90,12 +106,14 @@ class Tenant:
     def _upload(self) -> str:
         """Announces a picture and puts the file in S3, as the browser would; returns its media_id."""
         picture = png_bytes()
-        announced = self.api.post(f"{self.product_path}/media",
-                                  {"content_type": "image/png", "size": len(picture)}, token=self.token)
+        announced = self.api.post(
+            f"{self.product_path}/media", {"content_type": "image/png", "size": len(picture)}, token=self.token
+        )
         assert announced.status == 201, announced
         fields = announced.json["upload"]["fields"]
-        self.stack.media._s3.put_object(Bucket=self.stack.settings.media_bucket, Key=fields["key"],
-                                        Body=picture, ContentType="image/png")
+        self.stack.media._s3.put_object(
+            Bucket=self.stack.settings.media_bucket, Key=fields["key"], Body=picture, ContentType="image/png"
+        )
         return announced.json["media_id"]
 
     @functools.cached_property
@@ -126,8 +144,12 @@ class Tenant:
         """Everything the owner can read about the shop, as the owner reads it."""
         shop_id = self.shop["shop_id"]
         view = {}
-        for path in (f"/v1/shops/{shop_id}", f"/v1/shops/{shop_id}/products?limit=100",
-                     f"/v1/shops/{shop_id}/products?archived=true&limit=100", self.product_path):
+        for path in (
+            f"/v1/shops/{shop_id}",
+            f"/v1/shops/{shop_id}/products?limit=100",
+            f"/v1/shops/{shop_id}/products?archived=true&limit=100",
+            self.product_path,
+        ):
             reply = self.api.get(path, token=self.token)
             assert reply.status == 200, reply
             view[path] = (unsigned(reply.json), reply.headers.get("etag"))
@@ -137,8 +159,9 @@ class Tenant:
 def unsigned(value):
     """`value` with the query strings of media URLs dropped (presigned signatures change every second)."""
     if isinstance(value, dict):
-        return {k: v.split("?", 1)[0] if k.endswith("url") and isinstance(v, str) else unsigned(v)
-                for k, v in value.items()}
+        return {
+            k: v.split("?", 1)[0] if k.endswith("url") and isinstance(v, str) else unsigned(v) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [unsigned(v) for v in value]
     return value
@@ -170,8 +193,9 @@ def call(api, route: Route, path: str, token: str | None):
     return api.request(route.method, path, json_body=route.body, token=token)
 
 
-def assert_refused_and_unchanged(api, storage: Storage, owners: list[Tenant], route: Route, path: str,
-                                 token: str | None, statuses: set[int]):
+def assert_refused_and_unchanged(
+    api, storage: Storage, owners: list[Tenant], route: Route, path: str, token: str | None, statuses: set[int]
+):
     """The call is refused with one of `statuses` and neither storage nor any owner's view changed."""
     views = [owner.owner_view() for owner in owners]
     before = storage.snapshot()
@@ -200,35 +224,39 @@ def storefront_ids(api, storefront: str = "handicrafts", query: str = "") -> set
 
 @pytest.mark.parametrize("route", SELLER_ROUTES, ids=str)
 def test_a_seller_cannot_use_another_sellers_active_shop(api, storage, victim, intruder, route):
-    assert_refused_and_unchanged(api, storage, [victim, intruder], route, victim.path(route), intruder.token,
-                                 {403, 404})
+    assert_refused_and_unchanged(
+        api, storage, [victim, intruder], route, victim.path(route), intruder.token, {403, 404}
+    )
 
 
 @pytest.mark.parametrize("route", SELLER_ROUTES, ids=str)
 def test_a_seller_cannot_use_another_sellers_pending_shop(api, stack, factory, storage, intruder, route):
     victim = make_tenant(api, stack, factory, approve=False)
-    assert_refused_and_unchanged(api, storage, [victim, intruder], route, victim.path(route), intruder.token,
-                                 {403, 404})
+    assert_refused_and_unchanged(
+        api, storage, [victim, intruder], route, victim.path(route), intruder.token, {403, 404}
+    )
 
 
 @pytest.mark.parametrize("route", PRODUCT_ROUTES, ids=str)
-def test_a_seller_cannot_reach_another_sellers_product_through_their_own_shop(
-    api, storage, victim, intruder, route
-):
+def test_a_seller_cannot_reach_another_sellers_product_through_their_own_shop(api, storage, victim, intruder, route):
     """Own shop id in the path, the victim's product (and pictures) after it: the product is not in that shop."""
-    path = intruder.path(route, product=victim.product["product_id"],
-                         **({"media": victim.media_id} if "{media}" in route.path else {}),
-                         **({"upload": victim.upload_id} if "{upload}" in route.path else {}))
+    path = intruder.path(
+        route,
+        product=victim.product["product_id"],
+        **({"media": victim.media_id} if "{media}" in route.path else {}),
+        **({"upload": victim.upload_id} if "{upload}" in route.path else {}),
+    )
     assert_refused_and_unchanged(api, storage, [victim, intruder], route, path, intruder.token, {403, 404})
 
 
 @pytest.mark.parametrize("route", PRODUCT_ROUTES, ids=str)
-def test_a_seller_cannot_reach_their_own_product_through_another_sellers_shop(
-    api, storage, victim, intruder, route
-):
-    path = victim.path(route, product=intruder.product["product_id"],
-                       **({"media": intruder.media_id} if "{media}" in route.path else {}),
-                       **({"upload": intruder.upload_id} if "{upload}" in route.path else {}))
+def test_a_seller_cannot_reach_their_own_product_through_another_sellers_shop(api, storage, victim, intruder, route):
+    path = victim.path(
+        route,
+        product=intruder.product["product_id"],
+        **({"media": intruder.media_id} if "{media}" in route.path else {}),
+        **({"upload": intruder.upload_id} if "{upload}" in route.path else {}),
+    )
     assert_refused_and_unchanged(api, storage, [victim, intruder], route, path, intruder.token, {403, 404})
 
 
@@ -240,9 +268,12 @@ def test_a_product_is_only_reachable_under_its_own_shop_even_for_a_seller_owning
     a = make_tenant(api, stack, factory)
     b_shop = factory.shop(a.token, "handicrafts")
     b = Tenant(api, stack, a.token, b_shop, factory.product(a.token, b_shop))
-    path = a.path(route, product=b.product["product_id"],
-                  **({"media": b.media_id} if "{media}" in route.path else {}),
-                  **({"upload": b.upload_id} if "{upload}" in route.path else {}))
+    path = a.path(
+        route,
+        product=b.product["product_id"],
+        **({"media": b.media_id} if "{media}" in route.path else {}),
+        **({"upload": b.upload_id} if "{upload}" in route.path else {}),
+    )
     assert_refused_and_unchanged(api, storage, [a, b], route, path, a.token, {404})
 
 
@@ -309,8 +340,18 @@ def test_anonymous_callers_cannot_call_admin_routes(api, stack, factory, storage
 
 # --- what the public sees: no drafts, no pending shops --------------------------------------------------
 
-BROWSE_QUERIES = ["", "&sort=newest", "&sort=price_asc", "&sort=price_desc", "&category=textiles",
-                  "&prefecture=Kashgar", "&q=silk", "&q=scarf", "&q=atlas", "&category=textiles&q=silk"]
+BROWSE_QUERIES = [
+    "",
+    "&sort=newest",
+    "&sort=price_asc",
+    "&sort=price_desc",
+    "&category=textiles",
+    "&prefecture=Kashgar",
+    "&q=silk",
+    "&q=scarf",
+    "&q=atlas",
+    "&category=textiles&q=silk",
+]
 
 
 def test_drafts_never_appear_in_storefronts(api, victim, factory):
@@ -320,8 +361,9 @@ def test_drafts_never_appear_in_storefronts(api, victim, factory):
         assert victim.product["product_id"] in storefront_ids(api, query=query), query  # control: the active one
     assert_api_error(api.get(f"/v1/storefronts/handicrafts/products/{draft['product_id']}"), 404)
 
-    published = api.patch(f"/v1/shops/{victim.shop['shop_id']}/products/{draft['product_id']}",
-                          {"status": "active"}, token=victim.token)
+    published = api.patch(
+        f"/v1/shops/{victim.shop['shop_id']}/products/{draft['product_id']}", {"status": "active"}, token=victim.token
+    )
     assert published.status == 200, published
     assert draft["product_id"] in storefront_ids(api)
     assert api.get(f"/v1/storefronts/handicrafts/products/{draft['product_id']}").status == 200

@@ -46,7 +46,9 @@ def fuzz_stack(tmp_path_factory):
 def tokens(fuzz_stack) -> dict[str, str]:
     out = {}
     for role, email in (("buyer", BUYER), ("seller", SELLER), ("operator", OPERATOR)):
-        reply = requests.post(f"{fuzz_stack.url}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=20)
+        reply = requests.post(
+            f"{fuzz_stack.url}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=20
+        )
         reply.raise_for_status()
         out[role] = reply.json()["access_token"]
     return out
@@ -66,8 +68,7 @@ def _token_for(operation: dict, tokens: dict[str, str]) -> str | None:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck),
-          derandomize=True)
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_operation_answers_within_its_contract(case, fuzz_stack, tokens):
     assert requests.get(f"{fuzz_stack.url}/v1/openapi.json", timeout=20).json() == openapi_document()
     token = _token_for(case.operation.definition.raw, tokens)

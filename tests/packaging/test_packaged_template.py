@@ -111,8 +111,12 @@ def test_every_function_gets_every_resource_name_from_the_stack(packaged):
     for function in functions:
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["STAGE"] == stage
-        for name in [s.upper() for s in MODELS_BY_SETTING] + ["MEDIA_BUCKET", "COGNITO_USER_POOL_ID",
-                                                             "ORDER_EVENTS_QUEUE_URL", "CURSOR_SECRET"]:
+        for name in [s.upper() for s in MODELS_BY_SETTING] + [
+            "MEDIA_BUCKET",
+            "COGNITO_USER_POOL_ID",
+            "ORDER_EVENTS_QUEUE_URL",
+            "CURSOR_SECRET",
+        ]:
             assert isinstance(variables[name], dict) and "Ref" in variables[name], name
 
 
