@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import checkout_bench  # buying (issue 4): calls per checkout of N lines across k shops
 
     ok = checkout_bench.report(RESULTS / "latest.md") and ok
+    from bench import package_size  # issue 3: deployment package per stage, zipped and unzipped
+
+    ok = package_size.report(RESULTS / "latest.md") and ok
     return 0 if ok else 1
 
 
