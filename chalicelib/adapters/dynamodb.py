@@ -15,14 +15,18 @@ from ..domain.search import title_words
 from ..services.ports import Page, PendingMedia
 from .models import ListingModel, MediaModel, ProductModel, ShopModel, UniqueModel, shared_connection
 
-_RETRYABLE = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionInProgressException",
-}
+# DynamoDB answers that mean "busy, try again": they become 503 + Retry-After, never a 500.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+RETRYABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 
 
 @contextlib.contextmanager
@@ -33,7 +37,7 @@ def _translated() -> Iterator[None]:
     except TransactWriteError:
         raise
     except PynamoDBException as exc:
-        if exc.cause_response_code in _RETRYABLE:
+        if exc.cause_response_code in RETRYABLE_CODES:
             raise ServiceUnavailable("the catalog is busy, please retry", retry_after=1) from exc
         raise
 
@@ -344,8 +348,6 @@ class DynamoCatalogRepository:
 
 def _raise_transaction_failure(exc: TransactWriteError) -> None:
     codes = _cancelled_codes(exc)
-    if exc.cause_response_code in _RETRYABLE or any(
-        c in {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"} for c in codes
-    ):
+    if exc.cause_response_code in RETRYABLE_CODES or any(c in RETRYABLE_REASONS for c in codes):
         raise ServiceUnavailable("the catalog is busy, please retry", retry_after=1) from exc
     raise exc

@@ -16,18 +16,8 @@ from ..domain.catalog import Product
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..domain.orders import Order, Return
 from ..services.ports import Page
-from .dynamodb import product_from_item
+from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
 from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel, shared_connection
-
-_THROTTLED = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionInProgressException",
-}
-_THROTTLED_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
 
 
 class TransactionCancelled(Exception):
@@ -98,10 +88,10 @@ class DynamoBuyingRepository:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if any(r in _THROTTLED_REASONS for r in reasons):
+                if any(r in RETRYABLE_REASONS for r in reasons):
                     raise _busy(exc) from exc
                 raise TransactionCancelled(reasons) from exc
-            if code in _THROTTLED:
+            if code in RETRYABLE_CODES:
                 raise _busy(exc) from exc
             raise
         except BotoCoreError as exc:
