@@ -28,8 +28,8 @@ environment.prepare()
 
 from bench import cold_start  # noqa: E402
 from bench.budgets import BUDGETS, READ_EXCEPTIONS  # noqa: E402
-from bench.moto_speedups import fast_moto_transactions  # noqa: E402
 from bench.scenarios import SCENARIOS, Measurement, measure, setup_bench  # noqa: E402
+from devtools.moto_patches import fast_moto_transactions  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -23,6 +23,8 @@ import signal
 import threading
 from typing import Any
 
+from devtools.moto_patches import install_fast_transactions
+
 LOCK = threading.RLock()
 _INSTALLED_MARK = "_bazaar_atomic"
 
@@ -43,44 +45,6 @@ def install_lock() -> threading.RLock:
     setattr(call_action, _INSTALLED_MARK, True)
     BaseResponse.call_action = call_action  # type: ignore[method-assign]
     return LOCK
-
-
-def install_single_snapshot_transactions() -> None:
-    """moto's TransactWriteItems deep-copies a table once per *item* that touches it (its rollback snapshot),
-    so a product write with ~30 listing entries copied the listings table ~30 times (seeding 35 products took
-    over a minute). This takes each table's snapshot once per transaction: the same pre-transaction state,
-    the same rollback, a fraction of the work. Idempotent; needs the global lock (callers hold it).
-    """
-    import copy
-    from types import SimpleNamespace
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    original = models.DynamoDBBackend.transact_write_items
-    if getattr(original, _INSTALLED_MARK, False):
-        return
-
-    @functools.wraps(original)
-    def transact_write_items(self, *args: Any, **kwargs: Any):
-        snapshots: dict[int, Any] = {}
-
-        def deepcopy(obj: Any, memo: Any = None) -> Any:
-            if isinstance(obj, Table):
-                if id(obj) not in snapshots:
-                    snapshots[id(obj)] = copy.deepcopy(obj, memo)
-                return snapshots[id(obj)]
-            return copy.deepcopy(obj, memo)
-
-        with LOCK:
-            models.copy = SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]
-            try:
-                return original(self, *args, **kwargs)
-            finally:
-                models.copy = copy  # type: ignore[assignment]
-
-    setattr(transact_write_items, _INSTALLED_MARK, True)
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 class _AtomicApp:
@@ -125,7 +89,7 @@ class MotoServer:
         if self._server is not None:
             return self
         install_lock()  # before the first request can reach moto
-        install_single_snapshot_transactions()
+        install_fast_transactions()
         from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 

@@ -16,7 +16,8 @@ os.environ.update(
 import moto  # noqa: E402,F401  - must be imported before any botocore session is made
 import pytest  # noqa: E402
 
-from tests.support import ROOT, ApiClient, Factory, fast_moto_transactions, moto_aws_stack  # noqa: E402
+from devtools.moto_patches import fast_moto_transactions  # noqa: E402
+from tests.support import ROOT, ApiClient, Factory, moto_aws_stack  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -357,44 +357,6 @@ def drain_order_events(stack) -> list[dict]:
 
 
 @contextlib.contextmanager
-def fast_moto_transactions():
-    """moto's TransactWriteItems deep-copies a table once per ACTION touching it (not once per table), so a
-    transaction of n actions on a table of m items costs n*m copies and tests slow down as data grows.
-    Inside this context each table is copied once per transaction: the same backup, the same behaviour."""
-    import copy
-
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models.table import Table
-
-    original = dynamodb_models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self, transact_items):
-        backups: dict[int, Any] = {}
-
-        class _OncePerTable:
-            @staticmethod
-            def deepcopy(obj, memo=None):
-                if not isinstance(obj, Table):
-                    return copy.deepcopy(obj, memo)
-                if id(obj) not in backups:
-                    backups[id(obj)] = copy.deepcopy(obj)
-                return backups[id(obj)]
-
-        saved = dynamodb_models.copy
-        dynamodb_models.copy = _OncePerTable
-        try:
-            return original(self, transact_items)
-        finally:
-            dynamodb_models.copy = saved
-
-    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
-    try:
-        yield
-    finally:
-        dynamodb_models.DynamoDBBackend.transact_write_items = original
-
-
-@contextlib.contextmanager
 def module_world():
     """A moto stack plus an ApiClient for a whole test module (fixtures scoped "module"): for files whose
     tests each make their own users, shops and products and so cannot see each other's data."""
@@ -403,7 +365,6 @@ def module_world():
     from app import app
 
     with (
-        fast_moto_transactions(),
         moto_aws_stack() as container,
         Client(app, stage_name="local", project_dir=str(ROOT)) as client,
     ):

@@ -42,12 +42,10 @@ def _measure(n_products: int, scenarios) -> dict[str, Measurement]:
     from chalice.test import Client
 
     from app import app
-    from bench.moto_speedups import fast_moto_transactions
 
-    # moto's speed only (counts unchanged): its transactions otherwise deep-copy the 1,000-product tables
+    # moto's transactions are made fast for the whole session (tests/conftest.py): counts are unchanged
     with (
         moto_aws_stack() as container,
-        fast_moto_transactions(),
         Client(app, stage_name="local", project_dir=str(ROOT)) as client,
     ):
         api = ApiClient(client)
@@ -147,10 +145,10 @@ def test_fast_seeding_stores_what_pynamodb_batch_writes_store():
 
 
 def test_fast_moto_transactions_still_roll_back():
-    """The bench's moto speed-up keeps transactions all-or-nothing (a taken slug leaves no shop behind)."""
-    from bench.moto_speedups import fast_moto_transactions
+    """The moto speed-up keeps transactions all-or-nothing (a taken slug leaves no shop behind)."""
     from chalicelib.domain.catalog import Shop
     from chalicelib.domain.errors import Conflict
+    from devtools.moto_patches import fast_moto_transactions
 
     def shop(shop_id: str) -> Shop:
         return Shop(

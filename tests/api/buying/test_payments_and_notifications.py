@@ -16,35 +16,12 @@ from chalicelib.events.order_events import handle_records
 from chalicelib.services.orders import sign_webhook
 from tests.support import (
     ADDRESS,
-    Factory,
     Storage,
     assert_api_error,
     buy,
     checkout,
     drain_order_events,
-    module_world,
 )
-
-
-@pytest.fixture(scope="module")
-def world():
-    with module_world() as (stack, api):
-        yield stack, api
-
-
-@pytest.fixture(scope="module")
-def stack(world):
-    return world[0]
-
-
-@pytest.fixture(scope="module")
-def api(world):
-    return world[1]
-
-
-@pytest.fixture(scope="module")
-def factory(api, stack):
-    return Factory(api, stack)
 
 
 @pytest.fixture(scope="module")

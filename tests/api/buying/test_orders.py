@@ -12,36 +12,13 @@ import pytest
 
 from tests.support import (
     ADDRESS,
-    Factory,
     Storage,
     assert_api_error,
     buy,
     checkout,
     error_fields,
-    module_world,
     stock_of,
 )
-
-
-@pytest.fixture(scope="module")
-def world():
-    with module_world() as (stack, api):
-        yield stack, api
-
-
-@pytest.fixture(scope="module")
-def stack(world):
-    return world[0]
-
-
-@pytest.fixture(scope="module")
-def api(world):
-    return world[1]
-
-
-@pytest.fixture(scope="module")
-def factory(api, stack):
-    return Factory(api, stack)
 
 
 @pytest.fixture(autouse=True)

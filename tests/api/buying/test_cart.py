@@ -7,28 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import Factory, assert_api_error, error_fields, module_world
-
-
-@pytest.fixture(scope="module")
-def world():
-    with module_world() as (stack, api):
-        yield stack, api
-
-
-@pytest.fixture(scope="module")
-def stack(world):
-    return world[0]
-
-
-@pytest.fixture(scope="module")
-def api(world):
-    return world[1]
-
-
-@pytest.fixture(scope="module")
-def factory(api, stack):
-    return Factory(api, stack)
+from tests.support import assert_api_error, error_fields
 
 
 @pytest.fixture(scope="module")

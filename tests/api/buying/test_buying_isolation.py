@@ -14,29 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support import ADDRESS, Factory, Storage, assert_api_error, buy, module_world
-
-
-@pytest.fixture(scope="module")
-def world():
-    with module_world() as (stack, api):
-        yield stack, api
-
-
-@pytest.fixture(scope="module")
-def stack(world):
-    return world[0]
-
-
-@pytest.fixture(scope="module")
-def api(world):
-    return world[1]
-
-
-@pytest.fixture(scope="module")
-def factory(api, stack):
-    return Factory(api, stack)
-
+from tests.support import ADDRESS, Storage, assert_api_error, buy
 
 # --- the routes -------------------------------------------------------------------------------------------------
 

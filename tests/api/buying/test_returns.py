@@ -10,28 +10,7 @@ import datetime as dt
 
 import pytest
 
-from tests.support import Factory, Storage, assert_api_error, buy, module_world, stock_of
-
-
-@pytest.fixture(scope="module")
-def world():
-    with module_world() as (stack, api):
-        yield stack, api
-
-
-@pytest.fixture(scope="module")
-def stack(world):
-    return world[0]
-
-
-@pytest.fixture(scope="module")
-def api(world):
-    return world[1]
-
-
-@pytest.fixture(scope="module")
-def factory(api, stack):
-    return Factory(api, stack)
+from tests.support import Storage, assert_api_error, buy, stock_of
 
 
 @pytest.fixture(autouse=True)
