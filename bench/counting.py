@@ -41,6 +41,8 @@ class Call:
     table: str | None = None
     index: str | None = None
     error: str | None = None
+    written_by_table: Counter = field(default_factory=Counter)  # table -> items put/updated/deleted
+    written: list = field(default_factory=list)  # (table, the Item or Key written) per write action
 
 
 @dataclass
@@ -77,12 +79,24 @@ def _dynamodb_figures(call: Call, operation: str, params: dict, response: dict) 
         call.items_read = call.items_returned = n
     elif operation in _WRITE_ONE:
         call.items_written = 1
+        call.written_by_table[call.table] += 1
+        call.written.append((call.table, params.get("Item") or params.get("Key") or {}))
     elif operation == "BatchWriteItem":
-        call.items_written = sum(len(reqs) for reqs in params.get("RequestItems", {}).values())
+        for table, reqs in params.get("RequestItems", {}).items():
+            call.written_by_table[table] += len(reqs)
+            for req in reqs:
+                action = req.get("PutRequest") or req.get("DeleteRequest") or {}
+                call.written.append((table, action.get("Item") or action.get("Key") or {}))
+        call.items_written = sum(call.written_by_table.values())
     elif operation == "TransactWriteItems":
         items = params.get("TransactItems", [])
         call.condition_checks = sum(1 for i in items if "ConditionCheck" in i)
         call.items_written = len(items) - call.condition_checks
+        for item in items:
+            for kind, action in item.items():
+                if kind != "ConditionCheck":
+                    call.written_by_table[action.get("TableName")] += 1
+                    call.written.append((action.get("TableName"), action.get("Item") or action.get("Key") or {}))
 
 
 def _counting_make_api_call(self, operation_name, api_params):
@@ -147,6 +161,24 @@ class CallRecorder:
             t.condition_checks += c.condition_checks
             t.operations[c.operation] += 1
         return t
+
+    def written_to(self, table: str, *, succeeded_only: bool = True) -> int:
+        """Items put/updated/deleted in `table` (by calls that succeeded, unless told otherwise)."""
+        return sum(
+            c.written_by_table.get(table, 0)
+            for c in self.calls
+            if c.service == "dynamodb" and (c.error is None or not succeeded_only)
+        )
+
+    def writes_to(self, table: str) -> list[dict]:
+        """The Item (put) or Key (update/delete) of every write to `table` by calls that succeeded."""
+        return [
+            item
+            for c in self.calls
+            if c.service == "dynamodb" and c.error is None
+            for name, item in c.written
+            if name == table
+        ]
 
     def dynamodb(self) -> Totals:
         return self.totals("dynamodb")
