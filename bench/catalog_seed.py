@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from chalicelib.adapters.dynamodb import _listing_item, _product_item, _shop_item, _slug_claim
 from chalicelib.adapters.models import ListingModel, ProductModel, ShopModel, UniqueModel
 from chalicelib.domain.catalog import Product, Shop, check_product_fields
-from chalicelib.domain.search import title_words
 from chalicelib.domain.storefronts import STOREFRONTS
 from chalicelib.services.shops import shop_snapshot
 
@@ -159,9 +158,9 @@ def catalog_items(cat: SeededCatalog):
     for product in cat.products:
         # as DynamoCatalogRepository.save_product(product, None, shop_status) stores a new product
         keys = product.facets()
-        new = replace(product, version=1, listing_keys=tuple(keys))
+        new = replace(product, version=1, listing_keys=tuple(keys), listing_digest=product.listing_content_digest())
         yield ProductModel, _product_item(new)
-        card, words = new.card(), title_words(new.title)
+        card, words = new.card(), new.search_tokens()
         for facet in keys:
             cat.listing_items += 1
             yield ListingModel, _listing_item(new, facet, card, words)

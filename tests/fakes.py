@@ -22,7 +22,6 @@ from typing import Any
 
 from chalicelib.domain.catalog import Product, Shop
 from chalicelib.domain.errors import Conflict, PreconditionFailed
-from chalicelib.domain.search import title_words
 from chalicelib.services.ports import Page, PendingMedia
 
 
@@ -124,7 +123,12 @@ class InMemoryCatalogRepository:
                 raise Conflict("the shop changed status meanwhile; retry", code="shop_changed")
 
             new_keys = product.facets()
-            new = replace(product, version=(expected_version or 0) + 1, listing_keys=tuple(new_keys))
+            new = replace(
+                product,
+                version=(expected_version or 0) + 1,
+                listing_keys=tuple(new_keys),
+                listing_digest=product.listing_content_digest(),
+            )
             sort_key = f"{product.created_at}#{product.product_id}"
             old_keys = set(current.listing_keys) if current is not None else set()
             for facet in old_keys - set(new_keys):
@@ -133,7 +137,7 @@ class InMemoryCatalogRepository:
                 "newest_key": sort_key,
                 "price_key": f"{new.price_amount:015d}#{new.product_id}",
                 "product_id": new.product_id,
-                "words": title_words(new.title),
+                "words": new.search_tokens(),
                 "card": new.card(),
             }
             for facet in new_keys:

@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.catalog import MediaRef, Product, Shop
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
-from ..domain.search import title_words
 from ..services.ports import Page, PendingMedia
 from .models import ListingModel, MediaModel, ProductModel, ShopModel, UniqueModel, shared_connection
 
@@ -103,6 +102,7 @@ def product_from_item(m: ProductModel) -> Product:
         media=tuple(MediaRef(**x) for x in (m.media or [])),
         version=int(m.version),
         listing_keys=tuple(m.listing_keys or ()),
+        listing_digest=m.listing_digest or "",
     )
 
 
@@ -124,6 +124,9 @@ def _product_item(p: Product) -> ProductModel:
         shop=p.shop,
         media=[m.__dict__ for m in p.media],
         listing_keys=list(p.listing_keys),
+        listing_digest=p.listing_digest or None,
+        listed=p.is_listed,
+        price_fp=p.price_fingerprint,
         created_at=p.created_at,
         updated_at=p.updated_at,
         version=p.version,
@@ -131,6 +134,7 @@ def _product_item(p: Product) -> ProductModel:
 
 
 def _listing_item(p: Product, facet: str, card: dict, words: list[str]) -> ListingModel:
+    """One storefront entry; `words` are the product's search tokens (a multi-token query filters on them)."""
     return ListingModel(
         facet,
         f"{p.created_at}#{p.product_id}",
@@ -223,17 +227,23 @@ class DynamoCatalogRepository:
     # --- products ---------------------------------------------------------------------------------
 
     def save_product(self, product: Product, expected_version: int | None, shop_status: str) -> Product:
-        """Writes the product and its storefront listing entries in one transaction.
+        """Writes the product and the storefront listing entries that change, in one transaction.
 
         `expected_version` None means create. The shop's status is checked in the same transaction, so a
-        product cannot be listed under a shop that was suspended meanwhile.
+        product cannot be listed under a shop that was suspended meanwhile. Listing entries are written only
+        where they change: when what they hold (card, tokens, price; `listing_content_digest`) is unchanged,
+        only the entries of added facets are put and those of removed facets deleted, so a stock change that
+        crosses no threshold, or a description edit, writes no listing entry at all.
         """
         new_keys = product.facets()
-        new = replace(product, version=(expected_version or 0) + 1, listing_keys=tuple(new_keys))
-        # The version condition below guarantees `product.listing_keys` is what is stored now.
+        digest = product.listing_content_digest()
+        new = replace(product, version=(expected_version or 0) + 1, listing_keys=tuple(new_keys), listing_digest=digest)
+        # The version condition below guarantees `product.listing_keys` / `listing_digest` are what is stored now.
         old_keys = set(product.listing_keys) if expected_version is not None else set()
+        old_digest = product.listing_digest if expected_version is not None else ""
+        written = [k for k in new_keys if k not in old_keys] if digest == old_digest else new_keys
         card = new.card()
-        words = title_words(new.title)
+        words = new.search_tokens()
         condition = (
             ProductModel.product_id.does_not_exist()
             if expected_version is None
@@ -249,7 +259,7 @@ class DynamoCatalogRepository:
                 tx.condition_check(ShopModel, product.shop_id, condition=ShopModel.status == shop_status)
                 for facet in removed:
                     tx.delete(ListingModel(facet, f"{product.created_at}#{product.product_id}"))
-                for facet in new_keys:
+                for facet in written:
                     tx.save(_listing_item(new, facet, card, words))
         except TransactWriteError as exc:
             codes = _cancelled_codes(exc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -97,6 +97,10 @@ class ProductModel(Model):
     shop = JSONAttribute()
     media = JSONAttribute(default=list)
     listing_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    listing_digest = UnicodeAttribute(null=True)  # what the listing entries hold (Product.listing_content_digest)
+    # Top-level copies for checkout's transaction conditions (JSON attributes cannot be conditioned on):
+    listed = BooleanAttribute(null=True)  # active product of an active shop
+    price_fp = UnicodeAttribute(null=True)  # Product.price_fingerprint
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)

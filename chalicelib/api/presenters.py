@@ -27,9 +27,12 @@ def media_public(ref, media_url) -> dict:
         "media_id": ref.media_id,
         "url": media_url(ref.key),
         "thumbnail_url": media_url(ref.thumbnail_key),
+        "medium_url": media_url(ref.medium_key) if ref.medium_key else None,
         "content_type": ref.content_type,
         "width": ref.width,
         "height": ref.height,
+        "thumbnail_width": ref.thumbnail_width or None,
+        "medium_width": ref.medium_width or None,
     }
 
 
@@ -43,7 +46,7 @@ def product_public(p: Product, media_url, *, private: bool = False) -> dict:
         "category": p.category,
         "price": {"amount": p.price_amount, "currency": p.currency},
         "stock": p.stock,
-        "in_stock": p.stock > 0,
+        "in_stock": p.in_stock,
         "attributes": p.attributes,
         "media": [media_public(m, media_url) for m in p.media],
         "created_at": p.created_at,
@@ -60,7 +63,9 @@ def product_public(p: Product, media_url, *, private: bool = False) -> dict:
 
 
 def card_public(card: dict, media_url) -> dict:
-    out = {k: v for k, v in card.items() if k != "thumbnail_key"}
-    out["in_stock"] = card["stock"] > 0
+    out = {k: v for k, v in card.items() if k not in ("thumbnail_key", "medium_key", "stock")}
+    # entries written before cards lost their stock count still carry it
+    out["in_stock"] = card["in_stock"] if "in_stock" in card else card.get("stock", 0) > 0
     out["thumbnail_url"] = media_url(card["thumbnail_key"]) if card.get("thumbnail_key") else None
+    out["medium_url"] = media_url(card["medium_key"]) if card.get("medium_key") else None
     return out

@@ -166,11 +166,14 @@ class Money(Public):
 
 class MediaPublic(Public):
     media_id: str
-    url: str
+    url: str = Field(description="the original; a stable, cacheable URL (no signature)")
     thumbnail_url: str
+    medium_url: str | None = Field(description="the mid-size WebP rendition (null on older pictures)")
     content_type: str
     width: int
     height: int
+    thumbnail_width: int | None = Field(default=None, description="pixels; for srcset")
+    medium_width: int | None = Field(default=None, description="pixels; for srcset")
 
 
 class ShopSummary(Public):
@@ -213,10 +216,10 @@ class ProductCard(Public):
     category: str
     prefecture: str
     price: Money
-    stock: int
-    in_stock: bool
+    in_stock: bool = Field(description="cards show only this; the product page has the exact stock")
     shop: ShopSummary
     thumbnail_url: str | None
+    medium_url: str | None = Field(default=None, description="the first picture's mid-size rendition")
     created_at: str
     b2b: dict[str, Any] | None = None
     handicrafts: dict[str, Any] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,12 @@ _SHOP_TRANSITIONS = {
 }
 PRODUCT_STATUSES = ("draft", "active", "archived")
 MAX_MEDIA_PER_PRODUCT = 8
+# A storefront card says "in stock" from this many units on. Cards carry only that flag, never the count, so a
+# sale rewrites the product's listing entries only when it takes the stock below the threshold (and a restock
+# only when it brings it back); the product page shows the exact stock.
+IN_STOCK_THRESHOLD = 1
+# What a buyer agrees to pay, per storefront: a change of any of these changes the price fingerprint.
+_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 
@@ -71,12 +78,17 @@ def validate_slug(slug: str) -> str:
 
 @dataclass(frozen=True)
 class MediaRef:
+    """A product picture: the original and its renditions, each under an immutable, content-addressed key."""
+
     media_id: str
     key: str
     thumbnail_key: str
     content_type: str
     width: int
     height: int
+    medium_key: str | None = None  # the mid-size WebP rendition (pictures attached before it existed have none)
+    medium_width: int = 0
+    thumbnail_width: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,7 @@ class Product:
     media: tuple[MediaRef, ...] = field(default_factory=tuple)
     version: int = 0
     listing_keys: tuple[str, ...] = ()  # the listing entries stored for this version (see facets())
+    listing_digest: str = ""  # digest of what those entries hold (see listing_content_digest())
 
     @property
     def shop_status(self) -> str:
@@ -111,10 +124,44 @@ class Product:
     def prefecture(self) -> str:
         return product_prefecture(self.storefront, self.attributes, self.shop["region"])
 
+    @property
+    def in_stock(self) -> bool:
+        return self.stock >= IN_STOCK_THRESHOLD
+
+    def search_texts(self) -> list[str]:
+        """What search indexes, in order: the title (translated titles join here when products get them)."""
+        return [self.title]
+
+    def search_tokens(self) -> list[str]:
+        return search.index_tokens(self.search_texts())
+
     def facets(self) -> list[str]:
         if not self.is_listed:
             return []
-        return search.product_facets(self.storefront, self.category, self.prefecture, self.title)
+        return search.product_facets(self.storefront, self.category, self.prefecture, self.search_texts())
+
+    @property
+    def price_fingerprint(self) -> str:
+        """Changes when, and only when, what a buyer pays changes: the price, the currency and the storefront's
+        sale terms (b2b tiers, MOQ, multiple, unit). Stock and every other edit leave it alone, so checkouts
+        can be conditioned on it without conflicting with each other's stock updates."""
+        terms = {k: self.attributes[k] for k in _PRICE_TERMS if k in self.attributes}
+        blob = json.dumps([self.price_amount, self.currency, terms], sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+    def listing_content_digest(self) -> str:
+        """A digest of everything the listing entries hold (card, search tokens, sort keys): when it is
+        unchanged, a save writes no listing entry but those of facets added or removed."""
+        if not self.is_listed:
+            return ""
+        blob = json.dumps([self.card(), self.search_tokens(), self.price_amount], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+    @property
+    def listings_stale(self) -> bool:
+        """The listing entries show something else than the product now would (e.g. a sale emptied the stock
+        behind them: checkout changes stock only)."""
+        return self.listing_digest != self.listing_content_digest()
 
     def card(self) -> dict:
         """What a storefront grid shows for this product (stored with each listing entry)."""
@@ -125,11 +172,13 @@ class Product:
             "category": self.category,
             "prefecture": self.prefecture,
             "price": {"amount": self.price_amount, "currency": self.currency},
-            "stock": self.stock,
+            "in_stock": self.in_stock,
             "shop": {k: self.shop[k] for k in ("shop_id", "name", "slug")},
             "thumbnail_key": self.media[0].thumbnail_key if self.media else None,
             "created_at": self.created_at,
         }
+        if self.media and self.media[0].medium_key:
+            card["medium_key"] = self.media[0].medium_key
         attrs = self.attributes
         if self.storefront == "b2b":
             card["b2b"] = {

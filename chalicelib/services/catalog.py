@@ -115,16 +115,18 @@ STOCK_EVENTS = frozenset({"order.created", "order.cancelled", "order.refunded"})
 
 
 def refresh_cards(repo: CatalogRepository, product_ids: list[str]) -> int:
-    """Rewrites the storefront cards of products whose stock changed (sales, cancellations, returns).
+    """Rewrites the storefront cards of products whose in-stock flag flipped (a sale took the last units, a
+    cancellation or return brought stock back); returns how many products it rewrote.
 
-    Checkout changes stock inside its own transaction, which has no room for every listing entry, so cards
-    follow asynchronously from the order events: a card's stock may lag the product page by seconds.
+    Checkout changes only the stock (its transaction has no room for listing entries), and cards carry only
+    "in stock or not", so most sales need nothing here: one GetItem per product finds the listing entries
+    still true (`Product.listings_stale`) and writes nothing. Cards follow within seconds of the order event.
     """
     refreshed = 0
     for product_id in product_ids:
         for _ in range(3):
             product = repo.get_product(product_id)
-            if product is None or not product.is_listed:
+            if product is None or not product.listings_stale:
                 break
             try:
                 repo.save_product(product, product.version, product.shop_status)

@@ -43,8 +43,8 @@ def browse(
             "unknown category",
             details=[{"field": "category", "message": f"must be one of {', '.join(sf.categories)}"}],
         )
-    if q and not search.words(q):
-        return Page([], None)  # a query with no letters or digits matches no title word
+    if q and not search.query_tokens(q):
+        return Page([], None)  # a query with no letters or digits (or only words like "and") matches nothing
     facet, must_contain = search.query_facet(sf.key, category, prefecture, q)
     return repo.listings(facet, sort, limit, start, must_contain)
 

@@ -1,31 +1,128 @@
-"""Storefront search facets (domain/search.py)."""
+"""Storefront search (domain/search.py): tokens for Chinese, Uyghur, Russian and English, facets, queries."""
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.domain import search
-from chalicelib.domain.search import facet_key, product_facets, query_facet, title_words, words
+from chalicelib.domain.search import facet_key, index_tokens, product_facets, query_facet, tokens
 
 
-def test_words_are_casefolded_unique_and_in_order():
-    assert words("Atlas Silk scarf, SILK lining") == ["atlas", "silk", "scarf", "lining"]
+def matches(title: str, q: str, translations: tuple[str, ...] = ()) -> bool:
+    """What a storefront search decides: the query's facet token and every filter token are indexed."""
+    indexed = set(index_tokens([title, *translations]))
+    wanted = search.query_tokens(q)
+    return bool(wanted) and set(wanted) <= indexed
 
 
-def test_words_split_on_punctuation_and_drop_underscores():
-    assert words("hand-carved comb (pear_wood)") == ["hand", "carved", "comb", "pearwood"]
-    assert words("___ ---") == []
-    assert words("") == []
+# --- tokens -------------------------------------------------------------------------------------------------
 
 
-def test_words_handle_non_latin_and_accents():
-    assert words("Кашгарский ШЁЛК") == ["кашгарский", "шёлк"]
-    assert words("Straße") == ["strasse"]
-    assert words("Ürümqi café") == ["ürümqi", "café"]
-    assert words("和田 红枣") == ["和田", "红枣"]
+def test_english_words_are_casefolded_stemmed_unique_and_in_order():
+    assert tokens("Atlas Silk scarves, SILK lining") == ["atlas", "silk", "scarv", "line"]
+    assert tokens("Walnuts") == tokens("walnut") == ["walnut"]
 
 
-def test_title_words_are_capped():
-    title = " ".join(f"w{i}" for i in range(search.MAX_INDEXED_WORDS + 5))
-    assert title_words(title) == [f"w{i}" for i in range(search.MAX_INDEXED_WORDS)]
+def test_words_split_on_punctuation_and_underscores():
+    assert tokens("hand-carved comb (pear_wood)") == ["hand", "carv", "comb", "pear", "wood"]
+    assert tokens("___ ---") == []
+    assert tokens("") == []
+
+
+def test_function_words_are_not_tokens():
+    assert tokens("Scarf with tassels and a fringe") == ["scarf", "tassel", "fring"]
+    assert tokens("Орехи и курага для плова") == ["орех", "кураг", "плов"]
+
+
+def test_russian_is_stemmed_with_snowball():
+    assert tokens("Грецкие орехи") == ["грецк", "орех"]
+    assert tokens("орех") == tokens("Орехов") == tokens("ОРЕХИ") == ["орех"]
+    assert tokens("Шёлковый шарф") == tokens("шелковый шарф")  # ё is е
+
+
+def test_chinese_becomes_overlapping_bigrams():
+    assert tokens("新疆和田红枣 2kg") == ["新疆", "疆和", "和田", "田红", "红枣", "2kg"]
+    assert tokens("红枣") == ["红枣"]
+
+
+def test_a_single_cjk_character_is_a_token_only_when_it_stands_alone():
+    assert tokens("枣 500g") == ["枣", "500g"]
+    assert "枣" not in tokens("红枣")
+
+
+def test_uyghur_is_normalised_for_form_hamza_and_marks():
+    assert tokens("ئالما") == ["الما"]  # the hamza carrier is dropped: with or without it, the same token
+    assert tokens("الما") == ["الما"]
+    assert tokens("\ufe8b\ufe8e\ufedf\ufee4\ufe8e") == ["الما"]  # presentation forms (NFKC) -> base letters
+    assert tokens("قـــوغۇن") == tokens("قوغۇن")  # tatweel
+    assert tokens("کىتاب") == tokens("كىتاب")  # Persian keheh -> Arabic kaf, as Uyghur writes it
+    assert tokens("ئۈزۈم ٣ كىلو") == ["ۈزۈم", "3", "كىلو"]  # Arabic-Indic digits -> ASCII
+    assert tokens("قۇرۇتۇلغان ئۈزۈم") == ["قۇرۇتۇلغان", "ۈزۈم"]  # Uyghur letters ۇ ۈ kept distinct
+
+
+def test_full_width_latin_and_digits_fold_to_ascii():
+    assert tokens("ＸＬ２０２６") == tokens("xl2026") == ["xl2026"]
+
+
+def test_mixed_script_text_is_split_by_script():
+    assert tokens("Hotan和田红枣2kg") == ["hotan", "和田", "田红", "红枣", "2kg"]
+    assert tokens("Хотанские финики 和田骏枣 خوتەن") == ["хотанск", "финик", "和田", "田骏", "骏枣", "خوتەن"]
+
+
+def test_indexing_takes_turns_between_texts_and_is_capped():
+    assert index_tokens(["Green raisins", "Зелёный изюм"]) == ["green", "зелен", "raisin", "изюм"]
+    long_title = " ".join(f"w{i}" for i in range(search.MAX_INDEXED_TOKENS + 5))
+    assert index_tokens([long_title]) == [f"w{i}" for i in range(search.MAX_INDEXED_TOKENS)]
+
+
+# --- what a query finds: real titles ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "q"),
+    [
+        ("新疆和田红枣 2kg", "红枣"),
+        ("新疆和田红枣 2kg", "和田红枣"),
+        ("新疆和田红枣 2kg", "新疆"),
+        ("Грецкие орехи", "орех"),
+        ("Грецкие орехи", "грецкий орех"),
+        ("Курага без косточки", "КУРАГА"),
+        ("Hand-woven Atlas silk shawls", "silk shawl"),
+        ("Dried apricots, Kashgar", "apricot"),
+        ("ئالما قېقى", "الما"),  # dried apples, searched without the hamza
+        ("خوتەن قىزىل چىلان", "چىلان"),  # Hotan red jujubes
+        # a query in one script against a mixed-script title
+        ("和田骏枣 Хотанские финики خوتەن چىلان", "финики"),
+        ("和田骏枣 Хотанские финики خوتەن چىلان", "骏枣"),
+        ("和田骏枣 Хотанские финики خوتەن چىلان", "چىلان"),
+        ("Kashgar 手工 铜壶", "铜壶"),
+    ],
+)
+def test_a_query_finds_the_title(title, q):
+    assert matches(title, q), (title, q, index_tokens([title]), search.query_tokens(q))
+
+
+@pytest.mark.parametrize(
+    ("title", "q"),
+    [
+        ("新疆和田红枣 2kg", "枣"),  # one character: only a standalone 枣
+        ("新疆和田红枣 2kg", "红枣新疆"),  # all bigrams must be there: 枣新 is not
+        ("Грецкие орехи", "миндаль"),
+        ("Copper teapot", "silk"),
+        ("Copper teapot", "!!!"),
+        ("Copper teapot", "and"),
+    ],
+)
+def test_a_query_does_not_find_the_title(title, q):
+    assert not matches(title, q)
+
+
+def test_a_translated_title_makes_the_product_findable_in_that_language():
+    assert not matches("新疆和田红枣", "финики")
+    assert matches("新疆和田红枣", "финики", translations=("Хотанские финики",))
+
+
+# --- facets -------------------------------------------------------------------------------------------------
 
 
 def test_facet_key_shape_and_normalisation():
@@ -38,21 +135,21 @@ def test_facet_key_shape_and_normalisation():
 
 
 def test_product_facets_is_the_cartesian_product():
-    facets = product_facets("specialties", "dried-fruit", "Hotan", "Hotan jujubes")
+    facets = product_facets("specialties", "dried-fruit", "Hotan", ["Hotan jujubes"])
     assert sorted(facets) == sorted(
         [
             "specialties",
             "specialties|w=hotan",
-            "specialties|w=jujubes",
+            "specialties|w=jujub",
             "specialties|c=dried-fruit",
             "specialties|c=dried-fruit|w=hotan",
-            "specialties|c=dried-fruit|w=jujubes",
+            "specialties|c=dried-fruit|w=jujub",
             "specialties|p=hotan",
             "specialties|p=hotan|w=hotan",
-            "specialties|p=hotan|w=jujubes",
+            "specialties|p=hotan|w=jujub",
             "specialties|c=dried-fruit|p=hotan",
             "specialties|c=dried-fruit|p=hotan|w=hotan",
-            "specialties|c=dried-fruit|p=hotan|w=jujubes",
+            "specialties|c=dried-fruit|p=hotan|w=jujub",
         ]
     )
 
@@ -63,24 +160,32 @@ def test_query_facet_without_q():
     assert query_facet("b2b", None, None, "  ,, ") == ("b2b", [])
 
 
-def test_query_facet_uses_longest_word_and_filters_by_the_rest():
+def test_query_facet_uses_the_longest_word_and_filters_by_the_rest():
     assert query_facet("handicrafts", None, None, "Silk") == ("handicrafts|w=silk", [])
     facet, rest = query_facet("handicrafts", "textiles", "Kashgar", "atlas SILK scarves")
-    assert facet == "handicrafts|c=textiles|p=kashgar|w=scarves"
-    assert rest == ["atlas", "silk"]
+    assert facet == "handicrafts|c=textiles|p=kashgar|w=atlas"
+    assert rest == ["silk", "scarv"]
 
 
-def test_query_facet_caps_query_words():
-    q = " ".join(f"word{i}" for i in range(search.MAX_QUERY_WORDS + 3))
+def test_a_cjk_query_reads_an_inner_bigram_and_filters_by_the_edges():
+    assert query_facet("specialties", None, None, "和田红枣") == ("specialties|w=田红", ["和田", "红枣"])
+    assert query_facet("specialties", None, None, "红枣") == ("specialties|w=红枣", [])
+    # a word of letters is more selective than a bigram
+    assert query_facet("specialties", None, None, "Hotan 红枣") == ("specialties|w=hotan", ["红枣"])
+
+
+def test_query_facet_caps_query_tokens():
+    q = " ".join(f"word{i}" for i in range(search.MAX_QUERY_TOKENS + 3))
     facet, rest = query_facet("b2b", None, None, q)
-    assert len(rest) == search.MAX_QUERY_WORDS - 1
+    assert len(rest) == search.MAX_QUERY_TOKENS - 1
 
 
 def test_every_query_for_a_listed_product_hits_one_of_its_facets():
-    facets = set(product_facets("handicrafts", "textiles", "Kashgar", "Atlas silk scarf"))
+    texts = ["Atlas silk scarf 和田丝绸围巾"]
+    facets = set(product_facets("handicrafts", "textiles", "Kashgar", texts))
     for category in (None, "textiles"):
         for prefecture in (None, "kashgar", "KASHGAR"):
-            for q in (None, "silk", "SCARF", "atlas silk"):
+            for q in (None, "silk", "SCARF", "atlas silk", "丝绸", "和田丝绸"):
                 facet, rest = query_facet("handicrafts", category, prefecture, q)
                 assert facet in facets, (category, prefecture, q)
-                assert set(rest) <= set(title_words("Atlas silk scarf"))
+                assert set(rest) <= set(index_tokens(texts))
