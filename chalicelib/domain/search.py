@@ -102,9 +102,7 @@ def _runs(text: str) -> list[tuple[str, str]]:
                 runs.append([script, ch])
             continue
         kind = current[0]
-        if script == "mark" or script == kind:
-            current.append(ch)
-        elif script == DIGIT and kind in (LATIN, CYRILLIC, ARABIC):
+        if script in ("mark", kind) or (script == DIGIT and kind in (LATIN, CYRILLIC, ARABIC)):
             current.append(ch)
         elif kind == DIGIT and script in (LATIN, CYRILLIC, ARABIC):
             current[0] = script
