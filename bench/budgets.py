@@ -104,10 +104,13 @@ BUDGETS: dict[str, Budget] = {
         "read is only known once the cart is read",
     ),
     "POST /v1/checkout": Budget(
-        3,
-        "BatchGetItem cart + idempotency claim, BatchGetItem products, one TransactWriteItems (claim, cart, a "
-        "conditional stock update per line, an order per shop), whatever the lines and shops; a replay is 2: "
-        "the first BatchGetItem + one BatchGetItem of the orders it re-announces",
+        2,
+        "BatchGetItem cart + idempotency claim, one TransactWriteItems (claim, cart, a stock update per line "
+        "conditioned on stock, listing and the price fingerprint of the offer the cart line recorded, an order "
+        "per shop), whatever the lines and shops. Was 3: the products were read to price the orders and check "
+        "them; the cart lines now carry the offer (title, terms, price, shop) and the transaction's conditions "
+        "do the checking. A refused line costs one BatchGetItem of the products, to say why (and one cart put "
+        "when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of its orders",
     ),
     "GET /v1/orders": Budget(READ, "one Query of the orders' buyer-index"),
     "GET /v1/orders/{order_id}": Budget(READ, "one GetItem"),
@@ -127,9 +130,9 @@ BUDGETS: dict[str, Budget] = {
     "GET /v1/me/notifications": Budget(READ, "one Query of the user's notifications partition"),
     "PUT /v1/cart/items/{product_id}": Budget(
         3,
-        "GetItem cart + ONE BatchGetItem of the cart's products with the one added (is it listed? and the "
-        "answer's current prices) + the version-checked put (a one-action TransactWriteItems); was 4 with the "
-        "added product read on its own",
+        "GetItem cart + ONE BatchGetItem of the cart's products with the one added (is it listed? its offer, "
+        "and the answer's current prices) + the version-checked put (a one-action TransactWriteItems); was 4 "
+        "with the added product read on its own",
     ),
     "DELETE /v1/cart": Budget(1, "one DeleteItem"),
     "POST /v1/orders/{order_id}/cancel": Budget(

@@ -1,10 +1,11 @@
 """DynamoDB calls of the buying path (issue 4): a checkout of N lines across k shops, the cart and order pages.
 
 Target: a checkout is one read batch + one transaction whatever N and k. What the code does, and what is
-reported: BatchGetItem (cart + idempotency claim) + BatchGetItem (the cart's products) + TransactWriteItems
-(claim, cart, one conditional stock update per line, one order per shop) = 3 calls, the same for every N and
-k. The cart page is GetItem (cart) + BatchGetItem (its products) = 2 (which products to read is only known
-once the cart is read). Order pages are 1 call each.
+reported: BatchGetItem (cart + idempotency claim; each cart line carries the offer the buyer was shown) +
+TransactWriteItems (claim, cart, one stock update per line conditioned on stock, listing and the offer's
+price fingerprint, one order per shop) = 2 calls, the same for every N and k (3 before issue 16, which
+read the products in between). The cart page is GetItem (cart) + BatchGetItem (its products) = 2 (which
+products to read is only known once the cart is read). Order pages are 1 call each.
 
 In-process moto (tests/support.moto_aws_stack), every request through chalice.test.Client with real tokens,
 calls counted by wrapping botocore's `_make_api_call` (bench/counting.py). Only counts mean anything here.

@@ -7,11 +7,22 @@ DynamoDB reports which condition failed (PynamoDB's TransactWrite reorders actio
 from __future__ import annotations
 
 import json
+import secrets
+import time
+from collections import Counter
 from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..domain.buying import Cart, CheckoutClaim, order_from_dict, order_to_dict, return_from_dict, return_to_dict
+from ..domain.buying import (
+    Cart,
+    CheckoutClaim,
+    LinesRefused,
+    order_from_dict,
+    order_to_dict,
+    return_from_dict,
+    return_to_dict,
+)
 from ..domain.catalog import Product
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..domain.orders import Order, Return
@@ -19,11 +30,24 @@ from ..services.ports import Page
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
 from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel, shared_connection
 
+# TransactionConflict: another transaction held one of the items (a flash sale: many buyers, one product).
+# Retried here with full-jitter exponential backoff, within a small part of the request's time budget
+# (Lambda timeout 20 s): at most CONFLICT_ATTEMPTS tries and CONFLICT_BUDGET_SECONDS of waiting, then 503.
+CONFLICT_ATTEMPTS = 6
+CONFLICT_BASE_SECONDS = 0.025
+CONFLICT_CAP_SECONDS = 0.4
+CONFLICT_BUDGET_SECONDS = 2.0
+_JITTER = secrets.SystemRandom()
+
 
 class TransactionCancelled(Exception):
     def __init__(self, reasons: list[str | None]) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
+
+
+class _Conflicted(Exception):
+    """Cancelled only because another transaction held an item: worth trying again."""
 
 
 def _busy(exc: Exception) -> ServiceUnavailable:
@@ -57,7 +81,7 @@ def _order_item(order: Order) -> OrderModel:
     )
 
 
-def _stock_change(product_id: str, delta: int, *, require_listed: bool) -> dict:
+def _stock_change(product_id: str, delta: int, *, require_listed: bool, price_fp: str | None = None) -> dict:
     update: dict = {
         "TableName": ProductModel.Meta.table_name,
         "Key": {"product_id": {"S": product_id}},
@@ -65,17 +89,33 @@ def _stock_change(product_id: str, delta: int, *, require_listed: bool) -> dict:
         "ExpressionAttributeValues": {":delta": {"N": str(delta)}, ":one": {"N": "1"}},
     }
     if require_listed:
-        update["ConditionExpression"] = "stock >= :need AND #status = :active"
+        # Listed (active, of an active shop) and still at the price the buyer was shown. Products stored
+        # before `listed` / `price_fp` existed are held to what checkout checked then: active and in stock.
+        update["ConditionExpression"] = (
+            "stock >= :need"
+            " AND (listed = :yes OR (attribute_not_exists(listed) AND #status = :active))"
+            " AND (price_fp = :fp OR attribute_not_exists(price_fp))"
+        )
         update["ExpressionAttributeNames"] = {"#status": "status"}
-        update["ExpressionAttributeValues"].update({":need": {"N": str(-delta)}, ":active": {"S": "active"}})
+        update["ExpressionAttributeValues"].update(
+            {
+                ":need": {"N": str(-delta)},
+                ":active": {"S": "active"},
+                ":yes": {"BOOL": True},
+                ":fp": {"S": price_fp or ""},
+            }
+        )
     else:
         update["ConditionExpression"] = "attribute_exists(product_id)"
     return {"Update": update}
 
 
 class DynamoBuyingRepository:
-    def __init__(self, region: str, host: str | None) -> None:
+    def __init__(self, region: str, host: str | None, *, sleep=time.sleep) -> None:
         self._connection = shared_connection(region, host)
+        self._sleep = sleep
+        # transactions sent, conflicts met, retries made, conflicts given up on (503): the flash-sale bench
+        self.transaction_stats: Counter = Counter()
 
     @property
     def _client(self):
@@ -88,6 +128,10 @@ class DynamoBuyingRepository:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    raise TransactionCancelled(reasons) from exc  # a definite answer, whatever else happened
+                if "TransactionConflict" in reasons and operation == "transact_write_items":
+                    raise _Conflicted() from exc
                 if any(r in RETRYABLE_REASONS for r in reasons):
                     raise _busy(exc) from exc
                 raise TransactionCancelled(reasons) from exc
@@ -96,6 +140,25 @@ class DynamoBuyingRepository:
             raise
         except BotoCoreError as exc:
             raise _busy(exc) from exc
+
+    def _transact(self, actions: list[dict]) -> dict:
+        """One TransactWriteItems; a cancellation by TransactionConflict is tried again after a jittered,
+        exponentially growing pause (full jitter), until CONFLICT_ATTEMPTS or CONFLICT_BUDGET_SECONDS, then 503."""
+        waited = 0.0
+        for attempt in range(CONFLICT_ATTEMPTS):
+            self.transaction_stats["sent"] += 1
+            try:
+                return self._call("transact_write_items", TransactItems=actions)
+            except _Conflicted:
+                self.transaction_stats["conflicts"] += 1
+                pause = _JITTER.uniform(0, min(CONFLICT_CAP_SECONDS, CONFLICT_BASE_SECONDS * 2**attempt))
+                if attempt + 1 == CONFLICT_ATTEMPTS or waited + pause > CONFLICT_BUDGET_SECONDS:
+                    break
+                self.transaction_stats["retries"] += 1
+                self._sleep(pause)
+                waited += pause
+        self.transaction_stats["gave_up"] += 1
+        raise ServiceUnavailable("the store is busy, please retry", retry_after=1)
 
     # --- cart -------------------------------------------------------------------------------------
 
@@ -118,7 +181,7 @@ class DynamoBuyingRepository:
         condition = "attribute_not_exists(buyer_id)" if cart.version == 0 else "version = :expected"
         values = None if cart.version == 0 else {":expected": {"N": str(cart.version)}}
         try:
-            self._call("transact_write_items", TransactItems=[_put(model, condition, values=values)])
+            self._transact([_put(model, condition, values=values)])
         except TransactionCancelled as exc:
             raise Conflict("the cart changed meanwhile; retry", code="cart_changed") from exc
         return new
@@ -174,14 +237,16 @@ class DynamoBuyingRepository:
         self,
         orders: list[Order],
         stock: dict[str, int],
+        price_fps: dict[str, str],
         cart: Cart,
         claim_key: str,
         claim: CheckoutClaim,
         now: str,
     ) -> None:
-        """One transaction: the idempotency claim, the cart, each line's stock (conditional), each order.
+        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
+        and the price fingerprint the buyer was shown), each order.
 
-        Raises Conflict naming the products whose stock or listing no longer allows the sale.
+        Raises LinesRefused naming the products whose condition failed.
         """
         product_ids = list(stock)
         actions = [
@@ -198,11 +263,11 @@ class DynamoBuyingRepository:
                     "ExpressionAttributeValues": {":expected": {"N": str(cart.version)}},
                 }
             },
-            *(_stock_change(pid, -stock[pid], require_listed=True) for pid in product_ids),
+            *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in product_ids),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
         ]
         try:
-            self._call("transact_write_items", TransactItems=actions)
+            self._transact(actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
             if reasons[0] == "ConditionalCheckFailed":
@@ -215,11 +280,7 @@ class DynamoBuyingRepository:
                 if reason == "ConditionalCheckFailed"
             ]
             if sold_out:
-                raise Conflict(
-                    "some lines can no longer be bought",
-                    code="lines_unavailable",
-                    details=[{"field": f"lines.{pid}", "message": "out of stock or unavailable"} for pid in sold_out],
-                ) from exc
+                raise LinesRefused(sold_out) from exc
             raise _busy(exc) from exc
 
     # --- orders -----------------------------------------------------------------------------------
@@ -302,7 +363,7 @@ class DynamoBuyingRepository:
         actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items()]
         actions += extra or []
         try:
-            self._call("transact_write_items", TransactItems=actions)
+            self._transact(actions)
         except TransactionCancelled as exc:
             if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
                 raise PreconditionFailed("the order changed meanwhile; reload it", code="stale_order") from exc

@@ -2,16 +2,78 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
+from .catalog import Product
+from .errors import Conflict
 from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 
 
 @dataclass(frozen=True)
 class Cart:
     buyer_id: str
-    lines: dict = field(default_factory=dict)  # product_id -> {"quantity", "added_at"}
+    lines: dict = field(default_factory=dict)  # product_id -> {"quantity", "added_at", "offer"}
     version: int = 0
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The product as the buyer took it into the cart: what checkout sells, without reading the product again.
+
+    Recorded on the cart line whenever the buyer sets that line. Checkout makes orders from it and conditions
+    its transaction on the product still having `price_fp` (Product.price_fingerprint), so an order never
+    carries a price the buyer was not shown. Attribute names follow Product's, so `unit_amount` prices both.
+    """
+
+    product_id: str
+    title: str
+    storefront: str
+    currency: str
+    price_amount: int
+    attributes: dict
+    price_fp: str
+    shop_id: str
+    shop_name: str
+    seller_id: str
+
+    @classmethod
+    def of(cls, product: Product) -> Offer:
+        return cls(
+            product_id=product.product_id,
+            title=product.title,
+            storefront=product.storefront,
+            currency=product.currency,
+            price_amount=product.price_amount,
+            attributes=product.attributes,
+            price_fp=product.price_fingerprint,
+            shop_id=product.shop_id,
+            shop_name=product.shop["name"],
+            seller_id=product.shop["owner_id"],
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Offer | None:
+        """None for lines put in the cart before offers were recorded (or a shape this code does not know)."""
+        names = {f.name for f in fields(cls)}
+        if not isinstance(data, dict) or set(data) != names:
+            return None
+        return cls(**data)
+
+
+class LinesRefused(Conflict):
+    """The checkout transaction's condition failed on these products: stock, listing or price fingerprint."""
+
+    code = "lines_unavailable"
+
+    def __init__(self, product_ids: list[str]) -> None:
+        super().__init__(
+            "some lines can no longer be bought",
+            details=[{"field": f"lines.{pid}", "message": "out of stock or unavailable"} for pid in product_ids],
+        )
+        self.product_ids = product_ids
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed"
 OPEN_STATUSES = ("pending_payment", "paid")
 
 
-def unit_amount(product: Product, quantity: int) -> int:
-    """The unit price for `quantity`: b2b uses the highest tier the quantity reaches."""
+def unit_amount(product: Any, quantity: int) -> int:
+    """The unit price for `quantity` of a Product or a cart line's Offer: b2b uses the highest tier reached."""
     tiers = product.attributes.get("price_tiers") if product.storefront == "b2b" else None
     if not tiers:
         return product.price_amount
@@ -34,6 +34,14 @@ def line_problems(product: Product | None, quantity: int) -> list[str]:
     """Why this line cannot be bought as it is (empty when it can)."""
     if product is None or not product.is_listed:
         return ["unavailable"]
+    problems = terms_problems(product, quantity)
+    if quantity > product.stock:
+        problems.append("out_of_stock")
+    return problems
+
+
+def terms_problems(product: Any, quantity: int) -> list[str]:
+    """The storefront's quantity rules (b2b MOQ and multiples) for a Product or a cart line's Offer."""
     problems = []
     if product.storefront == "b2b":
         attrs = product.attributes
@@ -41,8 +49,6 @@ def line_problems(product: Product | None, quantity: int) -> list[str]:
             problems.append("below_moq")
         if attrs.get("order_multiple") and quantity % attrs["order_multiple"]:
             problems.append("not_a_multiple")
-    if quantity > product.stock:
-        problems.append("out_of_stock")
     return problems
 
 

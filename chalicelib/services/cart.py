@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..domain.buying import Cart
+from ..domain.buying import Cart, Offer
 from ..domain.catalog import Product
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
@@ -26,6 +26,9 @@ def set_line(
     must be listed; the answer shows current prices of every line), the version-checked put. Retries a few
     times if the cart changes meanwhile (reading only the products not read yet). `with_products=False`
     reads only the product being added (and returns only it).
+
+    The line records the product's Offer as read now (title, price, terms, shop): setting a line is when the
+    buyer is shown its price, and checkout sells exactly that offer (services/checkout.py).
     """
     require_role(actor, Role.BUYER)
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
@@ -52,7 +55,7 @@ def set_line(
             if product_id not in lines and len(lines) >= MAX_CART_LINES:
                 raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
             added_at = lines.get(product_id, {}).get("added_at", now)
-            lines[product_id] = {"quantity": quantity, "added_at": added_at}
+            lines[product_id] = {"quantity": quantity, "added_at": added_at, "offer": Offer.of(product).to_dict()}
         try:
             return repo.save_cart(replace(cart, lines=lines), now), products
         except Conflict:

@@ -1,13 +1,16 @@
-"""Checkout: one order per shop, created atomically with every line's stock decrement, idempotently."""
+"""Checkout: one order per shop, created atomically with every line's stock decrement, idempotently, at the
+prices the buyer was shown (each cart line's Offer)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
-from ..domain.buying import CheckoutClaim
+from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import (
@@ -17,6 +20,7 @@ from ..domain.orders import (
     TimelineEntry,
     line_problems,
     rule_text,
+    terms_problems,
     unit_amount,
 )
 from .orders import order_event, order_public
@@ -42,6 +46,82 @@ def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutCl
     return {**claim.result, "replayed": True}
 
 
+def _problem(product_id: str, code: str, message: str) -> dict:
+    return {"field": f"lines.{product_id}", "message": message, "code": code}
+
+
+def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[dict]]:
+    """Each line's Offer, and the problems known without asking the store.
+
+    Lines set before offers were recorded on the cart have none: their products are read (one BatchGetItem,
+    the old 3-call checkout) and checked as they are now.
+    """
+    offers: dict[str, Offer] = {}
+    problems: list[dict] = []
+    for product_id, line in cart.lines.items():
+        offer = Offer.from_dict(line.get("offer"))
+        if offer is not None:
+            offers[product_id] = offer
+    legacy = [pid for pid in cart.lines if pid not in offers]
+    products = repo.get_products(legacy) if legacy else {}
+    for product_id in legacy:
+        product = products.get(product_id)
+        for code in line_problems(product, cart.lines[product_id]["quantity"]):
+            problems.append(_problem(product_id, code, rule_text(code, product)))
+        if product is not None:
+            offers[product_id] = Offer.of(product)
+    for product_id, offer in offers.items():
+        if product_id in legacy:
+            continue
+        for code in terms_problems(offer, cart.lines[product_id]["quantity"]):
+            problems.append(_problem(product_id, code, rule_text(code, offer)))
+    return offers, problems
+
+
+def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str):
+    """The transaction refused some lines: read those products (only now) to say why.
+
+    A line whose product is no longer sold as it was (gone, sold out, below a new MOQ) is `lines_unavailable`.
+    A line that is fine but whose price (or b2b terms) changed since the buyer set it is `price_changed`: the
+    cart's offer for it is renewed here, so the cart shows the new price and the buyer's next checkout pays
+    it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable` too.
+    """
+    products = repo.get_products(refused.product_ids)
+    unavailable, repriced, renewed = [], [], {}
+    for product_id in refused.product_ids:
+        product, quantity, offer = products.get(product_id), cart.lines[product_id]["quantity"], offers[product_id]
+        codes = line_problems(product, quantity)
+        unavailable += [_problem(product_id, code, rule_text(code, product)) for code in codes]
+        if product is not None and product.price_fingerprint != offer.price_fp:
+            renewed[product_id] = Offer.of(product)
+            if not codes:
+                was, now_amount = unit_amount(offer, quantity), unit_amount(product, quantity)
+                repriced.append(
+                    _problem(
+                        product_id,
+                        "price_changed",
+                        f"the unit price changed from {was} to {now_amount} {product.currency} (minor units)",
+                    )
+                )
+        elif not codes:
+            unavailable.append(_problem(product_id, "out_of_stock", "sold out or unavailable meanwhile"))
+    if renewed:
+        lines = {
+            pid: ({**line, "offer": renewed[pid].to_dict()} if pid in renewed else line)
+            for pid, line in cart.lines.items()
+        }
+        # If the cart changed meanwhile (another tab), that change recorded fresh offers, or the next one will.
+        with contextlib.suppress(Conflict):
+            repo.save_cart(replace(cart, lines=lines), now)
+    if unavailable:
+        raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=unavailable)
+    raise Conflict(
+        "the price of some lines changed since they were put in the cart; the cart now shows the new prices",
+        code="price_changed",
+        details=repriced,
+    )
+
+
 def checkout(
     repo: BuyingRepository,
     publisher: EventPublisher,
@@ -52,7 +132,13 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
 ) -> tuple[dict, bool]:
-    """Returns (result, replayed)."""
+    """Returns (result, replayed).
+
+    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, and the idempotency claim) and
+    one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
+    fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
+    or for cart lines that predate offers.
+    """
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
@@ -63,24 +149,14 @@ def checkout(
         raise ValidationFailed("the cart is empty", code="empty_cart")
     if len(cart.lines) > MAX_CHECKOUT_LINES:
         raise ValidationFailed(f"one checkout takes at most {MAX_CHECKOUT_LINES} lines", code="too_many_lines")
-    products = repo.get_products(list(cart.lines))
-    problems = []
-    for product_id, line in cart.lines.items():
-        for problem in line_problems(products.get(product_id), line["quantity"]):
-            problems.append(
-                {
-                    "field": f"lines.{product_id}",
-                    "message": rule_text(problem, products.get(product_id)),
-                    "code": problem,
-                }
-            )
+    offers, problems = _offers(repo, cart)
     if problems:
         raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
 
     checkout_id = new_id("chk")
-    by_shop: dict[str, list] = defaultdict(list)
+    by_shop: dict[str, list[tuple[Offer, int]]] = defaultdict(list)
     for product_id, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
-        by_shop[products[product_id].shop_id].append((products[product_id], line["quantity"]))
+        by_shop[offers[product_id].shop_id].append((offers[product_id], line["quantity"]))
     orders = []
     for shop_id, items in by_shop.items():
         first = items[0][0]
@@ -88,14 +164,14 @@ def checkout(
         lines = tuple(
             OrderLine(
                 line_id=f"{order_id}-{i + 1}",
-                product_id=p.product_id,
-                title=p.title,
+                product_id=offer.product_id,
+                title=offer.title,
                 quantity=q,
-                unit_amount=unit_amount(p, q),
-                currency=p.currency,
-                attributes=p.attributes,
+                unit_amount=unit_amount(offer, q),
+                currency=offer.currency,
+                attributes=offer.attributes,
             )
-            for i, (p, q) in enumerate(items)
+            for i, (offer, q) in enumerate(items)
         )
         status = "pending_payment"
         orders.append(
@@ -103,9 +179,9 @@ def checkout(
                 order_id=order_id,
                 checkout_id=checkout_id,
                 buyer_id=actor.user_id,
-                seller_id=first.shop["owner_id"],
+                seller_id=first.seller_id,
                 shop_id=shop_id,
-                shop_name=first.shop["name"],
+                shop_name=first.shop_name,
                 storefront=first.storefront,
                 status=status,
                 lines=lines,
@@ -123,8 +199,11 @@ def checkout(
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
     stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
+    price_fps = {pid: offers[pid].price_fp for pid in cart.lines}
     try:
-        repo.place_orders(orders, stock, cart, claim_key, CheckoutClaim(digest, result), now)
+        repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now)
+    except LinesRefused as refused:
+        _refused(repo, cart, offers, refused, now)
     except Conflict as exc:
         if exc.code != "idempotency_race":
             raise

@@ -162,7 +162,8 @@ DYNAMODB_FAULTS = {
         1,
         _throttle("ProvisionedThroughputExceededException", "BatchGetItem"),
     ),
-    "products read throttled": ("BatchGetItem", 2, _throttle("ThrottlingException", "BatchGetItem")),
+    # (checkout reads no product on its way to the transaction; see the next test for the read it makes
+    # when the transaction refuses a line)
     "transaction throttled": ("TransactWriteItems", 1, _throttle("ThrottlingException", "TransactWriteItems")),
     "transaction over capacity": (
         "TransactWriteItems",
@@ -206,6 +207,20 @@ def test_dynamodb_faults_during_checkout_are_503_and_change_nothing(shopper, sta
     assert shopper.stocks() == (3, 6)
     assert len(shopper.orders()) == 2
     assert shopper.cart_lines() == 0
+
+
+def test_a_throttled_product_read_after_a_refused_line_is_503_and_changes_nothing(shopper, stack, faults):
+    """When the transaction refuses a line, checkout reads the products to say why: that read can fail too."""
+    path = f"/v1/shops/{shopper.shop_a['shop_id']}/products/{shopper.product_a['product_id']}"
+    assert shopper.api.patch(path, {"stock": 1}, token=shopper.seller_a).status == 200
+    storage = Storage(stack)
+    before = storage.snapshot()
+    with faults.failing("dynamodb", "BatchGetItem", _throttle("ThrottlingException", "BatchGetItem"), nth=2) as rule:
+        reply = shopper.checkout()
+    assert rule["fired"] == 1, faults.seen
+    assert_busy(reply)
+    assert storage.snapshot() == before
+    assert_api_error(shopper.checkout(), 409, "lines_unavailable")
 
 
 def test_a_transaction_throttled_many_times_over_never_sells_twice(shopper, faults):
