@@ -47,7 +47,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     return Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
-        media=S3MediaStore(s3, settings.media_bucket, settings.media_url_ttl_seconds),
+        media=S3MediaStore(s3, settings.media_bucket, settings.media_base_url),
         identity=CognitoIdentityProvider(cognito, settings.user_pool_id, settings.user_pool_client_id),
         tokens=CognitoTokenVerifier(
             settings.token_issuer,

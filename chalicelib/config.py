@@ -40,7 +40,7 @@ class Settings:
     notifications_table: str
     order_events_queue_url: str
     payment_webhook_secret: str
-    media_url_ttl_seconds: int = 3600
+    media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     upload_url_ttl_seconds: int = 900
 
     @property
@@ -77,12 +77,28 @@ def _secret(name: str, stage: str, local_default: str) -> str:
     return value
 
 
+def _media_base_url(stage: str, endpoint_url: str | None, bucket: str, region: str) -> str:
+    """Where media URLs point. Real stages: the CloudFront distribution (the stack's MediaBaseUrl output,
+    MEDIA_BASE_URL). Local stages: the bucket itself on the local endpoint (moto serves the same keys
+    path-style; provisioning lets it answer unsigned GETs, as the distribution would)."""
+    value = os.environ.get("MEDIA_BASE_URL", "").strip().rstrip("/")
+    if value:
+        return value
+    if stage not in LOCAL_STAGES:
+        raise SettingsError("MEDIA_BASE_URL must be set on non-local stages")
+    if endpoint_url:
+        return f"{endpoint_url.rstrip('/')}/{bucket}"
+    return f"https://{bucket}.s3.{region}.amazonaws.com"
+
+
 def _load() -> Settings:
     stage = _required("STAGE")
+    region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+    endpoint_url = os.environ.get("AWS_ENDPOINT_URL") or None
     return Settings(
         stage=stage,
-        region=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1",
-        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        region=region,
+        endpoint_url=endpoint_url,
         shops_table=_required("SHOPS_TABLE"),
         products_table=_required("PRODUCTS_TABLE"),
         listings_table=_required("LISTINGS_TABLE"),
@@ -98,6 +114,7 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         payment_webhook_secret=_secret("PAYMENT_WEBHOOK_SECRET", stage, _DEV_WEBHOOK_SECRET),
+        media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )
 
 

@@ -3,6 +3,9 @@
 Resources that belong to Chalice's own template (the function, its role, their log group and policy) are
 left out: `chalice package` merges them on real AWS. moto's CloudFormation skips Cognito resources, so the
 user pool, client and groups are created from the same template definitions by devtools/provision.py.
+moto's CloudFormation knows no CloudFront resources either: the media distribution, its origin access control
+and the bucket-policy statement naming the distribution are left out, and the app serves media straight from
+the (moto) bucket, its local media base URL (chalicelib/config.py).
 
     python -m devtools.deploy_stack --endpoint http://127.0.0.1:5000 --stack bazaar-ci
 prints the environment the app needs (JSON).
@@ -14,9 +17,17 @@ import argparse
 import json
 import time
 
-from devtools.provision import app_resources, ensure_pool_client, ensure_user_pool, load_template
+from devtools.provision import (
+    app_resources,
+    cdn_origin_buckets,
+    ensure_pool_client,
+    ensure_user_pool,
+    load_template,
+    serve_unsigned_reads,
+)
 
 CREATED_BY_PROVISIONER = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup")
+NOT_ON_MOTO = ("AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl")
 
 
 def _mentions(value, names) -> bool:
@@ -29,18 +40,41 @@ def chalice_owned(template: dict) -> set[str]:
     return {"DefaultRole"} | {name for name, r in template["Resources"].items() if "Type" not in r}
 
 
+def cdn_resources(template: dict) -> set[str]:
+    return {name for name, r in template["Resources"].items() if r.get("Type") in NOT_ON_MOTO}
+
+
+def _without_cdn(name: str, resource: dict, cdn: set[str]) -> dict | None:
+    """The resource with what names the CDN left out: a bucket policy loses those statements, others go."""
+    if not _mentions(resource, cdn):
+        return resource
+    if resource.get("Type") != "AWS::S3::BucketPolicy":
+        return None
+    document = resource["Properties"]["PolicyDocument"]
+    statements = [st for st in document["Statement"] if not _mentions(st, cdn)]
+    return {
+        **resource,
+        "Properties": {**resource["Properties"], "PolicyDocument": {**document, "Statement": statements}},
+    }
+
+
 def data_stack(template: dict) -> dict:
     owned = chalice_owned(template)
-    resources = {
-        name: resource
-        for name, resource in template["Resources"].items()
-        if name not in owned and not _mentions(resource, owned)
-    }
+    cdn = cdn_resources(template)
+    resources = {}
+    for name, resource in template["Resources"].items():
+        if name in owned or name in cdn or _mentions(resource, owned):
+            continue
+        kept = _without_cdn(name, resource, cdn)
+        if kept is not None:
+            resources[name] = kept
     return {
         "AWSTemplateFormatVersion": template["AWSTemplateFormatVersion"],
         "Description": template["Description"],
         "Resources": resources,
-        "Outputs": {k: v for k, v in template.get("Outputs", {}).items() if not _mentions(v, owned)},
+        "Outputs": {
+            k: v for k, v in template.get("Outputs", {}).items() if not _mentions(v, owned) and not _mentions(v, cdn)
+        },
     }
 
 
@@ -72,6 +106,8 @@ def deploy(session, endpoint_url: str, stack_name: str, stage: str = "local", ti
             if not physical.get(logical):
                 raise RuntimeError(f"CloudFormation did not create {logical}")
             env[var] = physical[logical]
+            if logical in cdn_origin_buckets(template):
+                serve_unsigned_reads(session.client("s3", endpoint_url=endpoint_url), env[var])
     for var, logical in wanted.items():
         resource = template["Resources"][logical]
         if resource["Type"] == "AWS::Cognito::UserPoolClient":

@@ -65,6 +65,37 @@ def _create_bucket(s3, name: str, props: dict, region: str) -> None:
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
 
 
+def cdn_origin_buckets(template: dict) -> set[str]:
+    """Logical ids of the buckets a CloudFront distribution of the template serves."""
+    origins = set()
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::CloudFront::Distribution":
+            for origin in resource["Properties"]["DistributionConfig"]["Origins"]:
+                domain = origin.get("DomainName")
+                if isinstance(domain, dict) and "Fn::GetAtt" in domain:
+                    origins.add(domain["Fn::GetAtt"][0])
+    return origins
+
+
+def serve_unsigned_reads(s3, bucket: str) -> None:
+    """Locally there is no CloudFront: the bucket itself answers the media URLs, unsigned (moto refuses an
+    anonymous GET unless a bucket policy allows it). Moto only; on AWS the bucket stays private and only the
+    distribution reads it (infra/data-stack.json, MediaBucketPolicy)."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LocalStandInForTheMediaDistribution",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
 def _create_queue(sqs, name: str, props: dict) -> str:
     attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
     return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
@@ -124,6 +155,8 @@ def provision(session, stage: str = "local", endpoint_url: str | None = None) ->
             _create_table(dynamodb, env[var], props)
         elif kind == "AWS::S3::Bucket":
             _create_bucket(s3, env[var], props, region)
+            if logical in cdn_origin_buckets(template):
+                serve_unsigned_reads(s3, env[var])
         elif kind == "AWS::SQS::Queue":
             env[var] = _create_queue(
                 session.client("sqs", endpoint_url=endpoint_url), f"bazaar-{stage}-{logical}", props

@@ -233,7 +233,7 @@ class InMemoryMediaStore:
     def read(self, key: str, max_bytes: int) -> bytes:
         return self.objects[key][0][:max_bytes]
 
-    def write(self, key: str, body: bytes, content_type: str) -> None:
+    def write(self, key: str, body: bytes, content_type: str, cache_control: str = "immutable") -> None:
         self.objects[key] = (body, content_type)
 
     def delete(self, key: str) -> None:

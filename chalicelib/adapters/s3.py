@@ -1,17 +1,22 @@
-"""Product media on S3."""
+"""Product media on S3, served to browsers through the stage's CloudFront distribution (stable URLs)."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import ServiceUnavailable
 
+# Media keys are content-addressed (services/media.py): the bytes under a key never change.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
 
 class S3MediaStore:
-    def __init__(self, client, bucket: str, url_ttl_seconds: int) -> None:
+    def __init__(self, client, bucket: str, base_url: str) -> None:
         self._s3 = client
         self._bucket = bucket
-        self._url_ttl = url_ttl_seconds
+        self._base_url = base_url.rstrip("/")
 
     def presigned_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict:
         return self._s3.generate_presigned_post(
@@ -47,9 +52,11 @@ class S3MediaStore:
         except BotoCoreError as exc:  # connection lost, timed out, or the body stream broke
             raise self._unreachable() from exc
 
-    def write(self, key: str, body: bytes, content_type: str) -> None:
+    def write(self, key: str, body: bytes, content_type: str, cache_control: str = IMMUTABLE) -> None:
         try:
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+            self._s3.put_object(
+                Bucket=self._bucket, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
+            )
         except ClientError as exc:
             raise self._translate(exc) from exc
         except BotoCoreError as exc:
@@ -64,9 +71,9 @@ class S3MediaStore:
             raise self._unreachable() from exc
 
     def url(self, key: str) -> str:
-        return self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._url_ttl
-        )
+        """A stable URL (no signature, no expiry): the same key always gives the same URL, so browsers and
+        the CDN cache it. Computed locally: no AWS call."""
+        return f"{self._base_url}/{quote(key, safe='/')}"
 
     @staticmethod
     def _unreachable() -> ServiceUnavailable:

@@ -6,9 +6,19 @@ from .errors import Unprocessable
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-THUMBNAIL_SIZE = (400, 400)
+THUMBNAIL_SIZE = (400, 400)  # JPEG: storefront cards and the gallery's thumbnails
+MEDIUM_SIZE = (800, 800)  # WebP: the product page's main picture (srcset picks it over the original)
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp")
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def content_key(prefix: str, body: bytes, content_type: str) -> str:
+    """An immutable, content-addressed key: the SHA-256 of the bytes. The same key never holds other bytes,
+    so what is stored under it may be cached forever (Cache-Control: immutable)."""
+    import hashlib
+
+    return f"{prefix}/{hashlib.sha256(body).hexdigest()}.{EXTENSIONS[content_type]}"
 
 
 def sniff_type(head: bytes) -> str | None:

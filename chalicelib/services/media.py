@@ -13,10 +13,12 @@ from ..domain.identity import Actor, Role, require_role
 from ..domain.images import (
     ALLOWED_TYPES,
     MAX_UPLOAD_BYTES,
+    MEDIUM_SIZE,
     PIL_FORMATS,
     THUMBNAIL_SIZE,
     check_dimensions,
     check_upload,
+    content_key,
 )
 from .catalog import owned_product, owned_shop_and_product
 from .ports import CatalogRepository, MediaStore, PendingMedia
@@ -24,8 +26,13 @@ from .ports import CatalogRepository, MediaStore, PendingMedia
 log = logging.getLogger(__name__)
 
 
+def _prefix(shop_id: str, product_id: str) -> str:
+    return f"shops/{shop_id}/products/{product_id}"
+
+
 def _key(shop_id: str, product_id: str, media_id: str) -> str:
-    return f"shops/{shop_id}/products/{product_id}/{media_id}"
+    """Where the seller's browser uploads (presigned POST); the verified picture moves to content keys."""
+    return f"{_prefix(shop_id, product_id)}/{media_id}"
 
 
 def request_upload(
@@ -62,7 +69,8 @@ def request_upload(
     return {"media_id": media_id, "upload": upload, "expires_in": expires_in}
 
 
-def _render_thumbnail(data: bytes, content_type: str) -> tuple[int, int, bytes]:
+def _render(data: bytes, content_type: str) -> tuple[int, int, list[tuple[bytes, str, int]]]:
+    """(width, height, renditions): the 400 px JPEG thumbnail and the 800 px WebP, as (bytes, type, width)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -72,17 +80,24 @@ def _render_thumbnail(data: bytes, content_type: str) -> tuple[int, int, bytes]:
                 width, height = img.size
                 check_dimensions(width, height)
                 img.load()
-                thumb = img.convert("RGBA") if img.mode in ("P", "LA") else img.copy()
-        if thumb.mode in ("RGBA", "LA"):
-            background = Image.new("RGB", thumb.size, (255, 255, 255))
-            background.paste(thumb, mask=thumb.getchannel("A"))
-            thumb = background
-        elif thumb.mode != "RGB":
-            thumb = thumb.convert("RGB")
-        thumb.thumbnail(THUMBNAIL_SIZE)
-        out = io.BytesIO()
-        thumb.save(out, format="JPEG", quality=85, optimize=True)
-        return width, height, out.getvalue()
+                picture = img.convert("RGBA") if img.mode in ("P", "LA") else img.copy()
+        if picture.mode in ("RGBA", "LA"):
+            background = Image.new("RGB", picture.size, (255, 255, 255))
+            background.paste(picture, mask=picture.getchannel("A"))
+            picture = background
+        elif picture.mode != "RGB":
+            picture = picture.convert("RGB")
+        renditions = []
+        for size, fmt, kind, options in (
+            (THUMBNAIL_SIZE, "JPEG", "image/jpeg", {"quality": 85, "optimize": True}),
+            (MEDIUM_SIZE, "WEBP", "image/webp", {"quality": 80, "method": 4}),
+        ):
+            copy = picture.copy()
+            copy.thumbnail(size)
+            out = io.BytesIO()
+            copy.save(out, format=fmt, **options)
+            renditions.append((out.getvalue(), kind, copy.width))
+        return width, height, renditions
     except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -125,23 +140,37 @@ def complete_upload(
             raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
         data = store.read(pending.key, MAX_UPLOAD_BYTES + 1) if 1 <= stored["size"] <= MAX_UPLOAD_BYTES else b""
         check_upload(pending.content_type, pending.size, stored["size"], data[:16])
-        width, height, thumbnail = _render_thumbnail(data, pending.content_type)
+        width, height, ((thumbnail, thumb_type, thumb_width), (medium, medium_type, medium_width)) = _render(
+            data, pending.content_type
+        )
     except (Unprocessable, Conflict):
         # A rejected upload is never kept: the object and its pending record go.
         store.delete(pending.key)
         repo.delete_pending_media(media_id)
         raise
+    prefix = _prefix(shop_id, product_id)
     ref = MediaRef(
         media_id=media_id,
-        key=pending.key,
-        thumbnail_key=f"{pending.key}-thumb.jpg",
+        key=content_key(prefix, data, pending.content_type),
+        thumbnail_key=content_key(prefix, thumbnail, thumb_type),
         content_type=pending.content_type,
         width=width,
         height=height,
+        medium_key=content_key(prefix, medium, medium_type),
+        medium_width=medium_width,
+        thumbnail_width=thumb_width,
     )
-    store.write(ref.thumbnail_key, thumbnail, "image/jpeg")
+    # Each object is written under the hash of its bytes with a year-long immutable Cache-Control, so the
+    # CDN and browsers keep it; writing it again (a retried completion) writes the same bytes.
+    store.write(ref.key, data, pending.content_type)
+    store.write(ref.thumbnail_key, thumbnail, thumb_type)
+    store.write(ref.medium_key, medium, medium_type)
     repo.save_product(replace(product, media=(*product.media, ref), updated_at=now), product.version, shop.status)
     repo.delete_pending_media(media_id)
+    try:
+        store.delete(pending.key)  # the upload itself; the picture now lives under its content key
+    except DomainError:
+        log.warning("uploaded object left behind after completion", extra={"media_id": media_id})
     return ref
 
 
@@ -167,7 +196,11 @@ def remove_media(
         return
     remaining = tuple(m for m in product.media if m.media_id != media_id)
     repo.save_product(replace(product, media=remaining, updated_at=now), product.version, shop.status)
-    for key in (ref.key, ref.thumbnail_key):
+    # Content keys are shared by identical pictures: keep the objects another picture of the product uses.
+    still_used = {k for m in remaining for k in (m.key, m.thumbnail_key, m.medium_key)}
+    for key in (ref.key, ref.thumbnail_key, ref.medium_key):
+        if not key or key in still_used:
+            continue
         try:
             store.delete(key)
         except DomainError:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import json
 import struct
 import zlib
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 import requests
@@ -120,7 +121,7 @@ def s3_get(stack, key: str) -> dict:
 
 
 def key_of_url(stack, url: str) -> str:
-    """The object key a presigned GET url points at (virtual-host or path style)."""
+    """The object key a media URL points at (virtual-host or path style)."""
     parsed = urlparse(url)
     path = unquote(parsed.path).lstrip("/")
     bucket = stack.settings.media_bucket
@@ -147,7 +148,7 @@ def pending_key(seller: Seller, media_id: str) -> str:
 # --- the happy path -----------------------------------------------------------------------------------
 
 
-def test_full_flow_attaches_picture_and_thumbnail(api, seller, stack):
+def test_full_flow_attaches_picture_thumbnail_and_mid_size_rendition_under_content_keys(api, seller, stack):
     picture = png_bytes(1200, 800)
     announced = seller.request("image/png", body=picture)
     assert announced.status == 201, announced
@@ -165,22 +166,38 @@ def test_full_flow_attaches_picture_and_thumbnail(api, seller, stack):
     ref = done.json
     assert ref["media_id"] == media_id
     assert (ref["width"], ref["height"]) == (1200, 800)
-    assert key_of_url(stack, ref["url"]) == key
+    prefix = f"shops/{seller.shop['shop_id']}/products/{seller.product['product_id']}"
+    original_key = key_of_url(stack, ref["url"])
+    assert original_key == f"{prefix}/{hashlib.sha256(picture).hexdigest()}.png"  # content-addressed
     thumb_key = key_of_url(stack, ref["thumbnail_url"])
-    assert thumb_key == f"{key}-thumb.jpg"
+    medium_key = key_of_url(stack, ref["medium_url"])
+    assert not s3_exists(stack, key)  # the upload moved to its content key
 
-    # the original is untouched; the thumbnail is a JPEG no larger than 400 x 400
-    assert s3_get(stack, key)["Body"].read() == picture
-    thumb = s3_get(stack, thumb_key)
-    assert thumb["ContentType"] == "image/jpeg"
-    data = thumb["Body"].read()
-    assert data[:3] == b"\xff\xd8\xff"
+    # the original is untouched; the thumbnail is a JPEG no larger than 400 x 400, the mid-size a WebP of 800
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as img:
-        assert img.format == "JPEG"
-        assert max(img.size) <= 400
-        assert img.size == (400, 267)
+    original = s3_get(stack, original_key)
+    assert original["Body"].read() == picture
+    for stored_key, kind, fmt, size in (
+        (thumb_key, "image/jpeg", "JPEG", (400, 267)),
+        (medium_key, "image/webp", "WEBP", (800, 533)),
+    ):
+        obj = s3_get(stack, stored_key)
+        assert obj["ContentType"] == kind
+        assert obj["CacheControl"] == "public, max-age=31536000, immutable"
+        data = obj["Body"].read()
+        assert stored_key == f"{prefix}/{hashlib.sha256(data).hexdigest()}.{fmt.lower().replace('jpeg', 'jpg')}"
+        with Image.open(io.BytesIO(data)) as img:
+            assert (img.format, img.size) == (fmt, size)
+    assert original["CacheControl"] == "public, max-age=31536000, immutable"
+    assert (ref["thumbnail_width"], ref["medium_width"]) == (400, 800)
+
+    # stable URLs: no signature, the same every time, and the bucket answers them unsigned (as CloudFront will)
+    for url in (ref["url"], ref["thumbnail_url"], ref["medium_url"]):
+        assert url.startswith(stack.settings.media_base_url + "/")
+        assert not {"X-Amz-Signature", "Signature", "Expires"} & set(parse_qs(urlparse(url).query))
+    fetched = requests.get(ref["medium_url"], timeout=10)
+    assert fetched.status_code == 200 and fetched.content == s3_get(stack, medium_key)["Body"].read()
 
     # the pending record is gone once the picture is attached
     assert stack.catalog.get_pending_media(media_id) is None
@@ -189,21 +206,21 @@ def test_full_flow_attaches_picture_and_thumbnail(api, seller, stack):
     product = seller.owner_view()
     assert [m["media_id"] for m in product["media"]] == [media_id]
     assert product["media"][0]["url"] and product["media"][0]["thumbnail_url"]
-    assert key_of_url(stack, product["media"][0]["url"]) == key
+    assert key_of_url(stack, product["media"][0]["url"]) == original_key
     assert (product["media"][0]["width"], product["media"][0]["height"]) == (1200, 800)
 
     # public product page
     page = api.get(f"/v1/storefronts/handicrafts/products/{seller.product['product_id']}")
     assert page.status == 200, page
     assert [m["media_id"] for m in page.json["media"]] == [media_id]
-    assert key_of_url(stack, page.json["media"][0]["thumbnail_url"]) == thumb_key
+    assert page.json["media"][0] == ref  # the same stable URLs in every response
     assert urlparse(page.json["media"][0]["url"]).scheme in ("http", "https")
 
     # storefront card carries the thumbnail
     grid = api.get("/v1/storefronts/handicrafts/products")
     assert grid.status == 200, grid
     card = next(i for i in grid.json["items"] if i["product_id"] == seller.product["product_id"])
-    assert card["thumbnail_url"] and key_of_url(stack, card["thumbnail_url"]) == thumb_key
+    assert card["thumbnail_url"] == ref["thumbnail_url"] and card["medium_url"] == ref["medium_url"]
     assert "thumbnail_key" not in card
 
 

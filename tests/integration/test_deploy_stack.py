@@ -7,11 +7,16 @@ from devtools.deploy_stack import data_stack, deploy
 from devtools.provision import load_template
 
 
-def test_data_stack_leaves_out_only_what_chalice_owns():
+def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_create():
     template = load_template()
-    kept = set(data_stack(template)["Resources"])
+    stack = data_stack(template)
+    kept = set(stack["Resources"])
     dropped = set(template["Resources"]) - kept
+    statements = stack["Resources"]["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport"]  # the CloudFront grant went with it
     assert dropped == {
+        "MediaDistribution",
+        "MediaOriginAccessControl",
         "APIHandler",
         "APIHandlerLogGroup",
         "OrderEvents",

@@ -94,6 +94,54 @@ def test_media_bucket_blocks_public_access_and_enforces_tls(packaged):
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy)
 
 
+def test_media_is_served_by_cloudfront_through_origin_access_control_and_only_that_distribution_reads_it(packaged):
+    _, template, _ = packaged
+    resources = template["Resources"]
+    oac = resources["MediaOriginAccessControl"]
+    assert oac["Type"] == "AWS::CloudFront::OriginAccessControl"
+    config = oac["Properties"]["OriginAccessControlConfig"]
+    assert (config["OriginAccessControlOriginType"], config["SigningBehavior"], config["SigningProtocol"]) == (
+        "s3",
+        "always",
+        "sigv4",
+    )
+
+    distribution = resources["MediaDistribution"]
+    assert distribution["Type"] == "AWS::CloudFront::Distribution"
+    dist = distribution["Properties"]["DistributionConfig"]
+    (origin,) = dist["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["MediaBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["MediaOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # OAC, not the legacy identity
+    behaviour = dist["DefaultCacheBehavior"]
+    assert behaviour["TargetOriginId"] == origin["Id"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # managed CachingOptimized
+
+    # the bucket stays private: its policy lets this distribution (and nothing else) read objects
+    policy = resources["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    distribution_arn = "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${MediaDistribution}"
+    allows = [s for s in policy if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Sid": "CloudFrontDistributionReadsMedia",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": "${MediaBucket.Arn}/*"},
+            "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": distribution_arn}}},
+        }
+    ]
+    assert all(resources["MediaBucket"]["Properties"]["PublicAccessBlockConfiguration"].values())
+
+    # every function builds media URLs from the distribution's domain; the stack says where media live
+    base = {"Fn::Sub": "https://${MediaDistribution.DomainName}"}
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert functions and all(f["Properties"]["Environment"]["Variables"]["MEDIA_BASE_URL"] == base for f in functions)
+    assert template["Outputs"]["MediaBaseUrl"]["Value"] == base
+
+
 def test_log_groups_have_a_retention_period(packaged):
     _, template, _ = packaged
     functions = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]

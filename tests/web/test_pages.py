@@ -191,6 +191,14 @@ def test_product_gallery_shows_thumbnails_and_the_chosen_full_picture(web, api, 
     assert 'alt="Atlas silk scarf, picture 2"' in second.text
     assert web.get(path + "?image=99").status == 200  # out of range falls back to the first picture
 
+    # responsive: the main picture offers thumbnail, mid-size WebP and original; the card thumbnail and mid-size
+    shown = api.get(f"/v1/storefronts/handicrafts/products/{product['product_id']}").json["media"][1]
+    srcset = f"{shown['thumbnail_url']} 120w, {shown['medium_url']} 120w, {shown['url']} 120w"
+    assert f'src="{shown["medium_url"]}" srcset="{srcset}"' in second.text
+    first = api.get(f"/v1/storefronts/handicrafts/products/{product['product_id']}").json["media"][0]
+    grid = web.get(f"/shops/{shops['handicrafts']['slug']}")
+    assert f'srcset="{first["thumbnail_url"]} 400w, {first["medium_url"]} 800w"' in grid.text
+
 
 def test_shop_page_by_slug_lists_its_listed_products_only(web, factory, seller, shops, products):
     shop = shops["handicrafts"]
