@@ -94,6 +94,11 @@ def _operation(op: Operation) -> dict:
         responses[str(status)] = response
     for status in _error_statuses(op):
         responses[str(status)] = {"description": ERROR_REASONS[status], "content": _json_content("ErrorBody")}
+    if op.method == "GET" and op.auth in (PUBLIC, OPTIONAL):
+        # api/caching.py: anonymous reads carry a weak ETag and Cache-Control (public, max-age=30)
+        responses["304"] = {
+            "description": "Not Modified: the If-None-Match ETag is still current (anonymous requests; no body)"
+        }
     out["responses"] = responses
     return out
 

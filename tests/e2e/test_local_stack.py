@@ -162,6 +162,34 @@ def test_demo_data_is_served(local_stack):
     assert thumb.status_code == 200 and thumb.content.startswith(JPEG_MAGIC)
 
 
+def test_over_http_storefront_reads_carry_etags_and_304_and_media_urls_are_stable_and_immutable(local_stack):
+    base = local_stack.url
+    url = f"{base}/v1/storefronts/specialties/products?limit=5"
+    first = requests.get(url, timeout=TIMEOUT)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "public, max-age=30"
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    unchanged = requests.get(url, headers={"If-None-Match": etag}, timeout=TIMEOUT)
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["ETag"] == etag
+
+    # the same URLs every time (no signature, no expiry), served with a year-long immutable Cache-Control
+    again = requests.get(url, timeout=TIMEOUT).json()["items"]
+    items = first.json()["items"]
+    assert [i["thumbnail_url"] for i in again] == [i["thumbnail_url"] for i in items]
+    for item in items:
+        for key in ("thumbnail_url", "medium_url"):
+            assert "?" not in item[key], item[key]
+            picture = requests.get(item[key], timeout=TIMEOUT)
+            assert picture.status_code == 200 and picture.content
+            assert picture.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+    # signed in: private, never stored
+    buyer = Http(base).login("buyer@bazaar.local", DEMO_PASSWORD)
+    cart = requests.get(f"{base}/v1/cart", headers={"Authorization": f"Bearer {buyer}"}, timeout=TIMEOUT)
+    assert cart.status_code == 200 and cart.headers["Cache-Control"] == "private, no-store"
+
+
 def test_an_order_reaches_the_sellers_notifications_through_the_queue(local_stack):
     import time
 
