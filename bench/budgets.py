@@ -157,8 +157,13 @@ BUDGETS: dict[str, Budget] = {
 }
 
 # Items read / items returned, for the scenarios where a page must not read what it does not return.
+# A query of one token reads its exact facet partition (issue 16 keeps it at <= 1.05); a query of several
+# tokens reads the partition of its most selective token and filters by the others, so its amplification is
+# measured and reported (bench/run.py), not capped.
 MAX_READ_AMPLIFICATION: dict[str, float] = {
     "storefront page": 1.05,
+    "storefront page, q (one word)": 1.05,
+    "storefront page, q + category": 1.05,
 }
 
 SHOP_PRODUCTS_PAGE = 100  # a shop's live products are listed 100 per Query (all_live_shop_products)

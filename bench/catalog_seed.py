@@ -33,6 +33,11 @@ VOCABULARY = {
     "specialties": (("hotan", "turpan", "korla", "aksu", "kashgar"), ("jujubes", "raisins", "pears", "apples", "tea")),
 }
 EXTRA_WORDS = ("premium", "family", "heritage")
+# Every fourth handicrafts title is Chinese: "手工" (handmade) + a noun. Three nouns share their first
+# character (铜 copper), so a four-character query such as 手工铜壶 reads the facet of its inner bigram 工铜
+# (copper pot, bowl and plate) and filters by 铜壶: the CJK query's read amplification is measured on that.
+CJK_PREFIX = "手工"
+CJK_NOUNS = ("铜壶", "铜碗", "铜盘", "丝巾", "木梳")
 CATEGORIES = {
     "b2b": ("dried-fruit", "cotton-textiles"),
     "handicrafts": ("textiles", "metalwork"),
@@ -121,9 +126,12 @@ def build_catalog(n_products: int, seller_id: str) -> SeededCatalog:
         words = [adjectives[i % 5], nouns[(i // 5) % 5]]
         if i % 4 == 3:
             words.insert(0, EXTRA_WORDS[i % 3])
+        title = " ".join(w.capitalize() for w in words)
+        if sf == "handicrafts" and i % 4 == 2:
+            title = CJK_PREFIX + CJK_NOUNS[(i // 4) % 5]
         amount = 1000 + (i * 7919) % 90000
         fields = {
-            "title": " ".join(w.capitalize() for w in words),
+            "title": title,
             "description": "Seeded product",
             "category": CATEGORIES[sf][(i // 2) % 2],
             "price_amount": amount,

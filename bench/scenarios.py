@@ -237,6 +237,14 @@ SCENARIOS: list[Scenario] = [
         filtered=True,
     ),
     Scenario(
+        "storefront page, q (CJK, four characters)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(q="手工铜壶")),
+        200,
+        paged=True,
+        filtered=True,
+    ),
+    Scenario(
         "storefront page, sort=price_asc",
         "GET /v1/storefronts/{storefront_key}/products",
         lambda b: b.api.get(_sf(sort="price_asc")),

@@ -182,7 +182,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "POST",
         "/v1/shops/{shop_id}/products/{product_id}/media/{media_id}/complete",
-        "Verify an uploaded picture, make its thumbnail and attach it",
+        "Verify an uploaded picture, make its thumbnail and 800 px WebP, and attach it under stable URLs",
         "media",
         SELLER,
         {200: "MediaPublic"},
@@ -207,7 +207,13 @@ OPERATIONS: tuple[Operation, ...] = (
         query=(
             ("category", {"type": "string", "maxLength": 40}, "one of the storefront's categories"),
             ("prefecture", {"type": "string", "maxLength": 60}, "origin (specialties) or shop prefecture"),
-            ("q", {"type": "string", "maxLength": 100}, "whole words of the title, case-insensitive"),
+            (
+                "q",
+                {"type": "string", "maxLength": 100},
+                "words of the title, in any of its scripts: Chinese by two-character sequences (a one-character q "
+                "matches only that character standing alone), Russian and English by stem (орехи = орех, walnuts "
+                "= walnut), Uyghur with or without the hamza; every word must match; case-insensitive",
+            ),
             ("sort", {"enum": ["newest", "price_asc", "price_desc"], "default": "newest"}, "order"),
             LIMIT,
             CURSOR,
@@ -258,6 +264,12 @@ OPERATIONS: tuple[Operation, ...] = (
         {201: "CheckoutResult", 200: "CheckoutResult"},
         body="CheckoutIn",
         errors=(409, 422),
+        description=(
+            "Each line is sold at the price shown when it was put in the cart (or its quantity last set). If the "
+            "seller changed that price (or b2b terms) since, the answer is 409 price_changed naming the lines, "
+            "the cart takes the new prices, and the next checkout pays them. A line that can no longer be "
+            "bought (sold out, withdrawn, under a new MOQ) is 409 lines_unavailable."
+        ),
         request_headers=(
             (
                 "Idempotency-Key",
