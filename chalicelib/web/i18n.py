@@ -260,6 +260,13 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "部分商品无法按当前数量购买，请修改或删除后再结算。",
         "Некоторые позиции нельзя купить в таком виде. Измените или удалите их, чтобы оформить заказ.",
     ),
+    "checkout.price_changed": (
+        "A seller changed a price since you added the item. The order below shows the new prices: place it again "
+        "to buy at them.",
+        "您加入购物车后，卖家修改了价格。下方订单已显示新价格，再次提交即按新价格购买。",
+        "Продавец изменил цену после того, как вы добавили товар. Ниже показаны новые цены: оформите заказ ещё "
+        "раз, чтобы купить по ним.",
+    ),
     "cart.unavailable_item": ("A product that is no longer listed", "已下架的商品", "Товар снят с продажи"),
     "rule.unavailable": (
         "This product is no longer available.",

@@ -656,6 +656,8 @@ def place_order(ctx, form):
             return redirect(ctx, "/cart")
         raise
     except Conflict as exc:
+        if exc.code == "price_changed":  # the cart now holds the new prices; the page below shows them
+            return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.price_changed")])
         if exc.code != "lines_unavailable":
             raise
         return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("cart.fix_first")])

@@ -653,6 +653,26 @@ def test_checkout_places_one_order_per_shop_and_confirms_it(web, factory, seller
     assert web.get("/checkout").text.count('name="idempotency_key"') == 0  # nothing left to check out
 
 
+def test_a_price_changed_since_adding_is_shown_and_the_order_placed_again_pays_the_new_price(
+    web, api, factory, seller, shops, products
+):
+    buyer_session(web, factory)
+    product = products["handicrafts"]
+    add_to_cart(web, product, 2)
+    page = web.get("/checkout")
+    form = {**ADDRESS, "csrf": page.hidden("csrf"), "idempotency_key": page.hidden("idempotency_key")}
+    path = f"/v1/shops/{shops['handicrafts']['shop_id']}/products/{product['product_id']}"
+    assert api.patch(path, {"price": {"amount": 16900, "currency": "CNY"}}, token=seller).status == 200
+
+    refused = web.post("/checkout", form)
+    assert refused.status == 409
+    assert "A seller changed a price since you added the item." in refused.text
+    assert "¥338.00" in refused.text  # 2 x 169: the order form now shows the new price
+    placed = web.post("/checkout", form)  # the same form, submitted again
+    assert placed.status == 303
+    assert "¥338.00" in web.get(placed.location).text
+
+
 def test_confirmation_of_someone_elses_order_is_404(web, chalice_client, factory, products):
     buyer_session(web, factory)
     add_to_cart(web, products["handicrafts"], 1)
