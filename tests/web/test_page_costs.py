@@ -33,7 +33,7 @@ PAGE_BUDGETS: dict[str, tuple[int, str]] = {
     "POST /cart/add": (4, "GetItem cart (quantity already there) + the API's cart write (3)"),
     "POST /cart/update": (3, "the API's cart write: GetItem cart, BatchGetItem products, conditional put"),
     "GET /checkout": (2, "the cart view under the address form"),
-    "POST /checkout": (3, "the API's checkout (3 whatever the lines and shops)"),
+    "POST /checkout": (2, "the API's checkout (2 whatever the lines and shops: the cart lines carry the offers)"),
     "GET /checkout/done": (1, "one GetItem per order of the checkout (one order here)"),
     "GET /orders": (1, "the API's order list: one Query"),
     "GET /orders/{order_id}": (1, "one GetItem"),
