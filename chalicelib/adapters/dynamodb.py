@@ -295,6 +295,14 @@ class DynamoCatalogRepository:
         items, last = _page(raw, lambda i: product_from_item(ProductModel.from_raw_data(i)))
         return Page(items, last)
 
+    def scan_products(self, limit: int, start: dict | None) -> Page:
+        """Maintenance only (re-indexing after a change of the listing format): a Scan page of Products.
+        No user-facing route may call it."""
+        with _translated():
+            raw = ProductModel._get_connection().scan(limit=limit, exclusive_start_key=start)
+        items, last = _page(raw, lambda i: product_from_item(ProductModel.from_raw_data(i)))
+        return Page(items, last)
+
     def all_live_shop_products(self, shop_id: str) -> list[Product]:
         out: list[Product] = []
         start = None

@@ -135,3 +135,22 @@ def refresh_cards(repo: CatalogRepository, product_ids: list[str]) -> int:
             except (PreconditionFailed, Conflict):
                 continue  # changed meanwhile: that write refreshed the cards, or the next try will
     return refreshed
+
+
+def reindex(repo, *, page_size: int = 100, start: dict | None = None, max_pages: int | None = None) -> dict:
+    """Rewrites the listing entries of every listed product whose entries are not what this code would write
+    (products saved before the current search tokens, cards or price fingerprint: `listings_stale`).
+    Maintenance, run once after such a change (`python -m devtools.reindex`); idempotent, resumable from the
+    returned `next`. Reads the Products table page by page (a Scan: never behind a user-facing route)."""
+    counts = {"seen": 0, "rewritten": 0, "next": None}
+    pages = 0
+    while True:
+        page = repo.scan_products(page_size, start)
+        for product in page.items:
+            counts["seen"] += 1
+            counts["rewritten"] += refresh_cards(repo, [product.product_id]) if product.listings_stale else 0
+        pages += 1
+        start = page.last_key
+        if not start or (max_pages is not None and pages >= max_pages):
+            counts["next"] = start
+            return counts
