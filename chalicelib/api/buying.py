@@ -7,11 +7,12 @@ from chalice import Blueprint
 from ..bootstrap import container
 from ..domain.errors import ValidationFailed
 from ..domain.identity import Role
-from ..services import cart, checkout, orders
+from ..services import cart, checkout, notifications, order_lifecycle, returns
 from . import cursors
 from .auth import require_actor
 from .errors import api_errors
 from .http import json_body, limit_param, no_content, ok, query
+from .presenters import buyer_order_public, return_public
 
 bp = Blueprint(__name__)
 IDEMPOTENCY_KEY_MAX = 100
@@ -66,7 +67,14 @@ def do_checkout():
     body = json_body(request, CheckoutIn)
     c = container()
     result, replayed = checkout.checkout(
-        c.buying, c.events, actor, key, body.model_dump(), now=c.clock(), new_id=c.new_id
+        c.buying,
+        c.events,
+        actor,
+        key,
+        body.model_dump(),
+        now=c.clock(),
+        new_id=c.new_id,
+        present_order=buyer_order_public,
     )
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
@@ -80,15 +88,15 @@ def my_orders():
     scope = f"orders:{actor.user_id}"
     c = container()
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.buyer_orders(c.buying, actor, limit_param(params), start)
-    return ok(_page([orders.order_public(o, viewer="buyer") for o in page.items], scope, page.last_key))
+    page = order_lifecycle.buyer_orders(c.buying, actor, limit_param(params), start)
+    return ok(_page([buyer_order_public(o) for o in page.items], scope, page.last_key))
 
 
 @bp.route("/v1/orders/{order_id}", methods=["GET"])
 @api_errors
 def my_order(order_id):
     actor = require_actor(bp.current_request, Role.BUYER)
-    return ok(orders.order_public(orders.buyer_order(container().buying, actor, order_id), viewer="buyer"))
+    return ok(buyer_order_public(order_lifecycle.buyer_order(container().buying, actor, order_id)))
 
 
 @bp.route("/v1/orders/{order_id}/cancel", methods=["POST"])
@@ -96,8 +104,8 @@ def my_order(order_id):
 def cancel_order(order_id):
     actor = require_actor(bp.current_request, Role.BUYER)
     c = container()
-    order = orders.cancel(c.buying, c.events, actor, order_id, now=c.clock())
-    return ok(orders.order_public(order, viewer="buyer"))
+    order = order_lifecycle.cancel(c.buying, c.events, actor, order_id, now=c.clock())
+    return ok(buyer_order_public(order))
 
 
 @bp.route("/v1/orders/{order_id}/returns", methods=["POST"])
@@ -109,7 +117,7 @@ def request_return(order_id):
     actor = require_actor(request, Role.BUYER)
     body = json_body(request, ReturnIn)
     c = container()
-    ret = orders.request_return(
+    ret = returns.request_return(
         c.buying,
         c.events,
         actor,
@@ -119,7 +127,7 @@ def request_return(order_id):
         now=c.clock(),
         return_id=c.new_id("ret"),
     )
-    return ok(orders.return_public(ret), status=201)
+    return ok(return_public(ret), status=201)
 
 
 @bp.route("/v1/me/notifications", methods=["GET"])
@@ -131,5 +139,5 @@ def my_notifications():
     scope = f"notifications:{actor.user_id}"
     c = container()
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.my_notifications(c.buying, actor, limit_param(params), start)
+    page = notifications.my_notifications(c.buying, actor, limit_param(params), start)
     return ok(_page(page.items, scope, page.last_key))

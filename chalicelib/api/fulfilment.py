@@ -7,11 +7,12 @@ from chalice import Blueprint
 from ..bootstrap import container
 from ..domain.identity import Role
 from ..domain.orders import ORDER_STATUSES
-from ..services import orders
+from ..services import order_lifecycle, returns
 from . import cursors
 from .auth import require_actor
 from .errors import api_errors
 from .http import json_body, limit_param, ok, query
+from .presenters import return_public, seller_order_public
 
 bp = Blueprint(__name__)
 
@@ -28,10 +29,10 @@ def shop_orders(shop_id):
     scope = f"shop-orders:{shop_id}:{status}"
     c = container()
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.shop_orders(c.catalog, c.buying, actor, shop_id, status, limit_param(params), start)
+    page = order_lifecycle.shop_orders(c.catalog, c.buying, actor, shop_id, status, limit_param(params), start)
     return ok(
         {
-            "items": [orders.order_public(o, viewer="seller") for o in page.items],
+            "items": [seller_order_public(o) for o in page.items],
             "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
         }
     )
@@ -42,7 +43,7 @@ def shop_orders(shop_id):
 def shop_order(shop_id, order_id):
     actor = require_actor(bp.current_request, Role.SELLER)
     c = container()
-    return ok(orders.order_public(orders.shop_order(c.catalog, c.buying, actor, shop_id, order_id), viewer="seller"))
+    return ok(seller_order_public(order_lifecycle.shop_order(c.catalog, c.buying, actor, shop_id, order_id)))
 
 
 @bp.route("/v1/shops/{shop_id}/orders/{order_id}/ship", methods=["POST"])
@@ -54,10 +55,10 @@ def ship(shop_id, order_id):
     actor = require_actor(request, Role.SELLER)
     body = json_body(request, ShipIn)
     c = container()
-    order = orders.ship(
+    order = order_lifecycle.ship(
         c.catalog, c.buying, c.events, actor, shop_id, order_id, body.carrier, body.tracking_number, now=c.clock()
     )
-    return ok(orders.order_public(order, viewer="seller"))
+    return ok(seller_order_public(order))
 
 
 @bp.route("/v1/shops/{shop_id}/orders/{order_id}/deliver", methods=["POST"])
@@ -65,8 +66,8 @@ def ship(shop_id, order_id):
 def deliver(shop_id, order_id):
     actor = require_actor(bp.current_request, Role.SELLER)
     c = container()
-    order = orders.deliver(c.catalog, c.buying, c.events, actor, shop_id, order_id, now=c.clock())
-    return ok(orders.order_public(order, viewer="seller"))
+    order = order_lifecycle.deliver(c.catalog, c.buying, c.events, actor, shop_id, order_id, now=c.clock())
+    return ok(seller_order_public(order))
 
 
 @bp.route("/v1/shops/{shop_id}/orders/{order_id}/mark-paid", methods=["POST"])
@@ -74,8 +75,8 @@ def deliver(shop_id, order_id):
 def mark_paid(shop_id, order_id):
     actor = require_actor(bp.current_request, Role.SELLER)
     c = container()
-    order = orders.mark_paid(c.catalog, c.buying, c.events, actor, shop_id, order_id, now=c.clock())
-    return ok(orders.order_public(order, viewer="seller"))
+    order = order_lifecycle.mark_paid(c.catalog, c.buying, c.events, actor, shop_id, order_id, now=c.clock())
+    return ok(seller_order_public(order))
 
 
 @bp.route("/v1/shops/{shop_id}/returns", methods=["GET"])
@@ -87,10 +88,10 @@ def shop_returns(shop_id):
     scope = f"shop-returns:{shop_id}"
     c = container()
     start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.shop_returns(c.catalog, c.buying, actor, shop_id, limit_param(params), start)
+    page = returns.shop_returns(c.catalog, c.buying, actor, shop_id, limit_param(params), start)
     return ok(
         {
-            "items": [orders.return_public(r) for r in page.items],
+            "items": [return_public(r) for r in page.items],
             "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
         }
     )
@@ -101,5 +102,5 @@ def shop_returns(shop_id):
 def receive_return(shop_id, return_id):
     actor = require_actor(bp.current_request, Role.SELLER)
     c = container()
-    ret = orders.receive_return(c.catalog, c.buying, c.events, actor, shop_id, return_id, now=c.clock())
-    return ok(orders.return_public(ret))
+    ret = returns.receive_return(c.catalog, c.buying, c.events, actor, shop_id, return_id, now=c.clock())
+    return ok(return_public(ret))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..bootstrap import container
-from ..services import orders
+from ..services import payments
 from .errors import api_errors
 from .http import json_body, ok
 
@@ -19,8 +19,8 @@ def payment_webhook():
 
     request = bp.current_request
     c = container()
-    orders.verify_webhook(
+    payments.verify_webhook(
         c.settings.payment_webhook_secret, request.headers.get("x-bazaar-signature"), request.raw_body or b""
     )
     event = json_body(request, PaymentEventIn).model_dump()
-    return ok(orders.payment_event(c.buying, c.events, event, now=c.clock()))
+    return ok(payments.payment_event(c.buying, c.events, event, now=c.clock()))

@@ -19,7 +19,7 @@ from ..domain.orders import (
     rule_text,
     unit_amount,
 )
-from .orders import order_event, order_public
+from .notifications import order_event
 from .ports import BuyingRepository, EventPublisher
 
 
@@ -51,8 +51,10 @@ def checkout(
     *,
     now: str,
     new_id: Callable[[str], str],
+    present_order: Callable[[Order], dict],
 ) -> tuple[dict, bool]:
-    """Returns (result, replayed)."""
+    """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
+    what the first attempt answered: `present_order` gives each order the shape the caller shows."""
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
@@ -119,7 +121,7 @@ def checkout(
         )
     result = {
         "checkout_id": checkout_id,
-        "orders": [order_public(o, viewer="buyer") for o in orders],
+        "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
     stock = {pid: line["quantity"] for pid, line in cart.lines.items()}

@@ -616,6 +616,7 @@ def _checkout_errors(ctx, exc) -> dict[str, str]:
 def place_order(ctx, form):
     from pydantic import ValidationError
 
+    from ..api.presenters import buyer_order_public
     from ..api.schemas import CheckoutIn
     from ..bootstrap import container
     from ..services import checkout
@@ -650,7 +651,9 @@ def place_order(ctx, form):
         return _checkout_page(ctx, actor, 400, values, errors, key)
     c = container()
     try:
-        result, _ = checkout.checkout(c.buying, c.events, actor, key, body, now=c.clock(), new_id=c.new_id)
+        result, _ = checkout.checkout(
+            c.buying, c.events, actor, key, body, now=c.clock(), new_id=c.new_id, present_order=buyer_order_public
+        )
     except ValidationFailed as exc:
         if exc.code == "empty_cart":
             return redirect(ctx, "/cart")
@@ -664,9 +667,10 @@ def place_order(ctx, form):
 
 @_route("/checkout/done")
 def order_confirmation(ctx):
+    from ..api.presenters import buyer_order_public
     from ..bootstrap import container
     from ..domain.orders import MAX_CHECKOUT_LINES
-    from ..services import orders
+    from ..services import order_lifecycle
     from .render import page
 
     actor = _buyer(ctx)
@@ -674,7 +678,7 @@ def order_confirmation(ctx):
     if not ids or not all(_ORDER_ID.match(i) for i in ids):
         raise NotFound("order not found", code="order_not_found")
     c = container()
-    placed = [orders.order_public(orders.buyer_order(c.buying, actor, i), viewer="buyer") for i in ids]
+    placed = [buyer_order_public(order_lifecycle.buyer_order(c.buying, actor, i)) for i in ids]
     total = {"amount": sum(o["total"]["amount"] for o in placed), "currency": placed[0]["total"]["currency"]}
     return page(ctx, "done.html", title=ctx.t("done.title"), orders=placed, total=total)
 
@@ -685,8 +689,9 @@ def order_confirmation(ctx):
 @_route("/orders")
 def orders_page(ctx):
     from ..api.cursors import encode
+    from ..api.presenters import buyer_order_public
     from ..bootstrap import container
-    from ..services import orders
+    from ..services import order_lifecycle
     from .render import error_page, page
 
     actor = _buyer(ctx)
@@ -696,26 +701,27 @@ def orders_page(ctx):
         pager = Pager.from_query(ctx.query, c.settings.cursor_secret, scope)
     except ValidationFailed:
         return error_page(ctx, 400, "err.bad_cursor")
-    result = orders.buyer_orders(c.buying, actor, ORDERS_PAGE_SIZE, pager.start)
+    result = order_lifecycle.buyer_orders(c.buying, actor, ORDERS_PAGE_SIZE, pager.start)
     return page(
         ctx,
         "orders.html",
         title=ctx.t("orders.title"),
-        orders=[orders.order_public(o, viewer="buyer") for o in result.items],
+        orders=[buyer_order_public(o) for o in result.items],
         pager=pager.links(ctx, "/orders", {}, encode(c.settings.cursor_secret, scope, result.last_key)),
     )
 
 
 def _order_page(ctx, actor, order_id: str, status=200, error=None, return_values=None):
+    from ..api.presenters import buyer_order_public
     from ..bootstrap import container
     from ..domain.orders import OPEN_STATUSES, parse_time
-    from ..services import orders
+    from ..services import order_lifecycle
     from .render import page
 
     if not _ORDER_ID.match(order_id):
         raise NotFound("order not found", code="order_not_found")
     c = container()
-    order = orders.order_public(orders.buyer_order(c.buying, actor, order_id), viewer="buyer")
+    order = buyer_order_public(order_lifecycle.buyer_order(c.buying, actor, order_id))
     closes = order["return_window_closes"]
     returnable = [
         {**line, "left": line["quantity"] - line["returned_quantity"]}
@@ -756,7 +762,7 @@ def order_page(ctx, order_id):
 @_route("/orders/{order_id}/cancel", "POST")
 def cancel_order(ctx, form, order_id):
     from ..bootstrap import container
-    from ..services import orders
+    from ..services import order_lifecycle
     from .render import redirect
 
     actor = _buyer(ctx)
@@ -764,7 +770,7 @@ def cancel_order(ctx, form, order_id):
         raise NotFound("order not found", code="order_not_found")
     c = container()
     try:
-        orders.cancel(c.buying, c.events, actor, order_id, now=c.clock())
+        order_lifecycle.cancel(c.buying, c.events, actor, order_id, now=c.clock())
     except Conflict as exc:
         return _order_page(ctx, actor, order_id, 409, ctx.t(f"error.{exc.code}") if _known(exc) else None)
     return redirect(ctx, f"/orders/{order_id}", {"cancelled": "1"})
@@ -780,7 +786,7 @@ def _known(exc: DomainError) -> bool:
 def request_return(ctx, form, order_id):
     from ..bootstrap import container
     from ..domain.orders import MAX_LINE_QUANTITY
-    from ..services import orders
+    from ..services import returns
     from .render import redirect
 
     actor = _buyer(ctx)
@@ -803,7 +809,7 @@ def request_return(ctx, form, order_id):
         return _order_page(ctx, actor, order_id, 400, error, values)
     c = container()
     try:
-        orders.request_return(
+        returns.request_return(
             c.buying, c.events, actor, order_id, lines, reason, now=c.clock(), return_id=c.new_id("ret")
         )
     except Conflict as exc:
