@@ -15,7 +15,9 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
+from ..api.paging import PageRequest, cursor_scope, page_request
 from ..domain.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
+from ..services.ports import Page
 
 bp = Blueprint(__name__)
 
@@ -149,21 +151,27 @@ class Pager:
 
     cursor: str | None
     trail: list[str]
-    start: dict | None
+    request: PageRequest
 
     @classmethod
-    def from_query(cls, params: dict, secret: str, scope: str) -> Pager:
-        from ..api import cursors
-
+    def open(cls, params: dict, scope: str, limit: int) -> Pager:
+        """The page the query asks for (cursor and trail), bound to `scope` (api/paging.cursor_scope)."""
         cursor = params.get("cursor") or None
         raw_trail = params.get("trail") or ""
         trail = [entry for entry in raw_trail.split("~") if entry][-MAX_TRAIL:] if raw_trail else []
+        request = page_request(scope, cursor, limit)
         for entry in trail:
             if entry != FIRST_PAGE:
-                cursors.decode(secret, scope, entry)  # a forged trail fails here, not on the way back
-        return cls(cursor, trail, cursors.decode(secret, scope, cursor))
+                PageRequest.open(scope, entry, limit, request.secret)  # a forged trail fails here, not on the way back
+        return cls(cursor, trail, request)
 
-    def links(self, ctx, path: str, params: dict, next_cursor: str | None) -> dict:
+    @property
+    def start(self) -> dict | None:
+        return self.request.start
+
+    def links(self, ctx, path: str, params: dict, page: Page) -> dict:
+        next_cursor = self.request.next_cursor(page)
+
         def url(cursor: str | None, trail: list[str]) -> str:
             return ctx.url(path, {**params, "cursor": cursor, "trail": "~".join(trail)})
 
@@ -180,6 +188,11 @@ class Pager:
         elif self.trail and self.trail[0] == FIRST_PAGE:
             links["number"] = len(self.trail) + 1
         return links
+
+
+def _api_scope(view, *, path: dict, params: dict, caller: str | None) -> str:
+    """The cursor scope of a JSON API list (its view from api/), so its cursors work on the page too."""
+    return cursor_scope(view.route_spec.operation_id, path=path, params=params, caller=caller)
 
 
 # --- static -----------------------------------------------------------------------------------------
@@ -232,22 +245,15 @@ def home(ctx):
 
 
 def _filters(params: dict) -> dict:
-    from ..api.http import choice_param, text_param
-    from ..services.storefront import SORTS
+    from ..api.storefronts import BROWSE_FILTERS
 
-    return {
-        "category": text_param(params, "category", 40),
-        "prefecture": text_param(params, "prefecture", 60),
-        "q": text_param(params, "q", 100),
-        "sort": choice_param(params, "sort", SORTS, "newest"),
-    }
+    return {q.name: q.parse(params) for q in BROWSE_FILTERS}
 
 
 @_route("/s/{storefront}")
 def storefront_page(ctx, storefront):
-    from ..api.cursors import encode
+    from ..api import storefronts as api
     from ..api.presenters import card_public
-    from ..api.storefronts import browse_scope
     from ..bootstrap import container
     from ..domain.storefronts import get_storefront
     from ..services import storefront as storefronts
@@ -260,15 +266,15 @@ def storefront_page(ctx, storefront):
     values = {"sf": sf, "filters": shown, "sorts": storefronts.SORTS, "cards": [], "pager": None, "error": None}
     try:
         filters = _filters(params)
-        pager = Pager.from_query(params, c.settings.cursor_secret, browse_scope(sf.key, filters))
+        scope = _api_scope(api.browse, path={"storefront_key": sf.key}, params=filters, caller=None)
+        pager = Pager.open(params, scope, PAGE_SIZE)
         result = storefronts.browse(c.catalog, sf.key, limit=PAGE_SIZE, start=pager.start, **filters)
     except ValidationFailed as exc:
         values["error"] = ctx.t("err.bad_cursor" if exc.code == "invalid_cursor" else "err.bad_filter")
         return page(ctx, "storefront.html", status=400, title=ctx.t(f"sf.{sf.key}.name"), **values)
-    next_cursor = encode(c.settings.cursor_secret, browse_scope(sf.key, filters), result.last_key)
     link_params = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
     values["cards"] = [card_public(card, c.media.url) for card in result.items]
-    values["pager"] = pager.links(ctx, f"/s/{sf.key}", link_params, next_cursor)
+    values["pager"] = pager.links(ctx, f"/s/{sf.key}", link_params, result)
     values["filters"] = {k: v or "" for k, v in filters.items()}
     return page(ctx, "storefront.html", title=ctx.t(f"sf.{sf.key}.name"), **values)
 
@@ -308,7 +314,6 @@ def product_page(ctx, storefront, product_id):
 
 @_route("/shops/{slug}")
 def shop_page(ctx, slug):
-    from ..api.cursors import encode
     from ..api.presenters import card_public
     from ..bootstrap import container
     from ..services import storefront as storefronts
@@ -323,9 +328,9 @@ def shop_page(ctx, slug):
     if len(shops) > 1:
         return page(ctx, "shop_choice.html", title=shops[0].name, shops=shops)
     shop = shops[0]
-    scope = f"shop-page:{shop.shop_id}"
+    scope = cursor_scope("webShopPage", path={"shop_id": shop.shop_id}, params={}, caller=None)
     try:
-        pager = Pager.from_query(params, c.settings.cursor_secret, scope)
+        pager = Pager.open(params, scope, PAGE_SIZE)
     except ValidationFailed:
         return error_page(ctx, 400, "err.bad_cursor")
     result = storefronts.listed_shop_products(c.catalog, shop, PAGE_SIZE, pager.start)
@@ -336,9 +341,7 @@ def shop_page(ctx, slug):
         title=shop.name,
         shop=shop,
         cards=[card_public(p.card(), c.media.url) for p in result.items],
-        pager=pager.links(
-            ctx, f"/shops/{shop.slug}", link_params, encode(c.settings.cursor_secret, scope, result.last_key)
-        ),
+        pager=pager.links(ctx, f"/shops/{shop.slug}", link_params, result),
     )
 
 
@@ -688,7 +691,7 @@ def order_confirmation(ctx):
 
 @_route("/orders")
 def orders_page(ctx):
-    from ..api.cursors import encode
+    from ..api import buying as api
     from ..api.presenters import buyer_order_public
     from ..bootstrap import container
     from ..services import order_lifecycle
@@ -696,9 +699,9 @@ def orders_page(ctx):
 
     actor = _buyer(ctx)
     c = container()
-    scope = f"orders:{actor.user_id}"  # the API's scope: its cursors work here too
+    scope = _api_scope(api.my_orders, path={}, params={}, caller=actor.user_id)
     try:
-        pager = Pager.from_query(ctx.query, c.settings.cursor_secret, scope)
+        pager = Pager.open(ctx.query, scope, ORDERS_PAGE_SIZE)
     except ValidationFailed:
         return error_page(ctx, 400, "err.bad_cursor")
     result = order_lifecycle.buyer_orders(c.buying, actor, ORDERS_PAGE_SIZE, pager.start)
@@ -707,7 +710,7 @@ def orders_page(ctx):
         "orders.html",
         title=ctx.t("orders.title"),
         orders=[buyer_order_public(o) for o in result.items],
-        pager=pager.links(ctx, "/orders", {}, encode(c.settings.cursor_secret, scope, result.last_key)),
+        pager=pager.links(ctx, "/orders", {}, result),
     )
 
 
