@@ -1,10 +1,12 @@
 """One declaration per route: `@route(...)` says everything about a JSON API route, once.
 
-    @route(bp, "POST", "/v1/shops", "openShop", "Open a shop (pending until an operator approves it)",
-           tag="shops", auth=roles(Role.SELLER), scope=Scope.SELLER_ACCOUNT, body="ShopCreate",
-           responses={201: "ShopPublic"}, errors=(409,), budget=Budget(1, "one TransactWriteItems: shop + slug claim"))
-    def open_shop(call: Call) -> dict:
+    @route(bp, "GET", "/v1/<things>/{thing_id}", "getThing", "One thing", tag="things",
+           auth=roles(Role.SELLER), scope=Scope.SHOP, responses={200: "ThingPublic"},
+           budget=Budget(1, "one GetItem"))
+    def get_thing(call: Call, thing_id: str) -> dict:
         ...
+
+(api/shops.py and the recipe in docs/adding-a-route.md show real ones.)
 
 The decorator registers the Chalice route, maps errors to the house error shape (api/errors.py), resolves the
 caller and checks the declared roles, validates required headers, the declared query parameters, the page
