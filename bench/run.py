@@ -118,10 +118,10 @@ def render(
             f"| {('yes (calls, read)' if scenario.filtered else 'yes') if same else '**NO**'} | {_other(last)} |"
         )
     from app import app
-    from chalicelib.web.pages import WEB_ROUTES  # HTML pages: budgeted by tests/web/test_page_costs.py
+    from chalicelib.web.routing import declared_pages  # HTML pages: budgeted by tests/web/test_page_costs.py
 
     routes = {f"{method} {path}" for path, methods in app.routes.items() for method in methods}
-    routes -= {f"{method} {path}" for method, path in WEB_ROUTES}
+    routes -= {spec.key for spec in declared_pages(app)}
     unbudgeted = sorted(routes - set(BUDGETS))
     reads = [(s, runs[n][i]) for n in sizes for i, s in enumerate(SCENARIOS) if s.is_read]
     multi_call_reads = sorted({s.route for s, m in reads if m.dynamodb.calls > 1} - set(READ_EXCEPTIONS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..domain.buying import Cart
@@ -17,6 +18,14 @@ def set_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity
     return set_line(repo, actor, product_id, quantity, now=now, with_products=False)[0]
 
 
+def add_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str) -> Cart:
+    """Adds `quantity` to the line (at most MAX_LINE_QUANTITY in all), read and written in the same retry loop
+    as every cart change, so two adds at once both count."""
+    return _change_line(
+        repo, actor, product_id, quantity, lambda current: min(current + quantity, MAX_LINE_QUANTITY), now, False
+    )[0]
+
+
 def set_line(
     repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str, with_products: bool = True
 ) -> tuple[Cart, dict[str, Product]]:
@@ -27,6 +36,20 @@ def set_line(
     times if the cart changes meanwhile (reading only the products not read yet). `with_products=False`
     reads only the product being added (and returns only it).
     """
+    return _change_line(repo, actor, product_id, quantity, lambda current: quantity, now, with_products)
+
+
+def _change_line(
+    repo: BuyingRepository,
+    actor: Actor,
+    product_id: str,
+    quantity: int,
+    new_quantity: Callable[[int], int],
+    now: str,
+    with_products: bool,
+) -> tuple[Cart, dict[str, Product]]:
+    """`new_quantity(quantity in the cart read)` is the line's quantity to save; `quantity` is what the caller
+    asked for (checked against the limits)."""
     require_role(actor, Role.BUYER)
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
         raise ValidationFailed(
@@ -36,12 +59,13 @@ def set_line(
     products: dict[str, Product] = {}
     for attempt in range(3):
         cart = repo.get_cart(actor.user_id)
+        line_quantity = new_quantity(cart.lines.get(product_id, {}).get("quantity", 0))
         lines_read = cart.lines if with_products else ()
-        wanted = [pid for pid in (*lines_read, *([product_id] if quantity else [])) if pid not in products]
+        wanted = [pid for pid in (*lines_read, *([product_id] if line_quantity else [])) if pid not in products]
         if wanted:
             products.update(repo.get_products(wanted))
         lines = dict(cart.lines)
-        if quantity == 0:
+        if line_quantity == 0:
             if product_id not in lines:
                 return cart, products
             lines.pop(product_id)
@@ -52,7 +76,7 @@ def set_line(
             if product_id not in lines and len(lines) >= MAX_CART_LINES:
                 raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
             added_at = lines.get(product_id, {}).get("added_at", now)
-            lines[product_id] = {"quantity": quantity, "added_at": added_at}
+            lines[product_id] = {"quantity": line_quantity, "added_at": added_at}
         try:
             return repo.save_cart(replace(cart, lines=lines), now), products
         except Conflict:

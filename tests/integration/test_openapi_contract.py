@@ -5,7 +5,9 @@ from openapi_spec_validator import validate
 from app import app
 from chalicelib.api.openapi import openapi_document
 from chalicelib.api.routing import declared_routes
-from chalicelib.web.pages import WEB_ROUTES
+from chalicelib.web.routing import declared_pages
+
+WEB_ROUTES = [(spec.method, spec.path) for spec in declared_pages(app)]
 
 
 def test_every_route_is_in_the_contract_and_nothing_else():
