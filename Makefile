@@ -49,10 +49,11 @@ package: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) dist .pytest_cache .ruff_cache .mypy_cache test-artifacts

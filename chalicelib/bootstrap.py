@@ -8,19 +8,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Settings, get_settings
+from .services.ports import (
+    BuyingRepository,
+    CatalogRepository,
+    EventPublisher,
+    IdentityProvider,
+    MediaStore,
+    TokenVerifier,
+)
 
 
 @dataclass
 class Container:
+    """Everything the entry points hand to the services: one adapter per port (services/ports.py)."""
+
     settings: Settings
-    catalog: Any
-    media: Any
-    identity: Any
-    tokens: Any
-    buying: Any
-    events: Any
-    clock: Callable[[], str]
-    new_id: Callable[[str], str]
+    catalog: CatalogRepository
+    media: MediaStore
+    identity: IdentityProvider
+    tokens: TokenVerifier
+    buying: BuyingRepository
+    events: EventPublisher
+    clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
+    new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
 
 
 _container: Container | None = None

@@ -1,7 +1,9 @@
 """In-memory fakes of the ports in chalicelib/services/ports.py.
 
 `InMemoryCatalogRepository` has the same observable semantics as `DynamoCatalogRepository`;
-tests/integration/test_repository_contract.py runs one suite against both, so the fake cannot drift.
+tests/integration/test_repository_contract.py runs one suite against both, so the fake cannot drift. Their
+types cannot drift either: `make lint` (mypy) checks the assignments at the end of this file against the
+ports, and tests/unit/test_ports.py compares every signature.
 
 What it mirrors, deliberately:
 - conditional creates and version checks raise the same domain errors with the same codes;
@@ -18,12 +20,12 @@ import copy
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalog import Product, Shop
 from chalicelib.domain.errors import Conflict, PreconditionFailed
 from chalicelib.domain.search import title_words
-from chalicelib.services.ports import Page, PendingMedia
+from chalicelib.services.ports import CatalogRepository, MediaStore, Page, PendingMedia
 
 
 def _page(
@@ -237,3 +239,8 @@ class InMemoryMediaStore:
 
     def url(self, key: str) -> str:
         return f"memory://media/{key}"
+
+
+if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
+    _catalog: CatalogRepository = InMemoryCatalogRepository()
+    _media: MediaStore = InMemoryMediaStore()

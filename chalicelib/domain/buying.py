@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 
@@ -10,7 +11,7 @@ from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 @dataclass(frozen=True)
 class Cart:
     buyer_id: str
-    lines: dict = field(default_factory=dict)  # product_id -> {"quantity", "added_at"}
+    lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # product_id -> {"quantity", "added_at"}
     version: int = 0
 
 
@@ -19,14 +20,14 @@ class CheckoutClaim:
     """An Idempotency-Key already used by this buyer: the request's digest and the answer it got."""
 
     digest: str
-    result: dict
+    result: dict[str, Any]
 
 
-def order_to_dict(order: Order) -> dict:
+def order_to_dict(order: Order) -> dict[str, Any]:
     return asdict(order)
 
 
-def order_from_dict(data: dict) -> Order:
+def order_from_dict(data: dict[str, Any]) -> Order:
     data = dict(data)
     data["lines"] = tuple(OrderLine(**line) for line in data["lines"])
     data["timeline"] = tuple(TimelineEntry(**entry) for entry in data.get("timeline", ()))
@@ -34,11 +35,11 @@ def order_from_dict(data: dict) -> Order:
     return Order(**data)
 
 
-def return_to_dict(ret: Return) -> dict:
+def return_to_dict(ret: Return) -> dict[str, Any]:
     return asdict(ret)
 
 
-def return_from_dict(data: dict) -> Return:
+def return_from_dict(data: dict[str, Any]) -> Return:
     data = dict(data)
     data["lines"] = tuple(data["lines"])
     return Return(**data)

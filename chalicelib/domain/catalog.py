@@ -30,7 +30,7 @@ class Shop:
     slug: str
     storefront: str
     description: str
-    region: dict
+    region: dict[str, Any]
     status: str
     created_at: str
     updated_at: str
@@ -42,7 +42,7 @@ class Shop:
             raise Conflict(f"a {self.status} shop cannot be {action}d", code="illegal_shop_transition")
         return replace(self, status=target, updated_at=now)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {
             "shop_id": self.shop_id,
             "name": self.name,
@@ -91,8 +91,8 @@ class Product:
     currency: str
     stock: int
     status: str
-    attributes: dict
-    shop: dict  # the owning shop's summary plus its status, denormalised for one-read product pages
+    attributes: dict[str, Any]
+    shop: dict[str, Any]  # the owning shop's summary plus its status, denormalised for one-read product pages
     created_at: str
     updated_at: str
     media: tuple[MediaRef, ...] = field(default_factory=tuple)
@@ -101,7 +101,7 @@ class Product:
 
     @property
     def shop_status(self) -> str:
-        return self.shop["status"]
+        return str(self.shop["status"])
 
     @property
     def is_listed(self) -> bool:
@@ -116,7 +116,7 @@ class Product:
             return []
         return search.product_facets(self.storefront, self.category, self.prefecture, self.title)
 
-    def card(self) -> dict:
+    def card(self) -> dict[str, Any]:
         """What a storefront grid shows for this product (stored with each listing entry)."""
         card: dict[str, Any] = {
             "product_id": self.product_id,
@@ -149,7 +149,7 @@ class Product:
         return card
 
 
-def check_product_fields(storefront: str, fields: dict) -> dict:
+def check_product_fields(storefront: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Cross-field rules for a product's full state in its storefront; returns normalised attributes."""
     sf = get_storefront(storefront)
     problems = []

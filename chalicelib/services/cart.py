@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from ..domain.buying import Cart
 from ..domain.catalog import Product
@@ -90,11 +91,11 @@ def empty(repo: BuyingRepository, actor: Actor) -> None:
     repo.clear_cart(actor.user_id)
 
 
-def view(repo: BuyingRepository, actor: Actor) -> dict:
+def view(repo: BuyingRepository, actor: Actor) -> dict[str, Any]:
     return view_with_products(repo, actor)[0]
 
 
-def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict, dict]:
+def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict[str, Any], dict[str, Any]]:
     """The cart view and the products it was computed from (the web cart shows their pictures and rules)."""
     require_role(actor, Role.BUYER)
     cart = repo.get_cart(actor.user_id)
@@ -102,9 +103,9 @@ def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict, dict
     return describe(cart, products), products
 
 
-def describe(cart: Cart, products: dict) -> dict:
+def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
     """The cart as the buyer sees it: grouped by shop, current prices, totals and per-line problems."""
-    shops: dict[str, dict] = {}
+    shops: dict[str, dict[str, Any]] = {}
     currency = None
     ordered = sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"])
     for product_id, line in ordered:

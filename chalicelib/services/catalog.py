@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..domain.catalog import Product, Shop, check_product_fields
 from ..domain.errors import Conflict, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
-from .ports import CatalogRepository, Page
+from .ports import CatalogRepository, Page, Position
 from .shops import load_shop, owned_shop, shop_snapshot
 
 _EDITABLE = ("title", "description", "category", "price_amount", "currency", "stock", "status", "attributes")
 
 
 def add_product(
-    repo: CatalogRepository, actor: Actor, shop_id: str, data: dict, *, now: str, product_id: str
+    repo: CatalogRepository, actor: Actor, shop_id: str, data: dict[str, Any], *, now: str, product_id: str
 ) -> Product:
     shop = owned_shop(repo, actor, shop_id)
     fields = {k: data[k] for k in _EDITABLE}
@@ -63,8 +64,8 @@ def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_i
 
 
 def shop_products(
-    repo: CatalogRepository, actor: Actor, shop_id: str, limit: int, start: dict | None, archived: bool
-) -> Page:
+    repo: CatalogRepository, actor: Actor, shop_id: str, limit: int, start: Position | None, archived: bool
+) -> Page[Product]:
     """One Query when the page's products prove ownership; an empty page also reads the shop (403/404)."""
     if actor.is_operator:
         return repo.shop_products(shop_id, limit, start, archived)
@@ -80,7 +81,7 @@ def edit_product(
     actor: Actor,
     shop_id: str,
     product_id: str,
-    changes: dict,
+    changes: dict[str, Any],
     *,
     if_match: int | None,
     now: str,

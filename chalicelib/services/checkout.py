@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from ..domain.buying import CheckoutClaim
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
@@ -23,7 +24,7 @@ from .notifications import order_event
 from .ports import BuyingRepository, EventPublisher
 
 
-def _digest(body: dict) -> str:
+def _digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -31,7 +32,7 @@ def _claim_key(buyer_id: str, key: str) -> str:
     return f"checkout#{buyer_id}#{key}"
 
 
-def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict:
+def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict[str, Any]:
     if claim.digest != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
@@ -47,12 +48,12 @@ def checkout(
     publisher: EventPublisher,
     actor: Actor,
     idempotency_key: str,
-    body: dict,
+    body: dict[str, Any],
     *,
     now: str,
     new_id: Callable[[str], str],
-    present_order: Callable[[Order], dict],
-) -> tuple[dict, bool]:
+    present_order: Callable[[Order], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows."""
     require_role(actor, Role.BUYER)
@@ -80,7 +81,7 @@ def checkout(
         raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
 
     checkout_id = new_id("chk")
-    by_shop: dict[str, list] = defaultdict(list)
+    by_shop: dict[str, list[Any]] = defaultdict(list)
     for product_id, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
         by_shop[products[product_id].shop_id].append((products[product_id], line["quantity"]))
     orders = []
@@ -131,6 +132,8 @@ def checkout(
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)
+        if earlier is None:  # the claim that won the race is written with its orders: it is there
+            raise
         return _replay(repo, publisher, earlier, digest), True
     publisher.publish([order_event(o, "order.created") for o in orders])
     return {**result, "replayed": False}, False

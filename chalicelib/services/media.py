@@ -6,6 +6,7 @@ import io
 import logging
 import warnings
 from dataclasses import replace
+from typing import Any
 
 from ..domain.catalog import MAX_MEDIA_PER_PRODUCT, MediaRef
 from ..domain.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
@@ -40,7 +41,7 @@ def request_upload(
     media_id: str,
     now: str,
     expires_in: int,
-) -> dict:
+) -> dict[str, Any]:
     require_role(actor, Role.SELLER)
     product = owned_product(repo, actor, shop_id, product_id)
     if product.status == "archived":

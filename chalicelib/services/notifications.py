@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from ..domain.errors import DomainError
 from ..domain.identity import Actor
 from ..domain.orders import Order
-from .ports import BuyingRepository, EventPublisher, Page
+from .ports import JSON, BuyingRepository, EventPublisher, Page, Position
 
 log = logging.getLogger(__name__)
 
 
-def order_event(order: Order, kind: str) -> dict:
+def order_event(order: Order, kind: str) -> dict[str, Any]:
     return {
         "event_id": f"{order.order_id}:{order.version}",
         "type": kind,
@@ -36,7 +37,7 @@ def announce(publisher: EventPublisher, order: Order, kind: str) -> None:
         log.warning("order event not queued", extra={"order_id": order.order_id, "event": kind})
 
 
-def parse_event(raw: str) -> dict:
+def parse_event(raw: str) -> dict[str, Any]:
     event = json.loads(raw)
     if not isinstance(event, dict):
         raise ValueError("not an order event")
@@ -63,7 +64,7 @@ _BUYER_TEXT = {
 }
 
 
-def notify(repo: BuyingRepository, event: dict) -> int:
+def notify(repo: BuyingRepository, event: dict[str, Any]) -> int:
     """Turns one order event into notifications; idempotent per event (delivery is at least once)."""
     written = 0
     for user_id, texts in ((event.get("seller_id"), _SELLER_TEXT), (event.get("buyer_id"), _BUYER_TEXT)):
@@ -81,5 +82,5 @@ def notify(repo: BuyingRepository, event: dict) -> int:
     return written
 
 
-def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: dict | None) -> Page:
+def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[JSON]:
     return repo.notifications(actor.user_id, limit, start)

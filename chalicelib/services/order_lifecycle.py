@@ -10,7 +10,7 @@ from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Refund
 from .notifications import announce
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
 from .shops import owned_shop
 
 # --- buyer ----------------------------------------------------------------------------------------
@@ -24,7 +24,7 @@ def buyer_order(repo: BuyingRepository, actor: Actor, order_id: str) -> Order:
     return order
 
 
-def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: dict | None) -> Page:
+def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[Order]:
     require_role(actor, Role.BUYER)
     return repo.buyer_orders(actor.user_id, limit, start)
 
@@ -35,7 +35,7 @@ def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, orde
     cancelled = order.cancel("buyer", now)
     if order.paid_at:
         cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
-    restock = Counter()
+    restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
     saved = repo.save_order(cancelled, order.version, restock=dict(restock))
@@ -66,8 +66,8 @@ def shop_orders(
     shop_id: str,
     status: str | None,
     limit: int,
-    start: dict | None,
-) -> Page:
+    start: Position | None,
+) -> Page[Order]:
     """One Query when the page's orders prove ownership (seller snapshot); an empty page also reads the shop."""
     require_role(actor, Role.SELLER)
     page = repo.shop_orders(shop_id, status, limit, start)
@@ -77,7 +77,14 @@ def shop_orders(
 
 
 def _seller_change(
-    catalog, repo, publisher, actor, shop_id, order_id, change: Callable[[Order], Order], kind: str
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    change: Callable[[Order], Order],
+    kind: str,
 ) -> Order:
     order = shop_order(catalog, repo, actor, shop_id, order_id)
     saved = repo.save_order(change(order), order.version)
@@ -85,19 +92,48 @@ def _seller_change(
     return saved
 
 
-def ship(catalog, repo, publisher, actor, shop_id, order_id, carrier: str, tracking: str, *, now: str) -> Order:
+def ship(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    carrier: str,
+    tracking: str,
+    *,
+    now: str,
+) -> Order:
     return _seller_change(
         catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.ship(carrier, tracking, now), "order.shipped"
     )
 
 
-def deliver(catalog, repo, publisher, actor, shop_id, order_id, *, now: str) -> Order:
+def deliver(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    *,
+    now: str,
+) -> Order:
     return _seller_change(
         catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.deliver(now), "order.delivered"
     )
 
 
-def mark_paid(catalog, repo, publisher, actor, shop_id, order_id, *, now: str) -> Order:
+def mark_paid(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    *,
+    now: str,
+) -> Order:
     """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider)."""
 
     def pay(order: Order) -> Order:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from typing import Any
 
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
 from .notifications import announce
@@ -33,7 +34,9 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def payment_event(repo: BuyingRepository, publisher: EventPublisher, event: dict, *, now: str) -> dict:
+def payment_event(
+    repo: BuyingRepository, publisher: EventPublisher, event: dict[str, Any], *, now: str
+) -> dict[str, Any]:
     """Applies a verified provider event. A replayed event id changes nothing."""
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}

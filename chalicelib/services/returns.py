@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Refund, Return, TimelineEntry
 from .notifications import announce
 from .order_lifecycle import buyer_order
-from .ports import BuyingRepository, EventPublisher, Page
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
 from .shops import owned_shop
 
 
@@ -19,7 +20,7 @@ def request_return(
     publisher: EventPublisher,
     actor: Actor,
     order_id: str,
-    lines: list[dict],
+    lines: list[dict[str, Any]],
     reason: str | None,
     *,
     now: str,
@@ -52,7 +53,14 @@ def request_return(
     return ret
 
 
-def shop_returns(catalog, repo: BuyingRepository, actor: Actor, shop_id: str, limit: int, start) -> Page:
+def shop_returns(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    actor: Actor,
+    shop_id: str,
+    limit: int,
+    start: Position | None,
+) -> Page[Return]:
     """One Query when the page's returns prove ownership (seller snapshot); an empty page also reads the shop."""
     require_role(actor, Role.SELLER)
     page = repo.shop_returns(shop_id, limit, start)
@@ -61,7 +69,16 @@ def shop_returns(catalog, repo: BuyingRepository, actor: Actor, shop_id: str, li
     return page
 
 
-def receive_return(catalog, repo, publisher, actor: Actor, shop_id: str, return_id: str, *, now: str) -> Return:
+def receive_return(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    return_id: str,
+    *,
+    now: str,
+) -> Return:
     """The goods are back: the refund is recorded on the order and the stock restored, once."""
     require_role(actor, Role.SELLER)
     ret = repo.get_return(return_id)
@@ -72,6 +89,8 @@ def receive_return(catalog, repo, publisher, actor: Actor, shop_id: str, return_
     if ret.status != "requested":
         raise Conflict(f"a {ret.status} return cannot be received", code="illegal_return_transition")
     order = repo.get_order(ret.order_id)
+    if order is None:  # orders are never deleted; a return without its order is corrupt data
+        raise NotFound("order not found", code="order_not_found")
     received = replace(ret, status="received", updated_at=now)
     entry = TimelineEntry(at=now, actor="seller", action="refunded", status=order.status, note=return_id)
     refunded = replace(
@@ -80,7 +99,7 @@ def receive_return(catalog, repo, publisher, actor: Actor, shop_id: str, return_
         updated_at=now,
         timeline=(*order.timeline, entry),
     )
-    restock = Counter()
+    restock: Counter[str] = Counter()
     for line in ret.lines:
         restock[line["product_id"]] += line["quantity"]
     saved = repo.receive_return(received, ret.version, refunded, order.version, dict(restock))
