@@ -100,7 +100,7 @@ def shop_snapshot(shop: Shop) -> dict[str, Any]:
 def resync_products(repo: CatalogRepository, shop: Shop) -> int:
     """Copies the shop's summary and status onto each of its live products (and so their listings).
 
-    Idempotent: running it again after a failure finishes the job.
+    Idempotent: running it again (the shop's next moderation or rename) finishes a job a failure interrupted.
     """
     snapshot = shop_snapshot(shop)
     changed = 0
