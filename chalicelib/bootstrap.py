@@ -19,6 +19,7 @@ class Container:
     tokens: Any
     buying: Any
     events: Any
+    ledger: Any  # services.ports.Ledger
     clock: Callable[[], str]
     new_id: Callable[[str], str]
 
@@ -33,6 +34,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
 
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
+    from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
     from .adapters.queue import SqsEventPublisher
@@ -56,6 +58,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         ),
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
+        ledger=DynamoLedger(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
     )

@@ -40,6 +40,7 @@ class Settings:
     notifications_table: str
     order_events_queue_url: str
     payment_webhook_secret: str
+    ledger_table: str
     media_url_ttl_seconds: int = 3600
     upload_url_ttl_seconds: int = 900
 
@@ -98,6 +99,7 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         payment_webhook_secret=_secret("PAYMENT_WEBHOOK_SECRET", stage, _DEV_WEBHOOK_SECRET),
+        ledger_table=_required("LEDGER_TABLE"),
     )
 
 
