@@ -28,7 +28,7 @@ def test_cloudformation_deploys_every_resource_the_app_needs():
         session = boto3.session.Session(region_name="us-east-1")
         env = deploy(session, None, "bazaar-test")
         tables = session.client("dynamodb").list_tables()["TableNames"]
-        for name in ("SHOPS_TABLE", "PRODUCTS_TABLE", "LISTINGS_TABLE", "ORDERS_TABLE", "CARTS_TABLE"):
+        for name in ("SHOPS_TABLE", "PRODUCTS_TABLE", "LISTINGS_TABLE", "ORDERS_TABLE", "CARTS_TABLE", "LEDGER_TABLE"):
             assert env[name] in tables
         indexes = session.client("dynamodb").describe_table(TableName=env["LISTINGS_TABLE"])["Table"]
         assert [i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]] == ["price-index"]
