@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from ..domain.catalog import Product, Shop
 from ..domain.errors import DomainError
-from ..domain.ledger import Balance, Posted, Posting, Statement
+from ..domain.ledger import Account, Balance, Posted, Posting, Statement
 
 
 @dataclass(frozen=True)
@@ -132,12 +132,12 @@ class Ledger(Protocol):
         ...
 
     def get_posting(self, posting_id: str) -> Posted | None: ...
-    def balance(self, account: str, currency: str) -> Balance: ...
-    def balances(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Balance]: ...
+    def balance(self, account: str | Account, currency: str) -> Balance: ...
+    def balances(self, keys: Sequence[tuple[str | Account, str]]) -> dict[tuple[str, str], Balance]: ...
 
     def entries(
         self,
-        account: str,
+        account: str | Account,
         currency: str,
         *,
         start_at: str | None = None,
@@ -150,5 +150,14 @@ class Ledger(Protocol):
         ...
 
     def statement(
-        self, account: str, currency: str, start_at: str, end_at: str, *, limit: int = 100, start: dict | None = None
-    ) -> Statement: ...
+        self,
+        account: str | Account,
+        currency: str,
+        start_at: str,
+        end_at: str,
+        *,
+        limit: int = 100,
+        start: dict | None = None,
+    ) -> Statement:
+        """The period `[start_at, end_at)` of an owned account: opening, closing, one page of entries."""
+        ...
