@@ -38,13 +38,11 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-# Chalice's SAM template merged with infra/ (the data stack), linted. STAGE=dev|prod.
+# Chalice's SAM template merged with infra/ (data stack, secrets, alarms, dashboard: devtools/template.py),
+# linted, into dist/$(STAGE)/. STAGE=dev|prod.
 STAGE ?= dev
 package: $(STAMP)
-	rm -rf dist/$(STAGE)
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
-		--merge-template infra/data-stack.json dist/$(STAGE)
-	$(VENV)/bin/cfn-lint dist/$(STAGE)/sam.json
+	$(PY) -m devtools.package --stage $(STAGE)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
