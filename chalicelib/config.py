@@ -66,8 +66,8 @@ class Settings:
         if self.secret_reader is None:
             raise SettingsError("secrets are read through bootstrap.container().settings")
         value = self.secret_reader.read(name)
-        if len(value) < MIN_KEY_LENGTH:
-            raise SettingsError(f"secret {name} must be at least {MIN_KEY_LENGTH} characters")
+        if not value.strip():
+            raise SettingsError(f"secret {name} is empty")
         return value
 
     @property
@@ -80,7 +80,10 @@ class Settings:
 
     @property
     def payment_webhook_secret(self) -> str:
-        return self.secret("payment_webhook")
+        value = self.secret("payment_webhook")
+        if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
+            raise SettingsError(f"the payment webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
 
     @property
     def is_local(self) -> bool:
