@@ -39,6 +39,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.orders import DynamoBuyingRepository
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
+    from .adapters.secrets import SecretsManagerStore
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -46,7 +47,10 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url)
-    return Container(
+    secrets = SecretsManagerStore(
+        lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
+    )
+    built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
         media=S3MediaStore(s3, settings.media_bucket, settings.media_url_ttl_seconds),
@@ -62,6 +66,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         clock=utc_now,
         new_id=new_id,
     )
+    # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
+    built.settings = settings.with_secrets(secrets, lambda: built.clock())
+    return built
 
 
 def container() -> Container:
