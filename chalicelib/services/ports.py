@@ -6,11 +6,14 @@ in-memory fakes (tests/fakes.py) satisfy these protocols; tests/unit/test_ports.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..domain.buying import Cart, CheckoutClaim
 from ..domain.catalog import Product, Shop
+from ..domain.errors import DomainError
+from ..domain.ledger import Account, Balance, BookedEntry, Posted, Posting, Statement
 from ..domain.orders import Order, Return
 
 T = TypeVar("T")
@@ -114,3 +117,70 @@ class BuyingRepository(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, events: list[JSON]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Write:
+    """One of the caller's own writes, committed in the same transaction as a ledger posting (`Ledger.post`).
+
+    `action` is what the ledger's backend executes: for the DynamoDB ledger one TransactWriteItems action
+    (`{"Put": ...}`, `{"Update": ...}`, `{"Delete": ...}` or `{"ConditionCheck": ...}`, usually with a
+    ConditionExpression), built by the caller's repository; for the in-memory fake a `tests.fakes.InMemoryWrite`.
+    `refused` is the domain error raised when that action's condition fails; nothing at all is written then.
+    Services treat a Write as opaque: their repository builds it, the ledger executes it.
+    """
+
+    action: Any
+    refused: DomainError | None = None
+
+
+class Ledger(Protocol):
+    """The one double-entry ledger (docs/ledger.md). Accounts and postings: chalicelib/domain/ledger.py."""
+
+    def post(
+        self,
+        posting: Posting,
+        *,
+        alongside: Sequence[Write] = (),
+        explain: Callable[[list[int]], DomainError] | None = None,
+    ) -> Posted:
+        """Applies `posting` and the caller's `alongside` writes atomically, once per posting id.
+
+        A posting id already applied -> its stored result with `replayed=True`, and nothing written (the
+        alongside writes neither). Raises InsufficientFunds (409) when a guarded account would go below zero;
+        the refused write's error (or `explain(indexes of the refused writes)`) when an alongside condition
+        fails; Conflict `posting_id_reused` when the id was used for a different posting; ServiceUnavailable
+        when the accounts stay too busy to post after retries.
+        """
+        ...
+
+    def get_posting(self, posting_id: str) -> Posted | None: ...
+    def balance(self, account: str | Account, currency: str) -> Balance: ...
+    def balances(self, keys: Sequence[tuple[str | Account, str]]) -> dict[tuple[str, str], Balance]: ...
+
+    def entries(
+        self,
+        account: str | Account,
+        currency: str,
+        *,
+        start_at: str | None = None,
+        end_at: str | None = None,
+        newest_first: bool = True,
+        limit: int = 20,
+        start: Position | None = None,
+    ) -> Page[BookedEntry]:
+        """Entries (BookedEntry) booked in `[start_at, end_at)`, one page; `Page.last_key` resumes."""
+        ...
+
+    def statement(
+        self,
+        account: str | Account,
+        currency: str,
+        start_at: str,
+        end_at: str,
+        *,
+        limit: int = 100,
+        start: Position | None = None,
+    ) -> Statement:
+        """The period `[start_at, end_at)` of an owned account: opening, closing, one page of entries."""
+        ...

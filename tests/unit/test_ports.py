@@ -12,11 +12,12 @@ import pytest
 
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
+from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.services import ports
-from tests.fakes import InMemoryCatalogRepository, InMemoryMediaStore
+from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore
 
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
@@ -27,6 +28,8 @@ IMPLEMENTATIONS = [
     (ports.TokenVerifier, CognitoTokenVerifier),
     (ports.BuyingRepository, DynamoBuyingRepository),
     (ports.EventPublisher, SqsEventPublisher),
+    (ports.Ledger, DynamoLedger),
+    (ports.Ledger, InMemoryLedger),
 ]
 
 
