@@ -6,7 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser-deps e2e e2e-cloudformation fuzz bench lint format clean package
+.PHONY: run test browser-deps e2e e2e-cloudformation fuzz bench lint format clean package deploy deploy-dry-run \
+	smoke smoke-local check-workflows rotate-cursor-secret
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,21 +39,46 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-# Chalice's SAM template merged with infra/ (the data stack), linted. STAGE=dev|prod.
+# Chalice's SAM template merged with infra/ (data stack, secrets, alarms, dashboard: devtools/template.py),
+# linted, into dist/$(STAGE)/. STAGE=dev|prod.
 STAGE ?= dev
 package: $(STAMP)
-	rm -rf dist/$(STAGE)
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
-		--merge-template infra/data-stack.json dist/$(STAGE)
-	$(VENV)/bin/cfn-lint dist/$(STAGE)/sam.json
+	$(PY) -m devtools.package --stage $(STAGE)
+
+# Package, upload, deploy the stack, print the API URL, media URL and user pool id (devtools/deploy.py). Refuses a
+# stage account other than infra/stages.json's, and prod from a dirty tree or a commit that is not a version tag.
+deploy: $(STAMP)
+	$(PY) -m devtools.deploy --stage $(STAGE)
+
+# The same deploy against a moto server, to "stack created" and the outputs (what it covers: devtools/deploy_dry_run.py).
+deploy-dry-run: $(STAMP)
+	$(PY) -m devtools.deploy_dry_run --stage $(STAGE)
+
+# A short end-to-end check of any deployed API: make smoke URL=https://.../api (SMOKE_EMAIL, SMOKE_PASSWORD).
+smoke: $(STAMP)
+	@test -n "$(URL)" || (echo "usage: make smoke URL=<api url>" >&2; exit 2)
+	$(PY) -m devtools.smoke --url "$(URL)"
+
+# make smoke against a freshly started local stack (as CI runs it), with the demo buyer.
+smoke-local: $(STAMP)
+	$(PY) -m devtools.smoke --local
+
+# New cursor-signing key on a stage; the previous one keeps verifying for an hour (devtools/secrets.py).
+rotate-cursor-secret: $(STAMP)
+	$(PY) -m devtools.secrets rotate cursor --stage $(STAGE)
+
+# The GitHub workflows against the GitHub workflow schema (bundled with check-jsonschema: works offline).
+check-workflows: $(STAMP)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) dist .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -4,7 +4,10 @@ from chalice import Chalice
 
 from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
 from chalicelib.events import order_events
-from chalicelib.web import pages as web_pages
+from chalicelib.web import account as web_account
+from chalicelib.web import cart as web_cart
+from chalicelib.web import catalog as web_catalog
+from chalicelib.web import orders as web_orders
 
 app = Chalice(app_name="bazaar")
 
@@ -18,4 +21,7 @@ app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(docs.bp)
-app.register_blueprint(web_pages.bp)
+app.register_blueprint(web_catalog.bp)
+app.register_blueprint(web_account.bp)
+app.register_blueprint(web_cart.bp)
+app.register_blueprint(web_orders.bp)

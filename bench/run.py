@@ -1,5 +1,8 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
+Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
+(bench/ledger_bench.py) and the deployment package sizes (bench/package_size.py), appended to the report.
+
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
 (bench/catalog_seed.py); every measured request goes through the API. moto's speed says nothing about
@@ -121,10 +124,10 @@ def render(
             f"| {('yes (calls, read)' if scenario.filtered else 'yes') if same else '**NO**'} | {_other(last)} |"
         )
     from app import app
-    from chalicelib.web.pages import WEB_ROUTES  # HTML pages: budgeted by tests/web/test_page_costs.py
+    from chalicelib.web.routing import declared_pages  # HTML pages: budgeted by tests/web/test_page_costs.py
 
     routes = {f"{method} {path}" for path, methods in app.routes.items() for method in methods}
-    routes -= {f"{method} {path}" for method, path in WEB_ROUTES}
+    routes -= {spec.key for spec in declared_pages(app)}
     unbudgeted = sorted(routes - set(BUDGETS))
     reads = [(s, runs[n][i]) for n in sizes for i, s in enumerate(SCENARIOS) if s.is_read]
     multi_call_reads = sorted({s.route for s, m in reads if m.dynamodb.calls > 1} - set(READ_EXCEPTIONS))
@@ -231,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import checkout_bench  # buying (issue 4): calls per checkout of N lines across k shops
 
     ok = checkout_bench.report(RESULTS / "latest.md") and ok
+    from bench import ledger_bench  # the ledger: calls and items per posting, balance and statement page
+
+    ok = ledger_bench.report(RESULTS / "latest.md") and ok
     from bench import package_size  # issue 3: deployment package per stage, zipped and unzipped
 
     ok = package_size.report(RESULTS / "latest.md") and ok

@@ -489,7 +489,7 @@ def _payment_webhook(b: Bench):
     import json
     import time
 
-    from chalicelib.services.orders import sign_webhook
+    from chalicelib.services.payments import sign_webhook
 
     order = b.state["card_order"]
     raw = json.dumps(

@@ -8,19 +8,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Settings, get_settings
+from .services.ports import (
+    BuyingRepository,
+    CatalogRepository,
+    EventPublisher,
+    IdentityProvider,
+    Ledger,
+    MediaStore,
+    TokenVerifier,
+)
 
 
 @dataclass
 class Container:
+    """Everything the entry points hand to the services: one adapter per port (services/ports.py)."""
+
     settings: Settings
-    catalog: Any
-    media: Any
-    identity: Any
-    tokens: Any
-    buying: Any
-    events: Any
-    clock: Callable[[], str]
-    new_id: Callable[[str], str]
+    catalog: CatalogRepository
+    media: MediaStore
+    identity: IdentityProvider
+    tokens: TokenVerifier
+    buying: BuyingRepository
+    events: EventPublisher
+    ledger: Ledger
+    clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
+    new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
 
 
 _container: Container | None = None
@@ -33,10 +45,12 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
 
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
+    from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
+    from .adapters.secrets import SecretsManagerStore
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -44,7 +58,10 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url)
-    return Container(
+    secrets = SecretsManagerStore(
+        lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
+    )
+    built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
         media=S3MediaStore(s3, settings.media_bucket, settings.media_base_url),
@@ -56,9 +73,13 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         ),
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
+        ledger=DynamoLedger(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
     )
+    # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
+    built.settings = settings.with_secrets(secrets, lambda: built.clock())
+    return built
 
 
 def container() -> Container:

@@ -2,18 +2,30 @@
 
 Nothing here runs at import time: `get_settings()` reads the environment on first use and caches the
 result for the life of a warm Lambda. Tests call `reset_settings()` after changing the environment.
+
+Secrets never travel in the environment: it carries only each secret's id (`SECRET_ID_<NAME>`, an ARN or a
+name in Secrets Manager, one per entry of infra/secrets.json), and `Settings.secret(name)` reads the value
+through the reader that bootstrap attaches (adapters/secrets.py: cached, read on first use).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
+
+from .domain.keyring import MIN_KEY_LENGTH, KeyRing, SigningSecret
 
 # Stages served by moto: "local" (make run, tests) and "ci" (the data stack deployed through CloudFormation).
 LOCAL_STAGES = frozenset({"local", "ci"})
-_DEV_CURSOR_SECRET = "bazaar-local-cursor-secret-not-for-real-stages"
-_DEV_WEBHOOK_SECRET = "bazaar-local-payment-webhook-secret-not-for-real-stages"
+SECRET_ID_PREFIX = "SECRET_ID_"
+
+
+class SecretReader(Protocol):
+    def read(self, name: str) -> str: ...
 
 
 class SettingsError(RuntimeError):
@@ -33,15 +45,46 @@ class Settings:
     media_bucket: str
     user_pool_id: str
     user_pool_client_id: str
-    cursor_secret: str
     carts_table: str
     orders_table: str
     returns_table: str
     notifications_table: str
     order_events_queue_url: str
-    payment_webhook_secret: str
+    ledger_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     upload_url_ttl_seconds: int = 900
+    secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
+    secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
+    clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    def with_secrets(self, reader: SecretReader, clock: Callable[[], str]) -> Settings:
+        return dataclasses.replace(self, secret_reader=reader, clock=clock)
+
+    def secret(self, name: str) -> str:
+        """The value of the secret `name` (an entry of infra/secrets.json), read on first use and cached."""
+        if name not in self.secret_ids:
+            raise SettingsError(f"environment variable {SECRET_ID_PREFIX}{name.upper()} is required")
+        if self.secret_reader is None:
+            raise SettingsError("secrets are read through bootstrap.container().settings")
+        value = self.secret_reader.read(name)
+        if not value.strip():
+            raise SettingsError(f"secret {name} is empty")
+        return value
+
+    @property
+    def cursor_secret(self) -> SigningSecret:
+        """Signs page cursors (and web CSRF tokens); also verifies with the previous key during a rotation."""
+        now = self.clock() if self.clock else None
+        if now is None:
+            raise SettingsError("the cursor secret needs the clock that bootstrap attaches")
+        return KeyRing.parse(self.secret("cursor")).signing_secret(now)
+
+    @property
+    def payment_webhook_secret(self) -> str:
+        value = self.secret("payment_webhook")
+        if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
+            raise SettingsError(f"the payment webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
 
     @property
     def is_local(self) -> bool:
@@ -65,16 +108,12 @@ def _required(name: str) -> str:
     return value
 
 
-def _secret(name: str, stage: str, local_default: str) -> str:
-    """Secrets have a default only on local stages; elsewhere they must be set, private and long."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        if stage not in LOCAL_STAGES:
-            raise SettingsError(f"{name} must be set on non-local stages")
-        return local_default
-    if stage not in LOCAL_STAGES and (value == local_default or len(value) < 32):
-        raise SettingsError(f"{name} must be a private value of at least 32 characters")
-    return value
+def _secret_ids() -> dict[str, str]:
+    return {
+        name.removeprefix(SECRET_ID_PREFIX).lower(): value.strip()
+        for name, value in os.environ.items()
+        if name.startswith(SECRET_ID_PREFIX) and value.strip()
+    }
 
 
 def _media_base_url(stage: str, endpoint_url: str | None, bucket: str, region: str) -> str:
@@ -107,13 +146,13 @@ def _load() -> Settings:
         media_bucket=_required("MEDIA_BUCKET"),
         user_pool_id=_required("COGNITO_USER_POOL_ID"),
         user_pool_client_id=_required("COGNITO_CLIENT_ID"),
-        cursor_secret=_secret("CURSOR_SECRET", stage, _DEV_CURSOR_SECRET),
         carts_table=_required("CARTS_TABLE"),
         orders_table=_required("ORDERS_TABLE"),
         returns_table=_required("RETURNS_TABLE"),
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
-        payment_webhook_secret=_secret("PAYMENT_WEBHOOK_SECRET", stage, _DEV_WEBHOOK_SECRET),
+        ledger_table=_required("LEDGER_TABLE"),
+        secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )
 

@@ -1,8 +1,9 @@
 """Deploys the data stack from infra/data-stack.json through CloudFormation (moto server in CI).
 
 Resources that belong to Chalice's own template (the function, its role, their log group and policy) are
-left out: `chalice package` merges them on real AWS. moto's CloudFormation skips Cognito resources, so the
-user pool, client and groups are created from the same template definitions by devtools/provision.py.
+left out: `chalice package` merges them on real AWS. moto's CloudFormation skips Cognito resources, secrets and
+alarms, so the user pool, client, groups and the secrets are created from the same template definitions by
+devtools/provision.py (alarms are checked on the packaged template instead: tests/packaging).
 moto's CloudFormation knows no CloudFront resources either: the media distribution, its origin access control
 and the bucket-policy statement naming the distribution are left out, and the app serves media straight from
 the (moto) bucket, its local media base URL (chalicelib/config.py).
@@ -21,12 +22,18 @@ from devtools.provision import (
     app_resources,
     cdn_origin_buckets,
     ensure_pool_client,
+    ensure_secret,
     ensure_user_pool,
     load_template,
     serve_unsigned_reads,
 )
 
-CREATED_BY_PROVISIONER = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup")
+CREATED_BY_PROVISIONER = (
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
+    "AWS::SecretsManager::Secret",
+)
 NOT_ON_MOTO = ("AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl")
 
 
@@ -68,18 +75,19 @@ def data_stack(template: dict) -> dict:
         kept = _without_cdn(name, resource, cdn)
         if kept is not None:
             resources[name] = kept
+    dropped = set(template["Resources"]) - set(resources)
     return {
         "AWSTemplateFormatVersion": template["AWSTemplateFormatVersion"],
         "Description": template["Description"],
+        "Parameters": template.get("Parameters", {}),
+        "Conditions": template.get("Conditions", {}),
         "Resources": resources,
-        "Outputs": {
-            k: v for k, v in template.get("Outputs", {}).items() if not _mentions(v, owned) and not _mentions(v, cdn)
-        },
+        "Outputs": {k: v for k, v in template.get("Outputs", {}).items() if not _mentions(v, dropped)},
     }
 
 
 def deploy(session, endpoint_url: str, stack_name: str, stage: str = "local", timeout: float = 60) -> dict[str, str]:
-    template = load_template()
+    template = load_template(stage)
     cloudformation = session.client("cloudformation", endpoint_url=endpoint_url)
     cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(data_stack(template)))
     deadline = time.monotonic() + timeout
@@ -102,6 +110,9 @@ def deploy(session, endpoint_url: str, stack_name: str, stage: str = "local", ti
         kind = template["Resources"][logical]["Type"]
         if kind == "AWS::Cognito::UserPool":
             env[var] = ensure_user_pool(cognito, template, logical, f"{stage}-{stack_name}")
+        elif kind == "AWS::SecretsManager::Secret":
+            secretsmanager = session.client("secretsmanager", endpoint_url=endpoint_url)
+            env[var] = ensure_secret(secretsmanager, template, logical, f"{stage}-{stack_name}")
         elif kind not in CREATED_BY_PROVISIONER:
             if not physical.get(logical):
                 raise RuntimeError(f"CloudFormation did not create {logical}")

@@ -1,23 +1,28 @@
-"""Creates every resource the app needs on an AWS endpoint (moto locally) from infra/data-stack.json.
+"""Creates every resource the app needs on an AWS endpoint (moto locally) from infra/ (devtools/template.py).
 
 The API function's environment in the template (`APIHandler ... Environment.Variables`) names each
 resource the app uses by `Ref`; this walks that list, so infra/ stays the only definition. Table and
 bucket names come from the stage's environment in .chalice/config.json; Cognito ids are generated and
-returned. Safe to run twice.
+returned; secrets get generated values like CloudFormation's GenerateSecretString gives them, and the
+environment gets their ARNs. Safe to run twice.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+import string
 from pathlib import Path
 
+from devtools.template import merged_template
+
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "infra" / "data-stack.json"
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
 
-def load_template() -> dict:
-    return json.loads(TEMPLATE.read_text())
+def load_template(stage: str = "local") -> dict:
+    """infra/data-stack.json with the secrets and operations of infra/ merged in, as `make package` merges it."""
+    return merged_template(stage)
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -101,6 +106,27 @@ def _create_queue(sqs, name: str, props: dict) -> str:
     return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
 
 
+def generated_secret_string(props: dict) -> str:
+    """What CloudFormation's GenerateSecretString makes (letters and digits; we never ask for punctuation)."""
+    spec = props.get("GenerateSecretString", {})
+    alphabet = string.ascii_letters + string.digits
+    value = "".join(secrets.choice(alphabet) for _ in range(spec.get("PasswordLength", 32)))
+    if "GenerateStringKey" in spec:
+        return json.dumps({**json.loads(spec.get("SecretStringTemplate", "{}")), spec["GenerateStringKey"]: value})
+    return value
+
+
+def ensure_secret(secretsmanager, template: dict, logical_id: str, stage: str) -> str:
+    """The secret's ARN; created with a generated value unless it exists (a value set or rotated stays)."""
+    props = template["Resources"][logical_id]["Properties"]
+    name = f"bazaar-{stage}-{logical_id}"
+    try:
+        return secretsmanager.describe_secret(SecretId=name)["ARN"]
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        pass
+    return secretsmanager.create_secret(Name=name, SecretString=generated_secret_string(props))["ARN"]
+
+
 def ensure_user_pool(cognito, template: dict, logical_id: str, stage: str) -> str:
     props = template["Resources"][logical_id]["Properties"]
     name = f"bazaar-{stage}-users"
@@ -140,7 +166,7 @@ def ensure_pool_client(cognito, template: dict, logical_id: str, pool_id: str, s
 
 def provision(session, stage: str = "local", endpoint_url: str | None = None) -> dict[str, str]:
     """Creates the stage's resources; returns the full environment the app needs for that stage."""
-    template = load_template()
+    template = load_template(stage)
     env = stage_environment(stage)
     region = session.region_name
     dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
@@ -163,6 +189,10 @@ def provision(session, stage: str = "local", endpoint_url: str | None = None) ->
             )
         elif kind == "AWS::Cognito::UserPool":
             env[var] = ensure_user_pool(cognito, template, logical, stage)
+        elif kind == "AWS::SecretsManager::Secret":
+            env[var] = ensure_secret(
+                session.client("secretsmanager", endpoint_url=endpoint_url), template, logical, stage
+            )
     for var, logical in wanted.items():
         resource = template["Resources"][logical]
         if resource.get("Type") == "AWS::Cognito::UserPoolClient":

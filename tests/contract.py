@@ -13,9 +13,10 @@ from referencing.jsonschema import DRAFT202012
 
 @lru_cache(maxsize=1)
 def _spec():
+    from app import app
     from chalicelib.api.openapi import openapi_document
 
-    doc = openapi_document()
+    doc = openapi_document(app)
     registry = Registry().with_resource("urn:bazaar-openapi", Resource.from_contents(doc, DRAFT202012))
     routes = []
     for path, ops in doc["paths"].items():

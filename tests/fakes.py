@@ -1,7 +1,9 @@
 """In-memory fakes of the ports in chalicelib/services/ports.py.
 
 `InMemoryCatalogRepository` has the same observable semantics as `DynamoCatalogRepository`;
-tests/integration/test_repository_contract.py runs one suite against both, so the fake cannot drift.
+tests/integration/test_repository_contract.py runs one suite against both, so the fake cannot drift. Their
+types cannot drift either: `make lint` (mypy) checks the assignments at the end of this file against the
+ports, and tests/unit/test_ports.py compares every signature.
 
 What it mirrors, deliberately:
 - conditional creates and version checks raise the same domain errors with the same codes;
@@ -16,13 +18,30 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalog import Product, Shop
-from chalicelib.domain.errors import Conflict, PreconditionFailed
-from chalicelib.services.ports import Page, PendingMedia
+from chalicelib.domain.errors import Conflict, DomainError, PreconditionFailed, ValidationFailed
+from chalicelib.domain.ledger import (
+    Account,
+    Balance,
+    BookedEntry,
+    Posted,
+    Posting,
+    RunningState,
+    Statement,
+    account_rules,
+    book,
+    check_currency,
+    check_limit,
+    check_period,
+    check_transaction_size,
+    replay_of,
+    require_running_balance,
+)
+from chalicelib.services.ports import CatalogRepository, Ledger, MediaStore, Page, PendingMedia, Write
 
 
 def _page(
@@ -167,6 +186,19 @@ class InMemoryCatalogRepository:
         )
         return Page(items, last)
 
+    def scan_products(self, limit: int, start: dict | None) -> Page:
+        """Maintenance only (services.catalog.reindex), as the adapter's Scan."""
+        with self._lock:
+            chunk, last = _page(
+                self.products.values(),
+                lambda p: p.product_id,
+                False,
+                limit,
+                start,
+                lambda p: {"sort": p.product_id},
+            )
+            return Page(chunk, last)
+
     def all_live_shop_products(self, shop_id: str) -> list[Product]:
         out: list[Product] = []
         start = None
@@ -241,3 +273,164 @@ class InMemoryMediaStore:
 
     def url(self, key: str) -> str:
         return f"memory://media/{key}"
+
+
+# --- ledger ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InMemoryWrite:
+    """The fake's form of a caller's own write (`Write.action`): `check()` is its condition (False refuses the
+    whole transaction), `apply()` its effect, run only when every check and the posting passed."""
+
+    check: Callable[[], bool]
+    apply: Callable[[], None]
+
+
+class InMemoryLedger:
+    """services.ports.Ledger in dicts, with the DynamoDB ledger's observable semantics (the contract suite in
+    tests/integration/test_ledger_contract.py runs against both): the same booking (domain.ledger.book), the
+    same order of answers (replay, then overdraft, then a refused alongside write), pages in the same order
+    with an opaque `last_key`, and all-or-nothing posts. One lock: posts are serialised."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._postings: dict[str, tuple[Posted, str]] = {}
+        self._running: dict[tuple[str, str], RunningState] = {}
+        self._system: dict[tuple[str, str], int] = {}
+        self._entries: dict[tuple[str, str], dict[str, BookedEntry]] = {}
+
+    def post(
+        self,
+        posting: Posting,
+        *,
+        alongside: Sequence[Write] = (),
+        explain: Callable[[list[int]], DomainError] | None = None,
+    ) -> Posted:
+        alongside = tuple(alongside)
+        check_transaction_size(posting, len(alongside))
+        with self._lock:
+            if posting.posting_id in self._postings:
+                return replay_of(*self._postings[posting.posting_id], posting)
+            running = {e.key: self._running.get(e.key, RunningState()) for e in posting.entries}
+            booked, new_states = book(posting, running)
+            refused = [i for i, w in enumerate(alongside) if not w.action.check()]
+            if refused:
+                if explain is not None:
+                    raise explain(refused)
+                error = alongside[refused[0]].refused
+                if error is None:
+                    raise RuntimeError(f"alongside write {refused[0]} was refused and names no error")
+                raise error
+            for write in alongside:
+                write.action.apply()
+            posted = Posted(posting, booked)
+            self._postings[posting.posting_id] = (posted, posting.fingerprint())
+            self._running.update(new_states)
+            for entry in booked:
+                key = (entry.account, entry.currency)
+                if key not in new_states:
+                    self._system[key] = self._system.get(key, 0) + entry.amount
+                self._entries.setdefault(key, {})[entry.sort_key] = entry
+            return posted
+
+    def get_posting(self, posting_id: str) -> Posted | None:
+        with self._lock:
+            stored = self._postings.get(posting_id)
+            return None if stored is None else stored[0]
+
+    def balance(self, account: str | Account, currency: str) -> Balance:
+        account = str(account)
+        check_currency(currency, account)
+        with self._lock:
+            if account_rules(account).running_balance:
+                state = self._running.get((account, currency), RunningState())
+                return Balance(account, currency, state.balance, state.seq, state.booked_at or None)
+            return Balance(account, currency, self._system.get((account, currency), 0))
+
+    def balances(self, keys: Sequence[tuple[str | Account, str]]) -> dict[tuple[str, str], Balance]:
+        wanted = list(dict.fromkeys((str(a), c) for a, c in keys))
+        size = sum(1 if account_rules(a).running_balance else 16 for a, _ in wanted)
+        if size > 100:
+            raise ValidationFailed("too many balances for one read", code="too_many_balances")
+        return {(a, c): self.balance(a, c) for a, c in wanted}
+
+    def entries(
+        self,
+        account: str | Account,
+        currency: str,
+        *,
+        start_at: str | None = None,
+        end_at: str | None = None,
+        newest_first: bool = True,
+        limit: int = 20,
+        start: dict | None = None,
+    ) -> Page:
+        account = str(account)
+        check_currency(currency, account)
+        start_at, end_at = check_period(start_at, end_at)
+        return self._page(account, currency, start_at, end_at, newest_first, check_limit(limit), start)
+
+    def statement(
+        self,
+        account: str | Account,
+        currency: str,
+        start_at: str,
+        end_at: str,
+        *,
+        limit: int = 100,
+        start: dict | None = None,
+    ) -> Statement:
+        account = str(account)
+        check_currency(currency, account)
+        require_running_balance(account)
+        period_start, period_end = check_period(start_at, end_at)
+        if period_start is None or period_end is None:
+            raise ValidationFailed("a statement needs a period", code="invalid_period")
+        start_at, end_at = period_start, period_end
+        limit = check_limit(limit)
+        with self._lock:
+            opening = self._balance_before(account, currency, start_at)
+            closing = self._balance_before(account, currency, end_at)
+            page = self._page(account, currency, start_at, end_at, False, limit, start)
+        return Statement(account, currency, start_at, end_at, opening, closing, tuple(page.items), page.last_key)
+
+    def _balance_before(self, account: str, currency: str, at: str) -> int:
+        before = [e for e in self._entries.get((account, currency), {}).values() if e.booked_at < at]
+        return (max(before, key=lambda e: e.sort_key).balance_after or 0) if before else 0
+
+    def _page(
+        self,
+        account: str,
+        currency: str,
+        start_at: str | None,
+        end_at: str | None,
+        newest_first: bool,
+        limit: int,
+        start: dict | None,
+    ) -> Page:
+        with self._lock:
+            chosen = [
+                e
+                for e in self._entries.get((account, currency), {}).values()
+                if (start_at is None or e.booked_at >= start_at) and (end_at is None or e.booked_at < end_at)
+            ]
+        if start is not None and (
+            not isinstance(start, dict) or start.get("account") != [account, currency] or "sort" not in start
+        ):
+            raise ValidationFailed("this page position belongs to another account or period", code="invalid_cursor")
+        items, last = _page(
+            chosen,
+            lambda e: e.sort_key,
+            newest_first,
+            limit,
+            start,
+            lambda e: {"sort": e.sort_key, "account": [account, currency]},
+        )
+        return Page(items, last)
+
+
+if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
+    _catalog: CatalogRepository = InMemoryCatalogRepository()
+    _media: MediaStore = InMemoryMediaStore()
+    _ledger: Ledger = InMemoryLedger()

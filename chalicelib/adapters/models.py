@@ -264,6 +264,23 @@ class NotificationModel(Model):
     body = JSONAttribute()
 
 
+class LedgerModel(Model):
+    """The double-entry ledger (docs/ledger.md): one table, items told apart by their keys.
+
+    `posting#<posting_id>` / `posting`: the posting as applied (`body` JSON, `digest`): its idempotency claim.
+    `acct#<account>#<currency>` / `balance`: a running balance (`balance`, `seq`, `booked_at`).
+    `acct#<account>#<currency>` / `e#<booked_at>#<seq or posting id>`: one entry (`amount`, `balance_after`, ...).
+    `acct#<account>#<currency>#s<nn>` / `balance`: one shard of a system account's balance.
+    chalicelib/adapters/ledger.py reads and writes them as raw items (amounts stay exact ints).
+    """
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -274,6 +291,7 @@ MODELS_BY_SETTING = {
     "orders_table": OrderModel,
     "returns_table": ReturnModel,
     "notifications_table": NotificationModel,
+    "ledger_table": LedgerModel,
 }
 
 

@@ -2,134 +2,232 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.errors import ValidationFailed
 from ..domain.identity import Role
-from ..services import cart, checkout, orders
-from . import cursors
-from .auth import require_actor
-from .errors import api_errors
-from .http import json_body, limit_param, no_content, ok, query
+from ..services import cart, checkout, notifications, order_lifecycle, returns
+from .http import ok
+from .presenters import buyer_order_public, return_public
+from .routing import SIGNED_IN, Budget, Call, Header, Scope, roles, route
 
 bp = Blueprint(__name__)
-IDEMPOTENCY_KEY_MAX = 100
+
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "required; replaying it with the same body returns the same result (200), with another body 422",
+    required=True,
+    max_length=100,
+)
 
 
-def _page(items, scope: str, last_key) -> dict:
-    return {"items": items, "next_cursor": cursors.encode(container().settings.cursor_secret, scope, last_key)}
+@route(
+    bp,
+    "GET",
+    "/v1/cart",
+    "getCart",
+    "Your cart, grouped by shop, with current prices and rule warnings",
+    tag="cart",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    responses={200: "CartPublic"},
+    budget=Budget(
+        2,
+        "2 calls: GetItem of the cart, then one BatchGetItem of its products. The page shows current prices "
+        "(b2b tiers), stock and availability, which live on the products and change after a line is added, "
+        "so they cannot be snapshotted on the cart; and which products to read is only known once the cart "
+        "is read (no key to batch them with it). Constant in the number of lines (up to 100 per batch).",
+        read_exception=True,
+    ),
+)
+def view_cart(call: Call) -> dict:
+    return cart.view(container().buying, call.actor)
 
 
-@bp.route("/v1/cart", methods=["GET"])
-@api_errors
-def view_cart():
-    actor = require_actor(bp.current_request, Role.BUYER)
-    return ok(cart.view(container().buying, actor))
-
-
-@bp.route("/v1/cart/items/{product_id}", methods=["PUT"])
-@api_errors
-def put_cart_item(product_id):
-    from .schemas import CartItemPut
-
-    request = bp.current_request
-    actor = require_actor(request, Role.BUYER)
-    body = json_body(request, CartItemPut)
+@route(
+    bp,
+    "PUT",
+    "/v1/cart/items/{product_id}",
+    "setCartItem",
+    "Set a line's quantity (0 removes it)",
+    tag="cart",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    body="CartItemPut",
+    responses={200: "CartPublic"},
+    errors=(409,),
+    budget=Budget(
+        3,
+        "GetItem cart + ONE BatchGetItem of the cart's products with the one added (is it listed? its offer, "
+        "and the answer's current prices) + the version-checked put (a one-action TransactWriteItems); was 4 "
+        "with the added product read on its own",
+    ),
+)
+def put_cart_item(call: Call, product_id: str) -> dict:
     c = container()
-    saved, products = cart.set_line(c.buying, actor, product_id, body.quantity, now=c.clock())
-    return ok(cart.describe(saved, products))
+    saved, products = cart.set_line(c.buying, call.actor, product_id, call.body.quantity, now=c.clock())
+    return cart.describe(saved, products)
 
 
-@bp.route("/v1/cart", methods=["DELETE"])
-@api_errors
-def empty_cart():
-    actor = require_actor(bp.current_request, Role.BUYER)
-    cart.empty(container().buying, actor)
-    return no_content()
+@route(
+    bp,
+    "DELETE",
+    "/v1/cart",
+    "emptyCart",
+    "Empty your cart",
+    tag="cart",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    responses={204: None},
+    budget=Budget(1, "one DeleteItem"),
+)
+def empty_cart(call: Call) -> None:
+    cart.empty(container().buying, call.actor)
 
 
-@bp.route("/v1/checkout", methods=["POST"])
-@api_errors
-def do_checkout():
-    from .schemas import CheckoutIn
-
-    request = bp.current_request
-    actor = require_actor(request, Role.BUYER)
-    key = (request.headers.get("idempotency-key") or "").strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
-        raise ValidationFailed(
-            "an Idempotency-Key header is required",
-            code="idempotency_key_required",
-            details=[{"field": "Idempotency-Key", "message": f"1 to {IDEMPOTENCY_KEY_MAX} printable characters"}],
-        )
-    body = json_body(request, CheckoutIn)
+@route(
+    bp,
+    "POST",
+    "/v1/checkout",
+    "checkout",
+    "Check out the whole cart: one order per shop, atomically",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    headers=(IDEMPOTENCY_KEY,),
+    body="CheckoutIn",
+    responses={201: "CheckoutResult", 200: "CheckoutResult"},
+    errors=(409, 422),
+    response_headers=(("Idempotent-Replayed", "true when this answer is a replay"),),
+    description=(
+        "Each line is sold at the price shown when it was put in the cart (or its quantity last set). If the "
+        "seller changed that price (or b2b terms) since, the answer is 409 price_changed naming the lines, "
+        "the cart takes the new prices, and the next checkout pays them. A line that can no longer be "
+        "bought (sold out, withdrawn, under a new MOQ) is 409 lines_unavailable."
+    ),
+    budget=Budget(
+        2,
+        "BatchGetItem cart + idempotency claim, one TransactWriteItems (claim, cart, a stock update per line "
+        "conditioned on stock, listing and the price fingerprint of the offer the cart line recorded, an order "
+        "per shop), whatever the lines and shops. Was 3: the products were read to price the orders and check "
+        "them; the cart lines now carry the offer (title, terms, price, shop) and the transaction's conditions "
+        "do the checking. A refused line costs one BatchGetItem of the products, to say why (and one cart put "
+        "when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of its orders",
+    ),
+)
+def do_checkout(call: Call) -> Response:
     c = container()
+    key = call.request.headers["idempotency-key"].strip()
     result, replayed = checkout.checkout(
-        c.buying, c.events, actor, key, body.model_dump(), now=c.clock(), new_id=c.new_id
+        c.buying,
+        c.events,
+        call.actor,
+        key,
+        call.body.model_dump(),
+        now=c.clock(),
+        new_id=c.new_id,
+        present_order=buyer_order_public,
     )
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
 
-@bp.route("/v1/orders", methods=["GET"])
-@api_errors
-def my_orders():
-    request = bp.current_request
-    actor = require_actor(request, Role.BUYER)
-    params = query(request)
-    scope = f"orders:{actor.user_id}"
+@route(
+    bp,
+    "GET",
+    "/v1/orders",
+    "listMyOrders",
+    "Your orders",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "OrdersPage"},
+    budget=Budget(1, "one Query of the orders' buyer-index"),
+)
+def my_orders(call: Call) -> dict:
+    page = order_lifecycle.buyer_orders(container().buying, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, buyer_order_public)
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/orders/{order_id}",
+    "getMyOrder",
+    "One of your orders, with its timeline",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.BUYER_ORDER,
+    responses={200: "OrderPublic"},
+    budget=Budget(1, "one GetItem"),
+)
+def my_order(call: Call, order_id: str) -> dict:
+    return buyer_order_public(order_lifecycle.buyer_order(container().buying, call.actor, order_id))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/orders/{order_id}/cancel",
+    "cancelOrder",
+    "Cancel before shipment (stock goes back)",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.BUYER_ORDER,
+    responses={200: "OrderPublic"},
+    errors=(409, 412),
+    budget=Budget(2, "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored)"),
+)
+def cancel_order(call: Call, order_id: str) -> dict:
     c = container()
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.buyer_orders(c.buying, actor, limit_param(params), start)
-    return ok(_page([orders.order_public(o, viewer="buyer") for o in page.items], scope, page.last_key))
+    return buyer_order_public(order_lifecycle.cancel(c.buying, c.events, call.actor, order_id, now=c.clock()))
 
 
-@bp.route("/v1/orders/{order_id}", methods=["GET"])
-@api_errors
-def my_order(order_id):
-    actor = require_actor(bp.current_request, Role.BUYER)
-    return ok(orders.order_public(orders.buyer_order(container().buying, actor, order_id), viewer="buyer"))
-
-
-@bp.route("/v1/orders/{order_id}/cancel", methods=["POST"])
-@api_errors
-def cancel_order(order_id):
-    actor = require_actor(bp.current_request, Role.BUYER)
+@route(
+    bp,
+    "POST",
+    "/v1/orders/{order_id}/returns",
+    "requestReturn",
+    "Return delivered goods within the return window",
+    tag="returns",
+    auth=roles(Role.BUYER),
+    scope=Scope.BUYER_ORDER,
+    body="ReturnIn",
+    responses={201: "ReturnPublic"},
+    errors=(409, 412),
+    budget=Budget(
+        2, "GetItem order + one TransactWriteItems (order's returned quantities, version-checked; the return)"
+    ),
+)
+def request_return(call: Call, order_id: str) -> dict:
     c = container()
-    order = orders.cancel(c.buying, c.events, actor, order_id, now=c.clock())
-    return ok(orders.order_public(order, viewer="buyer"))
-
-
-@bp.route("/v1/orders/{order_id}/returns", methods=["POST"])
-@api_errors
-def request_return(order_id):
-    from .schemas import ReturnIn
-
-    request = bp.current_request
-    actor = require_actor(request, Role.BUYER)
-    body = json_body(request, ReturnIn)
-    c = container()
-    ret = orders.request_return(
+    ret = returns.request_return(
         c.buying,
         c.events,
-        actor,
+        call.actor,
         order_id,
-        [line.model_dump() for line in body.lines],
-        body.reason,
+        [line.model_dump() for line in call.body.lines],
+        call.body.reason,
         now=c.clock(),
         return_id=c.new_id("ret"),
     )
-    return ok(orders.return_public(ret), status=201)
+    return return_public(ret)
 
 
-@bp.route("/v1/me/notifications", methods=["GET"])
-@api_errors
-def my_notifications():
-    request = bp.current_request
-    actor = require_actor(request)
-    params = query(request)
-    scope = f"notifications:{actor.user_id}"
-    c = container()
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.my_notifications(c.buying, actor, limit_param(params), start)
-    return ok(_page(page.items, scope, page.last_key))
+@route(
+    bp,
+    "GET",
+    "/v1/me/notifications",
+    "listMyNotifications",
+    "Your notifications",
+    tag="orders",
+    auth=SIGNED_IN,
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "NotificationsPage"},
+    budget=Budget(1, "one Query of the user's notifications partition"),
+)
+def my_notifications(call: Call) -> dict:
+    return call.page.respond(
+        notifications.my_notifications(container().buying, call.actor, call.page.limit, call.page.start)
+    )

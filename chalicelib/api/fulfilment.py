@@ -7,99 +7,166 @@ from chalice import Blueprint
 from ..bootstrap import container
 from ..domain.identity import Role
 from ..domain.orders import ORDER_STATUSES
-from ..services import orders
-from . import cursors
-from .auth import require_actor
-from .errors import api_errors
-from .http import json_body, limit_param, ok, query
+from ..services import order_lifecycle, returns
+from .presenters import return_public, seller_order_public
+from .routing import Budget, Call, Scope, choice, roles, route
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/v1/shops/{shop_id}/orders", methods=["GET"])
-@api_errors
-def shop_orders(shop_id):
-    from .http import choice_param
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    params = query(request)
-    status = choice_param(params, "status", ("", *ORDER_STATUSES), "") or None
-    scope = f"shop-orders:{shop_id}:{status}"
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}/orders",
+    "listShopOrders",
+    "Your shop's orders",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    query=(choice("status", ("", *ORDER_STATUSES), "only orders in this status", example="paid"),),
+    paged=True,
+    responses={200: "OrdersPage"},
+    budget=Budget(
+        1,
+        "one Query of shop-index (shop-status-index with ?status=); ownership proven by the orders' seller "
+        "snapshot (an empty page costs one more GetItem, of the shop)",
+    ),
+)
+def shop_orders(call: Call, shop_id: str) -> dict:
     c = container()
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.shop_orders(c.catalog, c.buying, actor, shop_id, status, limit_param(params), start)
-    return ok(
-        {
-            "items": [orders.order_public(o, viewer="seller") for o in page.items],
-            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-        }
+    status = call.params["status"] or None
+    page = order_lifecycle.shop_orders(
+        c.catalog, c.buying, call.actor, shop_id, status, call.page.limit, call.page.start
     )
+    return call.page.respond(page, seller_order_public)
 
 
-@bp.route("/v1/shops/{shop_id}/orders/{order_id}", methods=["GET"])
-@api_errors
-def shop_order(shop_id, order_id):
-    actor = require_actor(bp.current_request, Role.SELLER)
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}/orders/{order_id}",
+    "getShopOrder",
+    "One of your shop's orders",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={200: "OrderPublic"},
+    budget=Budget(1, "one GetItem; ownership from the order's seller snapshot"),
+)
+def shop_order(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    return ok(orders.order_public(orders.shop_order(c.catalog, c.buying, actor, shop_id, order_id), viewer="seller"))
+    return seller_order_public(order_lifecycle.shop_order(c.catalog, c.buying, call.actor, shop_id, order_id))
 
 
-@bp.route("/v1/shops/{shop_id}/orders/{order_id}/ship", methods=["POST"])
-@api_errors
-def ship(shop_id, order_id):
-    from .schemas import ShipIn
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    body = json_body(request, ShipIn)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/orders/{order_id}/ship",
+    "shipOrder",
+    "Ship an order",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    body="ShipIn",
+    responses={200: "OrderPublic"},
+    errors=(409, 412),
+    budget=Budget(2, "GetItem order (ownership from its seller snapshot) + one version-checked TransactWriteItems"),
+)
+def ship(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    order = orders.ship(
-        c.catalog, c.buying, c.events, actor, shop_id, order_id, body.carrier, body.tracking_number, now=c.clock()
+    order = order_lifecycle.ship(
+        c.catalog,
+        c.buying,
+        c.events,
+        call.actor,
+        shop_id,
+        order_id,
+        call.body.carrier,
+        call.body.tracking_number,
+        now=c.clock(),
     )
-    return ok(orders.order_public(order, viewer="seller"))
+    return seller_order_public(order)
 
 
-@bp.route("/v1/shops/{shop_id}/orders/{order_id}/deliver", methods=["POST"])
-@api_errors
-def deliver(shop_id, order_id):
-    actor = require_actor(bp.current_request, Role.SELLER)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/orders/{order_id}/deliver",
+    "deliverOrder",
+    "Record delivery",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={200: "OrderPublic"},
+    errors=(409, 412),
+    budget=Budget(2, "as ship"),
+)
+def deliver(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    order = orders.deliver(c.catalog, c.buying, c.events, actor, shop_id, order_id, now=c.clock())
-    return ok(orders.order_public(order, viewer="seller"))
+    order = order_lifecycle.deliver(c.catalog, c.buying, c.events, call.actor, shop_id, order_id, now=c.clock())
+    return seller_order_public(order)
 
 
-@bp.route("/v1/shops/{shop_id}/orders/{order_id}/mark-paid", methods=["POST"])
-@api_errors
-def mark_paid(shop_id, order_id):
-    actor = require_actor(bp.current_request, Role.SELLER)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/orders/{order_id}/mark-paid",
+    "markOrderPaid",
+    "Record a bank transfer or cash-on-delivery payment",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={200: "OrderPublic"},
+    errors=(409, 412),
+    budget=Budget(2, "as ship"),
+)
+def mark_paid(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    order = orders.mark_paid(c.catalog, c.buying, c.events, actor, shop_id, order_id, now=c.clock())
-    return ok(orders.order_public(order, viewer="seller"))
+    order = order_lifecycle.mark_paid(c.catalog, c.buying, c.events, call.actor, shop_id, order_id, now=c.clock())
+    return seller_order_public(order)
 
 
-@bp.route("/v1/shops/{shop_id}/returns", methods=["GET"])
-@api_errors
-def shop_returns(shop_id):
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    params = query(request)
-    scope = f"shop-returns:{shop_id}"
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}/returns",
+    "listShopReturns",
+    "Returns of your shop's orders",
+    tag="returns",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    paged=True,
+    responses={200: "ReturnsPage"},
+    budget=Budget(
+        1,
+        "one Query of the returns' shop-index; ownership proven by the returns' seller snapshot (an empty "
+        "page costs one more GetItem, of the shop)",
+    ),
+)
+def shop_returns(call: Call, shop_id: str) -> dict:
     c = container()
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = orders.shop_returns(c.catalog, c.buying, actor, shop_id, limit_param(params), start)
-    return ok(
-        {
-            "items": [orders.return_public(r) for r in page.items],
-            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-        }
-    )
+    page = returns.shop_returns(c.catalog, c.buying, call.actor, shop_id, call.page.limit, call.page.start)
+    return call.page.respond(page, return_public)
 
 
-@bp.route("/v1/shops/{shop_id}/returns/{return_id}/receive", methods=["POST"])
-@api_errors
-def receive_return(shop_id, return_id):
-    actor = require_actor(bp.current_request, Role.SELLER)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/returns/{return_id}/receive",
+    "receiveReturn",
+    "The goods are back: refund recorded, stock restored",
+    tag="returns",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={200: "ReturnPublic"},
+    errors=(409, 412),
+    budget=Budget(
+        3,
+        "GetItem return + GetItem of its order (its id is only known from the return) + one TransactWriteItems "
+        "(return and order version-checked, each line's stock restored)",
+    ),
+)
+def receive_return(call: Call, shop_id: str, return_id: str) -> dict:
     c = container()
-    ret = orders.receive_return(c.catalog, c.buying, c.events, actor, shop_id, return_id, now=c.clock())
-    return ok(orders.return_public(ret))
+    ret = returns.receive_return(c.catalog, c.buying, c.events, call.actor, shop_id, return_id, now=c.clock())
+    return return_public(ret)

@@ -1,4 +1,4 @@
-"""Request parsing and response shaping shared by every blueprint."""
+"""Request parsing and response shaping shared by every blueprint (api/routing.py applies them)."""
 
 from __future__ import annotations
 
@@ -48,10 +48,6 @@ def validation_details(exc) -> list[dict[str, str]]:
     return details
 
 
-def query(request) -> dict[str, str]:
-    return dict(request.query_params or {})
-
-
 def limit_param(params: dict[str, str]) -> int:
     raw = params.get("limit")
     if raw is None:
@@ -61,26 +57,6 @@ def limit_param(params: dict[str, str]) -> int:
             "limit is not valid", details=[{"field": "limit", "message": f"must be an integer from 1 to {MAX_LIMIT}"}]
         )
     return int(raw)
-
-
-def text_param(params: dict[str, str], name: str, max_len: int) -> str | None:
-    value = params.get(name)
-    if value is None or not value.strip():
-        return None
-    if len(value) > max_len:
-        raise ValidationFailed(
-            f"{name} is too long", details=[{"field": name, "message": f"at most {max_len} characters"}]
-        )
-    return value.strip()
-
-
-def choice_param(params: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
-    value = params.get(name) or default
-    if value not in choices:
-        raise ValidationFailed(
-            f"{name} is not valid", details=[{"field": name, "message": f"must be one of {', '.join(choices)}"}]
-        )
-    return value
 
 
 def ok(body: Any, status: int = 200, headers: dict | None = None) -> Response:

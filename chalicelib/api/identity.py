@@ -5,35 +5,60 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..bootstrap import container
-from .auth import require_actor
-from .errors import api_errors
-from .http import json_body, ok
+from ..services import identity
+from .routing import ANYONE, SIGNED_IN, Budget, Call, Scope, route
 
 bp = Blueprint(__name__)
 
 
-@bp.route("/v1/auth/register", methods=["POST"])
-@api_errors
-def register():
-    from ..services import identity
-    from .schemas import RegisterIn
-
-    body = json_body(bp.current_request, RegisterIn)
-    return ok(identity.register(container().identity, body.email, body.password, body.role), status=201)
-
-
-@bp.route("/v1/auth/login", methods=["POST"])
-@api_errors
-def login():
-    from ..services import identity
-    from .schemas import LoginIn
-
-    body = json_body(bp.current_request, LoginIn)
-    return ok(identity.login(container().identity, body.email, body.password))
+@route(
+    bp,
+    "POST",
+    "/v1/auth/register",
+    "register",
+    "Register as a buyer or seller",
+    tag="identity",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    body="RegisterIn",
+    responses={201: "UserPublic"},
+    errors=(409,),
+    budget=Budget(0, "Cognito only"),
+)
+def register(call: Call) -> dict:
+    return identity.register(container().identity, call.body.email, call.body.password, call.body.role)
 
 
-@bp.route("/v1/me", methods=["GET"])
-@api_errors
-def me():
-    actor = require_actor(bp.current_request)
-    return ok({"user_id": actor.user_id, "email": actor.email, "roles": sorted(r.value for r in actor.roles)})
+@route(
+    bp,
+    "POST",
+    "/v1/auth/login",
+    "login",
+    "Log in with email and password",
+    tag="identity",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    body="LoginIn",
+    responses={200: "TokenPublic"},
+    errors=(401,),
+    budget=Budget(0, "Cognito only"),
+)
+def login(call: Call) -> dict:
+    return identity.login(container().identity, call.body.email, call.body.password)
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/me",
+    "getMe",
+    "The caller",
+    tag="identity",
+    auth=SIGNED_IN,
+    scope=Scope.ACCOUNT,
+    responses={200: "UserPublic"},
+    budget=Budget(0, "the verified token is the whole answer"),
+)
+def me(call: Call) -> dict:
+    actor = call.actor
+    return {"user_id": actor.user_id, "email": actor.email, "roles": sorted(r.value for r in actor.roles)}

@@ -1,13 +1,15 @@
-"""Generates the OpenAPI 3.1 document from api/contract.py and the pydantic schemas, and renders it as HTML."""
+"""Generates the OpenAPI 3.1 document from the route declarations (api/routing.py) and the pydantic schemas,
+and renders it as HTML."""
 
 from __future__ import annotations
 
 import html
 import json
-import re
 from functools import lru_cache
 
-from .contract import OPERATIONS, OPTIONAL, PUBLIC, SIGNED_IN, Operation
+from chalice import Chalice
+
+from .routing import RouteSpec, declared_routes, find_route
 
 ERROR_REASONS = {
     400: "Malformed JSON, unknown fields or bad values",
@@ -23,24 +25,24 @@ ERROR_REASONS = {
 }
 
 
-def _schema_names() -> list[str]:
+def _schema_names(routes: list[RouteSpec]) -> list[str]:
     names = {"ErrorBody"}
-    for op in OPERATIONS:
+    for op in routes:
         if op.body:
             names.add(op.body)
         names.update(n for n in op.responses.values() if n)
     return sorted(names)
 
 
-def _error_statuses(op: Operation) -> list[int]:
+def _error_statuses(op: RouteSpec) -> list[int]:
     statuses = set(op.errors)
     if op.body:
         statuses |= {400, 413, 415}
-    if op.query:
+    if op.all_query or any(h.required for h in op.headers):
         statuses.add(400)
-    if op.auth != PUBLIC:
-        statuses.add(401)
-    if op.auth not in (PUBLIC, OPTIONAL):
+    if op.auth.kind != "public":
+        statuses.add(401)  # no token, a bad one, or (for a provider) a bad signature
+    if op.auth.needs_token:
         statuses.add(403)  # a role is required (signed-in callers without any role get 403 too)
     if "{" in op.path:
         statuses.add(404)
@@ -53,32 +55,39 @@ def _json_content(name: str) -> dict:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
 
-def _operation(op: Operation) -> dict:
-    out: dict = {
-        "summary": op.summary,
-        "tags": [op.tag],
-        "operationId": re.sub(r"[^a-zA-Z0-9]+", "_", f"{op.method.lower()}{op.path}").strip("_"),
-    }
-    if op.auth == PUBLIC:
+def _query_parameter(q) -> dict:
+    out = {"name": q.name, "in": "query", "required": False, "schema": q.schema(), "description": q.description}
+    if q.example is not None:
+        out["example"] = q.example
+    return out
+
+
+def _operation(op: RouteSpec) -> dict:
+    out: dict = {"summary": op.summary, "tags": [op.tag], "operationId": op.operation_id}
+    if op.auth.kind in ("public", "signature"):
         out["security"] = []
-    elif op.auth == OPTIONAL:
+    elif op.auth.kind == "optional":
         out["security"] = [{}, {"bearerAuth": []}]
     else:
         out["security"] = [{"bearerAuth": []}]
-        if isinstance(op.auth, tuple):
-            out["x-roles"] = list(op.auth)
-            out["description"] = f"Requires the role: {' or '.join(op.auth)}. " + op.description
+        if op.auth.roles:
+            names = [r.value for r in op.auth.roles]
+            out["x-roles"] = names
+            out["description"] = f"Requires the role: {' or '.join(names)}. " + op.description
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-        for name in re.findall(r"{(\w+)}", op.path)
+        for name in op.path_params
     ]
+    params += [_query_parameter(q) for q in op.all_query]
     params += [
-        {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
-        for name, schema, desc in op.query
-    ]
-    params += [
-        {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": desc}
-        for name, desc in op.request_headers
+        {
+            "name": h.name,
+            "in": "header",
+            "required": h.required,
+            "schema": {"type": "string", **({"minLength": 1, "maxLength": h.max_length} if h.required else {})},
+            "description": h.description,
+        }
+        for h in op.headers
     ]
     if params:
         out["parameters"] = params
@@ -94,7 +103,7 @@ def _operation(op: Operation) -> dict:
         responses[str(status)] = response
     for status in _error_statuses(op):
         responses[str(status)] = {"description": ERROR_REASONS[status], "content": _json_content("ErrorBody")}
-    if op.method == "GET" and op.auth in (PUBLIC, OPTIONAL):
+    if op.method == "GET" and op.auth.kind in ("public", "optional"):
         # api/caching.py: anonymous reads carry a weak ETag and Cache-Control (public, max-age=30)
         responses["304"] = {
             "description": "Not Modified: the If-None-Match ETag is still current (anonymous requests; no body)"
@@ -103,16 +112,18 @@ def _operation(op: Operation) -> dict:
     return out
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict:
+@lru_cache(maxsize=4)
+def openapi_document(app: Chalice) -> dict:
+    """The document of `app`'s declared routes (an app's routes are its registry: api/routing.py)."""
     from pydantic.json_schema import models_json_schema
 
     from . import schemas
 
-    models = [(getattr(schemas, name), "validation") for name in _schema_names()]
+    routes = declared_routes(app)
+    models = [(getattr(schemas, name), "validation") for name in _schema_names(routes)]
     _, top = models_json_schema(models, ref_template="#/components/schemas/{model}")
     paths: dict = {}
-    for op in OPERATIONS:
+    for op in routes:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
     return {
         "openapi": "3.1.0",
@@ -136,22 +147,19 @@ def openapi_document() -> dict:
     }
 
 
-def _auth_label(op: Operation) -> str:
-    if op.auth == PUBLIC:
-        return "public"
-    if op.auth == OPTIONAL:
-        return "public (token optional)"
-    if op.auth == SIGNED_IN:
-        return "signed in"
-    return " or ".join(op.auth)
+def _auth_label(op: RouteSpec) -> str:
+    labels = {"public": "public", "optional": "public (token optional)", "signed_in": "signed in"}
+    labels["signature"] = "signed request"
+    return labels.get(op.auth.kind) or " or ".join(r.value for r in op.auth.roles)
 
 
-@lru_cache(maxsize=1)
-def docs_page() -> str:
-    doc = openapi_document()
+@lru_cache(maxsize=4)
+def docs_page(app: Chalice) -> str:
+    doc = openapi_document(app)
+    document_url = find_route(app, "getOpenApiDocument").path
     e = html.escape
     rows = []
-    for op in OPERATIONS:
+    for op in declared_routes(app):
         spec = doc["paths"][op.path][op.method.lower()]
         params = "".join(
             f"<li><code>{e(p['name'])}</code> ({e(p['in'])}) {e(p.get('description', ''))}</li>"
@@ -182,7 +190,7 @@ def docs_page() -> str:
         "padding:.1rem .4rem;border-radius:3px;color:#fff;background:#444;text-align:center}"
         ".get{background:#1f6f43}.post{background:#1d4f91}.patch{background:#8a5a00}.delete{background:#a11}"
         "</style></head><body><h1>Bazaar API</h1>"
-        f"<p>{e(doc['info']['description'])}</p><p>Machine-readable: <a href='/v1/openapi.json'>/v1/openapi.json</a>"
+        f"<p>{e(doc['info']['description'])}</p><p>Machine-readable: <a href='{e(document_url)}'>{e(document_url)}</a>"
         "</p><h2>Operations</h2>" + "".join(rows) + "<h2>Schemas</h2>" + schemas + "</body></html>"
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..domain.catalog import Product, Shop
+from ..domain.orders import Order, Return
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -69,3 +70,81 @@ def card_public(card: dict, media_url) -> dict:
     out["thumbnail_url"] = media_url(card["thumbnail_key"]) if card.get("thumbnail_key") else None
     out["medium_url"] = media_url(card["medium_key"]) if card.get("medium_key") else None
     return out
+
+
+def money(amount: int, currency: str) -> dict:
+    return {"amount": amount, "currency": currency}
+
+
+def order_public(order: Order, *, viewer: str) -> dict:
+    """The order as its buyer or its seller sees it (only they ever see delivery details)."""
+    body = {
+        "order_id": order.order_id,
+        "checkout_id": order.checkout_id,
+        "shop": {"shop_id": order.shop_id, "name": order.shop_name},
+        "storefront": order.storefront,
+        "status": order.status,
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "product_id": line.product_id,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": money(line.unit_amount, line.currency),
+                "line_total": money(line.total, line.currency),
+                "returned_quantity": order.returned.get(line.line_id, 0),
+                "attributes": line.attributes,
+            }
+            for line in order.lines
+        ],
+        "total": money(order.total, order.currency),
+        "refunded": money(order.refunded, order.currency),
+        "refunds": [
+            {"return_id": r.return_id, "amount": money(r.amount, order.currency), "at": r.at} for r in order.refunds
+        ],
+        "payment_method": order.payment_method,
+        "paid_at": order.paid_at,
+        "shipment": order.shipment,
+        "delivered_at": order.delivered_at,
+        "return_window_closes": order.return_window_closes(),
+        "delivery": order.delivery,
+        "timeline": [
+            {"at": e.at, "actor": e.actor, "action": e.action, "status": e.status, "note": e.note}
+            for e in order.timeline
+        ],
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+    if viewer == "seller":
+        body["buyer_id"] = order.buyer_id
+    return body
+
+
+def buyer_order_public(order: Order) -> dict:
+    return order_public(order, viewer="buyer")
+
+
+def seller_order_public(order: Order) -> dict:
+    return order_public(order, viewer="seller")
+
+
+def return_public(ret: Return) -> dict:
+    return {
+        "return_id": ret.return_id,
+        "order_id": ret.order_id,
+        "shop_id": ret.shop_id,
+        "status": ret.status,
+        "reason": ret.reason,
+        "lines": [
+            {
+                "line_id": line["line_id"],
+                "product_id": line["product_id"],
+                "quantity": line["quantity"],
+                "refund": money(line["amount"], ret.currency),
+            }
+            for line in ret.lines
+        ],
+        "refund": money(ret.amount, ret.currency),
+        "created_at": ret.created_at,
+        "updated_at": ret.updated_at,
+    }

@@ -2,126 +2,206 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.identity import Role
 from ..services import catalog, media
-from . import cursors
-from .auth import require_actor
-from .errors import api_errors
-from .http import etag, if_match_version, json_body, limit_param, no_content, ok, query
+from .http import etag, if_match_version, ok
 from .presenters import media_public, product_public
+from .routing import Budget, Call, Header, Scope, choice, roles, route
 
 bp = Blueprint(__name__)
 
+ETAG = (("ETag", "the product's version; send it back as If-Match"),)
+IF_MATCH = Header("If-Match", "ETag from a previous read; a stale value gives 412")
 
-def _product_response(product, status: int = 200):
+
+def _product_response(product, status: int = 200) -> Response:
     body = product_public(product, container().media.url, private=True)
     return ok(body, status=status, headers={"ETag": etag(product.version)})
 
 
-@bp.route("/v1/shops/{shop_id}/products", methods=["POST"])
-@api_errors
-def add_product(shop_id):
-    from .schemas import ProductCreate
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    body = json_body(request, ProductCreate)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/products",
+    "addProduct",
+    "Add a product",
+    tag="products",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    body="ProductCreate",
+    responses={201: "ProductPublic"},
+    errors=(409,),
+    response_headers=ETAG,
+    budget=Budget(2, "GetItem shop + one TransactWriteItems (product, shop-status check, one listing per facet)"),
+)
+def add_product(call: Call, shop_id: str) -> Response:
     c = container()
-    product = catalog.add_product(c.catalog, actor, shop_id, body.fields(), now=c.clock(), product_id=c.new_id("prd"))
+    product = catalog.add_product(
+        c.catalog, call.actor, shop_id, call.body.fields(), now=c.clock(), product_id=c.new_id("prd")
+    )
     return _product_response(product, status=201)
 
 
-@bp.route("/v1/shops/{shop_id}/products", methods=["GET"])
-@api_errors
-def list_products(shop_id):
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER, Role.OPERATOR)
-    params = query(request)
-    archived = params.get("archived") == "true"
-    scope = f"shop-products:{shop_id}:{archived}"
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}/products",
+    "listShopProducts",
+    "Your shop's products, drafts included",
+    tag="products",
+    auth=roles(Role.SELLER, Role.OPERATOR),
+    scope=Scope.SHOP,
+    query=(choice("archived", ("true", "false"), "list archived products instead", default="false", example="true"),),
+    paged=True,
+    responses={200: "ProductsPage"},
+    budget=Budget(
+        1,
+        "one Query of shop-index; ownership checked on the products' shop snapshot "
+        "(an empty page costs one more GetItem, of the shop, to tell an empty shop from a foreign one)",
+    ),
+)
+def list_products(call: Call, shop_id: str) -> dict:
     c = container()
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = catalog.shop_products(c.catalog, actor, shop_id, limit_param(params), start, archived)
-    return ok(
-        {
-            "items": [product_public(p, c.media.url, private=True) for p in page.items],
-            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-        }
-    )
+    archived = call.params["archived"] == "true"
+    page = catalog.shop_products(c.catalog, call.actor, shop_id, call.page.limit, call.page.start, archived)
+    return call.page.respond(page, lambda p: product_public(p, c.media.url, private=True))
 
 
-@bp.route("/v1/shops/{shop_id}/products/{product_id}", methods=["GET"])
-@api_errors
-def get_product(shop_id, product_id):
-    actor = require_actor(bp.current_request, Role.SELLER, Role.OPERATOR)
-    return _product_response(catalog.owned_product(container().catalog, actor, shop_id, product_id))
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}/products/{product_id}",
+    "getShopProduct",
+    "One of your products",
+    tag="products",
+    auth=roles(Role.SELLER, Role.OPERATOR),
+    scope=Scope.SHOP,
+    responses={200: "ProductPublic"},
+    response_headers=ETAG,
+    budget=Budget(1, "one GetItem of the product; ownership checked on its shop snapshot"),
+)
+def get_product(call: Call, shop_id: str, product_id: str) -> Response:
+    return _product_response(catalog.owned_product(container().catalog, call.actor, shop_id, product_id))
 
 
-@bp.route("/v1/shops/{shop_id}/products/{product_id}", methods=["PATCH"])
-@api_errors
-def edit_product(shop_id, product_id):
-    from .schemas import ProductUpdate
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    body = json_body(request, ProductUpdate)
+@route(
+    bp,
+    "PATCH",
+    "/v1/shops/{shop_id}/products/{product_id}",
+    "editProduct",
+    "Edit a product",
+    tag="products",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    body="ProductUpdate",
+    responses={200: "ProductPublic"},
+    errors=(409, 412),
+    headers=(IF_MATCH,),
+    response_headers=ETAG,
+    budget=Budget(
+        3, "GetItem shop + GetItem product + one TransactWriteItems (listings moved in the same transaction)"
+    ),
+)
+def edit_product(call: Call, shop_id: str, product_id: str) -> Response:
     c = container()
     product = catalog.edit_product(
-        c.catalog, actor, shop_id, product_id, body.changes(), if_match=if_match_version(request), now=c.clock()
+        c.catalog,
+        call.actor,
+        shop_id,
+        product_id,
+        call.body.changes(),
+        if_match=if_match_version(call.request),
+        now=c.clock(),
     )
     return _product_response(product)
 
 
-@bp.route("/v1/shops/{shop_id}/products/{product_id}", methods=["DELETE"])
-@api_errors
-def archive_product(shop_id, product_id):
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
+@route(
+    bp,
+    "DELETE",
+    "/v1/shops/{shop_id}/products/{product_id}",
+    "archiveProduct",
+    "Archive a product",
+    tag="products",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={204: None},
+    errors=(412,),
+    headers=(IF_MATCH,),
+    budget=Budget(3, "GetItem shop + GetItem product + one TransactWriteItems (archive, listings removed)"),
+)
+def archive_product(call: Call, shop_id: str, product_id: str) -> None:
     c = container()
-    catalog.archive_product(c.catalog, actor, shop_id, product_id, if_match=if_match_version(request), now=c.clock())
-    return no_content()
+    if_match = if_match_version(call.request)
+    catalog.archive_product(c.catalog, call.actor, shop_id, product_id, if_match=if_match, now=c.clock())
 
 
-@bp.route("/v1/shops/{shop_id}/products/{product_id}/media", methods=["POST"])
-@api_errors
-def request_upload(shop_id, product_id):
-    from .schemas import MediaCreate
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    body = json_body(request, MediaCreate)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/products/{product_id}/media",
+    "startMediaUpload",
+    "Start a picture upload (presigned POST)",
+    tag="media",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    body="MediaCreate",
+    responses={201: "UploadTicket"},
+    errors=(409,),
+    budget=Budget(
+        2, "GetItem product + conditional PutItem of the pending upload (the presigned POST is signed locally)"
+    ),
+)
+def request_upload(call: Call, shop_id: str, product_id: str) -> dict:
     c = container()
-    result = media.request_upload(
+    return media.request_upload(
         c.catalog,
         c.media,
-        actor,
+        call.actor,
         shop_id,
         product_id,
-        body.content_type,
-        body.size,
+        call.body.content_type,
+        call.body.size,
         media_id=c.new_id("med"),
         now=c.clock(),
         expires_in=c.settings.upload_url_ttl_seconds,
     )
-    return ok(result, status=201)
 
 
-@bp.route("/v1/shops/{shop_id}/products/{product_id}/media/{media_id}/complete", methods=["POST"])
-@api_errors
-def complete_upload(shop_id, product_id, media_id):
-    actor = require_actor(bp.current_request, Role.SELLER)
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/products/{product_id}/media/{media_id}/complete",
+    "completeMediaUpload",
+    "Verify an uploaded picture, make its thumbnail and 800 px WebP, and attach it under stable URLs",
+    tag="media",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={200: "MediaPublic"},
+    errors=(409, 422),
+    budget=Budget(5, "GetItem shop + GetItem product + GetItem pending + TransactWriteItems + DeleteItem pending"),
+)
+def complete_upload(call: Call, shop_id: str, product_id: str, media_id: str) -> dict:
     c = container()
-    ref = media.complete_upload(c.catalog, c.media, actor, shop_id, product_id, media_id, now=c.clock())
-    return ok(media_public(ref, c.media.url))
+    ref = media.complete_upload(c.catalog, c.media, call.actor, shop_id, product_id, media_id, now=c.clock())
+    return media_public(ref, c.media.url)
 
 
-@bp.route("/v1/shops/{shop_id}/products/{product_id}/media/{media_id}", methods=["DELETE"])
-@api_errors
-def remove_media(shop_id, product_id, media_id):
-    actor = require_actor(bp.current_request, Role.SELLER)
+@route(
+    bp,
+    "DELETE",
+    "/v1/shops/{shop_id}/products/{product_id}/media/{media_id}",
+    "removeMedia",
+    "Remove a picture",
+    tag="media",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={204: None},
+    budget=Budget(3, "GetItem shop + GetItem product + TransactWriteItems"),
+)
+def remove_media(call: Call, shop_id: str, product_id: str, media_id: str) -> None:
     c = container()
-    media.remove_media(c.catalog, c.media, actor, shop_id, product_id, media_id, now=c.clock())
-    return no_content()
+    media.remove_media(c.catalog, c.media, call.actor, shop_id, product_id, media_id, now=c.clock())

@@ -1,4 +1,5 @@
-"""Request schemas (pydantic). Unknown fields are rejected; lengths and ranges are enforced here.
+"""Request schemas (pydantic). Unknown fields are rejected; lengths and ranges are enforced here. Every request
+schema carries an example (`json_schema_extra`): the OpenAPI document shows it and the isolation matrices send it.
 
 Storefront-specific product attributes are checked by domain/storefronts.py, the one home of those rules.
 """
@@ -18,12 +19,20 @@ class Strict(BaseModel):
 
 
 class RegisterIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "aygul@example.com", "password": "Bazaar-demo-1", "role": "seller"}]}
+    )
+
     email: StrictStr = Field(max_length=254)
     password: StrictStr = Field(max_length=128)
     role: Literal["buyer", "seller"]
 
 
 class LoginIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "aygul@example.com", "password": "Bazaar-demo-1"}]}
+    )
+
     email: StrictStr = Field(max_length=254)
     password: StrictStr = Field(max_length=128)
 
@@ -35,6 +44,19 @@ class Region(Strict):
 
 
 class ShopCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kashgar Silk House",
+                    "storefront": "handicrafts",
+                    "description": "Hand-woven atlas silk since 1990",
+                    "region": {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"},
+                }
+            ]
+        }
+    )
+
     name: StrictStr = Field(min_length=1, max_length=80, pattern=r"\S")
     storefront: Storefront
     description: StrictStr = Field(default="", max_length=2000)
@@ -43,6 +65,8 @@ class ShopCreate(Strict):
 
 
 class ShopUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"description": "Hand-woven atlas silk and doppa caps"}]})
+
     name: StrictStr | None = Field(default=None, min_length=1, max_length=80, pattern=r"\S")
     description: StrictStr | None = Field(default=None, max_length=2000)
     region: Region | None = None
@@ -54,6 +78,22 @@ class Price(Strict):
 
 
 class ProductCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Atlas silk scarf",
+                    "description": "Hand-woven ikat silk.",
+                    "category": "textiles",
+                    "price": {"amount": 15900, "currency": "CNY"},
+                    "stock": 25,
+                    "status": "active",
+                    "attributes": {"maker": "Aygul Tursun", "made_to_order": False, "materials": ["silk"]},
+                }
+            ]
+        }
+    )
+
     title: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
     description: StrictStr = Field(default="", max_length=5000)
     category: StrictStr = Field(min_length=1, max_length=40)
@@ -76,6 +116,8 @@ class ProductCreate(Strict):
 
 
 class ProductUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Atlas silk scarf, indigo", "stock": 12}]})
+
     title: StrictStr | None = Field(default=None, min_length=1, max_length=120, pattern=r"\S")
     description: StrictStr | None = Field(default=None, max_length=5000)
     category: StrictStr | None = Field(default=None, min_length=1, max_length=40)
@@ -96,6 +138,8 @@ class ProductUpdate(Strict):
 
 
 class MediaCreate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"content_type": "image/png", "size": 48213}]})
+
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
     size: StrictInt = Field(ge=1, le=10 * 1024 * 1024)
 
@@ -259,6 +303,8 @@ class StorefrontList(Public):
 
 
 class CartItemPut(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 2}]})
+
     quantity: StrictInt = Field(ge=0, le=1_000_000, description="0 removes the line")
 
 
@@ -273,11 +319,34 @@ class Address(Strict):
 
 
 class CheckoutIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "delivery": {
+                        "name": "Dilnur Abdulla",
+                        "phone": "+86 998 555 0142",
+                        "lines": ["7 Jiefang North Road"],
+                        "city": "Kashgar",
+                        "region": "Xinjiang",
+                        "postal_code": "844000",
+                        "country": "CN",
+                    },
+                    "payment_method": "cash_on_delivery",
+                }
+            ]
+        }
+    )
+
     delivery: Address
     payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
 
 
 class ShipIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"carrier": "China Post", "tracking_number": "CP123456789CN"}]}
+    )
+
     carrier: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
     tracking_number: StrictStr = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
 
@@ -288,12 +357,28 @@ class ReturnLineIn(Strict):
 
 
 class ReturnIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"lines": [{"line_id": "ord_01HX7Q-1", "quantity": 1}], "reason": "too small"}]}
+    )
+
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=40)
     reason: StrictStr | None = Field(default=None, max_length=500)
 
 
 class PaymentEventIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # providers add fields over time
+    model_config = ConfigDict(
+        extra="ignore",  # providers add fields over time
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "evt_3f9a2c",
+                    "type": "payment.succeeded",
+                    "order_id": "ord_01HX7Q",
+                    "amount": {"amount": 31800, "currency": "CNY"},
+                }
+            ]
+        },
+    )
 
     event_id: StrictStr = Field(min_length=1, max_length=100)
     type: StrictStr = Field(min_length=1, max_length=60)

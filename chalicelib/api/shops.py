@@ -5,103 +5,156 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..bootstrap import container
+from ..domain.catalog import SHOP_STATUSES
 from ..domain.identity import Role
 from ..services import shops
-from . import cursors
-from .auth import optional_actor, require_actor
-from .errors import api_errors
-from .http import choice_param, json_body, limit_param, ok, query
 from .presenters import shop_public
+from .routing import OPTIONAL_TOKEN, Budget, Call, Scope, choice, roles, route
 
 bp = Blueprint(__name__)
 
 
-def _page(page, scope: str, *, private: bool) -> dict:
-    secret = container().settings.cursor_secret
-    return {
-        "items": [shop_public(s, private=private) for s in page.items],
-        "next_cursor": cursors.encode(secret, scope, page.last_key),
-    }
+def _private(shop) -> dict:
+    return shop_public(shop, private=True)
 
 
-def _start(params: dict, scope: str):
-    return cursors.decode(container().settings.cursor_secret, scope, params.get("cursor"))
-
-
-@bp.route("/v1/shops", methods=["POST"])
-@api_errors
-def open_shop():
-    from .schemas import ShopCreate
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    body = json_body(request, ShopCreate)
+@route(
+    bp,
+    "POST",
+    "/v1/shops",
+    "openShop",
+    "Open a shop (pending until an operator approves it)",
+    tag="shops",
+    auth=roles(Role.SELLER),
+    scope=Scope.SELLER_ACCOUNT,
+    body="ShopCreate",
+    responses={201: "ShopPublic"},
+    errors=(409,),
+    budget=Budget(1, "one TransactWriteItems: shop + slug claim"),
+)
+def open_shop(call: Call) -> dict:
     c = container()
-    shop = shops.open_shop(c.catalog, actor, body.model_dump(), now=c.clock(), shop_id=c.new_id("shp"))
-    return ok(shop_public(shop, private=True), status=201)
+    shop = shops.open_shop(c.catalog, call.actor, call.body.model_dump(), now=c.clock(), shop_id=c.new_id("shp"))
+    return _private(shop)
 
 
-@bp.route("/v1/shops/{shop_id}", methods=["GET"])
-@api_errors
-def get_shop(shop_id):
-    actor = optional_actor(bp.current_request)
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}",
+    "getShop",
+    "A shop (active shops are public)",
+    tag="shops",
+    auth=OPTIONAL_TOKEN,
+    scope=Scope.PUBLIC,
+    responses={200: "ShopPublic"},
+    budget=Budget(1, "one GetItem"),
+)
+def get_shop(call: Call, shop_id: str) -> dict:
+    actor = call.caller
     shop = shops.view_shop(container().catalog, actor, shop_id)
     mine = actor is not None and (actor.user_id == shop.owner_id or actor.is_operator)
-    return ok(shop_public(shop, private=mine))
+    return shop_public(shop, private=mine)
 
 
-@bp.route("/v1/shops/{shop_id}", methods=["PATCH"])
-@api_errors
-def edit_shop(shop_id):
-    from .schemas import ShopUpdate
-
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    body = json_body(request, ShopUpdate)
+@route(
+    bp,
+    "PATCH",
+    "/v1/shops/{shop_id}",
+    "editShop",
+    "Edit your shop",
+    tag="shops",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    body="ShopUpdate",
+    responses={200: "ShopPublic"},
+    errors=(409,),
+    budget=Budget(
+        3,
+        "GetItem shop + conditional PutItem; a new name or region adds the Query of the live products "
+        "and one transaction per product",
+        per_product=1,
+    ),
+)
+def edit_shop(call: Call, shop_id: str) -> dict:
     c = container()
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    shop = shops.edit_shop(c.catalog, actor, shop_id, changes, now=c.clock())
-    return ok(shop_public(shop, private=True))
+    changes = call.body.model_dump(exclude_unset=True, exclude_none=True)
+    return _private(shops.edit_shop(c.catalog, call.actor, shop_id, changes, now=c.clock()))
 
 
-@bp.route("/v1/me/shops", methods=["GET"])
-@api_errors
-def my_shops():
-    request = bp.current_request
-    actor = require_actor(request, Role.SELLER)
-    params = query(request)
-    scope = f"me-shops:{actor.user_id}"
-    page = shops.my_shops(container().catalog, actor, limit_param(params), _start(params, scope))
-    return ok(_page(page, scope, private=True))
+@route(
+    bp,
+    "GET",
+    "/v1/me/shops",
+    "listMyShops",
+    "Your shops",
+    tag="shops",
+    auth=roles(Role.SELLER),
+    scope=Scope.SELLER_ACCOUNT,
+    paged=True,
+    responses={200: "ShopsPage"},
+    budget=Budget(1, "one Query of owner-index"),
+)
+def my_shops(call: Call) -> dict:
+    page = shops.my_shops(container().catalog, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, _private)
 
 
-@bp.route("/v1/admin/shops", methods=["GET"])
-@api_errors
-def moderation_queue():
-    from ..domain.catalog import SHOP_STATUSES
+@route(
+    bp,
+    "GET",
+    "/v1/admin/shops",
+    "listShopsByStatus",
+    "Shops by status (the moderation queue)",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    query=(choice("status", SHOP_STATUSES, "shop status", default="pending", example="active"),),
+    paged=True,
+    responses={200: "ShopsPage"},
+    budget=Budget(1, "one Query of status-index"),
+)
+def moderation_queue(call: Call) -> dict:
+    status = call.params["status"]
+    page = shops.moderation_queue(container().catalog, call.actor, status, call.page.limit, call.page.start)
+    return call.page.respond(page, _private)
 
-    request = bp.current_request
-    actor = require_actor(request, Role.OPERATOR)
-    params = query(request)
-    status = choice_param(params, "status", SHOP_STATUSES, "pending")
-    scope = f"admin-shops:{status}"
-    page = shops.moderation_queue(container().catalog, actor, status, limit_param(params), _start(params, scope))
-    return ok(_page(page, scope, private=True))
 
-
-def _moderate(shop_id: str, action: str):
-    actor = require_actor(bp.current_request, Role.OPERATOR)
+@route(
+    bp,
+    "POST",
+    "/v1/admin/shops/{shop_id}/approve",
+    "approveShop",
+    "Approve (or reinstate) a shop",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "ShopPublic"},
+    errors=(409,),
+    budget=Budget(
+        3,
+        "GetItem shop + conditional PutItem + Query of its live products, then one transaction per product",
+        per_product=1,
+    ),
+)
+def approve_shop(call: Call, shop_id: str) -> dict:
     c = container()
-    return ok(shop_public(shops.moderate(c.catalog, actor, shop_id, action, now=c.clock()), private=True))
+    return _private(shops.moderate(c.catalog, call.actor, shop_id, "approve", now=c.clock()))
 
 
-@bp.route("/v1/admin/shops/{shop_id}/approve", methods=["POST"])
-@api_errors
-def approve_shop(shop_id):
-    return _moderate(shop_id, "approve")
-
-
-@bp.route("/v1/admin/shops/{shop_id}/suspend", methods=["POST"])
-@api_errors
-def suspend_shop(shop_id):
-    return _moderate(shop_id, "suspend")
+@route(
+    bp,
+    "POST",
+    "/v1/admin/shops/{shop_id}/suspend",
+    "suspendShop",
+    "Suspend a shop; its products leave storefronts",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "ShopPublic"},
+    errors=(409,),
+    budget=Budget(3, "as approve: the products leave the storefronts with their shop", per_product=1),
+)
+def suspend_shop(call: Call, shop_id: str) -> dict:
+    c = container()
+    return _private(shops.moderate(c.catalog, call.actor, shop_id, "suspend", now=c.clock()))

@@ -6,67 +6,92 @@ from chalice import Blueprint
 
 from ..bootstrap import container
 from ..services import storefront
-from . import cursors
-from .errors import api_errors
-from .http import choice_param, limit_param, ok, query, text_param
 from .presenters import card_public, product_public, shop_public
+from .routing import ANYONE, Budget, Call, Scope, choice, route, text
 
 bp = Blueprint(__name__)
 
+# The storefront page's filters; the web storefront page (web/catalog.py) parses them the same way.
+BROWSE_FILTERS = (
+    text("category", 40, "one of the storefront's categories"),
+    text("prefecture", 60, "origin (specialties) or shop prefecture"),
+    text(
+        "q",
+        100,
+        "words of the title, in any of its scripts: Chinese by two-character sequences (a one-character q "
+        "matches only that character standing alone), Russian and English by stem (орехи = орех, walnuts "
+        "= walnut), Uyghur with or without the hamza; every word must match; case-insensitive",
+    ),
+    choice("sort", storefront.SORTS, "order", default="newest"),
+)
 
-def browse_scope(storefront_key: str, filters: dict) -> str:
-    """What a storefront page cursor is bound to (the web storefront pages with the same cursors)."""
-    return "browse:" + storefront_key + ":" + repr(sorted(filters.items()))
+
+@route(
+    bp,
+    "GET",
+    "/v1/storefronts",
+    "listStorefronts",
+    "The storefronts",
+    tag="storefronts",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    responses={200: "StorefrontList"},
+    budget=Budget(0, "static: the storefronts are domain constants"),
+)
+def list_storefronts(call: Call) -> dict:
+    return {"items": storefront.all_storefronts()}
 
 
-@bp.route("/v1/storefronts", methods=["GET"])
-@api_errors
-def list_storefronts():
-    return ok({"items": storefront.all_storefronts()})
-
-
-@bp.route("/v1/storefronts/{storefront_key}/products", methods=["GET"])
-@api_errors
-def browse(storefront_key):
-    params = query(bp.current_request)
-    filters = {
-        "category": text_param(params, "category", 40),
-        "prefecture": text_param(params, "prefecture", 60),
-        "q": text_param(params, "q", 100),
-        "sort": choice_param(params, "sort", storefront.SORTS, "newest"),
-    }
-    limit = limit_param(params)
+@route(
+    bp,
+    "GET",
+    "/v1/storefronts/{storefront_key}/products",
+    "listStorefrontProducts",
+    "Browse and search a storefront",
+    tag="storefronts",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    query=BROWSE_FILTERS,
+    paged=True,
+    responses={200: "CardsPage"},
+    budget=Budget(1, "one Query of one facet partition (listings table or its price-index), whatever the filters"),
+)
+def browse(call: Call, storefront_key: str) -> dict:
     c = container()
-    scope = browse_scope(storefront_key, filters)
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = storefront.browse(c.catalog, storefront_key, limit=limit, start=start, **filters)
-    return ok(
-        {
-            "items": [card_public(card, c.media.url) for card in page.items],
-            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-        }
-    )
+    page = storefront.browse(c.catalog, storefront_key, limit=call.page.limit, start=call.page.start, **call.params)
+    return call.page.respond(page, lambda card: card_public(card, c.media.url))
 
 
-@bp.route("/v1/storefronts/{storefront_key}/products/{product_id}", methods=["GET"])
-@api_errors
-def product_page(storefront_key, product_id):
+@route(
+    bp,
+    "GET",
+    "/v1/storefronts/{storefront_key}/products/{product_id}",
+    "getStorefrontProduct",
+    "A product page",
+    tag="storefronts",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    responses={200: "ProductPublic"},
+    budget=Budget(1, "one GetItem: the shop summary is denormalised on the product"),
+)
+def product_page(call: Call, storefront_key: str, product_id: str) -> dict:
     c = container()
-    product = storefront.listed_product(c.catalog, storefront_key, product_id)
-    return ok(product_public(product, c.media.url))
+    return product_public(storefront.listed_product(c.catalog, storefront_key, product_id), c.media.url)
 
 
-@bp.route("/v1/storefronts/{storefront_key}/shops", methods=["GET"])
-@api_errors
-def shops(storefront_key):
-    params = query(bp.current_request)
-    c = container()
-    scope = f"storefront-shops:{storefront_key}"
-    start = cursors.decode(c.settings.cursor_secret, scope, params.get("cursor"))
-    page = storefront.storefront_shops(c.catalog, storefront_key, limit_param(params), start)
-    return ok(
-        {
-            "items": [shop_public(s) for s in page.items],
-            "next_cursor": cursors.encode(c.settings.cursor_secret, scope, page.last_key),
-        }
-    )
+@route(
+    bp,
+    "GET",
+    "/v1/storefronts/{storefront_key}/shops",
+    "listStorefrontShops",
+    "Active shops of a storefront",
+    tag="storefronts",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    paged=True,
+    responses={200: "ShopsPage"},
+    budget=Budget(1, "one Query of storefront-status-index"),
+)
+def shops(call: Call, storefront_key: str) -> dict:
+    page = storefront.storefront_shops(container().catalog, storefront_key, call.page.limit, call.page.start)
+    return call.page.respond(page, shop_public)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 from .catalog import Product
 from .errors import Conflict
@@ -12,7 +13,7 @@ from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 @dataclass(frozen=True)
 class Cart:
     buyer_id: str
-    lines: dict = field(default_factory=dict)  # product_id -> {"quantity", "added_at", "offer"}
+    lines: dict[str, dict[str, Any]] = field(default_factory=dict)  # product_id -> {"quantity", "added_at", "offer"}
     version: int = 0
 
 
@@ -30,7 +31,7 @@ class Offer:
     storefront: str
     currency: str
     price_amount: int
-    attributes: dict
+    attributes: dict[str, Any]
     price_fp: str
     shop_id: str
     shop_name: str
@@ -51,11 +52,11 @@ class Offer:
             seller_id=product.shop["owner_id"],
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> Offer | None:
+    def from_dict(cls, data: dict[str, Any] | None) -> Offer | None:
         """None for lines put in the cart before offers were recorded (or a shape this code does not know)."""
         names = {f.name for f in fields(cls)}
         if not isinstance(data, dict) or set(data) != names:
@@ -81,14 +82,14 @@ class CheckoutClaim:
     """An Idempotency-Key already used by this buyer: the request's digest and the answer it got."""
 
     digest: str
-    result: dict
+    result: dict[str, Any]
 
 
-def order_to_dict(order: Order) -> dict:
+def order_to_dict(order: Order) -> dict[str, Any]:
     return asdict(order)
 
 
-def order_from_dict(data: dict) -> Order:
+def order_from_dict(data: dict[str, Any]) -> Order:
     data = dict(data)
     data["lines"] = tuple(OrderLine(**line) for line in data["lines"])
     data["timeline"] = tuple(TimelineEntry(**entry) for entry in data.get("timeline", ()))
@@ -96,11 +97,11 @@ def order_from_dict(data: dict) -> Order:
     return Order(**data)
 
 
-def return_to_dict(ret: Return) -> dict:
+def return_to_dict(ret: Return) -> dict[str, Any]:
     return asdict(ret)
 
 
-def return_from_dict(data: dict) -> Return:
+def return_from_dict(data: dict[str, Any]) -> Return:
     data = dict(data)
     data["lines"] = tuple(data["lines"])
     return Return(**data)

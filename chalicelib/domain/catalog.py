@@ -37,7 +37,7 @@ class Shop:
     slug: str
     storefront: str
     description: str
-    region: dict
+    region: dict[str, Any]
     status: str
     created_at: str
     updated_at: str
@@ -49,7 +49,7 @@ class Shop:
             raise Conflict(f"a {self.status} shop cannot be {action}d", code="illegal_shop_transition")
         return replace(self, status=target, updated_at=now)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {
             "shop_id": self.shop_id,
             "name": self.name,
@@ -103,8 +103,8 @@ class Product:
     currency: str
     stock: int
     status: str
-    attributes: dict
-    shop: dict  # the owning shop's summary plus its status, denormalised for one-read product pages
+    attributes: dict[str, Any]
+    shop: dict[str, Any]  # the owning shop's summary plus its status, denormalised for one-read product pages
     created_at: str
     updated_at: str
     media: tuple[MediaRef, ...] = field(default_factory=tuple)
@@ -114,7 +114,7 @@ class Product:
 
     @property
     def shop_status(self) -> str:
-        return self.shop["status"]
+        return str(self.shop["status"])
 
     @property
     def is_listed(self) -> bool:
@@ -163,7 +163,7 @@ class Product:
         behind them: checkout changes stock only)."""
         return self.listing_digest != self.listing_content_digest()
 
-    def card(self) -> dict:
+    def card(self) -> dict[str, Any]:
         """What a storefront grid shows for this product (stored with each listing entry)."""
         card: dict[str, Any] = {
             "product_id": self.product_id,
@@ -198,7 +198,7 @@ class Product:
         return card
 
 
-def check_product_fields(storefront: str, fields: dict) -> dict:
+def check_product_fields(storefront: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Cross-field rules for a product's full state in its storefront; returns normalised attributes."""
     sf = get_storefront(storefront)
     problems = []

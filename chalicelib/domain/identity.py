@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from .catalog import Shop
 
 
 class Role(StrEnum):
@@ -37,7 +41,7 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise Forbidden(f"this action needs the {names} role", code="role_required")
 
 
-def ensure_shop_visible(actor: Actor | None, shop) -> None:
+def ensure_shop_visible(actor: Actor | None, shop: Shop) -> None:
     """Active shops are public; others are seen only by their owner and operators."""
     if shop.status == "active":
         return
@@ -46,7 +50,7 @@ def ensure_shop_visible(actor: Actor | None, shop) -> None:
     raise NotFound("shop not found", code="shop_not_found")
 
 
-def ensure_shop_owner(actor: Actor, shop) -> None:
+def ensure_shop_owner(actor: Actor, shop: Shop) -> None:
     """Only the owner manages a shop. Others get 404 unless the shop is public anyway (then 403)."""
     if actor.user_id == shop.owner_id:
         return

@@ -25,9 +25,9 @@ def unit_amount(product: Any, quantity: int) -> int:
     """The unit price for `quantity` of a Product or a cart line's Offer: b2b uses the highest tier reached."""
     tiers = product.attributes.get("price_tiers") if product.storefront == "b2b" else None
     if not tiers:
-        return product.price_amount
+        return int(product.price_amount)
     reached = [t for t in tiers if quantity >= t["min_quantity"]]
-    return (reached[-1] if reached else tiers[0])["amount"]
+    return int((reached[-1] if reached else tiers[0])["amount"])
 
 
 def line_problems(product: Product | None, quantity: int) -> list[str]:
@@ -52,7 +52,8 @@ def terms_problems(product: Any, quantity: int) -> list[str]:
     return problems
 
 
-def rule_text(problem: str, product: Product | None) -> str:
+def rule_text(problem: str, product: Any) -> str:
+    """`product`: a Product or a cart line's Offer (or None)."""
     if problem == "below_moq" and product:
         return f"the minimum order is {product.attributes['moq']} {product.attributes['unit']}"
     if problem == "not_a_multiple" and product:
@@ -70,7 +71,7 @@ class OrderLine:
     quantity: int
     unit_amount: int
     currency: str
-    attributes: dict
+    attributes: dict[str, Any]
 
     @property
     def total(self) -> int:
@@ -105,18 +106,18 @@ class Order:
     status: str
     lines: tuple[OrderLine, ...]
     currency: str
-    delivery: dict
+    delivery: dict[str, Any]
     payment_method: str
     created_at: str
     updated_at: str
     timeline: tuple[TimelineEntry, ...] = ()
     refunds: tuple[Refund, ...] = ()
-    shipment: dict | None = None
+    shipment: dict[str, Any] | None = None
     paid_at: str | None = None
     delivered_at: str | None = None
     version: int = 1
     stock_restored: bool = False
-    returned: dict = field(default_factory=dict)  # line_id -> quantity already returned
+    returned: dict[str, int] = field(default_factory=dict)  # line_id -> quantity already returned
 
     @property
     def total(self) -> int:
@@ -126,7 +127,7 @@ class Order:
     def refunded(self) -> int:
         return sum(r.amount for r in self.refunds)
 
-    def _moved(self, action: str, status: str, actor: str, now: str, note: str | None = None, **changes) -> Order:
+    def _moved(self, action: str, status: str, actor: str, now: str, note: str | None = None, **changes: Any) -> Order:
         entry = TimelineEntry(at=now, actor=actor, action=action, status=status, note=note)
         return replace(self, status=status, updated_at=now, timeline=(*self.timeline, entry), **changes)
 
@@ -174,12 +175,12 @@ class Order:
         closes = parse_time(self.delivered_at) + dt.timedelta(days=days)
         return closes.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def check_return(self, lines: list[dict[str, Any]], now: str) -> list[dict]:
+    def check_return(self, lines: list[dict[str, Any]], now: str) -> list[dict[str, Any]]:
         """Validates a return request; returns the returned lines with their refund amounts."""
         if self.status not in ("delivered", "completed") or not self.delivered_at:
             raise Conflict("only delivered orders can be returned", code="not_delivered")
         closes = self.return_window_closes()
-        if parse_time(now) > parse_time(closes):
+        if closes is None or parse_time(now) > parse_time(closes):
             raise Conflict(f"the return window closed at {closes}", code="return_window_closed")
         by_id = {line.line_id: line for line in self.lines}
         wanted: dict[str, int] = {}
@@ -210,7 +211,7 @@ class Return:
     order_id: str
     shop_id: str
     buyer_id: str
-    lines: tuple[dict, ...]
+    lines: tuple[dict[str, Any], ...]
     reason: str | None
     status: str  # requested -> received
     currency: str

@@ -31,6 +31,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from itertools import product as cartesian
+from typing import Any
 
 MAX_INDEXED_TOKENS = 10
 MAX_QUERY_TOKENS = 6
@@ -113,8 +114,8 @@ def _runs(text: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=2)
-def _stemmer(language: str):
-    import snowballstemmer
+def _stemmer(language: str) -> Any:
+    import snowballstemmer  # type: ignore[import-untyped]
 
     return snowballstemmer.stemmer(language)
 
@@ -192,7 +193,7 @@ def product_facets(storefront: str, category: str, prefecture: str, texts: list[
     ]
 
 
-def _selectivity(position: int, token: str, count: int) -> tuple:
+def _selectivity(position: int, token: str, count: int) -> tuple[int, ...]:
     """Larger = expected to match fewer products. Words of letters beat CJK bigrams, longer beats shorter;
     among the bigrams of one CJK run, an inner one (spanning two words, e.g. `田红` of `和田红枣`) beats the
     edges, which are often whole common words (`和田`, `红枣`)."""

@@ -81,7 +81,7 @@ class _Problems:
             raise ValidationFailed("attributes are not valid for this storefront", details=self.items)
 
 
-def _int(p: _Problems, attrs: dict, name: str, lo: int, hi: int, *, required: bool = True) -> int | None:
+def _int(p: _Problems, attrs: dict[str, Any], name: str, lo: int, hi: int, *, required: bool = True) -> int | None:
     value = attrs.get(name)
     if value is None:
         if required:
@@ -93,7 +93,7 @@ def _int(p: _Problems, attrs: dict, name: str, lo: int, hi: int, *, required: bo
     return value
 
 
-def _text(p: _Problems, attrs: dict, name: str, max_len: int, *, required: bool = True) -> str | None:
+def _text(p: _Problems, attrs: dict[str, Any], name: str, max_len: int, *, required: bool = True) -> str | None:
     value = attrs.get(name)
     if value is None:
         if required:
@@ -105,12 +105,12 @@ def _text(p: _Problems, attrs: dict, name: str, max_len: int, *, required: bool 
     return value.strip()
 
 
-def _reject_unknown(p: _Problems, attrs: dict, allowed: set[str]) -> None:
+def _reject_unknown(p: _Problems, attrs: dict[str, Any], allowed: set[str]) -> None:
     for name in sorted(set(attrs) - allowed):
         p.add(f"attributes.{name}", "is not a known attribute for this storefront")
 
 
-def _region(p: _Problems, value: Any, field: str) -> dict | None:
+def _region(p: _Problems, value: Any, field: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         p.add(field, "must be an object with province, prefecture and county")
         return None
@@ -127,7 +127,7 @@ def _region(p: _Problems, value: Any, field: str) -> dict | None:
     return out if len(out) == 3 else None
 
 
-def _b2b(attrs: dict, price_amount: int) -> dict:
+def _b2b(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     p = _Problems()
     _reject_unknown(p, attrs, {"moq", "unit", "price_tiers", "order_multiple", "lead_time_days"})
     moq = _int(p, attrs, "moq", 1, 1_000_000)
@@ -135,7 +135,7 @@ def _b2b(attrs: dict, price_amount: int) -> dict:
     multiple = _int(p, attrs, "order_multiple", 1, 1_000_000, required=False)
     lead = _int(p, attrs, "lead_time_days", 0, 365, required=False)
     tiers_in = attrs.get("price_tiers")
-    tiers: list[dict] = []
+    tiers: list[dict[str, Any]] = []
     if not isinstance(tiers_in, list) or not 1 <= len(tiers_in) <= 10:
         p.add("attributes.price_tiers", "must be a list of 1 to 10 tiers")
     else:
@@ -177,7 +177,7 @@ def _b2b(attrs: dict, price_amount: int) -> dict:
     return out
 
 
-def _handicrafts(attrs: dict, price_amount: int) -> dict:
+def _handicrafts(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     p = _Problems()
     _reject_unknown(p, attrs, {"maker", "made_to_order", "processing_days", "materials", "harvest_date"})
     maker = _text(p, attrs, "maker", 100)
@@ -212,7 +212,7 @@ def _handicrafts(attrs: dict, price_amount: int) -> dict:
     return out
 
 
-def _specialties(attrs: dict, price_amount: int) -> dict:
+def _specialties(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     p = _Problems()
     _reject_unknown(p, attrs, {"origin", "season_months", "gi_certificate"})
     origin = _region(p, attrs.get("origin"), "attributes.origin") if "origin" in attrs else None
@@ -229,20 +229,20 @@ def _specialties(attrs: dict, price_amount: int) -> dict:
         months = None
     gi = _text(p, attrs, "gi_certificate", 64, required=False)
     p.raise_if_any()
-    out: dict[str, Any] = {"origin": origin, "season_months": sorted(months)}
+    out: dict[str, Any] = {"origin": origin, "season_months": sorted(months or [])}
     if gi is not None:
         out["gi_certificate"] = gi
     return out
 
 
-_ATTRIBUTE_RULES: dict[str, Callable[[dict, int], dict]] = {
+_ATTRIBUTE_RULES: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
     "b2b": _b2b,
     "handicrafts": _handicrafts,
     "specialties": _specialties,
 }
 
 
-def validate_attributes(storefront: str, attributes: Any, price_amount: int) -> dict:
+def validate_attributes(storefront: str, attributes: Any, price_amount: int) -> dict[str, Any]:
     """Returns the normalised attributes of a product in `storefront`, or raises ValidationFailed."""
     if not isinstance(attributes, dict):
         raise ValidationFailed(
@@ -252,7 +252,7 @@ def validate_attributes(storefront: str, attributes: Any, price_amount: int) -> 
     return _ATTRIBUTE_RULES[storefront](attributes, price_amount)
 
 
-def validate_region(value: Any, field: str = "region") -> dict:
+def validate_region(value: Any, field: str = "region") -> dict[str, Any]:
     p = _Problems()
     region = _region(p, value, field)
     if p.items:
@@ -260,8 +260,8 @@ def validate_region(value: Any, field: str = "region") -> dict:
     return region  # type: ignore[return-value]
 
 
-def product_prefecture(storefront: str, attributes: dict, shop_region: dict) -> str:
+def product_prefecture(storefront: str, attributes: dict[str, Any], shop_region: dict[str, Any]) -> str:
     """The prefecture a product is filtered by: its origin for specialties, else its shop's region."""
     if storefront == "specialties":
-        return attributes["origin"]["prefecture"]
-    return shop_region["prefecture"]
+        return str(attributes["origin"]["prefecture"])
+    return str(shop_region["prefecture"])

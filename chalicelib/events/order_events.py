@@ -14,13 +14,13 @@ log = logging.getLogger(__name__)
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import catalog, orders
+    from ..services import catalog, notifications
 
     failures = []
     for record in records:
         try:
-            event = orders.parse_event(record["body"])
-            orders.notify(container().buying, event)
+            event = notifications.parse_event(record["body"])
+            notifications.notify(container().buying, event)
             if event["type"] in catalog.STOCK_EVENTS:
                 catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
         except Exception:  # whatever goes wrong with one message, the others still count
@@ -36,7 +36,7 @@ def order_events(event, context):
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
 def complete_orders(event):
-    from ..services import orders
+    from ..services import order_lifecycle
 
     c = container()
-    return {"completed": orders.complete_due(c.buying, c.events, now=c.clock())}
+    return {"completed": order_lifecycle.complete_due(c.buying, c.events, now=c.clock())}

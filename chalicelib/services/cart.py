@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from ..domain.buying import Cart, Offer
 from ..domain.catalog import Product
@@ -15,6 +17,14 @@ from .ports import BuyingRepository
 def set_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str) -> Cart:
     """Sets a line's quantity (0 removes it). Retries a few times if the cart changes meanwhile."""
     return set_line(repo, actor, product_id, quantity, now=now, with_products=False)[0]
+
+
+def add_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str) -> Cart:
+    """Adds `quantity` to the line (at most MAX_LINE_QUANTITY in all), read and written in the same retry loop
+    as every cart change, so two adds at once both count."""
+    return _change_line(
+        repo, actor, product_id, quantity, lambda current: min(current + quantity, MAX_LINE_QUANTITY), now, False
+    )[0]
 
 
 def set_line(
@@ -30,6 +40,20 @@ def set_line(
     The line records the product's Offer as read now (title, price, terms, shop): setting a line is when the
     buyer is shown its price, and checkout sells exactly that offer (services/checkout.py).
     """
+    return _change_line(repo, actor, product_id, quantity, lambda current: quantity, now, with_products)
+
+
+def _change_line(
+    repo: BuyingRepository,
+    actor: Actor,
+    product_id: str,
+    quantity: int,
+    new_quantity: Callable[[int], int],
+    now: str,
+    with_products: bool,
+) -> tuple[Cart, dict[str, Product]]:
+    """`new_quantity(quantity in the cart read)` is the line's quantity to save; `quantity` is what the caller
+    asked for (checked against the limits)."""
     require_role(actor, Role.BUYER)
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
         raise ValidationFailed(
@@ -39,12 +63,13 @@ def set_line(
     products: dict[str, Product] = {}
     for attempt in range(3):
         cart = repo.get_cart(actor.user_id)
+        line_quantity = new_quantity(cart.lines.get(product_id, {}).get("quantity", 0))
         lines_read = cart.lines if with_products else ()
-        wanted = [pid for pid in (*lines_read, *([product_id] if quantity else [])) if pid not in products]
+        wanted = [pid for pid in (*lines_read, *([product_id] if line_quantity else [])) if pid not in products]
         if wanted:
             products.update(repo.get_products(wanted))
         lines = dict(cart.lines)
-        if quantity == 0:
+        if line_quantity == 0:
             if product_id not in lines:
                 return cart, products
             lines.pop(product_id)
@@ -55,7 +80,11 @@ def set_line(
             if product_id not in lines and len(lines) >= MAX_CART_LINES:
                 raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
             added_at = lines.get(product_id, {}).get("added_at", now)
-            lines[product_id] = {"quantity": quantity, "added_at": added_at, "offer": Offer.of(product).to_dict()}
+            lines[product_id] = {
+                "quantity": line_quantity,
+                "added_at": added_at,
+                "offer": Offer.of(product).to_dict(),
+            }
         try:
             return repo.save_cart(replace(cart, lines=lines), now), products
         except Conflict:
@@ -69,11 +98,11 @@ def empty(repo: BuyingRepository, actor: Actor) -> None:
     repo.clear_cart(actor.user_id)
 
 
-def view(repo: BuyingRepository, actor: Actor) -> dict:
+def view(repo: BuyingRepository, actor: Actor) -> dict[str, Any]:
     return view_with_products(repo, actor)[0]
 
 
-def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict, dict]:
+def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict[str, Any], dict[str, Any]]:
     """The cart view and the products it was computed from (the web cart shows their pictures and rules)."""
     require_role(actor, Role.BUYER)
     cart = repo.get_cart(actor.user_id)
@@ -81,9 +110,9 @@ def view_with_products(repo: BuyingRepository, actor: Actor) -> tuple[dict, dict
     return describe(cart, products), products
 
 
-def describe(cart: Cart, products: dict) -> dict:
+def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
     """The cart as the buyer sees it: grouped by shop, current prices, totals and per-line problems."""
-    shops: dict[str, dict] = {}
+    shops: dict[str, dict[str, Any]] = {}
     currency = None
     ordered = sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"])
     for product_id, line in ordered:

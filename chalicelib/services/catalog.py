@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..domain.catalog import Product, Shop, check_product_fields
 from ..domain.errors import Conflict, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
-from .ports import CatalogRepository, Page
+from .ports import CatalogRepository, Page, Position
 from .shops import load_shop, owned_shop, shop_snapshot
 
 _EDITABLE = ("title", "description", "category", "price_amount", "currency", "stock", "status", "attributes")
 
 
 def add_product(
-    repo: CatalogRepository, actor: Actor, shop_id: str, data: dict, *, now: str, product_id: str
+    repo: CatalogRepository, actor: Actor, shop_id: str, data: dict[str, Any], *, now: str, product_id: str
 ) -> Product:
     shop = owned_shop(repo, actor, shop_id)
     fields = {k: data[k] for k in _EDITABLE}
@@ -63,8 +64,8 @@ def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_i
 
 
 def shop_products(
-    repo: CatalogRepository, actor: Actor, shop_id: str, limit: int, start: dict | None, archived: bool
-) -> Page:
+    repo: CatalogRepository, actor: Actor, shop_id: str, limit: int, start: Position | None, archived: bool
+) -> Page[Product]:
     """One Query when the page's products prove ownership; an empty page also reads the shop (403/404)."""
     if actor.is_operator:
         return repo.shop_products(shop_id, limit, start, archived)
@@ -80,7 +81,7 @@ def edit_product(
     actor: Actor,
     shop_id: str,
     product_id: str,
-    changes: dict,
+    changes: dict[str, Any],
     *,
     if_match: int | None,
     now: str,
@@ -137,20 +138,20 @@ def refresh_cards(repo: CatalogRepository, product_ids: list[str]) -> int:
     return refreshed
 
 
-def reindex(repo, *, page_size: int = 100, start: dict | None = None, max_pages: int | None = None) -> dict:
+def reindex(
+    repo: CatalogRepository, *, page_size: int = 100, start: Position | None = None, max_pages: int | None = None
+) -> dict[str, Any]:
     """Rewrites the listing entries of every listed product whose entries are not what this code would write
     (products saved before the current search tokens, cards or price fingerprint: `listings_stale`).
     Maintenance, run once after such a change (`python -m devtools.reindex`); idempotent, resumable from the
     returned `next`. Reads the Products table page by page (a Scan: never behind a user-facing route)."""
-    counts = {"seen": 0, "rewritten": 0, "next": None}
-    pages = 0
+    seen = rewritten = pages = 0
     while True:
         page = repo.scan_products(page_size, start)
         for product in page.items:
-            counts["seen"] += 1
-            counts["rewritten"] += refresh_cards(repo, [product.product_id]) if product.listings_stale else 0
+            seen += 1
+            rewritten += refresh_cards(repo, [product.product_id]) if product.listings_stale else 0
         pages += 1
         start = page.last_key
         if not start or (max_pages is not None and pages >= max_pages):
-            counts["next"] = start
-            return counts
+            return {"seen": seen, "rewritten": rewritten, "next": start}

@@ -9,6 +9,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, NoReturn
 
 from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
@@ -23,11 +24,11 @@ from ..domain.orders import (
     terms_problems,
     unit_amount,
 )
-from .orders import order_event, order_public
+from .notifications import order_event
 from .ports import BuyingRepository, EventPublisher
 
 
-def _digest(body: dict) -> str:
+def _digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -35,7 +36,7 @@ def _claim_key(buyer_id: str, key: str) -> str:
     return f"checkout#{buyer_id}#{key}"
 
 
-def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict:
+def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict[str, Any]:
     if claim.digest != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
@@ -46,18 +47,18 @@ def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutCl
     return {**claim.result, "replayed": True}
 
 
-def _problem(product_id: str, code: str, message: str) -> dict:
+def _problem(product_id: str, code: str, message: str) -> dict[str, str]:
     return {"field": f"lines.{product_id}", "message": message, "code": code}
 
 
-def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[dict]]:
+def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[dict[str, str]]]:
     """Each line's Offer, and the problems known without asking the store.
 
     Lines set before offers were recorded on the cart have none: their products are read (one BatchGetItem,
     the old 3-call checkout) and checked as they are now.
     """
     offers: dict[str, Offer] = {}
-    problems: list[dict] = []
+    problems: list[dict[str, str]] = []
     for product_id, line in cart.lines.items():
         offer = Offer.from_dict(line.get("offer"))
         if offer is not None:
@@ -78,7 +79,7 @@ def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[
     return offers, problems
 
 
-def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str):
+def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
     """The transaction refused some lines: read those products (only now) to say why.
 
     A line whose product is no longer sold as it was (gone, sold out, below a new MOQ) is `lines_unavailable`.
@@ -87,7 +88,9 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
     it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable` too.
     """
     products = repo.get_products(refused.product_ids)
-    unavailable, repriced, renewed = [], [], {}
+    unavailable: list[dict[str, str]] = []
+    repriced: list[dict[str, str]] = []
+    renewed: dict[str, Offer] = {}
     for product_id in refused.product_ids:
         product, quantity, offer = products.get(product_id), cart.lines[product_id]["quantity"], offers[product_id]
         codes = line_problems(product, quantity)
@@ -127,12 +130,14 @@ def checkout(
     publisher: EventPublisher,
     actor: Actor,
     idempotency_key: str,
-    body: dict,
+    body: dict[str, Any],
     *,
     now: str,
     new_id: Callable[[str], str],
-) -> tuple[dict, bool]:
-    """Returns (result, replayed).
+    present_order: Callable[[Order], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
+    what the first attempt answered: `present_order` gives each order the shape the caller shows.
 
     Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, and the idempotency claim) and
     one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
@@ -195,7 +200,7 @@ def checkout(
         )
     result = {
         "checkout_id": checkout_id,
-        "orders": [order_public(o, viewer="buyer") for o in orders],
+        "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
     stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
@@ -208,6 +213,8 @@ def checkout(
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)
+        if earlier is None:  # the claim that won the race is written with its orders: it is there
+            raise
         return _replay(repo, publisher, earlier, digest), True
     publisher.publish([order_event(o, "order.created") for o in orders])
     return {**result, "replayed": False}, False

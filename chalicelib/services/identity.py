@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..domain.errors import Forbidden, ValidationFailed
 from ..domain.identity import SELF_REGISTERABLE_ROLES, Actor, Role
@@ -33,7 +34,7 @@ def check_password(password: str) -> None:
         raise ValidationFailed("password is too weak", details=[{"field": "password", "message": PASSWORD_RULES}])
 
 
-def register(identity: IdentityProvider, email: str, password: str, role: str) -> dict:
+def register(identity: IdentityProvider, email: str, password: str, role: str) -> dict[str, Any]:
     email = normalise_email(email)
     check_password(password)
     if role not in {r.value for r in SELF_REGISTERABLE_ROLES}:
@@ -43,7 +44,7 @@ def register(identity: IdentityProvider, email: str, password: str, role: str) -
     return identity.register(email, password, role)
 
 
-def login(identity: IdentityProvider, email: str, password: str) -> dict:
+def login(identity: IdentityProvider, email: str, password: str) -> dict[str, Any]:
     return identity.login(email.strip().lower(), password)
 
 

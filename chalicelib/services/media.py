@@ -6,6 +6,7 @@ import io
 import logging
 import warnings
 from dataclasses import replace
+from typing import Any
 
 from ..domain.catalog import MAX_MEDIA_PER_PRODUCT, MediaRef
 from ..domain.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
@@ -47,7 +48,7 @@ def request_upload(
     media_id: str,
     now: str,
     expires_in: int,
-) -> dict:
+) -> dict[str, Any]:
     require_role(actor, Role.SELLER)
     product = owned_product(repo, actor, shop_id, product_id)
     if product.status == "archived":
@@ -149,6 +150,7 @@ def complete_upload(
         repo.delete_pending_media(media_id)
         raise
     prefix = _prefix(shop_id, product_id)
+    medium_key = content_key(prefix, medium, medium_type)
     ref = MediaRef(
         media_id=media_id,
         key=content_key(prefix, data, pending.content_type),
@@ -156,7 +158,7 @@ def complete_upload(
         content_type=pending.content_type,
         width=width,
         height=height,
-        medium_key=content_key(prefix, medium, medium_type),
+        medium_key=medium_key,
         medium_width=medium_width,
         thumbnail_width=thumb_width,
     )
@@ -164,7 +166,7 @@ def complete_upload(
     # CDN and browsers keep it; writing it again (a retried completion) writes the same bytes.
     store.write(ref.key, data, pending.content_type)
     store.write(ref.thumbnail_key, thumbnail, thumb_type)
-    store.write(ref.medium_key, medium, medium_type)
+    store.write(medium_key, medium, medium_type)
     repo.save_product(replace(product, media=(*product.media, ref), updated_at=now), product.version, shop.status)
     repo.delete_pending_media(media_id)
     try:

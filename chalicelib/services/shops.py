@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..domain.catalog import Shop, slugify, validate_slug
 from ..domain.errors import Conflict, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, ensure_shop_owner, ensure_shop_visible, require_role
 from ..domain.storefronts import get_storefront, validate_region
-from .ports import CatalogRepository, Page
+from .ports import CatalogRepository, Page, Position
 
 
-def open_shop(repo: CatalogRepository, actor: Actor, data: dict, *, now: str, shop_id: str) -> Shop:
+def open_shop(repo: CatalogRepository, actor: Actor, data: dict[str, Any], *, now: str, shop_id: str) -> Shop:
     require_role(actor, Role.SELLER)
     storefront = get_storefront(data["storefront"]).key
     slug = validate_slug(data["slug"]) if data.get("slug") else slugify(data["name"])
@@ -52,7 +53,7 @@ def owned_shop(repo: CatalogRepository, actor: Actor, shop_id: str) -> Shop:
     return shop
 
 
-def edit_shop(repo: CatalogRepository, actor: Actor, shop_id: str, changes: dict, *, now: str) -> Shop:
+def edit_shop(repo: CatalogRepository, actor: Actor, shop_id: str, changes: dict[str, Any], *, now: str) -> Shop:
     shop = owned_shop(repo, actor, shop_id)
     fields = {}
     if "name" in changes:
@@ -69,12 +70,14 @@ def edit_shop(repo: CatalogRepository, actor: Actor, shop_id: str, changes: dict
     return updated
 
 
-def my_shops(repo: CatalogRepository, actor: Actor, limit: int, start: dict | None) -> Page:
+def my_shops(repo: CatalogRepository, actor: Actor, limit: int, start: Position | None) -> Page[Shop]:
     require_role(actor, Role.SELLER)
     return repo.shops_by_owner(actor.user_id, limit, start)
 
 
-def moderation_queue(repo: CatalogRepository, actor: Actor, status: str, limit: int, start: dict | None) -> Page:
+def moderation_queue(
+    repo: CatalogRepository, actor: Actor, status: str, limit: int, start: Position | None
+) -> Page[Shop]:
     require_role(actor, Role.OPERATOR)
     return repo.shops_by_status(status, limit, start)
 
@@ -88,7 +91,7 @@ def moderate(repo: CatalogRepository, actor: Actor, shop_id: str, action: str, *
     return updated
 
 
-def shop_snapshot(shop: Shop) -> dict:
+def shop_snapshot(shop: Shop) -> dict[str, Any]:
     """What a product carries of its shop. `owner_id` lets owner reads check ownership without reading the
     shop (shops never change owner); it is never shown publicly (api/presenters.py picks public keys)."""
     return {**shop.summary(), "status": shop.status, "owner_id": shop.owner_id}
@@ -97,7 +100,7 @@ def shop_snapshot(shop: Shop) -> dict:
 def resync_products(repo: CatalogRepository, shop: Shop) -> int:
     """Copies the shop's summary and status onto each of its live products (and so their listings).
 
-    Idempotent: running it again after a failure finishes the job.
+    Idempotent: running it again (the shop's next moderation or rename) finishes a job a failure interrupted.
     """
     snapshot = shop_snapshot(shop)
     changed = 0

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain import search
 from ..domain.catalog import Product, Shop, validate_slug
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.identity import ensure_shop_visible
 from ..domain.storefronts import STOREFRONTS, get_storefront
-from .ports import CatalogRepository, Page
+from .ports import JSON, CatalogRepository, Page, Position
 
 SORTS = ("newest", "price_asc", "price_desc")
 
 
-def all_storefronts() -> list[dict]:
+def all_storefronts() -> list[dict[str, Any]]:
     return [
         {
             "storefront": sf.key,
@@ -35,8 +37,8 @@ def browse(
     q: str | None,
     sort: str,
     limit: int,
-    start: dict | None,
-) -> Page:
+    start: Position | None,
+) -> Page[JSON]:
     sf = get_storefront(storefront)
     if category and category not in sf.categories:
         raise ValidationFailed(
@@ -57,7 +59,7 @@ def listed_product(repo: CatalogRepository, storefront: str, product_id: str) ->
     return product
 
 
-def storefront_shops(repo: CatalogRepository, storefront: str, limit: int, start: dict | None) -> Page:
+def storefront_shops(repo: CatalogRepository, storefront: str, limit: int, start: Position | None) -> Page[Shop]:
     return repo.active_shops(get_storefront(storefront).key, limit, start)
 
 
@@ -77,7 +79,7 @@ def shops_by_slug(repo: CatalogRepository, slug: str, storefront: str | None = N
     return found
 
 
-def listed_shop_products(repo: CatalogRepository, shop: Shop, limit: int, start: dict | None) -> Page:
+def listed_shop_products(repo: CatalogRepository, shop: Shop, limit: int, start: Position | None) -> Page[Product]:
     """A public page of a shop's products: one Query of its live products, drafts left out."""
     ensure_shop_visible(None, shop)
     page = repo.shop_products(shop.shop_id, limit, start)

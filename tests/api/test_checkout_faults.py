@@ -294,7 +294,7 @@ def test_queue_failure_after_commit_is_503_orders_complete_and_a_replay_requeues
 
 
 def test_queue_failure_on_cancel_keeps_the_cancel_and_restores_stock_once(shopper, faults):
-    """A committed cancel is not an error because its event could not be queued (services/orders._announce)."""
+    """A committed cancel is not an error because its event could not be queued (services/notifications.announce)."""
     placed = shopper.checkout("c-1")
     assert placed.status == 201
     order_a = next(o for o in placed.json["orders"] if o["shop"]["shop_id"] == shopper.shop_a["shop_id"])

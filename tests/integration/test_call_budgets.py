@@ -64,11 +64,11 @@ def large() -> dict[str, Measurement]:
 
 
 def _route_keys() -> set[str]:
-    """The JSON API routes. The web pages (WEB_ROUTES) combine API reads; tests/web/test_page_costs.py budgets them."""
+    """The JSON API routes. The web pages combine API reads; tests/web/test_page_costs.py budgets them."""
     from app import app
-    from chalicelib.web.pages import WEB_ROUTES
+    from chalicelib.web.routing import declared_pages
 
-    web = {f"{method} {path}" for method, path in WEB_ROUTES}
+    web = {spec.key for spec in declared_pages(app)}
     return {f"{method} {path}" for path, methods in app.routes.items() for method in methods} - web
 
 

@@ -1,5 +1,7 @@
 """The data stack in infra/ deploys through CloudFormation, and the app runs against what it created."""
 
+import json
+
 import boto3
 from moto import mock_aws
 
@@ -25,6 +27,12 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "CompleteOrders",
         "CompleteOrdersLogGroup",
         "BazaarDataAccessPolicy",
+        "BazaarSecretsReadPolicy",
+        "OperationsDashboard",
+    } | {
+        f"{fn}{metric}Alarm"
+        for fn in ("APIHandler", "OrderEvents", "CompleteOrders")
+        for metric in ("Errors", "Throttles")
     }
 
 
@@ -33,7 +41,7 @@ def test_cloudformation_deploys_every_resource_the_app_needs():
         session = boto3.session.Session(region_name="us-east-1")
         env = deploy(session, None, "bazaar-test")
         tables = session.client("dynamodb").list_tables()["TableNames"]
-        for name in ("SHOPS_TABLE", "PRODUCTS_TABLE", "LISTINGS_TABLE", "ORDERS_TABLE", "CARTS_TABLE"):
+        for name in ("SHOPS_TABLE", "PRODUCTS_TABLE", "LISTINGS_TABLE", "ORDERS_TABLE", "CARTS_TABLE", "LEDGER_TABLE"):
             assert env[name] in tables
         indexes = session.client("dynamodb").describe_table(TableName=env["LISTINGS_TABLE"])["Table"]
         assert [i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]] == ["price-index"]
@@ -41,3 +49,7 @@ def test_cloudformation_deploys_every_resource_the_app_needs():
         groups = session.client("cognito-idp").list_groups(UserPoolId=env["COGNITO_USER_POOL_ID"])["Groups"]
         assert {g["GroupName"] for g in groups} == {"buyer", "seller", "operator"}
         assert env["COGNITO_CLIENT_ID"]
+        secrets = session.client("secretsmanager")
+        cursor = json.loads(secrets.get_secret_value(SecretId=env["SECRET_ID_CURSOR"])["SecretString"])
+        assert len(cursor["current"]) >= 32
+        assert len(secrets.get_secret_value(SecretId=env["SECRET_ID_PAYMENT_WEBHOOK"])["SecretString"]) >= 32

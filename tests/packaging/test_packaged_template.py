@@ -1,9 +1,9 @@
-"""`chalice package --merge-template infra/...` for each stage: lint-clean, least privilege, safe defaults."""
+"""`make package` (chalice package + infra/ merged by devtools/template.py) for each stage: lint-clean, least
+privilege, secrets only in Secrets Manager, alarms and a dashboard, safe defaults."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from chalicelib.adapters.models import MODELS_BY_SETTING
-from tests.support import ROOT
 
 STAGES = ("dev", "prod")
 DATA_ACTIONS = ("dynamodb:", "s3:", "cognito-idp:", "sqs:")
@@ -21,19 +20,12 @@ TEST_ONLY = ("moto", "pytest", "_pytest", "cfn_lint", "requests", "schemathesis"
 
 @pytest.fixture(scope="session", params=STAGES)
 def packaged(request, tmp_path_factory) -> tuple[str, dict, Path]:
+    from devtools.package import package
+
     stage = request.param
-    out = tmp_path_factory.mktemp(f"package-{stage}")
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    chalice = Path(sys.executable).parent / "chalice"
-    subprocess.run(
-        [str(chalice), "package", "--stage", stage, "--merge-template", "infra/data-stack.json", str(out)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return stage, json.loads((out / "sam.json").read_text()), out
+    out = tmp_path_factory.mktemp(f"package-{stage}") / "out"
+    sam = package(stage, out, lint=False, region="us-east-1")
+    return stage, json.loads(sam.read_text()), out
 
 
 def _statements(template: dict):
@@ -163,7 +155,8 @@ def test_every_function_gets_every_resource_name_from_the_stack(packaged):
             "MEDIA_BUCKET",
             "COGNITO_USER_POOL_ID",
             "ORDER_EVENTS_QUEUE_URL",
-            "CURSOR_SECRET",
+            "SECRET_ID_CURSOR",
+            "SECRET_ID_PAYMENT_WEBHOOK",
         ]:
             assert isinstance(variables[name], dict) and "Ref" in variables[name], name
 
@@ -180,3 +173,193 @@ def test_deployment_packages_hold_no_test_only_dependency(packaged):
         }
         offenders = sorted(top_level & set(TEST_ONLY))
         assert not offenders, f"{archive.name} contains {offenders}"
+
+
+# --- secrets ---------------------------------------------------------------------------------------------------
+
+SECRET_WORDS = ("secret", "password", "token", "key", "credential")
+
+
+def _of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_no_parameter_carries_a_secret(packaged):
+    _, template, _ = packaged
+    for name, parameter in template.get("Parameters", {}).items():
+        assert not parameter.get("NoEcho"), name
+        assert not any(word in name.lower() for word in SECRET_WORDS), name
+    assert set(template.get("Parameters", {})) == {"AlarmEmail"}
+
+
+def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
+    from devtools.template import secret_logical_id, secrets_catalogue
+
+    _, template, _ = packaged
+    secrets = _of_type(template, "AWS::SecretsManager::Secret")
+    assert (
+        set(secrets)
+        == {secret_logical_id(name) for name in secrets_catalogue()}
+        == {
+            "CursorSecret",
+            "PaymentWebhookSecret",
+        }
+    )
+    for secret in secrets.values():
+        assert "SecretString" not in secret["Properties"]  # generated, never written in the template
+        assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert secrets["CursorSecret"]["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "current"
+
+
+def test_functions_get_secret_ids_and_no_secret_values(packaged):
+    _, template, _ = packaged
+    secrets = set(_of_type(template, "AWS::SecretsManager::Secret"))
+    for name, function in _of_type(template, "AWS::Serverless::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        secret_vars = {k: v for k, v in variables.items() if any(w in k.lower() for w in SECRET_WORDS)}
+        assert secret_vars == {
+            f"SECRET_ID_{n}": {"Ref": s}
+            for n, s in (("CURSOR", "CursorSecret"), ("PAYMENT_WEBHOOK", "PaymentWebhookSecret"))
+        }, name
+        assert {v["Ref"] for v in secret_vars.values()} == secrets
+        for value in variables.values():
+            assert isinstance(value, dict) or len(value) < 32 or value.startswith("arn:"), (name, value)
+
+
+def test_the_function_role_can_read_exactly_the_stacks_secrets(packaged):
+    _, template, _ = packaged
+    secrets = set(_of_type(template, "AWS::SecretsManager::Secret"))
+    granted = []
+    for policy_name, statements in _statements(template):
+        for statement in statements:
+            actions = _as_list(statement["Action"])
+            if any(a.startswith("secretsmanager:") or a in ("*", "secretsmanager:*") for a in actions):
+                assert statement["Effect"] == "Allow" and actions == ["secretsmanager:GetSecretValue"], statement
+                granted.append((policy_name, statement))
+    assert len(granted) == 1
+    policy_name, statement = granted[0]
+    assert template["Resources"][policy_name]["Properties"]["Roles"] == [{"Ref": "DefaultRole"}]
+    resources = _as_list(statement["Resource"])
+    assert all(set(r) == {"Ref"} for r in resources), resources  # the secrets' ARNs, no wildcard
+    assert sorted(r["Ref"] for r in resources) == sorted(secrets)
+    functions = _of_type(template, "AWS::Serverless::Function").values()
+    assert all(f["Properties"]["Role"] == {"Fn::GetAtt": ["DefaultRole", "Arn"]} for f in functions)
+
+
+# --- alarms and dashboard --------------------------------------------------------------------------------------
+
+
+def _alarms(template: dict) -> dict[str, dict]:
+    return {name: r["Properties"] for name, r in _of_type(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def _metrics(alarm: dict) -> list[tuple[str, str, list]]:
+    if "MetricName" in alarm:
+        return [(alarm["Namespace"], alarm["MetricName"], alarm.get("Dimensions", []))]
+    found = []
+    for query in alarm["Metrics"]:
+        if "MetricStat" in query:
+            metric = query["MetricStat"]["Metric"]
+            found.append((metric["Namespace"], metric["MetricName"], metric.get("Dimensions", [])))
+    return found
+
+
+def _alarms_on(template: dict, namespace: str, metric: str) -> list[tuple[str, dict, list]]:
+    return [
+        (name, alarm, dims)
+        for name, alarm in _alarms(template).items()
+        for ns, m, dims in _metrics(alarm)
+        if (ns, m) == (namespace, metric)
+    ]
+
+
+def test_every_alarm_notifies_the_one_alarm_topic(packaged):
+    _, template, _ = packaged
+    topics = _of_type(template, "AWS::SNS::Topic")
+    assert list(topics) == ["AlarmTopic"]
+    alarms = _alarms(template)
+    assert len(alarms) >= 15
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["AlarmDescription"], name
+
+
+def test_the_alarm_email_subscription_is_optional(packaged):
+    _, template, _ = packaged
+    subscriptions = _of_type(template, "AWS::SNS::Subscription")
+    assert list(subscriptions) == ["AlarmEmailSubscription"]
+    subscription = subscriptions["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert template["Conditions"]["HasAlarmEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+
+
+def test_api_5xx_rate_is_alarmed(packaged):
+    _, template, _ = packaged
+    alarm = _alarms(template)["ApiServerErrorRateAlarm"]
+    assert {(ns, m) for ns, m, _ in _metrics(alarm)} == {("AWS/ApiGateway", "5XXError"), ("AWS/ApiGateway", "Count")}
+    expression = next(q for q in alarm["Metrics"] if q.get("ReturnData"))["Expression"]
+    assert "errors / requests" in expression
+    dims = {d["Name"]: d["Value"] for d in _metrics(alarm)[0][2]}
+    assert dims == {"ApiName": "bazaar", "Stage": "api"}  # the API Chalice deploys and its stage
+    assert template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"] == "bazaar"
+
+
+def test_every_function_has_an_errors_and_a_throttles_alarm(packaged):
+    _, template, _ = packaged
+    functions = set(_of_type(template, "AWS::Serverless::Function"))
+    assert {"APIHandler", "OrderEvents", "CompleteOrders"} <= functions
+    for metric in ("Errors", "Throttles"):
+        watched = {dims[0]["Value"]["Ref"] for _, _, dims in _alarms_on(template, "AWS/Lambda", metric)}
+        assert watched == functions, metric
+
+
+def test_every_table_has_a_throttled_requests_alarm(packaged):
+    _, template, _ = packaged
+    tables = set(_of_type(template, "AWS::DynamoDB::Table"))
+    for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
+        watched = {dims[0]["Value"]["Ref"] for _, _, dims in _alarms_on(template, "AWS/DynamoDB", metric)}
+        assert watched == tables, metric
+
+
+def test_the_dead_letter_queue_alarms_on_any_message(packaged):
+    _, template, _ = packaged
+    [(name, alarm, dims)] = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert dims == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OrderEventsDeadLetterQueue", "QueueName"]}}]
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_backlog_age_is_alarmed_on_the_queue_and_on_the_outbox_metric(packaged):
+    stage, template, _ = packaged
+    [(_, queue_alarm, dims)] = _alarms_on(template, "AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert dims == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OrderEventsQueue", "QueueName"]}}]
+    assert queue_alarm["Threshold"] > 0
+    [(name, outbox, dims)] = _alarms_on(template, "Bazaar", "OutboxOldestPendingAgeSeconds")
+    assert name == "OutboxBacklogAgeAlarm" and dims == [{"Name": "Stage", "Value": stage}]
+    assert outbox["TreatMissingData"] == "notBreaching"  # nothing feeds it until the outbox relay does
+
+
+def test_the_dashboard_shows_the_same_signals(packaged):
+    stage, template, _ = packaged
+    [dashboard] = _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body)["widgets"]
+    metrics = {(m[0], m[1]) for w in widgets if w["type"] == "metric" for m in w["properties"]["metrics"] if len(m) > 1}
+    assert {
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/DynamoDB", "ReadThrottleEvents"),
+        ("AWS/DynamoDB", "WriteThrottleEvents"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
+        ("Bazaar", "OutboxOldestPendingAgeSeconds"),
+    } <= metrics
+    [alarm_widget] = [w for w in widgets if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"${{{name}.Arn}}" for name in _alarms(template))
+    for function in _of_type(template, "AWS::Serverless::Function"):
+        assert "${" + function + "}" in body
+    for table in _of_type(template, "AWS::DynamoDB::Table"):
+        assert "${" + table + "}" in body
+    assert f"Bazaar {stage}" in body

@@ -1,49 +1,28 @@
 """DynamoDB calls per web page. The pages call the same services as the API, so they cost what the API
 costs, plus what a page shows on top (three storefront teasers on the home page, the cart under the checkout
-form). bench/budgets.py budgets the JSON API routes; this is the same gate for the web routes, whose reads may
-combine several API reads and so are not held to the API's one-call rule.
+form). Each page declares its budget (chalicelib/web/routing.page); this is the same gate as the JSON API's
+(bench/budgets.py) for the web routes, whose reads may combine several API reads and so are not held to the
+API's one-call rule.
 """
 
 from __future__ import annotations
 
 import re
 
+from app import app
 from bench.counting import CallRecorder
-from chalicelib.web import pages
+from chalicelib.web.routing import declared_pages
 from tests.web.helpers import ADDRESS, add_to_cart, buyer_session, place_order
 
-# "<METHOD> <path>" -> (most DynamoDB calls, why)
+# "<METHOD> <path>" -> (most DynamoDB calls, why), from each page's declaration (chalicelib/web/routing.page)
 PAGE_BUDGETS: dict[str, tuple[int, str]] = {
-    "GET /static/site.css": (0, "a file of the package"),
-    "GET /": (3, "one Query per storefront for its featured products (a page of 4)"),
-    "GET /s/{storefront}": (1, "the API's storefront page: one Query of one facet partition"),
-    "GET /s/{storefront}/p/{product_id}": (1, "the API's product page: one GetItem"),
-    "GET /shops/{slug}": (
-        5,
-        "per storefront one GetItem of the slug claim (+ the shop's GetItem where it exists), then one Query of "
-        "the shop's products; ?storefront= (the links the pages make) costs 3",
-    ),
-    "GET /signin": (0, "a form"),
-    "POST /signin": (0, "Cognito only"),
-    "GET /register": (0, "a form"),
-    "POST /register": (0, "Cognito only"),
-    "POST /signout": (0, "clears the cookie"),
-    "POST /lang": (0, "sets the cookie"),
-    "GET /cart": (2, "the API's cart view: GetItem cart + one BatchGetItem of its products"),
-    "POST /cart/add": (4, "GetItem cart (quantity already there) + the API's cart write (3)"),
-    "POST /cart/update": (3, "the API's cart write: GetItem cart, BatchGetItem products, conditional put"),
-    "GET /checkout": (2, "the cart view under the address form"),
-    "POST /checkout": (2, "the API's checkout (2 whatever the lines and shops: the cart lines carry the offers)"),
-    "GET /checkout/done": (1, "one GetItem per order of the checkout (one order here)"),
-    "GET /orders": (1, "the API's order list: one Query"),
-    "GET /orders/{order_id}": (1, "one GetItem"),
-    "POST /orders/{order_id}/cancel": (2, "the API's cancel: GetItem + one transaction (order + restock)"),
-    "POST /orders/{order_id}/return": (2, "the API's return: GetItem order + one transaction (return + order)"),
+    spec.key: (spec.budget.calls, spec.budget.why) for spec in declared_pages(app)
 }
+WEB_ROUTES = [(spec.method, spec.path) for spec in declared_pages(app)]
 
 
 def test_every_web_route_has_a_budget():
-    assert {f"{m} {p}" for m, p in pages.WEB_ROUTES} == set(PAGE_BUDGETS)
+    assert {f"{m} {p}" for m, p in WEB_ROUTES} == set(PAGE_BUDGETS)
 
 
 def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):

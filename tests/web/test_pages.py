@@ -11,10 +11,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
+from app import app
 from chalicelib import bootstrap
-from chalicelib.web import pages
+from chalicelib.web import cart as cart_pages
+from chalicelib.web import catalog as catalog_pages
+from chalicelib.web import orders as order_pages
+from chalicelib.web.routing import FORM_CONTENT_TYPE, declared_pages
 from tests.support import PASSWORD, png_bytes, random_email
 from tests.web.helpers import ADDRESS, WebClient, add_to_cart, buyer_session, place_order, text_of
+
+WEB_ROUTES = [(spec.method, spec.path) for spec in declared_pages(app)]
 
 # --- fixtures ------------------------------------------------------------------------------------------
 
@@ -113,7 +119,7 @@ def test_bad_filters_re_show_the_form_with_a_message_and_400(web, products):
 
 
 def test_next_and_previous_pages_follow_the_signed_cursors(web, factory, seller, shops):
-    for i in range(pages.PAGE_SIZE + 3):
+    for i in range(catalog_pages.PAGE_SIZE + 3):
         factory.product(seller, shops["handicrafts"], title=f"Pot {i:02d}")
 
     def titles(page) -> list[str]:
@@ -123,7 +129,7 @@ def test_next_and_previous_pages_follow_the_signed_cursors(web, factory, seller,
         return re.search(rf'<a rel="{rel}" href="([^"]+)"', page.text).group(1).replace("&amp;", "&")
 
     first = web.get("/s/handicrafts")
-    assert len(titles(first)) == pages.PAGE_SIZE and "Page 1" in first.text
+    assert len(titles(first)) == catalog_pages.PAGE_SIZE and "Page 1" in first.text
     assert 'rel="prev"' not in first.text
     second = web.get(link(first, "next"))
     assert second.status == 200 and "Page 2" in second.text
@@ -383,7 +389,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         assert "This form has expired or did not come from this site" in missing.text
         assert web.post(action, {**data, "csrf": "forged"}).status == 403, action
     assert web.get("/cart").text.count("Demo handicrafts item") == 0  # nothing was added
-    posted = {path for method, path in pages.WEB_ROUTES if method == "POST"}
+    posted = {path for method, path in WEB_ROUTES if method == "POST"}
     assert posted == {
         "/signin",
         "/register",
@@ -687,11 +693,11 @@ def test_confirmation_of_someone_elses_order_is_404(web, chalice_client, factory
 
 def test_my_orders_pages_and_shows_status_and_timeline(web, factory, products):
     buyer_session(web, factory)
-    for _ in range(pages.ORDERS_PAGE_SIZE + 1):
+    for _ in range(order_pages.ORDERS_PAGE_SIZE + 1):
         add_to_cart(web, products["handicrafts"], 1)
         place_order(web)
     first = web.get("/orders")
-    assert first.text.count('class="order-card"') == pages.ORDERS_PAGE_SIZE
+    assert first.text.count('class="order-card"') == order_pages.ORDERS_PAGE_SIZE
     assert "Awaiting payment" in first.text
     older = re.search(r'<a rel="next" href="([^"]+)"', first.text).group(1).replace("&amp;", "&")
     second = web.get(older)
@@ -762,7 +768,7 @@ def test_every_key_the_templates_and_views_use_exists():
     from chalicelib.web.render import TEMPLATES
 
     sources = [p.read_text() for p in TEMPLATES.glob("*.html")]
-    sources.append((TEMPLATES.parent / "pages.py").read_text())
+    sources += [p.read_text() for p in TEMPLATES.parent.glob("*.py")]
     used = set()
     for source in sources:
         used |= set(re.findall(r"""\bt\(\s*['"]([a-z0-9_.-]+)['"]\s*[,)]""", source))
@@ -781,7 +787,7 @@ def test_every_domain_value_shown_on_a_page_has_a_translation():
     keys += [f"status.{s}" for s in ORDER_STATUSES] + [f"pay.{m}" for m in PAYMENT_METHODS]
     keys += [f"action.{a}" for a in ("placed", "paid", "shipped", "delivered", "cancelled", "completed")]
     keys += [f"action.{a}" for a in ("return_requested", "refunded")]
-    keys += [f"country.{c}" for c in pages.COUNTRIES]
+    keys += [f"country.{c}" for c in cart_pages.COUNTRIES]
     keys += [f"rule.{r}" for r in ("unavailable", "below_moq", "not_a_multiple", "out_of_stock")]
     assert [k for k in keys if not i18n.has(k)] == []
 
@@ -819,8 +825,8 @@ def test_web_routes_are_exactly_the_web_blueprints_routes():
     from app import app
 
     served = {(m, p) for p, methods in app.routes.items() for m in methods}
-    web_routes = set(pages.WEB_ROUTES)
-    assert len(web_routes) == len(pages.WEB_ROUTES) and web_routes <= served
+    web_routes = set(WEB_ROUTES)
+    assert len(web_routes) == len(WEB_ROUTES) and web_routes <= served
     assert all(not path.startswith("/v1/") for _, path in web_routes)
     assert {(m, p) for m, p in served if not p.startswith("/v1/")} == web_routes
 
@@ -828,10 +834,10 @@ def test_web_routes_are_exactly_the_web_blueprints_routes():
 def test_post_routes_take_form_bodies_only():
     from app import app
 
-    for method, path in pages.WEB_ROUTES:
+    for method, path in WEB_ROUTES:
         entry = app.routes[path][method]
         if method == "POST":
-            assert entry.content_types == [pages.FORM_CONTENT_TYPE], path
+            assert entry.content_types == [FORM_CONTENT_TYPE], path
 
 
 def test_importing_the_app_does_not_import_jinja2():

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from chalicelib.events.order_events import handle_records
-from chalicelib.services.orders import sign_webhook
+from chalicelib.services.payments import sign_webhook
 from tests.support import (
     ADDRESS,
     Storage,

@@ -1,0 +1,86 @@
+"""Order events: what each order change announces, and the notifications the events turn into."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ..domain.errors import DomainError
+from ..domain.identity import Actor
+from ..domain.orders import Order
+from .ports import JSON, BuyingRepository, EventPublisher, Page, Position
+
+log = logging.getLogger(__name__)
+
+
+def order_event(order: Order, kind: str) -> dict[str, Any]:
+    return {
+        "event_id": f"{order.order_id}:{order.version}",
+        "type": kind,
+        "order_id": order.order_id,
+        "shop_id": order.shop_id,
+        "seller_id": order.seller_id,
+        "buyer_id": order.buyer_id,
+        "status": order.status,
+        "total": {"amount": order.total, "currency": order.currency},
+        "product_ids": sorted({line.product_id for line in order.lines}),
+        "at": order.updated_at,
+    }
+
+
+def announce(publisher: EventPublisher, order: Order, kind: str) -> None:
+    """The order change is committed; a queue outage must not turn it into an error for the caller."""
+    try:
+        publisher.publish([order_event(order, kind)])
+    except DomainError:
+        log.warning("order event not queued", extra={"order_id": order.order_id, "event": kind})
+
+
+def parse_event(raw: str) -> dict[str, Any]:
+    event = json.loads(raw)
+    if not isinstance(event, dict):
+        raise ValueError("not an order event")
+    for name in ("event_id", "type", "order_id", "shop_id", "at"):
+        if not isinstance(event.get(name), str) or not event[name]:
+            raise ValueError(f"order event without a valid {name}")
+    for name in ("seller_id", "buyer_id"):
+        if event.get(name) is not None and not isinstance(event[name], str):
+            raise ValueError(f"order event with an invalid {name}")
+    return event
+
+
+_SELLER_TEXT = {
+    "order.created": "New order {order_id}",
+    "order.paid": "Order {order_id} was paid",
+    "order.cancelled": "Order {order_id} was cancelled by the buyer",
+    "order.return_requested": "A return was requested on order {order_id}",
+    "order.completed": "Order {order_id} is completed",
+}
+_BUYER_TEXT = {
+    "order.shipped": "Your order {order_id} has shipped",
+    "order.delivered": "Your order {order_id} was delivered",
+    "order.refunded": "A refund was recorded on order {order_id}",
+}
+
+
+def notify(repo: BuyingRepository, event: dict[str, Any]) -> int:
+    """Turns one order event into notifications; idempotent per event (delivery is at least once)."""
+    written = 0
+    for user_id, texts in ((event.get("seller_id"), _SELLER_TEXT), (event.get("buyer_id"), _BUYER_TEXT)):
+        if not user_id or event["type"] not in texts:
+            continue
+        body = {
+            "notification_id": event["event_id"],
+            "type": event["type"],
+            "order_id": event["order_id"],
+            "shop_id": event["shop_id"],
+            "message": texts[event["type"]].format(order_id=event["order_id"]),
+            "at": event["at"],
+        }
+        written += repo.add_notification(user_id, f"{event['at']}#{event['event_id']}", body)
+    return written
+
+
+def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[JSON]:
+    return repo.notifications(actor.user_id, limit, start)

@@ -1,0 +1,162 @@
+"""An order after checkout: reading it, and its lifecycle (cancel, pay, ship, deliver, complete)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+
+from ..domain.errors import Conflict, DomainError, NotFound
+from ..domain.identity import Actor, Role, require_role
+from ..domain.orders import Order, Refund
+from .notifications import announce
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
+from .shops import owned_shop
+
+# --- buyer ----------------------------------------------------------------------------------------
+
+
+def buyer_order(repo: BuyingRepository, actor: Actor, order_id: str) -> Order:
+    require_role(actor, Role.BUYER)
+    order = repo.get_order(order_id)
+    if order is None or order.buyer_id != actor.user_id:
+        raise NotFound("order not found", code="order_not_found")
+    return order
+
+
+def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[Order]:
+    require_role(actor, Role.BUYER)
+    return repo.buyer_orders(actor.user_id, limit, start)
+
+
+def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str) -> Order:
+    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once."""
+    order = buyer_order(repo, actor, order_id)
+    cancelled = order.cancel("buyer", now)
+    if order.paid_at:
+        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
+    restock: Counter[str] = Counter()
+    for line in order.lines:
+        restock[line.product_id] += line.quantity
+    saved = repo.save_order(cancelled, order.version, restock=dict(restock))
+    announce(publisher, saved, "order.cancelled")
+    return saved
+
+
+# --- seller ---------------------------------------------------------------------------------------
+
+
+def shop_order(catalog: CatalogRepository, repo: BuyingRepository, actor: Actor, shop_id: str, order_id: str) -> Order:
+    """One read when the order's seller snapshot names `actor` (shops never change owner); anything else also
+    reads the shop, for the usual 403/404."""
+    require_role(actor, Role.SELLER)
+    order = repo.get_order(order_id)
+    if order is not None and order.shop_id == shop_id and order.seller_id == actor.user_id:
+        return order
+    owned_shop(catalog, actor, shop_id)
+    if order is None or order.shop_id != shop_id:
+        raise NotFound("order not found", code="order_not_found")
+    return order
+
+
+def shop_orders(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    actor: Actor,
+    shop_id: str,
+    status: str | None,
+    limit: int,
+    start: Position | None,
+) -> Page[Order]:
+    """One Query when the page's orders prove ownership (seller snapshot); an empty page also reads the shop."""
+    require_role(actor, Role.SELLER)
+    page = repo.shop_orders(shop_id, status, limit, start)
+    if not page.items or not all(o.seller_id == actor.user_id for o in page.items):
+        owned_shop(catalog, actor, shop_id)
+    return page
+
+
+def _seller_change(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    change: Callable[[Order], Order],
+    kind: str,
+) -> Order:
+    order = shop_order(catalog, repo, actor, shop_id, order_id)
+    saved = repo.save_order(change(order), order.version)
+    announce(publisher, saved, kind)
+    return saved
+
+
+def ship(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    carrier: str,
+    tracking: str,
+    *,
+    now: str,
+) -> Order:
+    return _seller_change(
+        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.ship(carrier, tracking, now), "order.shipped"
+    )
+
+
+def deliver(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    *,
+    now: str,
+) -> Order:
+    return _seller_change(
+        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.deliver(now), "order.delivered"
+    )
+
+
+def mark_paid(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    order_id: str,
+    *,
+    now: str,
+) -> Order:
+    """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider)."""
+
+    def pay(order: Order) -> Order:
+        if order.payment_method == "card":
+            raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
+        return order.mark_paid("seller", now)
+
+    return _seller_change(catalog, repo, publisher, actor, shop_id, order_id, pay, "order.paid")
+
+
+# --- schedule -------------------------------------------------------------------------------------
+
+
+def complete_due(repo: BuyingRepository, publisher: EventPublisher, *, now: str, limit: int = 100) -> int:
+    """Completes delivered, paid orders whose return window has closed (run on a schedule)."""
+    done = 0
+    for order in repo.due_orders(now, limit):
+        if not order.paid_at:
+            continue
+        try:
+            saved = repo.save_order(order.complete(now), order.version)
+        except DomainError:
+            continue
+        announce(publisher, saved, "order.completed")
+        done += 1
+    return done

@@ -1,0 +1,61 @@
+"""Card payments: the provider's signed webhook and the payment events it delivers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
+from .notifications import announce
+from .ports import BuyingRepository, EventPublisher
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def verify_webhook(secret: str, signature_header: str | None, raw_body: bytes, *, now: float | None = None) -> None:
+    """`X-Bazaar-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`."""
+    if not signature_header:
+        raise Unauthenticated("missing webhook signature", code="bad_signature")
+    parts = dict(p.split("=", 1) for p in signature_header.split(",") if "=" in p)
+    stamp, given = parts.get("t", ""), parts.get("v1", "")
+    if not stamp.isdigit() or not given:
+        raise Unauthenticated("malformed webhook signature", code="bad_signature")
+    if abs((now or time.time()) - int(stamp)) > WEBHOOK_TOLERANCE_SECONDS:
+        raise Unauthenticated("webhook signature is too old", code="bad_signature")
+    expected = hmac.new(secret.encode(), stamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, given):
+        raise Unauthenticated("webhook signature does not match", code="bad_signature")
+
+
+def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + raw_body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def payment_event(
+    repo: BuyingRepository, publisher: EventPublisher, event: dict[str, Any], *, now: str
+) -> dict[str, Any]:
+    """Applies a verified provider event. A replayed event id changes nothing."""
+    if event["type"] != "payment.succeeded":
+        return {"status": "ignored"}
+    order = repo.get_order(event["order_id"])
+    if order is None:
+        raise NotFound("order not found", code="order_not_found")
+    if order.payment_method != "card":
+        raise Conflict("this order is not paid by card", code="not_a_card_order")
+    if event["amount"] != {"amount": order.total, "currency": order.currency}:
+        raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
+    if order.paid_at:
+        return {"status": "duplicate"}
+    try:
+        saved = repo.save_order(
+            order.mark_paid("payments", now), order.version, claim_key=f"payment-event#{event['event_id']}"
+        )
+    except Conflict as exc:
+        if exc.code == "duplicate_event":
+            return {"status": "duplicate"}
+        raise
+    announce(publisher, saved, "order.paid")
+    return {"status": "applied"}

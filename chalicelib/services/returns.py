@@ -1,0 +1,107 @@
+"""Returns: a buyer asks within the return window; the seller receives the goods, refunds and restocks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.identity import Actor, Role, require_role
+from ..domain.orders import Refund, Return, TimelineEntry
+from .notifications import announce
+from .order_lifecycle import buyer_order
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
+from .shops import owned_shop
+
+
+def request_return(
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    order_id: str,
+    lines: list[dict[str, Any]],
+    reason: str | None,
+    *,
+    now: str,
+    return_id: str,
+) -> Return:
+    order = buyer_order(repo, actor, order_id)
+    if not lines:
+        raise ValidationFailed("name at least one line", details=[{"field": "lines", "message": "is empty"}])
+    returned_lines = order.check_return(lines, now)
+    returned = dict(order.returned)
+    for line in returned_lines:
+        returned[line["line_id"]] = returned.get(line["line_id"], 0) + line["quantity"]
+    ret = Return(
+        return_id=return_id,
+        order_id=order.order_id,
+        shop_id=order.shop_id,
+        buyer_id=order.buyer_id,
+        seller_id=order.seller_id,
+        lines=tuple(returned_lines),
+        reason=reason,
+        status="requested",
+        currency=order.currency,
+        created_at=now,
+        updated_at=now,
+    )
+    entry = TimelineEntry(at=now, actor="buyer", action="return_requested", status=order.status, note=return_id)
+    updated = replace(order, returned=returned, updated_at=now, timeline=(*order.timeline, entry))
+    saved = repo.create_return(ret, updated, order.version)
+    announce(publisher, saved, "order.return_requested")
+    return ret
+
+
+def shop_returns(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    actor: Actor,
+    shop_id: str,
+    limit: int,
+    start: Position | None,
+) -> Page[Return]:
+    """One Query when the page's returns prove ownership (seller snapshot); an empty page also reads the shop."""
+    require_role(actor, Role.SELLER)
+    page = repo.shop_returns(shop_id, limit, start)
+    if not page.items or not all(r.seller_id == actor.user_id for r in page.items):
+        owned_shop(catalog, actor, shop_id)
+    return page
+
+
+def receive_return(
+    catalog: CatalogRepository,
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    shop_id: str,
+    return_id: str,
+    *,
+    now: str,
+) -> Return:
+    """The goods are back: the refund is recorded on the order and the stock restored, once."""
+    require_role(actor, Role.SELLER)
+    ret = repo.get_return(return_id)
+    if ret is None or ret.shop_id != shop_id or ret.seller_id != actor.user_id:
+        owned_shop(catalog, actor, shop_id)
+        if ret is None or ret.shop_id != shop_id:
+            raise NotFound("return not found", code="return_not_found")
+    if ret.status != "requested":
+        raise Conflict(f"a {ret.status} return cannot be received", code="illegal_return_transition")
+    order = repo.get_order(ret.order_id)
+    if order is None:  # orders are never deleted; a return without its order is corrupt data
+        raise NotFound("order not found", code="order_not_found")
+    received = replace(ret, status="received", updated_at=now)
+    entry = TimelineEntry(at=now, actor="seller", action="refunded", status=order.status, note=return_id)
+    refunded = replace(
+        order,
+        refunds=(*order.refunds, Refund(return_id, ret.amount, now)),
+        updated_at=now,
+        timeline=(*order.timeline, entry),
+    )
+    restock: Counter[str] = Counter()
+    for line in ret.lines:
+        restock[line["product_id"]] += line["quantity"]
+    saved = repo.receive_return(received, ret.version, refunded, order.version, dict(restock))
+    announce(publisher, saved, "order.refunded")
+    return replace(received, version=ret.version + 1)

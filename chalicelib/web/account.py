@@ -1,0 +1,108 @@
+"""Accounts in the browser: sign in, register (buyers), sign out, and the language switch."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ..api.routing import Budget
+from ..bootstrap import container
+from ..domain.errors import Conflict, Unauthenticated, ValidationFailed
+from ..services import identity
+from . import i18n, render
+from .routing import Form, page
+from .session import WebContext, safe_next
+
+bp = Blueprint(__name__)
+
+
+def _signin_form(ctx, status=200, errors=None, email="", next_path="/", notice=None) -> Response:
+    return render.page(
+        ctx,
+        "signin.html",
+        status=status,
+        title=ctx.t("auth.signin_title"),
+        errors=errors or {},
+        email=email,
+        next_path=next_path,
+        notice=notice,
+    )
+
+
+@page(bp, "GET", "/signin", budget=Budget(0, "a form"))
+def signin_page(ctx: WebContext) -> Response:
+    next_path = safe_next(ctx.query.get("next"))
+    notice = ctx.t("auth.signin_needed") if ctx.query.get("required") else None
+    return _signin_form(ctx, next_path=next_path, notice=notice)
+
+
+@page(bp, "POST", "/signin", budget=Budget(0, "Cognito only"))
+def signin(ctx: WebContext, form: Form) -> Response:
+    email, password = form.get("email").strip()[:254], form.get("password")[:128]
+    next_path = safe_next(form.get("next"))
+    errors = {}
+    if not email:
+        errors["email"] = ctx.t("form.required")
+    if not password:
+        errors["password"] = ctx.t("form.required")
+    if errors:
+        return _signin_form(ctx, 400, errors, email, next_path)
+    try:
+        tokens = identity.login(container().identity, email, password)
+    except Unauthenticated:
+        return _signin_form(ctx, 400, {"form": ctx.t("err.credentials")}, email, next_path)
+    ctx.sign_in(tokens["access_token"], tokens["expires_in"])
+    return render.redirect(ctx, next_path)
+
+
+def _register_form(ctx, status=200, errors=None, email="", next_path="/") -> Response:
+    return render.page(
+        ctx,
+        "register.html",
+        status=status,
+        title=ctx.t("auth.register_title"),
+        errors=errors or {},
+        email=email,
+        next_path=next_path,
+    )
+
+
+@page(bp, "GET", "/register", budget=Budget(0, "a form"))
+def register_page(ctx: WebContext) -> Response:
+    return _register_form(ctx, next_path=safe_next(ctx.query.get("next")))
+
+
+@page(bp, "POST", "/register", budget=Budget(0, "Cognito only"))
+def register(ctx: WebContext, form: Form) -> Response:
+    email, password = form.get("email").strip()[:254], form.get("password")[:128]
+    next_path = safe_next(form.get("next"))
+    c = container()
+    try:
+        identity.register(c.identity, email, password, "buyer")
+    except ValidationFailed as exc:
+        fields = {d.get("field") for d in exc.details or []}
+        errors = {}
+        if "email" in fields:
+            errors["email"] = ctx.t("err.email")
+        if "password" in fields:
+            errors["password"] = ctx.t("auth.password_rules")
+        return _register_form(ctx, 400, errors or {"form": ctx.t("form.invalid")}, email, next_path)
+    except Conflict:
+        return _register_form(ctx, 400, {"email": ctx.t("err.email_taken")}, email, next_path)
+    tokens = identity.login(c.identity, email, password)
+    ctx.sign_in(tokens["access_token"], tokens["expires_in"])
+    return render.redirect(ctx, next_path)
+
+
+@page(bp, "POST", "/signout", budget=Budget(0, "clears the cookie"))
+def signout(ctx: WebContext, form: Form) -> Response:
+    ctx.clear_session()
+    return render.redirect(ctx, "/")
+
+
+@page(bp, "POST", "/lang", budget=Budget(0, "sets the cookie"))
+def choose_language(ctx: WebContext, form: Form) -> Response:
+    lang = form.get("lang")
+    if lang not in i18n.LANGUAGES:
+        return render.error_page(ctx, 400)
+    ctx.choose_language(lang)
+    return render.redirect(ctx, safe_next(form.get("next")))

@@ -1,0 +1,152 @@
+"""The buyer's orders in the browser: the checkout confirmation, the list, an order, cancel, return."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ..api import buying as api_buying
+from ..api.presenters import buyer_order_public
+from ..api.routing import Budget
+from ..bootstrap import container
+from ..domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..domain.identity import Actor
+from ..domain.orders import MAX_CHECKOUT_LINES, MAX_LINE_QUANTITY, OPEN_STATUSES, parse_time
+from ..services import order_lifecycle, returns
+from . import i18n, render
+from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
+from .session import WebContext
+
+bp = Blueprint(__name__)
+
+ORDERS_PAGE_SIZE = 10
+
+
+@page(bp, "GET", "/checkout/done", budget=Budget(1, "one GetItem per order of the checkout (one order here)"))
+def order_confirmation(ctx: WebContext) -> Response:
+    actor = buyer(ctx)
+    ids = [i for i in (ctx.query.get("orders") or "").split(",") if i][:MAX_CHECKOUT_LINES]
+    if not ids or not all(looks_like_id(i) for i in ids):
+        raise NotFound("order not found", code="order_not_found")
+    c = container()
+    placed = [buyer_order_public(order_lifecycle.buyer_order(c.buying, actor, i)) for i in ids]
+    total = {"amount": sum(o["total"]["amount"] for o in placed), "currency": placed[0]["total"]["currency"]}
+    return render.page(ctx, "done.html", title=ctx.t("done.title"), orders=placed, total=total)
+
+
+@page(bp, "GET", "/orders", budget=Budget(1, "the API's order list: one Query"))
+def orders_page(ctx: WebContext) -> Response:
+    actor = buyer(ctx)
+    c = container()
+    scope = api_scope(api_buying.my_orders, path={}, params={}, caller=actor.user_id)
+    try:
+        pager = Pager.open(ctx.query, scope, ORDERS_PAGE_SIZE)
+    except ValidationFailed:
+        return render.error_page(ctx, 400, "err.bad_cursor")
+    result = order_lifecycle.buyer_orders(c.buying, actor, ORDERS_PAGE_SIZE, pager.start)
+    return render.page(
+        ctx,
+        "orders.html",
+        title=ctx.t("orders.title"),
+        orders=[buyer_order_public(o) for o in result.items],
+        pager=pager.links(ctx, "/orders", {}, result),
+    )
+
+
+def _order_page(ctx: WebContext, actor: Actor, order_id: str, status=200, error=None, return_values=None) -> Response:
+    if not looks_like_id(order_id):
+        raise NotFound("order not found", code="order_not_found")
+    c = container()
+    order = buyer_order_public(order_lifecycle.buyer_order(c.buying, actor, order_id))
+    closes = order["return_window_closes"]
+    returnable = [
+        {**line, "left": line["quantity"] - line["returned_quantity"]}
+        for line in order["lines"]
+        if line["quantity"] > line["returned_quantity"]
+    ]
+    can_return = (
+        order["status"] in ("delivered", "completed")
+        and closes is not None
+        and parse_time(c.clock()) <= parse_time(closes)
+        and bool(returnable)
+    )
+    notice = None
+    if ctx.query.get("returned"):
+        notice = ctx.t("order.return_requested")
+    elif ctx.query.get("cancelled"):
+        notice = ctx.t("order.cancelled_note")
+    return render.page(
+        ctx,
+        "order.html",
+        status=status,
+        title=ctx.t("order.title", order_id=order["order_id"]),
+        order=order,
+        can_cancel=order["status"] in OPEN_STATUSES,
+        can_return=can_return,
+        returnable=returnable,
+        return_values=return_values or {},
+        notice=notice,
+        error=error,
+    )
+
+
+@page(bp, "GET", "/orders/{order_id}", budget=Budget(1, "one GetItem"))
+def order_page(ctx: WebContext, order_id: str) -> Response:
+    return _order_page(ctx, buyer(ctx), order_id)
+
+
+def _known(exc: DomainError) -> bool:
+    return i18n.has(f"error.{exc.code}")
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/cancel",
+    budget=Budget(2, "the API's cancel: GetItem + one transaction (order + restock)"),
+)
+def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
+    actor = buyer(ctx)
+    if not looks_like_id(order_id):
+        raise NotFound("order not found", code="order_not_found")
+    c = container()
+    try:
+        order_lifecycle.cancel(c.buying, c.events, actor, order_id, now=c.clock())
+    except Conflict as exc:
+        return _order_page(ctx, actor, order_id, 409, ctx.t(f"error.{exc.code}") if _known(exc) else None)
+    return render.redirect(ctx, f"/orders/{order_id}", {"cancelled": "1"})
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/return",
+    budget=Budget(2, "the API's return: GetItem order + one transaction (return + order)"),
+)
+def request_return(ctx: WebContext, form: Form, order_id: str) -> Response:
+    actor = buyer(ctx)
+    if not looks_like_id(order_id):
+        raise NotFound("order not found", code="order_not_found")
+    lines, values, bad = [], {}, False
+    for name in form.names():
+        if not name.startswith("qty-"):
+            continue
+        line_id, raw = name[4:], form.get(name)
+        values[line_id] = raw[:12]
+        quantity = positive_int(raw or "0", 0, MAX_LINE_QUANTITY)
+        if quantity is None or not looks_like_id(line_id):
+            bad = True
+        elif quantity:
+            lines.append({"line_id": line_id, "quantity": quantity})
+    reason = form.get("reason").strip()[:500] or None
+    if bad or not lines:
+        error = ctx.t("err.return_lines") if not bad else ctx.t("err.quantity", min=0, max=MAX_LINE_QUANTITY)
+        return _order_page(ctx, actor, order_id, 400, error, values)
+    c = container()
+    try:
+        returns.request_return(
+            c.buying, c.events, actor, order_id, lines, reason, now=c.clock(), return_id=c.new_id("ret")
+        )
+    except Conflict as exc:
+        message = ctx.t(f"error.{exc.code}") if _known(exc) else ctx.t("error.body.generic")
+        return _order_page(ctx, actor, order_id, 409, message, values)
+    return render.redirect(ctx, f"/orders/{order_id}", {"returned": "1"})

@@ -1,0 +1,55 @@
+"""Every adapter and every in-memory fake has exactly the methods and parameters of its port.
+
+mypy (`make lint`) checks the types; this checks what a caller relies on at run time: the method names,
+parameter names, kinds and defaults (services pass many arguments by keyword).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
+from chalicelib.adapters.dynamodb import DynamoCatalogRepository
+from chalicelib.adapters.ledger import DynamoLedger
+from chalicelib.adapters.orders import DynamoBuyingRepository
+from chalicelib.adapters.queue import SqsEventPublisher
+from chalicelib.adapters.s3 import S3MediaStore
+from chalicelib.services import ports
+from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore
+
+IMPLEMENTATIONS = [
+    (ports.CatalogRepository, DynamoCatalogRepository),
+    (ports.CatalogRepository, InMemoryCatalogRepository),
+    (ports.MediaStore, S3MediaStore),
+    (ports.MediaStore, InMemoryMediaStore),
+    (ports.IdentityProvider, CognitoIdentityProvider),
+    (ports.TokenVerifier, CognitoTokenVerifier),
+    (ports.BuyingRepository, DynamoBuyingRepository),
+    (ports.EventPublisher, SqsEventPublisher),
+    (ports.Ledger, DynamoLedger),
+    (ports.Ledger, InMemoryLedger),
+]
+
+
+def _methods(cls) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(cls).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
+
+
+def _shape(signature: inspect.Signature) -> list[tuple]:
+    return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+
+@pytest.mark.parametrize("port, implementation", IMPLEMENTATIONS, ids=lambda x: x.__name__)
+def test_the_implementation_has_the_ports_methods_with_the_same_parameters(port, implementation):
+    wanted = _methods(port)
+    assert wanted, port
+    for name, signature in wanted.items():
+        method = getattr(implementation, name, None)
+        assert method is not None, f"{implementation.__name__} lacks {name}"
+        assert _shape(inspect.signature(method)) == _shape(signature), f"{implementation.__name__}.{name}"
