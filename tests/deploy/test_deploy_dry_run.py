@@ -49,8 +49,8 @@ def test_the_dry_run_reaches_stack_created_and_prints_the_three_outputs(dry):
     api_id = seen["apis"][0]["id"]
     assert outputs["EndpointURL"] == f"https://{api_id}.execute-api.{stage.region}.amazonaws.com/api/"
     assert re.search(rf"API URL\s+{re.escape(outputs['EndpointURL'])}", printed)
-    bucket = outputs["MediaURL"].removeprefix("https://").split(".s3.")[0]
-    assert bucket in seen["buckets"] and re.search(rf"media URL\s+{re.escape(outputs['MediaURL'])}", printed)
+    bucket = outputs["MediaBaseUrl"].removeprefix("https://").split(".s3.")[0]
+    assert bucket in seen["buckets"] and re.search(rf"media URL\s+{re.escape(outputs['MediaBaseUrl'])}", printed)
     assert outputs["UserPoolId"] == seen["pools"][0]["Id"]
     assert re.search(rf"user pool id\s+{re.escape(outputs['UserPoolId'])}", printed)
     assert json.loads((dry[6] / "outputs.json").read_text()) == outputs
