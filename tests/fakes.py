@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalog import Product, Shop
 from chalicelib.domain.errors import Conflict, DomainError, PreconditionFailed, ValidationFailed
+from chalicelib.domain.images import IMMUTABLE_CACHE_CONTROL
 from chalicelib.domain.ledger import (
     Account,
     Balance,
@@ -265,7 +266,7 @@ class InMemoryMediaStore:
     def read(self, key: str, max_bytes: int) -> bytes:
         return self.objects[key][0][:max_bytes]
 
-    def write(self, key: str, body: bytes, content_type: str, cache_control: str = "immutable") -> None:
+    def write(self, key: str, body: bytes, content_type: str, cache_control: str = IMMUTABLE_CACHE_CONTROL) -> None:
         self.objects[key] = (body, content_type)
 
     def delete(self, key: str) -> None:

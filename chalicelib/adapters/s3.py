@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..domain.errors import ServiceUnavailable
 
 # Media keys are content-addressed (services/media.py): the bytes under a key never change.
-IMMUTABLE = "public, max-age=31536000, immutable"
+from ..domain.images import IMMUTABLE_CACHE_CONTROL as IMMUTABLE
 
 
 class S3MediaStore:

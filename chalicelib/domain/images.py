@@ -11,6 +11,8 @@ MEDIUM_SIZE = (800, 800)  # WebP: the product page's main picture (srcset picks 
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/webp")
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+# Content-addressed keys never change what they hold, so caches may keep them for a year.
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def content_key(prefix: str, body: bytes, content_type: str) -> str:
