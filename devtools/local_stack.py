@@ -3,7 +3,8 @@
 1. starts a moto server on 127.0.0.1 whose requests are atomic (devtools.moto_server);
 2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
 3. seeds the demo accounts, shops and products with pictures (devtools.seed);
-4. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
+4. serves the app with `chalice local --stage local` on http://127.0.0.1:8000, runs its order-events consumer
+   and its scheduled functions (devtools/scheduler.py) in this process.
 
 Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
 each run starts from a fresh, freshly seeded stack.
@@ -194,6 +195,7 @@ class LocalStack:
             self.timings["seed"] = time.monotonic() - t
 
         self._start_event_pump()
+        self._start_scheduler()
 
         t = time.monotonic()
         self._start_chalice()
@@ -237,6 +239,14 @@ class LocalStack:
         self._pump = threading.Thread(target=self._pump_events, name="order-events-pump", daemon=True)
         self._pump.start()
 
+    def _start_scheduler(self) -> None:
+        """Plays EventBridge locally: every `@schedule` of the app runs on its rate (devtools/scheduler.py)."""
+        from app import app
+
+        from .scheduler import Scheduler
+
+        self._scheduler = Scheduler(app, log=self.log).start()
+
     def _pump_events(self) -> None:
         import boto3
 
@@ -261,6 +271,9 @@ class LocalStack:
         return self.chalice is not None and self.chalice.poll() is None
 
     def stop(self) -> None:
+        if getattr(self, "_scheduler", None) is not None:
+            self._scheduler.stop()
+            self._scheduler = None
         if getattr(self, "_pump_stop", None) is not None:
             self._pump_stop.set()
             self._pump.join(timeout=5)

@@ -9,8 +9,9 @@ from dataclasses import replace
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Refund
+from . import terms
 from .notifications import announce
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Ledger, Page, Position, TradeRepository
 from .shops import owned_shop
 
 # --- buyer ----------------------------------------------------------------------------------------
@@ -29,10 +30,23 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
     return repo.buyer_orders(actor.user_id, limit, start)
 
 
-def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str) -> Order:
-    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once."""
+def cancel(
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    order_id: str,
+    *,
+    now: str,
+    ledger: Ledger | None = None,
+) -> Order:
+    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once. An
+    order on net terms gives its credit back in the same transaction (issue 14: needs the ledger)."""
     order = buyer_order(repo, actor, order_id)
     cancelled = order.cancel("buyer", now)
+    if order.payment_method == "net_terms":
+        if ledger is None:
+            raise RuntimeError("cancelling an order on net terms needs the ledger")
+        return terms.cancel_on_terms(repo, ledger, publisher, order, cancelled, now=now)
     if order.paid_at:
         cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
     restock: Counter[str] = Counter()
@@ -103,10 +117,21 @@ def ship(
     tracking: str,
     *,
     now: str,
+    trade: TradeRepository | None = None,
+    ledger: Ledger | None = None,
+    invoice_id: str | None = None,
 ) -> Order:
-    return _seller_change(
-        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.ship(carrier, tracking, now), "order.shipped"
-    )
+    """An order on net terms is invoiced as it ships, in the same transaction (issue 14: services/terms.py)."""
+    order = shop_order(catalog, repo, actor, shop_id, order_id)
+    shipped = order.ship(carrier, tracking, now)
+    if order.payment_method == "net_terms":
+        if trade is None or ledger is None or invoice_id is None:
+            raise RuntimeError("shipping an order on net terms needs the trade repository and the ledger")
+        saved = terms.ship_with_invoice(repo, trade, ledger, order, shipped, invoice_id=invoice_id, now=now)
+    else:
+        saved = repo.save_order(shipped, order.version)
+    announce(publisher, saved, "order.shipped")
+    return saved
 
 
 def deliver(
