@@ -65,7 +65,9 @@ def view_cart(call: Call) -> dict:
 )
 def put_cart_item(call: Call, product_id: str) -> dict:
     c = container()
-    saved, products = cart.set_line(c.buying, call.actor, product_id, call.body.quantity, now=c.clock())
+    saved, products = cart.set_line(
+        c.buying, call.actor, product_id, call.body.quantity, now=c.clock(), sample=call.body.sample
+    )
     return cart.describe(saved, products)
 
 

@@ -94,7 +94,7 @@ def order_public(order: Order, *, viewer: str) -> dict:
                 "line_total": money(line.total, line.currency),
                 "returned_quantity": order.returned.get(line.line_id, 0),
                 "attributes": line.attributes,
-                "sample": line.sample,
+                **({"sample": True} if line.sample else {}),  # issue 14: a sample line
             }
             for line in order.lines
         ],

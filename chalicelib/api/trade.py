@@ -100,6 +100,7 @@ def apply_as_business(call: Call) -> Response:
     auth=roles(Role.BUYER),
     scope=Scope.ACCOUNT,
     responses={200: "BusinessPublic"},
+    errors=(404,),
     budget=Budget(
         2,
         "GetItem business + one BatchGetItem of its three credit balances (available, reserved, owed), which "

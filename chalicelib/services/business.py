@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..domain.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from ..domain.errors import NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Balance
 from ..domain.trade import (
@@ -213,8 +213,6 @@ def set_terms(
     require_role(actor, Role.OPERATOR)
     business = _load(trade, business_id)
     previous = business.terms.credit_limit if business.terms else 0
-    if business.terms and business.terms.currency != currency:
-        raise Conflict("a credit line keeps its currency", code="credit_currency_fixed")
     updated = business.with_terms(terms_days, credit_limit, currency, now)
     write = trade.business_write(updated, business.version)
     posting = credit_line_posting(updated, previous, now)

@@ -147,7 +147,7 @@ def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
                     "available": False,
                     "stock": 0,
                     "problems": [{"code": p, "message": rule_text(p, None)} for p in problems],
-                    "sample": sample,
+                    **({"sample": True} if sample else {}),
                 }
             )
             continue
@@ -172,7 +172,7 @@ def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
                 "available": product.is_listed,
                 "stock": product.stock if product.is_listed else 0,
                 "problems": [{"code": p, "message": rule_text(p, product)} for p in problems],
-                "sample": sample,
+                **({"sample": True} if sample else {}),  # issue 14: a sample line
             }
         )
     total = 0

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
+from ..domain.ledger import InsufficientFunds
 from ..domain.orders import Order
 from ..domain.trade import (
     Business,
@@ -100,7 +101,23 @@ def place_on_terms(
         assert check.refused is not None
         return check.refused
 
-    ledger.post(posting, alongside=alongside, explain=why)
+    try:
+        ledger.post(posting, alongside=alongside, explain=why)
+    except InsufficientFunds as exc:
+        raise Conflict(
+            f"the order total of {_major(total)} {exc.currency} is more than the available credit of "
+            f"{_major(exc.balance)} {exc.currency}",
+            code="credit_limit_exceeded",
+            details=[
+                {"field": "payment_method", "message": f"{_major(exc.balance)} {exc.currency} of credit available"}
+            ],
+        ) from exc
+
+
+def _major(amount: int) -> str:
+    """Minor units as a decimal string (2 decimals: CNY)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(amount) // 100}.{abs(amount) % 100:02d}"
 
 
 def cancel_on_terms(
