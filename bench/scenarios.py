@@ -642,6 +642,10 @@ BUYING_SCENARIOS: list[Scenario] = [
 ]
 SCENARIOS.extend(BUYING_SCENARIOS)
 
+from bench.trade_scenarios import TRADE_SCENARIOS  # noqa: E402  (issue 14: bulk trade's routes)
+
+SCENARIOS.extend(TRADE_SCENARIOS)
+
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 
 
