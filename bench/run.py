@@ -1,7 +1,8 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
-(bench/ledger_bench.py), bulk trade's opportunity lists at 1k and 10k open RFQs (bench/trade_bench.py) and the deployment package sizes (bench/package_size.py), appended to the report.
+(bench/ledger_bench.py), bulk trade's opportunity lists at 1k and 10k open RFQs (bench/trade_bench.py) and
+the deployment package sizes (bench/package_size.py), appended to the report.
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables

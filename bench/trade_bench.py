@@ -172,7 +172,8 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
         "",
         "- The opportunity list is one Query whatever the number of RFQs (plus one BatchGetItem of the shop and its "
         "categories: the RFQs name no shop, so ownership cannot come from the page).",
-        f"- Identical calls and items at {' and '.join(f'{n:,}' for n in sizes)} RFQs: {'**yes**' if ok else '**NO**'}.",
+        f"- Identical calls and items at {' and '.join(f'{n:,}' for n in sizes)} RFQs: "
+        + ("**yes**." if ok else "**NO**."),
         "",
     ]
     return "\n".join(out), ok
