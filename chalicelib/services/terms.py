@@ -17,6 +17,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -51,8 +53,11 @@ from .ports import (
 from .shops import owned_shop
 
 log = logging.getLogger(__name__)
+_JITTER = random.SystemRandom()
 
-INVOICE_NUMBER_ATTEMPTS = 8  # sellers shipping many orders at once: each lost race takes the next number
+# A seller shipping many orders at the same moment: each lost race for a number takes the next one, after a
+# short jittered pause (20 shipments at once all get through in tests/concurrency/test_trade_race.py).
+INVOICE_NUMBER_ATTEMPTS = 32
 OVERDUE_LOOKBACK_DAYS = 31  # the daily job reads this many days of due dates back (a month of missed runs)
 
 
@@ -149,10 +154,13 @@ def ship_with_invoice(
     *,
     invoice_id: str,
     now: str,
+    pause: Callable[[float], None] = time.sleep,
 ) -> Order:
     """Ships an order on net terms and issues its invoice, all in one transaction; retried with the next number
     when another invoice of the seller took this one meanwhile."""
     for attempt in range(INVOICE_NUMBER_ATTEMPTS):
+        if attempt:
+            pause(_JITTER.uniform(0, min(0.1, 0.005 * 2**attempt)))
         supplier, products = trade.invoicing_reads(order.shop_id, [line.product_id for line in order.lines])
         invoice = new_invoice(
             order, invoice_id, supplier.invoice_seq + 1, {p: v.category for p, v in products.items()}, now
