@@ -24,7 +24,7 @@ import pytest
 from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.domain.ledger import InsufficientFunds, transfer
 from chalicelib.domain.trade import credit_account, reserved_account
-from tests.api.trade.support import Trade, accept_body, quote_body
+from tests.api.trade.support import Trade, accept_body
 from tests.concurrency.harness import (
     locked_moto_stack,
     overlapped,
