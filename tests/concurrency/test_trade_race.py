@@ -148,7 +148,7 @@ def test_control_reading_the_credit_then_posting_without_the_guard_overdraws(wor
         credit, reserved = credit_account(business_id), reserved_account(business_id)
         ledger = world.stack.ledger
 
-        def wrong(i: int, credit=credit, reserved=reserved) -> str:
+        def wrong(i: int, credit=credit, reserved=reserved, ledger=ledger) -> str:
             if ledger.balance(credit, "CNY").amount < ORDER:
                 return "refused"
             posting = transfer(
