@@ -156,6 +156,15 @@ def test_demo_data_is_served(local_stack):
     # the demo accounts work
     for email in ("seller@bazaar.local", "buyer@bazaar.local"):
         assert http.login(email, DEMO_PASSWORD)
+    # the demo business (issue 14): verified, on net terms, an open RFQ with quotes, an invoice
+    business = http.login("business@bazaar.local", DEMO_PASSWORD)
+    me = http.call("GET", "/v1/me/business", token=business)
+    assert me["status"] == "verified" and me["net_terms_available"] and me["credit"]["receivable"]["amount"] > 0
+    rfqs = {r["status"]: r for r in http.call("GET", "/v1/rfqs", token=business)["items"]}
+    assert set(rfqs) == {"open", "awarded"}
+    quotes = http.call("GET", f"/v1/rfqs/{rfqs['open']['rfq_id']}/quotes", token=business)["items"]
+    assert len(quotes) == 2 and quotes[0]["revision"] == 1
+    assert [i["status"] for i in http.call("GET", "/v1/me/invoices", token=business)["items"]] == ["open"]
     # a seeded picture downloads
     item = http.call("GET", "/v1/storefronts/specialties/products?q=korla&limit=1")["items"][0]
     thumb = requests.get(item["thumbnail_url"], timeout=TIMEOUT)
