@@ -189,6 +189,16 @@ class Business:
         return None
 
 
+def invoice_details_of(business: Business) -> dict[str, Any]:
+    """What a seller invoices a verified business: its name as the invoice title, its tax id, its address."""
+    address = business.address
+    return {
+        "company_title": business.company_name,
+        "tax_id": business.tax_id,
+        "address": ", ".join(str(address[k]) for k in ("line", "county", "prefecture", "province") if address.get(k)),
+    }
+
+
 # --- the ledger side of net terms ---------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from ..domain.trade import (
     check_quote_terms,
     clean_text,
     days_back,
+    invoice_details_of,
     quota_month,
     quote_id_for,
 )
@@ -140,7 +141,7 @@ def compare_quotes(
     return page
 
 
-def _buyer_quote(trade: TradeRepository, actor: Actor, rfq_id: str, quote_id: str) -> Quote:
+def buyer_quote(trade: TradeRepository, actor: Actor, rfq_id: str, quote_id: str) -> Quote:
     require_role(actor, Role.BUYER)
     quote = trade.get_quote(rfq_id, quote_id)
     if quote is None or quote.buyer_id != actor.user_id:
@@ -368,10 +369,18 @@ def messages(
         mine = all(m["seller_id"] == actor.user_id and m["shop_id"] == shop_id for m in page.items)
     if not page.items or not mine:
         if shop_id is None:
-            _buyer_quote(trade, actor, rfq_id, quote_id)
+            buyer_quote(trade, actor, rfq_id, quote_id)
         else:
             _seller_quote(catalog, trade, actor, shop_id, rfq_id, quote_id)
     return Page([m["message"] for m in page.items], page.last_key)
+
+
+def quote_conversation(
+    trade: TradeRepository, actor: Actor, rfq_id: str, quote_id: str, limit: int = 100
+) -> tuple[Quote, list[QuoteMessage]]:
+    """The buyer's quote and the conversation about it (the web's quote page): GetItem + one Query."""
+    quote = buyer_quote(trade, actor, rfq_id, quote_id)
+    return quote, [m["message"] for m in trade.messages(rfq_id, quote_id, limit, None).items]
 
 
 def post_message(
@@ -389,7 +398,7 @@ def post_message(
 ) -> QuoteMessage:
     """A message from the buyer (shop_id None) or the quote's seller; the other side is notified."""
     if shop_id is None:
-        quote = _buyer_quote(trade, actor, rfq_id, quote_id)
+        quote = buyer_quote(trade, actor, rfq_id, quote_id)
         author, recipient = "buyer", quote.seller_id
     else:
         quote = _seller_quote(catalog, trade, actor, shop_id, rfq_id, quote_id)
@@ -459,7 +468,7 @@ def accept(
     payment_method = body["payment_method"]
     invoice_details: dict[str, Any] | None = None
     if business is not None and business.verified:
-        invoice_details = {"company_title": business.company_name, "tax_id": business.tax_id}
+        invoice_details = invoice_details_of(business)
         if payment_method == "net_terms" and business.terms is not None:
             invoice_details["terms_days"] = business.terms.terms_days
     status = "pending_payment"
