@@ -16,6 +16,7 @@ from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
+from chalicelib.adapters.trade import DynamoTradeRepository
 from chalicelib.services import ports
 from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore
 
@@ -30,6 +31,7 @@ IMPLEMENTATIONS = [
     (ports.EventPublisher, SqsEventPublisher),
     (ports.Ledger, DynamoLedger),
     (ports.Ledger, InMemoryLedger),
+    (ports.TradeRepository, DynamoTradeRepository),
 ]
 
 
