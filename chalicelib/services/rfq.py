@@ -554,8 +554,17 @@ def _replay(buying: BuyingRepository, publisher: EventPublisher, claim: Checkout
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
         )
     # The first attempt may have failed to queue its events: queue them again (consumers deduplicate).
-    orders = buying.get_orders([claim.result["order"]["order_id"]])
-    publisher.publish([order_event(o, "order.created") for o in orders if o.version == 1])
+    order = claim.result["order"]
+    orders = buying.get_orders([order["order_id"]])
+    awarded = {
+        "event_id": f"{claim.result['rfq_id']}:rfq.awarded",
+        "type": "rfq.awarded",
+        "rfq_id": claim.result["rfq_id"],
+        "order_id": order["order_id"],
+        "quote_id": claim.result["quote_id"],
+        "at": order["created_at"],
+    }
+    publisher.publish([*(order_event(o, "order.created") for o in orders if o.version == 1), awarded])
     return {**claim.result, "replayed": True}
 
 
