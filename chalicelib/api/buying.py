@@ -180,7 +180,7 @@ def my_order(call: Call, order_id: str) -> dict:
 )
 def cancel_order(call: Call, order_id: str) -> dict:
     c = container()
-    return buyer_order_public(order_lifecycle.cancel(c.buying, c.events, call.actor, order_id, now=c.clock()))
+    return buyer_order_public(order_lifecycle.cancel(c.buying, c.ledger, c.events, call.actor, order_id, now=c.clock()))
 
 
 @route(

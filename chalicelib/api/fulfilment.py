@@ -122,7 +122,9 @@ def deliver(call: Call, shop_id: str, order_id: str) -> dict:
 )
 def mark_paid(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    order = order_lifecycle.mark_paid(c.catalog, c.buying, c.events, call.actor, shop_id, order_id, now=c.clock())
+    order = order_lifecycle.mark_paid(
+        c.catalog, c.buying, c.ledger, c.events, call.actor, shop_id, order_id, now=c.clock()
+    )
     return seller_order_public(order)
 
 
@@ -168,5 +170,5 @@ def shop_returns(call: Call, shop_id: str) -> dict:
 )
 def receive_return(call: Call, shop_id: str, return_id: str) -> dict:
     c = container()
-    ret = returns.receive_return(c.catalog, c.buying, c.events, call.actor, shop_id, return_id, now=c.clock())
+    ret = returns.receive_return(c.catalog, c.buying, c.ledger, c.events, call.actor, shop_id, return_id, now=c.clock())
     return return_public(ret)

@@ -36,4 +36,4 @@ def _signed_by_the_provider(request) -> None:
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(c.buying, c.events, call.body.model_dump(), now=c.clock())
+    return payments.payment_event(c.buying, c.ledger, c.events, call.body.model_dump(), now=c.clock())
