@@ -8,6 +8,7 @@ from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
+from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
 
 app = Chalice(app_name="bazaar")
@@ -28,3 +29,4 @@ app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(web_dashboards.bp)
