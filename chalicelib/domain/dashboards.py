@@ -119,6 +119,10 @@ def updates_for_event(event: dict[str, Any]) -> list[AggregateUpdate]:
         counters["open_returns"] = 1
     elif kind == "order.refunded":
         figures = {f"refunds:{currency}": refund} if refund else {}
+        if "commission_returned" in event:  # after completion: less commission kept, less credited to the seller
+            returned = _int(event.get("commission_returned"))
+            figures[f"commission:{currency}"] = -returned
+            figures[f"net:{currency}"] = -(refund - returned)
         counters["open_returns"] = -1
     elif kind == "order.completed":
         commission = _int(event.get("commission"))

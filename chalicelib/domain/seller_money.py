@@ -252,7 +252,8 @@ def refund(order: Order, amount: int, refund_id: str, at: str) -> tuple[Posting 
     if given_back:
         entries.append(Entry(str(PLATFORM_COMMISSION), -given_back, order.currency))
     posting = Posting(posting_id, "order.refunded_after_completion", at, tuple(entries), refs=refs, memo=memo)
-    updated = replace(order, commission={**record, "amount": new_commission, "base": base})
+    # `returned`: the commission this refund gave back (what the order's event reports to the dashboards)
+    updated = replace(order, commission={**record, "amount": new_commission, "base": base, "returned": given_back})
     return posting, updated
 
 

@@ -85,7 +85,10 @@ def seller_dashboard(
     shops = catalog.shops_by_owner(actor.user_id, MAX_SHOPS, None).items
     if not shops:
         raise NotFound("open a shop first", code="no_shop")
-    shop = next((s for s in shops if s.shop_id == shop_id), None) if shop_id else shops[0]
+    if shop_id:
+        shop = next((s for s in shops if s.shop_id == shop_id), None)
+    else:  # the newest shop that sells, else the newest
+        shop = next((s for s in shops if s.status == "active"), shops[0])
     if shop is None:
         raise NotFound("shop not found", code="shop_not_found")
     currency = get_storefront(shop.storefront).currency

@@ -50,6 +50,8 @@ def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
         ]
     if kind in ("order.refunded", "order.cancelled") and order.refunds and order.refunds[-1].at == order.updated_at:
         facts["refund"] = order.refunds[-1].amount
+        if order.commission is not None:  # refunded after completion: the commission on it went back
+            facts["commission_returned"] = order.commission.get("returned", 0)
     if kind == "order.completed" and order.commission is not None:
         facts["commission"] = order.commission["amount"]
         facts["settled"] = order.commission["base"]

@@ -46,7 +46,7 @@ def _nice_max(value: int) -> int:
 def _frame(width: int, height: int, title: str, description: str, chart_id: str, body: list[str]) -> Any:
     return _markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
+        f'width="100%" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
         f'font-family="system-ui, sans-serif" font-size="11">'
         f'<title id="{chart_id}-t">{_e(title)}</title><desc id="{chart_id}-d">{_e(description)}</desc>'
         + "".join(body)
@@ -65,11 +65,14 @@ def mirrored_bars(
     up_name: str,
     down_name: str,
     value_text: Callable[[int], str],
+    axis_text: Callable[[int], str] | None = None,
     tick_every: int = 15,
     width: int = 760,
     height: int = 240,
 ) -> Any:
-    """One bar per label: `ups` above the axis (sales), `downs` below it (refunds), on one scale."""
+    """One bar per label: `ups` above the axis (sales), `downs` below it (refunds), on one scale. `axis_text`
+    (default `value_text`) writes the axis' figures, `value_text` the exact ones in the tooltips."""
+    axis = axis_text or value_text
     left, right, top, bottom = 72, 8, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     up_top = _nice_max(max(ups, default=0))
@@ -80,16 +83,14 @@ def mirrored_bars(
     bar_w = max(1.0, step * 0.72)
     body = [
         f'<line x1="{left}" y1="{top:.1f}" x2="{width - right}" y2="{top:.1f}" stroke="{GRID}"/>',
-        f'<text x="{left - 6}" y="{top + 4:.1f}" text-anchor="end" fill="{TEXT}">{_e(value_text(up_top))}</text>',
+        f'<text x="{left - 6}" y="{top + 4:.1f}" text-anchor="end" fill="{TEXT}">{_e(axis(up_top))}</text>',
         f'<line x1="{left}" y1="{zero_y:.1f}" x2="{width - right}" y2="{zero_y:.1f}" stroke="{AXIS}"/>',
-        f'<text x="{left - 6}" y="{zero_y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_e(value_text(0))}</text>',
+        f'<text x="{left - 6}" y="{zero_y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_e(axis(0))}</text>',
     ]
     if down_top:
         low = top + plot_h
         body.append(f'<line x1="{left}" y1="{low:.1f}" x2="{width - right}" y2="{low:.1f}" stroke="{GRID}"/>')
-        body.append(
-            f'<text x="{left - 6}" y="{low:.1f}" text-anchor="end" fill="{TEXT}">-{_e(value_text(down_top))}</text>'
-        )
+        body.append(f'<text x="{left - 6}" y="{low:.1f}" text-anchor="end" fill="{TEXT}">-{_e(axis(down_top))}</text>')
     for i, label in enumerate(labels):
         x = left + i * step + (step - bar_w) / 2
         up, down = ups[i], downs[i]
@@ -105,10 +106,12 @@ def mirrored_bars(
                 f'<rect class="bar-down" x="{x:.1f}" y="{zero_y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{REFUNDS}"><title>{_e(label)}: {_e(down_name)} {_e(value_text(down))}</title></rect>'
             )
-        if i % tick_every == 0 or i == len(labels) - 1:
+        last = i == len(labels) - 1
+        if (i % tick_every == 0 and len(labels) - 1 - i > tick_every // 2) or last:
+            anchor = "end" if last else "middle"
+            x_text = left + i * step + (step if last else step / 2)
             body.append(
-                f'<text x="{left + i * step + step / 2:.1f}" y="{height - 8}" text-anchor="middle" '
-                f'fill="{TEXT}">{_e(label)}</text>'
+                f'<text x="{x_text:.1f}" y="{height - 8}" text-anchor="{anchor}" fill="{TEXT}">{_e(label)}</text>'
             )
     return _frame(width, height, title, description, chart_id, body)
 
@@ -121,12 +124,14 @@ def lines(
     title: str,
     description: str,
     value_text: Callable[[int], str],
+    axis_text: Callable[[int], str] | None = None,
     tick_every: int = 3,
     width: int = 360,
     height: int = 190,
 ) -> Any:
     """One line per (name, values), a point per label; colours in the order of `series` (the page's legend
     uses `color(i)`)."""
+    axis = axis_text or value_text
     left, right, top, bottom = 64, 10, 12, 26
     plot_w, plot_h = width - left - right, height - top - bottom
     scale_top = _nice_max(max([v for _, values in series for v in values] + [0]))
@@ -140,8 +145,8 @@ def lines(
         f'<line x1="{left}" y1="{top + plot_h / 2:.1f}" x2="{width - right}" y2="{top + plot_h / 2:.1f}" '
         f'stroke="{GRID}"/>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{AXIS}"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="{TEXT}">{_e(value_text(scale_top))}</text>',
-        f'<text x="{left - 6}" y="{top + plot_h + 4}" text-anchor="end" fill="{TEXT}">{_e(value_text(0))}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" fill="{TEXT}">{_e(axis(scale_top))}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h + 4}" text-anchor="end" fill="{TEXT}">{_e(axis(0))}</text>',
     ]
     for i, label in enumerate(labels):
         if i % tick_every == 0 or i == len(labels) - 1:

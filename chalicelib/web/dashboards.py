@@ -37,6 +37,10 @@ def _money_text(ctx: WebContext, currency: str):
     return lambda amount: formatting.format_money(amount, currency, ctx.lang)
 
 
+def _axis_money(ctx: WebContext, currency: str):
+    return lambda amount: formatting.format_money_short(amount, currency, ctx.lang)
+
+
 def _short_day(ctx: WebContext, day: str) -> str:
     """`2026-03-04` -> "4 Mar" / "3月4日" / "4.03"."""
     month, date = int(day[5:7]), int(day[8:10])
@@ -87,6 +91,7 @@ def seller_page(ctx: WebContext) -> Response:
         up_name=ctx.t("seller.sales"),
         down_name=ctx.t("seller.refunds"),
         value_text=money,
+        axis_text=_axis_money(ctx, board.currency),
     )
     weeks = _weekly(f.days, f.sales, f.refunds, f.orders)
     return render.page(
@@ -141,6 +146,7 @@ def admin_page(ctx: WebContext) -> Response:
         metric_charts = []
         for metric in METRICS:
             text = money if metric in MONEY_METRICS else (lambda n: formatting.format_number(n, ctx.lang))
+            axis = _axis_money(ctx, board.currency) if metric in MONEY_METRICS else text
             series = [(names[k], figures.series[metric][k]) for k in figures.keys]
             total = sum(figures.totals[k][metric] for k in figures.keys)
             metric_charts.append(
@@ -159,6 +165,7 @@ def admin_page(ctx: WebContext) -> Response:
                             total=text(total),
                         ),
                         value_text=text,
+                        axis_text=axis,
                     )
                     if not figures.empty
                     else None,

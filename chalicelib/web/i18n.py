@@ -571,9 +571,9 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "admin.queue.shops": ("Shops awaiting approval", "待审核店铺", "Магазины на проверке"),
     "admin.payout_run": ("This week's payout run", "本周结算批次", "Выплаты этой недели"),
     "admin.run_counts": (
-        "{created} created, {paid} paid, {failed} failed",
-        "新建 {created}，已到账 {paid}，失败 {failed}",
-        "создано {created}, выплачено {paid}, не прошло {failed}",
+        "{created} payouts sent to the bank",
+        "已向银行提交 {created} 笔结算",
+        "В банк отправлено выплат: {created}",
     ),
     "admin.run_complete": ("every shop looked at", "已覆盖所有店铺", "все магазины проверены"),
     "admin.run_partial": ("still running", "进行中", "ещё идёт"),

@@ -173,6 +173,41 @@ def test_fast_moto_transactions_still_roll_back():
         assert container.catalog.get_shop("shp_second") is None
 
 
+def test_fast_moto_transactions_roll_back_updates_too():
+    """A transaction with Updates (a posting that adds to a system account's balance shards) refused by one of
+    its conditions leaves the updated items as they were."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.ledger import Account, transfer
+    from chalicelib.services.ports import Write
+    from devtools.moto_patches import fast_moto_transactions
+
+    commission, buyers = Account.platform("commission"), Account.external("buyer-payments")
+    with moto_aws_stack() as container, fast_moto_transactions():
+        ledger = container.ledger
+        ledger.post(transfer("p1", "test.move", "2026-01-01T00:00:00Z", source=buyers, destination=commission,
+                             amount=500, currency="CNY"))  # fmt: skip
+        refused = Write(
+            {
+                "ConditionCheck": {
+                    "TableName": container.settings.shops_table,
+                    "Key": {"shop_id": {"S": "shp_missing"}},
+                    "ConditionExpression": "attribute_exists(shop_id)",
+                }
+            },
+            Conflict("no such shop", code="no_shop"),
+        )
+        for n in range(2, 6):  # several postings: some land on the same shard as the first
+            with pytest.raises(Conflict):
+                ledger.post(
+                    transfer(f"p{n}", "test.move", "2026-01-01T00:00:00Z", source=buyers, destination=commission,
+                             amount=700, currency="CNY"),
+                    alongside=[refused],
+                )  # fmt: skip
+        assert ledger.balance(commission, "CNY").amount == 500
+        assert ledger.balance(buyers, "CNY").amount == -500
+        assert ledger.get_posting("p2") is None
+
+
 # --- the one-read owner routes keep their access rules -----------------------------------------------
 
 
