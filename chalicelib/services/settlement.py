@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, PreconditionFailed
 from ..domain.ledger import Account, Posted
 from ..domain.orders import Order, Return
 from ..domain.seller_money import (
@@ -44,15 +44,21 @@ def record_payment(
 
 
 def complete(repo: BuyingRepository, ledger: Ledger, order: Order, terms: CommissionTerms, *, now: str) -> Order | None:
-    """Completes `order` and credits its seller net of commission, in one transaction. None: it was completed
-    meanwhile (by another run of the sweep); nothing was posted twice."""
+    """Completes `order` and credits its seller net of commission, in one transaction. None: the order changed
+    meanwhile (another sweep completed it, or a return was asked for); nothing was written or posted twice, and
+    the next sweep looks at it again."""
     completed = order.complete(now)
     posting, record = completion(completed, terms, now)
     completed = replace(completed, commission=record)
     writes = repo.order_writes(completed, order.version)
-    if posting is None:  # everything was refunded: nothing to credit
-        repo.commit(writes)
-    elif ledger.post(posting, alongside=writes).replayed:
+    try:
+        if posting is None:  # everything was refunded: nothing to credit
+            repo.commit(writes)
+        elif ledger.post(posting, alongside=writes).replayed:
+            return None
+    except PreconditionFailed as exc:
+        if exc.code != "stale_order":
+            raise
         return None
     return replace(completed, version=order.version + 1)
 
