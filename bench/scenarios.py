@@ -7,6 +7,7 @@ order: the write scenarios build on each other (create a product, edit it, attac
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -662,6 +663,7 @@ def _bank(b: Bench):
         _BANK = BankSimulator("unset", "unset", settle_after=None).start()
     _BANK.reset(settings.payout_provider_key, settings.payout_webhook_secret)
     b.container.payouts = HttpPayoutProvider(_BANK.url, lambda: settings.payout_provider_key)
+    b.container.settings = dataclasses.replace(settings, payout_provider_url=_BANK.url)
     return _BANK
 
 

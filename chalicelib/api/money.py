@@ -348,6 +348,7 @@ def shop_payouts(call: Call, shop_id: str) -> dict:
 )
 def run_payouts(call: Call) -> dict:
     c = container()
+    payouts.require_bank(c.settings.payout_provider_url)
     report = payouts.run_payouts(
         c.catalog,
         c.finance,

@@ -15,6 +15,7 @@ def run_payouts(event):
     from ..services import payouts
 
     c = container()
+    payouts.require_bank(c.settings.payout_provider_url)
     report = payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
     return report.to_dict()
 

@@ -123,6 +123,12 @@ def shop_payouts(
 # --- the run ------------------------------------------------------------------------------------------------
 
 
+def require_bank(provider_url: str | None) -> None:
+    """A stage without the bank's URL makes no payout at all (rather than payouts that wait for a bank)."""
+    if not provider_url:
+        raise ServiceUnavailable("payouts are not configured on this stage (PAYOUT_PROVIDER_URL)", retry_after=3600)
+
+
 @dataclass
 class RunReport:
     """What a run did, over all its passes and slices (kept in the Finance table: `run#<run_id>`)."""

@@ -3,6 +3,7 @@ and pay out through the public API (and the scheduled functions, called as the s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -61,8 +62,10 @@ def bank(stack, bank_server):
     """The bank, emptied, knowing this stack's secrets, and the app pointed at it."""
     settings = stack.settings
     bank_server.reset(settings.payout_provider_key, settings.payout_webhook_secret)
+    stack.settings = dataclasses.replace(settings, payout_provider_url=bank_server.url)
     stack.payouts = HttpPayoutProvider(bank_server.url, lambda: settings.payout_provider_key)
-    return bank_server
+    yield bank_server
+    stack.settings = settings
 
 
 @pytest.fixture(autouse=True)

@@ -283,3 +283,15 @@ def test_a_callback_for_another_transfer_or_an_unknown_payout_is_refused(api, st
         reply = api.request("POST", "/v1/payouts/webhook", body=body, headers={"X-Bank-Signature": bank.sign(body)})
         assert_api_error(reply, status)
     assert [p["status"] for p in payouts_of(seller)] == ["sent"]
+
+
+def test_a_stage_without_the_banks_url_makes_no_payout(api, stack, factory, clock):
+    seller, buyer = Seller(api, factory, price=10_000), factory.user("buyer")
+    for _ in range(2):
+        sell(api, seller, buyer)
+    clock.advance(days=8)
+    complete_due(stack)
+    payout_account(api, seller)
+    reply = api.post("/v1/admin/payouts/run", token=factory.operator)
+    assert_api_error(reply, 503, "service_unavailable")
+    assert payouts_of(seller) == [] and seller.amounts() == (19_000, 0)
