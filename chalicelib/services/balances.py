@@ -6,6 +6,7 @@ The balances live in the one ledger (docs/ledger.md): `shop:<id>:pending` (paid 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..domain.errors import NotFound, ValidationFailed
@@ -33,9 +34,19 @@ class ShopBalance:
     others: dict[str, tuple[int, int]]  # other currencies held: currency -> (available, pending)
 
 
+_SHOP_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def _existing_shape(shop_id: str) -> None:
+    """An id no shop can have (nor any ledger account) is a shop that does not exist."""
+    if not _SHOP_ID.match(shop_id or ""):
+        raise NotFound("shop not found", code="shop_not_found")
+
+
 def shop_balance(finance: FinanceRepository, actor: Actor, shop_id: str, *, now: str) -> ShopBalance:
     """One read: the shop and its balances in every currency, together."""
     require_role(actor, Role.SELLER)
+    _existing_shape(shop_id)
     keys = [(str(account(shop_id)), c) for c in CURRENCIES for account in (available, pending)]
     shop, balances = finance.shop_with_balances(shop_id, keys)
     if shop is None:
@@ -109,6 +120,7 @@ def shop_ledger(
     """The entries of the shop's `available` (or `pending`) account booked in `[from, to)`, newest first: one
     Query when the page's entries name the caller as their seller; an empty page also reads the shop."""
     require_role(actor, Role.SELLER)
+    _existing_shape(shop_id)
     account = _account(shop_id, purpose)
     low, high = _bound(start_at, "from"), _bound(end_at, "to")
     if low is not None and high is not None and high < low:

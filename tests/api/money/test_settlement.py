@@ -204,3 +204,9 @@ def test_seller_debits_for_later_features_land_on_the_available_balance_with_the
     assert kinds["seller.partner_commission"]["order_id"] == order["order_id"]
     assert stack.ledger.balance(Account.village("vil_1", "fees"), "CNY").amount == 200
     assert stack.ledger.balance(Account.producer("prd_1"), "CNY").amount == 300
+
+
+def test_a_shop_id_no_shop_can_have_is_not_found(api, factory):
+    seller = factory.user("seller")
+    for path in ("/v1/shops/%C3%9E%C2%B2/balance", "/v1/shops/a%20b/ledger", "/v1/shops/a%3Ab/statements/2026-01"):
+        assert_api_error(api.get(path, token=seller), 404, "shop_not_found")
