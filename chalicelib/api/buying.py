@@ -185,15 +185,14 @@ def my_order(call: Call, order_id: str) -> dict:
     errors=(409, 412),
     budget=Budget(
         3,
-        "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored): 2. An order "
-        "on net terms (issue 14) gives its credit back in the same transaction: + the ledger's BatchGetItem",
+        "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored); a paid "
+        "order's refund rides in it as a posting, read first (BatchGetItem: posting claim, the shop's balance); "
+        "an order on net terms (issue 14) gives its credit back the same way",
     ),
 )
 def cancel_order(call: Call, order_id: str) -> dict:
     c = container()
-    return buyer_order_public(
-        order_lifecycle.cancel(c.buying, c.events, call.actor, order_id, now=c.clock(), ledger=c.ledger)
-    )
+    return buyer_order_public(order_lifecycle.cancel(c.buying, c.ledger, c.events, call.actor, order_id, now=c.clock()))
 
 
 @route(

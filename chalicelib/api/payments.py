@@ -32,13 +32,12 @@ def _signed_by_the_provider(request) -> None:
     errors=(401, 404, 409, 422),
     budget=Budget(
         4,
-        "GetItem order + one TransactWriteItems (order, version-checked; the event id claimed against replays): 2. "
-        "An order on net terms (issue 14) pays its invoice: + GetItem invoice + the ledger posting's BatchGetItem "
-        "(receivable -> credit), the invoice and order riding in its transaction: 4",
+        "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
+        "balance) + one TransactWriteItems (the posting, the order version-checked, the event id claimed): 3. "
+        "An order on net terms (issue 14) pays its invoice: + GetItem invoice; the invoice rides in the same "
+        "posting's transaction: 4",
     ),
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(
-        c.buying, c.events, call.body.model_dump(), now=c.clock(), trade=c.trade, ledger=c.ledger
-    )
+    return payments.payment_event(c.buying, c.ledger, c.events, call.body.model_dump(), now=c.clock(), trade=c.trade)

@@ -134,6 +134,11 @@ class Order:
     version: int = 1
     stock_restored: bool = False
     returned: dict[str, int] = field(default_factory=dict)  # line_id -> quantity already returned
+    # Issue 17 (seller money, docs/ledger.md): the buyer's payment was posted into the shop's pending account
+    # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
+    # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
+    pending_credited: bool = False
+    commission: dict[str, int] | None = None
     # issue 14: the buyer's business badge (business_id, company_name, verified), the invoice details the seller
     # needs (company_title, tax_id), the RFQ and quote an order comes from, and the invoice issued on net terms
     business: dict[str, Any] | None = None

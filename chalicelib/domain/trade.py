@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .errors import Conflict, ValidationFailed
-from .ledger import Account, Posting, transfer
+from .ledger import Account, Entry, Posting, transfer
 from .orders import parse_time
 
 # --- Unified Social Credit Code (GB 32100-2015) ----------------------------------------------------------
@@ -288,16 +288,22 @@ def invoice_issued_posting(invoice: Invoice) -> Posting:
 
 
 def invoice_paid_posting(invoice: Invoice, now: str) -> Posting:
-    """The invoice is paid: what it asked for leaves the receivable and the credit is available again."""
-    return transfer(
+    """The invoice is paid: what it asked for leaves the receivable and the credit is available again; the money
+    itself arrives as any order's payment does (issue 17, domain/seller_money.payment_posting): from the buyers'
+    payments into the shop's pending balance. One posting, so both happen with the invoice and the order."""
+    refs = {"business_id": invoice.business_id, "invoice_id": invoice.invoice_id, "order_id": invoice.order_id}
+    return Posting(
         f"invoice-paid:{invoice.invoice_id}",
         "terms.invoice_paid",
         now,
-        source=receivable_account(invoice.business_id),
-        destination=credit_account(invoice.business_id),
-        amount=invoice.total,
-        currency=invoice.currency,
-        refs={"business_id": invoice.business_id, "invoice_id": invoice.invoice_id, "order_id": invoice.order_id},
+        (
+            Entry(str(receivable_account(invoice.business_id)), -invoice.total, invoice.currency),
+            Entry(str(credit_account(invoice.business_id)), invoice.total, invoice.currency),
+            Entry(str(Account.external("buyer-payments")), -invoice.total, invoice.currency),
+            Entry(str(Account.shop(invoice.shop_id, "pending")), invoice.total, invoice.currency),
+        ),
+        refs={**refs, "shop_id": invoice.shop_id},
+        memo=f"Invoice {invoice.number} of order {invoice.order_id} paid",
     )
 
 

@@ -1,6 +1,6 @@
 """Bulk trade's clock (issue 14): quoting deadlines and quote validity expire hourly, invoices past their due
 date become overdue daily. Both find their work through the Trade table's due index (one partition per UTC
-day), never a scan; `make run` runs them locally too (devtools/scheduler.py)."""
+day), never a scan; `make run` runs them locally too (devtools/local_stack.py)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
+from . import settlement
 from .notifications import announce
 from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
 
@@ -36,21 +37,22 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
 
 def payment_event(
     repo: BuyingRepository,
+    ledger: Ledger,
     publisher: EventPublisher,
     event: dict[str, Any],
     *,
     now: str,
     trade: TradeRepository | None = None,
-    ledger: Ledger | None = None,
 ) -> dict[str, Any]:
-    """Applies a verified provider event. A replayed event id changes nothing. A payment of an order on net
-    terms pays its invoice (issue 14: services/terms.py)."""
+    """Applies a verified provider event. A replayed event id changes nothing. The money is posted into the
+    shop's pending balance with the order's change (issue 17). A payment of an order on net terms pays its
+    invoice (issue 14: services/terms.py)."""
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}
     order = repo.get_order(event["order_id"])
     if order is None:
         raise NotFound("order not found", code="order_not_found")
-    if order.payment_method == "net_terms" and trade is not None and ledger is not None:
+    if order.payment_method == "net_terms" and trade is not None:
         if event["amount"] != {"amount": order.total, "currency": order.currency}:
             raise Unprocessable("the paid amount does not match the invoice", code="amount_mismatch")
         from . import terms
@@ -63,11 +65,11 @@ def payment_event(
     if order.paid_at:
         return {"status": "duplicate"}
     try:
-        saved = repo.save_order(
-            order.mark_paid("payments", now), order.version, claim_key=f"payment-event#{event['event_id']}"
-        )
+        paid = order.mark_paid("payments", now)
+        claim = f"payment-event#{event['event_id']}"
+        saved = settlement.record_payment(repo, ledger, order, paid, now=now, claim_key=claim)
     except Conflict as exc:
-        if exc.code == "duplicate_event":
+        if exc.code in ("duplicate_event", "already_paid"):
             return {"status": "duplicate"}
         raise
     announce(publisher, saved, "order.paid")

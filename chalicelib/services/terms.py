@@ -279,7 +279,8 @@ def _pay(
     claim_key: str | None = None,
 ) -> Invoice:
     paid = invoice.pay(method, reference, now)
-    paid_order = order.settle_on_terms(actor, now)
+    # the buyer's money reaches the shop's pending balance in the same posting (issue 17's payment, on terms)
+    paid_order = replace(order.settle_on_terms(actor, now), pending_credited=True)
     writes = [
         trade.invoice_write(paid, invoice.version),
         *buying.order_writes(paid_order, order.version, claim_key=claim_key),

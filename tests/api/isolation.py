@@ -27,10 +27,10 @@ from chalicelib.domain.identity import Role
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     Scope.SHOP: frozenset(
-        {"shop_id", "product_id", "media_id", "order_id", "return_id", "rfq_id", "quote_id", "invoice_id"}
+        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "rfq_id", "quote_id", "invoice_id"}
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "business_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),

@@ -26,6 +26,10 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "OrderEventsMapping",
         "CompleteOrders",
         "CompleteOrdersLogGroup",
+        "RunPayouts",
+        "RunPayoutsLogGroup",
+        "PollPayouts",
+        "PollPayoutsLogGroup",
         "ExpireQuotations",  # issue 14: bulk trade's hourly and daily jobs
         "ExpireQuotationsLogGroup",
         "MarkOverdueInvoices",
@@ -35,7 +39,15 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "OperationsDashboard",
     } | {
         f"{fn}{metric}Alarm"
-        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "ExpireQuotations", "MarkOverdueInvoices")
+        for fn in (
+            "APIHandler",
+            "OrderEvents",
+            "CompleteOrders",
+            "RunPayouts",
+            "PollPayouts",
+            "ExpireQuotations",
+            "MarkOverdueInvoices",
+        )
         for metric in ("Errors", "Throttles")
     }
 

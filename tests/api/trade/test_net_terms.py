@@ -11,9 +11,8 @@ import pytest
 
 from bench.counting import CallRecorder
 from chalicelib.services.payments import sign_webhook
-from devtools.scheduler import scheduled_event
 from tests.api.trade.support import accept_body, later
-from tests.support import ADDRESS, assert_api_error, checkout
+from tests.support import ADDRESS, assert_api_error, checkout, scheduled_event
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF100200300"}
 LIMIT = 1_000_000  # 10,000.00 CNY

@@ -3,12 +3,13 @@ monthly quota, expiry by the clock, messages, acceptance (idempotent, at the quo
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.events.order_events import handle_records
-from devtools.scheduler import scheduled_event
 from tests.api.trade.support import accept_body, later, quote_body, rfq_body
-from tests.support import assert_api_error, drain_order_events, stock_of
+from tests.support import assert_api_error, drain_order_events, scheduled_event, stock_of
 
 
 @pytest.fixture(autouse=True)
@@ -261,6 +262,23 @@ def test_accepting_is_idempotent_by_key(api, stack, trade):
     assert_api_error(other_body, 422, "idempotency_key_reused")
     orders = api.get("/v1/orders", token=buyer).json["items"]
     assert [o["order_id"] for o in orders] == [first.json["order"]["order_id"]]
+
+
+def test_a_replayed_acceptance_queues_the_award_again_so_the_other_sellers_are_told(api, stack, trade):
+    buyer = trade.business()
+    winner, loser = trade.supplier(), trade.supplier()
+    rfq = trade.rfq(buyer)
+    won = trade.quote(winner, rfq["rfq_id"], 8500)
+    lost = trade.quote(loser, rfq["rfq_id"], 9000)
+    assert trade.accept(buyer, rfq["rfq_id"], won["quote_id"], key="retry-me").status == 201
+    drain_order_events(stack)  # the first attempt's events are lost (the queue was unreachable)
+    assert trade.accept(buyer, rfq["rfq_id"], won["quote_id"], key="retry-me").status == 200
+    records = drain_order_events(stack)
+    assert "rfq.awarded" in [json.loads(r["body"])["type"] for r in records]
+    assert handle_records(records) == {"batchItemFailures": []}
+    mine = api.get(f"/v1/shops/{loser.shop_id}/rfqs/{rfq['rfq_id']}", token=loser.token).json
+    assert mine["my_quote"]["quote_id"] == lost["quote_id"] and mine["my_quote"]["status"] == "not_selected"
+    assert any(n["type"] == "quote.not_selected" for n in notifications(api, loser.token))
 
 
 def test_the_quotes_moq_is_respected(api, trade):
