@@ -6,6 +6,7 @@ from chalicelib.api import (
     buying,
     docs,
     fulfilment,
+    group_buys,
     identity,
     middleware,
     money,
@@ -15,7 +16,7 @@ from chalicelib.api import (
     storefronts,
     trade,
 )
-from chalicelib.events import order_events, trade_jobs
+from chalicelib.events import group_jobs, order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
@@ -39,6 +40,8 @@ app.register_blueprint(order_events.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
 app.register_blueprint(trade_jobs.bp)
+app.register_blueprint(group_buys.bp)  # issue 19
+app.register_blueprint(group_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)

@@ -14,6 +14,7 @@ from .services.ports import (
     CatalogRepository,
     EventPublisher,
     FinanceRepository,
+    GroupBuyRepository,
     IdentityProvider,
     Ledger,
     MediaStore,
@@ -41,6 +42,7 @@ class Container:
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
+    group_buys: GroupBuyRepository  # issue 19: groups and their commitments (items of the Trade table)
 
 
 _container: Container | None = None
@@ -55,6 +57,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.finance import DynamoFinanceRepository
+    from .adapters.group_buys import DynamoGroupBuyRepository
     from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
@@ -73,6 +76,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     secrets = SecretsManagerStore(
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
+    buying = DynamoBuyingRepository(settings.region, settings.endpoint_url)
     built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
@@ -83,7 +87,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
             settings.user_pool_client_id,
             jwks_loader or (lambda: fetch_jwks(settings.jwks_url)),
         ),
-        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
+        buying=buying,
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
@@ -92,6 +96,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
+        group_buys=DynamoGroupBuyRepository(buying),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

@@ -297,7 +297,7 @@ class LocalStack:
 
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
-        from chalicelib.services import order_lifecycle, payouts, rfq, terms
+        from chalicelib.services import group_buys, order_lifecycle, payouts, rfq, terms
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
@@ -306,6 +306,7 @@ class LocalStack:
         due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
         due["overdue"] = now() + dt.timedelta(seconds=5)  # issue 14: overdue invoices (daily)
         due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
+        due["groups"] = now() + dt.timedelta(seconds=5)  # issue 19: group buys' deadlines (every 5 minutes)
         while not self._schedule_stop.wait(15):
             c = container()
             try:
@@ -324,6 +325,9 @@ class LocalStack:
                 if now() >= due["overdue"]:
                     due["overdue"] = now() + dt.timedelta(days=1)
                     terms.mark_overdue(c.trade, c.buying, now=c.clock())
+                if now() >= due["groups"]:
+                    due["groups"] = now() + dt.timedelta(minutes=5)
+                    group_buys.run_due(c.group_buys, c.buying, c.events, now=c.clock())
             except Exception as exc:  # like a failed Lambda invocation: the next one tries again
                 self.log(f"schedules: {exc}")
 

@@ -124,6 +124,8 @@ def order_public(order: Order, *, viewer: str) -> dict:
     for name in ("business", "invoice_details", "rfq", "invoice_id"):
         if getattr(order, name, None):
             body[name] = getattr(order, name)
+    if getattr(order, "group", None):  # issue 19: the group buy it comes from
+        body["group"] = order.group
     return body
 
 
@@ -427,4 +429,58 @@ def invoice_public(invoice, now: str) -> dict:
         "status": invoice.display_status(now),
         "paid_at": invoice.paid_at,
         "payment": invoice.payment,
+    }
+
+
+# --- issue 19: buy together -------------------------------------------------------------------------------------
+
+
+def commitment_public(commitment) -> dict:
+    return {
+        "group_id": commitment.group_id,
+        "quantity": commitment.quantity,
+        "delivery": commitment.delivery,
+        "payment_method": commitment.payment_method,
+        "committed_at": commitment.committed_at,
+        "order_id": commitment.order_id,
+    }
+
+
+def _tier(tier, currency: str) -> dict | None:
+    return {"min_quantity": tier["min_quantity"], "unit_price": money(tier["amount"], currency)} if tier else None
+
+
+def group_share_path(group_id: str) -> str:
+    return f"/groups/{group_id}"
+
+
+def group_buy_public(group, *, now: str, base_url: str, mine=None) -> dict:
+    offer, currency = group.offer, group.offer.currency
+    attrs = offer.attributes
+    return {
+        "group_id": group.group_id,
+        "status": group.status,
+        "product": {
+            "product_id": offer.product_id,
+            "title": offer.title,
+            "shop_id": offer.shop_id,
+            "shop_name": offer.shop_name,
+            "unit": attrs.get("unit", ""),
+            "moq": group.moq,
+            "order_multiple": group.multiple,
+            "tiers": [_tier(t, currency) for t in group.tiers()],
+        },
+        "target_quantity": group.target,
+        "committed_quantity": group.committed,
+        "participants": group.participants,
+        "tier_reached": _tier(group.tier_reached(), currency),
+        "next_tier": _tier(group.next_tier(), currency),
+        "price_per_unit": money(group.price_per_unit(), currency),
+        "deadline": group.deadline,
+        "seconds_left": group.seconds_left(now) if group.is_open else 0,
+        "failure": group.failure,
+        "share_url": base_url + group_share_path(group.group_id),
+        "created_at": group.created_at,
+        "closed_at": group.closed_at,
+        "my_commitment": commitment_public(mine) if mine is not None else None,
     }

@@ -492,6 +492,7 @@ class OrderPublic(Public):
     )
     rfq: dict[str, str] | None = Field(default=None, description="the RFQ and quote an order comes from")
     invoice_id: str | None = Field(default=None, description="net terms: the invoice issued when it shipped")
+    group: dict[str, str] | None = Field(default=None, description="issue 19: the group buy it comes from")
 
 
 class OrdersPage(Public):
@@ -541,6 +542,7 @@ class NotificationPublic(Public):
     rfq_id: str | None = None  # issue 14: quotes, RFQs, invoices
     quote_id: str | None = None
     invoice_id: str | None = None
+    group_id: str | None = None  # issue 19: group buys
 
 
 class NotificationsPage(Public):
@@ -1111,3 +1113,103 @@ class InvoicePublic(Public):
 class InvoicesPage(Public):
     items: list[InvoicePublic]
     next_cursor: str | None
+
+
+# --- issue 19: buy together (group buys) -----------------------------------------------------------------------
+
+
+class GroupBuyIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"product_id": "prd_example", "target_quantity": 50, "deadline": "2030-01-10T12:00:00Z"}]
+        }
+    )
+
+    product_id: StrictStr = Field(min_length=1, max_length=64)
+    target_quantity: StrictInt | None = Field(
+        default=None, ge=1, le=100_000_000, description="the product's MOQ (default) or a higher tier's min_quantity"
+    )
+    deadline: StrictStr = Field(
+        min_length=10, max_length=40, description="ISO-8601 with a zone, 10 minutes to 14 days away"
+    )
+
+
+class CommitmentIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "quantity": 20,
+                    "delivery": {
+                        "name": "Dilnur Abdulla",
+                        "phone": "+86 998 555 0142",
+                        "lines": ["7 Jiefang North Road"],
+                        "city": "Kashgar",
+                        "region": "Xinjiang",
+                        "postal_code": "844000",
+                        "country": "CN",
+                    },
+                    "payment_method": "bank_transfer",
+                }
+            ]
+        }
+    )
+
+    quantity: StrictInt = Field(ge=1, le=1_000_000, description="below the MOQ on purpose; order multiples apply")
+    delivery: Address
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+
+
+class CommitmentPublic(Public):
+    group_id: str
+    quantity: int
+    delivery: dict[str, Any]
+    payment_method: str
+    committed_at: str
+    order_id: str = Field(description="the order this commitment becomes when the group closes")
+
+
+class TierPublic(Public):
+    min_quantity: int
+    unit_price: Money
+
+
+class GroupProductPublic(Public):
+    product_id: str
+    title: str
+    shop_id: str
+    shop_name: str
+    unit: str
+    moq: int
+    order_multiple: int
+    tiers: list[TierPublic]
+
+
+class GroupBuyPublic(Public):
+    group_id: str
+    status: Literal["open", "closing", "closed", "failed"]
+    product: GroupProductPublic
+    target_quantity: int
+    committed_quantity: int
+    participants: int
+    tier_reached: TierPublic | None = Field(description="the highest tier the committed total reaches")
+    next_tier: TierPublic | None
+    price_per_unit: Money = Field(description="at the tier the total reaches (the first tier's while below)")
+    deadline: str
+    seconds_left: int
+    failure: str | None = Field(description="below_moq | out_of_stock | product_unavailable")
+    share_url: str
+    created_at: str
+    closed_at: str | None
+    my_commitment: CommitmentPublic | None = Field(default=None, description="to a participant: their own only")
+
+
+class GroupBuysPage(Public):
+    items: list[GroupBuyPublic]
+    next_cursor: str | None
+
+
+class CommitResult(Public):
+    group_id: str
+    commitment: CommitmentPublic
+    replayed: bool

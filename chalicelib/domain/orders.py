@@ -145,6 +145,8 @@ class Order:
     invoice_details: dict[str, Any] | None = None
     rfq: dict[str, Any] | None = None
     invoice_id: str | None = None
+    # issue 19: the group buy an order comes from ({"group_id"}): sellers see it as an ordinary order, marked
+    group: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:

@@ -108,7 +108,27 @@ def notify(repo: BuyingRepository, event: dict[str, Any]) -> int:
             "at": event["at"],
         }
         written += repo.add_notification(user_id, f"{event['at']}#{event['event_id']}", body)
+    written += _group_closed(repo, event)
     return written
+
+
+def _group_closed(repo: BuyingRepository, event: dict[str, Any]) -> int:
+    """Issue 19: an order created by a group buy closing tells its buyer (the participant) too."""
+    group_id, buyer_id = event.get("group_id"), event.get("buyer_id")
+    if event["type"] != "order.created" or not isinstance(group_id, str) or not group_id or not buyer_id:
+        return 0
+    total = event.get("total") or {}
+    body = {
+        "notification_id": event["event_id"],
+        "type": "group.closed",
+        "order_id": event["order_id"],
+        "shop_id": event["shop_id"],
+        "group_id": group_id,
+        "message": f"Your group buy {group_id} closed: order {event['order_id']}, "
+        f"{total.get('amount', 0) / 100:.2f} {total.get('currency', '')}",
+        "at": event["at"],
+    }
+    return int(repo.add_notification(buyer_id, f"{event['at']}#{event['event_id']}", body))
 
 
 def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[JSON]:

@@ -32,7 +32,7 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     Scope.SELLER_ACCOUNT: frozenset(),
     Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
-    Scope.ACCOUNT: frozenset({"product_id"}),
+    Scope.ACCOUNT: frozenset({"product_id", "group_id"}),
     Scope.PROVIDER: frozenset(),
     Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
 }
@@ -49,7 +49,7 @@ UNTESTED_SCOPES = {Scope.PUBLIC}  # public by definition: nothing to isolate
 FLAVOURS = {"media_id": ("attached", "uploaded")}
 # Ids in an example body that the world replaces, and times that must be relative to now (issue 14: a quote's
 # validity and an RFQ's deadline are checked against the clock, so a fixed example date would go stale).
-BODY_IDS = ("order_id", "line_id", "product_id", "quote_deadline", "valid_until")
+BODY_IDS = ("order_id", "line_id", "product_id", "quote_deadline", "valid_until", "deadline")  # deadline: issue 19
 HEADER_VALUES = {"Idempotency-Key": "isolation-checkout"}
 
 

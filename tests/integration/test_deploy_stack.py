@@ -34,6 +34,8 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "ExpireQuotationsLogGroup",
         "MarkOverdueInvoices",
         "MarkOverdueInvoicesLogGroup",
+        "SettleGroupBuys",  # issue 19: group buys' deadlines
+        "SettleGroupBuysLogGroup",
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
@@ -47,6 +49,7 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
             "PollPayouts",
             "ExpireQuotations",
             "MarkOverdueInvoices",
+            "SettleGroupBuys",
         )
         for metric in ("Errors", "Throttles")
     }

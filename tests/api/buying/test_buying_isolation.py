@@ -17,6 +17,7 @@ import pytest
 
 from chalicelib.api.routing import Scope
 from chalicelib.domain.identity import Role
+from tests.api.group_buys.support import later
 from tests.api.isolation import Case, call, cases, control_order
 from tests.support import ADDRESS, Storage, assert_api_error, buy
 
@@ -45,6 +46,7 @@ class Scene:
     buyer: str
     orders: dict  # state -> order (buyer view)
     ret: dict
+    group: dict  # issue 19: a group buy the buyer started on a b2b product (target 50)
 
     def value(self, name: str, case: Case) -> str:
         """The scene's value for a path parameter (or body id) of `case`, by its name."""
@@ -55,7 +57,11 @@ class Scene:
             "product_id": self.product["product_id"],
             "return_id": self.ret["return_id"],
             "shop_id": self.shop["shop_id"],
+            "group_id": self.group["group_id"],
+            "deadline": later(days=3),
         }
+        if case.spec.operation_id == "startGroupBuy" and name == "product_id":
+            return self.group["product"]["product_id"]  # groups are for b2b products
         return values[name]
 
     def call(self, api, case: Case, token: str | None):
@@ -110,7 +116,14 @@ def make_scene(api, factory) -> Scene:
     )
     assert ret.status == 201, ret
     assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 3}, token=buyer).status == 200
-    return Scene(seller, shop, product, buyer, orders, ret.json)
+    b2b = factory.product(seller, factory.shop(seller, "b2b"), stock=1000)
+    group = api.post(
+        "/v1/group-buys",
+        {"product_id": b2b["product_id"], "target_quantity": 50, "deadline": later(days=3)},
+        token=buyer,
+    )
+    assert group.status == 201, group
+    return Scene(seller, shop, product, buyer, orders, ret.json, group.json)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,307 @@
+"""Group buys (issue 19) on DynamoDB: items of the Trade table (docs/data-model.md "Group buys").
+
+`group#<id>` / `group`: the group, with its committed total and participant count as top-level numbers
+(ADDed by each commitment, so the group page is one read); `group#<id>` / `c#<user_id>`: one commitment.
+Orders, stock and idempotency claims are the buying repository's (same transactions as checkout's).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..domain.buying import CheckoutClaim
+from ..domain.errors import Conflict, DomainError, NotFound
+from ..domain.group_buys import Commitment, GroupBuy, due_day
+from ..domain.orders import Order
+from ..services.ports import Page, Position, Write
+from .models import ProductModel, TradeModel, UniqueModel
+from .orders import DynamoBuyingRepository, TransactionCancelled, _busy
+
+
+def _s(value: str) -> dict:
+    return {"S": value}
+
+
+def _n(value: int) -> dict:
+    return {"N": str(value)}
+
+
+def _body(data: dict) -> dict:
+    return {"S": json.dumps(data, separators=(",", ":"), ensure_ascii=False)}
+
+
+def group_key(group_id: str) -> dict:
+    return {"pk": _s(f"group#{group_id}"), "sk": _s("group")}
+
+
+def commitment_key(group_id: str, user_id: str) -> dict:
+    return {"pk": _s(f"group#{group_id}"), "sk": _s(f"c#{user_id}")}
+
+
+def product_groups_partition(product_id: str) -> str:
+    return f"product#{product_id}#groups"
+
+
+def group_item(group: GroupBuy, *, due_now: str | None = None) -> dict:
+    """The group's item. While open it is in gsi1 (the product's open groups) and in the due index under its
+    deadline's day; while closing, in the due index under `due_now` (the job resumes it)."""
+    item: dict[str, Any] = {
+        **group_key(group.group_id),
+        "body": _body(group.to_dict()),
+        "status": _s(group.status),
+        "committed": _n(group.committed),
+        "participants": _n(group.participants),
+        "deadline": _s(group.deadline),
+        "version": _n(group.version),
+    }
+    if group.is_open:
+        item["gsi1pk"] = _s(product_groups_partition(group.product_id))
+        item["gsi1sk"] = _s(f"{group.deadline}#{group.group_id}")
+        item["due_pk"] = _s(f"due#group#{due_day(group.deadline)}")
+        item["due_sk"] = _s(f"{group.deadline}#{group.group_id}")
+    elif group.status == "closing":
+        at = due_now or group.deadline
+        item["due_pk"] = _s(f"due#group#{due_day(at)}")
+        item["due_sk"] = _s(f"{at}#{group.group_id}")
+    return item
+
+
+def group_from_item(item: dict) -> GroupBuy:
+    data = json.loads(item["body"]["S"])
+    # the counters are ADDed to the top-level numbers; the body's copies are as of the last full write
+    data["committed"] = int(item["committed"]["N"])
+    data["participants"] = int(item["participants"]["N"])
+    data["version"] = int(item["version"]["N"])
+    return GroupBuy.from_dict(data)
+
+
+def commitment_from_item(item: dict) -> Commitment:
+    return Commitment.from_dict(json.loads(item["body"]["S"]))
+
+
+class DynamoGroupBuyRepository:
+    """services.ports.GroupBuyRepository on DynamoDB."""
+
+    def __init__(self, buying: DynamoBuyingRepository) -> None:
+        self._store = buying  # its client, error mapping and conflict-retrying transactions
+
+    @property
+    def _table(self) -> str:
+        return TradeModel.Meta.table_name
+
+    def _call(self, operation: str, **kwargs: Any) -> dict:
+        return self._store._call(operation, **kwargs)
+
+    def commit(self, writes: Sequence[Write]) -> None:
+        """The writes in one transaction (TransactionConflict retried); a refused condition raises its error."""
+        actions = [w.action for w in writes]
+        try:
+            self._store._transact(actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            refused = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
+            if refused and writes[refused[0]].refused is not None:
+                raise writes[refused[0]].refused from exc  # type: ignore[misc]
+            raise _busy(exc) from exc
+
+    # --- reads ---------------------------------------------------------------------------------------------
+
+    def get_group(self, group_id: str) -> GroupBuy | None:
+        raw = self._call("get_item", TableName=self._table, Key=group_key(group_id), ConsistentRead=True)
+        return group_from_item(raw["Item"]) if raw.get("Item") else None
+
+    def group_and_commitment(self, group_id: str, user_id: str | None) -> tuple[GroupBuy | None, Commitment | None]:
+        """One GetItem (anonymous) or one BatchGetItem (the group and the caller's own commitment)."""
+        if user_id is None:
+            return self.get_group(group_id), None
+        keys = [group_key(group_id), commitment_key(group_id, user_id)]
+        items = self._batch_get({self._table: keys})[self._table]
+        group = next((group_from_item(i) for i in items if i["sk"]["S"] == "group"), None)
+        mine = next((commitment_from_item(i) for i in items if i["sk"]["S"].startswith("c#")), None)
+        return group, mine
+
+    def _batch_get(self, request: dict[str, list[dict]]) -> dict[str, list[dict]]:
+        pending = {table: {"Keys": keys, "ConsistentRead": True} for table, keys in request.items() if keys}
+        found: dict[str, list[dict]] = {table: [] for table in request}
+        while pending:
+            raw = self._call("batch_get_item", RequestItems=pending)
+            for table, items in raw.get("Responses", {}).items():
+                found[table].extend(items)
+            pending = raw.get("UnprocessedKeys") or {}
+        return found
+
+    def join_reads(
+        self, group_id: str, user_id: str, claim_key: str
+    ) -> tuple[GroupBuy | None, Commitment | None, CheckoutClaim | None]:
+        """One BatchGetItem: the group, the caller's commitment and any earlier use of the Idempotency-Key."""
+        uniques = UniqueModel.Meta.table_name
+        keys = [group_key(group_id), commitment_key(group_id, user_id)]
+        found = self._batch_get({self._table: keys, uniques: [{"key": _s(claim_key)}]})
+        group = next((group_from_item(i) for i in found[self._table] if i["sk"]["S"] == "group"), None)
+        mine = next((commitment_from_item(i) for i in found[self._table] if i["sk"]["S"].startswith("c#")), None)
+        claim = self._store._claim(found[uniques][0]) if found[uniques] else None
+        return group, mine, claim
+
+    def product_stock(self, product_id: str) -> int | None:
+        raw = self._call(
+            "get_item",
+            TableName=ProductModel.Meta.table_name,
+            Key={"product_id": _s(product_id)},
+            ProjectionExpression="stock",
+            ConsistentRead=True,
+        )
+        item = raw.get("Item")
+        return int(item["stock"]["N"]) if item else None
+
+    def commitments(self, group_id: str) -> list[Commitment]:
+        """Every commitment of the group (the closing reads them all: at most MAX_PARTICIPANTS, a few pages)."""
+        out: list[Commitment] = []
+        start: dict | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
+                "ExpressionAttributeValues": {":pk": _s(f"group#{group_id}"), ":c": _s("c#")},
+                "ConsistentRead": True,
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            raw = self._call("query", **kwargs)
+            out += [commitment_from_item(i) for i in raw.get("Items", [])]
+            start = raw.get("LastEvaluatedKey")
+            if not start:
+                return out
+
+    def product_groups(self, product_id: str, limit: int, start: Position | None) -> Page[GroupBuy]:
+        """The product's open groups, soonest deadline first: one Query of gsi1."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": _s(product_groups_partition(product_id))},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        return Page([group_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def due_groups(self, day: str, now: str, limit: int, start: Position | None) -> Page[GroupBuy]:
+        """Groups of the due index's `day` partition due at `now` (open past their deadline, or closing)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "due-index",
+            "KeyConditionExpression": "due_pk = :p AND due_sk <= :hi",
+            "ExpressionAttributeValues": {":p": _s(f"due#group#{day}"), ":hi": _s(f"{now}#~")},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        return Page([group_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    # --- writes (built here, committed by the service) -----------------------------------------------------
+
+    def new_group_write(self, group: GroupBuy) -> Write:
+        return Write(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": group_item(group),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            Conflict("this group exists already", code="group_exists"),
+        )
+
+    def commitment_put(self, commitment: Commitment) -> Write:
+        item = {**commitment_key(commitment.group_id, commitment.user_id), "body": _body(commitment.to_dict())}
+        return Write(
+            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+            Conflict("you have committed to this group already; withdraw first to change it", code="already_committed"),
+        )
+
+    def commitment_delete(self, group_id: str, user_id: str) -> Write:
+        return Write(
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": commitment_key(group_id, user_id),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            NotFound("you have no commitment in this group", code="commitment_not_found"),
+        )
+
+    def counters_change(
+        self, group_id: str, quantity: int, participants: int, *, now: str, room: int | None, refused: DomainError
+    ) -> Write:
+        """ADD to the group's committed total and participant count while it is open and before its deadline;
+        `room`: the total may not exceed it afterwards (stock seen, checked in the same transaction)."""
+        condition = "#status = :open AND deadline > :now"
+        values: dict[str, Any] = {
+            ":q": _n(quantity),
+            ":p": _n(participants),
+            ":one": _n(1),
+            ":open": _s("open"),
+            ":now": _s(now),
+        }
+        if room is not None:
+            condition += " AND committed <= :room"
+            values[":room"] = _n(room - quantity)
+        return Write(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": group_key(group_id),
+                    "UpdateExpression": "ADD committed :q, participants :p, version :one",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": values,
+                }
+            },
+            refused,
+        )
+
+    def stock_at_least(self, product_id: str, stock: int, price_fp: str) -> Write:
+        """The product still listed, at the group's price terms, with at least `stock` units."""
+        return Write(
+            {
+                "ConditionCheck": {
+                    "TableName": ProductModel.Meta.table_name,
+                    "Key": {"product_id": _s(product_id)},
+                    "ConditionExpression": "stock >= :need AND listed = :yes AND price_fp = :fp",
+                    "ExpressionAttributeValues": {":need": _n(stock), ":yes": {"BOOL": True}, ":fp": _s(price_fp)},
+                }
+            },
+            Conflict("the product does not have that many units in stock", code="insufficient_stock"),
+        )
+
+    def group_write(self, group: GroupBuy, *, expected_status: str, expected_committed: int, now: str) -> Write:
+        """The group in its new state, only if it is still in `expected_status` with `expected_committed` units
+        (so no commitment came or went between reading the commitments and closing on them)."""
+        return Write(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": group_item(group, due_now=now),
+                    "ConditionExpression": "#status = :st AND committed = :c",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":st": _s(expected_status), ":c": _n(expected_committed)},
+                }
+            },
+            Conflict("the group changed meanwhile", code="group_changed"),
+        )
+
+    def existing_orders(self, order_ids: list[str]) -> set[str]:
+        """Which of these orders exist (BatchGetItem of their keys, 100 at a time)."""
+        return {o.order_id for o in self._store.get_orders(order_ids)} if order_ids else set()
+
+    def order_put(self, order: Order) -> Write:
+        return self._store.new_order_write(order)
+
+    def stock_take(self, product_id: str, quantity: int) -> Write:
+        write = self._store.stock_take_write(product_id, quantity)
+        return Write(write.action, Conflict("the stock cannot cover the group", code="insufficient_stock"))

@@ -1,0 +1,152 @@
+"""Buy together (issue 19): group buys on b2b products."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.identity import Role
+from ..services import group_buys
+from .buying import IDEMPOTENCY_KEY
+from .http import ok
+from .presenters import commitment_public, group_buy_public
+from .routing import ANYONE, OPTIONAL_TOKEN, Budget, Call, Scope, roles, route
+
+bp = Blueprint(__name__)
+
+
+def site_url(call: Call) -> str:
+    """Where the shared link points: the host the caller reached (the API and the web pages share it)."""
+    headers = call.request.headers
+    host = (headers.get("host") or "localhost").strip()
+    local = host.startswith(("127.0.0.1", "localhost"))
+    scheme = headers.get("x-forwarded-proto") or ("http" if local else "https")
+    return f"{scheme}://{host}"
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/group-buys",
+    "startGroupBuy",
+    "Start a group buy on a b2b product: others commit below the MOQ until the total reaches the target",
+    tag="group-buys",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    body="GroupBuyIn",
+    responses={201: "GroupBuyPublic"},
+    errors=(404, 409),
+    budget=Budget(2, "one BatchGetItem (the product) + one PutItem in a transaction (the group)"),
+)
+def start_group_buy(call: Call) -> dict:
+    c = container()
+    now = c.clock()
+    group = group_buys.start(
+        c.group_buys,
+        c.buying,
+        call.actor,
+        call.body.product_id,
+        call.body.target_quantity,
+        call.body.deadline,
+        now=now,
+        new_id=c.new_id,
+    )
+    return group_buy_public(group, now=now, base_url=site_url(call))
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/group-buys/{group_id}",
+    "getGroupBuy",
+    "A group buy: the product, the committed total, the tier it reaches, the unit price, time left, your commitment",
+    tag="group-buys",
+    auth=OPTIONAL_TOKEN,
+    scope=Scope.PUBLIC,
+    responses={200: "GroupBuyPublic"},
+    budget=Budget(1, "one GetItem (anonymous) or one BatchGetItem (the group and the caller's commitment)"),
+)
+def get_group_buy(call: Call, group_id: str) -> dict:
+    c = container()
+    group, mine = group_buys.view(c.group_buys, call.caller, group_id)
+    return group_buy_public(group, now=c.clock(), base_url=site_url(call), mine=mine)
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/products/{product_id}/group-buys",
+    "listProductGroupBuys",
+    "The open group buys of a product, soonest deadline first",
+    tag="group-buys",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    paged=True,
+    responses={200: "GroupBuysPage"},
+    budget=Budget(1, "one Query of the Trade table's gsi1 (the product's open groups)"),
+)
+def product_group_buys(call: Call, product_id: str) -> dict:
+    c = container()
+    now, base = c.clock(), site_url(call)
+    page = group_buys.product_groups(c.group_buys, product_id, call.page.limit, call.page.start)
+    return call.page.respond(page, lambda g: group_buy_public(g, now=now, base_url=base))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/group-buys/{group_id}/commitments",
+    "commitToGroupBuy",
+    "Join a group buy with a quantity (below the MOQ on purpose); the group closes when the total reaches its target",
+    tag="group-buys",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    headers=(IDEMPOTENCY_KEY,),
+    body="CommitmentIn",
+    responses={201: "CommitResult", 200: "CommitResult"},
+    errors=(409, 422),
+    response_headers=(("Idempotent-Replayed", "true when this answer is a replay"),),
+    budget=Budget(
+        5,
+        "One BatchGetItem (group, own commitment, idempotency claim) + one GetItem (the product's stock) + one "
+        "TransactWriteItems (claim, commitment, the group's counters, the stock's ConditionCheck): 3. Reaching the "
+        "target closes the group: + one Query (the commitments) + one TransactWriteItems (group, stock, orders): 5. "
+        "(A group the stock cannot cover fails instead, and its participants' notifications are written then.)",
+    ),
+)
+def commit_to_group_buy(call: Call, group_id: str) -> Response:
+    c = container()
+    result, replayed = group_buys.join(
+        c.group_buys,
+        c.buying,
+        c.events,
+        call.actor,
+        group_id,
+        call.request.headers["idempotency-key"].strip(),
+        call.body.model_dump(),
+        now=c.clock(),
+        present_commitment=commitment_public,
+    )
+    return ok(
+        {**result, "replayed": replayed},
+        status=200 if replayed else 201,
+        headers={"Idempotent-Replayed": str(replayed).lower()},
+    )
+
+
+@route(
+    bp,
+    "DELETE",
+    "/v1/group-buys/{group_id}/commitments",
+    "withdrawFromGroupBuy",
+    "Withdraw your commitment before the group closes",
+    tag="group-buys",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    responses={204: None},
+    errors=(409,),
+    budget=Budget(2, "one BatchGetItem (group, own commitment) + one TransactWriteItems (delete, counters)"),
+)
+def withdraw_from_group_buy(call: Call, group_id: str) -> None:
+    c = container()
+    group_buys.withdraw(c.group_buys, call.actor, group_id, now=c.clock())

@@ -1,0 +1,207 @@
+"""Buy together (issue 19): group buys on b2b products. Pure rules, no I/O.
+
+A group collects commitments below the product's MOQ until their total reaches the target (then it closes at
+once) or its deadline passes (then it closes when the total reached the MOQ, and fails otherwise). Closing gives
+every participant an order at the unit price of the tier the TOTAL reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from .buying import Offer
+from .errors import Conflict, ValidationFailed
+from .ids import _ALPHABET
+from .orders import MAX_LINE_QUANTITY, parse_time, unit_amount
+
+MAX_DEADLINE_DAYS = 14
+MIN_DEADLINE_MINUTES = 10
+# A group's participants are bounded so that a closing job's plan fits one item (400 KB) with room to spare.
+MAX_PARTICIPANTS = 500
+# Closing in ONE transaction: an order per participant + the product's stock + the group = participants + 2.
+# DynamoDB allows 100 actions; the rest is kept for the job's record and slack.
+ONE_TRANSACTION_PARTICIPANTS = 96
+# A closing job creates the orders in batches this size (each one TransactWriteItems of conditional puts).
+ORDER_BATCH = 90
+GROUP_PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card")
+GROUP_STATUSES = ("open", "closing", "closed", "failed")
+FAILURE_REASONS = ("below_moq", "out_of_stock", "product_unavailable")
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class GroupBuy:
+    group_id: str
+    offer: Offer  # the product as the group was started: its title, tiers, MOQ, multiple and price fingerprint
+    target: int
+    deadline: str
+    started_by: str
+    created_at: str
+    status: str = "open"  # open -> closing -> closed | open -> failed
+    committed: int = 0  # kept on the group item, ADDed by each commitment: the group page is one read
+    participants: int = 0
+    version: int = 1
+    closed_at: str | None = None
+    failure: str | None = None  # one of FAILURE_REASONS
+    unit_amount: int | None = None  # what each order was charged per unit, once closed
+
+    @property
+    def product_id(self) -> str:
+        return self.offer.product_id
+
+    @property
+    def moq(self) -> int:
+        return int(self.offer.attributes["moq"])
+
+    @property
+    def multiple(self) -> int:
+        return int(self.offer.attributes.get("order_multiple") or 1)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def reached_target(self) -> bool:
+        return self.committed >= self.target
+
+    def tiers(self) -> list[dict[str, int]]:
+        return list(self.offer.attributes.get("price_tiers") or [])
+
+    def tier_reached(self) -> dict[str, int] | None:
+        """The highest tier the committed total reaches (None below the MOQ)."""
+        reached = [t for t in self.tiers() if self.committed >= t["min_quantity"]]
+        return reached[-1] if reached else None
+
+    def next_tier(self) -> dict[str, int] | None:
+        return next((t for t in self.tiers() if self.committed < t["min_quantity"]), None)
+
+    def price_per_unit(self) -> int:
+        """The unit price at the tier the total reaches (the first tier's price while below the MOQ)."""
+        if self.unit_amount is not None:
+            return self.unit_amount
+        return unit_amount(self.offer, max(self.committed, 1))
+
+    def seconds_left(self, now: str) -> int:
+        return max(0, int((parse_time(self.deadline) - parse_time(now)).total_seconds()))
+
+    def is_due(self, now: str) -> bool:
+        return self.is_open and parse_time(now) >= parse_time(self.deadline)
+
+    def deadline_outcome(self) -> str:
+        """At the deadline: "close" when the total reached the MOQ, else "fail"."""
+        return "close" if self.committed >= self.moq else "fail"
+
+    def closing(self) -> GroupBuy:
+        if not self.is_open:
+            raise Conflict(f"a {self.status} group cannot close", code="group_not_open")
+        return replace(self, status="closing", unit_amount=unit_amount(self.offer, self.committed))
+
+    def closed(self, now: str) -> GroupBuy:
+        return replace(self, status="closed", closed_at=now)
+
+    def failed(self, reason: str, now: str) -> GroupBuy:
+        if reason not in FAILURE_REASONS:
+            raise ValueError(reason)
+        return replace(self, status="failed", failure=reason, closed_at=now)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GroupBuy:
+        data = dict(data)
+        offer = Offer.from_dict(data.pop("offer"))
+        if offer is None:
+            raise ValueError("a group's offer has an unknown shape")
+        return cls(offer=offer, **data)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    group_id: str
+    user_id: str
+    quantity: int
+    delivery: dict[str, Any]
+    payment_method: str
+    committed_at: str
+    order_id: str = ""  # the order it becomes when the group closes (derived: order_id_for)
+    for_villager: dict[str, Any] | None = field(default=None)  # a partner committing for a villager (issue 10)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Commitment:
+        return cls(**data)
+
+
+def validate_new_group(offer: Offer, target: int | None, deadline: str, now: str) -> tuple[int, str]:
+    """The target (the MOQ by default, or the min_quantity of a higher tier) and the deadline (10 minutes to 14
+    days away), normalised; ValidationFailed otherwise."""
+    if offer.storefront != "b2b" or "moq" not in offer.attributes:
+        raise ValidationFailed(
+            "groups are for b2b products",
+            code="not_a_b2b_product",
+            details=[{"field": "product_id", "message": "must be a b2b product with a minimum order"}],
+        )
+    tiers = [int(t["min_quantity"]) for t in offer.attributes.get("price_tiers") or []]
+    moq = int(offer.attributes["moq"])
+    chosen = moq if target is None else target
+    if chosen != moq and chosen not in tiers:
+        raise ValidationFailed(
+            "the target must be the minimum order or a tier's min_quantity",
+            code="invalid_target",
+            details=[{"field": "target_quantity", "message": f"one of {sorted({moq, *tiers})}"}],
+        )
+    try:
+        when = parse_time(deadline)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ValidationFailed(
+            "the deadline must be an ISO-8601 time with a zone",
+            code="invalid_deadline",
+            details=[{"field": "deadline", "message": "e.g. 2026-12-01T12:00:00Z"}],
+        )
+    start = parse_time(now)
+    if not start + dt.timedelta(minutes=MIN_DEADLINE_MINUTES) <= when <= start + dt.timedelta(days=MAX_DEADLINE_DAYS):
+        raise ValidationFailed(
+            f"the deadline must be between {MIN_DEADLINE_MINUTES} minutes and {MAX_DEADLINE_DAYS} days away",
+            code="invalid_deadline",
+            details=[{"field": "deadline", "message": f"at most {MAX_DEADLINE_DAYS} days away"}],
+        )
+    return chosen, iso(when)
+
+
+def commitment_problems(group: GroupBuy, quantity: int) -> list[dict[str, str]]:
+    """Why this quantity cannot be committed (empty when it can). Below the MOQ on purpose; multiples apply."""
+    problems = []
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        problems.append({"field": "quantity", "message": f"must be 1 to {MAX_LINE_QUANTITY}"})
+    elif quantity % group.multiple:
+        problems.append({"field": "quantity", "message": f"order in multiples of {group.multiple}"})
+    return problems
+
+
+def order_id_for(group_id: str, user_id: str) -> str:
+    """The order a participant gets when the group closes: derived, so a resumed closing job finds it."""
+    digest = int.from_bytes(hashlib.sha256(f"{group_id}|{user_id}".encode()).digest()[:15], "big")
+    chars = []
+    for _ in range(22):
+        digest, rem = divmod(digest, 32)
+        chars.append(_ALPHABET[rem])
+    return "ord_g" + "".join(chars)
+
+
+def due_day(deadline: str) -> str:
+    return deadline[:10]
+
+
+def fits_one_transaction(participants: int) -> bool:
+    return participants <= ONE_TRANSACTION_PARTICIPANTS

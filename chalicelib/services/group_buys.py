@@ -1,0 +1,434 @@
+"""Buy together (issue 19): start a group on a b2b product, commit to it (idempotently), withdraw, view it, and
+close it (on reaching its target, or at its deadline by the clock) into one ordinary order per participant at
+the tier the total reached; below the MOQ at the deadline, or when the stock cannot cover it, the group fails.
+
+Closing is all-or-none. A group whose orders fit one transaction (ONE_TRANSACTION_PARTICIPANTS) closes in one:
+the group, the product's stock taken for the whole total, and every order. A larger group first reserves the
+whole total in one conditional update (with the group moved to `closing`), then creates the orders in batches
+under ids derived from (group, participant), so a crash half way is resumed by the clock's job, which creates
+only the missing orders and then marks the group closed: the stock is taken once, never oversold, and every
+participant ends with an order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from ..domain.buying import CheckoutClaim, Offer
+from ..domain.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
+from ..domain.group_buys import (
+    MAX_DEADLINE_DAYS,
+    MAX_PARTICIPANTS,
+    ORDER_BATCH,
+    Commitment,
+    GroupBuy,
+    commitment_problems,
+    fits_one_transaction,
+    order_id_for,
+    validate_new_group,
+)
+from ..domain.identity import Actor, Role, require_role
+from ..domain.orders import Order, OrderLine, TimelineEntry, parse_time
+from .notifications import order_event
+from .ports import BuyingRepository, EventPublisher, GroupBuyRepository, Page, Position
+
+log = logging.getLogger(__name__)
+
+
+def _digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _closed_error(group: GroupBuy) -> Conflict:
+    return Conflict(f"the group is {group.status}; it takes no more changes", code="group_not_open")
+
+
+def start(
+    groups: GroupBuyRepository,
+    buying: BuyingRepository,
+    actor: Actor,
+    product_id: str,
+    target: int | None,
+    deadline: str,
+    *,
+    now: str,
+    new_id: Callable[[str], str],
+) -> GroupBuy:
+    """A signed-in buyer starts a group on a listed b2b product. Two calls: the product (BatchGetItem) and the
+    group's put."""
+    require_role(actor, Role.BUYER)
+    product = buying.get_products([product_id]).get(product_id)
+    if product is None or not product.is_listed:
+        raise NotFound("product not found", code="product_not_found")
+    offer = Offer.of(product)
+    chosen, when = validate_new_group(offer, target, deadline, now)
+    group = GroupBuy(
+        group_id=new_id("grp"), offer=offer, target=chosen, deadline=when, started_by=actor.user_id, created_at=now
+    )
+    groups.commit([groups.new_group_write(group)])
+    return group
+
+
+def view(groups: GroupBuyRepository, caller: Actor | None, group_id: str) -> tuple[GroupBuy, Commitment | None]:
+    """The group and (to a participant) their own commitment only: one read."""
+    group, mine = groups.group_and_commitment(group_id, caller.user_id if caller else None)
+    if group is None:
+        raise NotFound("group not found", code="group_not_found")
+    return group, mine
+
+
+def product_groups(
+    groups: GroupBuyRepository, product_id: str, limit: int, start_at: Position | None
+) -> Page[GroupBuy]:
+    return groups.product_groups(product_id, limit, start_at)
+
+
+def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+    if claim.digest != digest:
+        raise Unprocessable(
+            "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
+        )
+    return claim.result
+
+
+def join(
+    groups: GroupBuyRepository,
+    buying: BuyingRepository,
+    publisher: EventPublisher,
+    actor: Actor,
+    group_id: str,
+    idempotency_key: str,
+    body: dict[str, Any],
+    *,
+    now: str,
+    present_commitment: Callable[[Commitment], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """A buyer commits a quantity (below the MOQ on purpose; multiples apply) to an open group before its deadline.
+    Returns (result, replayed): the result is stored with the Idempotency-Key's claim; the same key and body
+    answer it again, another body 422.
+
+    One BatchGetItem (group, own commitment, claim), one GetItem (the product's stock) and one TransactWriteItems:
+    the claim, the commitment, the group's counters ADDed on condition that it is open, before its deadline and
+    that the new total stays within the stock seen, and a ConditionCheck that the product still has that stock
+    (and is listed at the group's terms). So concurrent joins never commit more than the stock. When the total
+    reaches the target, the group closes in the same request (close)."""
+    require_role(actor, Role.BUYER)
+    claim_key = f"group-commit#{actor.user_id}#{idempotency_key}"
+    digest = _digest({"group_id": group_id, **body})
+    group, mine, claim = groups.join_reads(group_id, actor.user_id, claim_key)
+    if claim is not None:
+        return _replay(claim, digest), True
+    if group is None:
+        raise NotFound("group not found", code="group_not_found")
+    if not group.is_open or parse_time(now) >= parse_time(group.deadline):
+        raise (
+            _closed_error(group)
+            if not group.is_open
+            else Conflict("the group's deadline has passed", code="group_not_open")
+        )
+    if mine is not None:
+        raise Conflict(
+            "you have committed to this group already; withdraw first to change it", code="already_committed"
+        )
+    quantity = body["quantity"]
+    problems = commitment_problems(group, quantity)
+    if problems:
+        raise ValidationFailed("the quantity cannot be committed", code="invalid_quantity", details=problems)
+    if group.participants >= MAX_PARTICIPANTS:
+        raise Conflict(f"a group takes at most {MAX_PARTICIPANTS} participants", code="group_full")
+    stock = groups.product_stock(group.product_id)
+    if stock is None or group.committed + quantity > stock:
+        raise Conflict(
+            f"the stock cannot cover this commitment: {max(0, (stock or 0) - group.committed)} units are left",
+            code="insufficient_stock",
+        )
+    commitment = Commitment(
+        group_id=group_id,
+        user_id=actor.user_id,
+        quantity=quantity,
+        delivery=body["delivery"],
+        payment_method=body["payment_method"],
+        committed_at=now,
+        order_id=order_id_for(group_id, actor.user_id),
+    )
+    result = {"group_id": group_id, "commitment": present_commitment(commitment)}
+    refused = Conflict("the group changed meanwhile", code="group_refused")
+    writes = [
+        buying.claim_write(claim_key, actor.user_id, CheckoutClaim(digest, result), now),
+        groups.commitment_put(commitment),
+        groups.counters_change(group_id, quantity, 1, now=now, room=stock, refused=refused),
+        groups.stock_at_least(group.product_id, stock, group.offer.price_fp),
+    ]
+    try:
+        groups.commit(writes)
+    except Conflict as exc:
+        if exc.code == "idempotency_race":
+            earlier = buying.get_claim(claim_key)
+            if earlier is None:
+                raise
+            return _replay(earlier, digest), True
+        if exc.code == "group_refused":
+            raise _why_refused(groups, group_id, quantity, now) from exc
+        if exc.code == "insufficient_stock":
+            raise Conflict("the stock cannot cover this commitment any more", code="insufficient_stock") from exc
+        raise
+    if group.committed + quantity >= group.target:
+        try:
+            close(groups, buying, publisher, group, now=now, inline=True)
+        except DomainError:
+            # the commitment stands; the clock's job closes the group at the latest at its deadline
+            log.warning("closing a group on its target failed; the clock's job will", extra={"group_id": group_id})
+    return result, False
+
+
+def _why_refused(groups: GroupBuyRepository, group_id: str, quantity: int, now: str) -> DomainError:
+    group = groups.get_group(group_id)
+    if group is None:
+        return NotFound("group not found", code="group_not_found")
+    if not group.is_open:
+        return _closed_error(group)
+    if parse_time(now) >= parse_time(group.deadline):
+        return Conflict("the group's deadline has passed", code="group_not_open")
+    return Conflict("the stock cannot cover this commitment any more", code="insufficient_stock")
+
+
+def withdraw(groups: GroupBuyRepository, actor: Actor, group_id: str, *, now: str) -> None:
+    """A participant withdraws their own commitment before the group closes: one BatchGetItem and one
+    TransactWriteItems (the commitment deleted, the group's counters taken down, on condition it is open)."""
+    require_role(actor, Role.BUYER)
+    group, mine = groups.group_and_commitment(group_id, actor.user_id)
+    if group is None:
+        raise NotFound("group not found", code="group_not_found")
+    if mine is None:
+        raise NotFound("you have no commitment in this group", code="commitment_not_found")
+    if not group.is_open:
+        raise _closed_error(group)
+    refused = Conflict("the group closed meanwhile", code="group_not_open")
+    groups.commit(
+        [
+            groups.commitment_delete(group_id, actor.user_id),
+            groups.counters_change(group_id, -mine.quantity, -1, now=now, room=None, refused=refused),
+        ]
+    )
+
+
+# --- closing ---------------------------------------------------------------------------------------------------
+
+
+def _order_for(group: GroupBuy, commitment: Commitment, now: str) -> Order:
+    offer = group.offer
+    unit = group.unit_amount if group.unit_amount is not None else group.price_per_unit()
+    status = "pending_payment"
+    return Order(
+        order_id=commitment.order_id or order_id_for(group.group_id, commitment.user_id),
+        checkout_id=f"chk_{group.group_id}",
+        buyer_id=commitment.user_id,
+        seller_id=offer.seller_id,
+        shop_id=offer.shop_id,
+        shop_name=offer.shop_name,
+        storefront=offer.storefront,
+        status=status,
+        lines=(
+            OrderLine(
+                line_id=f"{commitment.order_id}-1",
+                product_id=offer.product_id,
+                title=offer.title,
+                quantity=commitment.quantity,
+                unit_amount=unit,
+                currency=offer.currency,
+                attributes=offer.attributes,
+            ),
+        ),
+        currency=offer.currency,
+        delivery=commitment.delivery,
+        payment_method=commitment.payment_method,
+        created_at=now,
+        updated_at=now,
+        timeline=(
+            TimelineEntry(at=now, actor="system", action="placed", status=status, note=f"group {group.group_id}"),
+        ),
+        group={"group_id": group.group_id},
+    )
+
+
+def close(
+    groups: GroupBuyRepository,
+    buying: BuyingRepository,
+    publisher: EventPublisher,
+    group: GroupBuy,
+    *,
+    now: str,
+    inline: bool = False,
+) -> GroupBuy:
+    """Closes an open group (or resumes a closing one). `inline` (a request that reached the target): a group
+    too large for one transaction is only reserved here (`closing`), and the clock's job creates its orders."""
+    if group.is_open:
+        commitments = groups.commitments(group.group_id)
+        total = sum(c.quantity for c in commitments)
+        # The total is the commitments' (a consistent Query); the group's write below is conditioned on its counter
+        # being that total, so a commitment that came or went meanwhile makes it refused (group_changed).
+        group = replace(group, committed=total, participants=len(commitments))
+        if not group.reached_target() and not (group.is_due(now) and group.deadline_outcome() == "close"):
+            return group
+        closing = replace(group.closing(), version=group.version + 1)
+        if fits_one_transaction(len(commitments)):
+            closed = closing.closed(now)
+            orders = [_order_for(closed, c, now) for c in commitments]
+            writes = [
+                groups.group_write(closed, expected_status="open", expected_committed=total, now=now),
+                groups.stock_take(group.product_id, total),
+                *[groups.order_put(o) for o in orders],
+            ]
+            try:
+                groups.commit(writes)
+            except Conflict as exc:
+                if exc.code == "insufficient_stock":
+                    return fail(groups, buying, group, "out_of_stock", now=now)
+                raise
+            _announce(publisher, orders)  # each participant is told by the order-events consumer
+            return closed
+        try:
+            groups.commit(
+                [
+                    groups.group_write(closing, expected_status="open", expected_committed=total, now=now),
+                    groups.stock_take(group.product_id, total),
+                ]
+            )
+        except Conflict as exc:
+            if exc.code == "insufficient_stock":
+                return fail(groups, buying, group, "out_of_stock", now=now)
+            raise
+        if inline:
+            return closing
+        group = closing
+    if group.status != "closing":
+        return group
+    return _finish(groups, buying, publisher, group, now=now)
+
+
+def _finish(
+    groups: GroupBuyRepository, buying: BuyingRepository, publisher: EventPublisher, group: GroupBuy, *, now: str
+) -> GroupBuy:
+    """The stock is reserved for the whole group: create the orders not created yet, then mark it closed."""
+    commitments = groups.commitments(group.group_id)
+    orders = [_order_for(group, c, now) for c in commitments]
+    existing = groups.existing_orders([o.order_id for o in orders])
+    missing = [o for o in orders if o.order_id not in existing]
+    for i in range(0, len(missing), ORDER_BATCH):
+        batch = missing[i : i + ORDER_BATCH]
+        try:
+            groups.commit([groups.order_put(o) for o in batch])
+        except Conflict as exc:
+            if exc.code != "order_exists":
+                raise
+            # another run of the job created some of them meanwhile: create the rest one by one
+            done = groups.existing_orders([o.order_id for o in batch])
+            for order in batch:
+                if order.order_id not in done:
+                    groups.commit([groups.order_put(order)])
+    closed = replace(group.closed(now), version=group.version + 1)
+    groups.commit([groups.group_write(closed, expected_status="closing", expected_committed=group.committed, now=now)])
+    _announce(publisher, orders)  # each participant is told by the order-events consumer
+    return closed
+
+
+def fail(groups: GroupBuyRepository, buying: BuyingRepository, group: GroupBuy, reason: str, *, now: str) -> GroupBuy:
+    """Nobody is charged (no order exists); everyone is told why."""
+    failed = replace(group.failed(reason, now), version=group.version + 1)
+    groups.commit([groups.group_write(failed, expected_status="open", expected_committed=group.committed, now=now)])
+    _notify_all(buying, failed, groups.commitments(group.group_id), now)
+    return failed
+
+
+def _announce(publisher: EventPublisher, orders: list[Order]) -> None:
+    """The orders are committed: a queue outage must not undo that (sellers' notifications may be late)."""
+    events = [{**order_event(o, "order.created"), "group_id": (o.group or {}).get("group_id")} for o in orders]
+    for i in range(0, len(events), 10):
+        try:
+            publisher.publish(events[i : i + 10])
+        except DomainError:
+            log.warning("group order events not queued", extra={"count": len(events[i : i + 10])})
+
+
+_TEXT = {
+    "closed": "Your group buy of {title} closed at {amount} {currency} per unit: order {order_id}",
+    "out_of_stock": "Your group buy of {title} failed: the stock could not cover the group. Nobody is charged.",
+    "below_moq": "Your group buy of {title} failed: the total stayed below the minimum order. Nobody is charged.",
+    "product_unavailable": "Your group buy of {title} failed: the product is no longer sold. Nobody is charged.",
+}
+
+
+def _notify_all(buying: BuyingRepository, group: GroupBuy, commitments: list[Commitment], now: str) -> None:
+    """One notification per participant (written once: the key is the group's outcome)."""
+    outcome = "closed" if group.status == "closed" else group.failure or "below_moq"
+    for c in commitments:
+        text = _TEXT[outcome].format(
+            title=group.offer.title,
+            amount=f"{(group.unit_amount or 0) / 100:.2f}",
+            currency=group.offer.currency,
+            order_id=c.order_id,
+        )
+        body: dict[str, Any] = {
+            "notification_id": f"{group.group_id}:{outcome}",
+            "type": f"group.{'closed' if outcome == 'closed' else 'failed'}",
+            "shop_id": group.offer.shop_id,
+            "group_id": group.group_id,
+            "message": text,
+            "at": now,
+        }
+        if outcome == "closed":
+            body["order_id"] = c.order_id
+        try:
+            buying.add_notification(c.user_id, f"{now}#{group.group_id}:{outcome}", body)
+        except DomainError:
+            log.warning("group notification not written", extra={"group_id": group.group_id})
+
+
+def run_due(
+    groups: GroupBuyRepository, buying: BuyingRepository, publisher: EventPublisher, *, now: str
+) -> dict[str, int]:
+    """The clock's job: groups past their deadline close (total at or above the MOQ) or fail (below it); groups
+    left `closing` by an interrupted close are finished. Reads the due index's day partitions from
+    MAX_DEADLINE_DAYS + 1 days back to today (one partition per day: no hot key)."""
+    counts = {"closed": 0, "failed": 0, "resumed": 0}
+    today = parse_time(now).date()
+    for back in range(MAX_DEADLINE_DAYS + 1, -1, -1):
+        day = (today - dt.timedelta(days=back)).isoformat()
+        start_at: Position | None = None
+        while True:
+            page = groups.due_groups(day, now, 100, start_at)
+            for group in page.items:
+                try:
+                    counts_key = _settle(groups, buying, publisher, group, now)
+                except DomainError:
+                    log.warning("a due group could not be settled now", extra={"group_id": group.group_id})
+                    continue
+                if counts_key:
+                    counts[counts_key] += 1
+            start_at = page.last_key
+            if not start_at:
+                break
+    return counts
+
+
+def _settle(
+    groups: GroupBuyRepository, buying: BuyingRepository, publisher: EventPublisher, group: GroupBuy, now: str
+) -> str | None:
+    if group.status == "closing":
+        _finish(groups, buying, publisher, group, now=now)
+        return "resumed"
+    if not group.is_open:
+        return None
+    if group.reached_target() or (group.is_due(now) and group.deadline_outcome() == "close"):
+        outcome = close(groups, buying, publisher, group, now=now)
+        return "closed" if outcome.status in ("closed", "closing") else "failed"
+    if group.is_due(now):
+        fail(groups, buying, group, "below_moq", now=now)
+        return "failed"
+    return None
