@@ -823,6 +823,10 @@ from bench.trade_scenarios import TRADE_SCENARIOS  # noqa: E402  (issue 14: bulk
 
 SCENARIOS.extend(TRADE_SCENARIOS)
 
+from bench.group_scenarios import GROUP_SCENARIOS  # noqa: E402  (issue 19: buy together's routes)
+
+SCENARIOS.extend(GROUP_SCENARIOS)
+
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 
 

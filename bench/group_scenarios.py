@@ -1,0 +1,133 @@
+"""Buy together's measured requests (issue 19): one scenario per route (and variant), appended to
+bench/scenarios.SCENARIOS. `_group_world` builds, once, a b2b shop's product with two open groups (one with a
+commitment by the bench buyer). The reads do not depend on the catalog, so their counts must match at every size."""
+
+from __future__ import annotations
+
+import uuid
+
+from bench.scenarios import ADDRESS, Bench, Scenario, _expect
+from tests.api.group_buys.support import later
+
+
+def _commitment(quantity: int) -> dict:
+    return {"quantity": quantity, "delivery": ADDRESS, "payment_method": "bank_transfer"}
+
+
+def _start(b: Bench, target: int | None = 50) -> dict:
+    g = b.state["groups"]
+    body = {"product_id": g["product"]["product_id"], "deadline": later(days=3)}
+    if target:
+        body["target_quantity"] = target
+    return _expect(b.api.post("/v1/group-buys", body, token=g["starter"]), 201, "start a group").json
+
+
+def _commit(b: Bench, group_id: str, quantity: int, token: str):
+    return b.api.post(
+        f"/v1/group-buys/{group_id}/commitments",
+        _commitment(quantity),
+        token=token,
+        headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+    )
+
+
+def _group_world(b: Bench) -> None:
+    if "groups" in b.state:
+        return
+    seller = b.factory.user("seller")
+    shop = b.factory.shop(seller, "b2b")
+    product = b.factory.product(seller, shop, title="Hotan jujubes, cartons", stock=100_000)
+    b.state["groups"] = {"seller": seller, "product": product, "starter": b.factory.user("buyer")}
+    first = _start(b)
+    _expect(_commit(b, first["group_id"], 20, b.buyer), 201, "commit")
+    b.state["groups"]["first"] = first
+    _start(b)
+
+
+def _g(b: Bench, name: str):
+    return b.state["groups"][name]
+
+
+def _fresh_group(b: Bench) -> None:
+    """A new group with 45 units committed by another buyer: the next 5 reach the target (50)."""
+    _group_world(b)
+    group = _start(b)
+    _expect(_commit(b, group["group_id"], 45, b.factory.user("buyer")), 201, "commit")
+    b.state["groups"]["fresh"] = group
+    b.state["groups"]["joiner"] = b.factory.user("buyer")
+
+
+def _open_group(b: Bench) -> None:
+    """A new group with 10 of its 50 units committed, and a buyer about to join it."""
+    _group_world(b)
+    group = _start(b)
+    _expect(_commit(b, group["group_id"], 10, b.factory.user("buyer")), 201, "commit")
+    b.state["groups"]["open"] = (group, b.factory.user("buyer"))
+
+
+def _withdrawing(b: Bench) -> None:
+    _group_world(b)
+    group = _start(b)
+    joiner = b.factory.user("buyer")
+    _expect(_commit(b, group["group_id"], 10, joiner), 201, "commit")
+    b.state["groups"]["withdraw"] = (group, joiner)
+
+
+GROUP_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "group page (anonymous)",
+        "GET /v1/group-buys/{group_id}",
+        lambda b: b.api.get(f"/v1/group-buys/{_g(b, 'first')['group_id']}"),
+        200,
+        prepare=_group_world,
+    ),
+    Scenario(
+        "group page (a participant)",
+        "GET /v1/group-buys/{group_id}",
+        lambda b: b.api.get(f"/v1/group-buys/{_g(b, 'first')['group_id']}", token=b.buyer),
+        200,
+        prepare=_group_world,
+    ),
+    Scenario(
+        "a product's open groups",
+        "GET /v1/products/{product_id}/group-buys",
+        lambda b: b.api.get(f"/v1/products/{_g(b, 'product')['product_id']}/group-buys"),
+        200,
+        prepare=_group_world,
+        paged=True,
+    ),
+    Scenario(
+        "start a group",
+        "POST /v1/group-buys",
+        lambda b: b.api.post(
+            "/v1/group-buys",
+            {"product_id": _g(b, "product")["product_id"], "deadline": later(days=2)},
+            token=_g(b, "starter"),
+        ),
+        201,
+        prepare=_group_world,
+    ),
+    Scenario(
+        "commit to a group",
+        "POST /v1/group-buys/{group_id}/commitments",
+        lambda b: _commit(b, _g(b, "open")[0]["group_id"], 5, _g(b, "open")[1]),
+        201,
+        prepare=_open_group,
+    ),
+    Scenario(
+        "commit to a group (reaches the target: closes it)",
+        "POST /v1/group-buys/{group_id}/commitments",
+        lambda b: _commit(b, _g(b, "fresh")["group_id"], 5, _g(b, "joiner")),
+        201,
+        prepare=_fresh_group,
+    ),
+    Scenario(
+        "withdraw from a group",
+        "DELETE /v1/group-buys/{group_id}/commitments",
+        lambda b: b.api.delete(
+            f"/v1/group-buys/{_g(b, 'withdraw')[0]['group_id']}/commitments", token=_g(b, "withdraw")[1]
+        ),
+        204,
+        prepare=_withdrawing,
+    ),
+]
