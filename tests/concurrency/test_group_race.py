@@ -75,7 +75,7 @@ def test_thirty_buyers_joining_at_once_never_commit_more_than_the_stock(world):
         group = world.group()
         gid = group["group_id"]
 
-        def join(i: int, gid=gid):
+        def join(i: int, gid=gid, trial=trial):
             return world.api.post(
                 f"/v1/group-buys/{gid}/commitments",
                 commitment(EACH),
