@@ -236,10 +236,20 @@ class DynamoGroupBuyRepository:
         )
 
     def counters_change(
-        self, group_id: str, quantity: int, participants: int, *, now: str, room: int | None, refused: DomainError
+        self,
+        group_id: str,
+        quantity: int,
+        participants: int,
+        *,
+        now: str,
+        room: int | None,
+        refused: DomainError,
+        due_now: bool = False,
     ) -> Write:
         """ADD to the group's committed total and participant count while it is open and before its deadline;
-        `room`: the total may not exceed it afterwards (stock seen, checked in the same transaction)."""
+        `room`: the total may not exceed it afterwards (stock seen, checked in the same transaction). `due_now`:
+        the commitment reaches the target, so the group is put in the due index at `now` (if closing it in the
+        same request fails, the clock's job closes it on its next run, not at the deadline)."""
         condition = "#status = :open AND deadline > :now"
         values: dict[str, Any] = {
             ":q": _n(quantity),
@@ -251,12 +261,17 @@ class DynamoGroupBuyRepository:
         if room is not None:
             condition += " AND committed <= :room"
             values[":room"] = _n(room - quantity)
+        update = "ADD committed :q, participants :p, version :one"
+        if due_now:
+            update += " SET due_pk = :dp, due_sk = :ds"
+            values[":dp"] = _s(f"due#group#{due_day(now)}")
+            values[":ds"] = _s(f"{now}#{group_id}")
         return Write(
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": group_key(group_id),
-                    "UpdateExpression": "ADD committed :q, participants :p, version :one",
+                    "UpdateExpression": update,
                     "ConditionExpression": condition,
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": values,

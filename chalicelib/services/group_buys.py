@@ -162,7 +162,15 @@ def join(
     writes = [
         buying.claim_write(claim_key, actor.user_id, CheckoutClaim(digest, result), now),
         groups.commitment_put(commitment),
-        groups.counters_change(group_id, quantity, 1, now=now, room=stock, refused=refused),
+        groups.counters_change(
+            group_id,
+            quantity,
+            1,
+            now=now,
+            room=stock,
+            refused=refused,
+            due_now=group.committed + quantity >= group.target,
+        ),
         groups.stock_at_least(group.product_id, stock, group.offer.price_fp),
     ]
     try:

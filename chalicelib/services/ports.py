@@ -388,7 +388,15 @@ class GroupBuyRepository(Protocol):
     def commitment_put(self, commitment: Commitment) -> Write: ...
     def commitment_delete(self, group_id: str, user_id: str) -> Write: ...
     def counters_change(
-        self, group_id: str, quantity: int, participants: int, *, now: str, room: int | None, refused: DomainError
+        self,
+        group_id: str,
+        quantity: int,
+        participants: int,
+        *,
+        now: str,
+        room: int | None,
+        refused: DomainError,
+        due_now: bool = False,
     ) -> Write: ...
     def stock_at_least(self, product_id: str, stock: int, price_fp: str) -> Write: ...
     def group_write(self, group: GroupBuy, *, expected_status: str, expected_committed: int, now: str) -> Write: ...

@@ -178,3 +178,25 @@ def test_the_open_groups_of_a_product_are_listed_soonest_first(api, groups, fact
     soon = groups.start(buyer, product, deadline=later(days=1))
     items = api.get(f"/v1/products/{product['product_id']}/group-buys").json["items"]
     assert [g["group_id"] for g in items] == [soon["group_id"], late["group_id"]]
+
+
+def test_a_group_that_reached_its_target_is_closed_by_the_clock_if_closing_at_once_failed(
+    api, stack, groups, factory, monkeypatch
+):
+    from chalicelib.domain.errors import ServiceUnavailable
+    from chalicelib.services import group_buys
+
+    product = groups.product(stock=100)
+    group = groups.start(factory.user("buyer"), product, deadline=later(days=5))
+    real_close = group_buys.close
+
+    def busy(*args, **kwargs):
+        raise ServiceUnavailable("the store is busy")
+
+    monkeypatch.setattr(group_buys, "close", busy)
+    assert groups.commit(factory.user("buyer"), group["group_id"], 10).status == 201  # the commitment stands
+    assert groups.view(group["group_id"])["status"] == "open"
+    monkeypatch.setattr(group_buys, "close", real_close)
+    assert settle_group_buys(scheduled_event(), None) == {"closed": 1, "failed": 0, "resumed": 0}  # not at day 5
+    assert groups.view(group["group_id"])["status"] == "closed"
+    assert stock_of(api, groups.seller, product) == 90
