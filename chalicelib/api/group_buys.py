@@ -6,6 +6,7 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.identity import Role
+from ..domain.referrals import referral_code
 from ..services import group_buys
 from .buying import IDEMPOTENCY_KEY
 from .http import ok
@@ -13,6 +14,11 @@ from .presenters import commitment_public, group_buy_public
 from .routing import ANYONE, OPTIONAL_TOKEN, Budget, Call, Scope, roles, route
 
 bp = Blueprint(__name__)
+
+
+def _ref(actor) -> str | None:
+    """A signed-in buyer's share links carry their referral code."""
+    return referral_code(actor.user_id) if actor is not None and actor.has(Role.BUYER) else None
 
 
 def site_url(call: Call) -> str:
@@ -51,7 +57,7 @@ def start_group_buy(call: Call) -> dict:
         now=now,
         new_id=c.new_id,
     )
-    return group_buy_public(group, now=now, base_url=site_url(call))
+    return group_buy_public(group, now=now, base_url=site_url(call), ref=_ref(call.actor))
 
 
 @route(
@@ -69,7 +75,7 @@ def start_group_buy(call: Call) -> dict:
 def get_group_buy(call: Call, group_id: str) -> dict:
     c = container()
     group, mine = group_buys.view(c.group_buys, call.caller, group_id)
-    return group_buy_public(group, now=c.clock(), base_url=site_url(call), mine=mine)
+    return group_buy_public(group, now=c.clock(), base_url=site_url(call), mine=mine, ref=_ref(call.caller))
 
 
 @route(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..bootstrap import container
-from ..services import identity
+from ..services import identity, referrals
 from .routing import ANYONE, SIGNED_IN, Budget, Call, Scope, route
 
 bp = Blueprint(__name__)
@@ -23,10 +23,14 @@ bp = Blueprint(__name__)
     body="RegisterIn",
     responses={201: "UserPublic"},
     errors=(409,),
-    budget=Budget(0, "Cognito only"),
+    budget=Budget(1, "Cognito; a buyer who came by a share link (referral_code): + one PutItem (who referred them)"),
 )
 def register(call: Call) -> dict:
-    return identity.register(container().identity, call.body.email, call.body.password, call.body.role)
+    c = container()
+    user = identity.register(c.identity, call.body.email, call.body.password, call.body.role)
+    if call.body.referral_code and call.body.role == "buyer":  # issue 19: referral points
+        referrals.record_referral(c.buying, user["user_id"], call.body.referral_code, now=c.clock())
+    return user
 
 
 @route(

@@ -454,7 +454,8 @@ def group_share_path(group_id: str) -> str:
     return f"/groups/{group_id}"
 
 
-def group_buy_public(group, *, now: str, base_url: str, mine=None) -> dict:
+def group_buy_public(group, *, now: str, base_url: str, mine=None, ref: str | None = None) -> dict:
+    """`ref`: the signed-in viewer's referral code, carried by the share link they are given (issue 19)."""
     offer, currency = group.offer, group.offer.currency
     attrs = offer.attributes
     return {
@@ -479,7 +480,7 @@ def group_buy_public(group, *, now: str, base_url: str, mine=None) -> dict:
         "deadline": group.deadline,
         "seconds_left": group.seconds_left(now) if group.is_open else 0,
         "failure": group.failure,
-        "share_url": base_url + group_share_path(group.group_id),
+        "share_url": base_url + group_share_path(group.group_id) + (f"?ref={ref}" if ref else ""),
         "created_at": group.created_at,
         "closed_at": group.closed_at,
         "my_commitment": commitment_public(mine) if mine is not None else None,

@@ -26,6 +26,9 @@ class RegisterIn(Strict):
     email: StrictStr = Field(max_length=254)
     password: StrictStr = Field(max_length=128)
     role: Literal["buyer", "seller"]
+    referral_code: StrictStr | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{32}$", description="issue 19: the `ref` of the share link a buyer came by"
+    )
 
 
 class LoginIn(Strict):

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import catalog, dashboards, notifications, rfq
+    from ..services import catalog, dashboards, notifications, referrals, rfq
 
     failures = []
     for record in records:
@@ -27,6 +27,7 @@ def handle_records(records: list[dict]) -> dict:
             event = notifications.parse_event(record["body"])
             notifications.notify(container().buying, event)
             dashboards.record_event(container().aggregates, event)
+            referrals.on_order_event(container().buying, container().ledger, event)  # issue 19
             if event["type"] in catalog.STOCK_EVENTS:
                 catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
         except Exception:  # whatever goes wrong with one message, the others still count
