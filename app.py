@@ -22,6 +22,7 @@ from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
+from chalicelib.web import groups as web_groups
 from chalicelib.web import orders as web_orders
 from chalicelib.web import trade as web_trade
 
@@ -49,3 +50,4 @@ app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
+app.register_blueprint(web_groups.bp)  # issue 19

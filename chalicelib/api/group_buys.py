@@ -22,8 +22,11 @@ def _ref(actor) -> str | None:
 
 
 def site_url(call: Call) -> str:
+    return site_url_of(call.request.headers)
+
+
+def site_url_of(headers) -> str:
     """Where the shared link points: the host the caller reached (the API and the web pages share it)."""
-    headers = call.request.headers
     host = (headers.get("host") or "localhost").strip()
     local = host.startswith(("127.0.0.1", "localhost"))
     scheme = headers.get("x-forwarded-proto") or ("http" if local else "https")
@@ -57,7 +60,7 @@ def start_group_buy(call: Call) -> dict:
         now=now,
         new_id=c.new_id,
     )
-    return group_buy_public(group, now=now, base_url=site_url(call), ref=_ref(call.actor))
+    return group_buy_public(group, now=now, base_url=site_url(call), ref=_ref(call.actor), media_url=c.media.url)
 
 
 @route(
@@ -75,7 +78,9 @@ def start_group_buy(call: Call) -> dict:
 def get_group_buy(call: Call, group_id: str) -> dict:
     c = container()
     group, mine = group_buys.view(c.group_buys, call.caller, group_id)
-    return group_buy_public(group, now=c.clock(), base_url=site_url(call), mine=mine, ref=_ref(call.caller))
+    return group_buy_public(
+        group, now=c.clock(), base_url=site_url(call), mine=mine, ref=_ref(call.caller), media_url=c.media.url
+    )
 
 
 @route(
@@ -95,7 +100,7 @@ def product_group_buys(call: Call, product_id: str) -> dict:
     c = container()
     now, base = c.clock(), site_url(call)
     page = group_buys.product_groups(c.group_buys, product_id, call.page.limit, call.page.start)
-    return call.page.respond(page, lambda g: group_buy_public(g, now=now, base_url=base))
+    return call.page.respond(page, lambda g: group_buy_public(g, now=now, base_url=base, media_url=c.media.url))
 
 
 @route(

@@ -1205,6 +1205,7 @@ class GroupBuyPublic(Public):
     created_at: str
     closed_at: str | None
     my_commitment: CommitmentPublic | None = Field(default=None, description="to a participant: their own only")
+    picture_url: str | None = Field(default=None, description="the product's first picture (stable URL)")
 
 
 class GroupBuysPage(Public):

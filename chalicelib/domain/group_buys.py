@@ -50,6 +50,7 @@ class GroupBuy:
     closed_at: str | None = None
     failure: str | None = None  # one of FAILURE_REASONS
     unit_amount: int | None = None  # what each order was charged per unit, once closed
+    picture_key: str | None = None  # the product's first picture (its mid-size rendition) for share cards
 
     @property
     def product_id(self) -> str:

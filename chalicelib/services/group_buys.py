@@ -68,8 +68,15 @@ def start(
         raise NotFound("product not found", code="product_not_found")
     offer = Offer.of(product)
     chosen, when = validate_new_group(offer, target, deadline, now)
+    first = product.media[0] if product.media else None
     group = GroupBuy(
-        group_id=new_id("grp"), offer=offer, target=chosen, deadline=when, started_by=actor.user_id, created_at=now
+        group_id=new_id("grp"),
+        offer=offer,
+        target=chosen,
+        deadline=when,
+        started_by=actor.user_id,
+        created_at=now,
+        picture_key=(first.medium_key or first.key) if first is not None else None,
     )
     groups.commit([groups.new_group_write(group)])
     return group

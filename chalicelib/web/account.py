@@ -7,7 +7,8 @@ from chalice import Blueprint, Response
 from ..api.routing import Budget
 from ..bootstrap import container
 from ..domain.errors import Conflict, Unauthenticated, ValidationFailed
-from ..services import identity
+from ..domain.referrals import referrer_of
+from ..services import identity, referrals
 from . import i18n, render
 from .routing import Form, page
 from .session import WebContext, safe_next
@@ -54,7 +55,7 @@ def signin(ctx: WebContext, form: Form) -> Response:
     return render.redirect(ctx, next_path)
 
 
-def _register_form(ctx, status=200, errors=None, email="", next_path="/") -> Response:
+def _register_form(ctx, status=200, errors=None, email="", next_path="/", ref=None) -> Response:
     return render.page(
         ctx,
         "register.html",
@@ -63,21 +64,23 @@ def _register_form(ctx, status=200, errors=None, email="", next_path="/") -> Res
         errors=errors or {},
         email=email,
         next_path=next_path,
+        ref=ref if ref and referrer_of(ref) else None,
     )
 
 
 @page(bp, "GET", "/register", budget=Budget(0, "a form"))
 def register_page(ctx: WebContext) -> Response:
-    return _register_form(ctx, next_path=safe_next(ctx.query.get("next")))
+    return _register_form(ctx, next_path=safe_next(ctx.query.get("next")), ref=ctx.query.get("ref"))
 
 
-@page(bp, "POST", "/register", budget=Budget(0, "Cognito only"))
+@page(bp, "POST", "/register", budget=Budget(1, "Cognito; through a share link (issue 19): + one PutItem (referral)"))
 def register(ctx: WebContext, form: Form) -> Response:
     email, password = form.get("email").strip()[:254], form.get("password")[:128]
     next_path = safe_next(form.get("next"))
+    ref = form.get("ref")[:64] or None
     c = container()
     try:
-        identity.register(c.identity, email, password, "buyer")
+        user = identity.register(c.identity, email, password, "buyer")
     except ValidationFailed as exc:
         fields = {d.get("field") for d in exc.details or []}
         errors = {}
@@ -85,9 +88,11 @@ def register(ctx: WebContext, form: Form) -> Response:
             errors["email"] = ctx.t("err.email")
         if "password" in fields:
             errors["password"] = ctx.t("auth.password_rules")
-        return _register_form(ctx, 400, errors or {"form": ctx.t("form.invalid")}, email, next_path)
+        return _register_form(ctx, 400, errors or {"form": ctx.t("form.invalid")}, email, next_path, ref)
     except Conflict:
-        return _register_form(ctx, 400, {"email": ctx.t("err.email_taken")}, email, next_path)
+        return _register_form(ctx, 400, {"email": ctx.t("err.email_taken")}, email, next_path, ref)
+    if ref and referrer_of(ref):  # issue 19: came by a buyer's share link
+        referrals.record_referral(c.buying, user["user_id"], ref, now=c.clock())
     tokens = identity.login(c.identity, email, password)
     ctx.sign_in(tokens["access_token"], tokens["expires_in"])
     return render.redirect(ctx, next_path)

@@ -84,8 +84,10 @@ def product_view(
     status: int = 200,
     error: str | None = None,
     quantity: int | str | None = None,
+    groups: list[dict] | None = None,
 ) -> Response:
-    """The product page; the cart form re-shows it with an error."""
+    """The product page; the cart form re-shows it with an error. `groups` (issue 19): the open group buys of a
+    b2b product, shown under "buy together" (the GET page reads them)."""
     c = container()
     product = product_public(storefronts.listed_product(c.catalog, storefront, product_id), c.media.url)
     attrs = product["attributes"]
@@ -104,12 +106,40 @@ def product_view(
         step=step,
         quantity=quantity or minimum,
         error=error,
+        groups=groups,
+        og=product_card_tags(ctx, product),
     )
 
 
-@page(bp, "GET", "/s/{storefront}/p/{product_id}", budget=Budget(1, "the API's product page: one GetItem"))
+def product_card_tags(ctx: WebContext, product: dict) -> dict:
+    """Open Graph / Twitter card values of a product page (issue 19): title, price in its currency, picture."""
+    from .formatting import format_money
+    from .groups import site_of
+
+    first = product["media"][0] if product["media"] else None
+    price = format_money(product["price"]["amount"], product["price"]["currency"], ctx.lang)
+    return {
+        "title": product["title"],
+        "description": f"{price} · {product['shop']['name']}",
+        "url": site_of(ctx) + f"/s/{product['storefront']}/p/{product['product_id']}",
+        "image": (first.get("medium_url") or first["url"]) if first else None,
+        "price": product["price"],
+    }
+
+
+@page(
+    bp,
+    "GET",
+    "/s/{storefront}/p/{product_id}",
+    budget=Budget(2, "the API's product page: one GetItem; b2b (issue 19): + one Query of its open group buys"),
+)
 def product_page(ctx: WebContext, storefront: str, product_id: str) -> Response:
-    return product_view(ctx, storefront, product_id)
+    groups = None
+    if storefront == "b2b":
+        from .groups import open_groups_of
+
+        groups = open_groups_of(ctx, product_id)
+    return product_view(ctx, storefront, product_id, groups=groups)
 
 
 @page(

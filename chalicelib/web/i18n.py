@@ -625,6 +625,11 @@ from .i18n_trade import TRADE_MESSAGES  # noqa: E402
 
 MESSAGES.update(TRADE_MESSAGES)
 
+# Buy together's pages (issue 19): their rows live in i18n_groups.py.
+from .i18n_groups import GROUP_MESSAGES  # noqa: E402
+
+MESSAGES.update(GROUP_MESSAGES)
+
 
 def translate(lang: str, key: str, **params: object) -> str:
     row = MESSAGES.get(key)

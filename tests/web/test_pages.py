@@ -390,6 +390,10 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/rfqs/rfq_x/accept", {"quote_id": "qte_x"}),
         ("/rfqs/rfq_x/quotes/qte_x/messages", {"text": "hi"}),
         ("/cart/sample", {"product_id": product["product_id"], "quantity": "1"}),
+        # issue 19: buy together
+        ("/groups", {"product_id": product["product_id"], "target": "10", "deadline_days": "3"}),
+        ("/groups/grp_x/join", {"quantity": "5"}),
+        ("/groups/grp_x/withdraw", {}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -413,6 +417,9 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/rfqs/{rfq_id}/accept",
         "/rfqs/{rfq_id}/quotes/{quote_id}/messages",
         "/cart/sample",
+        "/groups",  # issue 19
+        "/groups/{group_id}/join",
+        "/groups/{group_id}/withdraw",
     }, "a new POST form route needs a line in this test"
 
 
