@@ -658,6 +658,7 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                 result.products += 1
                 result.pictures += 1
     seed_trade(c, result, operator, log)  # issue 14: the demo business, RFQs, quotes, an invoice
+    seed_groups(c, result, log)  # issue 19: an open group buy with two commitments
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
         f"with pictures in {time.monotonic() - started:.1f} s"
@@ -818,6 +819,41 @@ def seed_trade(c, result: SeedResult, operator, log=print) -> None:
         invoice_id=c.new_id("inv"),
     )
     log(f"seeded the demo business {BUSINESS} (net terms), 2 RFQs with quotes, an invoice on net terms")
+
+
+# --- buy together (issue 19) -----------------------------------------------------------------------------------
+
+
+def seed_groups(c, result: SeedResult, log=print) -> None:
+    """An open group buy on the first demo b2b product that has a second tier, aiming at that tier, with the
+    business and the demo buyer committed below the MOQ: its page shows the progress bar, the next tier and the
+    countdown (the clock's job closes or fails it at its deadline, a week on)."""
+    from chalicelib.api.presenters import commitment_public
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.domain.trade import format_time, parse_time
+    from chalicelib.services import group_buys
+
+    now = c.clock()
+    seller_id = result.accounts[SELLER]
+    shop = next(s for s in c.catalog.shops_by_owner(seller_id, 100, None).items if s.storefront == "b2b")
+    products = [p for p in c.catalog.shop_products(shop.shop_id, 100, None).items if p.is_listed]
+    product = next(p for p in products if len(p.attributes.get("price_tiers") or []) > 1)
+    starter = Actor(result.accounts[BUSINESS], BUSINESS, frozenset({Role.BUYER}))
+    deadline = format_time(parse_time(now) + dt.timedelta(days=7))
+    target = product.attributes["price_tiers"][1]["min_quantity"]
+    group = group_buys.start(
+        c.group_buys, c.buying, starter, product.product_id, target, deadline, now=now, new_id=c.new_id
+    )
+    step = int(product.attributes.get("order_multiple") or 1)
+    for email, share in ((BUSINESS, 3), (BUYER, 2)):
+        actor = Actor(result.accounts[email], email, frozenset({Role.BUYER}))
+        quantity = max(step, (target * share // 10) // step * step)
+        body = {"quantity": quantity, "delivery": DEMO_ADDRESS, "payment_method": "bank_transfer"}
+        group_buys.join(
+            c.group_buys, c.buying, c.events, actor, group.group_id, f"seed-{email}", body,
+            now=now, present_commitment=commitment_public,
+        )  # fmt: skip
+    log(f"seeded a group buy of {product.title!r} (/groups/{group.group_id})")
 
 
 def container_for(env: dict[str, str]):

@@ -1,0 +1,83 @@
+"""End to end over HTTP (issue 19): on the real local stack (atomic moto server, demo seed, `chalice local`),
+three buyers reach a b2b product's higher tier together, each below the MOQ, and every one of them receives an
+order at that tier's unit price; the seller sees three ordinary orders marked with the group, the stock is taken
+once for all. (Partners committing for villagers wait for the partner console, issue 10/11.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from devtools.seed import OPERATOR
+from devtools.seed import PASSWORD as DEMO_PASSWORD
+from tests.e2e.test_local_stack import Http, local_stack  # noqa: F401 - the module's stack fixture
+from tests.support import ADDRESS, PASSWORD, product_body, random_email
+
+pytestmark = pytest.mark.e2e
+
+
+def _user(http: Http, role: str) -> str:
+    email = random_email(f"e2e-{role}")
+    http.call("POST", "/v1/auth/register", json={"email": email, "password": PASSWORD, "role": role}, expect=201)
+    return http.login(email, PASSWORD)
+
+
+def test_three_buyers_reach_a_wholesale_tier_together_and_all_get_orders_at_its_price(local_stack):  # noqa: F811
+    http = Http(local_stack.url)
+    seller = _user(http, "seller")
+    region = {"province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu"}
+    shop = http.call(
+        "POST",
+        "/v1/shops",
+        token=seller,
+        expect=201,
+        json={
+            "name": f"E2E Wholesale {uuid.uuid4().hex[:6]}",
+            "storefront": "b2b",
+            "description": "e2e",
+            "region": region,
+        },
+    )
+    operator = http.login(OPERATOR, DEMO_PASSWORD)
+    http.call("POST", f"/v1/admin/shops/{shop['shop_id']}/approve", token=operator)
+    product = http.call(
+        "POST", f"/v1/shops/{shop['shop_id']}/products", token=seller, expect=201, json=product_body("b2b", stock=80)
+    )  # MOQ 10, multiples of 5, 120.00 from 10 and 100.00 from 50
+
+    buyers = [_user(http, "buyer") for _ in range(3)]
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    group = http.call(
+        "POST",
+        "/v1/group-buys",
+        token=buyers[0],
+        expect=201,
+        json={"product_id": product["product_id"], "target_quantity": 50, "deadline": deadline},
+    )
+    gid = group["group_id"]
+    listed = http.call("GET", f"/v1/products/{product['product_id']}/group-buys")["items"]
+    assert [g["group_id"] for g in listed] == [gid]
+
+    for token, quantity in zip(buyers, (20, 15, 15), strict=True):
+        body = {"quantity": quantity, "delivery": ADDRESS, "payment_method": "bank_transfer"}
+        reply = http.session.post(
+            f"{local_stack.url}/v1/group-buys/{gid}/commitments",
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"e2e-{uuid.uuid4().hex}"},
+            timeout=20,
+        )
+        assert reply.status_code == 201, reply.text
+
+    closed = http.call("GET", f"/v1/group-buys/{gid}")
+    assert closed["status"] == "closed" and closed["committed_quantity"] == 50
+    assert closed["price_per_unit"] == {"amount": 10000, "currency": "CNY"}
+    for token, quantity in zip(buyers, (20, 15, 15), strict=True):
+        (order,) = http.call("GET", "/v1/orders", token=token)["items"]
+        assert order["group"] == {"group_id": gid}
+        assert order["lines"][0]["unit_price"] == {"amount": 10000, "currency": "CNY"}
+        assert order["total"] == {"amount": 10000 * quantity, "currency": "CNY"}
+    seller_orders = http.call("GET", f"/v1/shops/{shop['shop_id']}/orders", token=seller)["items"]
+    assert len(seller_orders) == 3 and {o["group"]["group_id"] for o in seller_orders} == {gid}
+    stock = http.call("GET", f"/v1/shops/{shop['shop_id']}/products/{product['product_id']}", token=seller)["stock"]
+    assert stock == 30
