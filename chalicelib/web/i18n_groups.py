@@ -70,6 +70,7 @@ GROUP_MESSAGES: dict[str, tuple[str, str, str]] = {
         "Вы взяли {quantity} {unit}.",
     ),
     "group.your_order": ("Your order", "您的订单", "Ваш заказ"),
+    "order.from_group": ("Ordered together in a group buy", "拼团订单", "Заказ из совместной закупки"),
     "group.withdraw": ("Withdraw", "退出拼团", "Отказаться"),
     "group.joined": ("You joined the group.", "您已参与拼团。", "Вы присоединились к закупке."),
     "group.withdrawn": ("You withdrew from the group.", "您已退出拼团。", "Вы отказались от участия."),

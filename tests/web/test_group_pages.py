@@ -71,6 +71,32 @@ def test_a_buyer_starts_a_group_from_a_b2b_product_page_others_join_and_one_with
     assert group_path in listed.text and "Open groups" in listed.text
 
 
+def test_a_group_order_is_marked_on_the_order_page(web, factory, api):
+    from tests.api.group_buys.support import commitment
+
+    _, product = _b2b_product(factory)
+    buyer_session(web, factory)
+    page = web.get(f"/s/b2b/p/{product['product_id']}")
+    form = {"csrf": page.hidden("csrf"), "product_id": product["product_id"], "target": "10", "deadline_days": "2"}
+    group_path = web.post("/groups", form).location
+    other = factory.user("buyer")
+    reply = api.post(
+        f"/v1{group_path.replace('/groups', '/group-buys')}/commitments",
+        commitment(5),
+        token=other,
+        headers={"Idempotency-Key": "k1"},
+    )
+    assert reply.status == 201
+    group = web.get(group_path)
+    join = {**ADDRESS, "csrf": group.hidden("csrf"), "idempotency_key": group.hidden("idempotency_key")}
+    assert web.post(f"{group_path}/join", {**join, "quantity": "5", "payment_method": "card"}).status == 303
+    closed = web.get(group_path)
+    assert "Closed: orders placed" in closed.text
+    order_link = re.search(r'href="(/orders/ord_g\w+)"', closed.text).group(1)
+    order = web.get(order_link)
+    assert order.status == 200 and "Ordered together in a group buy" in order.text and group_path in order.text
+
+
 def test_a_new_buyer_registers_from_a_shared_group_link_with_its_referral_code(web, factory, api, stack):
     _, product = _b2b_product(factory)
     sharer = factory.user("buyer")
