@@ -318,5 +318,8 @@ class DynamoGroupBuyRepository:
         return self._store.new_order_write(order)
 
     def stock_take(self, product_id: str, quantity: int) -> Write:
-        write = self._store.stock_take_write(product_id, quantity)
-        return Write(write.action, Conflict("the stock cannot cover the group", code="insufficient_stock"))
+        """The whole group's units taken from the product's stock, while it is still listed (for sale)."""
+        update = self._store.stock_take_write(product_id, quantity).action["Update"]
+        update["ConditionExpression"] = "attribute_exists(product_id) AND stock >= :need AND listed = :yes"
+        update["ExpressionAttributeValues"][":yes"] = {"BOOL": True}
+        return Write({"Update": update}, Conflict("the stock cannot cover the group", code="insufficient_stock"))

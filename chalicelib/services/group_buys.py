@@ -304,7 +304,7 @@ def close(
                 groups.commit(writes)
             except Conflict as exc:
                 if exc.code == "insufficient_stock":
-                    return fail(groups, buying, group, "out_of_stock", now=now)
+                    return fail(groups, buying, group, _why_not_sold(buying, group), now=now)
                 raise
             _announce(publisher, orders)  # each participant is told by the order-events consumer
             return closed
@@ -317,7 +317,7 @@ def close(
             )
         except Conflict as exc:
             if exc.code == "insufficient_stock":
-                return fail(groups, buying, group, "out_of_stock", now=now)
+                return fail(groups, buying, group, _why_not_sold(buying, group), now=now)
             raise
         if inline:
             return closing
@@ -325,6 +325,12 @@ def close(
     if group.status != "closing":
         return group
     return _finish(groups, buying, publisher, group, now=now)
+
+
+def _why_not_sold(buying: BuyingRepository, group: GroupBuy) -> str:
+    """The stock update was refused: the product is no longer for sale, or its stock cannot cover the group."""
+    product = buying.get_products([group.product_id]).get(group.product_id)
+    return "out_of_stock" if product is not None and product.is_listed else "product_unavailable"
 
 
 def _finish(

@@ -200,3 +200,19 @@ def test_a_group_that_reached_its_target_is_closed_by_the_clock_if_closing_at_on
     assert settle_group_buys(scheduled_event(), None) == {"closed": 1, "failed": 0, "resumed": 0}  # not at day 5
     assert groups.view(group["group_id"])["status"] == "closed"
     assert stock_of(api, groups.seller, product) == 90
+
+
+def test_a_group_whose_product_is_no_longer_sold_fails_at_its_deadline(api, stack, groups, factory):
+    product = groups.product(stock=100)
+    a = factory.user("buyer")
+    group = groups.start(a, product, target_quantity=50)
+    assert groups.commit(a, group["group_id"], 20).status == 201
+    path = f"/v1/shops/{product['shop_id']}/products/{product['product_id']}"
+    version = api.get(path, token=groups.seller).json["version"]
+    reply = api.patch(path, {"status": "draft"}, token=groups.seller, headers={"If-Match": str(version)})
+    assert reply.status == 200, reply  # taken off sale
+    stack.clock = lambda: later(days=3, minutes=1)
+    assert settle_group_buys(scheduled_event(), None)["failed"] == 1
+    failed = groups.view(group["group_id"])
+    assert (failed["status"], failed["failure"]) == ("failed", "product_unavailable")
+    assert api.get("/v1/orders", token=a).json["items"] == [] and stock_of(api, groups.seller, product) == 100
