@@ -26,12 +26,17 @@ GROUP_MESSAGES: dict[str, tuple[str, str, str]] = {
         "已认购 {committed} / {target} {unit}",
         "Набрано {committed} из {target} {unit}",
     ),
-    "group.participants": ("{count} participants", "{count} 人参与", "Участников: {count}"),
+    "group.participants": ("Participants: {count}", "{count} 人参与", "Участников: {count}"),
     "group.price_now": ("Price per unit now", "当前单价", "Цена за единицу сейчас"),
     "group.next_tier": (
         "{more} {unit} more for {price} per unit",
         "再认购 {more} {unit}，单价降至 {price}",
         "Ещё {more} {unit} — и цена {price} за единицу",
+    ),
+    "group.to_moq": (
+        "{more} {unit} more to reach the minimum order ({price} per unit)",
+        "再认购 {more} {unit} 即达起订量（单价 {price}）",
+        "Ещё {more} {unit} до минимальной партии (цена {price} за единицу)",
     ),
     "group.time_left": (
         "Closes in {days} d {hours} h {minutes} min",
