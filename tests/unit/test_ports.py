@@ -14,6 +14,7 @@ from chalicelib.adapters.aggregates import DynamoAggregatesRepository
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
+from chalicelib.adapters.group_buys import DynamoGroupBuyRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
@@ -48,6 +49,7 @@ IMPLEMENTATIONS = [
     (ports.PayoutProvider, HttpPayoutProvider),
     (ports.PayoutProvider, InMemoryBank),
     (ports.TradeRepository, DynamoTradeRepository),
+    (ports.GroupBuyRepository, DynamoGroupBuyRepository),  # issue 19
 ]
 
 
