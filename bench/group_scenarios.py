@@ -97,6 +97,14 @@ GROUP_SCENARIOS: list[Scenario] = [
         paged=True,
     ),
     Scenario(
+        "my group commitments",
+        "GET /v1/me/group-buys",
+        lambda b: b.api.get("/v1/me/group-buys", token=b.buyer),
+        200,
+        prepare=_group_world,
+        paged=True,
+    ),
+    Scenario(
         "start a group",
         "POST /v1/group-buys",
         lambda b: b.api.post(

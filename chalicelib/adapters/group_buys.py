@@ -40,6 +40,10 @@ def commitment_key(group_id: str, user_id: str) -> dict:
     return {"pk": _s(f"group#{group_id}"), "sk": _s(f"c#{user_id}")}
 
 
+def user_commitments_partition(user_id: str) -> str:
+    return f"user#{user_id}#groups"
+
+
 def product_groups_partition(product_id: str) -> str:
     return f"product#{product_id}#groups"
 
@@ -188,6 +192,21 @@ class DynamoGroupBuyRepository:
         raw = self._call("query", **kwargs)
         return Page([group_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
 
+    def user_commitments(self, user_id: str, limit: int, start: Position | None) -> Page[Commitment]:
+        """The user's commitments (withdrawn ones are deleted), newest first: one Query of gsi2."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi2",
+            "KeyConditionExpression": "gsi2pk = :p",
+            "ExpressionAttributeValues": {":p": _s(user_commitments_partition(user_id))},
+            "Limit": limit,
+            "ScanIndexForward": False,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        return Page([commitment_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
     def due_groups(self, day: str, now: str, limit: int, start: Position | None) -> Page[GroupBuy]:
         """Groups of the due index's `day` partition due at `now` (open past their deadline, or closing)."""
         kwargs: dict[str, Any] = {
@@ -217,7 +236,13 @@ class DynamoGroupBuyRepository:
         )
 
     def commitment_put(self, commitment: Commitment) -> Write:
-        item = {**commitment_key(commitment.group_id, commitment.user_id), "body": _body(commitment.to_dict())}
+        item = {
+            **commitment_key(commitment.group_id, commitment.user_id),
+            "body": _body(commitment.to_dict()),
+            # gsi2: the user's commitments, newest first (GET /v1/me/group-buys)
+            "gsi2pk": _s(user_commitments_partition(commitment.user_id)),
+            "gsi2sk": _s(f"{commitment.committed_at}#{commitment.group_id}"),
+        }
         return Write(
             {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
             Conflict("you have committed to this group already; withdraw first to change it", code="already_committed"),

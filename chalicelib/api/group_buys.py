@@ -161,3 +161,21 @@ def commit_to_group_buy(call: Call, group_id: str) -> Response:
 def withdraw_from_group_buy(call: Call, group_id: str) -> None:
     c = container()
     group_buys.withdraw(c.group_buys, call.actor, group_id, now=c.clock())
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/me/group-buys",
+    "listMyGroupCommitments",
+    "Your commitments in group buys, newest first (each names its group and the order it becomes)",
+    tag="group-buys",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "CommitmentsPage"},
+    budget=Budget(1, "one Query of the Trade table's gsi2 (the user's commitments)"),
+)
+def my_group_commitments(call: Call) -> dict:
+    page = group_buys.my_commitments(container().group_buys, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, commitment_public)

@@ -1213,6 +1213,11 @@ class GroupBuysPage(Public):
     next_cursor: str | None
 
 
+class CommitmentsPage(Public):
+    items: list[CommitmentPublic]
+    next_cursor: str | None
+
+
 class CommitResult(Public):
     group_id: str
     commitment: CommitmentPublic

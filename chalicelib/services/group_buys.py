@@ -96,6 +96,12 @@ def product_groups(
     return groups.product_groups(product_id, limit, start_at)
 
 
+def my_commitments(groups: GroupBuyRepository, actor: Actor, limit: int, start_at: Position | None) -> Page[Commitment]:
+    """The caller's commitments in groups (open or closed), newest first: one Query."""
+    require_role(actor, Role.BUYER)
+    return groups.user_commitments(actor.user_id, limit, start_at)
+
+
 def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
     if claim.digest != digest:
         raise Unprocessable(

@@ -216,3 +216,18 @@ def test_a_group_whose_product_is_no_longer_sold_fails_at_its_deadline(api, stac
     failed = groups.view(group["group_id"])
     assert (failed["status"], failed["failure"]) == ("failed", "product_unavailable")
     assert api.get("/v1/orders", token=a).json["items"] == [] and stock_of(api, groups.seller, product) == 100
+
+
+def test_a_buyer_lists_their_own_commitments_newest_first_and_a_withdrawn_one_is_gone(api, groups, factory):
+    product = groups.product()
+    buyer, other = factory.user("buyer"), factory.user("buyer")
+    first = groups.start(buyer, product, target_quantity=50)
+    second = groups.start(buyer, product, target_quantity=50)
+    assert groups.commit(buyer, first["group_id"], 10).status == 201
+    assert groups.commit(buyer, second["group_id"], 15).status == 201
+    assert groups.commit(other, first["group_id"], 5).status == 201
+    mine = api.get("/v1/me/group-buys", token=buyer).json["items"]
+    assert [(c["group_id"], c["quantity"]) for c in mine] == [(second["group_id"], 15), (first["group_id"], 10)]
+    assert api.delete(f"/v1/group-buys/{second['group_id']}/commitments", token=buyer).status == 204
+    assert [c["group_id"] for c in api.get("/v1/me/group-buys", token=buyer).json["items"]] == [first["group_id"]]
+    assert [c["quantity"] for c in api.get("/v1/me/group-buys", token=other).json["items"]] == [5]
