@@ -4,6 +4,8 @@ with atomic requests. The product has stock for 20 of their commitments: exactly
 with a join that reads the total and the stock, then ADDs without the bound (check-then-act, wrong on purpose),
 commits more than the stock in at least one trial: the harness can see this race.
 
+Ten copies of one commitment (one Idempotency-Key) sent at once are taken once: one 201, nine replays (200).
+
 Figures of every trial are printed (`pytest -s tests/concurrency/test_group_race.py`).
 """
 
@@ -144,3 +146,28 @@ def test_control_reading_the_total_then_adding_without_the_bound_commits_more_th
         )
     _figures("control", over_the_stock_trials=f"{over_trials}/{TRIALS}")
     assert over_trials >= 1, "the harness never saw the unbounded join overshoot the stock: it cannot see this race"
+
+
+def test_the_same_commitment_sent_ten_times_at_once_is_taken_once(world):
+    group = world.group()
+    gid = group["group_id"]
+
+    def send(i: int, gid=gid):
+        return world.api.post(
+            f"/v1/group-buys/{gid}/commitments",
+            commitment(EACH),
+            token=world.buyers[1],
+            headers={"Idempotency-Key": "one-tap-many-sends"},
+        )
+
+    outcomes = run_together(10, send, timeout=120)
+    statuses = Counter(o.value.status for o in outcomes)
+    view = world.api.get(f"/v1/group-buys/{gid}").json
+    _figures(
+        "replay race", statuses=dict(statuses), committed=view["committed_quantity"], overlapped=overlapped(outcomes)
+    )
+    assert statuses == {201: 1, 200: 9}, statuses  # one taken, the others answered with it
+    assert {o.value.json["commitment"]["committed_at"] for o in outcomes} == {
+        outcomes[0].value.json["commitment"]["committed_at"]
+    }
+    assert (view["committed_quantity"], view["participants"]) == (EACH, 1)
