@@ -75,6 +75,8 @@ GROUP_MESSAGES: dict[str, tuple[str, str, str]] = {
         "Вы взяли {quantity} {unit}.",
     ),
     "group.your_order": ("Your order", "您的订单", "Ваш заказ"),
+    "group.mine": ("Your group buys", "我的拼团", "Ваши совместные закупки"),
+    "group.mine_line": ("{quantity} committed on {when}", "{when} 认购 {quantity}", "Взято {quantity}, {when}"),
     "order.from_group": ("Ordered together in a group buy", "拼团订单", "Заказ из совместной закупки"),
     "group.withdraw": ("Withdraw", "退出拼团", "Отказаться"),
     "group.joined": ("You joined the group.", "您已参与拼团。", "Вы присоединились к закупке."),

@@ -21,6 +21,9 @@ bp = Blueprint(__name__)
 ORDERS_PAGE_SIZE = 10
 
 
+MY_GROUPS_SHOWN = 10
+
+
 @page(bp, "GET", "/checkout/done", budget=Budget(1, "one GetItem per order of the checkout (one order here)"))
 def order_confirmation(ctx: WebContext) -> Response:
     actor = buyer(ctx)
@@ -33,7 +36,12 @@ def order_confirmation(ctx: WebContext) -> Response:
     return render.page(ctx, "done.html", title=ctx.t("done.title"), orders=placed, total=total)
 
 
-@page(bp, "GET", "/orders", budget=Budget(1, "the API's order list: one Query"))
+@page(
+    bp,
+    "GET",
+    "/orders",
+    budget=Budget(2, "the API's order list: one Query; on its first page (issue 19) + one Query of your group buys"),
+)
 def orders_page(ctx: WebContext) -> Response:
     actor = buyer(ctx)
     c = container()
@@ -43,12 +51,20 @@ def orders_page(ctx: WebContext) -> Response:
     except ValidationFailed:
         return render.error_page(ctx, 400, "err.bad_cursor")
     result = order_lifecycle.buyer_orders(c.buying, actor, ORDERS_PAGE_SIZE, pager.start)
+    commitments = []
+    if pager.start is None:  # issue 19: the groups you are in, above your orders
+        from ..api.presenters import commitment_public
+        from ..services import group_buys
+
+        page_ = group_buys.my_commitments(c.group_buys, actor, MY_GROUPS_SHOWN, None)
+        commitments = [commitment_public(item) for item in page_.items]
     return render.page(
         ctx,
         "orders.html",
         title=ctx.t("orders.title"),
         orders=[buyer_order_public(o) for o in result.items],
         pager=pager.links(ctx, "/orders", {}, result),
+        commitments=commitments,
     )
 
 

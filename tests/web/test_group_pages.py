@@ -64,6 +64,7 @@ def test_a_buyer_starts_a_group_from_a_b2b_product_page_others_join_and_one_with
     refused = web.post(f"{group_path}/join", again)
     assert refused.status == 409 and "withdraw first" in refused.text  # already in it
 
+    assert group_path in web.get("/orders").text  # "your group buys" above your orders
     withdrawn = web.post(f"{group_path}/withdraw", {"csrf": after.hidden("csrf")})
     assert withdrawn.status == 303
     assert "You withdrew from the group." in web.get(withdrawn.location).text
