@@ -3,15 +3,18 @@
 from chalice import Chalice
 
 from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
+from chalicelib.api.routing import options_answers
 from chalicelib.events import order_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
+from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 
 app = Chalice(app_name="bazaar")
 
 app.register_blueprint(middleware.bp)
+app.register_blueprint(web_edge.bp)  # inside api/middleware: web paths answer HTML
 app.register_blueprint(identity.bp)
 app.register_blueprint(shops.bp)
 app.register_blueprint(products.bp)
@@ -25,3 +28,4 @@ app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

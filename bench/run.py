@@ -1,7 +1,8 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
-(bench/ledger_bench.py) and the deployment package sizes (bench/package_size.py), appended to the report.
+(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py) and the peak memory of a
+picture completion's rendering (bench/thumbnail_memory.py), appended to the report.
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -124,9 +125,10 @@ def render(
             f"| {('yes (calls, read)' if scenario.filtered else 'yes') if same else '**NO**'} | {_other(last)} |"
         )
     from app import app
+    from chalicelib.api.routing import served_routes
     from chalicelib.web.routing import declared_pages  # HTML pages: budgeted by tests/web/test_page_costs.py
 
-    routes = {f"{method} {path}" for path, methods in app.routes.items() for method in methods}
+    routes = {f"{method} {path}" for method, path in served_routes(app)}
     routes -= {spec.key for spec in declared_pages(app)}
     unbudgeted = sorted(routes - set(BUDGETS))
     reads = [(s, runs[n][i]) for n in sizes for i, s in enumerate(SCENARIOS) if s.is_read]
@@ -243,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import flash_sale  # issue 16: 200 buyers, one product, injected transaction conflicts
 
     ok = flash_sale.report(RESULTS / "latest.md") and ok
+    from bench import thumbnail_memory  # issue 9: peak RSS of a picture completion's rendering (40 MP JPEG)
+
+    ok = thumbnail_memory.report(RESULTS / "latest.md") and ok
     return 0 if ok else 1
 
 
