@@ -270,6 +270,8 @@ class CognitoTokenVerifier:
             return self._keys.get(kid)
 
     def verify(self, token: str) -> dict[str, Any]:
+        if not token.isascii():  # a JWT is base64url and dots; anything else is not one (and cannot be encoded)
+            raise Unauthenticated("malformed token", code="invalid_token")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -35,7 +35,7 @@ from .auth import optional_actor, require_actor
 from .errors import api_errors, error_response
 from .http import DEFAULT_LIMIT, MAX_LIMIT, json_body, limit_param, no_content, ok
 from .paging import PageRequest, cursor_scope, page_request
-from .text import INVALID_TEXT, is_valid_text
+from .text import INVALID_TEXT, encodable, is_valid_text
 
 
 class Scope(StrEnum):
@@ -386,7 +386,11 @@ def _authenticate(spec: RouteSpec, request: Any) -> Actor | None:
 
 
 def _check_text(kind: str, values: Mapping[str, Any]) -> None:
-    broken = [name for name, value in values.items() if isinstance(value, str) and not is_valid_text(value)]
+    broken = [
+        encodable(name)
+        for name, value in values.items()
+        if not is_valid_text(name) or (isinstance(value, str) and not is_valid_text(value))
+    ]
     if broken:
         raise ValidationFailed(
             f"a {kind} parameter is not valid Unicode text",
@@ -402,6 +406,12 @@ def _call(spec: RouteSpec, request: Any, path_params: Mapping[str, str]) -> Call
         if header.required:
             header.check(request)
     raw = dict(request.query_params or {})
+    unknown = sorted(set(raw) - {q.name for q in spec.all_query})
+    if unknown:  # as unknown body fields are: a misspelt filter must not silently return everything
+        raise ValidationFailed(
+            "unknown query parameter" + ("s" if len(unknown) > 1 else ""),
+            details=[{"field": encodable(name), "message": "is not a known query parameter"} for name in unknown],
+        )
     params = {q.name: q.parse(raw) for q in spec.query}
     paging = None
     if spec.paged:

@@ -31,20 +31,20 @@ def invalid_text_fields(value: Any, root: str = "") -> list[str]:
     `value` - a decoded JSON document - that is not valid Unicode, object keys included, in document order.
     Iterative: a document nested as deep as the JSON parser allows is walked without recursion."""
     found: list[str] = []
-    stack: list[tuple[str, Any]] = [(root, value)]
+    stack: list[tuple[str, Any, bool]] = [(root, value, False)]  # (path, value, its key is broken)
     while stack:
-        path, item = stack.pop()
+        path, item, broken_key = stack.pop()
+        if broken_key:
+            found.append(path)
         if isinstance(item, str):
             if not is_valid_text(item):
                 found.append(path or "body")
         elif isinstance(item, dict):
-            children = []
-            for key, child in item.items():
-                child_path = f"{path}.{encodable(key)}" if path else encodable(key)
-                if not is_valid_text(key):
-                    found.append(child_path)
-                children.append((child_path, child))
+            children = [
+                (f"{path}.{encodable(key)}" if path else encodable(key), child, not is_valid_text(key))
+                for key, child in item.items()
+            ]
             stack.extend(reversed(children))
         elif isinstance(item, list):
-            stack.extend(reversed([(f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item)]))
+            stack.extend(reversed([(f"{path}.{i}" if path else str(i), child, False) for i, child in enumerate(item)]))
     return found

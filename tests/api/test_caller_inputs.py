@@ -423,3 +423,18 @@ def test_web_redirects_and_bodiless_answers_are_not_labelled_json(api):
 def test_the_api_keeps_its_json_errors(api):
     assert_api_error(api.request("POST", "/v1/shops", body="a" * (1024 * 1024 + 1)), 413, "payload_too_large")
     assert_api_error(api.request("POST", "/v1/auth/login", body="x=1", headers={"Content-Type": "text/plain"}), 415)
+
+
+def test_a_lone_surrogate_in_a_web_pages_query_is_a_400_page(stack):
+    from app import app
+
+    event = _api_gateway_event(
+        "/s/{storefront}", "/s/handicrafts", path_params={"storefront": "handicrafts"}, query={"q": SURROGATE}
+    )
+    reply = app(event, None)
+    assert reply["statusCode"] == 400 and reply["headers"]["Content-Type"].startswith("text/html"), reply["statusCode"]
+
+
+def test_a_token_that_is_not_ascii_is_401(api, signed_in):
+    reply = api.get("/v1/me", headers={"Authorization": "Bearer " + forge(signed_in) + "é"})
+    assert_api_error(reply, 401, "invalid_token")

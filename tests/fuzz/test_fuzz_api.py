@@ -1,8 +1,12 @@
 """Property-based fuzzing of the running API from its own OpenAPI document (schemathesis).
 
 The real local stack (moto server + `chalice local`, demo data) runs on free ports; every operation is called
-with generated inputs and a valid token for the role it requires. Every response must be free of 5xx, use a
-documented status code and content type, and match its documented schema.
+with generated inputs (valid and invalid: schemathesis' examples, coverage and fuzzing phases) and a valid token
+for the role it requires. Every response must be free of 5xx, use a documented status code, content type and
+response headers, and match its documented schema; invalid inputs and missing required headers must be refused
+(4xx), an undocumented method must be a 405 with `Allow` (and OPTIONS' `Allow` must list the documented methods),
+and an operation that requires a token must refuse the request without one. Then a lone surrogate in place of
+each string of each request example (which generated text never contains) must be a 4xx in the house shape.
 """
 
 from __future__ import annotations
@@ -87,13 +91,21 @@ def _token_for(operation: dict, tokens: dict[str, str]) -> str | None:
     return None
 
 
+def _credentials(case, tokens: dict[str, str]) -> dict[str, str]:
+    """A real token where the generated case carries a bearer credential (schemathesis draws a random one). A case
+    made negative by dropping or mangling the credential is sent as drawn: the check expects it refused."""
+    token = _token_for(case.operation.definition.raw, tokens)
+    drawn = next((v for k, v in (case.headers or {}).items() if k.lower() == "authorization"), None)
+    if token and isinstance(drawn, str) and drawn.startswith("Bearer "):
+        return {"Authorization": f"Bearer {token}"}
+    return {}
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_operation_answers_within_its_contract(case, fuzz_stack, tokens):
     assert requests.get(f"{fuzz_stack.url}/v1/openapi.json", timeout=20).json() == openapi_document(app)
-    token = _token_for(case.operation.definition.raw, tokens)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    case.call_and_validate(base_url=fuzz_stack.url, headers=headers, checks=CHECKS, timeout=30)
+    case.call_and_validate(base_url=fuzz_stack.url, headers=_credentials(case, tokens), checks=CHECKS, timeout=30)
 
 
 # --- text that is not Unicode, in every field of every body (issue 9) ----------------------------------------
