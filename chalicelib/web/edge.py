@@ -1,10 +1,11 @@
 """Every answer from a web route is HTML: the HTTP middleware of the web pages (paths outside the JSON API).
 
 Page handlers render their own error pages (web/routing.py). What reaches a web path without a handler's
-say - text in the query or path that is not valid Unicode (400, api/text.py), Chalice's own 405 (a method the
-page does not take), 415 (a POST that is not a form), an OPTIONS request, a body over the limit - is answered
-with the friendly error page of that status, keeping headers such as `Allow`; a redirect or an empty answer
-is labelled `text/html`, never Chalice's default `application/json`. Registered after api/middleware.py (app.py), so it runs inside it: the house JSON errors stay the API's.
+say - text in the query or path that is not valid Unicode (400, api/text.py), Chalice's own 405 (a method
+the page does not take), 415 (a POST that is not a form), an OPTIONS request, a body over the limit - is
+answered with the friendly error page of that status, keeping headers such as `Allow`; a redirect or an
+empty answer is labelled `text/html`, never Chalice's default `application/json`. Registered after
+api/middleware.py (app.py), so it runs inside it: the house JSON errors stay the API's.
 """
 
 from __future__ import annotations
