@@ -12,18 +12,16 @@ from .errors import PayloadTooLarge, UnsupportedMediaType
 from .text import INVALID_TEXT, invalid_text_fields
 
 MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
 API_PREFIX = "/v1"
+
+M = TypeVar("M")
 
 
 def is_api_path(path: str | None) -> bool:
     """A path of the JSON API (house error shape); every other path is a web page (HTML: web/edge.py)."""
-    return bool(path) and (path == API_PREFIX or path.startswith(API_PREFIX + "/"))  # type: ignore[union-attr]
-
-
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-
-M = TypeVar("M")
+    return path is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/"))
 
 
 def json_body(request, schema: type[M]) -> M:
