@@ -118,6 +118,11 @@ class Order:
     version: int = 1
     stock_restored: bool = False
     returned: dict[str, int] = field(default_factory=dict)  # line_id -> quantity already returned
+    # Issue 17 (seller money, docs/ledger.md): the buyer's payment was posted into the shop's pending account
+    # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
+    # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
+    pending_credited: bool = False
+    commission: dict[str, int] | None = None
 
     @property
     def total(self) -> int:
