@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
-from chalicelib.events import order_events
+from chalicelib.events import order_events, outbox
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
@@ -20,6 +20,7 @@ app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(order_events.bp)
+app.register_blueprint(outbox.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)

@@ -15,6 +15,9 @@ from .services.ports import (
     IdentityProvider,
     Ledger,
     MediaStore,
+    Metrics,
+    Outbox,
+    PaymentProvider,
     TokenVerifier,
 )
 
@@ -29,8 +32,11 @@ class Container:
     identity: IdentityProvider
     tokens: TokenVerifier
     buying: BuyingRepository
-    events: EventPublisher
+    events: EventPublisher  # the order-events queue: only the outbox relay and sweeper publish to it
     ledger: Ledger
+    outbox: Outbox
+    metrics: Metrics
+    payments: PaymentProvider
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
 
@@ -46,8 +52,11 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.ledger import DynamoLedger
+    from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
+    from .adapters.outbox import DynamoOutbox
+    from .adapters.payments import HttpCardProvider
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
@@ -58,6 +67,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url)
+    cloudwatch = session.client("cloudwatch", endpoint_url=settings.endpoint_url)
     secrets = SecretsManagerStore(
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
@@ -71,9 +81,12 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
             settings.user_pool_client_id,
             jwks_loader or (lambda: fetch_jwks(settings.jwks_url)),
         ),
-        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
+        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url, clock=lambda: built.clock()),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        outbox=DynamoOutbox(settings.region, settings.endpoint_url),
+        metrics=CloudWatchMetrics(cloudwatch),
+        payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
         clock=utc_now,
         new_id=new_id,
     )

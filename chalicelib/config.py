@@ -51,8 +51,15 @@ class Settings:
     notifications_table: str
     order_events_queue_url: str
     ledger_table: str
+    outbox_table: str
+    order_history_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     upload_url_ttl_seconds: int = 900
+    # Unpaid orders give their stock back after this long (cash on delivery never expires). Per stage:
+    # CARD_PAYMENT_MINUTES, BANK_TRANSFER_HOURS in the stage's environment (.chalice/config.json).
+    card_payment_minutes: int = 30
+    bank_transfer_hours: int = 72
+    payment_provider_url: str = ""  # the card payment provider's API (a local simulator on local stages)
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -87,6 +94,11 @@ class Settings:
         return value
 
     @property
+    def payment_provider_key(self) -> str:
+        """The API key the card payment provider gave us (infra/secrets.json `payment_provider`)."""
+        return self.secret("payment_provider")
+
+    @property
     def is_local(self) -> bool:
         return self.stage in LOCAL_STAGES
 
@@ -106,6 +118,15 @@ def _required(name: str) -> str:
     if not value:
         raise SettingsError(f"environment variable {name} is required")
     return value
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"environment variable {name} must be a positive whole number")
+    return int(raw)
 
 
 def _secret_ids() -> dict[str, str]:
@@ -152,6 +173,11 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
+        outbox_table=_required("OUTBOX_TABLE"),
+        order_history_table=_required("ORDER_HISTORY_TABLE"),
+        card_payment_minutes=_positive_int("CARD_PAYMENT_MINUTES", 30),
+        bank_transfer_hours=_positive_int("BANK_TRANSFER_HOURS", 72),
+        payment_provider_url=os.environ.get("PAYMENT_PROVIDER_URL", "").strip(),
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

@@ -6,10 +6,12 @@ DynamoDB reports which condition failed (PynamoDB's TransactWrite reorders actio
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,6 +20,8 @@ from ..domain.buying import (
     Cart,
     CheckoutClaim,
     LinesRefused,
+    ShopsUnavailable,
+    UnpaidHolds,
     order_from_dict,
     order_to_dict,
     return_from_dict,
@@ -25,10 +29,23 @@ from ..domain.buying import (
 )
 from ..domain.catalog import Product
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
-from ..domain.orders import Order, Return
-from ..services.ports import Page
+from ..domain.events import order_event
+from ..domain.ids import utc_now
+from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
+from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
-from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel, shared_connection
+from .models import (
+    CartModel,
+    NotificationModel,
+    OrderHistoryModel,
+    OrderModel,
+    ProductModel,
+    ReturnModel,
+    ShopModel,
+    UniqueModel,
+    shared_connection,
+)
+from .outbox import outbox_put
 
 # TransactionConflict: another transaction held one of the items (a flash sale: many buyers, one product).
 # Retried here with full-jitter exponential backoff, within a small part of the request's time budget
@@ -38,6 +55,31 @@ CONFLICT_BASE_SECONDS = 0.025
 CONFLICT_CAP_SECONDS = 0.4
 CONFLICT_BUDGET_SECONDS = 2.0
 _JITTER = secrets.SystemRandom()
+
+# Time-to-live (DynamoDB TTL, declared in infra/data-stack.json). TTL deletes lapsed items some time later, or
+# never (moto): every read and condition below treats a lapsed item as absent, so nothing depends on TTL running.
+CHECKOUT_CLAIM_DAYS = 1  # an Idempotency-Key answers replays for 24 hours after its checkout
+PAYMENT_EVENT_CLAIM_DAYS = 30  # a provider event id is remembered 30 days
+IDLE_CART_DAYS = 90
+NOTIFICATION_DAYS = 180
+_LAPSED = "(attribute_not_exists(#k) OR expires_at < :now_epoch)"
+
+
+def _epoch(at: str, days: int = 0) -> int:
+    return int((parse_time(at) + dt.timedelta(days=days)).timestamp())
+
+
+def _lapsed(item: dict | None, now: str) -> bool:
+    """A TTL'd item whose time has passed (TTL may not have deleted it yet)."""
+    return bool(item) and "expires_at" in item and int(item["expires_at"]["N"]) < _epoch(now)
+
+
+def _hold_key(buyer_id: str) -> str:
+    return f"hold#{buyer_id}"
+
+
+def _hold_attribute(product_id: str) -> str:
+    return f"q_{product_id}"
 
 
 class TransactionCancelled(Exception):
@@ -66,22 +108,84 @@ def _put(model, condition: str | None = None, names: dict | None = None, values:
 
 
 def _order_item(order: Order) -> OrderModel:
-    due = order.status == "delivered"
+    """The stored order; `schedule_key`/`due_at` put it in schedule-index while a job is due on it."""
+    schedule = order.schedule()
     return OrderModel(
         order.order_id,
         buyer_id=order.buyer_id,
         shop_id=order.shop_id,
         shop_status=f"{order.shop_id}#{order.status}",
         created_key=f"{order.created_at}#{order.order_id}",
-        due_key="due" if due else None,
-        window_closes=order.return_window_closes() if due else None,
+        schedule_key=f"{schedule[0]}#{schedule_shard(order.order_id)}" if schedule else None,
+        due_at=schedule[1] if schedule else None,
         status=order.status,
         body=order_to_dict(order),
         version=order.version,
     )
 
 
-def _stock_change(product_id: str, delta: int, *, require_listed: bool, price_fp: str | None = None) -> dict:
+def _history_put(order: Order, entry: TimelineEntry) -> dict:
+    return _put(
+        OrderHistoryModel(
+            order.order_id,
+            f"{entry.seq:08d}",
+            buyer_id=order.buyer_id,
+            seller_id=order.seller_id,
+            entry=entry.__dict__,
+        )
+    )
+
+
+def _hold_change(buyer_id: str, units: dict[str, int], *, held: UnpaidHolds | None = None) -> dict:
+    """One Update of the buyer's unpaid-hold item: + units per product at checkout (each conditioned on the
+    count read, so two checkouts of one buyer cannot both pass the cap; zeros read are tidied away), or
+    - units when an order stops waiting for payment (never conditioned: it must not fail)."""
+    names: dict = {}
+    values: dict = {":zero": {"N": "0"}}
+    sets, removes, conditions = [], [], []
+    for i, (product_id, quantity) in enumerate(sorted(units.items())):
+        names[f"#q{i}"] = _hold_attribute(product_id)
+        values[f":n{i}"] = {"N": str(abs(quantity))}
+        sign = "+" if quantity > 0 else "-"
+        sets.append(f"#q{i} = if_not_exists(#q{i}, :zero) {sign} :n{i}")
+        if held is not None:
+            values[f":h{i}"] = {"N": str(held.units.get(product_id, 0))}
+            conditions.append(f"(attribute_not_exists(#q{i}) OR #q{i} <= :h{i})")
+    if held is not None:
+        zeros = [pid for pid, n in sorted(held.units.items()) if n == 0 and pid not in units]
+        for j, product_id in enumerate(zeros):
+            names[f"#z{j}"] = _hold_attribute(product_id)
+            removes.append(f"#z{j}")
+            conditions.append(f"(attribute_not_exists(#z{j}) OR #z{j} = :zero)")
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    update: dict = {
+        "TableName": UniqueModel.Meta.table_name,
+        "Key": {"key": {"S": _hold_key(buyer_id)}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    if conditions:
+        update["ConditionExpression"] = " AND ".join(conditions)
+    return {"Update": update}
+
+
+def _holds(item: dict | None) -> UnpaidHolds:
+    if not item:
+        return UnpaidHolds()
+    return UnpaidHolds(
+        {name[2:]: int(value["N"]) for name, value in item.items() if name.startswith("q_") and "N" in value}
+    )
+
+
+def _stock_change(
+    product_id: str,
+    delta: int,
+    *,
+    require_listed: bool,
+    price_fp: str | None = None,
+    min_stock: int | None = None,
+) -> dict:
     update: dict = {
         "TableName": ProductModel.Meta.table_name,
         "Key": {"product_id": {"S": product_id}},
@@ -105,15 +209,31 @@ def _stock_change(product_id: str, delta: int, *, require_listed: bool, price_fp
                 ":fp": {"S": price_fp or ""},
             }
         )
+        if min_stock is not None:  # the buyer's unpaid hold is within its cap at this stock (domain.storefronts)
+            update["ConditionExpression"] += " AND stock >= :hold_stock"
+            update["ExpressionAttributeValues"][":hold_stock"] = {"N": str(min_stock)}
     else:
         update["ConditionExpression"] = "attribute_exists(product_id)"
     return {"Update": update}
 
 
+def _shop_active(shop_id: str) -> dict:
+    return {
+        "ConditionCheck": {
+            "TableName": ShopModel.Meta.table_name,
+            "Key": {"shop_id": {"S": shop_id}},
+            "ConditionExpression": "#status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":active": {"S": "active"}},
+        }
+    }
+
+
 class DynamoBuyingRepository:
-    def __init__(self, region: str, host: str | None, *, sleep=time.sleep) -> None:
+    def __init__(self, region: str, host: str | None, *, sleep=time.sleep, clock: Callable[[], str] = utc_now) -> None:
         self._connection = shared_connection(region, host)
         self._sleep = sleep
+        self._clock = clock  # the container's clock: what "lapsed" means for TTL'd items
         # transactions sent, conflicts met, retries made, conflicts given up on (503): the flash-sale bench
         self.transaction_stats: Counter = Counter()
 
@@ -168,16 +288,19 @@ class DynamoBuyingRepository:
         )
         return self._cart(buyer_id, raw.get("Item"))
 
-    @staticmethod
-    def _cart(buyer_id: str, item: dict | None) -> Cart:
+    def _cart(self, buyer_id: str, item: dict | None) -> Cart:
         if not item:
             return Cart(buyer_id)
         model = CartModel.from_raw_data(item)
+        if _lapsed(item, self._clock()):  # idle for IDLE_CART_DAYS: empty (its version still guards the next save)
+            return Cart(buyer_id, {}, int(model.version))
         return Cart(buyer_id, dict(model.lines or {}), int(model.version))
 
     def save_cart(self, cart: Cart, now: str) -> Cart:
         new = replace(cart, version=cart.version + 1)
-        model = CartModel(cart.buyer_id, lines=new.lines, updated_at=now, version=new.version)
+        model = CartModel(
+            cart.buyer_id, lines=new.lines, updated_at=now, version=new.version, expires_at=_epoch(now, IDLE_CART_DAYS)
+        )
         condition = "attribute_not_exists(buyer_id)" if cart.version == 0 else "version = :expected"
         values = None if cart.version == 0 else {":expected": {"N": str(cart.version)}}
         try:
@@ -204,12 +327,12 @@ class DynamoBuyingRepository:
 
     # --- checkout ---------------------------------------------------------------------------------
 
-    def checkout_reads(self, buyer_id: str, claim_key: str) -> tuple[Cart, CheckoutClaim | None]:
-        """The cart and any earlier use of this Idempotency-Key, in one BatchGetItem."""
+    def checkout_reads(self, buyer_id: str, claim_key: str) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds]:
+        """The cart, any earlier use of this Idempotency-Key and the buyer's unpaid holds, in one BatchGetItem."""
         carts, uniques = CartModel.Meta.table_name, UniqueModel.Meta.table_name
         request = {
             carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
-            uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
+            uniques: {"Keys": [{"key": {"S": claim_key}}, {"key": {"S": _hold_key(buyer_id)}}], "ConsistentRead": True},
         }
         responses: dict = {carts: [], uniques: []}
         while request:
@@ -218,11 +341,11 @@ class DynamoBuyingRepository:
                 responses[table].extend(items)
             request = raw.get("UnprocessedKeys") or {}
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
-        return cart, self._claim(responses[uniques][0] if responses[uniques] else None)
+        by_key = {item["key"]["S"]: item for item in responses[uniques]}
+        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id)))
 
-    @staticmethod
-    def _claim(item: dict | None) -> CheckoutClaim | None:
-        if not item:
+    def _claim(self, item: dict | None) -> CheckoutClaim | None:
+        if not item or _lapsed(item, self._clock()):
             return None
         model = UniqueModel.from_raw_data(item)
         return CheckoutClaim(digest=model.digest or "", result=model.result or {})
@@ -242,18 +365,32 @@ class DynamoBuyingRepository:
         claim_key: str,
         claim: CheckoutClaim,
         now: str,
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
     ) -> None:
-        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
-        and the price fingerprint the buyer was shown), each order.
+        """One transaction: the idempotency claim, the cart, the buyer's unpaid holds, each line's stock
+        (conditional on stock, listing, the price fingerprint the buyer was shown and, per `hold_stock`, the
+        stock the buyer's unpaid hold needs), each shop still active, each order, and the orders' events (one
+        outbox item): 4 + lines + 2 x shops actions.
 
-        Raises LinesRefused naming the products whose condition failed.
+        Raises LinesRefused naming the products whose condition failed, ShopsUnavailable naming the shops.
         """
         product_ids = list(stock)
+        shop_ids = list(dict.fromkeys(order.shop_id for order in orders))
         actions = [
             _put(
-                UniqueModel(claim_key, owner=cart.buyer_id, created_at=now, digest=claim.digest, result=claim.result),
-                "attribute_not_exists(#k)",
+                UniqueModel(
+                    claim_key,
+                    owner=cart.buyer_id,
+                    created_at=now,
+                    digest=claim.digest,
+                    result=claim.result,
+                    expires_at=_epoch(now, CHECKOUT_CLAIM_DAYS),
+                ),
+                _LAPSED,
                 names={"#k": "key"},
+                values={":now_epoch": {"N": str(_epoch(now))}},
             ),
             {
                 "Delete": {
@@ -263,8 +400,16 @@ class DynamoBuyingRepository:
                     "ExpressionAttributeValues": {":expected": {"N": str(cart.version)}},
                 }
             },
-            *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in product_ids),
+            _hold_change(cart.buyer_id, stock, held=holds),
+            *(
+                _stock_change(
+                    pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid), min_stock=hold_stock.get(pid)
+                )
+                for pid in product_ids
+            ),
+            *(_shop_active(shop_id) for shop_id in shop_ids),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
+            outbox_put(f"checkout:{orders[0].checkout_id}", [order_event(o, "order.created") for o in orders], now),
         ]
         try:
             self._transact(actions)
@@ -274,11 +419,25 @@ class DynamoBuyingRepository:
                 raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
             if reasons[1] == "ConditionalCheckFailed":
                 raise Conflict("the cart changed during checkout; review it and retry", code="cart_changed") from exc
+            if reasons[2] == "ConditionalCheckFailed":
+                raise Conflict(
+                    "another of your checkouts ran at the same moment; review your orders and retry",
+                    code="checkout_race",
+                ) from exc
+            at = 3
             sold_out = [
                 pid
-                for pid, reason in zip(product_ids, reasons[2 : 2 + len(product_ids)], strict=True)
+                for pid, reason in zip(product_ids, reasons[at : at + len(product_ids)], strict=True)
                 if reason == "ConditionalCheckFailed"
             ]
+            at += len(product_ids)
+            closed = [
+                sid
+                for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
+                if reason == "ConditionalCheckFailed"
+            ]
+            if closed:
+                raise ShopsUnavailable(closed) from exc
             if sold_out:
                 raise LinesRefused(sold_out) from exc
             raise _busy(exc) from exc
@@ -326,16 +485,37 @@ class DynamoBuyingRepository:
             return self._order_page("shop-status-index", "shop_status", f"{shop_id}#{status}", limit, start)
         return self._order_page("shop-index", "shop_id", shop_id, limit, start)
 
-    def due_orders(self, now: str, limit: int) -> list[Order]:
-        raw = self._call(
-            "query",
-            TableName=OrderModel.Meta.table_name,
-            IndexName="due-index",
-            KeyConditionExpression="due_key = :due AND window_closes <= :now",
-            ExpressionAttributeValues={":due": {"S": "due"}, ":now": {"S": now}},
-            Limit=limit,
-        )
-        return [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+    def scheduled_orders(self, job: str, shard: str, due_by: str, limit: int, start: dict | None) -> Page:
+        """One Query of a schedule-index partition ("<job>#<shard>"): orders whose `job` is due by `due_by`,
+        earliest first."""
+        kwargs = {
+            "TableName": OrderModel.Meta.table_name,
+            "IndexName": "schedule-index",
+            "KeyConditionExpression": "schedule_key = :k AND due_at <= :due",
+            "ExpressionAttributeValues": {":k": {"S": f"{job}#{shard}"}, ":due": {"S": due_by}},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def legacy_due_orders(self, due_by: str, limit: int, start: dict | None) -> Page:
+        """Delivered orders stored before schedule-index existed, in the old single "due" partition of
+        due-index. Nothing writes it any more; the completion job drains it (saving an order moves it over)."""
+        kwargs = {
+            "TableName": OrderModel.Meta.table_name,
+            "IndexName": "due-index",
+            "KeyConditionExpression": "due_key = :due AND window_closes <= :now",
+            "ExpressionAttributeValues": {":due": {"S": "due"}, ":now": {"S": due_by}},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
 
     def _order_put(self, order: Order, expected_version: int) -> dict:
         return _put(_order_item(order), "version = :expected", values={":expected": {"N": str(expected_version)}})
@@ -345,23 +525,41 @@ class DynamoBuyingRepository:
         order: Order,
         expected_version: int,
         *,
+        event: str,
         restock: dict[str, int] | None = None,
         claim_key: str | None = None,
-        extra: list[dict] | None = None,
+        extra: Sequence[Write] = (),
     ) -> Order:
-        """Writes a new state of an order (version-checked) with its side effects in one transaction."""
-        new = replace(order, version=expected_version + 1)
-        actions = [self._order_put(new, expected_version)]
+        """Writes a new state of an order (version-checked) with its side effects, in one transaction: the
+        order; the event `event` announcing it (an outbox item: it is published if and only if the change
+        commits); the timeline entries pushed off the order (OrderHistory); the buyer's unpaid hold given back
+        when the order stops waiting for payment; a provider event's claim; restocking; the caller's `extra`
+        writes (a refused one raises its `refused` error)."""
+        stored, moved = replace(order, version=expected_version + 1, hold_released=False).bounded()
+        actions = [self._order_put(stored, expected_version)]
         if claim_key:
             actions.append(
                 _put(
-                    UniqueModel(claim_key, owner=order.order_id, created_at=order.updated_at),
-                    "attribute_not_exists(#k)",
+                    UniqueModel(
+                        claim_key,
+                        owner=order.order_id,
+                        created_at=order.updated_at,
+                        expires_at=_epoch(order.updated_at, PAYMENT_EVENT_CLAIM_DAYS),
+                    ),
+                    _LAPSED,
                     names={"#k": "key"},
+                    values={":now_epoch": {"N": str(_epoch(order.updated_at))}},
                 )
             )
         actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items()]
-        actions += extra or []
+        if order.hold_released:
+            actions.append(_hold_change(order.buyer_id, {pid: -n for pid, n in order.quantities().items()}))
+        actions += [_history_put(stored, entry) for entry in moved]
+        first_extra = len(actions)
+        actions += [write.action for write in extra]
+        actions.append(
+            outbox_put(f"{stored.order_id}:{stored.version}", [order_event(stored, event)], stored.updated_at)
+        )
         try:
             self._transact(actions)
         except TransactionCancelled as exc:
@@ -369,8 +567,29 @@ class DynamoBuyingRepository:
                 raise PreconditionFailed("the order changed meanwhile; reload it", code="stale_order") from exc
             if claim_key and len(exc.reasons) > 1 and exc.reasons[1] == "ConditionalCheckFailed":
                 raise Conflict("this event was already processed", code="duplicate_event") from exc
+            for i, write in enumerate(extra):
+                at = first_extra + i
+                if at < len(exc.reasons) and exc.reasons[at] == "ConditionalCheckFailed" and write.refused:
+                    raise write.refused from exc
             raise _busy(exc) from exc
-        return new
+        return stored
+
+    def order_history(self, order_id: str, before_seq: int, limit: int) -> list[tuple[str, str, TimelineEntry]]:
+        """Timeline entries moved off the order with `seq` < `before_seq`, newest first: one Query. Each with
+        the order's buyer and seller ids (so a reader's access is checked without reading the order)."""
+        raw = self._call(
+            "query",
+            TableName=OrderHistoryModel.Meta.table_name,
+            KeyConditionExpression="order_id = :o AND seq < :before",
+            ExpressionAttributeValues={":o": {"S": order_id}, ":before": {"S": f"{before_seq:08d}"}},
+            Limit=limit,
+            ScanIndexForward=False,
+        )
+        out = []
+        for item in raw.get("Items", []):
+            model = OrderHistoryModel.from_raw_data(item)
+            out.append((model.buyer_id, model.seller_id, TimelineEntry(**model.entry)))
+        return out
 
     # --- returns ----------------------------------------------------------------------------------
 
@@ -384,16 +603,25 @@ class DynamoBuyingRepository:
             version=ret.version,
         )
 
-    def create_return(self, ret: Return, order: Order, expected_order_version: int) -> Order:
+    def create_return(self, ret: Return, order: Order, expected_order_version: int, *, event: str) -> Order:
         put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
-        return self.save_order(order, expected_order_version, extra=[put])
+        refused = Conflict("this return exists already", code="return_exists")
+        return self.save_order(order, expected_order_version, event=event, extra=[Write(put, refused)])
 
     def receive_return(
-        self, ret: Return, expected_version: int, order: Order, expected_order_version: int, restock: dict[str, int]
+        self,
+        ret: Return,
+        expected_version: int,
+        order: Order,
+        expected_order_version: int,
+        restock: dict[str, int],
+        *,
+        event: str,
     ) -> Order:
         new_return = replace(ret, version=expected_version + 1)
         put = _put(self._return_item(new_return), "version = :rv", values={":rv": {"N": str(expected_version)}})
-        return self.save_order(order, expected_order_version, restock=restock, extra=[put])
+        refused = PreconditionFailed("the return changed meanwhile; reload it", code="stale_return")
+        return self.save_order(order, expected_order_version, event=event, restock=restock, extra=[Write(put, refused)])
 
     def get_return(self, return_id: str) -> Return | None:
         raw = self._call("get_item", TableName=ReturnModel.Meta.table_name, Key={"return_id": {"S": return_id}})
@@ -418,7 +646,7 @@ class DynamoBuyingRepository:
 
     def add_notification(self, user_id: str, created_key: str, body: dict) -> bool:
         """False when this notification already exists (events are delivered at least once)."""
-        model = NotificationModel(user_id, created_key, body=body)
+        model = NotificationModel(user_id, created_key, body=body, expires_at=_epoch(body["at"], NOTIFICATION_DAYS))
         try:
             self._call(
                 "put_item",
@@ -433,10 +661,13 @@ class DynamoBuyingRepository:
         return True
 
     def notifications(self, user_id: str, limit: int, start: dict | None) -> Page:
+        """Newest first; notifications older than NOTIFICATION_DAYS are left out (whether TTL deleted them yet
+        or not), so a page may hold fewer than `limit`."""
         kwargs = {
             "TableName": NotificationModel.Meta.table_name,
             "KeyConditionExpression": "user_id = :u",
-            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "FilterExpression": "attribute_not_exists(expires_at) OR expires_at >= :now",
+            "ExpressionAttributeValues": {":u": {"S": user_id}, ":now": {"N": str(_epoch(self._clock()))}},
             "Limit": limit,
             "ScanIndexForward": False,
         }

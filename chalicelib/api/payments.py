@@ -30,10 +30,17 @@ def _signed_by_the_provider(request) -> None:
     body="PaymentEventIn",
     responses={200: "WebhookResult"},
     errors=(401, 404, 409, 422),
+    description=(
+        "A payment for an order cancelled (or expired unpaid) meanwhile is kept on record and refunded in full "
+        "through the provider (status refunding; the refund id appears on the order's timeline); the answer is "
+        "200 either way, so the provider stops retrying."
+    ),
     budget=Budget(
-        2, "GetItem order + one TransactWriteItems (order, version-checked; the event id claimed against replays)"
+        2,
+        "GetItem order + one TransactWriteItems (order, version-checked; the event id claimed against replays; "
+        "the order event in the outbox). The refund of a late payment is issued by the order-events consumer",
     ),
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(c.buying, c.events, call.body.model_dump(), now=c.clock())
+    return payments.payment_event(c.buying, call.body.model_dump(), now=c.clock())

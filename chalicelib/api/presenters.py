@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain.catalog import Product, Shop
-from ..domain.orders import Order, Return
+from ..domain.orders import Order, Return, TimelineEntry
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -100,7 +100,14 @@ def order_public(order: Order, *, viewer: str) -> dict:
         "total": money(order.total, order.currency),
         "refunded": money(order.refunded, order.currency),
         "refunds": [
-            {"return_id": r.return_id, "amount": money(r.amount, order.currency), "at": r.at} for r in order.refunds
+            {
+                "return_id": r.return_id,
+                "amount": money(r.amount, order.currency),
+                "at": r.at,
+                "status": r.status,
+                "refund_id": r.refund_id,
+            }
+            for r in order.refunds
         ],
         "payment_method": order.payment_method,
         "paid_at": order.paid_at,
@@ -108,16 +115,28 @@ def order_public(order: Order, *, viewer: str) -> dict:
         "delivered_at": order.delivered_at,
         "return_window_closes": order.return_window_closes(),
         "delivery": order.delivery,
-        "timeline": [
-            {"at": e.at, "actor": e.actor, "action": e.action, "status": e.status, "note": e.note}
-            for e in order.timeline
-        ],
+        "timeline": [timeline_entry_public(e) for e in order.timeline],
+        "timeline_total": order.timeline_total,
+        "payment_due_by": order.expires_at if order.status == "pending_payment" else None,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
+        "version": order.version,
     }
     if viewer == "seller":
         body["buyer_id"] = order.buyer_id
     return body
+
+
+def timeline_entry_public(e: TimelineEntry) -> dict:
+    return {
+        "at": e.at,
+        "actor": e.actor,
+        "actor_id": e.actor_id,
+        "action": e.action,
+        "status": e.status,
+        "note": e.note,
+        "seq": e.seq,
+    }
 
 
 def buyer_order_public(order: Order) -> dict:
@@ -145,6 +164,9 @@ def return_public(ret: Return) -> dict:
             for line in ret.lines
         ],
         "refund": money(ret.amount, ret.currency),
+        "refunded": money(ret.refunded, ret.currency) if ret.refunded is not None else None,
+        "outcome": ret.outcome,
         "created_at": ret.created_at,
         "updated_at": ret.updated_at,
+        "version": ret.version,
     }

@@ -1,8 +1,13 @@
-"""Non-HTTP entry points: the order-events queue consumer and the completion schedule."""
+"""Non-HTTP entry points: the order-events queue consumer and the order schedules.
+
+The queue carries every outbox event (services/outbox.py): order events, which become notifications, refresh
+storefront cards and prompt provider refunds, and job steps (a shop's product job, `shop.resync`).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from chalice import Blueprint, Rate
 
@@ -11,20 +16,40 @@ from ..bootstrap import container
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
+# Order events after which the order may owe a card refund (services/refunds.py issues it right away).
+REFUND_EVENTS = frozenset({"order.cancelled", "order.refunded", "order.payment_after_cancellation"})
+
+
+def handle_event(event: dict[str, Any]) -> None:
+    """One event, whatever its type; raises when it must be delivered again (idempotent by event id)."""
+    from ..services import catalog, notifications, refunds, shops
+
+    c = container()
+    kind = event["type"]
+    if kind == "shop.resync":
+        shops.resync_step(c.catalog, c.outbox, event, now=c.clock())
+        return
+    if not kind.startswith("order."):
+        log.warning("unknown event ignored", extra={"event_id": event["event_id"], "type": kind})
+        return
+    event = notifications.parse_event_fields(event)
+    notifications.notify(c.buying, event)
+    if kind in catalog.STOCK_EVENTS:
+        catalog.refresh_cards(c.catalog, event.get("product_ids") or [])
+    if kind in REFUND_EVENTS:
+        refunds.issue_for(c.buying, c.payments, event["order_id"], now=c.clock())
+
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import catalog, notifications
+    from ..services import notifications
 
     failures = []
     for record in records:
         try:
-            event = notifications.parse_event(record["body"])
-            notifications.notify(container().buying, event)
-            if event["type"] in catalog.STOCK_EVENTS:
-                catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
+            handle_event(notifications.parse_message(record["body"]))
         except Exception:  # whatever goes wrong with one message, the others still count
-            log.warning("order event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
+            log.warning("event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
             failures.append({"itemIdentifier": record.get("messageId")})
     return {"batchItemFailures": failures}
 
@@ -39,4 +64,20 @@ def complete_orders(event):
     from ..services import order_lifecycle
 
     c = container()
-    return {"completed": order_lifecycle.complete_due(c.buying, c.events, now=c.clock())}
+    return order_lifecycle.complete_due(c.buying, now=c.clock())
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")
+def expire_orders(event):
+    from ..services import order_lifecycle
+
+    c = container()
+    return order_lifecycle.expire_due(c.buying, now=c.clock())
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry_refunds")
+def retry_refunds(event):
+    from ..services import refunds
+
+    c = container()
+    return refunds.retry_due(c.buying, c.payments, now=c.clock())

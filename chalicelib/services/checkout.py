@@ -11,21 +11,23 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer
+from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHolds
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import (
     MAX_CHECKOUT_LINES,
+    MAX_CHECKOUT_SHOPS,
     Order,
     OrderLine,
     TimelineEntry,
     line_problems,
+    payment_deadline,
     rule_text,
     terms_problems,
     unit_amount,
 )
-from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher
+from ..domain.storefronts import stock_needed_for_hold, unpaid_hold_cap
+from .ports import BuyingRepository
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -36,14 +38,12 @@ def _claim_key(buyer_id: str, key: str) -> str:
     return f"checkout#{buyer_id}#{key}"
 
 
-def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+    """The answer the first attempt got (its orders' events were written with them: nothing to re-send)."""
     if claim.digest != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
         )
-    # The first attempt may have failed to queue its events: queue them again (consumers deduplicate).
-    orders = repo.get_orders([o["order_id"] for o in claim.result["orders"]])
-    publisher.publish([order_event(o, "order.created") for o in orders if o.version == 1])
     return {**claim.result, "replayed": True}
 
 
@@ -79,13 +79,22 @@ def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[
     return offers, problems
 
 
-def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
+def _refused(
+    repo: BuyingRepository,
+    cart: Cart,
+    offers: dict[str, Offer],
+    refused: LinesRefused,
+    now: str,
+    holds: UnpaidHolds,
+) -> NoReturn:
     """The transaction refused some lines: read those products (only now) to say why.
 
     A line whose product is no longer sold as it was (gone, sold out, below a new MOQ) is `lines_unavailable`.
-    A line that is fine but whose price (or b2b terms) changed since the buyer set it is `price_changed`: the
-    cart's offer for it is renewed here, so the cart shows the new price and the buyer's next checkout pays
-    it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable` too.
+    A line that would take the buyer's unpaid units of the product over the storefront's cap is
+    `lines_unavailable` with the detail code `unpaid_limit`. A line that is fine but whose price (or b2b terms)
+    changed since the buyer set it is `price_changed`: the cart's offer for it is renewed here, so the cart shows
+    the new price and the buyer's next checkout pays it. A line refused for none of these reasons lost a race
+    (sold meanwhile): `lines_unavailable` too.
     """
     products = repo.get_products(refused.product_ids)
     unavailable: list[dict[str, str]] = []
@@ -95,6 +104,19 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
         product, quantity, offer = products.get(product_id), cart.lines[product_id]["quantity"], offers[product_id]
         codes = line_problems(product, quantity)
         unavailable += [_problem(product_id, code, rule_text(code, product)) for code in codes]
+        if product is not None and not codes:
+            held = holds.held(product_id) + quantity
+            cap = unpaid_hold_cap(product.storefront, product.attributes, product.stock)
+            if held > cap:  # the storefront's unpaid-hold rule (domain/storefronts.py)
+                codes = ["unpaid_limit"]
+                unavailable.append(
+                    _problem(
+                        product_id,
+                        "unpaid_limit",
+                        f"one buyer may hold at most {cap} unpaid units of this product (this would make {held}); "
+                        "pay for your open orders of it first, or buy fewer",
+                    )
+                )
         if product is not None and product.price_fingerprint != offer.price_fp:
             renewed[product_id] = Offer.of(product)
             if not codes:
@@ -127,7 +149,6 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
 
 def checkout(
     repo: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     idempotency_key: str,
     body: dict[str, Any],
@@ -135,21 +156,25 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    card_payment_minutes: int = 30,
+    bank_transfer_hours: int = 72,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
 
-    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, and the idempotency claim) and
-    one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
-    fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
-    or for cart lines that predate offers.
+    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, the idempotency claim and the buyer's
+    unpaid holds) and one transaction (claim, cart, holds, per line a stock update conditioned on stock, listing,
+    the offer's price fingerprint and the unpaid-hold cap, per shop a check that it is still active and an order,
+    and the orders' events). Products are read only when the transaction refuses a line (to say why) or for cart
+    lines that predate offers. Unpaid card and bank-transfer orders expire (their stock comes back) after
+    `card_payment_minutes` / `bank_transfer_hours` (settings per stage).
     """
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
-    cart, claim = repo.checkout_reads(actor.user_id, claim_key)
+    cart, claim, holds = repo.checkout_reads(actor.user_id, claim_key)
     if claim is not None:
-        return _replay(repo, publisher, claim, digest), True
+        return _replay(claim, digest), True
     if not cart.lines:
         raise ValidationFailed("the cart is empty", code="empty_cart")
     if len(cart.lines) > MAX_CHECKOUT_LINES:
@@ -157,6 +182,11 @@ def checkout(
     offers, problems = _offers(repo, cart)
     if problems:
         raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
+    if len({offer.shop_id for offer in offers.values()}) > MAX_CHECKOUT_SHOPS:
+        raise ValidationFailed(
+            f"one checkout takes the products of at most {MAX_CHECKOUT_SHOPS} shops; check out the rest separately",
+            code="too_many_shops",
+        )
 
     checkout_id = new_id("chk")
     by_shop: dict[str, list[tuple[Offer, int]]] = defaultdict(list)
@@ -179,6 +209,9 @@ def checkout(
             for i, (offer, q) in enumerate(items)
         )
         status = "pending_payment"
+        deadline = payment_deadline(
+            body["payment_method"], now, card_minutes=card_payment_minutes, bank_transfer_hours=bank_transfer_hours
+        )
         orders.append(
             Order(
                 order_id=order_id,
@@ -195,7 +228,12 @@ def checkout(
                 payment_method=body["payment_method"],
                 created_at=now,
                 updated_at=now,
-                timeline=(TimelineEntry(at=now, actor="buyer", action="placed", status=status),),
+                timeline=(
+                    TimelineEntry(at=now, actor="buyer", action="placed", status=status, actor_id=actor.user_id, seq=1),
+                ),
+                timeline_total=1,
+                expires_at=deadline,
+                holds=True,
             )
         )
     result = {
@@ -205,16 +243,30 @@ def checkout(
     }
     stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
     price_fps = {pid: offers[pid].price_fp for pid in cart.lines}
+    hold_stock = {
+        pid: need
+        for pid in cart.lines
+        if (need := stock_needed_for_hold(offers[pid].storefront, offers[pid].attributes, holds.held(pid) + stock[pid]))
+    }
     try:
-        repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now)
+        repo.place_orders(
+            orders,
+            stock,
+            price_fps,
+            cart,
+            claim_key,
+            CheckoutClaim(digest, result),
+            now,
+            holds=holds,
+            hold_stock=hold_stock,
+        )
     except LinesRefused as refused:
-        _refused(repo, cart, offers, refused, now)
+        _refused(repo, cart, offers, refused, now, holds)
     except Conflict as exc:
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)
         if earlier is None:  # the claim that won the race is written with its orders: it is there
             raise
-        return _replay(repo, publisher, earlier, digest), True
-    publisher.publish([order_event(o, "order.created") for o in orders])
+        return _replay(earlier, digest), True
     return {**result, "replayed": False}, False

@@ -7,9 +7,15 @@ import hmac
 import time
 from typing import Any
 
-from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
-from .notifications import announce
-from .ports import BuyingRepository, EventPublisher
+from ..domain.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+    Unauthenticated,
+    Unprocessable,
+)
+from .ports import BuyingRepository
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -34,10 +40,14 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def payment_event(
-    repo: BuyingRepository, publisher: EventPublisher, event: dict[str, Any], *, now: str
-) -> dict[str, Any]:
-    """Applies a verified provider event. A replayed event id changes nothing."""
+def payment_event(repo: BuyingRepository, event: dict[str, Any], *, now: str) -> dict[str, Any]:
+    """Applies a verified provider event. A replayed event id changes nothing.
+
+    A payment for an order that was cancelled (by the buyer, or expired unpaid) meanwhile is kept on record and
+    all of it goes back through the provider (services/refunds.py: promptly by the order-events consumer, else
+    by the refund schedule; the refund id lands on the order's timeline). The provider is answered 200
+    ("refunding") either way, so it stops retrying: the money is now ours to give back, and we will.
+    """
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}
     order = repo.get_order(event["order_id"])
@@ -47,15 +57,29 @@ def payment_event(
         raise Conflict("this order is not paid by card", code="not_a_card_order")
     if event["amount"] != {"amount": order.total, "currency": order.currency}:
         raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
-    if order.paid_at:
-        return {"status": "duplicate"}
-    try:
-        saved = repo.save_order(
-            order.mark_paid("payments", now), order.version, claim_key=f"payment-event#{event['event_id']}"
-        )
-    except Conflict as exc:
-        if exc.code == "duplicate_event":
+    payment_ref = event.get("payment_id") or event["event_id"]
+    claim = f"payment-event#{event['event_id']}"
+    for _ in range(3):
+        if order.status == "cancelled":
+            try:
+                changed, kind = order.late_payment(payment_ref, order.total, now), "order.payment_after_cancellation"
+            except Conflict:
+                return {"status": "duplicate"}
+        elif order.paid_at:
             return {"status": "duplicate"}
-        raise
-    announce(publisher, saved, "order.paid")
-    return {"status": "applied"}
+        else:
+            changed, kind = order.mark_paid("payments", now, payment_ref=payment_ref), "order.paid"
+        try:
+            repo.save_order(changed, order.version, event=kind, claim_key=claim)
+        except Conflict as exc:
+            if exc.code == "duplicate_event":
+                return {"status": "duplicate"}
+            raise
+        except PreconditionFailed:  # changed meanwhile (say, cancelled or expired this instant): look again
+            fresh = repo.get_order(order.order_id)
+            if fresh is None:
+                raise
+            order = fresh
+            continue
+        return {"status": "refunding" if kind == "order.payment_after_cancellation" else "applied"}
+    raise ServiceUnavailable("the order is busy; retry the event", retry_after=2)

@@ -1,0 +1,73 @@
+"""Domain events and the outbox that carries them. Pure Python.
+
+Every change that others must hear about writes its events in its own DynamoDB transaction, as one outbox
+item (`OutboxBatch`); the outbox relay publishes the item's events to the queue (the table's stream on AWS, a
+poller locally) and the sweeper republishes anything left pending. Consumers are idempotent by `event_id`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from .orders import Order
+
+OUTBOX_SHARDS = 16  # the pending-index partitions the outbox spreads over (the sweeper reads each)
+OUTBOX_KEEP_DAYS = 7  # published outbox items expire (TTL) after this; pending ones never do
+# The sweeper leaves the newest pending items to the stream relay, which publishes within seconds.
+SWEEP_GRACE_SECONDS = 30
+
+# The timeline action of an order change -> the event it announces (other actions: "order.<action>").
+_ORDER_EVENT_OF_ACTION = {"placed": "order.created"}
+
+
+@dataclass(frozen=True)
+class OutboxBatch:
+    """The events of one committed change, as stored in the outbox."""
+
+    outbox_id: str
+    events: tuple[dict[str, Any], ...]
+    created_at: str
+
+    @property
+    def shard(self) -> str:
+        return outbox_shard(self.outbox_id)
+
+
+def outbox_shard(outbox_id: str) -> str:
+    return f"{zlib.crc32(outbox_id.encode()) % OUTBOX_SHARDS:02d}"
+
+
+def order_event_type(action: str) -> str:
+    return _ORDER_EVENT_OF_ACTION.get(action, f"order.{action}")
+
+
+def order_event(order: Order, kind: str) -> dict[str, Any]:
+    """The event announcing `order` as just saved (its `version` is the stored one): id `<order_id>:<version>`."""
+    return {
+        "event_id": f"{order.order_id}:{order.version}",
+        "type": kind,
+        "order_id": order.order_id,
+        "shop_id": order.shop_id,
+        "seller_id": order.seller_id,
+        "buyer_id": order.buyer_id,
+        "status": order.status,
+        "total": {"amount": order.total, "currency": order.currency},
+        "product_ids": sorted({line.product_id for line in order.lines}),
+        "at": order.updated_at,
+    }
+
+
+def shop_resync_event(shop_id: str, version: int, at: str, *, start: Any = None, page: int = 0) -> dict[str, Any]:
+    """A job: copy the shop (as of `version`) onto its live products, one page at a time from `start`.
+    Each page that leaves more to do writes the next page's event (`page` + 1) to the outbox."""
+    return {
+        "event_id": f"shop-resync:{shop_id}:{version}:{page}",
+        "type": "shop.resync",
+        "shop_id": shop_id,
+        "version": version,
+        "start": start,
+        "page": page,
+        "at": at,
+    }
