@@ -191,11 +191,16 @@ class CardProvider:
         }
         self.outbox.append(Webhook(merchant, json.dumps(event).encode(), next_at=self._clock()))
 
-    def flush(self, *, wait: bool = False) -> int:
-        """Delivers every webhook that is due (all of them when `wait`), once each; returns how many the merchant
-        took. A refused or failed delivery is tried again later, after a growing pause."""
+    def flush(self, *, wait: bool = False, api_key: str | None = None) -> int:
+        """Delivers every webhook that is due (all of them when `wait`; only `api_key`'s merchant's when given),
+        once each; returns how many the merchants took. A refused or failed delivery is tried again later, after
+        a growing pause."""
         with self._lock:
-            due = [w for w in self.outbox if wait or w.next_at <= self._clock()]
+            due = [
+                w
+                for w in self.outbox
+                if (wait or w.next_at <= self._clock()) and (api_key is None or w.merchant.api_key == api_key)
+            ]
         taken = 0
         for webhook in due:
             now = int(self._clock())

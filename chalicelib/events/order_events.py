@@ -59,25 +59,40 @@ def order_events(event, context):
     return handle_records(event.get("Records", []))
 
 
-@bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
-def complete_orders(event):
+# --- schedules: each a plain function (the local stack and the tests run them too) and its trigger ----------
+
+
+def complete_due() -> dict[str, int]:
     from ..services import order_lifecycle
 
     c = container()
     return order_lifecycle.complete_due(c.buying, now=c.clock())
 
 
-@bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")
-def expire_orders(event):
+def expire_due() -> dict[str, int]:
     from ..services import order_lifecycle
 
     c = container()
     return order_lifecycle.expire_due(c.buying, now=c.clock())
 
 
-@bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry_refunds")
-def retry_refunds(event):
+def retry_due_refunds() -> dict[str, int]:
     from ..services import refunds
 
     c = container()
     return refunds.retry_due(c.buying, c.payments, now=c.clock())
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
+def complete_orders(event):
+    return complete_due()
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")
+def expire_orders(event):
+    return expire_due()
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry_refunds")
+def retry_refunds(event):
+    return retry_due_refunds()

@@ -50,9 +50,14 @@ def outbox_relay(event):
     return handle_stream_records(event.to_dict().get("Records", []))
 
 
-@bp.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_outbox")
-def sweep_outbox(event):
+def sweep() -> dict[str, Any]:
+    """One run of the sweeper (the schedule below; the local stack runs it the same way)."""
     from ..services import outbox
 
     c = container()
     return outbox.sweep(c.outbox, c.events, c.metrics, now=c.clock(), stage=c.settings.stage)
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_outbox")
+def sweep_outbox(event):
+    return sweep()

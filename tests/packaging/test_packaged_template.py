@@ -15,7 +15,21 @@ from chalicelib.adapters.models import MODELS_BY_SETTING
 
 STAGES = ("dev", "prod")
 DATA_ACTIONS = ("dynamodb:", "s3:", "cognito-idp:", "sqs:")
-TEST_ONLY = ("moto", "pytest", "_pytest", "cfn_lint", "requests", "schemathesis", "playwright", "hypothesis", "ruff")
+# devtools: the local stack and the simulators of outside services (the card payment provider) never ship
+TEST_ONLY = (
+    "moto",
+    "pytest",
+    "_pytest",
+    "cfn_lint",
+    "requests",
+    "schemathesis",
+    "playwright",
+    "hypothesis",
+    "ruff",
+    "devtools",
+    "tests",
+    "bench",
+)
 
 
 @pytest.fixture(scope="session", params=STAGES)
