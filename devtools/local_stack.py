@@ -3,14 +3,18 @@
 1. starts a moto server on 127.0.0.1 whose requests are atomic (devtools.moto_server);
 2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
 3. seeds the demo accounts, shops and products with pictures (devtools.seed);
-4. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
+4. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100;
+5. runs what AWS runs beside the API: the outbox relay on the Outbox table's stream, the order-events consumer
+   on the queue, and the scheduled jobs (outbox sweeper, order expiry, refund retries: every minute; order
+   completion: every 5 minutes), all in one background thread of this process;
+6. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
 
 Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
 each run starts from a fresh, freshly seeded stack.
 
     python -m devtools.local_stack [--port 8000] [--moto-port 5000] [--no-seed] [--reload]
 
-Environment overrides: BAZAAR_PORT, BAZAAR_MOTO_PORT (e.g. `make run BAZAAR_PORT=8080`).
+Environment overrides: BAZAAR_PORT, BAZAAR_MOTO_PORT, BAZAAR_PROVIDER_PORT (e.g. `make run BAZAAR_PORT=8080`).
 In code (the end-to-end tests): `LocalStack(...)` in-process, or `LocalStackProcess(...)` which runs this
 module as a child process and stops it with SIGINT, exactly like a developer's Ctrl-C.
 """
@@ -35,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MOTO_PORT = 5000
+DEFAULT_PROVIDER_PORT = 5100
+# How often the background thread runs each scheduled job locally (seconds); on AWS they are Lambda schedules.
+LOCAL_SCHEDULES = (("sweep", 60.0), ("expire", 60.0), ("refunds", 60.0), ("complete", 300.0))
 REGION = "us-east-1"
 READY_PATH = "/v1/storefronts"
 
@@ -128,6 +135,7 @@ class LocalStack:
         log=print,
         ready_timeout: float = 60.0,
         deploy: str = "provision",
+        provider_port: int = 0,
     ) -> None:
         self.deploy = deploy  # "provision" (stage local) or "cloudformation" (stage ci, as CI deploys it)
         self.stage = "ci" if deploy == "cloudformation" else "local"
@@ -140,6 +148,8 @@ class LocalStack:
         self.log = log
         self.ready_timeout = ready_timeout
         self.moto = None
+        self.provider_port = provider_port  # the card payment provider simulator (0: any free port)
+        self.provider = None
         self.chalice: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.seed_result = None
@@ -193,6 +203,7 @@ class LocalStack:
             self.seed_result = seed.seed(seed.container_for(self.env), log=self.log)
             self.timings["seed"] = time.monotonic() - t
 
+        self._start_card_provider()
         self._start_event_pump()
 
         t = time.monotonic()
@@ -226,8 +237,31 @@ class LocalStack:
             start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the server in order
         )
 
+    def _start_card_provider(self) -> None:
+        """The card payment provider simulator, with this stack's merchant keys, calling the app's webhook."""
+        from chalicelib import config
+
+        from .card_provider import CardProviderServer, http_deliver
+
+        os.environ.update(self.env)
+        config.reset_settings()
+        settings = container_settings()
+        try:
+            self.provider = CardProviderServer(host=self.host, port=self.provider_port).start()
+        except OSError as exc:
+            raise StartupError(
+                f"cannot start the card provider simulator on port {self.provider_port}: {exc} (try --provider-port)"
+            ) from exc
+        self.provider.provider.register(
+            settings.payment_provider_key,
+            settings.payment_webhook_secret,
+            http_deliver(f"{self.url}/v1/payments/webhook"),
+        )
+        self.env["PAYMENT_PROVIDER_URL"] = self.provider.url
+
     def _start_event_pump(self) -> None:
-        """Plays the SQS -> Lambda trigger locally: order events reach the same consumer code as on AWS."""
+        """Plays AWS's triggers locally: the Outbox stream -> the relay, the queue -> the order-events consumer,
+        and the schedules, all reaching the same code as on AWS."""
         from chalicelib import bootstrap, config
 
         os.environ.update(self.env)
@@ -240,20 +274,35 @@ class LocalStack:
     def _pump_events(self) -> None:
         import boto3
 
-        from chalicelib.events.order_events import handle_records
+        from chalicelib.events import order_events, outbox
 
-        sqs = boto3.session.Session(region_name=REGION).client("sqs", endpoint_url=self.endpoint_url)
+        from .outbox_stream import OutboxStreamPoller
+
+        session = boto3.session.Session(region_name=REGION)
+        sqs = session.client("sqs", endpoint_url=self.endpoint_url)
+        stream = OutboxStreamPoller(session, self.env["OUTBOX_TABLE"], self.endpoint_url)
         url = self.env["ORDER_EVENTS_QUEUE_URL"]
+        jobs = {
+            "sweep": outbox.sweep,
+            "expire": order_events.expire_due,
+            "refunds": order_events.retry_due_refunds,
+            "complete": order_events.complete_due,
+        }
+        last_run = {name: time.monotonic() for name in jobs}
         while not self._pump_stop.wait(0.5):  # short polls: the moto server serves one request at a time
             try:
+                stream.relay_once()
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-                if not messages:
-                    continue
-                records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
-                failed = {f["itemIdentifier"] for f in handle_records(records)["batchItemFailures"]}
-                for m in messages:
-                    if m["MessageId"] not in failed:
-                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                if messages:
+                    records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+                    failed = {f["itemIdentifier"] for f in order_events.handle_records(records)["batchItemFailures"]}
+                    for m in messages:
+                        if m["MessageId"] not in failed:
+                            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                for name, every in LOCAL_SCHEDULES:
+                    if time.monotonic() - last_run[name] >= every:
+                        last_run[name] = time.monotonic()
+                        jobs[name]()
             except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
                 self.log(f"order-events pump: {exc}")
 
@@ -267,6 +316,9 @@ class LocalStack:
         if self.chalice is not None:
             _stop_process_group(self.chalice)
             self.chalice = None
+        if self.provider is not None:
+            self.provider.stop()
+            self.provider = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
@@ -300,6 +352,7 @@ class LocalStackProcess:
     ) -> None:
         self.port = port or free_port()
         self.moto_port = moto_port or free_port()
+        self.provider_port = free_port()
         self.seed = seed
         self.deploy = deploy or os.environ.get("BAZAAR_STACK_DEPLOY") or "provision"
         self.log_path = log_path
@@ -327,6 +380,8 @@ class LocalStackProcess:
             str(self.port),
             "--moto-port",
             str(self.moto_port),
+            "--provider-port",
+            str(self.provider_port),
             "--die-with-parent",
             str(os.getpid()),
         ]
@@ -370,6 +425,14 @@ class LocalStackProcess:
         self.stop()
 
 
+def container_settings():
+    """The settings of the stack this process points at, with its secrets readable (bootstrap attaches them)."""
+    from chalicelib import bootstrap
+
+    bootstrap.install(None)
+    return bootstrap.container().settings
+
+
 def _interrupt(signum, frame):  # SIGINT and SIGTERM: stop everything, like Ctrl-C
     raise KeyboardInterrupt
 
@@ -387,6 +450,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("BAZAAR_MOTO_PORT") or DEFAULT_MOTO_PORT),
         help="port of the moto server (default 5000, env BAZAAR_MOTO_PORT; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--provider-port",
+        type=int,
+        default=int(os.environ.get("BAZAAR_PROVIDER_PORT") or DEFAULT_PROVIDER_PORT),
+        help="port of the card payment provider simulator (default 5100, env BAZAAR_PROVIDER_PORT; 0 picks one)",
     )
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
     parser.add_argument(
@@ -417,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         reload=args.reload,
         log=lambda msg: print(msg, flush=True),
         deploy=args.deploy,
+        provider_port=args.provider_port,
     )
     code = 0
     try:
@@ -454,6 +524,7 @@ def _banner(stack: LocalStack) -> None:
         f"  try: curl {stack.url}/v1/storefronts/handicrafts/products",
         f"  API docs: {stack.url}/v1/docs",
         f"  moto server (AWS endpoint): {stack.endpoint_url}",
+        f"  card payment provider (simulator): {stack.provider.url if stack.provider else '-'}",
     ]
     if stack.seed_result is not None:
         r = stack.seed_result
