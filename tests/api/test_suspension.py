@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from chalicelib.domain.catalog import Product, Shop
 from chalicelib.services.shops import RESYNC_PAGE, shop_snapshot
 from tests.support import assert_api_error, checkout, settle
