@@ -13,11 +13,14 @@ import pytest
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.ledger import DynamoLedger
+from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
+from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.payments import HttpCardProvider
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.services import ports
-from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore
+from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore, InMemoryOutbox
 
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
@@ -30,6 +33,10 @@ IMPLEMENTATIONS = [
     (ports.EventPublisher, SqsEventPublisher),
     (ports.Ledger, DynamoLedger),
     (ports.Ledger, InMemoryLedger),
+    (ports.Outbox, DynamoOutbox),
+    (ports.Outbox, InMemoryOutbox),
+    (ports.Metrics, CloudWatchMetrics),
+    (ports.PaymentProvider, HttpCardProvider),
 ]
 
 
