@@ -139,7 +139,11 @@ def measure(size: int) -> list[Row]:
         )
         now = _iso(NOW)
         rows.append(
-            _counted("completion", size, lambda: order_lifecycle.complete_due(c.buying, now=now, limit=10 * size))
+            _counted(
+                "completion",
+                size,
+                lambda: order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=now, limit=10 * size),
+            )
         )
         # the completions' N events, as the Outbox table's stream hands them to the relay
         records = [r for shard in c.outbox_stream.records().values() for r in shard if r["eventName"] == "INSERT"]

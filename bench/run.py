@@ -3,7 +3,7 @@
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
 (bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the flash sale
 (bench/flash_sale.py) and the scheduled jobs and outbox at 50 and 5,000 items (bench/jobs_bench.py), appended
-to the report.
+to the report; the payout run and the dashboards' counters (bench/payouts_bench.py, issue 17).
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -248,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     from bench import jobs_bench  # issue 9: completion, expiry and the outbox sweeper at 50 and 5,000 items
 
     ok = jobs_bench.report(RESULTS / "latest.md") and ok
+
+    from bench import payouts_bench  # issue 17: the payout run per payout and per 100 shops, dashboard counters
+
+    ok = payouts_bench.report(RESULTS / "latest.md") and ok
     return 0 if ok else 1
 
 

@@ -60,6 +60,9 @@ class Settings:
     card_payment_minutes: int = 30
     bank_transfer_hours: int = 72
     payment_provider_url: str = ""  # the card payment provider's API (a local simulator on local stages)
+    finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
+    aggregates_table: str = ""  # issue 17: dashboard counters
+    payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -97,6 +100,18 @@ class Settings:
     def payment_provider_key(self) -> str:
         """The API key the card payment provider gave us (infra/secrets.json `payment_provider`)."""
         return self.secret("payment_provider")
+
+    @property
+    def payout_provider_key(self) -> str:
+        """The API key the bank gave us (Authorization: Bearer)."""
+        return self.secret("payout_provider")
+
+    @property
+    def payout_webhook_secret(self) -> str:
+        value = self.secret("payout_webhook")
+        if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
+            raise SettingsError(f"the payout webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
 
     @property
     def is_local(self) -> bool:
@@ -178,6 +193,9 @@ def _load() -> Settings:
         card_payment_minutes=_positive_int("CARD_PAYMENT_MINUTES", 30),
         bank_transfer_hours=_positive_int("BANK_TRANSFER_HOURS", 72),
         payment_provider_url=os.environ.get("PAYMENT_PROVIDER_URL", "").strip(),
+        finance_table=_required("FINANCE_TABLE"),
+        aggregates_table=_required("AGGREGATES_TABLE"),
+        payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

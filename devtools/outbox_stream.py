@@ -54,6 +54,15 @@ class OutboxStreamPoller:
                 out[shard_id] = got
         return out
 
+    def skip_existing(self) -> int:
+        """Starts after the records already in the stream (a trigger created with StartingPosition LATEST):
+        whatever of them is still pending is the sweeper's. Returns how many it skipped."""
+        skipped = 0
+        for shard_id, records in self.records().items():
+            self._after[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+            skipped += len(records)
+        return skipped
+
     def relay_once(self, handler: Any = None) -> int:
         """Relays what is new; returns how many records it handed over. A batch's reported failures are read
         again next time (from the first of them)."""

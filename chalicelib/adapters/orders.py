@@ -28,7 +28,7 @@ from ..domain.buying import (
     return_to_dict,
 )
 from ..domain.catalog import Product
-from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.events import order_event
 from ..domain.ids import utc_now
 from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
@@ -530,49 +530,12 @@ class DynamoBuyingRepository:
         claim_key: str | None = None,
         extra: Sequence[Write] = (),
     ) -> Order:
-        """Writes a new state of an order (version-checked) with its side effects, in one transaction: the
-        order; the event `event` announcing it (an outbox item: it is published if and only if the change
-        commits); the timeline entries pushed off the order (OrderHistory); the buyer's unpaid hold given back
-        when the order stops waiting for payment; a provider event's claim; restocking; the caller's `extra`
-        writes (a refused one raises its `refused` error)."""
-        stored, moved = replace(order, version=expected_version + 1, hold_released=False).bounded()
-        actions = [self._order_put(stored, expected_version)]
-        if claim_key:
-            actions.append(
-                _put(
-                    UniqueModel(
-                        claim_key,
-                        owner=order.order_id,
-                        created_at=order.updated_at,
-                        expires_at=_epoch(order.updated_at, PAYMENT_EVENT_CLAIM_DAYS),
-                    ),
-                    _LAPSED,
-                    names={"#k": "key"},
-                    values={":now_epoch": {"N": str(_epoch(order.updated_at))}},
-                )
-            )
-        actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items()]
-        if order.hold_released:
-            actions.append(_hold_change(order.buyer_id, {pid: -n for pid, n in order.quantities().items()}))
-        actions += [_history_put(stored, entry) for entry in moved]
-        first_extra = len(actions)
-        actions += [write.action for write in extra]
-        actions.append(
-            outbox_put(f"{stored.order_id}:{stored.version}", [order_event(stored, event)], stored.updated_at)
+        """Writes a new state of an order (version-checked) with its side effects and its event, in one
+        transaction (`order_writes`); a refused condition raises its write's error."""
+        self.commit(
+            self.order_writes(order, expected_version, event=event, restock=restock, claim_key=claim_key, extra=extra)
         )
-        try:
-            self._transact(actions)
-        except TransactionCancelled as exc:
-            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                raise PreconditionFailed("the order changed meanwhile; reload it", code="stale_order") from exc
-            if claim_key and len(exc.reasons) > 1 and exc.reasons[1] == "ConditionalCheckFailed":
-                raise Conflict("this event was already processed", code="duplicate_event") from exc
-            for i, write in enumerate(extra):
-                at = first_extra + i
-                if at < len(exc.reasons) and exc.reasons[at] == "ConditionalCheckFailed" and write.refused:
-                    raise write.refused from exc
-            raise _busy(exc) from exc
-        return stored
+        return order.as_saved(expected_version)
 
     def order_history(self, order_id: str, before_seq: int, limit: int) -> list[tuple[str, str, TimelineEntry]]:
         """Timeline entries moved off the order with `seq` < `before_seq`, newest first: one Query. Each with
@@ -591,6 +554,87 @@ class DynamoBuyingRepository:
             out.append((model.buyer_id, model.seller_id, TimelineEntry(**model.entry)))
         return out
 
+    def order_writes(
+        self,
+        order: Order,
+        expected_version: int,
+        *,
+        event: str,
+        restock: dict[str, int] | None = None,
+        claim_key: str | None = None,
+        ret: Return | None = None,
+        expected_return_version: int | None = None,
+        extra: Sequence[Write] = (),
+    ) -> list[Write]:
+        """Every action of saving a new state of an order, as Writes (each with the error its condition means),
+        for one transaction (`commit`, or a ledger posting's `alongside`): the order (version-checked); a
+        provider event's claim; restocking; the buyer's unpaid hold given back when the order stops waiting for
+        payment; the timeline entries pushed off the order (OrderHistory); a return's put (new, or
+        version-checked); the caller's `extra` writes; and the event `event` announcing the change (an outbox
+        item: it is published if and only if the change commits). No order change can go unannounced."""
+        stored, moved = replace(order, version=expected_version + 1, hold_released=False).bounded()
+        writes = [
+            Write(
+                self._order_put(stored, expected_version),
+                PreconditionFailed("the order changed meanwhile; reload it", code="stale_order"),
+            )
+        ]
+        if claim_key:
+            claim = UniqueModel(
+                claim_key,
+                owner=order.order_id,
+                created_at=order.updated_at,
+                expires_at=_epoch(order.updated_at, PAYMENT_EVENT_CLAIM_DAYS),
+            )
+            writes.append(
+                Write(
+                    _put(
+                        claim, _LAPSED, names={"#k": "key"}, values={":now_epoch": {"N": str(_epoch(order.updated_at))}}
+                    ),
+                    Conflict("this event was already processed", code="duplicate_event"),
+                )
+            )
+        for pid, qty in (restock or {}).items():
+            writes.append(
+                Write(
+                    _stock_change(pid, qty, require_listed=False),
+                    NotFound("a product of this order no longer exists", code="product_not_found"),
+                )
+            )
+        if order.hold_released:
+            writes.append(Write(_hold_change(order.buyer_id, {pid: -n for pid, n in order.quantities().items()})))
+        writes += [Write(_history_put(stored, entry)) for entry in moved]
+        if ret is not None:
+            if expected_return_version is None:
+                put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
+                writes.append(Write(put, Conflict("this return exists already", code="return_exists")))
+            else:
+                put = _put(
+                    self._return_item(replace(ret, version=expected_return_version + 1)),
+                    "version = :rv",
+                    values={":rv": {"N": str(expected_return_version)}},
+                )
+                writes.append(
+                    Write(put, PreconditionFailed("the return changed meanwhile; reload it", code="stale_return"))
+                )
+        writes += list(extra)
+        writes.append(
+            Write(outbox_put(f"{stored.order_id}:{stored.version}", [order_event(stored, event)], stored.updated_at))
+        )
+        return writes
+
+    def commit(self, writes: Sequence[Write]) -> None:
+        """One transaction of `writes`; the first refused condition raises its write's error (else 503)."""
+        actions = [w.action for w in writes]
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            refused = next((i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"), None)
+            if refused is not None and writes[refused].refused is not None:
+                raise writes[refused].refused from exc
+            raise _busy(exc) from exc
+
     # --- returns ----------------------------------------------------------------------------------
 
     def _return_item(self, ret: Return) -> ReturnModel:
@@ -604,24 +648,8 @@ class DynamoBuyingRepository:
         )
 
     def create_return(self, ret: Return, order: Order, expected_order_version: int, *, event: str) -> Order:
-        put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
-        refused = Conflict("this return exists already", code="return_exists")
-        return self.save_order(order, expected_order_version, event=event, extra=[Write(put, refused)])
-
-    def receive_return(
-        self,
-        ret: Return,
-        expected_version: int,
-        order: Order,
-        expected_order_version: int,
-        restock: dict[str, int],
-        *,
-        event: str,
-    ) -> Order:
-        new_return = replace(ret, version=expected_version + 1)
-        put = _put(self._return_item(new_return), "version = :rv", values={":rv": {"N": str(expected_version)}})
-        refused = PreconditionFailed("the return changed meanwhile; reload it", code="stale_return")
-        return self.save_order(order, expected_order_version, event=event, restock=restock, extra=[Write(put, refused)])
+        self.commit(self.order_writes(order, expected_order_version, event=event, ret=ret))
+        return order.as_saved(expected_order_version)
 
     def get_return(self, return_id: str) -> Return | None:
         raw = self._call("get_item", TableName=ReturnModel.Meta.table_name, Key={"return_id": {"S": return_id}})

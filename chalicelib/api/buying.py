@@ -231,16 +231,17 @@ def my_order_timeline(call: Call, order_id: str) -> dict:
     headers=(IF_MATCH,),
     response_headers=ORDER_ETAG,
     budget=Budget(
-        2,
+        3,
         "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored; the buyer's "
-        "unpaid hold given back; the event in the outbox). A cancel that raced another change is computed again "
-        "(2 more per attempt)",
+        "unpaid hold given back; the event in the outbox); a paid order's refund rides in it as a posting, read "
+        "first (BatchGetItem: posting claim, the shop's balance). A cancel that raced another change is computed "
+        "again (the same calls per attempt)",
     ),
 )
 def cancel_order(call: Call, order_id: str) -> Response:
     c = container()
     order = order_lifecycle.cancel(
-        c.buying, call.actor, order_id, now=c.clock(), if_match=if_match_version(call.request)
+        c.buying, c.ledger, call.actor, order_id, now=c.clock(), if_match=if_match_version(call.request)
     )
     return order_response(order)
 

@@ -178,12 +178,23 @@ def deliver(call: Call, shop_id: str, order_id: str) -> Response:
     responses={200: "OrderPublic"},
     errors=(409, 412),
     response_headers=ORDER_ETAG,
-    budget=Budget(2, "as ship"),
+    budget=Budget(
+        3,
+        "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
+        "balance) + one TransactWriteItems with the version-checked order and its event (outbox)",
+    ),
 )
 def mark_paid(call: Call, shop_id: str, order_id: str) -> Response:
     c = container()
     order = order_lifecycle.mark_paid(
-        c.catalog, c.buying, call.actor, shop_id, order_id, now=c.clock(), if_match=if_match_version(call.request)
+        c.catalog,
+        c.buying,
+        c.ledger,
+        call.actor,
+        shop_id,
+        order_id,
+        now=c.clock(),
+        if_match=if_match_version(call.request),
     )
     return _order_response(order)
 
@@ -229,15 +240,23 @@ def shop_returns(call: Call, shop_id: str) -> dict:
         "nothing_to_refund). Card money goes back through the payment provider."
     ),
     budget=Budget(
-        3,
-        "GetItem return + GetItem of its order (its id is only known from the return) + one TransactWriteItems "
-        "(return and order version-checked, each line's stock restored, the event in the outbox). A receipt that "
-        "raced another change is computed again (3 more per attempt)",
+        4,
+        "GetItem return + GetItem of its order (its id is only known from the return) + the refund's posting: "
+        "BatchGetItem (posting claim, balance) + one TransactWriteItems (the posting, return and order "
+        "version-checked, each line's stock restored, the event in the outbox); an unpaid order moves no money (3 "
+        "calls). A receipt that raced another change is computed again (the same calls per attempt)",
     ),
 )
 def receive_return(call: Call, shop_id: str, return_id: str) -> dict:
     c = container()
     ret = returns.receive_return(
-        c.catalog, c.buying, call.actor, shop_id, return_id, now=c.clock(), if_match=if_match_version(call.request)
+        c.catalog,
+        c.buying,
+        c.ledger,
+        call.actor,
+        shop_id,
+        return_id,
+        now=c.clock(),
+        if_match=if_match_version(call.request),
     )
     return return_public(ret)

@@ -36,11 +36,13 @@ def _signed_by_the_provider(request) -> None:
         "200 either way, so the provider stops retrying."
     ),
     budget=Budget(
-        2,
-        "GetItem order + one TransactWriteItems (order, version-checked; the event id claimed against replays; "
-        "the order event in the outbox). The refund of a late payment is issued by the order-events consumer",
+        3,
+        "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
+        "balance) + one TransactWriteItems (the posting, the order version-checked, the event id claimed, the "
+        "order event in the outbox). A late payment (order cancelled) posts nothing: 2 calls; its refund is "
+        "issued by the order-events consumer",
     ),
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(c.buying, call.body.model_dump(), now=c.clock())
+    return payments.payment_event(c.buying, c.ledger, call.body.model_dump(), now=c.clock())

@@ -157,6 +157,11 @@ class Order:
     # never stored: it tells the repository to give the quantities back in that transition's transaction.
     holds: bool = False
     hold_released: bool = False
+    # Issue 17 (seller money, docs/ledger.md): the buyer's payment was posted into the shop's pending account
+    # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
+    # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
+    pending_credited: bool = False
+    commission: dict[str, int] | None = None
 
     @property
     def total(self) -> int:
@@ -164,7 +169,8 @@ class Order:
 
     @property
     def refunded(self) -> int:
-        return self.refunded_total
+        """Every refund ever recorded (the order keeps the newest ones; `refunded_total` counts them all)."""
+        return max(self.refunded_total, sum(r.amount for r in self.refunds))
 
     @property
     def received(self) -> int:
@@ -230,6 +236,10 @@ class Order:
         if not moved and len(refunds) == len(self.refunds):
             return self, ()
         return replace(self, timeline=self.timeline[-TIMELINE_ON_ORDER:], refunds=refunds), moved
+
+    def as_saved(self, expected_version: int) -> Order:
+        """This order as a save conditioned on `expected_version` stores it: the next version, bounded."""
+        return replace(self, version=expected_version + 1, hold_released=False).bounded()[0]
 
     def _illegal(self, action: str) -> Conflict:
         return Conflict(f"a {self.status} order cannot be {action}", code="illegal_order_transition")

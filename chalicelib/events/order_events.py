@@ -22,7 +22,7 @@ REFUND_EVENTS = frozenset({"order.cancelled", "order.refunded", "order.payment_a
 
 def handle_event(event: dict[str, Any]) -> None:
     """One event, whatever its type; raises when it must be delivered again (idempotent by event id)."""
-    from ..services import catalog, notifications, refunds, shops
+    from ..services import catalog, dashboards, notifications, refunds, shops
 
     c = container()
     kind = event["type"]
@@ -34,6 +34,7 @@ def handle_event(event: dict[str, Any]) -> None:
         return
     event = notifications.parse_event_fields(event)
     notifications.notify(c.buying, event)
+    dashboards.record_event(c.aggregates, event)
     if kind in catalog.STOCK_EVENTS:
         catalog.refresh_cards(c.catalog, event.get("product_ids") or [])
     if kind in REFUND_EVENTS:
@@ -63,10 +64,12 @@ def order_events(event, context):
 
 
 def complete_due() -> dict[str, int]:
+    """The completion sweep; `completed` (= `done`) is how many orders it completed."""
     from ..services import order_lifecycle
 
     c = container()
-    return order_lifecycle.complete_due(c.buying, now=c.clock())
+    result = order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock())
+    return {"completed": result["done"], **result}
 
 
 def expire_due() -> dict[str, int]:

@@ -16,10 +16,15 @@ from collections.abc import Callable
 from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import COMPLETE, EXPIRE, SCHEDULE_SHARDS, Order, TimelineEntry
-from .ports import BuyingRepository, CatalogRepository, Page, Position
+from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
+from . import settlement
+from .ports import BuyingRepository, CatalogRepository, FinanceRepository, Ledger, Page, Position
 from .shops import owned_shop
 
 CHANGE_ATTEMPTS = 4
+# A change's posting was already made (services/settlement.py): another request made the same change meanwhile
+# (its id is derived from the order), so the change is computed again on the order as it now is.
+REPLAYED_POSTING = frozenset({"already_paid", "already_refunded"})
 
 
 def apply_change(
@@ -30,18 +35,29 @@ def apply_change(
     *,
     if_match: int | None = None,
     restock: Callable[[Order], dict[str, int]] | None = None,
+    save: Callable[[Order, Order], Order] | None = None,
 ) -> Order:
-    """Loads the order, applies `change` and saves it with `event`; see the module's note on concurrency."""
+    """Loads the order, applies `change` and saves it with `event` (or with `save(order, changed)`, for a
+    change that moves money: services/settlement.py); see the module's note on concurrency."""
     for _ in range(CHANGE_ATTEMPTS):
         order = load()
         if if_match is not None and order.version != if_match:
             raise PreconditionFailed("the order was changed since you read it", code="stale_order")
         changed = change(order)
         try:
+            if save is not None:
+                return save(order, changed)
             return repo.save_order(changed, order.version, event=event, restock=restock(order) if restock else None)
-        except PreconditionFailed:
+        except PreconditionFailed as exc:
+            if exc.code != "stale_order":
+                raise
             if if_match is not None:
                 raise
+        except Conflict as exc:
+            if exc.code not in REPLAYED_POSTING:
+                raise
+            if if_match is not None:
+                raise PreconditionFailed("the order was changed since you read it", code="stale_order") from exc
     raise Conflict("the order kept changing while this request ran; reload it and retry", code="order_busy")
 
 
@@ -61,16 +77,35 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
     return repo.buyer_orders(actor.user_id, limit, start)
 
 
-def cancel(repo: BuyingRepository, actor: Actor, order_id: str, *, now: str, if_match: int | None = None) -> Order:
+def cancel(
+    repo: BuyingRepository, ledger: Ledger, actor: Actor, order_id: str, *, now: str, if_match: int | None = None
+) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; money
-    paid goes back (a card payment through the provider: services/refunds.py)."""
+    paid goes back: from the shop's pending balance in the same transaction (a ledger posting), and a card
+    payment to the buyer through the provider (services/refunds.py)."""
+
+    def save(order: Order, cancelled: Order) -> Order:
+        if not order.paid_at:
+            return repo.save_order(cancelled, order.version, event="order.cancelled", restock=order.quantities())
+        return settlement.record_refund(
+            repo,
+            ledger,
+            order,
+            cancelled,
+            order.total,
+            "cancellation",
+            now=now,
+            event="order.cancelled",
+            restock=order.quantities(),
+        )
+
     return apply_change(
         repo,
         lambda: buyer_order(repo, actor, order_id),
         lambda order: order.cancel("buyer", now, actor_id=actor.user_id),
         "order.cancelled",
         if_match=if_match,
-        restock=Order.quantities,
+        save=save,
     )
 
 
@@ -205,6 +240,7 @@ def deliver(
 def mark_paid(
     catalog: CatalogRepository,
     repo: BuyingRepository,
+    ledger: Ledger,
     actor: Actor,
     shop_id: str,
     order_id: str,
@@ -212,14 +248,22 @@ def mark_paid(
     now: str,
     if_match: int | None = None,
 ) -> Order:
-    """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider)."""
+    """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider). The
+    money is posted into the shop's pending balance in the same transaction."""
 
     def pay(order: Order) -> Order:
         if order.payment_method == "card":
             raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
         return order.mark_paid("seller", now, actor_id=actor.user_id)
 
-    return _seller_change(catalog, repo, actor, shop_id, order_id, pay, "order.paid", if_match)
+    return apply_change(
+        repo,
+        lambda: shop_order(catalog, repo, actor, shop_id, order_id),
+        pay,
+        "order.paid",
+        if_match=if_match,
+        save=lambda order, paid: settlement.record_payment(repo, ledger, order, paid, now=now),
+    )
 
 
 # --- schedule -------------------------------------------------------------------------------------
@@ -256,22 +300,34 @@ def run_scheduled(
     return {"done": done, "failed": failed, "queries": queries}
 
 
-def _save_due(repo: BuyingRepository, order: Order, change: Callable[[Order], Order], event: str) -> bool:
+def _save_due(
+    repo: BuyingRepository,
+    order: Order,
+    change: Callable[[Order], Order],
+    event: str,
+    save: Callable[[Order, Order], Order | None] | None = None,
+) -> bool:
     """Applies a scheduled change to the order as read from the index (GSIs lag: the version condition catches
-    an order changed meanwhile, which is then read again); False if the change no longer applies."""
+    an order changed meanwhile, which is then read again); False if the change no longer applies. `save(order,
+    changed)` saves a change that moves money (None: the order changed meanwhile)."""
     for attempt in range(2):
         try:
             changed = change(order)
         except Conflict:
             return False
         try:
-            repo.save_order(changed, order.version, event=event, restock=_restock_of(order, changed))
-            return True
-        except PreconditionFailed:
-            fresh = repo.get_order(order.order_id) if attempt == 0 else None
-            if fresh is None:
+            if save is None:
+                repo.save_order(changed, order.version, event=event, restock=_restock_of(order, changed))
+                return True
+            if save(order, changed) is not None:
+                return True
+        except PreconditionFailed as exc:
+            if exc.code != "stale_order":
                 raise
-            order = fresh
+        fresh = repo.get_order(order.order_id) if attempt == 0 else None
+        if fresh is None:
+            raise PreconditionFailed("the order kept changing; the next run looks at it again", code="stale_order")
+        order = fresh
     return False
 
 
@@ -292,12 +348,35 @@ def expire_due(repo: BuyingRepository, *, now: str, limit: int = 1000, page_size
     )
 
 
-def complete_due(repo: BuyingRepository, *, now: str, limit: int = 5000, page_size: int = 100) -> dict[str, int]:
-    """Completes delivered, paid orders whose return window has closed (a schedule). Also drains the legacy
-    single-partition index (orders delivered before schedule-index existed)."""
+def complete_due(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    finance: FinanceRepository,
+    *,
+    now: str,
+    limit: int = 5000,
+    page_size: int = 100,
+) -> dict[str, int]:
+    """Completes delivered, paid orders whose return window has closed (a schedule), each in one transaction
+    with its seller's credit net of the commission in force when the order was placed (services/settlement.py)
+    and its event. Also drains the legacy single-partition index (orders delivered before schedule-index
+    existed). The commission rules are read once per run, and only when an order is due."""
+    rules: list[dict[str, CommissionRule]] = []  # read lazily, once
+
+    def terms(order: Order) -> CommissionTerms:
+        if not rules:
+            rules.append(finance.commission_rules())
+        market = getattr(order, "market", None)
+        return terms_for(rules[0], order.storefront, market, order.currency, order.created_at)
 
     def complete(order: Order) -> bool:
-        return _save_due(repo, order, lambda o: o.complete(now), "order.completed")
+        return _save_due(
+            repo,
+            order,
+            lambda o: o.complete(now),
+            "order.completed",
+            save=lambda before, _: settlement.complete(repo, ledger, before, terms(before), now=now),
+        )
 
     result = run_scheduled(repo, COMPLETE, complete, now=now, limit=limit, page_size=page_size)
     start: Position | None = None

@@ -15,7 +15,8 @@ from ..domain.errors import (
     Unauthenticated,
     Unprocessable,
 )
-from .ports import BuyingRepository
+from . import settlement
+from .ports import BuyingRepository, Ledger
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -40,13 +41,15 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def payment_event(repo: BuyingRepository, event: dict[str, Any], *, now: str) -> dict[str, Any]:
-    """Applies a verified provider event. A replayed event id changes nothing.
+def payment_event(repo: BuyingRepository, ledger: Ledger, event: dict[str, Any], *, now: str) -> dict[str, Any]:
+    """Applies a verified provider event. A replayed event id changes nothing. The money is posted into the
+    shop's pending balance with the order's change (issue 17).
 
     A payment for an order that was cancelled (by the buyer, or expired unpaid) meanwhile is kept on record and
     all of it goes back through the provider (services/refunds.py: promptly by the order-events consumer, else
     by the refund schedule; the refund id lands on the order's timeline). The provider is answered 200
-    ("refunding") either way, so it stops retrying: the money is now ours to give back, and we will.
+    ("refunding") either way, so it stops retrying: the money is now ours to give back, and we will. That money
+    never was the seller's: it posts nothing to the shop's balances.
     """
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}
@@ -70,9 +73,12 @@ def payment_event(repo: BuyingRepository, event: dict[str, Any], *, now: str) ->
         else:
             changed, kind = order.mark_paid("payments", now, payment_ref=payment_ref), "order.paid"
         try:
-            repo.save_order(changed, order.version, event=kind, claim_key=claim)
+            if kind == "order.paid":
+                settlement.record_payment(repo, ledger, order, changed, now=now, claim_key=claim)
+            else:
+                repo.save_order(changed, order.version, event=kind, claim_key=claim)
         except Conflict as exc:
-            if exc.code == "duplicate_event":
+            if exc.code in ("duplicate_event", "already_paid"):
                 return {"status": "duplicate"}
             raise
         except PreconditionFailed:  # changed meanwhile (say, cancelled or expired this instant): look again

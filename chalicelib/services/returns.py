@@ -15,8 +15,9 @@ from typing import Any
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Return
-from .order_lifecycle import CHANGE_ATTEMPTS, buyer_order
-from .ports import BuyingRepository, CatalogRepository, Page, Position
+from . import settlement
+from .order_lifecycle import CHANGE_ATTEMPTS, REPLAYED_POSTING, buyer_order
+from .ports import BuyingRepository, CatalogRepository, Ledger, Page, Position
 from .shops import owned_shop
 
 
@@ -104,6 +105,7 @@ def _received(order: Order, ret: Return, actor: Actor, now: str) -> tuple[Order,
 def receive_return(
     catalog: CatalogRepository,
     repo: BuyingRepository,
+    ledger: Ledger,
     actor: Actor,
     shop_id: str,
     return_id: str,
@@ -111,7 +113,8 @@ def receive_return(
     now: str,
     if_match: int | None = None,
 ) -> Return:
-    """The goods are back: the refund (if any) is recorded on the order and the stock restored, once."""
+    """The goods are back: the refund (if any) is recorded on the order and the stock restored, once; the money
+    goes back to the buyer from the shop's pending balance (or, after completion, its available balance) with it."""
     require_role(actor, Role.SELLER)
     load: Callable[[], Return] = lambda: _shop_return(catalog, repo, actor, shop_id, return_id)  # noqa: E731
     for _ in range(CHANGE_ATTEMPTS):
@@ -128,11 +131,28 @@ def receive_return(
         for line in ret.lines:
             restock[line["product_id"]] = restock.get(line["product_id"], 0) + line["quantity"]
         try:
-            repo.receive_return(received, ret.version, updated, order.version, restock, event=event)
+            settlement.record_refund(
+                repo,
+                ledger,
+                order,
+                updated,
+                received.refunded or 0,
+                return_id,
+                now=now,
+                event=event,
+                restock=restock,
+                ret=received,
+                expected_return_version=ret.version,
+            )
             return replace(received, version=ret.version + 1)
         except PreconditionFailed:
             if if_match is not None:
                 raise
+        except Conflict as exc:  # the same receipt, made meanwhile by another request: look again
+            if exc.code not in REPLAYED_POSTING:
+                raise
+            if if_match is not None:
+                raise PreconditionFailed("the return was changed since you read it", code="stale_return") from exc
     raise Conflict("the return kept changing while this request ran; reload it and retry", code="order_busy")
 
 

@@ -218,6 +218,8 @@ def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
             "CursorSecret",
             "PaymentWebhookSecret",
             "PaymentProviderSecret",  # issue 9: the card provider's API key (refunds)
+            "PayoutProviderSecret",  # issue 17: the bank's API key
+            "PayoutWebhookSecret",  # issue 17: the bank's callback HMAC key
         }
     )
     for secret in secrets.values():
@@ -232,17 +234,20 @@ def test_functions_get_secret_ids_and_no_secret_values(packaged):
     for name, function in _of_type(template, "AWS::Serverless::Function").items():
         variables = function["Properties"]["Environment"]["Variables"]
         secret_vars = {k: v for k, v in variables.items() if any(w in k.lower() for w in SECRET_WORDS)}
-        assert secret_vars == {
-            f"SECRET_ID_{n}": {"Ref": s}
-            for n, s in (
-                ("CURSOR", "CursorSecret"),
-                ("PAYMENT_WEBHOOK", "PaymentWebhookSecret"),
-                ("PAYMENT_PROVIDER", "PaymentProviderSecret"),
-            )
-        }, name
+        from devtools.template import secret_logical_id, secrets_catalogue
+
+        assert secret_vars == {f"SECRET_ID_{n.upper()}": {"Ref": secret_logical_id(n)} for n in secrets_catalogue()}, (
+            name
+        )
+        assert {
+            "SECRET_ID_CURSOR",
+            "SECRET_ID_PAYMENT_WEBHOOK",
+            "SECRET_ID_PAYOUT_PROVIDER",
+            "SECRET_ID_PAYMENT_PROVIDER",
+        } <= set(secret_vars)
         assert {v["Ref"] for v in secret_vars.values()} == secrets
-        for value in variables.values():
-            assert isinstance(value, dict) or len(value) < 32 or value.startswith("arn:"), (name, value)
+        for value in variables.values():  # references, short settings, ARNs and service URLs: never a key
+            assert isinstance(value, dict) or len(value) < 32 or value.startswith(("arn:", "https://")), (name, value)
 
 
 def test_the_function_role_can_read_exactly_the_stacks_secrets(packaged):
@@ -431,7 +436,8 @@ def test_time_to_live_is_declared_on_the_items_that_lapse(packaged):
     }
     for table in ("UniquesTable", "CartsTable", "NotificationsTable", "OutboxTable"):
         assert ttl[table] == {"AttributeName": "expires_at", "Enabled": True}, table
-    assert {t for t, spec in ttl.items() if spec} == {"UniquesTable", "CartsTable", "NotificationsTable", "OutboxTable"}
+    lapsing = {"UniquesTable", "CartsTable", "NotificationsTable", "OutboxTable", "AggregatesTable"}  # + issue 17's
+    assert {t for t, spec in ttl.items() if spec} == lapsing
 
 
 def test_the_functions_may_read_the_outbox_stream_and_publish_the_outbox_metric_only(packaged):

@@ -10,17 +10,28 @@ import inspect
 
 import pytest
 
+from chalicelib.adapters.aggregates import DynamoAggregatesRepository
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
+from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.payments import HttpCardProvider
+from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.services import ports
-from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore, InMemoryOutbox
+from tests.fakes import (
+    InMemoryAggregatesRepository,
+    InMemoryBank,
+    InMemoryCatalogRepository,
+    InMemoryFinanceRepository,
+    InMemoryLedger,
+    InMemoryMediaStore,
+    InMemoryOutbox,
+)
 
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
@@ -37,6 +48,12 @@ IMPLEMENTATIONS = [
     (ports.Outbox, InMemoryOutbox),
     (ports.Metrics, CloudWatchMetrics),
     (ports.PaymentProvider, HttpCardProvider),
+    (ports.FinanceRepository, DynamoFinanceRepository),
+    (ports.FinanceRepository, InMemoryFinanceRepository),
+    (ports.AggregatesRepository, DynamoAggregatesRepository),
+    (ports.AggregatesRepository, InMemoryAggregatesRepository),
+    (ports.PayoutProvider, HttpPayoutProvider),
+    (ports.PayoutProvider, InMemoryBank),
 ]
 
 
