@@ -78,7 +78,10 @@ class JobBudget:
 
 JOB_BUDGETS: dict[str, JobBudget] = {
     "completion": JobBudget(
-        1, "one TransactWriteItems per order (the order, its event); + the legacy due-index's Query", extra_queries=1
+        2,
+        "per order one BatchGetItem (its posting's claim, the balances: the ledger) + one TransactWriteItems (the "
+        "order, the seller's credit, its event); + the legacy due-index's Query and the commission rules' Query",
+        extra_queries=2,
     ),
     "expiry": JobBudget(1, "one TransactWriteItems per order (the order, its restock, its hold, its event)"),
     "stream relay": JobBudget(1, "reads nothing: one UpdateItem per outbox item (marked published)", sharded=False),

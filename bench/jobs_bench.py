@@ -223,7 +223,8 @@ def render(rows_by_size: dict[int, list[Row]]) -> tuple[str, bool]:
         "",
         "Due orders seeded into moto as the repository stores them; each job run once over the whole backlog "
         "(`python -m bench.jobs_bench`). Queries: schedule-index (or pending-index) pages, 16 shards each at "
-        "least one; transactions: one per order (the order, its restock, its event in the outbox).",
+        "least one; transactions: one per order (the order, its restock or its posting, its event in the outbox; "
+        "a completion's posting reads its claim and balances first: one BatchGetItem).",
         "",
         "| job | backlog | done | DynamoDB calls | Queries | TransactWriteItems | other DynamoDB | items written "
         "| SQS calls | calls per item | calls per item, Queries aside |",
