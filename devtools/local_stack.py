@@ -349,11 +349,14 @@ class LocalStack:
         due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
         while not self._schedule_stop.wait(15):
             c = container()
-            try:
-                for name, job in jobs.items():
-                    if now() >= due[name]:
-                        due[name] = now() + dt.timedelta(seconds=every[name])
+            for name, job in jobs.items():
+                if now() >= due[name]:
+                    due[name] = now() + dt.timedelta(seconds=every[name])
+                    try:
                         job()
+                    except Exception as exc:  # like a failed Lambda invocation: the next one tries again
+                        self.log(f"schedules: {name}: {exc}")
+            try:
                 if now() >= due["complete"]:
                     due["complete"] = now() + dt.timedelta(hours=1)
                     order_events.complete_due()
