@@ -2,14 +2,27 @@
 
 from chalice import Chalice
 
-from chalicelib.api import buying, docs, fulfilment, identity, middleware, money, payments, products, shops, storefronts
-from chalicelib.events import order_events, outbox
+from chalicelib.api import (
+    buying,
+    docs,
+    fulfilment,
+    identity,
+    middleware,
+    money,
+    payments,
+    products,
+    shops,
+    storefronts,
+    trade,
+)
+from chalicelib.events import order_events, outbox, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
+from chalicelib.web import trade as web_trade
 
 app = Chalice(app_name="bazaar")
 
@@ -25,9 +38,12 @@ app.register_blueprint(money.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
+app.register_blueprint(trade.bp)
+app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_dashboards.bp)
+app.register_blueprint(web_trade.bp)

@@ -22,6 +22,7 @@ from .services.ports import (
     PaymentProvider,
     PayoutProvider,
     TokenVerifier,
+    TradeRepository,
 )
 
 
@@ -40,6 +41,7 @@ class Container:
     outbox: Outbox
     metrics: Metrics
     payments: PaymentProvider
+    trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
@@ -69,6 +71,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
+    from .adapters.trade import DynamoTradeRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -96,6 +99,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         outbox=DynamoOutbox(settings.region, settings.endpoint_url),
         metrics=CloudWatchMetrics(cloudwatch),
         payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
+        trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),

@@ -8,7 +8,7 @@
 6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
    table's stream and the order-events consumer on the queue (every half second), and the app's schedules
    (outbox sweeper, order expiry, refund retries: every minute; order completion: hourly; payout runs, the
-   payout poll);
+   payout poll; RFQ and quote expiry, overdue invoices);
 7. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
 
 Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
@@ -43,7 +43,7 @@ DEFAULT_PORT = 8000
 DEFAULT_MOTO_PORT = 5000
 DEFAULT_PROVIDER_PORT = 5100
 # How often the scheduler thread runs issue 9's jobs locally (seconds); on AWS they are Lambda schedules.
-LOCAL_SCHEDULES = (("sweep", 60.0), ("expire", 60.0), ("refunds", 60.0))
+LOCAL_SCHEDULES = (("sweep", 60.0), ("expire_orders", 60.0), ("refunds", 60.0))
 REGION = "us-east-1"
 READY_PATH = "/v1/storefronts"
 
@@ -326,7 +326,8 @@ class LocalStack:
     def _start_scheduler(self) -> None:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
         outbox sweeper, order expiry and refund retries every minute, the completion sweep hourly, the payout
-        poll every 30 minutes, the payout run on Mondays at 02:00 UTC)."""
+        poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue 14: RFQ and quote expiry hourly,
+        overdue invoices daily, both first a few seconds after start)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -337,15 +338,21 @@ class LocalStack:
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
         from chalicelib.events import order_events, outbox
-        from chalicelib.services import payouts
+        from chalicelib.services import payouts, rfq, terms
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
 
-        jobs = {"sweep": outbox.sweep, "expire": order_events.expire_due, "refunds": order_events.retry_due_refunds}
+        jobs = {
+            "sweep": outbox.sweep,
+            "expire_orders": order_events.expire_due,
+            "refunds": order_events.retry_due_refunds,
+        }
         every = dict(LOCAL_SCHEDULES)
         due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1)}
         due.update({name: now() + dt.timedelta(seconds=every[name]) for name in jobs})
+        due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
+        due["overdue"] = now() + dt.timedelta(seconds=5)  # issue 14: overdue invoices (daily)
         due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
         while not self._schedule_stop.wait(15):
             c = container()
@@ -366,6 +373,12 @@ class LocalStack:
                 if now() >= due["poll"]:
                     due["poll"] = now() + dt.timedelta(minutes=30)
                     payouts.poll_open_payouts(c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+                if now() >= due["expire"]:
+                    due["expire"] = now() + dt.timedelta(hours=1)
+                    rfq.expire_due(c.trade, c.buying, now=c.clock())
+                if now() >= due["overdue"]:
+                    due["overdue"] = now() + dt.timedelta(days=1)
+                    terms.mark_overdue(c.trade, c.buying, now=c.clock())
             except Exception as exc:  # like a failed Lambda invocation: the next one tries again
                 self.log(f"schedules: {exc}")
 

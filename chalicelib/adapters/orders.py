@@ -28,10 +28,11 @@ from ..domain.buying import (
     return_to_dict,
 )
 from ..domain.catalog import Product
-from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.events import order_event
 from ..domain.ids import utc_now
 from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
+from ..domain.trade import Business
 from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
 from .models import (
@@ -42,6 +43,7 @@ from .models import (
     ProductModel,
     ReturnModel,
     ShopModel,
+    TradeModel,
     UniqueModel,
     shared_connection,
 )
@@ -217,6 +219,11 @@ def _stock_change(
     return {"Update": update}
 
 
+def _shop_ids(orders: list[Order]) -> list[str]:
+    """The shops of a checkout's orders, each once."""
+    return list(dict.fromkeys(order.shop_id for order in orders))
+
+
 def _shop_active(shop_id: str) -> dict:
     return {
         "ConditionCheck": {
@@ -327,14 +334,21 @@ class DynamoBuyingRepository:
 
     # --- checkout ---------------------------------------------------------------------------------
 
-    def checkout_reads(self, buyer_id: str, claim_key: str) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds]:
-        """The cart, any earlier use of this Idempotency-Key and the buyer's unpaid holds, in one BatchGetItem."""
-        carts, uniques = CartModel.Meta.table_name, UniqueModel.Meta.table_name
+    def checkout_reads(
+        self, buyer_id: str, claim_key: str, business_id: str | None = None
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]:
+        """The cart, any earlier use of this Idempotency-Key, the buyer's unpaid holds and the buyer's business
+        (issue 14: its badge and net terms go on the orders), in one BatchGetItem."""
+        from .trade import business_from_item, business_key
+
+        carts, uniques, trade = CartModel.Meta.table_name, UniqueModel.Meta.table_name, TradeModel.Meta.table_name
         request = {
             carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
             uniques: {"Keys": [{"key": {"S": claim_key}}, {"key": {"S": _hold_key(buyer_id)}}], "ConsistentRead": True},
         }
-        responses: dict = {carts: [], uniques: []}
+        if business_id:
+            request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
+        responses: dict = {carts: [], uniques: [], trade: []}
         while request:
             raw = self._call("batch_get_item", RequestItems=request)
             for table, items in raw.get("Responses", {}).items():
@@ -342,7 +356,8 @@ class DynamoBuyingRepository:
             request = raw.get("UnprocessedKeys") or {}
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
         by_key = {item["key"]["S"]: item for item in responses[uniques]}
-        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id)))
+        business = business_from_item(responses[trade][0]) if responses[trade] else None
+        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id))), business
 
     def _claim(self, item: dict | None) -> CheckoutClaim | None:
         if not item or _lapsed(item, self._clock()):
@@ -356,7 +371,7 @@ class DynamoBuyingRepository:
         )
         return self._claim(raw.get("Item"))
 
-    def place_orders(
+    def _placement_actions(
         self,
         orders: list[Order],
         stock: dict[str, int],
@@ -365,20 +380,15 @@ class DynamoBuyingRepository:
         claim_key: str,
         claim: CheckoutClaim,
         now: str,
-        *,
+        sample_claims: tuple[str, ...],
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
-    ) -> None:
-        """One transaction: the idempotency claim, the cart, the buyer's unpaid holds, each line's stock
+    ) -> list[dict]:
+        """The placement's actions: the idempotency claim, the cart, the buyer's unpaid holds, each line's stock
         (conditional on stock, listing, the price fingerprint the buyer was shown and, per `hold_stock`, the
-        stock the buyer's unpaid hold needs), each shop still active, each order, and the orders' events (one
-        outbox item): 4 + lines + 2 x shops actions.
-
-        Raises LinesRefused naming the products whose condition failed, ShopsUnavailable naming the shops.
-        """
-        product_ids = list(stock)
-        shop_ids = list(dict.fromkeys(order.shop_id for order in orders))
-        actions = [
+        stock the buyer's unpaid hold needs), each shop still active, each order, each sample's once-per-buyer
+        claim (issue 14), and the orders' events (one outbox item): 4 + lines + 2 x shops + samples actions."""
+        return [
             _put(
                 UniqueModel(
                     claim_key,
@@ -405,42 +415,165 @@ class DynamoBuyingRepository:
                 _stock_change(
                     pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid), min_stock=hold_stock.get(pid)
                 )
-                for pid in product_ids
+                for pid in stock
             ),
-            *(_shop_active(shop_id) for shop_id in shop_ids),
+            *(_shop_active(shop_id) for shop_id in _shop_ids(orders)),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
+            # issue 14: a sample is bought once per buyer and product (the claim refuses a second one)
+            *(
+                _put(
+                    UniqueModel(key, owner=cart.buyer_id, created_at=now),
+                    "attribute_not_exists(#k)",
+                    names={"#k": "key"},
+                )
+                for key in sample_claims
+            ),
             outbox_put(f"checkout:{orders[0].checkout_id}", [order_event(o, "order.created") for o in orders], now),
         ]
+
+    @staticmethod
+    def _placement_error(
+        reasons: list[str | None],
+        product_ids: list[str],
+        shop_ids: list[str],
+        orders: int,
+        sample_claims: tuple[str, ...],
+    ) -> DomainError:
+        if reasons[0] == "ConditionalCheckFailed":
+            return Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race")
+        if reasons[1] == "ConditionalCheckFailed":
+            return Conflict("the cart changed during checkout; review it and retry", code="cart_changed")
+        if reasons[2] == "ConditionalCheckFailed":
+            return Conflict(
+                "another of your checkouts ran at the same moment; review your orders and retry",
+                code="checkout_race",
+            )
+        at = 3
+        sold_out = [
+            pid
+            for pid, reason in zip(product_ids, reasons[at : at + len(product_ids)], strict=True)
+            if reason == "ConditionalCheckFailed"
+        ]
+        at += len(product_ids)
+        closed = [
+            sid
+            for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if closed:
+            return ShopsUnavailable(closed)
+        if sold_out:
+            return LinesRefused(sold_out)
+        first_sample = at + len(shop_ids) + orders
+        taken = [
+            key.split("#")[-1]
+            for key, reason in zip(sample_claims, reasons[first_sample:], strict=False)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if taken:
+            return Conflict(
+                "a sample of this product was bought already: one per buyer",
+                code="sample_already_bought",
+                details=[{"field": f"lines.{pid}", "message": "one sample per buyer and product"} for pid in taken],
+            )
+        return _busy(RuntimeError(str(reasons)))
+
+    def place_orders(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+        sample_claims: tuple[str, ...] = (),
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
+    ) -> None:
+        """One transaction of `_placement_actions`.
+
+        Raises LinesRefused naming the products whose condition failed, ShopsUnavailable naming the shops.
+        """
+        actions = self._placement_actions(
+            orders, stock, price_fps, cart, claim_key, claim, now, sample_claims, holds, hold_stock
+        )
         try:
             self._transact(actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
-            if reasons[0] == "ConditionalCheckFailed":
-                raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
-            if reasons[1] == "ConditionalCheckFailed":
-                raise Conflict("the cart changed during checkout; review it and retry", code="cart_changed") from exc
-            if reasons[2] == "ConditionalCheckFailed":
-                raise Conflict(
-                    "another of your checkouts ran at the same moment; review your orders and retry",
-                    code="checkout_race",
-                ) from exc
-            at = 3
-            sold_out = [
-                pid
-                for pid, reason in zip(product_ids, reasons[at : at + len(product_ids)], strict=True)
-                if reason == "ConditionalCheckFailed"
-            ]
-            at += len(product_ids)
-            closed = [
-                sid
-                for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
-                if reason == "ConditionalCheckFailed"
-            ]
-            if closed:
-                raise ShopsUnavailable(closed) from exc
-            if sold_out:
-                raise LinesRefused(sold_out) from exc
-            raise _busy(exc) from exc
+            raise self._placement_error(reasons, list(stock), _shop_ids(orders), len(orders), sample_claims) from exc
+
+    def placement_writes(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+        sample_claims: tuple[str, ...] = (),
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
+    ) -> tuple[list[Write], Callable[[list[int]], DomainError]]:
+        """place_orders' actions as Writes (to ride in a ledger posting: net terms), the orders' events
+        included, and what a refusal of some of them means (the errors place_orders raises)."""
+        actions = self._placement_actions(
+            orders, stock, price_fps, cart, claim_key, claim, now, sample_claims, holds, hold_stock
+        )
+
+        def explain(refused: list[int]) -> DomainError:
+            reasons: list[str | None] = [None] * len(actions)
+            for i in refused:
+                reasons[i] = "ConditionalCheckFailed"
+            return self._placement_error(reasons, list(stock), _shop_ids(orders), len(orders), sample_claims)
+
+        return [Write(action) for action in actions], explain
+
+    def new_order_write(self, order: Order) -> Write:
+        """A new order's put (an accepted quote's order rides in the RFQ's transaction)."""
+        return Write(
+            _put(_order_item(order), "attribute_not_exists(order_id)"),
+            Conflict("this order exists already", code="order_exists"),
+        )
+
+    def order_created_write(self, order: Order, also: Sequence[dict] = ()) -> Write:
+        """The event of a new order put by `new_order_write`, and any events `also` announcing the same change
+        (one outbox item: it rides in the same transaction, so they are published if and only if it commits)."""
+        events = [order_event(order, "order.created"), *also]
+        return Write(outbox_put(f"new-order:{order.order_id}", events, order.created_at))
+
+    def stock_take_write(self, product_id: str, quantity: int) -> Write:
+        """`quantity` units of a product taken from its stock, refused when fewer are left."""
+        update = _stock_change(product_id, -quantity, require_listed=False)["Update"]
+        update["ConditionExpression"] = "attribute_exists(product_id) AND stock >= :need"
+        update["ExpressionAttributeValues"][":need"] = {"N": str(quantity)}
+        return Write(
+            {"Update": update},
+            Conflict("the quoted product does not have that many units in stock", code="out_of_stock"),
+        )
+
+    def claim_write(self, claim_key: str, owner: str, claim: CheckoutClaim, now: str) -> Write:
+        """An Idempotency-Key's claim with the answer it got (written with what it answers)."""
+        return Write(
+            _put(
+                UniqueModel(
+                    claim_key,
+                    owner=owner,
+                    created_at=now,
+                    digest=claim.digest,
+                    result=claim.result,
+                    expires_at=_epoch(now, CHECKOUT_CLAIM_DAYS),
+                ),
+                _LAPSED,
+                names={"#k": "key"},
+                values={":now_epoch": {"N": str(_epoch(now))}},
+            ),
+            Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race"),
+        )
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -595,6 +728,8 @@ class DynamoBuyingRepository:
                 )
             )
         for pid, qty in (restock or {}).items():
+            if not pid:  # a line without a catalog product (issue 14: a quote for a custom lot)
+                continue
             writes.append(
                 Write(
                     _stock_change(pid, qty, require_listed=False),

@@ -78,7 +78,9 @@ def view_cart(call: Call) -> dict:
 )
 def put_cart_item(call: Call, product_id: str) -> dict:
     c = container()
-    saved, products = cart.set_line(c.buying, call.actor, product_id, call.body.quantity, now=c.clock())
+    saved, products = cart.set_line(
+        c.buying, call.actor, product_id, call.body.quantity, now=c.clock(), sample=call.body.sample
+    )
     return cart.describe(saved, products)
 
 
@@ -123,12 +125,15 @@ def empty_cart(call: Call) -> None:
         "hours (their stock comes back); cash on delivery never expires. At most 40 lines from 28 shops."
     ),
     budget=Budget(
-        2,
-        "BatchGetItem cart + idempotency claim + the buyer's unpaid holds, one TransactWriteItems (claim, cart, "
-        "holds, a stock update per line conditioned on stock, listing, the price fingerprint of the offer the "
-        "cart line recorded and the unpaid-hold cap, per shop a status check and an order, and one outbox item "
-        "with the orders' events), whatever the lines and shops. A refused line costs one BatchGetItem of the "
-        "products, to say why (and one cart put when a price changed); a replay is 1: the first BatchGetItem",
+        3,
+        "Card, cash on delivery, bank transfer: 2. BatchGetItem cart + idempotency claim + the buyer's unpaid "
+        "holds (+ the buyer's business, issue 14), one TransactWriteItems (claim, cart, holds, a stock update per "
+        "line conditioned on stock, listing, the price fingerprint of the offer the cart line recorded and the "
+        "unpaid-hold cap, per shop a status check and an order, and one outbox item with the orders' events), "
+        "whatever the lines and shops. A refused line costs one BatchGetItem of the products, to say why (and one "
+        "cart put when a price changed); a replay is 1: the first BatchGetItem. Net terms (issue 14) are 3: the "
+        "transaction rides in the ledger posting that takes the orders' total from the business's available "
+        "credit (+ its BatchGetItem of the balance)",
     ),
 )
 def do_checkout(call: Call) -> Response:
@@ -144,6 +149,8 @@ def do_checkout(call: Call) -> Response:
         present_order=buyer_order_public,
         card_payment_minutes=c.settings.card_payment_minutes,
         bank_transfer_hours=c.settings.bank_transfer_hours,
+        ledger=c.ledger,
+        trade=c.trade,
     )
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
@@ -234,8 +241,9 @@ def my_order_timeline(call: Call, order_id: str) -> dict:
         3,
         "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored; the buyer's "
         "unpaid hold given back; the event in the outbox); a paid order's refund rides in it as a posting, read "
-        "first (BatchGetItem: posting claim, the shop's balance). A cancel that raced another change is computed "
-        "again (the same calls per attempt)",
+        "first (BatchGetItem: posting claim, the shop's balance); an order on net terms (issue 14) gives its "
+        "credit back the same way. A cancel that raced another change is computed again (the same calls per "
+        "attempt)",
     ),
 )
 def cancel_order(call: Call, order_id: str) -> Response:

@@ -36,13 +36,14 @@ def _signed_by_the_provider(request) -> None:
         "200 either way, so the provider stops retrying."
     ),
     budget=Budget(
-        3,
+        4,
         "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
         "balance) + one TransactWriteItems (the posting, the order version-checked, the event id claimed, the "
-        "order event in the outbox). A late payment (order cancelled) posts nothing: 2 calls; its refund is "
-        "issued by the order-events consumer",
+        "order event in the outbox): 3. A late payment (order cancelled) posts nothing: 2 calls; its refund is "
+        "issued by the order-events consumer. An order on net terms (issue 14) pays its invoice: + GetItem "
+        "invoice; the invoice rides in the same posting's transaction: 4",
     ),
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(c.buying, c.ledger, call.body.model_dump(), now=c.clock())
+    return payments.payment_event(c.buying, c.ledger, call.body.model_dump(), now=c.clock(), trade=c.trade)

@@ -43,11 +43,16 @@ def handle_event(event: dict[str, Any]) -> None:
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import notifications
+    from ..services import notifications, rfq
 
     failures = []
     for record in records:
         try:
+            trade_event = rfq.rfq_event_of(record["body"])  # issue 14: an RFQ awarded or withdrawn
+            if trade_event is not None:
+                c = container()
+                rfq.close_other_quotes(c.trade, c.buying, trade_event["rfq_id"], now=c.clock())
+                continue
             handle_event(notifications.parse_message(record["body"]))
         except Exception:  # whatever goes wrong with one message, the others still count
             log.warning("event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)

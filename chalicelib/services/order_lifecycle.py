@@ -17,8 +17,8 @@ from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import COMPLETE, EXPIRE, SCHEDULE_SHARDS, Order, TimelineEntry
 from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
-from . import settlement
-from .ports import BuyingRepository, CatalogRepository, FinanceRepository, Ledger, Page, Position
+from . import settlement, terms
+from .ports import BuyingRepository, CatalogRepository, FinanceRepository, Ledger, Page, Position, TradeRepository
 from .shops import owned_shop
 
 CHANGE_ATTEMPTS = 4
@@ -82,9 +82,12 @@ def cancel(
 ) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; money
     paid goes back: from the shop's pending balance in the same transaction (a ledger posting), and a card
-    payment to the buyer through the provider (services/refunds.py)."""
+    payment to the buyer through the provider (services/refunds.py). An order on net terms (issue 14; never paid
+    before it ships) gives its credit back in the same transaction instead."""
 
     def save(order: Order, cancelled: Order) -> Order:
+        if order.payment_method == "net_terms":
+            return terms.cancel_on_terms(repo, ledger, order, cancelled, now=now)
         if not order.paid_at:
             return repo.save_order(cancelled, order.version, event="order.cancelled", restock=order.quantities())
         return settlement.record_refund(
@@ -202,16 +205,26 @@ def ship(
     *,
     now: str,
     if_match: int | None = None,
+    trade: TradeRepository | None = None,
+    ledger: Ledger | None = None,
+    invoice_id: str | None = None,
 ) -> Order:
-    return _seller_change(
-        catalog,
+    """An order on net terms is invoiced as it ships, in the same transaction (issue 14: services/terms.py)."""
+
+    def save(order: Order, shipped: Order) -> Order:
+        if order.payment_method != "net_terms":
+            return repo.save_order(shipped, order.version, event="order.shipped")
+        if trade is None or ledger is None or invoice_id is None:
+            raise RuntimeError("shipping an order on net terms needs the trade repository and the ledger")
+        return terms.ship_with_invoice(repo, trade, ledger, order, shipped, invoice_id=invoice_id, now=now)
+
+    return apply_change(
         repo,
-        actor,
-        shop_id,
-        order_id,
+        lambda: shop_order(catalog, repo, actor, shop_id, order_id),
         lambda o: o.ship(carrier, tracking, now, actor_id=actor.user_id),
         "order.shipped",
-        if_match,
+        if_match=if_match,
+        save=save,
     )
 
 

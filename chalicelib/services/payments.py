@@ -16,7 +16,7 @@ from ..domain.errors import (
     Unprocessable,
 )
 from . import settlement
-from .ports import BuyingRepository, Ledger
+from .ports import BuyingRepository, Ledger, TradeRepository
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -41,9 +41,17 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def payment_event(repo: BuyingRepository, ledger: Ledger, event: dict[str, Any], *, now: str) -> dict[str, Any]:
+def payment_event(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    event: dict[str, Any],
+    *,
+    now: str,
+    trade: TradeRepository | None = None,
+) -> dict[str, Any]:
     """Applies a verified provider event. A replayed event id changes nothing. The money is posted into the
-    shop's pending balance with the order's change (issue 17).
+    shop's pending balance with the order's change (issue 17). A payment of an order on net terms pays its
+    invoice (issue 14: services/terms.py).
 
     A payment for an order that was cancelled (by the buyer, or expired unpaid) meanwhile is kept on record and
     all of it goes back through the provider (services/refunds.py: promptly by the order-events consumer, else
@@ -56,6 +64,12 @@ def payment_event(repo: BuyingRepository, ledger: Ledger, event: dict[str, Any],
     order = repo.get_order(event["order_id"])
     if order is None:
         raise NotFound("order not found", code="order_not_found")
+    if order.payment_method == "net_terms" and trade is not None:
+        if event["amount"] != {"amount": order.total, "currency": order.currency}:
+            raise Unprocessable("the paid amount does not match the invoice", code="amount_mismatch")
+        from . import terms
+
+        return {"status": terms.paid_by_provider(trade, repo, ledger, order, event["event_id"], now=now)}
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
     if event["amount"] != {"amount": order.total, "currency": order.currency}:
