@@ -3,7 +3,9 @@
 from chalice import Chalice
 
 from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
+from chalicelib.api import provenance as api_provenance
 from chalicelib.events import order_events
+from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
@@ -21,6 +23,8 @@ app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(api_provenance.bp)
+app.register_blueprint(season_events.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)

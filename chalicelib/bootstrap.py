@@ -15,6 +15,7 @@ from .services.ports import (
     IdentityProvider,
     Ledger,
     MediaStore,
+    ProvenanceRepository,
     TokenVerifier,
 )
 
@@ -31,6 +32,7 @@ class Container:
     buying: BuyingRepository
     events: EventPublisher
     ledger: Ledger
+    provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
 
@@ -48,6 +50,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
+    from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
@@ -74,6 +77,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
     )

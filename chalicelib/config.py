@@ -52,6 +52,7 @@ class Settings:
     order_events_queue_url: str
     ledger_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
+    provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
@@ -152,6 +153,7 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
+        provenance_table=_required("PROVENANCE_TABLE"),
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

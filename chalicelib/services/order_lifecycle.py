@@ -33,8 +33,8 @@ def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, orde
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once."""
     order = buyer_order(repo, actor, order_id)
     cancelled = order.cancel("buyer", now)
-    if order.paid_at:
-        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
+    if order.amount_paid:  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
+        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.amount_paid, now)))
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity

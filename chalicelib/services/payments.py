@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
+from ..domain.orders import Order
 from .notifications import announce
 from .ports import BuyingRepository, EventPublisher
 
@@ -45,10 +46,11 @@ def payment_event(
         raise NotFound("order not found", code="order_not_found")
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
-    if event["amount"] != {"amount": order.total, "currency": order.currency}:
-        raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
-    if order.paid_at:
+    if order.paid_at or _already_paid_installment(order, event["amount"]):
         return {"status": "duplicate"}
+    # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
+    if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
+        raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
     try:
         saved = repo.save_order(
             order.mark_paid("payments", now), order.version, claim_key=f"payment-event#{event['event_id']}"
@@ -59,3 +61,9 @@ def payment_event(
         raise
     announce(publisher, saved, "order.paid")
     return {"status": "applied"}
+
+
+def _already_paid_installment(order: Order, amount: dict[str, Any]) -> bool:
+    """A deposit's event delivered again after the deposit was recorded (its id is claimed too, but this answers
+    without a write)."""
+    return bool(order.deposit_paid_at) and amount == {"amount": order.deposit_amount, "currency": order.currency}

@@ -14,10 +14,11 @@ from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVer
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.orders import DynamoBuyingRepository
+from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.services import ports
-from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore
+from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore, InMemoryProvenanceRepository
 
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
@@ -30,6 +31,8 @@ IMPLEMENTATIONS = [
     (ports.EventPublisher, SqsEventPublisher),
     (ports.Ledger, DynamoLedger),
     (ports.Ledger, InMemoryLedger),
+    (ports.ProvenanceRepository, DynamoProvenanceRepository),
+    (ports.ProvenanceRepository, InMemoryProvenanceRepository),
 ]
 
 
