@@ -26,9 +26,9 @@ from chalicelib.domain.identity import Role
 
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
-    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id"}),
+    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id", "upload_id", "maker_id"}),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "claim_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),
@@ -43,7 +43,8 @@ WORLD_MODULE = {
 }
 UNTESTED_SCOPES = {Scope.PUBLIC}  # public by definition: nothing to isolate
 FLAVOURS = {"media_id": ("attached", "uploaded")}
-BODY_IDS = ("order_id", "line_id", "product_id")  # ids in an example body that the world replaces
+BODY_IDS = ("order_id", "line_id", "product_id", "document")  # ids in an example body that the world replaces
+BODY_ID_LISTS = {"product_ids": "product_id"}  # lists of ids in an example body: one of the world's
 HEADER_VALUES = {"Idempotency-Key": "isolation-checkout"}
 
 
@@ -104,7 +105,10 @@ def example_body(spec: RouteSpec, value: Callable[[str], str]) -> dict | None:
 
     def fill(node):
         if isinstance(node, dict):
-            return {k: value(k) if k in BODY_IDS else fill(v) for k, v in node.items()}
+            return {
+                k: value(k) if k in BODY_IDS else [value(BODY_ID_LISTS[k])] if k in BODY_ID_LISTS else fill(v)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [fill(v) for v in node]
         return node
