@@ -10,6 +10,7 @@ from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import orders as web_orders
+from chalicelib.web import provenance as web_provenance
 
 app = Chalice(app_name="bazaar")
 
@@ -29,3 +30,4 @@ app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(web_provenance.bp)

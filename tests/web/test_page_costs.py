@@ -100,6 +100,20 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
         303,
     )
 
+    # issue 15: a maker's page, the places of origin, a prefecture's landing page
+    maker = api.post(
+        f"/v1/shops/{shop['shop_id']}/makers",
+        {"name": "Memet Ali", "region": shop["region"], "craft": "coppersmith"},
+        token=seller,
+    ).json
+    attrs = {"maker_id": maker["maker_id"], "made_to_order": False}
+    factory.product(seller, shop, title="Copper tray", attributes=attrs)
+    orchard = factory.shop(seller, "specialties")
+    factory.product(seller, orchard, title="Hotan jujubes")
+    measure("GET /makers/{maker_id}", lambda: web.get(f"/makers/{maker['maker_id']}"), 200)
+    measure("GET /s/{storefront}/origins", lambda: web.get("/s/specialties/origins"), 200)
+    measure("GET /s/{storefront}/origin/{prefecture}", lambda: web.get("/s/specialties/origin/Hotan"), 200)
+
     assert set(measured) == set(PAGE_BUDGETS), "every web route needs a measurement here"
     over = {
         route: (calls, PAGE_BUDGETS[route][0]) for route, calls in measured.items() if calls > PAGE_BUDGETS[route][0]
