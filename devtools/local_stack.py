@@ -194,6 +194,7 @@ class LocalStack:
             self.timings["seed"] = time.monotonic() - t
 
         self._start_event_pump()
+        self._start_schedules()
 
         t = time.monotonic()
         self._start_chalice()
@@ -257,6 +258,31 @@ class LocalStack:
             except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
                 self.log(f"order-events pump: {exc}")
 
+    # Issue 15: the schedules that must run locally too, as (name, seconds between runs, what runs).
+    SCHEDULES = (("season_sweep", 3600.0, "chalicelib.events.seasons:run_season_sweep"),)
+
+    def _start_schedules(self) -> None:
+        """Plays the scheduled Lambdas locally: each runs once at start, then at its rate, in this process."""
+        self._schedules_stop = threading.Event()
+        self._schedules = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
+        self._schedules.start()
+
+    def _run_schedules(self) -> None:
+        import importlib
+
+        due = {name: 0.0 for name, _, _ in self.SCHEDULES}
+        while not self._schedules_stop.wait(1.0):
+            for name, every, target in self.SCHEDULES:
+                if time.monotonic() < due[name]:
+                    continue
+                due[name] = time.monotonic() + every
+                module, function = target.split(":")
+                try:
+                    result = getattr(importlib.import_module(module), function)()
+                    self.log(f"schedule {name}: {result}")
+                except Exception as exc:  # a schedule must outlive a hiccup; it runs again at its next time
+                    self.log(f"schedule {name}: {exc}")
+
     def _chalice_alive(self) -> bool:
         return self.chalice is not None and self.chalice.poll() is None
 
@@ -264,6 +290,9 @@ class LocalStack:
         if getattr(self, "_pump_stop", None) is not None:
             self._pump_stop.set()
             self._pump.join(timeout=5)
+        if getattr(self, "_schedules_stop", None) is not None:
+            self._schedules_stop.set()
+            self._schedules.join(timeout=5)
         if self.chalice is not None:
             _stop_process_group(self.chalice)
             self.chalice = None

@@ -548,6 +548,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "maker.products": ("Made by {name}", "{name} 的作品", "Работы мастера {name}"),
     "maker.photo": ("{name} at work", "{name} 在工作", "{name} за работой"),
     "origin.title": ("Specialties of {prefecture}", "{prefecture} 特产", "Деликатесы: {prefecture}"),
+    "origin.lead_one": (
+        "1 product from {prefecture}, {province}.",
+        "来自{province}{prefecture}的商品共 1 件。",
+        "Товаров из {prefecture} ({province}): 1.",
+    ),
     "origin.lead": (
         "{count} products from {prefecture}, {province}.",
         "来自{province}{prefecture}的商品共 {count} 件。",
@@ -555,6 +560,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     ),
     "origin.counties": ("Counties", "县市", "Уезды"),
     "origin.count": ("{count} products", "{count} 件商品", "Товаров: {count}"),
+    "origin.count_one": ("1 product", "1 件商品", "Товаров: 1"),
     "origin.products": ("Products", "商品", "Товары"),
     "origin.all": ("Places of origin", "产地", "Места происхождения"),
     "origin.all_lead": (

@@ -151,7 +151,7 @@ def test_places_of_origin_and_a_prefectures_landing_page(web, factory, seller, o
     assert page.status == 200, page
     text = text_of(page)
     assert "Specialties of Hotan" in text and "2 products from Hotan, Xinjiang." in text
-    assert "Lop 1 products" in text and "Yutian 1 products" in text
+    assert "Lop 1 product" in text and "Yutian 1 product" in text and "1 products" not in text
     assert "Hotan jujubes" in text and "Lop walnuts" in text
     assert web.get("/s/specialties/origin/Atlantis").status == 404
     assert web.get("/s/b2b/origins").status == 404
