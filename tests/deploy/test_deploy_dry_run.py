@@ -63,6 +63,7 @@ def test_the_dry_run_deployed_the_packaged_functions_from_the_uploaded_artifacts
         "app.app",
         "chalicelib.events.order_events.order_events",
         "chalicelib.events.order_events.complete_orders",
+        "chalicelib.events.seasons.season_sweep",
     }
     code_size = (out / "deployment.zip").stat().st_size
     for function in seen["functions"]:

@@ -26,12 +26,14 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "OrderEventsMapping",
         "CompleteOrders",
         "CompleteOrdersLogGroup",
+        "SeasonSweep",
+        "SeasonSweepLogGroup",
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
     } | {
         f"{fn}{metric}Alarm"
-        for fn in ("APIHandler", "OrderEvents", "CompleteOrders")
+        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "SeasonSweep")
         for metric in ("Errors", "Throttles")
     }
 
