@@ -160,9 +160,10 @@ def get_maker(call: Call, shop_id: str, maker_id: str) -> dict:
     responses={200: "MakerPublic"},
     errors=(412,),
     budget=Budget(
-        4,
+        5,
         "GetItem maker + GetItem of a new photo's upload + one TransactWriteItems (maker and public profile); a "
-        "new name also Queries the shop's live products and rewrites each that names the maker",
+        "new name also Queries the maker's listing partition and BatchGetItems those products (100 a page), "
+        "then rewrites each (one transaction per product)",
         per_product=1,
     ),
 )

@@ -102,41 +102,49 @@ def edit_maker(
     maker = shop_maker(catalog, provenance, actor, shop_id, maker_id)
     fields: dict[str, Any] = {}
     for name in ("name", "craft"):
-        if name in changes:
+        if changes.get(name) is not None:  # required fields: null leaves them as they are
             fields[name] = changes[name].strip()
     for name in ("story", "workshop"):
         if name in changes:
             fields[name] = (changes[name] or "").strip()
-    if "region" in changes:
+    if changes.get("region") is not None:
         fields["region"] = validate_region(changes["region"])
-    if "photo" in changes:
+    if "photo" in changes:  # null removes the photo
         fields["photo"] = _photo(provenance, shop_id, changes["photo"])
     if not fields:
         return maker
     saved = provenance.update_maker(replace(maker, **fields, updated_at=now), maker.version)
     if saved.name != maker.name:
-        rename_on_products(catalog, saved)
+        rename_on_products(catalog, provenance, saved)
     return saved
 
 
-def rename_on_products(catalog: CatalogRepository, maker: Maker) -> int:
-    """Copies the maker's name onto the shop's live products that name them (their cards show it)."""
+def rename_on_products(catalog: CatalogRepository, provenance: ProvenanceRepository, maker: Maker) -> int:
+    """Copies the maker's name onto their listed products (their cards show it): the maker's listing partition
+    names them, 100 a page (one Query and one BatchGetItem), then one transaction per product. A product that is
+    not listed takes the new name at its next save (every save reads the maker)."""
     changed = 0
-    for product in catalog.all_live_shop_products(maker.shop_id):
-        for _ in range(3):
-            if product.attributes.get("maker_id") != maker.maker_id or product.attributes.get("maker") == maker.name:
-                break
-            try:
-                renamed = replace(product, attributes={**product.attributes, "maker": maker.name})
-                catalog.save_product(renamed, product.version, product.shop_status)
-                changed += 1
-                break
-            except (PreconditionFailed, Conflict):
-                fresh = catalog.get_product(product.product_id)
-                if fresh is None:
+    start: Position | None = None
+    while True:
+        _, page = provenance.maker_page(maker.storefront, maker.maker_id, 100, start)
+        products = catalog.get_products([card["product_id"] for card in page.items])
+        for product_id in (card["product_id"] for card in page.items):
+            product = products.get(product_id)
+            for _ in range(3):
+                if product is None or product.attributes.get("maker") == maker.name:
                     break
-                product = fresh
-    return changed
+                if product.attributes.get("maker_id") != maker.maker_id:
+                    break
+                try:
+                    renamed = replace(product, attributes={**product.attributes, "maker": maker.name})
+                    catalog.save_product(renamed, product.version, product.shop_status)
+                    changed += 1
+                    break
+                except (PreconditionFailed, Conflict):
+                    product = catalog.get_product(product_id)
+        start = page.last_key
+        if not start:
+            return changed
 
 
 def public_maker(

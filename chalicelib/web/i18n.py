@@ -479,7 +479,6 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "error.back_home": ("Back to the home page", "返回首页", "На главную"),
     # --- issue 15: makers, origins, geographic indications, harvests and pre-sale ----------------------------
     "card.personalised": ("Personalised for you", "可个性化定制", "Персонализация"),
-    "card.by_maker": ("by {maker}", "匠人：{maker}", "мастер: {maker}"),
     "season.in_season": ("In season", "应季", "Сезон"),
     "season.out_of_season": ("Out of season", "非当季", "Не сезон"),
     "season.presale": ("Pre-sale, ships from {date}", "预售，{date} 起发货", "Предзаказ, отправка с {date}"),

@@ -815,6 +815,8 @@ def test_every_domain_value_shown_on_a_page_has_a_translation():
     keys += [f"status.{s}" for s in ORDER_STATUSES] + [f"pay.{m}" for m in PAYMENT_METHODS]
     keys += [f"action.{a}" for a in ("placed", "paid", "shipped", "delivered", "cancelled", "completed")]
     keys += [f"action.{a}" for a in ("return_requested", "refunded")]
+    keys += [f"action.{a}" for a in ("deposit_paid", "balance_paid")]  # issue 15: a pre-sale's two payments
+    keys += [f"rule.{r}" for r in ("out_of_season", "personalisation_changed")]
     keys += [f"country.{c}" for c in cart_pages.COUNTRIES]
     keys += [f"rule.{r}" for r in ("unavailable", "below_moq", "not_a_multiple", "out_of_stock")]
     assert [k for k in keys if not i18n.has(k)] == []
