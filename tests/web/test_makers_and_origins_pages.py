@@ -107,6 +107,8 @@ def test_presale_labels_on_the_card_the_product_page_the_cart_and_the_order(web,
     add_to_cart(web, pears, 2)
     assert "Pre-sale, ships from 10 September 2026" in text_of(web.get("/cart"))
     (order_id,) = place_order(web, payment_method="bank_transfer")
+    done = text_of(web.get(f"/checkout/done?orders={order_id}"))
+    assert "Deposit: ¥95.40 · Balance: ¥222.60 (due when it ships)" in done
     order = text_of(web.get(f"/orders/{order_id}"))
     assert "Deposit ¥95.40 — due now" in order and "Balance ¥222.60 — due when it ships" in order
     assert "To pay now ¥95.40" in order and "Ship date Ships by 10 September 2026" in order
