@@ -772,7 +772,7 @@ PROVENANCE_SCENARIOS: list[Scenario] = [
     Scenario(
         "storefront page, gi=verified + in_season=true + prefecture",
         "GET /v1/storefronts/{storefront_key}/products",
-        lambda b: b.api.get(_specialties(gi="verified", in_season="true", prefecture="Hotan")),
+        lambda b: b.api.get(_specialties(gi="verified", in_season="true", prefecture="Kashgar")),
         200,
         paged=True,
     ),
