@@ -2,13 +2,15 @@
 
 from chalice import Chalice
 
-from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
+from chalicelib.api import buying, docs, fulfilment, identity, middleware, money, payments, products, shops, storefronts
 from chalicelib.api import provenance as api_provenance
 from chalicelib.events import order_events
+from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
+from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
 
@@ -22,7 +24,9 @@ app.register_blueprint(storefronts.bp)
 app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(money.bp)
 app.register_blueprint(order_events.bp)
+app.register_blueprint(payout_events.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(api_provenance.bp)
 app.register_blueprint(season_events.bp)
@@ -31,3 +35,4 @@ app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_provenance.bp)
+app.register_blueprint(web_dashboards.bp)

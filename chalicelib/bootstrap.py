@@ -9,12 +9,15 @@ from typing import Any
 
 from .config import Settings, get_settings
 from .services.ports import (
+    AggregatesRepository,
     BuyingRepository,
     CatalogRepository,
     EventPublisher,
+    FinanceRepository,
     IdentityProvider,
     Ledger,
     MediaStore,
+    PayoutProvider,
     ProvenanceRepository,
     TokenVerifier,
 )
@@ -35,6 +38,9 @@ class Container:
     provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
+    finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
+    aggregates: AggregatesRepository  # issue 17: dashboard counters
+    payouts: PayoutProvider  # issue 17: the bank that pays sellers
 
 
 _container: Container | None = None
@@ -45,11 +51,14 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     """`session` (a boto3 Session, or anything with .client()) lets tests share clients between builds."""
     import boto3
 
+    from .adapters.aggregates import DynamoAggregatesRepository
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
+    from .adapters.finance import DynamoFinanceRepository
     from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
+    from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
@@ -80,6 +89,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
+        finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
+        aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
+        payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

@@ -54,6 +54,9 @@ class Settings:
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
+    finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
+    aggregates_table: str = ""  # issue 17: dashboard counters
+    payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -85,6 +88,18 @@ class Settings:
         value = self.secret("payment_webhook")
         if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
             raise SettingsError(f"the payment webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @property
+    def payout_provider_key(self) -> str:
+        """The API key the bank gave us (Authorization: Bearer)."""
+        return self.secret("payout_provider")
+
+    @property
+    def payout_webhook_secret(self) -> str:
+        value = self.secret("payout_webhook")
+        if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
+            raise SettingsError(f"the payout webhook secret must be at least {MIN_KEY_LENGTH} characters")
         return value
 
     @property
@@ -154,6 +169,9 @@ def _load() -> Settings:
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
         provenance_table=_required("PROVENANCE_TABLE"),
+        finance_table=_required("FINANCE_TABLE"),
+        aggregates_table=_required("AGGREGATES_TABLE"),
+        payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

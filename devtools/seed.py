@@ -645,6 +645,7 @@ class SeedResult:
     pictures: int = 0
     skipped: bool = False
     seconds: float = 0.0
+    sales: dict[str, int] = field(default_factory=dict)  # issue 17: demo orders, completions, refunds, payouts
 
 
 def _user_id(container, email: str) -> str:
@@ -744,7 +745,8 @@ def _certificate(name: str, number: str) -> bytes:
     return out
 
 
-def seed(container, log=print) -> SeedResult:
+def seed(container, log=print, *, sales: bool = True) -> SeedResult:
+    """`sales`: also weeks of demo sales and payouts for the dashboards (devtools/seed_money.py; ~40 s)."""
     import requests
 
     from chalicelib.api.schemas import MakerCreate, ProductCreate, ShopCreate
@@ -853,11 +855,15 @@ def seed(container, log=print) -> SeedResult:
                     claim_id=c.new_id("gic"),
                 )
                 gi_claims.decide(c.catalog, c.provenance, operator, claim.claim_id, "verify", now=c.clock())
-    result.seconds = time.monotonic() - started
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
-        f"with pictures in {result.seconds:.1f} s"
+        f"with pictures in {time.monotonic() - started:.1f} s"
     )
+    if sales:  # issue 17: weeks of demo sales, completions and payouts for the dashboards
+        from .seed_money import seed_sales
+
+        result.sales = seed_sales(c, result.accounts, log, bank_url=os.environ.get("PAYOUT_PROVIDER_URL"))
+    result.seconds = time.monotonic() - started
     return result
 
 

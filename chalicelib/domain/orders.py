@@ -139,6 +139,11 @@ class Order:
     # may ship), the balance when it ships (`paid_at` is set when everything is paid)
     deposit_amount: int = 0
     deposit_paid_at: str | None = None
+    # Issue 17 (seller money, docs/ledger.md): the buyer's payment was posted into the shop's pending account
+    # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
+    # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
+    pending_credited: bool = False
+    commission: dict[str, int] | None = None
 
     @property
     def total(self) -> int:

@@ -26,9 +26,11 @@ from chalicelib.domain.identity import Role
 
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
-    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id", "upload_id", "maker_id"}),
+    Scope.SHOP: frozenset(
+        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "upload_id", "maker_id"}
+    ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "claim_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "claim_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),

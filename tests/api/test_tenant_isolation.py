@@ -179,6 +179,8 @@ class Tenant:
             "document": lambda: self.document,
             "maker_id": lambda: self.maker_id,
             "claim_id": lambda: self.claim_id,
+            "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
+            "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
         }
         return values[name]()
 

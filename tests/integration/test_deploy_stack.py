@@ -28,12 +28,16 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "CompleteOrdersLogGroup",
         "SeasonSweep",
         "SeasonSweepLogGroup",
+        "RunPayouts",
+        "RunPayoutsLogGroup",
+        "PollPayouts",
+        "PollPayoutsLogGroup",
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
     } | {
         f"{fn}{metric}Alarm"
-        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "SeasonSweep")
+        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "RunPayouts", "PollPayouts", "SeasonSweep")
         for metric in ("Errors", "Throttles")
     }
 
