@@ -208,6 +208,13 @@ def test_out_of_season_a_product_cannot_be_bought(api, stack, factory, seller, o
     assert api.get("/v1/cart", token=buyer).json["can_checkout"] is False
 
 
+def pending_balance(api, seller: str, shop: dict) -> dict:
+    """What the shop holds for orders paid and not completed (issue 17's ledger)."""
+    reply = api.get(f"/v1/shops/{shop['shop_id']}/balance", token=seller)
+    assert reply.status == 200, reply
+    return reply.json["pending"]
+
+
 def pay_by_card(api, stack, order: dict, amount: dict, event_id: str):
     raw = json.dumps(
         {"event_id": event_id, "type": "payment.succeeded", "order_id": order["order_id"], "amount": amount}
@@ -257,6 +264,7 @@ def test_a_presale_with_a_deposit_from_order_to_final_payment_and_shipment(api, 
     deposit_paid = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json
     assert deposit_paid["status"] == "paid" and deposit_paid["paid_at"] is None
     assert deposit_paid["amount_due"] == order["deposit"]["balance"] and deposit_paid["deposit"]["deposit_paid_at"]
+    assert pending_balance(api, seller, orchard) == order["deposit"]["deposit"]  # the ledger holds the deposit
 
     stack.clock = lambda: "2026-09-10T08:00:00.000Z"
     shipped = api.post(f"{base}/ship", ship, token=seller)
@@ -266,6 +274,7 @@ def test_a_presale_with_a_deposit_from_order_to_final_payment_and_shipment(api, 
     final = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json
     assert final["paid_at"] and final["amount_due"] == money(0) and final["status"] == "shipped"
     assert [e["action"] for e in final["timeline"]] == ["placed", "deposit_paid", "shipped", "balance_paid"]
+    assert pending_balance(api, seller, orchard) == order["total"]  # deposit + balance, two postings
     assert api.post(f"{base}/deliver", token=seller).json["status"] == "delivered"
 
 
@@ -294,6 +303,7 @@ def test_cancelling_a_presale_before_the_harvest_refunds_the_deposit(api, stack,
     assert cancelled.json["refunds"] == [
         {"return_id": "cancellation", "amount": order["deposit"]["deposit"], "at": SPRING}
     ]
+    assert pending_balance(api, seller, orchard) == money(0)  # the deposit went back to the buyer
     assert stock_of(api, seller, pears) == 50
 
 
