@@ -48,10 +48,12 @@ def payment_event(
         raise NotFound("order not found", code="order_not_found")
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
-    if order.paid_at or _already_paid_installment(order, event["amount"]):
+    if order.paid_at:
         return {"status": "duplicate"}
     # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
     if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
+        if _already_paid_installment(order, event["amount"]):
+            return {"status": "duplicate"}
         raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
     try:
         paid = order.mark_paid("payments", now)
@@ -66,6 +68,6 @@ def payment_event(
 
 
 def _already_paid_installment(order: Order, amount: dict[str, Any]) -> bool:
-    """A deposit's event delivered again after the deposit was recorded (its id is claimed too, but this answers
-    without a write)."""
+    """A deposit's event delivered again after the deposit was recorded. Asked only when the amount is not the one
+    due: a deposit equal to the balance (50%) is told apart by its event id, claimed with the payment."""
     return bool(order.deposit_paid_at) and amount == {"amount": order.deposit_amount, "currency": order.currency}

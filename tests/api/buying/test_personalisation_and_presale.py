@@ -278,6 +278,25 @@ def test_a_presale_with_a_deposit_from_order_to_final_payment_and_shipment(api, 
     assert api.post(f"{base}/deliver", token=seller).json["status"] == "delivered"
 
 
+def test_a_half_deposit_and_its_equal_balance_are_two_card_payments(api, stack, factory, seller, orchard, buyer):
+    stack.clock = lambda: SPRING
+    pears = autumn_pears(factory, seller, orchard, presale={"ships_from": "2026-09-10", "deposit_percent": 50})
+    put(api, buyer, pears, 2)
+    (order,) = checkout(api, buyer, payment="card").json["orders"]
+    half = order["deposit"]["deposit"]
+    assert half == order["deposit"]["balance"]  # the same amount twice: only the event ids tell them apart
+    deposit_event = f"evt_half_{order['order_id']}"
+    assert pay_by_card(api, stack, order, half, deposit_event).json == {"status": "applied"}
+    assert pay_by_card(api, stack, order, half, deposit_event).json == {"status": "duplicate"}  # redelivered
+    assert api.get(f"/v1/orders/{order['order_id']}", token=buyer).json["paid_at"] is None
+    assert pending_balance(api, seller, orchard) == half
+
+    assert pay_by_card(api, stack, order, half, f"evt_rest_{order['order_id']}").json == {"status": "applied"}
+    final = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json
+    assert final["paid_at"] and final["amount_due"] == money(0)
+    assert pending_balance(api, seller, orchard) == order["total"]
+
+
 def test_a_bank_transfer_presale_is_marked_paid_twice_by_the_seller(api, stack, factory, seller, orchard, buyer):
     stack.clock = lambda: SPRING
     pears = autumn_pears(factory, seller, orchard, presale={"ships_from": "2026-09-10", "deposit_percent": 50})
