@@ -249,6 +249,10 @@ class Order:
         """Validates a return request; returns the returned lines with their refund amounts."""
         if self.status not in ("delivered", "completed") or not self.delivered_at:
             raise Conflict("only delivered orders can be returned", code="not_delivered")
+        if self.deposit_amount and not self.paid_at:
+            # a pre-sale delivered before its balance was paid (issue 15): the shop holds only the deposit, so a
+            # refund of the goods' value would pay back money never received
+            raise Conflict("pay the order's balance before returning it", code="balance_unpaid")
         closes = self.return_window_closes()
         if closes is None or parse_time(now) > parse_time(closes):
             raise Conflict(f"the return window closed at {closes}", code="return_window_closed")

@@ -297,6 +297,29 @@ def test_a_half_deposit_and_its_equal_balance_are_two_card_payments(api, stack, 
     assert pending_balance(api, seller, orchard) == order["total"]
 
 
+def test_a_presale_delivered_before_its_balance_is_paid_cannot_be_returned_until_it_is(
+    api, stack, factory, seller, orchard, buyer
+):
+    stack.clock = lambda: SPRING
+    pears = autumn_pears(factory, seller, orchard, presale={"ships_from": "2026-09-10", "deposit_percent": 30})
+    put(api, buyer, pears, 1)
+    (order,) = checkout(api, buyer, payment="card").json["orders"]
+    assert pay_by_card(api, stack, order, order["amount_due"], f"evt_d_{order['order_id']}").json["status"] == "applied"
+    base = f"/v1/shops/{orchard['shop_id']}/orders/{order['order_id']}"
+    stack.clock = lambda: "2026-09-10T08:00:00.000Z"
+    assert api.post(f"{base}/ship", {"carrier": "SF", "tracking_number": "SF9"}, token=seller).status == 200
+    assert api.post(f"{base}/deliver", token=seller).status == 200
+    line_id = order["lines"][0]["line_id"]
+    ask = {"lines": [{"line_id": line_id, "quantity": 1}]}
+    path = f"/v1/orders/{order['order_id']}/returns"
+    assert_api_error(api.post(path, ask, token=buyer), 409, "balance_unpaid")  # only the deposit was paid
+    assert pending_balance(api, seller, orchard) == order["deposit"]["deposit"]
+
+    balance = order["deposit"]["balance"]
+    assert pay_by_card(api, stack, order, balance, f"evt_b_{order['order_id']}").json["status"] == "applied"
+    assert api.post(path, ask, token=buyer).status == 201
+
+
 def test_a_bank_transfer_presale_is_marked_paid_twice_by_the_seller(api, stack, factory, seller, orchard, buyer):
     stack.clock = lambda: SPRING
     pears = autumn_pears(factory, seller, orchard, presale={"ships_from": "2026-09-10", "deposit_percent": 50})
