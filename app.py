@@ -2,9 +2,21 @@
 
 from chalice import Chalice
 
-from chalicelib.api import buying, docs, fulfilment, identity, middleware, money, payments, products, shops, storefronts
+from chalicelib.api import (
+    buying,
+    docs,
+    fulfilment,
+    identity,
+    middleware,
+    money,
+    payments,
+    products,
+    shops,
+    storefronts,
+    trade,
+)
 from chalicelib.api import provenance as api_provenance
-from chalicelib.events import order_events
+from chalicelib.events import order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
@@ -13,6 +25,7 @@ from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
+from chalicelib.web import trade as web_trade
 
 app = Chalice(app_name="bazaar")
 
@@ -27,6 +40,8 @@ app.register_blueprint(payments.bp)
 app.register_blueprint(money.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(payout_events.bp)
+app.register_blueprint(trade.bp)
+app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(api_provenance.bp)
 app.register_blueprint(season_events.bp)
@@ -36,3 +51,4 @@ app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
+app.register_blueprint(web_trade.bp)

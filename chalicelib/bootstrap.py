@@ -20,6 +20,7 @@ from .services.ports import (
     PayoutProvider,
     ProvenanceRepository,
     TokenVerifier,
+    TradeRepository,
 )
 
 
@@ -35,6 +36,7 @@ class Container:
     buying: BuyingRepository
     events: EventPublisher
     ledger: Ledger
+    trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
     provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
@@ -63,6 +65,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
+    from .adapters.trade import DynamoTradeRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -87,6 +90,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
+        trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),

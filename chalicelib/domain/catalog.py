@@ -27,7 +27,7 @@ MAX_MEDIA_PER_PRODUCT = 8
 IN_STOCK_THRESHOLD = 1
 # What a buyer agrees to pay, per storefront: a change of any of these changes the price fingerprint. Issue 15
 # adds the pre-sale terms (ship date, deposit) and the personalisation a line's values were checked against.
-_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit", "presale", "personalisation")
+_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit", "sample", "presale", "personalisation")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 

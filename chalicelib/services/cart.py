@@ -61,6 +61,7 @@ def set_line(
     now: str,
     with_products: bool = True,
     personalisation: dict[str, Any] | None = None,
+    sample: bool = False,
 ) -> tuple[Cart, dict[str, Product]]:
     """Sets a line's quantity (0 removes it); returns the saved cart and its products, for `describe`.
 
@@ -76,9 +77,12 @@ def set_line(
     fields (400 when one is missing, too long, unknown or not a choice): two personalisations of one product
     are two lines (`personalisation.line_key`). A product out of season (and not on pre-sale) is 409
     `out_of_season`.
+
+    `sample=True` (issue 14): the line is a sample of a b2b product that offers one, below the MOQ at the
+    sample price (one line per product: it replaces a bulk line of the same product, and the other way round).
     """
     return _change_line(
-        repo, actor, product_id, quantity, lambda current: quantity, now, with_products, personalisation
+        repo, actor, product_id, quantity, lambda current: quantity, now, with_products, personalisation, sample
     )
 
 
@@ -96,6 +100,7 @@ def _change_line(
     now: str,
     with_products: bool,
     values: dict[str, Any] | None = None,
+    sample: bool = False,
 ) -> tuple[Cart, dict[str, Product]]:
     """`new_quantity(quantity in the cart read)` is the line's quantity to save; `quantity` is what the caller
     asked for (checked against the limits)."""
@@ -129,6 +134,8 @@ def _change_line(
                 raise Conflict(rule_text("out_of_season", product), code="out_of_season")
             if key not in lines and len(lines) >= MAX_CART_LINES:
                 raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
+            if sample and not product.attributes.get("sample"):
+                raise Conflict("this product offers no sample", code="no_sample")
             added_at = lines.get(key, {}).get("added_at", now)
             line: dict[str, Any] = {
                 "quantity": line_quantity,
@@ -137,6 +144,8 @@ def _change_line(
             }
             if checked:
                 line.update(product_id=product_id, personalisation=checked)
+            if sample:
+                line["sample"] = True
             lines[key] = line
         try:
             return repo.save_cart(replace(cart, lines=lines), now), products
@@ -182,7 +191,8 @@ def describe(cart: Cart, products: dict[str, Any], *, now: str | None = None) ->
         product_id = line_product(key, line)
         product = products.get(product_id)
         quantity = line["quantity"]
-        problems = line_problems(product, quantity, day)
+        sample = bool(line.get("sample"))
+        problems = line_problems(product, quantity, sample, day=day)
         if product is not None and "out_of_stock" not in problems and per_product[product_id] > product.stock:
             problems.append("out_of_stock")  # two personalisations of one product share its stock
         # Issue 15's keys appear only on the lines they concern (a line of a product without personalisation,
@@ -190,6 +200,8 @@ def describe(cart: Cart, products: dict[str, Any], *, now: str | None = None) ->
         extra: dict[str, Any] = {}
         if line.get("personalisation"):
             extra = {"line_id": key, "personalisation": dict(line["personalisation"])}
+        if sample:
+            extra["sample"] = True  # issue 14: a sample line
         if product is None:
             group = shops.setdefault("", {"shop_id": None, "shop_name": None, "storefront": None, "lines": []})
             group["lines"].append(
@@ -207,7 +219,7 @@ def describe(cart: Cart, products: dict[str, Any], *, now: str | None = None) ->
             )
             continue
         currency = currency or product.currency
-        amount = unit_amount(product, quantity)
+        amount = unit_amount(product, quantity, sample)
         group = shops.setdefault(
             product.shop_id,
             {

@@ -26,9 +26,11 @@ from ..domain.orders import (
     terms_problems,
     unit_amount,
 )
+from ..domain.trade import Business, business_id_of, validate_uscc
+from . import terms
 from .cart import line_product
 from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher
+from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -72,14 +74,14 @@ def _offers(repo: BuyingRepository, cart: Cart, day: dt.date) -> tuple[dict[str,
     products = repo.get_products(legacy) if legacy else {}
     for key in legacy:
         product = products.get(key)
-        for code in line_problems(product, cart.lines[key]["quantity"]):
+        for code in line_problems(product, cart.lines[key]["quantity"], _sample(cart, key)):
             problems.append(_problem(key, code, rule_text(code, product)))
         if product is not None:
             offers[key] = Offer.of(product)
     for key, offer in offers.items():
         line = cart.lines[key]
         if key not in legacy:
-            for code in terms_problems(offer, line["quantity"]):
+            for code in terms_problems(offer, line["quantity"], _sample(cart, key)):
                 problems.append(_problem(key, code, rule_text(code, offer)))
         if not seasons.buyable(offer.attributes, day):
             problems.append(_problem(key, "out_of_season", rule_text("out_of_season", offer)))
@@ -94,6 +96,36 @@ def _offers(repo: BuyingRepository, cart: Cart, day: dt.date) -> tuple[dict[str,
                 )
             )
     return offers, problems
+
+
+def _sample(cart: Cart, key: str) -> bool:
+    """A sample line (issue 14): below the MOQ at the sample price, once per buyer and product."""
+    return bool(cart.lines[key].get("sample"))
+
+
+def _sample_claim(buyer_id: str, product_id: str) -> str:
+    return f"sample#{buyer_id}#{product_id}"
+
+
+def _invoice_details(body: dict[str, Any], business: Business | None) -> dict[str, Any] | None:
+    """What the seller of a b2b order invoices (issue 14): the company title and tax id the buyer gives, or
+    those of the buyer's verified business."""
+    given = body.get("invoice")
+    if given:
+        return {
+            "company_title": given["company_title"].strip(),
+            "tax_id": validate_uscc(given["tax_id"], "invoice.tax_id"),
+        }
+    if business is not None and business.verified:
+        address = business.address
+        return {
+            "company_title": business.company_name,
+            "tax_id": business.tax_id,
+            "address": ", ".join(
+                str(address[k]) for k in ("line", "county", "prefecture", "province") if address.get(k)
+            ),
+        }
+    return None
 
 
 def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
@@ -115,7 +147,7 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
         if product_id not in refused.product_ids:
             continue
         product, quantity, offer = products.get(product_id), line["quantity"], offers[key]
-        codes = line_problems(product, quantity, day)
+        codes = line_problems(product, quantity, _sample(cart, key), day=day)
         unavailable += [_problem(key, code, rule_text(code, product)) for code in codes]
         if product is not None and product.price_fingerprint != offer.price_fp:
             renewed[key] = Offer.of(product)
@@ -156,7 +188,7 @@ def _raise_unavailable(problems: list[dict[str, str]]) -> NoReturn:
 def _order_line(order_id: str, i: int, offer: Offer, line: dict[str, Any], day: dt.date) -> OrderLine:
     """An order line from what the buyer was shown: the offer, the personalisation, and (issue 15) the ship
     date the buyer was promised (made to order, pre-sale) and the pre-sale it was bought under."""
-    quantity = line["quantity"]
+    quantity, sample = line["quantity"], bool(line.get("sample"))
     ships = seasons.estimated_ship_date(offer.attributes, day)
     presale = seasons.presale_terms(offer.attributes, day)
     return OrderLine(
@@ -164,9 +196,10 @@ def _order_line(order_id: str, i: int, offer: Offer, line: dict[str, Any], day: 
         product_id=offer.product_id,
         title=offer.title,
         quantity=quantity,
-        unit_amount=unit_amount(offer, quantity),
+        unit_amount=unit_amount(offer, quantity, sample),
         currency=offer.currency,
         attributes=offer.attributes,
+        sample=sample,
         personalisation=dict(line.get("personalisation") or {}),
         estimated_ship_date=ships.isoformat() if ships else None,
         presale=(
@@ -190,6 +223,8 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    ledger: Ledger | None = None,
+    trade: TradeRepository | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
@@ -198,11 +233,17 @@ def checkout(
     one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
     fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
     or for cart lines that predate offers.
+
+    Issue 14: the first read also fetches the buyer's business (its badge and invoice details go on b2b
+    orders); a sample line adds its once-per-buyer claim to the transaction. `payment_method: net_terms`
+    (a verified business with a credit line, b2b orders) is 3 calls: the transaction rides in a ledger posting
+    (its BatchGetItem of the credit balance + the TransactWriteItems) that takes the orders' total from the
+    available credit, refused when it is not enough (services/terms.py).
     """
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
-    cart, claim = repo.checkout_reads(actor.user_id, claim_key)
+    cart, claim, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
     if claim is not None:
         return _replay(repo, publisher, claim, digest), True
     if not cart.lines:
@@ -225,10 +266,15 @@ def checkout(
     for key, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
         by_shop[offers[key].shop_id].append((offers[key], line))
     orders = []
+    invoice_details = _invoice_details(body, business)
+    net_terms = body["payment_method"] == "net_terms"
+    if net_terms and business is not None and business.terms is not None and invoice_details is not None:
+        invoice_details = {**invoice_details, "terms_days": business.terms.terms_days}
     for shop_id, items in by_shop.items():
         first = items[0][0]
         order_id = new_id("ord")
         lines = tuple(_order_line(order_id, i, offer, line, day) for i, (offer, line) in enumerate(items))
+        b2b = first.storefront == "b2b"
         status = "pending_payment"
         orders.append(
             Order(
@@ -248,6 +294,8 @@ def checkout(
                 updated_at=now,
                 timeline=(TimelineEntry(at=now, actor="buyer", action="placed", status=status),),
                 deposit_amount=sum(line.deposit for line in lines),
+                business=business.badge() if b2b and business is not None and business.verified else None,
+                invoice_details=invoice_details if b2b else None,
             )
         )
     result = {
@@ -261,8 +309,22 @@ def checkout(
     for key, line in cart.lines.items():
         stock[line_product(key, line)] += line["quantity"]
         price_fps[line_product(key, line)] = offers[key].price_fp
+    samples = tuple(
+        _sample_claim(actor.user_id, line_product(key, line)) for key, line in cart.lines.items() if line.get("sample")
+    )
+    on_terms = terms.require_net_terms(business, orders) if net_terms else None
     try:
-        repo.place_orders(orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now)
+        if on_terms is not None:
+            if ledger is None or trade is None:
+                raise RuntimeError("net terms need the ledger and the trade repository")
+            writes, explain = repo.placement_writes(
+                orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+            )
+            terms.place_on_terms(ledger, trade, on_terms, checkout_id, orders, writes, explain, now=now)
+        else:
+            repo.place_orders(
+                orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+            )
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now)
     except Conflict as exc:

@@ -20,6 +20,7 @@ from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
+from chalicelib.adapters.trade import DynamoTradeRepository
 from chalicelib.services import ports
 from tests.fakes import (
     InMemoryAggregatesRepository,
@@ -50,6 +51,7 @@ IMPLEMENTATIONS = [
     (ports.PayoutProvider, InMemoryBank),
     (ports.ProvenanceRepository, DynamoProvenanceRepository),
     (ports.ProvenanceRepository, InMemoryProvenanceRepository),
+    (ports.TradeRepository, DynamoTradeRepository),
 ]
 
 
