@@ -16,6 +16,7 @@ from chalicelib.api import (
     trade,
 )
 from chalicelib.api import provenance as api_provenance
+from chalicelib.api.routing import options_answers
 from chalicelib.events import order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
@@ -23,6 +24,7 @@ from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
+from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
 from chalicelib.web import trade as web_trade
@@ -30,6 +32,7 @@ from chalicelib.web import trade as web_trade
 app = Chalice(app_name="bazaar")
 
 app.register_blueprint(middleware.bp)
+app.register_blueprint(web_edge.bp)  # inside api/middleware: web paths answer HTML
 app.register_blueprint(identity.bp)
 app.register_blueprint(shops.bp)
 app.register_blueprint(products.bp)
@@ -52,3 +55,4 @@ app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
+app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)
