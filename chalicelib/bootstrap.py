@@ -21,6 +21,7 @@ from .services.ports import (
     Outbox,
     PaymentProvider,
     PayoutProvider,
+    ProvenanceRepository,
     TokenVerifier,
     TradeRepository,
 )
@@ -42,6 +43,7 @@ class Container:
     metrics: Metrics
     payments: PaymentProvider
     trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
+    provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
@@ -68,6 +70,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.outbox import DynamoOutbox
     from .adapters.payments import HttpCardProvider
     from .adapters.payouts_bank import HttpPayoutProvider
+    from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
@@ -104,6 +107,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         outbox=DynamoOutbox(settings.region, settings.endpoint_url),
         metrics=CloudWatchMetrics(cloudwatch),
         payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
+        provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,

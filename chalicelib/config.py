@@ -54,6 +54,7 @@ class Settings:
     outbox_table: str
     order_history_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
+    provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
     # Unpaid orders give their stock back after this long (cash on delivery never expires). Per stage:
     # CARD_PAYMENT_MINUTES, BANK_TRANSFER_HOURS in the stage's environment (.chalice/config.json).
@@ -200,6 +201,7 @@ def _load() -> Settings:
         card_payment_minutes=_positive_int("CARD_PAYMENT_MINUTES", 30),
         bank_transfer_hours=_positive_int("BANK_TRANSFER_HOURS", 72),
         payment_provider_url=os.environ.get("PAYMENT_PROVIDER_URL", "").strip(),
+        provenance_table=_required("PROVENANCE_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,

@@ -327,7 +327,7 @@ class LocalStack:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
         outbox sweeper, order expiry and refund retries every minute, the completion sweep hourly, the payout
         poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue 14: RFQ and quote expiry hourly,
-        overdue invoices daily, both first a few seconds after start)."""
+        overdue invoices daily, both first a few seconds after start; issue 15: the season sweep hourly)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -338,7 +338,7 @@ class LocalStack:
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
         from chalicelib.events import order_events, outbox
-        from chalicelib.services import payouts, rfq, terms
+        from chalicelib.services import catalog, payouts, rfq, terms
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
@@ -349,7 +349,7 @@ class LocalStack:
             "refunds": order_events.retry_due_refunds,
         }
         every = dict(LOCAL_SCHEDULES)
-        due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1)}
+        due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1), "season": now()}
         due.update({name: now() + dt.timedelta(seconds=every[name]) for name in jobs})
         due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
         due["overdue"] = now() + dt.timedelta(seconds=5)  # issue 14: overdue invoices (daily)
@@ -370,6 +370,9 @@ class LocalStack:
                 if now() >= due["run"]:
                     due["run"] = dt.datetime.fromisoformat(next_payout_at(c.clock()).replace("Z", "+00:00"))
                     payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+                if now() >= due["season"]:  # issue 15: products whose harvest season starts or ends
+                    due["season"] = now() + dt.timedelta(hours=1)
+                    catalog.refresh_seasons(c.catalog, now=c.clock())
                 if now() >= due["poll"]:
                     due["poll"] = now() + dt.timedelta(minutes=30)
                     payouts.poll_open_payouts(c.finance, c.ledger, c.payouts, c.buying, now=c.clock())

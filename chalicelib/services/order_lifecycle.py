@@ -88,14 +88,15 @@ def cancel(
     def save(order: Order, cancelled: Order) -> Order:
         if order.payment_method == "net_terms":
             return terms.cancel_on_terms(repo, ledger, order, cancelled, now=now)
-        if not order.paid_at:
+        paid = order.amount_paid  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
+        if not paid:
             return repo.save_order(cancelled, order.version, event="order.cancelled", restock=order.quantities())
         return settlement.record_refund(
             repo,
             ledger,
             order,
             cancelled,
-            order.total,
+            paid,
             "cancellation",
             now=now,
             event="order.cancelled",

@@ -15,6 +15,7 @@ from ..domain.errors import (
     Unauthenticated,
     Unprocessable,
 )
+from ..domain.orders import Order
 from . import settlement
 from .ports import BuyingRepository, Ledger, TradeRepository
 
@@ -86,19 +87,27 @@ def payment_event(
         return {"status": terms.paid_by_provider(trade, repo, ledger, order, event["event_id"], now=now)}
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
-    if event["amount"] != {"amount": order.total, "currency": order.currency}:
-        raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
     payment_ref = event.get("payment_id") or event["event_id"]
     claim = f"payment-event#{event['event_id']}"
     for _ in range(3):
         if order.status == "cancelled":
+            if event["amount"] != {"amount": order.total, "currency": order.currency} and not (
+                order.deposit_amount and event["amount"] == {"amount": order.deposit_amount, "currency": order.currency}
+            ):
+                raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
             try:
-                changed, kind = order.late_payment(payment_ref, order.total, now), "order.payment_after_cancellation"
+                amount = event["amount"]["amount"]
+                changed, kind = order.late_payment(payment_ref, amount, now), "order.payment_after_cancellation"
             except Conflict:
                 return {"status": "duplicate"}
         elif order.paid_at:
             return {"status": "duplicate"}
         else:
+            # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
+            if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
+                if _already_paid_installment(order, event["amount"]):
+                    return {"status": "duplicate"}
+                raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
             changed, kind = order.mark_paid("payments", now, payment_ref=payment_ref), "order.paid"
         try:
             if kind == "order.paid":
@@ -117,3 +126,9 @@ def payment_event(
             continue
         return {"status": "refunding" if kind == "order.payment_after_cancellation" else "applied"}
     raise ServiceUnavailable("the order is busy; retry the event", retry_after=2)
+
+
+def _already_paid_installment(order: Order, amount: dict[str, Any]) -> bool:
+    """A deposit's event delivered again after the deposit was recorded. Asked only when the amount is not the one
+    due: a deposit equal to the balance (50%) is told apart by its event id, claimed with the payment."""
+    return bool(order.deposit_paid_at) and amount == {"amount": order.deposit_amount, "currency": order.currency}

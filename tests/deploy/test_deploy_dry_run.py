@@ -68,6 +68,7 @@ def test_the_dry_run_deployed_the_packaged_functions_from_the_uploaded_artifacts
         "chalicelib.events.order_events.retry_refunds",
         "chalicelib.events.outbox.outbox_relay",
         "chalicelib.events.outbox.sweep_outbox",
+        "chalicelib.events.seasons.season_sweep",
         "chalicelib.events.payouts.run_payouts",
         "chalicelib.events.payouts.poll_payouts",
         "chalicelib.events.trade_jobs.expire_quotations",  # issue 14

@@ -20,6 +20,7 @@ from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.outbox import DynamoOutbox
 from chalicelib.adapters.payments import HttpCardProvider
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
+from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
@@ -32,6 +33,7 @@ from tests.fakes import (
     InMemoryLedger,
     InMemoryMediaStore,
     InMemoryOutbox,
+    InMemoryProvenanceRepository,
 )
 
 IMPLEMENTATIONS = [
@@ -55,6 +57,8 @@ IMPLEMENTATIONS = [
     (ports.AggregatesRepository, InMemoryAggregatesRepository),
     (ports.PayoutProvider, HttpPayoutProvider),
     (ports.PayoutProvider, InMemoryBank),
+    (ports.ProvenanceRepository, DynamoProvenanceRepository),
+    (ports.ProvenanceRepository, InMemoryProvenanceRepository),
     (ports.TradeRepository, DynamoTradeRepository),
 ]
 
