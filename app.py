@@ -16,9 +16,11 @@ from chalicelib.api import (
     storefronts,
     trade,
 )
+from chalicelib.api import provenance as api_provenance
 from chalicelib.api.routing import options_answers
-from chalicelib.events import group_jobs, order_events, trade_jobs
+from chalicelib.events import group_jobs, order_events, outbox, trade_jobs
 from chalicelib.events import payouts as payout_events
+from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
@@ -26,6 +28,7 @@ from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import edge as web_edge
 from chalicelib.web import groups as web_groups
 from chalicelib.web import orders as web_orders
+from chalicelib.web import provenance as web_provenance
 from chalicelib.web import trade as web_trade
 
 app = Chalice(app_name="bazaar")
@@ -41,16 +44,20 @@ app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(money.bp)
 app.register_blueprint(order_events.bp)
+app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
 app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(group_buys.bp)  # issue 19
 app.register_blueprint(group_jobs.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(api_provenance.bp)
+app.register_blueprint(season_events.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(web_groups.bp)  # issue 19

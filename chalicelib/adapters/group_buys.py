@@ -13,11 +13,12 @@ from typing import Any
 
 from ..domain.buying import CheckoutClaim
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..domain.group_buys import Commitment, GroupBuy, due_day
+from ..domain.group_buys import Commitment, GroupBuy, group_shard
 from ..domain.orders import Order
 from ..services.ports import Page, Position, Write
 from .models import ProductModel, TradeModel, UniqueModel
-from .orders import DynamoBuyingRepository, TransactionCancelled, _busy
+from .orders import DynamoBuyingRepository, TransactionCancelled, _busy, _shop_active
+from .outbox import outbox_put
 
 
 def _s(value: str) -> dict:
@@ -48,9 +49,14 @@ def product_groups_partition(product_id: str) -> str:
     return f"product#{product_id}#groups"
 
 
+def due_partition(group_id: str) -> str:
+    return f"due#group#{group_shard(group_id)}"
+
+
 def group_item(group: GroupBuy, *, due_now: str | None = None) -> dict:
-    """The group's item. While open it is in gsi1 (the product's open groups) and in the due index under its
-    deadline's day; while closing, in the due index under `due_now` (the job resumes it)."""
+    """The group's item. While open it is in gsi1 (the product's open groups) and in the due index (its shard's
+    partition) under its deadline; while closing, under `due_now` (the job resumes it). Closed or failed, it
+    leaves both."""
     item: dict[str, Any] = {
         **group_key(group.group_id),
         "body": _body(group.to_dict()),
@@ -63,11 +69,11 @@ def group_item(group: GroupBuy, *, due_now: str | None = None) -> dict:
     if group.is_open:
         item["gsi1pk"] = _s(product_groups_partition(group.product_id))
         item["gsi1sk"] = _s(f"{group.deadline}#{group.group_id}")
-        item["due_pk"] = _s(f"due#group#{due_day(group.deadline)}")
+        item["due_pk"] = _s(due_partition(group.group_id))
         item["due_sk"] = _s(f"{group.deadline}#{group.group_id}")
     elif group.status == "closing":
         at = due_now or group.deadline
-        item["due_pk"] = _s(f"due#group#{due_day(at)}")
+        item["due_pk"] = _s(due_partition(group.group_id))
         item["due_sk"] = _s(f"{at}#{group.group_id}")
     return item
 
@@ -207,13 +213,14 @@ class DynamoGroupBuyRepository:
         raw = self._call("query", **kwargs)
         return Page([commitment_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
 
-    def due_groups(self, day: str, now: str, limit: int, start: Position | None) -> Page[GroupBuy]:
-        """Groups of the due index's `day` partition due at `now` (open past their deadline, or closing)."""
+    def due_groups(self, shard: str, now: str, limit: int, start: Position | None) -> Page[GroupBuy]:
+        """Groups of the due index's `shard` partition due at `now` (open past their deadline or at their target,
+        or closing), earliest first: one Query."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "due-index",
             "KeyConditionExpression": "due_pk = :p AND due_sk <= :hi",
-            "ExpressionAttributeValues": {":p": _s(f"due#group#{day}"), ":hi": _s(f"{now}#~")},
+            "ExpressionAttributeValues": {":p": _s(f"due#group#{shard}"), ":hi": _s(f"{now}#~")},
             "Limit": limit,
         }
         if start:
@@ -288,8 +295,7 @@ class DynamoGroupBuyRepository:
             values[":room"] = _n(room - quantity)
         update = "ADD committed :q, participants :p, version :one"
         if due_now:
-            update += " SET due_pk = :dp, due_sk = :ds"
-            values[":dp"] = _s(f"due#group#{due_day(now)}")
+            update += " SET due_sk = :ds"
             values[":ds"] = _s(f"{now}#{group_id}")
         return Write(
             {
@@ -348,3 +354,11 @@ class DynamoGroupBuyRepository:
         update["ConditionExpression"] = "attribute_exists(product_id) AND stock >= :need AND listed = :yes"
         update["ExpressionAttributeValues"][":yes"] = {"BOOL": True}
         return Write({"Update": update}, Conflict("the stock cannot cover the group", code="insufficient_stock"))
+
+    def shop_active(self, shop_id: str) -> Write:
+        """The group's shop is still active (not suspended): checkout's per-shop check (issue 9)."""
+        return Write(_shop_active(shop_id), Conflict("the shop is not selling at the moment", code="shop_unavailable"))
+
+    def events_write(self, outbox_id: str, events: list[dict[str, Any]], now: str) -> Write:
+        """One outbox item carrying `events`: it commits with the change they announce, or not at all."""
+        return Write(outbox_put(outbox_id, events, now), Conflict("these events were written already", code="replayed"))

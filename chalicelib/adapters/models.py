@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -78,6 +78,18 @@ class ProductShopIndex(GlobalSecondaryIndex):
     shop_sort = UnicodeAttribute(range_key=True)
 
 
+class ProductSeasonIndex(GlobalSecondaryIndex):
+    """Sparse (issue 15): products with a harvest calendar, by the day their season next changes. Keys only,
+    so sales (stock updates) never write to it; the season schedule reads the keys and then the products."""
+
+    class Meta:
+        index_name = "season-index"
+        projection = KeysOnlyProjection()
+
+    season_due = UnicodeAttribute(hash_key=True)
+    season_next = UnicodeAttribute(range_key=True)
+
+
 class ProductModel(Model):
     class Meta(_Unbound):
         pass
@@ -104,8 +116,16 @@ class ProductModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)
+    # issue 15: a verified geographic indication (set by operators), the season flag its listings were written
+    # with, the origin count it is counted in; `season_due` = "due" + `season_next` key the season-index
+    gi = JSONAttribute(null=True)
+    in_season = BooleanAttribute(null=True)
+    origin_key = UnicodeAttribute(null=True)
+    season_due = UnicodeAttribute(null=True)
+    season_next = UnicodeAttribute(null=True)
 
     shop_index = ProductShopIndex()
+    season_index = ProductSeasonIndex()
 
 
 class ListingPriceIndex(GlobalSecondaryIndex):
@@ -125,7 +145,8 @@ class ListingModel(Model):
 
     facet = UnicodeAttribute(hash_key=True)
     newest_key = UnicodeAttribute(range_key=True)  # "<created_at>#<product_id>"
-    price_key = UnicodeAttribute()  # "<amount, 15 digits>#<product_id>"
+    # "<amount, 15 digits>#<product_id>"; absent on a maker's profile entry (issue 15), which is not priced
+    price_key = UnicodeAttribute(null=True)
     product_id = UnicodeAttribute()
     words = ListAttribute(of=UnicodeAttribute, default=list)
     card = JSONAttribute()
@@ -144,6 +165,7 @@ class UniqueModel(Model):
     created_at = UnicodeAttribute()
     digest = UnicodeAttribute(null=True)  # idempotency: hash of the request that claimed the key
     result = JSONAttribute(null=True)  # idempotency: what that request answered
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds) of claims that lapse; reads ignore lapsed ones
 
 
 class MediaModel(Model):
@@ -171,6 +193,7 @@ class CartModel(Model):
     lines = JSONAttribute(default=dict)  # {product_id: {"quantity": int, "added_at": str}}
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # TTL: 90 days after the last change; reads treat it as empty after
 
 
 class OrderBuyerIndex(GlobalSecondaryIndex):
@@ -201,7 +224,8 @@ class OrderShopStatusIndex(GlobalSecondaryIndex):
 
 
 class OrderDueIndex(GlobalSecondaryIndex):
-    """Sparse: delivered orders by the time their return window closes (the completion sweep)."""
+    """Legacy (before issue 9): delivered orders by the time their return window closes, all under the one
+    partition "due". No longer written; the completion job drains what is left (see schedule-index)."""
 
     class Meta:
         index_name = "due-index"
@@ -209,6 +233,19 @@ class OrderDueIndex(GlobalSecondaryIndex):
 
     due_key = UnicodeAttribute(hash_key=True)
     window_closes = UnicodeAttribute(range_key=True)
+
+
+class OrderScheduleIndex(GlobalSecondaryIndex):
+    """Sparse: orders some scheduled job must act on, by when. `schedule_key` = "<job>#<shard 00-15>" (jobs:
+    "expire" for unpaid card/bank-transfer orders, "complete" for delivered, paid orders, "refund" for provider
+    refunds to retry), so no job writes one hot partition; `due_at` = when the job is due."""
+
+    class Meta:
+        index_name = "schedule-index"
+        projection = AllProjection()
+
+    schedule_key = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
 
 
 class OrderModel(Model):
@@ -220,8 +257,10 @@ class OrderModel(Model):
     shop_id = UnicodeAttribute()
     shop_status = UnicodeAttribute()  # "<shop_id>#<status>"
     created_key = UnicodeAttribute()  # "<created_at>#<order_id>"
-    due_key = UnicodeAttribute(null=True)  # "due" while delivered and not completed
+    due_key = UnicodeAttribute(null=True)  # legacy (due-index): "due" on delivered orders written before issue 9
     window_closes = UnicodeAttribute(null=True)
+    schedule_key = UnicodeAttribute(null=True)  # "<job>#<shard>" while a scheduled job is due on the order
+    due_at = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     body = JSONAttribute()  # the whole order (lines, delivery, timeline, refunds, ...)
     version = NumberAttribute(default=1)
@@ -230,6 +269,7 @@ class OrderModel(Model):
     shop_index = OrderShopIndex()
     shop_status_index = OrderShopStatusIndex()
     due_index = OrderDueIndex()
+    schedule_index = OrderScheduleIndex()
 
 
 class ReturnShopIndex(GlobalSecondaryIndex):
@@ -262,6 +302,50 @@ class NotificationModel(Model):
     user_id = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)  # "<created_at>#<event_id>": an event notifies once
     body = JSONAttribute()
+    expires_at = NumberAttribute(null=True)  # TTL: 180 days; reads skip older ones
+
+
+class OrderHistoryModel(Model):
+    """Timeline entries of an order older than the newest ones the order item keeps (domain.orders.
+    TIMELINE_ON_ORDER): moved here, one item per entry, in the same transaction that pushes them off the order."""
+
+    class Meta(_Unbound):
+        pass
+
+    order_id = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)  # the entry's position in the order's whole history, 8 digits
+    buyer_id = UnicodeAttribute()
+    seller_id = UnicodeAttribute()
+    entry = JSONAttribute()
+
+
+class OutboxPendingIndex(GlobalSecondaryIndex):
+    """Sparse: outbox items not yet published, by shard and age (the sweeper's read)."""
+
+    class Meta:
+        index_name = "pending-index"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxModel(Model):
+    """The transactional outbox: each item is the events of one committed change, written in the change's own
+    transaction. The table's stream relays new items to the queue (chalicelib/events/outbox.py); the sweeper
+    republishes whatever is still pending. adapters/outbox.py reads and writes them as raw items."""
+
+    class Meta(_Unbound):
+        pass
+
+    outbox_id = UnicodeAttribute(hash_key=True)
+    events = JSONAttribute()  # a list of event objects
+    created_at = UnicodeAttribute()
+    pending_shard = UnicodeAttribute(null=True)  # "00"-"15" until published
+    published_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds), set once published
+
+    pending_index = OutboxPendingIndex()
 
 
 class LedgerModel(Model):
@@ -390,6 +474,52 @@ class TradeModel(Model):
     due_index = TradeDueIndex()
 
 
+class ProvenanceOwnerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ProvenanceQueueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "queue-index"
+        projection = AllProjection()
+
+    queue_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ProvenanceModel(Model):
+    """Makers, geographic-indication claims, the files behind them and origin counts (issue 15): one table,
+    items told apart by their keys (docs/data-model.md, Provenance). chalicelib/adapters/provenance.py reads
+    and writes them as raw items; the catalog's product transaction updates origin counts through this model.
+
+    `maker#<id>` / `maker`, `gi-claim#<id>` / `claim`, `gi-product#<product_id>` / `hold`, `upload#<id>` /
+    `upload`: `body` (JSON), `version`; `origin#<storefront>` / `<province>|<prefecture>|<county>`: `count`.
+    """
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    owner_key = UnicodeAttribute(null=True)  # "<shop_id>#maker" | "<shop_id>#gi-claim": a shop's makers, claims
+    queue_key = UnicodeAttribute(null=True)  # "gi-claim#<status>": the operators' queue
+    created_key = UnicodeAttribute(null=True)
+    body = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)
+    count = NumberAttribute(null=True)
+    province = UnicodeAttribute(null=True)
+    prefecture = UnicodeAttribute(null=True)
+    county = UnicodeAttribute(null=True)
+
+    owner_index = ProvenanceOwnerIndex()
+    queue_index = ProvenanceQueueIndex()
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -401,8 +531,11 @@ MODELS_BY_SETTING = {
     "returns_table": ReturnModel,
     "notifications_table": NotificationModel,
     "ledger_table": LedgerModel,
+    "outbox_table": OutboxModel,
+    "order_history_table": OrderHistoryModel,
     "finance_table": FinanceModel,
     "aggregates_table": AggregateModel,
+    "provenance_table": ProvenanceModel,
     "trade_table": TradeModel,
 }
 

@@ -120,9 +120,10 @@ def product_group_buys(call: Call, product_id: str) -> dict:
     budget=Budget(
         5,
         "One BatchGetItem (group, own commitment, idempotency claim) + one GetItem (the product's stock) + one "
-        "TransactWriteItems (claim, commitment, the group's counters, the stock's ConditionCheck): 3. Reaching the "
-        "target closes the group: + one Query (the commitments) + one TransactWriteItems (group, stock, orders): 5. "
-        "(A group the stock cannot cover fails instead, and its participants' notifications are written then.)",
+        "TransactWriteItems (claim, commitment, the group's counters, the shop's and the stock's ConditionChecks): 3. "
+        "Reaching the target closes the group: + one Query (the commitments) + one TransactWriteItems (group, "
+        "shop check, stock, orders, their events in the outbox): 5. (A group the stock or a suspended shop cannot "
+        "serve fails instead: one BatchGetItem says why, one TransactWriteItems fails it with its event.)",
     ),
 )
 def commit_to_group_buy(call: Call, group_id: str) -> Response:
@@ -130,13 +131,13 @@ def commit_to_group_buy(call: Call, group_id: str) -> Response:
     result, replayed = group_buys.join(
         c.group_buys,
         c.buying,
-        c.events,
         call.actor,
         group_id,
         call.request.headers["idempotency-key"].strip(),
         call.body.model_dump(),
         now=c.clock(),
         present_commitment=commitment_public,
+        bank_transfer_hours=c.settings.bank_transfer_hours,
     )
     return ok(
         {**result, "replayed": replayed},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -21,14 +22,22 @@ MAX_DEADLINE_DAYS = 14
 MIN_DEADLINE_MINUTES = 10
 # A group's participants are bounded so that a closing job's plan fits one item (400 KB) with room to spare.
 MAX_PARTICIPANTS = 500
-# Closing in ONE transaction: an order per participant + the product's stock + the group = participants + 2.
-# DynamoDB allows 100 actions; the rest is kept for the job's record and slack.
+# Closing in ONE transaction: an order per participant + the group + the product's stock + the shop's status
+# check + the outbox item carrying the orders' and the group's events = participants + 4 <= DynamoDB's 100.
 ONE_TRANSACTION_PARTICIPANTS = 96
-# A closing job creates the orders in batches this size (each one TransactWriteItems of conditional puts).
+# A closing job creates the orders in batches this size (each one TransactWriteItems of conditional puts and
+# the batch's outbox item).
 ORDER_BATCH = 90
 GROUP_PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card")
 GROUP_STATUSES = ("open", "closing", "closed", "failed")
-FAILURE_REASONS = ("below_moq", "out_of_stock", "product_unavailable")
+# shop_unavailable: the shop was suspended (issue 9) when the group came to close: it fails, nobody is charged
+FAILURE_REASONS = ("below_moq", "out_of_stock", "product_unavailable", "shop_unavailable")
+# The due index spreads groups over this many partitions by id (no hot key); the clock's job reads each.
+GROUP_SHARDS = 16
+# A participant was not there when the group closed (it may close by the clock at night): an unpaid card order
+# from a group waits this long before it expires (checkout's 30 minutes assume the buyer is at the till).
+# Bank transfers keep the stage's window. Cash on delivery never expires.
+GROUP_CARD_PAYMENT_HOURS = 24
 
 
 def iso(moment: dt.datetime) -> str:
@@ -200,8 +209,29 @@ def order_id_for(group_id: str, user_id: str) -> str:
     return "ord_g" + "".join(chars)
 
 
-def due_day(deadline: str) -> str:
-    return deadline[:10]
+def group_shard(group_id: str) -> str:
+    """Which of the GROUP_SHARDS due-index partitions a group goes to (stable per group)."""
+    return f"{zlib.crc32(group_id.encode()) % GROUP_SHARDS:02d}"
+
+
+def group_event(group: GroupBuy, kind: str, participants: list[Commitment], at: str) -> dict[str, Any]:
+    """`group.closed` / `group.failed`, written to the outbox in the transaction that closes or fails the group:
+    the queue consumer tells each participant (idempotently: one notification per participant and outcome)."""
+    return {
+        "event_id": f"{group.group_id}:{kind}",
+        "type": kind,
+        "group_id": group.group_id,
+        "product_id": group.product_id,
+        "shop_id": group.offer.shop_id,
+        "title": group.offer.title,
+        "status": group.status,
+        "failure": group.failure,
+        "unit_price": (
+            {"amount": group.unit_amount, "currency": group.offer.currency} if group.unit_amount is not None else None
+        ),
+        "participants": [{"user_id": c.user_id, "order_id": c.order_id} for c in participants],
+        "at": at,
+    }
 
 
 def fits_one_transaction(participants: int) -> bool:

@@ -4,30 +4,35 @@ prices the buyer was shown (each cart line's Offer)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer
+from ..domain import personalisation, seasons
+from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHolds
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import (
     MAX_CHECKOUT_LINES,
+    MAX_CHECKOUT_SHOPS,
     Order,
     OrderLine,
     TimelineEntry,
     line_problems,
+    payment_deadline,
     rule_text,
     terms_problems,
     unit_amount,
 )
+from ..domain.storefronts import stock_needed_for_hold, unpaid_hold_cap
 from ..domain.trade import Business, business_id_of, validate_uscc
 from . import terms
-from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
+from .cart import line_product
+from .ports import BuyingRepository, Ledger, TradeRepository
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -38,14 +43,12 @@ def _claim_key(buyer_id: str, key: str) -> str:
     return f"checkout#{buyer_id}#{key}"
 
 
-def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+    """The answer the first attempt got (its orders' events were written with them: nothing to re-send)."""
     if claim.digest != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
         )
-    # The first attempt may have failed to queue its events: queue them again (consumers deduplicate).
-    orders = repo.get_orders([o["order_id"] for o in claim.result["orders"]])
-    publisher.publish([order_event(o, "order.created") for o in orders if o.version == 1])
     return {**claim.result, "replayed": True}
 
 
@@ -53,37 +56,51 @@ def _problem(product_id: str, code: str, message: str) -> dict[str, str]:
     return {"field": f"lines.{product_id}", "message": message, "code": code}
 
 
-def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[dict[str, str]]]:
-    """Each line's Offer, and the problems known without asking the store.
+def _offers(repo: BuyingRepository, cart: Cart, day: dt.date) -> tuple[dict[str, Offer], list[dict[str, str]]]:
+    """Each line's Offer (by line key), and the problems known without asking the store.
 
     Lines set before offers were recorded on the cart have none: their products are read (one BatchGetItem,
-    the old 3-call checkout) and checked as they are now.
+    the old 3-call checkout) and checked as they are now. Issue 15: a line out of season on `day` (and not on a
+    pre-sale), or whose personalisation no longer fits the offer's fields (the seller changed them and the cart
+    took the new offer), is a problem too.
     """
     offers: dict[str, Offer] = {}
     problems: list[dict[str, str]] = []
-    for product_id, line in cart.lines.items():
+    for key, line in cart.lines.items():
         offer = Offer.from_dict(line.get("offer"))
         if offer is not None:
-            offers[product_id] = offer
-    legacy = [pid for pid in cart.lines if pid not in offers]
+            offers[key] = offer
+    legacy = [key for key in cart.lines if key not in offers]
     products = repo.get_products(legacy) if legacy else {}
-    for product_id in legacy:
-        product = products.get(product_id)
-        for code in line_problems(product, cart.lines[product_id]["quantity"], _sample(cart, product_id)):
-            problems.append(_problem(product_id, code, rule_text(code, product)))
+    for key in legacy:
+        product = products.get(key)
+        for code in line_problems(product, cart.lines[key]["quantity"], _sample(cart, key)):
+            problems.append(_problem(key, code, rule_text(code, product)))
         if product is not None:
-            offers[product_id] = Offer.of(product)
-    for product_id, offer in offers.items():
-        if product_id in legacy:
-            continue
-        for code in terms_problems(offer, cart.lines[product_id]["quantity"], _sample(cart, product_id)):
-            problems.append(_problem(product_id, code, rule_text(code, offer)))
+            offers[key] = Offer.of(product)
+    for key, offer in offers.items():
+        line = cart.lines[key]
+        if key not in legacy:
+            for code in terms_problems(offer, line["quantity"], _sample(cart, key)):
+                problems.append(_problem(key, code, rule_text(code, offer)))
+        if not seasons.buyable(offer.attributes, day):
+            problems.append(_problem(key, "out_of_season", rule_text("out_of_season", offer)))
+        try:
+            personalisation.check(offer.attributes.get("personalisation"), line.get("personalisation"))
+        except ValidationFailed:
+            problems.append(
+                _problem(
+                    key,
+                    "personalisation_changed",
+                    "the seller changed this product's personalisation: set this line again",
+                )
+            )
     return offers, problems
 
 
-def _sample(cart: Cart, product_id: str) -> bool:
+def _sample(cart: Cart, key: str) -> bool:
     """A sample line (issue 14): below the MOQ at the sample price, once per buyer and product."""
-    return bool(cart.lines[product_id].get("sample"))
+    return bool(cart.lines[key].get("sample"))
 
 
 def _sample_claim(buyer_id: str, product_id: str) -> str:
@@ -111,45 +128,74 @@ def _invoice_details(body: dict[str, Any], business: Business | None) -> dict[st
     return None
 
 
-def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
-    """The transaction refused some lines: read those products (only now) to say why.
+def _refused(
+    repo: BuyingRepository,
+    cart: Cart,
+    offers: dict[str, Offer],
+    refused: LinesRefused,
+    now: str,
+    holds: UnpaidHolds,
+) -> NoReturn:
+    """The transaction refused some products (or lines of one product were set at different prices): read those
+    products (only now) to say why, line by line.
 
-    A line whose product is no longer sold as it was (gone, sold out, below a new MOQ) is `lines_unavailable`.
-    A line that is fine but whose price (or b2b terms) changed since the buyer set it is `price_changed`: the
-    cart's offer for it is renewed here, so the cart shows the new price and the buyer's next checkout pays
-    it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable` too.
+    A line whose product is no longer sold as it was (gone, sold out, below a new MOQ, out of season) is
+    `lines_unavailable`. A line that would take the buyer's unpaid units of the product over the storefront's cap
+    is `lines_unavailable` with the detail code `unpaid_limit`. A line that is fine but whose price (or terms)
+    changed since the buyer set it is `price_changed`: the cart's offer for it is renewed here, so the cart shows
+    the new price and the buyer's next checkout pays it. A line refused for none of these reasons lost a race
+    (sold meanwhile): `lines_unavailable`.
     """
     products = repo.get_products(refused.product_ids)
+    day = seasons.day_of(now)
     unavailable: list[dict[str, str]] = []
     repriced: list[dict[str, str]] = []
     renewed: dict[str, Offer] = {}
-    for product_id in refused.product_ids:
-        product, quantity, offer = products.get(product_id), cart.lines[product_id]["quantity"], offers[product_id]
-        codes = line_problems(product, quantity, _sample(cart, product_id))
-        unavailable += [_problem(product_id, code, rule_text(code, product)) for code in codes]
-        if product is not None and product.price_fingerprint != offer.price_fp:
-            renewed[product_id] = Offer.of(product)
-            if not codes:
-                was, now_amount = unit_amount(offer, quantity), unit_amount(product, quantity)
-                repriced.append(
+    wanted: Counter[str] = Counter()  # the units of each product in the cart (its lines add up)
+    for key, line in cart.lines.items():
+        wanted[line_product(key, line)] += line["quantity"]
+    for key, line in cart.lines.items():
+        product_id = line_product(key, line)
+        if product_id not in refused.product_ids:
+            continue
+        product, quantity, offer = products.get(product_id), line["quantity"], offers[key]
+        codes = line_problems(product, quantity, _sample(cart, key), day=day)
+        unavailable += [_problem(key, code, rule_text(code, product)) for code in codes]
+        if product is not None and not codes:
+            held = holds.held(product_id) + wanted[product_id]
+            cap = unpaid_hold_cap(product.storefront, product.attributes, product.stock)
+            if held > cap:  # the storefront's unpaid-hold rule (domain/storefronts.py)
+                codes = ["unpaid_limit"]
+                unavailable.append(
                     _problem(
-                        product_id,
-                        "price_changed",
-                        f"the unit price changed from {was} to {now_amount} {product.currency} (minor units)",
+                        key,
+                        "unpaid_limit",
+                        f"one buyer may hold at most {cap} unpaid units of this product (this would make {held}); "
+                        "pay for your open orders of it first, or buy fewer",
                     )
                 )
+        if product is not None and product.price_fingerprint != offer.price_fp:
+            renewed[key] = Offer.of(product)
+            if not codes:
+                was, now_amount = unit_amount(offer, quantity), unit_amount(product, quantity)
+                message = (
+                    f"the unit price changed from {was} to {now_amount} {product.currency} (minor units)"
+                    if was != now_amount
+                    else "the terms of sale changed (pre-sale, personalisation or b2b terms)"
+                )
+                repriced.append(_problem(key, "price_changed", message))
         elif not codes:
-            unavailable.append(_problem(product_id, "out_of_stock", "sold out or unavailable meanwhile"))
+            unavailable.append(_problem(key, "out_of_stock", "sold out or unavailable meanwhile"))
     if renewed:
         lines = {
-            pid: ({**line, "offer": renewed[pid].to_dict()} if pid in renewed else line)
-            for pid, line in cart.lines.items()
+            key: ({**line, "offer": renewed[key].to_dict()} if key in renewed else line)
+            for key, line in cart.lines.items()
         }
         # If the cart changed meanwhile (another tab), that change recorded fresh offers, or the next one will.
         with contextlib.suppress(Conflict):
             repo.save_cart(replace(cart, lines=lines), now)
     if unavailable:
-        raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=unavailable)
+        _raise_unavailable(unavailable)
     raise Conflict(
         "the price of some lines changed since they were put in the cart; the cart now shows the new prices",
         code="price_changed",
@@ -157,9 +203,43 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
     )
 
 
+def _raise_unavailable(problems: list[dict[str, str]]) -> NoReturn:
+    """409 lines_unavailable; out_of_season (issue 15) when every refused line is refused for its season."""
+    if all(p["code"] == "out_of_season" for p in problems):
+        raise Conflict("some lines are out of season", code="out_of_season", details=problems)
+    raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
+
+
+def _order_line(order_id: str, i: int, offer: Offer, line: dict[str, Any], day: dt.date) -> OrderLine:
+    """An order line from what the buyer was shown: the offer, the personalisation, and (issue 15) the ship
+    date the buyer was promised (made to order, pre-sale) and the pre-sale it was bought under."""
+    quantity, sample = line["quantity"], bool(line.get("sample"))
+    ships = seasons.estimated_ship_date(offer.attributes, day)
+    presale = seasons.presale_terms(offer.attributes, day)
+    return OrderLine(
+        line_id=f"{order_id}-{i + 1}",
+        product_id=offer.product_id,
+        title=offer.title,
+        quantity=quantity,
+        unit_amount=unit_amount(offer, quantity, sample),
+        currency=offer.currency,
+        attributes=offer.attributes,
+        sample=sample,
+        personalisation=dict(line.get("personalisation") or {}),
+        estimated_ship_date=ships.isoformat() if ships else None,
+        presale=(
+            {
+                "ships_from": presale.ships_from.isoformat(),
+                **({"deposit_percent": presale.deposit_percent} if presale.deposit_percent else {}),
+            }
+            if presale
+            else None
+        ),
+    )
+
+
 def checkout(
     repo: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     idempotency_key: str,
     body: dict[str, Any],
@@ -167,16 +247,20 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    card_payment_minutes: int = 30,
+    bank_transfer_hours: int = 72,
     ledger: Ledger | None = None,
     trade: TradeRepository | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
 
-    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, and the idempotency claim) and
-    one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
-    fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
-    or for cart lines that predate offers.
+    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, the idempotency claim and the buyer's
+    unpaid holds) and one transaction (claim, cart, holds, per line a stock update conditioned on stock, listing,
+    the offer's price fingerprint and the unpaid-hold cap, per shop a check that it is still active and an order,
+    and the orders' events). Products are read only when the transaction refuses a line (to say why) or for cart
+    lines that predate offers. Unpaid card and bank-transfer orders expire (their stock comes back) after
+    `card_payment_minutes` / `bank_transfer_hours` (settings per stage).
 
     Issue 14: the first read also fetches the buyer's business (its badge and invoice details go on b2b
     orders); a sample line adds its once-per-buyer claim to the transaction. `payment_method: net_terms`
@@ -187,21 +271,33 @@ def checkout(
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
-    cart, claim, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
+    cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
     if claim is not None:
-        return _replay(repo, publisher, claim, digest), True
+        return _replay(claim, digest), True
     if not cart.lines:
         raise ValidationFailed("the cart is empty", code="empty_cart")
     if len(cart.lines) > MAX_CHECKOUT_LINES:
         raise ValidationFailed(f"one checkout takes at most {MAX_CHECKOUT_LINES} lines", code="too_many_lines")
-    offers, problems = _offers(repo, cart)
+    day = seasons.day_of(now)
+    offers, problems = _offers(repo, cart, day)
     if problems:
-        raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
+        _raise_unavailable(problems)
+    if len({offer.shop_id for offer in offers.values()}) > MAX_CHECKOUT_SHOPS:
+        raise ValidationFailed(
+            f"one checkout takes the products of at most {MAX_CHECKOUT_SHOPS} shops; check out the rest separately",
+            code="too_many_shops",
+        )
+    fingerprints: dict[str, set[str]] = defaultdict(set)
+    for key, line in cart.lines.items():
+        fingerprints[line_product(key, line)].add(offers[key].price_fp)
+    mixed = [pid for pid, fps in fingerprints.items() if len(fps) > 1]
+    if mixed:  # two lines of one product set at different prices: one of them is stale
+        _refused(repo, cart, offers, LinesRefused(mixed), now, holds)
 
     checkout_id = new_id("chk")
-    by_shop: dict[str, list[tuple[Offer, int]]] = defaultdict(list)
-    for product_id, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
-        by_shop[offers[product_id].shop_id].append((offers[product_id], line["quantity"]))
+    by_shop: dict[str, list[tuple[Offer, dict[str, Any]]]] = defaultdict(list)
+    for key, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
+        by_shop[offers[key].shop_id].append((offers[key], line))
     orders = []
     invoice_details = _invoice_details(body, business)
     net_terms = body["payment_method"] == "net_terms"
@@ -210,21 +306,12 @@ def checkout(
     for shop_id, items in by_shop.items():
         first = items[0][0]
         order_id = new_id("ord")
-        lines = tuple(
-            OrderLine(
-                line_id=f"{order_id}-{i + 1}",
-                product_id=offer.product_id,
-                title=offer.title,
-                quantity=q,
-                unit_amount=unit_amount(offer, q, _sample(cart, offer.product_id)),
-                currency=offer.currency,
-                attributes=offer.attributes,
-                sample=_sample(cart, offer.product_id),
-            )
-            for i, (offer, q) in enumerate(items)
-        )
+        lines = tuple(_order_line(order_id, i, offer, line, day) for i, (offer, line) in enumerate(items))
         b2b = first.storefront == "b2b"
         status = "pending_payment"
+        deadline = payment_deadline(
+            body["payment_method"], now, card_minutes=card_payment_minutes, bank_transfer_hours=bank_transfer_hours
+        )
         orders.append(
             Order(
                 order_id=order_id,
@@ -241,7 +328,13 @@ def checkout(
                 payment_method=body["payment_method"],
                 created_at=now,
                 updated_at=now,
-                timeline=(TimelineEntry(at=now, actor="buyer", action="placed", status=status),),
+                timeline=(
+                    TimelineEntry(at=now, actor="buyer", action="placed", status=status, actor_id=actor.user_id, seq=1),
+                ),
+                timeline_total=1,
+                expires_at=deadline,
+                holds=True,
+                deposit_amount=sum(line.deposit for line in lines),
                 business=business.badge() if b2b and business is not None and business.verified else None,
                 invoice_details=invoice_details if b2b else None,
             )
@@ -251,28 +344,60 @@ def checkout(
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
-    stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
-    price_fps = {pid: offers[pid].price_fp for pid in cart.lines}
-    samples = tuple(_sample_claim(actor.user_id, pid) for pid in cart.lines if _sample(cart, pid))
+    # One stock update per product: the lines of one product (personalisations) add up inside the transaction.
+    stock: Counter[str] = Counter()
+    price_fps: dict[str, str] = {}
+    kinds: dict[str, Offer] = {}
+    for key, line in cart.lines.items():
+        stock[line_product(key, line)] += line["quantity"]
+        price_fps[line_product(key, line)] = offers[key].price_fp
+        kinds[line_product(key, line)] = offers[key]
+    hold_stock = {
+        pid: need
+        for pid, units in stock.items()
+        if (need := stock_needed_for_hold(kinds[pid].storefront, kinds[pid].attributes, holds.held(pid) + units))
+    }
+    samples = tuple(
+        _sample_claim(actor.user_id, line_product(key, line)) for key, line in cart.lines.items() if line.get("sample")
+    )
     on_terms = terms.require_net_terms(business, orders) if net_terms else None
     try:
         if on_terms is not None:
             if ledger is None or trade is None:
                 raise RuntimeError("net terms need the ledger and the trade repository")
             writes, explain = repo.placement_writes(
-                orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+                orders,
+                dict(stock),
+                price_fps,
+                cart,
+                claim_key,
+                CheckoutClaim(digest, result),
+                now,
+                samples,
+                holds=holds,
+                hold_stock=hold_stock,
             )
             terms.place_on_terms(ledger, trade, on_terms, checkout_id, orders, writes, explain, now=now)
         else:
-            repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples)
+            repo.place_orders(
+                orders,
+                dict(stock),
+                price_fps,
+                cart,
+                claim_key,
+                CheckoutClaim(digest, result),
+                now,
+                samples,
+                holds=holds,
+                hold_stock=hold_stock,
+            )
     except LinesRefused as refused:
-        _refused(repo, cart, offers, refused, now)
+        _refused(repo, cart, offers, refused, now, holds)
     except Conflict as exc:
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)
         if earlier is None:  # the claim that won the race is written with its orders: it is there
             raise
-        return _replay(repo, publisher, earlier, digest), True
-    publisher.publish([order_event(o, "order.created") for o in orders])
+        return _replay(earlier, digest), True
     return {**result, "replayed": False}, False

@@ -12,7 +12,6 @@ participant ends with an order.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -22,21 +21,23 @@ from typing import Any
 
 from ..domain.buying import CheckoutClaim, Offer
 from ..domain.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
+from ..domain.events import order_event
 from ..domain.group_buys import (
-    MAX_DEADLINE_DAYS,
+    GROUP_CARD_PAYMENT_HOURS,
+    GROUP_SHARDS,
     MAX_PARTICIPANTS,
     ORDER_BATCH,
     Commitment,
     GroupBuy,
     commitment_problems,
     fits_one_transaction,
+    group_event,
     order_id_for,
     validate_new_group,
 )
 from ..domain.identity import Actor, Role, require_role
-from ..domain.orders import Order, OrderLine, TimelineEntry, parse_time
-from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher, GroupBuyRepository, Page, Position
+from ..domain.orders import Order, OrderLine, TimelineEntry, parse_time, payment_deadline
+from .ports import BuyingRepository, GroupBuyRepository, Page, Position, Write
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,6 @@ def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
 def join(
     groups: GroupBuyRepository,
     buying: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     group_id: str,
     idempotency_key: str,
@@ -121,6 +121,7 @@ def join(
     *,
     now: str,
     present_commitment: Callable[[Commitment], dict[str, Any]],
+    bank_transfer_hours: int = 72,
 ) -> tuple[dict[str, Any], bool]:
     """A buyer commits a quantity (below the MOQ on purpose; multiples apply) to an open group before its deadline.
     Returns (result, replayed): the result is stored with the Idempotency-Key's claim; the same key and body
@@ -128,9 +129,10 @@ def join(
 
     One BatchGetItem (group, own commitment, claim), one GetItem (the product's stock) and one TransactWriteItems:
     the claim, the commitment, the group's counters ADDed on condition that it is open, before its deadline and
-    that the new total stays within the stock seen, and a ConditionCheck that the product still has that stock
-    (and is listed at the group's terms). So concurrent joins never commit more than the stock. When the total
-    reaches the target, the group closes in the same request (close)."""
+    that the new total stays within the stock seen, and ConditionChecks that the shop is active (not suspended:
+    409 shop_unavailable) and that the product still has that stock (and is listed at the group's terms). So
+    concurrent joins never commit more than the stock. When the total reaches the target, the group closes in
+    the same request (close)."""
     require_role(actor, Role.BUYER)
     claim_key = f"group-commit#{actor.user_id}#{idempotency_key}"
     digest = _digest({"group_id": group_id, **body})
@@ -184,6 +186,7 @@ def join(
             refused=refused,
             due_now=group.committed + quantity >= group.target,
         ),
+        groups.shop_active(group.offer.shop_id),  # a suspended shop takes no commitments (issue 9)
         groups.stock_at_least(group.product_id, stock, group.offer.price_fp),
     ]
     try:
@@ -198,10 +201,15 @@ def join(
             raise _why_refused(groups, group_id, quantity, now) from exc
         if exc.code == "insufficient_stock":
             raise Conflict("the stock cannot cover this commitment any more", code="insufficient_stock") from exc
+        if exc.code == "shop_unavailable":
+            raise Conflict(
+                "the shop is suspended and not selling now; the group takes no commitments until it is back",
+                code="shop_unavailable",
+            ) from exc
         raise
     if group.committed + quantity >= group.target:
         try:
-            close(groups, buying, publisher, group, now=now, inline=True)
+            close(groups, buying, group, now=now, inline=True, bank_transfer_hours=bank_transfer_hours)
         except DomainError:
             # the commitment stands; the clock's job closes the group at the latest at its deadline
             log.warning("closing a group on its target failed; the clock's job will", extra={"group_id": group_id})
@@ -242,12 +250,18 @@ def withdraw(groups: GroupBuyRepository, actor: Actor, group_id: str, *, now: st
 # --- closing ---------------------------------------------------------------------------------------------------
 
 
-def _order_for(group: GroupBuy, commitment: Commitment, now: str) -> Order:
+def _order_for(group: GroupBuy, commitment: Commitment, now: str, bank_transfer_hours: int) -> Order:
+    """A participant's order: an ordinary order (same model, repository write and events as checkout's) at the
+    group's unit price, marked with its group. Unpaid card and bank-transfer orders expire like checkout's
+    (their units go back to the stock; the group stays closed and the others keep their price), a card one
+    after GROUP_CARD_PAYMENT_HOURS since the participant was not at the till when the group closed. It holds
+    nothing against the buyer's unpaid-hold cap: the commitment was bounded by the group's stock check."""
     offer = group.offer
     unit = group.unit_amount if group.unit_amount is not None else group.price_per_unit()
     status = "pending_payment"
+    order_id = commitment.order_id or order_id_for(group.group_id, commitment.user_id)
     return Order(
-        order_id=commitment.order_id or order_id_for(group.group_id, commitment.user_id),
+        order_id=order_id,
         checkout_id=f"chk_{group.group_id}",
         buyer_id=commitment.user_id,
         seller_id=offer.seller_id,
@@ -257,7 +271,7 @@ def _order_for(group: GroupBuy, commitment: Commitment, now: str) -> Order:
         status=status,
         lines=(
             OrderLine(
-                line_id=f"{commitment.order_id}-1",
+                line_id=f"{order_id}-1",
                 product_id=offer.product_id,
                 title=offer.title,
                 quantity=commitment.quantity,
@@ -272,23 +286,43 @@ def _order_for(group: GroupBuy, commitment: Commitment, now: str) -> Order:
         created_at=now,
         updated_at=now,
         timeline=(
-            TimelineEntry(at=now, actor="system", action="placed", status=status, note=f"group {group.group_id}"),
+            TimelineEntry(
+                at=now, actor="system", action="placed", status=status, note=f"group {group.group_id}", seq=1
+            ),
+        ),
+        timeline_total=1,
+        expires_at=payment_deadline(
+            commitment.payment_method,
+            now,
+            card_minutes=GROUP_CARD_PAYMENT_HOURS * 60,
+            bank_transfer_hours=bank_transfer_hours,
         ),
         group={"group_id": group.group_id},
     )
 
 
+def _order_events(orders: list[Order]) -> list[dict[str, Any]]:
+    return [{**order_event(o, "order.created"), "group_id": (o.group or {}).get("group_id")} for o in orders]
+
+
 def close(
     groups: GroupBuyRepository,
     buying: BuyingRepository,
-    publisher: EventPublisher,
     group: GroupBuy,
     *,
     now: str,
     inline: bool = False,
+    bank_transfer_hours: int = 72,
 ) -> GroupBuy:
     """Closes an open group (or resumes a closing one). `inline` (a request that reached the target): a group
-    too large for one transaction is only reserved here (`closing`), and the clock's job creates its orders."""
+    too large for one transaction is only reserved here (`closing`), and the clock's job creates its orders.
+
+    Like checkout, the closing transaction checks that the shop is still active (not suspended): a suspended
+    shop's group fails (`shop_unavailable`) and nobody is charged. Joins are refused while the shop is
+    suspended, so a group meets a suspension at closing only when the shop was suspended after its last
+    commitment: at its deadline it cannot wait any longer, and after a target reached early its participants are
+    better told at once than held. Every outcome's events (the orders' `order.created`, `group.closed` /
+    `group.failed`) go to the outbox in the transaction that decides it."""
     if group.is_open:
         commitments = groups.commitments(group.group_id)
         total = sum(c.quantity for c in commitments)
@@ -298,59 +332,66 @@ def close(
         if not group.reached_target() and not (group.is_due(now) and group.deadline_outcome() == "close"):
             return group
         closing = replace(group.closing(), version=group.version + 1)
+        decide: list[Write] = [
+            groups.group_write(closing, expected_status="open", expected_committed=total, now=now),
+            groups.shop_active(group.offer.shop_id),
+            groups.stock_take(group.product_id, total),
+        ]
         if fits_one_transaction(len(commitments)):
             closed = closing.closed(now)
-            orders = [_order_for(closed, c, now) for c in commitments]
+            orders = [_order_for(closed, c, now, bank_transfer_hours) for c in commitments]
+            decide[0] = groups.group_write(closed, expected_status="open", expected_committed=total, now=now)
+            events = [*_order_events(orders), group_event(closed, "group.closed", commitments, now)]
             writes = [
-                groups.group_write(closed, expected_status="open", expected_committed=total, now=now),
-                groups.stock_take(group.product_id, total),
+                *decide,
                 *[groups.order_put(o) for o in orders],
+                groups.events_write(f"group-closed:{group.group_id}", events, now),
             ]
             try:
                 groups.commit(writes)
             except Conflict as exc:
-                if exc.code == "insufficient_stock":
-                    return fail(groups, buying, group, _why_not_sold(buying, group), now=now)
+                if exc.code in ("insufficient_stock", "shop_unavailable"):
+                    reason = _why_not_sold(buying, group, exc.code)
+                    return fail(groups, buying, group, reason, now=now, commitments=commitments)
                 raise
-            _announce(publisher, orders)  # each participant is told by the order-events consumer
             return closed
         try:
-            groups.commit(
-                [
-                    groups.group_write(closing, expected_status="open", expected_committed=total, now=now),
-                    groups.stock_take(group.product_id, total),
-                ]
-            )
+            groups.commit(decide)
         except Conflict as exc:
-            if exc.code == "insufficient_stock":
-                return fail(groups, buying, group, _why_not_sold(buying, group), now=now)
+            if exc.code in ("insufficient_stock", "shop_unavailable"):
+                reason = _why_not_sold(buying, group, exc.code)
+                return fail(groups, buying, group, reason, now=now, commitments=commitments)
             raise
         if inline:
             return closing
         group = closing
     if group.status != "closing":
         return group
-    return _finish(groups, buying, publisher, group, now=now)
+    return _finish(groups, buying, group, now=now, bank_transfer_hours=bank_transfer_hours)
 
 
-def _why_not_sold(buying: BuyingRepository, group: GroupBuy) -> str:
-    """The stock update was refused: the product is no longer for sale, or its stock cannot cover the group."""
+def _why_not_sold(buying: BuyingRepository, group: GroupBuy, code: str) -> str:
+    """The closing was refused: the shop is suspended, the product is no longer for sale, or its stock cannot
+    cover the group."""
+    if code == "shop_unavailable":
+        return "shop_unavailable"
     product = buying.get_products([group.product_id]).get(group.product_id)
     return "out_of_stock" if product is not None and product.is_listed else "product_unavailable"
 
 
 def _finish(
-    groups: GroupBuyRepository, buying: BuyingRepository, publisher: EventPublisher, group: GroupBuy, *, now: str
+    groups: GroupBuyRepository, buying: BuyingRepository, group: GroupBuy, *, now: str, bank_transfer_hours: int = 72
 ) -> GroupBuy:
-    """The stock is reserved for the whole group: create the orders not created yet, then mark it closed."""
+    """The stock is reserved for the whole group: create the orders not created yet (each batch with its
+    orders' events in one outbox item), then mark it closed with its `group.closed` event."""
     commitments = groups.commitments(group.group_id)
-    orders = [_order_for(group, c, now) for c in commitments]
+    orders = [_order_for(group, c, now, bank_transfer_hours) for c in commitments]
     existing = groups.existing_orders([o.order_id for o in orders])
     missing = [o for o in orders if o.order_id not in existing]
     for i in range(0, len(missing), ORDER_BATCH):
         batch = missing[i : i + ORDER_BATCH]
         try:
-            groups.commit([groups.order_put(o) for o in batch])
+            groups.commit(_order_batch(groups, group, batch, now))
         except Conflict as exc:
             if exc.code != "order_exists":
                 raise
@@ -358,83 +399,69 @@ def _finish(
             done = groups.existing_orders([o.order_id for o in batch])
             for order in batch:
                 if order.order_id not in done:
-                    groups.commit([groups.order_put(order)])
+                    groups.commit(_order_batch(groups, group, [order], now))
     closed = replace(group.closed(now), version=group.version + 1)
-    groups.commit([groups.group_write(closed, expected_status="closing", expected_committed=group.committed, now=now)])
-    _announce(publisher, orders)  # each participant is told by the order-events consumer
+    groups.commit(
+        [
+            groups.group_write(closed, expected_status="closing", expected_committed=group.committed, now=now),
+            groups.events_write(
+                f"group-closed:{group.group_id}", [group_event(closed, "group.closed", commitments, now)], now
+            ),
+        ]
+    )
     return closed
 
 
-def fail(groups: GroupBuyRepository, buying: BuyingRepository, group: GroupBuy, reason: str, *, now: str) -> GroupBuy:
-    """Nobody is charged (no order exists); everyone is told why."""
+def _order_batch(groups: GroupBuyRepository, group: GroupBuy, orders: list[Order], now: str) -> list[Write]:
+    """The orders' puts and their events: the outbox id is the batch's first order (an order not created yet,
+    so no earlier batch used it)."""
+    outbox_id = f"group-orders:{group.group_id}:{orders[0].order_id}"
+    return [*[groups.order_put(o) for o in orders], groups.events_write(outbox_id, _order_events(orders), now)]
+
+
+def fail(
+    groups: GroupBuyRepository,
+    buying: BuyingRepository,
+    group: GroupBuy,
+    reason: str,
+    *,
+    now: str,
+    commitments: list[Commitment] | None = None,
+) -> GroupBuy:
+    """Nobody is charged (no order exists); everyone is told why (`group.failed` in the same transaction)."""
     failed = replace(group.failed(reason, now), version=group.version + 1)
-    groups.commit([groups.group_write(failed, expected_status="open", expected_committed=group.committed, now=now)])
-    _notify_all(buying, failed, groups.commitments(group.group_id), now)
+    if commitments is None:
+        commitments = groups.commitments(group.group_id)
+    groups.commit(
+        [
+            groups.group_write(failed, expected_status="open", expected_committed=group.committed, now=now),
+            groups.events_write(
+                f"group-failed:{group.group_id}", [group_event(failed, "group.failed", commitments, now)], now
+            ),
+        ]
+    )
     return failed
 
 
-def _announce(publisher: EventPublisher, orders: list[Order]) -> None:
-    """The orders are committed: a queue outage must not undo that (sellers' notifications may be late)."""
-    events = [{**order_event(o, "order.created"), "group_id": (o.group or {}).get("group_id")} for o in orders]
-    for i in range(0, len(events), 10):
-        try:
-            publisher.publish(events[i : i + 10])
-        except DomainError:
-            log.warning("group order events not queued", extra={"count": len(events[i : i + 10])})
-
-
-_TEXT = {
-    "closed": "Your group buy of {title} closed at {amount} {currency} per unit: order {order_id}",
-    "out_of_stock": "Your group buy of {title} failed: the stock could not cover the group. Nobody is charged.",
-    "below_moq": "Your group buy of {title} failed: the total stayed below the minimum order. Nobody is charged.",
-    "product_unavailable": "Your group buy of {title} failed: the product is no longer sold. Nobody is charged.",
-}
-
-
-def _notify_all(buying: BuyingRepository, group: GroupBuy, commitments: list[Commitment], now: str) -> None:
-    """One notification per participant (written once: the key is the group's outcome)."""
-    outcome = "closed" if group.status == "closed" else group.failure or "below_moq"
-    for c in commitments:
-        text = _TEXT[outcome].format(
-            title=group.offer.title,
-            amount=f"{(group.unit_amount or 0) / 100:.2f}",
-            currency=group.offer.currency,
-            order_id=c.order_id,
-        )
-        body: dict[str, Any] = {
-            "notification_id": f"{group.group_id}:{outcome}",
-            "type": f"group.{'closed' if outcome == 'closed' else 'failed'}",
-            "shop_id": group.offer.shop_id,
-            "group_id": group.group_id,
-            "message": text,
-            "at": now,
-        }
-        if outcome == "closed":
-            body["order_id"] = c.order_id
-        try:
-            buying.add_notification(c.user_id, f"{now}#{group.group_id}:{outcome}", body)
-        except DomainError:
-            log.warning("group notification not written", extra={"group_id": group.group_id})
-
-
 def run_due(
-    groups: GroupBuyRepository, buying: BuyingRepository, publisher: EventPublisher, *, now: str
+    groups: GroupBuyRepository, buying: BuyingRepository, *, now: str, bank_transfer_hours: int = 72
 ) -> dict[str, int]:
     """The clock's job: groups past their deadline close (total at or above the MOQ) or fail (below it); groups
-    left `closing` by an interrupted close are finished. Reads the due index's day partitions from
-    MAX_DEADLINE_DAYS + 1 days back to today (one partition per day: no hot key)."""
-    counts = {"closed": 0, "failed": 0, "resumed": 0}
-    today = parse_time(now).date()
-    for back in range(MAX_DEADLINE_DAYS + 1, -1, -1):
-        day = (today - dt.timedelta(days=back)).isoformat()
+    at their target whose closing failed in the request are closed; groups left `closing` by an interrupted
+    close are finished. Reads each of the due index's GROUP_SHARDS partitions (one Query per page of due
+    groups: no hot key, no scan). A group that cannot be settled now is passed over and tried again next run."""
+    counts = {"closed": 0, "failed": 0, "resumed": 0, "skipped": 0, "queries": 0}
+    for shard in range(GROUP_SHARDS):
         start_at: Position | None = None
         while True:
-            page = groups.due_groups(day, now, 100, start_at)
+            page = groups.due_groups(f"{shard:02d}", now, 100, start_at)
+            counts["queries"] += 1
             for group in page.items:
                 try:
-                    counts_key = _settle(groups, buying, publisher, group, now)
+                    counts_key = _settle(groups, buying, group, now, bank_transfer_hours)
                 except DomainError:
                     log.warning("a due group could not be settled now", extra={"group_id": group.group_id})
+                    counts["skipped"] += 1
                     continue
                 if counts_key:
                     counts[counts_key] += 1
@@ -445,15 +472,15 @@ def run_due(
 
 
 def _settle(
-    groups: GroupBuyRepository, buying: BuyingRepository, publisher: EventPublisher, group: GroupBuy, now: str
+    groups: GroupBuyRepository, buying: BuyingRepository, group: GroupBuy, now: str, bank_transfer_hours: int
 ) -> str | None:
     if group.status == "closing":
-        _finish(groups, buying, publisher, group, now=now)
+        _finish(groups, buying, group, now=now, bank_transfer_hours=bank_transfer_hours)
         return "resumed"
     if not group.is_open:
         return None
     if group.reached_target() or (group.is_due(now) and group.deadline_outcome() == "close"):
-        outcome = close(groups, buying, publisher, group, now=now)
+        outcome = close(groups, buying, group, now=now, bank_transfer_hours=bank_transfer_hours)
         return "closed" if outcome.status in ("closed", "closing") else "failed"
     if group.is_due(now):
         fail(groups, buying, group, "below_moq", now=now)

@@ -170,13 +170,13 @@ def join_group(ctx: WebContext, form: Form, group_id: str) -> Response:
         group_buys.join(
             c.group_buys,
             c.buying,
-            c.events,
             actor,
             group_id,
             key,
             body,
             now=c.clock(),
             present_commitment=commitment_public,
+            bank_transfer_hours=c.settings.bank_transfer_hours,
         )
     except (Conflict, ValidationFailed, Unprocessable) as exc:
         status = 409 if isinstance(exc, Conflict) else 400

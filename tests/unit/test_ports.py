@@ -16,8 +16,12 @@ from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.group_buys import DynamoGroupBuyRepository
 from chalicelib.adapters.ledger import DynamoLedger
+from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
+from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.payments import HttpCardProvider
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
+from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
@@ -29,6 +33,8 @@ from tests.fakes import (
     InMemoryFinanceRepository,
     InMemoryLedger,
     InMemoryMediaStore,
+    InMemoryOutbox,
+    InMemoryProvenanceRepository,
 )
 
 IMPLEMENTATIONS = [
@@ -42,12 +48,18 @@ IMPLEMENTATIONS = [
     (ports.EventPublisher, SqsEventPublisher),
     (ports.Ledger, DynamoLedger),
     (ports.Ledger, InMemoryLedger),
+    (ports.Outbox, DynamoOutbox),
+    (ports.Outbox, InMemoryOutbox),
+    (ports.Metrics, CloudWatchMetrics),
+    (ports.PaymentProvider, HttpCardProvider),
     (ports.FinanceRepository, DynamoFinanceRepository),
     (ports.FinanceRepository, InMemoryFinanceRepository),
     (ports.AggregatesRepository, DynamoAggregatesRepository),
     (ports.AggregatesRepository, InMemoryAggregatesRepository),
     (ports.PayoutProvider, HttpPayoutProvider),
     (ports.PayoutProvider, InMemoryBank),
+    (ports.ProvenanceRepository, DynamoProvenanceRepository),
+    (ports.ProvenanceRepository, InMemoryProvenanceRepository),
     (ports.TradeRepository, DynamoTradeRepository),
     (ports.GroupBuyRepository, DynamoGroupBuyRepository),  # issue 19
 ]
