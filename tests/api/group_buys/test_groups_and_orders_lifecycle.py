@@ -71,7 +71,8 @@ def test_a_suspended_shops_group_takes_no_commitments_and_fails_at_its_deadline_
     for buyer in (a, b):
         assert api.get("/v1/orders", token=buyer).json["items"] == []  # nobody is charged
     events = relayed(stack)
-    assert [e["type"] for e in events if not e["type"].startswith("shop.")] == ["group.failed"]  # no order was ever announced
+    # no order was ever announced
+    assert [e["type"] for e in events if not e["type"].startswith("shop.")] == ["group.failed"]
     (told,) = [n for n in notifications(api, a) if n["type"] == "group.failed"]
     assert told["group_id"] == gid and "suspended" in told["message"] and "Nobody is charged" in told["message"]
     assert settle_groups() == {"closed": 0, "failed": 0, "resumed": 0}  # settled once
