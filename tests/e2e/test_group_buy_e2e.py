@@ -6,6 +6,7 @@ once for all. (Partners committing for villagers wait for the partner console, i
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 
 import pytest
@@ -81,3 +82,18 @@ def test_three_buyers_reach_a_wholesale_tier_together_and_all_get_orders_at_its_
     assert len(seller_orders) == 3 and {o["group"]["group_id"] for o in seller_orders} == {gid}
     stock = http.call("GET", f"/v1/shops/{shop['shop_id']}/products/{product['product_id']}", token=seller)["stock"]
     assert stock == 30
+
+    # the closing's events went through the outbox: make run's relay and queue consumer tell each participant
+    deadline_at = time.monotonic() + 60
+    told: list[str] = []
+    while time.monotonic() < deadline_at and len(told) < 3:
+        told = [
+            token
+            for token in buyers
+            if any(
+                n["type"] == "group.closed" and n["group_id"] == gid
+                for n in http.call("GET", "/v1/me/notifications", token=token)["items"]
+            )
+        ]
+        time.sleep(1)
+    assert len(told) == 3

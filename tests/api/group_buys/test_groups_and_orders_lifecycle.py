@@ -118,3 +118,27 @@ def test_unpaid_card_and_bank_transfer_orders_from_a_group_expire_and_the_group_
     assert_api_error(groups.commit(factory.user("buyer"), gid, 10), 409, "group_not_open")
     relayed(stack)
     assert any(n["type"] == "order.expired" for n in notifications(api, card))
+
+
+def test_the_clock_job_reads_every_shard_of_the_due_index_and_costs_the_same_per_due_group(api, stack, groups, factory):
+    from bench.counting import CallRecorder
+    from chalicelib.domain.group_buys import GROUP_SHARDS
+    from chalicelib.events.group_jobs import settle_due
+
+    product = groups.product(stock=1000)
+    buyer = factory.user("buyer")
+    runs = []
+    for n in (2, 6):
+        for _ in range(n):
+            gid = groups.start(buyer, product, deadline=later(days=1))["group_id"]
+            assert groups.commit(buyer, gid, 5).status == 201  # below the MOQ: fails at its deadline
+        stack.clock = lambda: later(days=1, minutes=1)
+        with CallRecorder() as rec:
+            result = settle_due()
+        stack.clock = lambda: later()
+        calls = rec.dynamodb()
+        assert result["failed"] == n and result["queries"] == GROUP_SHARDS  # one Query per shard, no scan
+        runs.append((calls.calls - GROUP_SHARDS) / n)
+        assert calls.operations.get("Scan", 0) == 0
+    # per due group: one Query (its commitments) + one TransactWriteItems (the group failed, its event)
+    assert runs == [2.0, 2.0]
