@@ -1497,7 +1497,7 @@ class GroupBuyPublic(Public):
     price_per_unit: Money = Field(description="at the tier the total reaches (the first tier's while below)")
     deadline: str
     seconds_left: int
-    failure: str | None = Field(description="below_moq | out_of_stock | product_unavailable")
+    failure: str | None = Field(description="below_moq | out_of_stock | product_unavailable | shop_unavailable")
     share_url: str
     created_at: str
     closed_at: str | None

@@ -63,6 +63,11 @@ GROUP_MESSAGES: dict[str, tuple[str, str, str]] = {
         "商品已下架，不会向任何人收费。",
         "Товар больше не продаётся. Никто ничего не платит.",
     ),
+    "group.failure.shop_unavailable": (
+        "The shop was suspended and is not selling now. Nobody is charged.",
+        "店铺已被暂停，目前不能销售，不会向任何人收费。",
+        "Магазин приостановлен и сейчас не продаёт. Никто ничего не платит.",
+    ),
     "group.join": ("Join the group", "参与拼团", "Присоединиться"),
     "group.quantity_hint": (
         "Any multiple of {step} {unit}, below the minimum order too.",
@@ -98,6 +103,11 @@ GROUP_MESSAGES: dict[str, tuple[str, str, str]] = {
         "You are in this group already; withdraw first to change your quantity.",
         "您已在该拼团中，如需修改数量请先退出。",
         "Вы уже участвуете; чтобы изменить количество, сначала откажитесь.",
+    ),
+    "error.shop_unavailable": (
+        "The shop is suspended and not selling now; the group takes no commitments until it is back.",
+        "店铺已被暂停，恢复前拼团不接受新的认购。",
+        "Магазин приостановлен; пока он не вернётся, закупка не принимает заявки.",
     ),
     "error.insufficient_stock": (
         "The stock cannot cover that quantity.",

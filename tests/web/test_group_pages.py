@@ -98,6 +98,32 @@ def test_a_group_order_is_marked_on_the_order_page(web, factory, api):
     assert order.status == 200 and "Ordered together in a group buy" in order.text and group_path in order.text
 
 
+def test_a_suspended_shops_group_page_refuses_to_join_and_then_shows_why_it_failed(web, factory, api, stack):
+    from tests.api.group_buys.support import commitment, later, settle_groups
+
+    seller, product = _b2b_product(factory)
+    buyer_session(web, factory)
+    page = web.get(f"/s/b2b/p/{product['product_id']}")
+    form = {"csrf": page.hidden("csrf"), "product_id": product["product_id"], "target": "50", "deadline_days": "1"}
+    group_path = web.post("/groups", form).location
+    other = factory.user("buyer")
+    api_path = f"/v1{group_path.replace('/groups', '/group-buys')}/commitments"
+    assert api.post(api_path, commitment(20), token=other, headers={"Idempotency-Key": "k1"}).status == 201
+    assert api.post(f"/v1/admin/shops/{product['shop_id']}/suspend", token=factory.operator).status == 200
+
+    group = web.get(group_path)
+    join = {**ADDRESS, "csrf": group.hidden("csrf"), "idempotency_key": group.hidden("idempotency_key")}
+    refused = web.post(f"{group_path}/join", {**join, "quantity": "5", "payment_method": "card"})
+    assert refused.status == 409 and "The shop is suspended" in refused.text
+    real_clock, stack.clock = stack.clock, lambda: later(days=1, minutes=1)
+    try:
+        assert settle_groups()["failed"] == 1
+        failed = web.get(group_path)
+        assert "Did not close" in failed.text and "The shop was suspended" in failed.text
+    finally:
+        stack.clock = real_clock
+
+
 def test_a_new_buyer_registers_from_a_shared_group_link_with_its_referral_code(web, factory, api, stack):
     _, product = _b2b_product(factory)
     sharer = factory.user("buyer")
