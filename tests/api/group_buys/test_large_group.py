@@ -104,3 +104,28 @@ def test_a_large_group_the_stock_cannot_cover_fails_before_anyone_gets_an_order(
     failed = groups.view(gid)
     assert (failed["status"], failed["failure"]) == ("failed", "out_of_stock")
     assert orders_of(stack, gid, PARTICIPANTS) == [] and stock_of(api, seller, product) == 400
+
+
+def test_a_group_of_the_most_participants_one_transaction_holds_closes_in_it_with_its_events(
+    api, stack, groups, factory, monkeypatch
+):
+    """96 orders + the group + the shop's check + the stock + the outbox item: DynamoDB's 100 actions, exactly."""
+    n = ONE_TRANSACTION_PARTICIPANTS
+    product = groups.product(stock=1000, attributes=TIERS)
+    gid = groups.start(factory.user("buyer"), product, target_quantity=500, deadline=later(days=1))["group_id"]
+    for i in range(n - 1):
+        join(stack, gid, i)
+    real_commit, sizes = stack.group_buys.commit, []
+
+    def counting_commit(writes):
+        sizes.append(len(writes))
+        return real_commit(writes)
+
+    monkeypatch.setattr(stack.group_buys, "commit", counting_commit)
+    join(stack, gid, n - 1)  # 96 x 5 = 480: above the MOQ, short of the target: it closes at its deadline
+    stack.clock = lambda: later(days=1, minutes=1)
+    assert settle_groups() == {"closed": 1, "failed": 0, "resumed": 0}
+    assert sizes[-1] == 100  # one transaction for the whole group
+    closed = groups.view(gid)
+    assert closed["status"] == "closed" and closed["participants"] == n
+    assert len(orders_of(stack, gid, n)) == n and stock_of(api, groups.seller, product) == 1000 - 5 * n
