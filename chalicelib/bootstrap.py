@@ -19,6 +19,7 @@ from .services.ports import (
     MediaStore,
     PayoutProvider,
     TokenVerifier,
+    TrustRepository,
 )
 
 
@@ -39,6 +40,7 @@ class Container:
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
+    trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
 
 
 _container: Container | None = None
@@ -60,6 +62,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
+    from .adapters.trust import DynamoTrustRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -88,6 +91,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
+        trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

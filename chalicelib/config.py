@@ -55,6 +55,7 @@ class Settings:
     upload_url_ttl_seconds: int = 900
     finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
     aggregates_table: str = ""  # issue 17: dashboard counters
+    trust_table: str = ""  # issue 13: disputes, reviews and ratings, points lots and rules
     payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
@@ -169,6 +170,7 @@ def _load() -> Settings:
         ledger_table=_required("LEDGER_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
+        trust_table=_required("TRUST_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
