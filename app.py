@@ -2,7 +2,19 @@
 
 from chalice import Chalice
 
-from chalicelib.api import buying, docs, fulfilment, identity, middleware, money, payments, products, shops, storefronts
+from chalicelib.api import (
+    buying,
+    docs,
+    fulfilment,
+    identity,
+    middleware,
+    money,
+    payments,
+    products,
+    shops,
+    storefronts,
+    trust,
+)
 from chalicelib.events import order_events
 from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
@@ -22,6 +34,7 @@ app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(money.bp)
+app.register_blueprint(trust.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(docs.bp)

@@ -103,6 +103,8 @@ def product_from_item(m: ProductModel) -> Product:
         version=int(m.version),
         listing_keys=tuple(m.listing_keys or ()),
         listing_digest=m.listing_digest or "",
+        rating_count=int(m.rating_count or 0),
+        rating_total=int(m.rating_total or 0),
     )
 
 
@@ -130,6 +132,8 @@ def _product_item(p: Product) -> ProductModel:
         created_at=p.created_at,
         updated_at=p.updated_at,
         version=p.version,
+        rating_count=p.rating_count or None,
+        rating_total=p.rating_total or None,
     )
 
 

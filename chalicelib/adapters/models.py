@@ -101,6 +101,8 @@ class ProductModel(Model):
     # Top-level copies for checkout's transaction conditions (JSON attributes cannot be conditioned on):
     listed = BooleanAttribute(null=True)  # active product of an active shop
     price_fp = UnicodeAttribute(null=True)  # Product.price_fingerprint
+    rating_count = NumberAttribute(null=True)  # issue 13: visible reviews (ADDed by the review's transaction)
+    rating_total = NumberAttribute(null=True)  # their ratings' sum
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)

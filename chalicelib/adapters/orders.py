@@ -10,6 +10,7 @@ import json
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,7 +25,7 @@ from ..domain.buying import (
     return_to_dict,
 )
 from ..domain.catalog import Product
-from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.orders import Order, Return
 from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
@@ -233,7 +234,7 @@ class DynamoBuyingRepository:
         )
         return self._claim(raw.get("Item"))
 
-    def place_orders(
+    def _checkout_actions(
         self,
         orders: list[Order],
         stock: dict[str, int],
@@ -242,12 +243,7 @@ class DynamoBuyingRepository:
         claim_key: str,
         claim: CheckoutClaim,
         now: str,
-    ) -> None:
-        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
-        and the price fingerprint the buyer was shown), each order.
-
-        Raises LinesRefused naming the products whose condition failed.
-        """
+    ) -> list[dict]:
         product_ids = list(stock)
         actions = [
             _put(
@@ -266,6 +262,52 @@ class DynamoBuyingRepository:
             *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in product_ids),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
         ]
+        return actions
+
+    def checkout_writes(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> tuple[list[Write], Callable[[list[int]], DomainError]]:
+        """place_orders' transaction as Writes (to ride alongside a ledger posting: points redeemed at
+        checkout, issue 13), and the function that names what a refusal means from the refused positions."""
+        actions = self._checkout_actions(orders, stock, price_fps, cart, claim_key, claim, now)
+        product_ids = list(stock)
+
+        def explain(refused: list[int]) -> DomainError:
+            if 0 in refused:
+                return Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race")
+            if 1 in refused:
+                return Conflict("the cart changed during checkout; review it and retry", code="cart_changed")
+            sold_out = [product_ids[i - 2] for i in refused if 2 <= i < 2 + len(product_ids)]
+            if sold_out:
+                return LinesRefused(sold_out)
+            return Conflict("an order of this checkout exists already", code="idempotency_race")
+
+        return [Write(a, None) for a in actions], explain
+
+    def place_orders(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> None:
+        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
+        and the price fingerprint the buyer was shown), each order.
+
+        Raises LinesRefused naming the products whose condition failed.
+        """
+        product_ids = list(stock)
+        actions = self._checkout_actions(orders, stock, price_fps, cart, claim_key, claim, now)
         try:
             self._transact(actions)
         except TransactionCancelled as exc:

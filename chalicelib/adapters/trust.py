@@ -26,7 +26,7 @@ from ..domain.trust import (
 )
 from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES
-from .models import TrustModel, shared_connection
+from .models import ProductModel, TrustModel, shared_connection
 
 _CONFIG = "config#points"
 
@@ -296,9 +296,24 @@ class DynamoTrustRepository:
         )
 
     def _ratings(self, r: Review, sign: int) -> list[Write]:
+        """The product's and the shop's aggregates, and the product item's own count and sum (what its page and
+        its storefront cards show; bumping its version makes a concurrent edit of the product retry on it)."""
+        product = Write(
+            {
+                "Update": {
+                    "TableName": ProductModel.Meta.table_name,
+                    "Key": {"product_id": _s(r.product_id)},
+                    "UpdateExpression": "ADD rating_count :sign, rating_total :total, version :one",
+                    "ConditionExpression": "attribute_exists(product_id)",
+                    "ExpressionAttributeValues": {":sign": _n(sign), ":total": _n(sign * r.rating), ":one": _n(1)},
+                }
+            },
+            None,  # a product is archived, never deleted
+        )
         return [
             self._rating_add(f"rating#product#{r.product_id}", r.rating, sign),
             self._rating_add(f"rating#shop#{r.shop_id}", r.rating, sign),
+            product,
         ]
 
     def review_writes(self, review: Review) -> list[Write]:

@@ -106,13 +106,15 @@ def empty_cart(call: Call) -> None:
         "bought (sold out, withdrawn, under a new MOQ) is 409 lines_unavailable."
     ),
     budget=Budget(
-        2,
-        "BatchGetItem cart + idempotency claim, one TransactWriteItems (claim, cart, a stock update per line "
-        "conditioned on stock, listing and the price fingerprint of the offer the cart line recorded, an order "
-        "per shop), whatever the lines and shops. Was 3: the products were read to price the orders and check "
-        "them; the cart lines now carry the offer (title, terms, price, shop) and the transaction's conditions "
-        "do the checking. A refused line costs one BatchGetItem of the products, to say why (and one cart put "
-        "when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of its orders",
+        3,
+        "2 without points: BatchGetItem cart + idempotency claim, one TransactWriteItems (claim, cart, a stock "
+        "update per line conditioned on stock, listing and the price fingerprint of the offer the cart line "
+        "recorded, an order per shop), whatever the lines and shops. Was 3: the products were read to price the "
+        "orders and check them; the cart lines now carry the offer (title, terms, price, shop) and the "
+        "transaction's conditions do the checking. A refused line costs one BatchGetItem of the products, to say "
+        "why (and one cart put when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of"
+        " its orders. With points_to_redeem (issue 13): 3, the ledger's BatchGetItem (points balance + the "
+        "redemption's claim) before the one transaction, which also carries the redemption posting (5 actions)",
     ),
 )
 def do_checkout(call: Call) -> Response:
@@ -127,6 +129,7 @@ def do_checkout(call: Call) -> Response:
         now=c.clock(),
         new_id=c.new_id,
         present_order=buyer_order_public,
+        ledger=c.ledger,
     )
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
@@ -184,7 +187,9 @@ def my_order(call: Call, order_id: str) -> dict:
 )
 def cancel_order(call: Call, order_id: str) -> dict:
     c = container()
-    return buyer_order_public(order_lifecycle.cancel(c.buying, c.ledger, c.events, call.actor, order_id, now=c.clock()))
+    return buyer_order_public(
+        order_lifecycle.cancel(c.buying, c.ledger, c.events, call.actor, order_id, now=c.clock(), trust=c.trust)
+    )
 
 
 @route(

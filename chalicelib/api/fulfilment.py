@@ -103,7 +103,9 @@ def ship(call: Call, shop_id: str, order_id: str) -> dict:
 )
 def deliver(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    order = order_lifecycle.deliver(c.catalog, c.buying, c.events, call.actor, shop_id, order_id, now=c.clock())
+    order = order_lifecycle.deliver(
+        c.catalog, c.buying, c.events, call.actor, shop_id, order_id, now=c.clock(), trust=c.trust
+    )
     return seller_order_public(order)
 
 
@@ -175,5 +177,7 @@ def shop_returns(call: Call, shop_id: str) -> dict:
 )
 def receive_return(call: Call, shop_id: str, return_id: str) -> dict:
     c = container()
-    ret = returns.receive_return(c.catalog, c.buying, c.ledger, c.events, call.actor, shop_id, return_id, now=c.clock())
+    ret = returns.receive_return(
+        c.catalog, c.buying, c.ledger, c.events, call.actor, shop_id, return_id, now=c.clock(), trust=c.trust
+    )
     return return_public(ret)

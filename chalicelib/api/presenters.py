@@ -62,6 +62,7 @@ def product_public(p: Product, media_url, *, private: bool = False) -> dict:
     else:
         body["shop"] = {k: p.shop[k] for k in ("shop_id", "name", "slug", "region")}
         body["prefecture"] = p.prefecture
+        body["rating"] = p.rating
     return body
 
 
@@ -100,6 +101,8 @@ def order_public(order: Order, *, viewer: str) -> dict:
             for line in order.lines
         ],
         "total": money(order.total, order.currency),
+        "points_redeemed": order.points_redeemed,
+        "amount_due": money(order.amount_due, order.currency),
         "refunded": money(order.refunded, order.currency),
         "refunds": [
             {"return_id": r.return_id, "amount": money(r.amount, order.currency), "at": r.at} for r in order.refunds
@@ -263,4 +266,80 @@ def payout_run_public(record: dict) -> dict:
         "updated_at": record.get("updated_at") or record["started_at"],
         "complete": bool(record.get("complete")),
         "counts": {k: int(v) for k, v in (record.get("counts") or {}).items()},
+    }
+
+
+# --- buyer trust (issue 13) ---------------------------------------------------------------------------------
+
+
+def _pictures(ids, keys: dict, media_url) -> list[dict]:
+    return [{"media_id": m, "url": media_url(keys[m]) if m in keys else None} for m in ids]
+
+
+def dispute_public(d, media_url) -> dict:
+    cur = d.currency
+    return {
+        "dispute_id": d.dispute_id,
+        "order_id": d.order_id,
+        "shop_id": d.shop_id,
+        "status": d.status,
+        "reason": d.reason,
+        "description": d.description,
+        "lines": [
+            {
+                "line_id": x["line_id"],
+                "product_id": x["product_id"],
+                "title": x["title"],
+                "quantity": x["quantity"],
+                "amount": money(int(x["amount"]), cur),
+            }
+            for x in d.lines
+        ],
+        "claimed": money(d.claimed, cur),
+        "evidence": _pictures(d.evidence, d.evidence_keys, media_url),
+        "seller_evidence": _pictures(d.seller_evidence, d.evidence_keys, media_url),
+        "due_at": d.due_at,
+        "response": d.response,
+        "decision": d.decision,
+        "refund": d.refund,
+        "steps": [
+            {
+                "at": s.at,
+                "actor": s.actor,
+                "action": s.action,
+                "note": s.note,
+                "amount": None if s.amount is None else money(s.amount, cur),
+            }
+            for s in d.steps
+        ],
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    }
+
+
+def review_public(r, media_url, *, party: bool = False) -> dict:
+    body = {
+        "review_id": r.review_id,
+        "product_id": r.product_id,
+        "rating": r.rating,
+        "text": r.text,
+        "photos": _pictures(r.photos, r.photo_keys, media_url),
+        "author": r.author,
+        "created_at": r.created_at,
+        "status": r.status,
+        "reply": r.reply,
+    }
+    if party:
+        body.update({"order_id": r.order_id, "line_id": r.line_id, "hidden": r.hidden, "hide_request": r.hide_request})
+    return body
+
+
+def points_entry_public(e) -> dict:
+    return {
+        "points": e.amount,
+        "kind": e.kind,
+        "at": e.at,
+        "balance_after": e.balance_after,
+        "order_id": e.refs.get("order_id"),
+        "memo": e.memo,
     }

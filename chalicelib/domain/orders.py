@@ -123,10 +123,21 @@ class Order:
     # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
     pending_credited: bool = False
     commission: dict[str, int] | None = None
+    # Issue 13 (buyer trust): points used at checkout on this order and the money they stand for (1 point =
+    # one minor unit; the platform funds it: `platform:points`), and the BIN of the card that paid it (the
+    # partner bank's bonus).
+    points_redeemed: int = 0
+    points_discount: int = 0
+    card_bin: str | None = None
 
     @property
     def total(self) -> int:
         return sum(line.total for line in self.lines)
+
+    @property
+    def amount_due(self) -> int:
+        """What the buyer pays: the goods less the points redeemed on them."""
+        return self.total - self.points_discount
 
     @property
     def refunded(self) -> int:

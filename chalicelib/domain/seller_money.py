@@ -152,6 +152,7 @@ def terms_for(
 BUYERS = Account.external("buyer-payments")
 PLATFORM_COMMISSION = Account.platform("commission")
 BANK_PAYOUTS = Account.external("bank-payouts")
+PLATFORM_POINTS = Account.platform("points")  # the money value of points redeemed (issue 13)
 
 
 def pending(shop_id: str) -> Account:
@@ -167,7 +168,22 @@ def _order_refs(order: Order, **more: str) -> dict[str, str]:
 
 
 def payment_posting(order: Order, at: str) -> Posting:
-    """The buyer's money arrived (a card payment, a transfer or cash the seller recorded): held as pending."""
+    """The buyer's money arrived (a card payment, a transfer or cash the seller recorded): held as pending.
+    Points redeemed on the order (issue 13) are paid in by the platform (`platform:points`), so the seller is
+    credited the whole goods value."""
+    if order.points_discount:
+        return Posting(
+            f"order-paid:{order.order_id}",
+            "order.paid",
+            at,
+            (
+                Entry(str(BUYERS), -order.amount_due, order.currency),
+                Entry(str(PLATFORM_POINTS), -order.points_discount, order.currency),
+                Entry(str(pending(order.shop_id)), order.total, order.currency),
+            ),
+            refs=_order_refs(order),
+            memo=f"Payment for order {order.order_id} ({order.points_redeemed} points redeemed)",
+        )
     return transfer(
         f"order-paid:{order.order_id}",
         "order.paid",

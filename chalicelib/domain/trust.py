@@ -99,6 +99,7 @@ class Dispute:
     refund: dict[str, Any] | None = None  # {"amount", "funded_by", "method", "at"}
     steps: tuple[DisputeStep, ...] = ()
     seller_evidence: tuple[str, ...] = ()
+    evidence_keys: dict[str, str] = field(default_factory=dict)  # media id -> stored picture key
     version: int = 1
 
     @property
@@ -152,7 +153,9 @@ class Dispute:
 
     def escalate(self, actor: str, now: str, note: str = "") -> Dispute:
         if self.status not in ("awaiting_seller", "awaiting_buyer"):
-            raise Conflict(f"a dispute {self.status.replace('_', ' ')} cannot be escalated", code="illegal_dispute_step")
+            raise Conflict(
+                f"a dispute {self.status.replace('_', ' ')} cannot be escalated", code="illegal_dispute_step"
+            )
         return self._step(actor, "escalated", now, "escalated", note, due_at=None)
 
     def escalate_if_due(self, now: str) -> Dispute | None:
@@ -317,7 +320,7 @@ def check_partner_bank(name: str, ranges: list[dict[str, str]], multiplier: str,
         if not (Decimal(1) <= m <= Decimal(10)) or m.as_tuple().exponent < -2:  # type: ignore[operator]
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        problems.append({"field": "multiplier", "message": "a decimal string from 1 to 10, e.g. \"2\" or \"1.5\""})
+        problems.append({"field": "multiplier", "message": 'a decimal string from 1 to 10, e.g. "2" or "1.5"'})
     if problems:
         raise ValidationFailed("the partner bank's settings are not valid", details=problems)
     return PartnerBank(name, tuple(out), multiplier, now)
@@ -398,6 +401,7 @@ class Review:
     hidden: dict[str, Any] | None = None  # {"reason", "at"}
     hide_request: dict[str, Any] | None = None  # {"reason", "at"}: the seller asked the operators
     author: str = ""  # the name shown ("Aynur T.")
+    photo_keys: dict[str, str] = field(default_factory=dict)  # media id -> stored picture key
     version: int = 1
 
 
@@ -438,7 +442,9 @@ class RatingSummary:
     def with_rating(self, rating: int, sign: int = 1) -> RatingSummary:
         stars = list(self.stars)
         stars[rating - 1] += sign
-        return RatingSummary(self.count + sign, self.total + sign * rating, (stars[0], stars[1], stars[2], stars[3], stars[4]))
+        return RatingSummary(
+            self.count + sign, self.total + sign * rating, (stars[0], stars[1], stars[2], stars[3], stars[4])
+        )
 
     def to_public(self) -> dict[str, Any]:
         return {"average": self.average, "count": self.count, "stars": list(self.stars)}

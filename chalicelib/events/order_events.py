@@ -37,7 +37,13 @@ def order_events(event, context):
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
 def complete_orders(event):
-    from ..services import order_lifecycle
+    from ..services import disputes, order_lifecycle, points
 
     c = container()
-    return {"completed": order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock())}
+    now = c.clock()
+    completed = order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=now, trust=c.trust)
+    # Issue 13: the clock's other duties, on the same hourly schedule: disputes nobody answered in time
+    # escalate, points earned 12 months ago expire.
+    escalated = disputes.escalate_due(c.buying, c.trust, c.events, now=now)
+    expired = points.expire_due(c.trust, c.buying, c.ledger, now=now)
+    return {"completed": completed, "disputes_escalated": escalated, "points_expired": expired}

@@ -24,8 +24,10 @@ from ..domain.orders import (
     terms_problems,
     unit_amount,
 )
+from ..domain.trust import allocate_redemption
 from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher
+from .points import redemption_posting
+from .ports import BuyingRepository, EventPublisher, Ledger
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -135,6 +137,7 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    ledger: Ledger | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
@@ -143,6 +146,10 @@ def checkout(
     one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
     fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
     or for cart lines that predate offers.
+
+    With `points_to_redeem` (issue 13) the points are spread over the orders (each at most 25 % of its goods)
+    and their ledger posting commits in the same transaction as the orders (`ledger.post(..., alongside=...)`):
+    one more call (the ledger's BatchGetItem of the points balance and the posting's claim) and 5 more actions.
     """
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
@@ -198,15 +205,32 @@ def checkout(
                 timeline=(TimelineEntry(at=now, actor="buyer", action="placed", status=status),),
             )
         )
+    points = int(body.get("points_to_redeem") or 0)
+    if points:
+        shares = allocate_redemption(points, [o.total for o in orders])
+        orders = [replace(o, points_redeemed=p, points_discount=p) for o, p in zip(orders, shares, strict=True)]
     result = {
         "checkout_id": checkout_id,
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
+    if points:
+        result["points_redeemed"] = points
+        result["amount_due"] = {"amount": sum(o.amount_due for o in orders), "currency": orders[0].currency}
     stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
     price_fps = {pid: offers[pid].price_fp for pid in cart.lines}
     try:
-        repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now)
+        if points:
+            if ledger is None:
+                raise ValidationFailed("points cannot be redeemed here", code="points_unavailable")
+            writes, explain = repo.checkout_writes(
+                orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now
+            )
+            posting = redemption_posting(actor.user_id, claim_key, points, now)
+            if ledger.post(posting, alongside=writes, explain=explain).replayed:
+                raise Conflict("this checkout was placed meanwhile", code="idempotency_race")
+        else:
+            repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now)
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now)
     except Conflict as exc:

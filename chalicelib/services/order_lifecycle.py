@@ -10,9 +10,19 @@ from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Refund
 from ..domain.seller_money import terms_for
-from . import settlement
+from . import points, settlement
 from .notifications import announce
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, FinanceRepository, Ledger, Page, Position
+from .ports import (
+    BuyingRepository,
+    CatalogRepository,
+    EventPublisher,
+    FinanceRepository,
+    Ledger,
+    Page,
+    Position,
+    TrustRepository,
+    Write,
+)
 from .shops import owned_shop
 
 # --- buyer ----------------------------------------------------------------------------------------
@@ -32,7 +42,14 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
 
 
 def cancel(
-    repo: BuyingRepository, ledger: Ledger, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str
+    repo: BuyingRepository,
+    ledger: Ledger,
+    publisher: EventPublisher,
+    actor: Actor,
+    order_id: str,
+    *,
+    now: str,
+    trust: TrustRepository | None = None,
 ) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; a paid
     order's money goes back to the buyer from the shop's pending balance in the same transaction."""
@@ -42,12 +59,15 @@ def cancel(
     for line in order.lines:
         restock[line.product_id] += line.quantity
     if order.paid_at:
-        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
+        paid = order.amount_due  # points redeemed on it go back as points (issue 13)
+        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", paid, now)))
         saved = settlement.record_refund(
-            repo, ledger, order, cancelled, order.total, "cancellation", now=now, restock=dict(restock)
+            repo, ledger, order, cancelled, paid, "cancellation", now=now, restock=dict(restock)
         )
     else:
         saved = repo.save_order(cancelled, order.version, restock=dict(restock))
+    if trust is not None:
+        points.return_redemption(trust, repo, ledger, saved, now=now)
     announce(publisher, saved, "order.cancelled")
     return saved
 
@@ -94,9 +114,10 @@ def _seller_change(
     order_id: str,
     change: Callable[[Order], Order],
     kind: str,
+    extra: list[Write] | None = None,
 ) -> Order:
     order = shop_order(catalog, repo, actor, shop_id, order_id)
-    saved = repo.save_order(change(order), order.version)
+    saved = repo.save_order(change(order), order.version, extra=[w.action for w in extra or []])
     announce(publisher, saved, kind)
     return saved
 
@@ -127,9 +148,12 @@ def deliver(
     order_id: str,
     *,
     now: str,
+    trust: TrustRepository | None = None,
 ) -> Order:
+    """With `trust` (issue 13) the delivery is counted on the shop's day (its dispute rate) in the same write."""
+    counted = [trust.delivered_write(shop_id, now)] if trust is not None else []
     return _seller_change(
-        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.deliver(now), "order.delivered"
+        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.deliver(now), "order.delivered", counted
     )
 
 
@@ -165,9 +189,11 @@ def complete_due(
     *,
     now: str,
     limit: int = 100,
+    trust: TrustRepository | None = None,
 ) -> int:
     """Completes delivered, paid orders whose return window has closed (run on a schedule), each in one
-    transaction with its seller's credit net of the commission in force when the order was placed."""
+    transaction with its seller's credit net of the commission in force when the order was placed. With
+    `trust` (issue 13) the buyer then earns the order's points (idempotent per order)."""
     done = 0
     due = [order for order in repo.due_orders(now, limit) if order.paid_at]
     rules = finance.commission_rules() if due else {}
@@ -180,5 +206,7 @@ def complete_due(
         if saved is None:
             continue
         announce(publisher, saved, "order.completed")
+        if trust is not None:
+            points.earn_for_order(trust, ledger, saved, now=now)
         done += 1
     return done

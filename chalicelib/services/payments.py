@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from dataclasses import replace
 from typing import Any
 
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
@@ -47,12 +48,14 @@ def payment_event(
         raise NotFound("order not found", code="order_not_found")
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
-    if event["amount"] != {"amount": order.total, "currency": order.currency}:
+    if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
         raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
     if order.paid_at:
         return {"status": "duplicate"}
     try:
         paid = order.mark_paid("payments", now)
+        if (event.get("card") or {}).get("bin"):  # issue 13: the partner bank's card earns a bonus at completion
+            paid = replace(paid, card_bin=str(event["card"]["bin"]))
         claim = f"payment-event#{event['event_id']}"
         saved = settlement.record_payment(repo, ledger, order, paid, now=now, claim_key=claim)
     except Conflict as exc:

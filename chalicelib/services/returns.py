@@ -9,10 +9,10 @@ from typing import Any
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Refund, Return, TimelineEntry
-from . import settlement
+from . import points, settlement
 from .notifications import announce
 from .order_lifecycle import buyer_order
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, Ledger, Page, Position
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Ledger, Page, Position, TrustRepository
 from .shops import owned_shop
 
 
@@ -80,6 +80,7 @@ def receive_return(
     return_id: str,
     *,
     now: str,
+    trust: TrustRepository | None = None,
 ) -> Return:
     """The goods are back: the refund is recorded on the order and the stock restored, once; the money goes back
     to the buyer from the shop's pending balance (or, after completion, its available balance) with it."""
@@ -118,4 +119,6 @@ def receive_return(
         expected_return_version=ret.version,
     )
     announce(publisher, saved, "order.refunded")
+    if trust is not None:  # issue 13: the points earned on the returned goods (after completion) go back
+        points.reverse_for_refund(ledger, order, return_id, ret.amount, now=now)
     return replace(received, version=ret.version + 1)
