@@ -228,7 +228,7 @@ class DynamoTrustRepository:
 
     def due_disputes(self, shard: int, now: str, limit: int) -> list[Dispute]:
         items, _ = self._query(
-            "g5-index", "g5pk", f"due#{shard}", limit=limit, start=None, forward=True, sk_name="g5sk", low="",
+            "g5-index", "g5pk", f"due#{shard}", limit=limit, start=None, forward=True, sk_name="g5sk", low="0",
             high=f"{now}#\uffff",
         )  # fmt: skip
         return [dispute_from_dict(self._body(i)) for i in items]
@@ -424,7 +424,7 @@ class DynamoTrustRepository:
 
     def due_lots(self, shard: int, now: str, limit: int) -> list[PointsLot]:
         items, _ = self._query(
-            "g5-index", "g5pk", f"pexp#{shard}", limit=limit, start=None, forward=True, sk_name="g5sk", low="",
+            "g5-index", "g5pk", f"pexp#{shard}", limit=limit, start=None, forward=True, sk_name="g5sk", low="0",
             high=f"{now}#\uffff",
         )  # fmt: skip
         return [PointsLot(**self._body(i)) for i in items]
