@@ -26,11 +26,13 @@ from chalicelib.domain.identity import Role
 
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
-    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id", "month"}),
+    Scope.SHOP: frozenset(
+        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "dispute_id", "review_id"}
+    ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront"}),
-    Scope.BUYER_ORDER: frozenset({"order_id"}),
-    Scope.ACCOUNT: frozenset({"product_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "dispute_id", "review_id"}),
+    Scope.BUYER_ORDER: frozenset({"order_id", "dispute_id", "line_id"}),
+    Scope.ACCOUNT: frozenset({"product_id", "upload_id"}),
     Scope.PROVIDER: frozenset(),
 }
 WORLD_MODULE = {

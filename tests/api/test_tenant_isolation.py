@@ -25,10 +25,10 @@ from tests.support import ADDRESS, Storage, assert_api_error, buy, png_bytes
 
 SHOP_CASES = cases(Scope.SHOP)
 # A route that names something under the shop after {shop_id}: a product, an order, a return.
-CHILD_CASES = [c for c in SHOP_CASES if c.has("product_id", "order_id", "return_id")]
+CHILD_CASES = [c for c in SHOP_CASES if c.has("product_id", "order_id", "return_id", "dispute_id", "review_id")]
 MEDIA_CASES = [c for c in SHOP_CASES if c.has("media_id")]
 # A pending shop sells nothing, so it has no orders or returns to name.
-PENDING_SHOP_CASES = [c for c in SHOP_CASES if not c.has("order_id", "return_id")]
+PENDING_SHOP_CASES = [c for c in SHOP_CASES if not c.has("order_id", "return_id", "dispute_id", "review_id")]
 SELLER_ACCOUNT_CASES = cases(Scope.SELLER_ACCOUNT)
 ADMIN_CASES = cases(Scope.OPERATOR)
 NOT_FOR_BUYERS = [c for c in SHOP_CASES + SELLER_ACCOUNT_CASES if not c.allows(Role.BUYER)]
@@ -118,6 +118,35 @@ class Tenant:
         assert ret.status == 201, ret
         return ret.json["return_id"]
 
+    @functools.cached_property
+    def trust_order(self) -> dict:
+        """A delivered order for disputes and reviews (issue 13), of this shop or, while it is pending, of
+        another active shop of the same seller."""
+        if self.shop["status"] == "active":
+            return self.order("delivered")
+        shop = self.factory.shop(self.token, "handicrafts")
+        other = Tenant(self.api, self.stack, self.factory, self.token, shop, self.factory.product(self.token, shop))
+        other.buyer = self.buyer
+        return other.order("delivered")
+
+    @functools.cached_property
+    def dispute_id(self) -> str:
+        """A dispute waiting for the seller's answer."""
+        order = self.trust_order
+        body = {"lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}], "reason": "damaged",
+                "description": "Torn"}  # fmt: skip
+        opened = self.api.post(f"/v1/orders/{order['order_id']}/disputes", body, token=self.buyer)
+        assert opened.status == 201, opened
+        return opened.json["dispute_id"]
+
+    @functools.cached_property
+    def review_id(self) -> str:
+        order = self.trust_order
+        path = f"/v1/orders/{order['order_id']}/lines/{order['lines'][0]['line_id']}/review"
+        reviewed = self.api.post(path, {"rating": 4, "text": "Good"}, token=self.buyer)
+        assert reviewed.status == 201, reviewed
+        return reviewed.json["review_id"]
+
     def value(self, name: str, case: Case) -> str:
         """The world's value for a path parameter (or body id) of `case`, by its name."""
         order = lambda: self.order(ORDER_STATE.get(case.spec.operation_id, "pending"))  # noqa: E731
@@ -130,6 +159,8 @@ class Tenant:
             "return_id": lambda: self.return_id,
             "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
             "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
+            "dispute_id": lambda: self.dispute_id,  # issue 13
+            "review_id": lambda: self.review_id,
         }
         return values[name]()
 
