@@ -929,7 +929,6 @@ class PointsEntryPublic(Public):
 
 class PointsPublic(Public):
     balance: int
-    value: Money | None = Field(description="what the balance is worth at checkout in the caller's market")
     expiring_soon: list[dict[str, Any]] = Field(description="[{points, expires_at}] within 30 days, oldest first")
     items: list[PointsEntryPublic]
     next_cursor: str | None

@@ -283,7 +283,7 @@ def my_points(call: Call) -> dict:
     c = container()
     view = points.my_points(c.trust, c.ledger, call.actor, now=c.clock(), limit=call.page.limit, start=call.page.start)
     page = call.page.respond(view.history, points_entry_public)
-    return {"balance": view.balance, "value": None, "expiring_soon": view.expiring, **page}
+    return {"balance": view.balance, "expiring_soon": view.expiring, **page}
 
 
 @route(

@@ -209,7 +209,7 @@ def checkout(
     if points:
         shares = allocate_redemption(points, [o.total for o in orders])
         orders = [replace(o, points_redeemed=p, points_discount=p) for o, p in zip(orders, shares, strict=True)]
-    result = {
+    result: dict[str, Any] = {
         "checkout_id": checkout_id,
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},

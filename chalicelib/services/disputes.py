@@ -314,6 +314,7 @@ def _refund(
         # (which may go below zero until the next completions cover it).
         settlement.debit_for_dispute(ledger, order, dispute.dispute_id, amount, now=now, destination=GUARANTEE)
         noted = _timeline(order, "system", "refunded", f"{dispute.dispute_id} guarantee", now)
+        noted = replace(noted, refunds=(*order.refunds, Refund(dispute.dispute_id, amount, now)))
         posting = transfer(
             f"dispute-refund:{dispute.dispute_id}", "dispute.guarantee_refund", now, source=GUARANTEE,
             destination=BUYERS, amount=amount, currency=order.currency,

@@ -132,7 +132,10 @@ def earn_for_order(trust: TrustRepository, ledger: Ledger, order: Order, *, now:
 
 def reverse_for_refund(ledger: Ledger, order: Order, refund_id: str, refunded: int, *, now: str) -> int:
     """A return or a refunded dispute after the order earned points: the points earned (and the bonus) on the
-    refunded goods go back, in proportion, as far as the balance still holds them."""
+    refunded goods go back, in proportion, as far as the balance still holds them. Points are earned at
+    completion only: before it there is nothing to take back (completion earns on what the buyer kept)."""
+    if order.status != "completed":
+        return 0
     taken = 0
     for prefix in ("points-earned", "points-bonus"):
         earned = ledger.get_posting(f"{prefix}:{order.order_id}")

@@ -157,9 +157,7 @@ def test_a_buyer_accepts_the_sellers_partial_refund_and_the_money_goes_back_from
     assert sale.dispute().status == 201
 
 
-def test_a_rejected_dispute_escalates_and_the_operator_refunds_from_the_guarantee_reversing_points(
-    api, stack, factory
-):
+def test_a_rejected_dispute_escalates_and_the_operator_refunds_from_the_guarantee_reversing_points(api, stack, factory):
     sale = Sale(api, stack, factory)
     at(stack, days=8)  # the return window closed: the hourly run completes the order and the buyer earns points
     assert hourly(stack)["completed"] >= 1
@@ -207,15 +205,15 @@ def test_disputes_escalate_by_the_clock_without_a_seller_answer_or_an_agreement(
     unagreed.respond(second["dispute_id"], "reject")
     at(stack, days=2, hours=23)
     hourly(stack)
-    assert silent.api.get(f"/v1/orders/{silent.order['order_id']}/disputes", token=silent.buyer).json["items"][0][
-        "status"
-    ] == "awaiting_seller"
+    waiting = api.get(f"/v1/orders/{silent.order['order_id']}/disputes", token=silent.buyer).json["items"]
+    assert waiting[0]["status"] == "awaiting_seller"
     at(stack, days=3, minutes=1)
     assert hourly(stack)["disputes_escalated"] == 1
     at(stack, days=7, minutes=1)
     assert hourly(stack)["disputes_escalated"] == 1
-    for sale, d in ((silent, first), (unagreed, second)):
+    for sale, opened in ((silent, first), (unagreed, second)):
         (now,) = api.get(f"/v1/orders/{sale.order['order_id']}/disputes", token=sale.buyer).json["items"]
+        assert now["dispute_id"] == opened["dispute_id"]
         assert now["status"] == "escalated" and now["steps"][-1]["actor"] == "system"
 
 
