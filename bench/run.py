@@ -2,7 +2,8 @@
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
 (bench/ledger_bench.py) and the deployment package sizes (bench/package_size.py), appended to the report;
-the payout run and the dashboards' counters (bench/payouts_bench.py, issue 17).
+the payout run and the dashboards' counters (bench/payouts_bench.py, issue 17); a product's review pages
+(bench/trust_bench.py, issue 13).
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -247,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import payouts_bench  # issue 17: the payout run per payout and per 100 shops, dashboard counters
 
     ok = payouts_bench.report(RESULTS / "latest.md") and ok
+    from bench import trust_bench  # issue 13: a product's review pages at 1k and 10k reviews
+
+    ok = trust_bench.report(RESULTS / "latest.md") and ok
     return 0 if ok else 1
 
 
