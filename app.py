@@ -22,6 +22,7 @@ from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
+from chalicelib.web import trust as web_trust
 
 app = Chalice(app_name="bazaar")
 
@@ -43,3 +44,4 @@ app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_dashboards.bp)
+app.register_blueprint(web_trust.bp)

@@ -351,6 +351,13 @@ class DynamoTrustRepository:
         item = self._get(f"review#{review_id}", "review")
         return review_from_dict(self._body(item)) if item else None
 
+    def get_reviews(self, review_ids: Sequence[str]) -> dict[str, Review]:
+        """The reviews that exist among `review_ids` (an order's lines): one BatchGetItem (100 keys at most)."""
+        if not review_ids:
+            return {}
+        found = self._batch_get([{"pk": _s(f"review#{r}"), "sk": _s("review")} for r in dict.fromkeys(review_ids)])
+        return {pk.removeprefix("review#"): review_from_dict(self._body(item)) for pk, item in found.items()}
+
     def product_reviews(self, product_id: str, sort: str, limit: int, start: dict | None) -> Page:
         if sort == "rating":
             items, last = self._query("g2-index", "g2pk", f"prodr#{product_id}", limit=limit, start=start)

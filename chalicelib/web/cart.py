@@ -12,6 +12,7 @@ from ..bootstrap import container
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor
 from ..domain.orders import MAX_LINE_QUANTITY
+from ..domain.trust import redeemable
 from ..services import cart, checkout
 from . import render
 from .catalog import product_view
@@ -114,14 +115,27 @@ def _new_checkout_key() -> str:
     return "web-" + secrets.token_urlsafe(18)
 
 
+def _points_balance(actor) -> int:
+    """The buyer's points (issue 13): one GetItem of the ledger's balance."""
+    from ..domain.ledger import POINTS
+    from ..services.points import account
+
+    return container().ledger.balance(account(actor.user_id), POINTS).amount
+
+
 def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, problems=None) -> Response:
     defaults = {"country": "CN", "payment_method": "cash_on_delivery"}
+    cart_view = _cart_for_page(ctx, actor)
+    balance = _points_balance(actor)
+    most = sum(redeemable(group["subtotal"]["amount"]) for group in cart_view.get("shops", []))  # 25 % per order
     return render.page(
         ctx,
         "checkout.html",
         status=status,
         title=ctx.t("checkout.title"),
-        cart=_cart_for_page(ctx, actor),
+        cart=cart_view,
+        points_balance=balance,
+        points_max=min(balance, most),
         values={**defaults, **(values or {})},
         errors=errors or {},
         problems=problems or [],
@@ -131,7 +145,7 @@ def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, p
     )
 
 
-@page(bp, "GET", "/checkout", budget=Budget(2, "the cart view under the address form"))
+@page(bp, "GET", "/checkout", budget=Budget(3, "the cart view under the address form; the points balance"))
 def checkout_page(ctx: WebContext) -> Response:
     return _checkout_page(ctx, buyer(ctx))
 
@@ -167,7 +181,11 @@ def _checkout_errors(ctx: WebContext, exc) -> dict[str, str]:
     bp,
     "POST",
     "/checkout",
-    budget=Budget(2, "the API's checkout (2 whatever the lines and shops: the cart lines carry the offers)"),
+    budget=Budget(
+        3,
+        "the API's checkout (2 whatever the lines and shops: the cart lines carry the offers; 3 when it redeems "
+        "points: the ledger's read of the balance)",
+    ),
 )
 def place_order(ctx: WebContext, form: Form) -> Response:
     from pydantic import ValidationError  # not at import: pydantic stays out of the cold start
@@ -195,6 +213,13 @@ def place_order(ctx: WebContext, form: Form) -> Response:
     errors = {}
     if values["payment_method"] not in WEB_PAYMENT_METHODS:
         errors["payment_method"] = ctx.t("form.invalid")
+    values["points_to_redeem"] = form.get("points_to_redeem").strip()[:12]
+    if values["points_to_redeem"]:  # issue 13: points off the goods (at most 25 %)
+        points = positive_int(values["points_to_redeem"], 0, 10**9)
+        if points is None:
+            errors["points_to_redeem"] = ctx.t("form.invalid")
+        elif points:
+            body["points_to_redeem"] = points
     try:
         CheckoutIn.model_validate(body)
     except ValidationError as exc:
@@ -204,8 +229,9 @@ def place_order(ctx: WebContext, form: Form) -> Response:
     c = container()
     try:
         result, _ = checkout.checkout(
-            c.buying, c.events, actor, key, body, now=c.clock(), new_id=c.new_id, present_order=buyer_order_public
-        )
+            c.buying, c.events, actor, key, body, now=c.clock(), new_id=c.new_id, present_order=buyer_order_public,
+            ledger=c.ledger,
+        )  # fmt: skip
     except ValidationFailed as exc:
         if exc.code == "empty_cart":
             return render.redirect(ctx, "/cart")
@@ -213,6 +239,8 @@ def place_order(ctx: WebContext, form: Form) -> Response:
     except Conflict as exc:
         if exc.code == "price_changed":  # the cart now holds the new prices; the page below shows them
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.price_changed")])
+        if exc.code in ("points_over_limit", "insufficient_balance"):  # issue 13
+            return _checkout_page(ctx, actor, 409, values, {"points_to_redeem": ctx.t(f"error.{exc.code}")}, key)
         if exc.code != "lines_unavailable":
             raise
         return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("cart.fix_first")])

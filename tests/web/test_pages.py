@@ -383,6 +383,10 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/register", {"email": "a@b.cn", "password": "x"}),
         ("/orders/ord_x/cancel", {}),
         ("/orders/ord_x/return", {}),
+        ("/orders/ord_x/lines/ord_x-1/review", {"rating": "5"}),  # issue 13
+        ("/orders/ord_x/disputes", {"reason": "damaged"}),
+        ("/orders/ord_x/disputes/dsp_x/accept", {}),
+        ("/orders/ord_x/disputes/dsp_x/escalate", {}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -400,6 +404,10 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/checkout",
         "/orders/{order_id}/cancel",
         "/orders/{order_id}/return",
+        "/orders/{order_id}/lines/{line_id}/review",
+        "/orders/{order_id}/disputes",
+        "/orders/{order_id}/disputes/{dispute_id}/accept",
+        "/orders/{order_id}/disputes/{dispute_id}/escalate",
     }, "a new POST form route needs a line in this test"
 
 

@@ -1,0 +1,227 @@
+"""Buyer trust in the browser (issue 13): a product's reviews; on a delivered order, a review form per line, the
+dispute form and the buyer's answers to the seller (accept, escalate). The pages call the same services as the
+JSON API (api/trust.py), so they cost what it costs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..api import trust as api_trust
+from ..api.presenters import dispute_public, review_public
+from ..api.routing import Budget
+from ..bootstrap import container
+from ..domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..domain.identity import Actor
+from ..domain.orders import MAX_LINE_QUANTITY, Order
+from ..domain.storefronts import get_storefront
+from ..domain.trust import (
+    DISPUTE_REASONS,
+    DISPUTE_WINDOW_DAYS,
+    OPEN_DISPUTE_STATUSES,
+    REVIEW_SORTS,
+    REVIEW_WINDOW_DAYS,
+    plus_days,
+    review_id_for,
+)
+from ..services import disputes, reviews
+from . import i18n, render
+from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
+from .session import WebContext
+
+bp = Blueprint(__name__)
+
+REVIEWS_PAGE_SIZE = 10
+PRODUCT_PAGE_REVIEWS = 5
+MAX_TEXT = 2000
+
+
+# --- what an order page shows (web/orders.py calls it) -------------------------------------------------------
+
+
+def order_trust(order: Order, now: str) -> dict[str, Any]:
+    """The order's disputes, its lines' reviews and what the buyer may still do: one Query of the order's
+    disputes (once shipped) and one BatchGetItem of its lines' reviews (once delivered)."""
+    c = container()
+    out: dict[str, Any] = {"disputes": [], "reviews": {}, "disputable": [], "reviewable": [], "reasons": []}
+    if order.status not in ("shipped", "delivered", "completed"):
+        return out
+    found = c.trust.order_disputes(order.order_id, 20, None).items
+    out["disputes"] = [dispute_public(d, c.media.url) for d in found]
+    in_dispute = {line["line_id"] for d in found if d.status in OPEN_DISPUTE_STATUSES for line in d.lines}
+    since = order.delivered_at or (order.shipment or {}).get("shipped_at")
+    if since and now <= plus_days(since, DISPUTE_WINDOW_DAYS):
+        out["disputable"] = [line for line in order.lines if line.line_id not in in_dispute]
+        out["reasons"] = [r for r in DISPUTE_REASONS if order.delivered_at or r == "not_received"]
+        out["dispute_closes"] = plus_days(since, DISPUTE_WINDOW_DAYS)
+    if order.delivered_at:
+        written = c.trust.get_reviews([review_id_for(line.line_id) for line in order.lines])
+        out["reviews"] = {r.line_id: review_public(r, c.media.url, party=True) for r in written.values()}
+        if now <= plus_days(order.delivered_at, REVIEW_WINDOW_DAYS):
+            out["reviewable"] = [line for line in order.lines if line.line_id not in out["reviews"]]
+    return out
+
+
+def _message(ctx: WebContext, exc: DomainError) -> str:
+    for key in (f"trust.error.{exc.code}", f"error.{exc.code}"):
+        if i18n.has(key):
+            return ctx.t(key)
+    return str(exc)
+
+
+def _order_again(ctx: WebContext, actor: Actor, order_id: str, status: int, error: str, **values: Any) -> Response:
+    from .orders import _order_page  # the order page renders these forms; it imports this module
+
+    return _order_page(ctx, actor, order_id, status, error, trust_values=values)
+
+
+def _checked_order_id(order_id: str, *more: str) -> None:
+    if not all(looks_like_id(v) for v in (order_id, *more)):
+        raise NotFound("order not found", code="order_not_found")
+
+
+# --- reviews ------------------------------------------------------------------------------------------------
+
+
+@page(bp, "GET", "/s/{storefront}/p/{product_id}/reviews", budget=Budget(1, "the API's review page: one Query"))
+def reviews_page(ctx: WebContext, storefront: str, product_id: str) -> Response:
+    sf = get_storefront(storefront)
+    if not looks_like_id(product_id):
+        raise NotFound("product not found", code="product_not_found")
+    sort = ctx.query.get("sort") or "newest"
+    if sort not in REVIEW_SORTS:
+        return render.error_page(ctx, 400, "err.bad_filter")
+    scope = api_scope(
+        api_trust.product_reviews, path={"storefront": sf.key, "product_id": product_id}, params={"sort": sort},
+        caller=None,
+    )  # fmt: skip
+    try:
+        pager = Pager.open(ctx.query, scope, REVIEWS_PAGE_SIZE)
+    except ValidationFailed:
+        return render.error_page(ctx, 400, "err.bad_cursor")
+    c = container()
+    result = reviews.product_reviews(c.trust, product_id, sort, REVIEWS_PAGE_SIZE, pager.start)
+    path = f"/s/{sf.key}/p/{product_id}/reviews"
+    return render.page(
+        ctx,
+        "reviews.html",
+        title=ctx.t("reviews.title"),
+        sf=sf,
+        product_id=product_id,
+        sort=sort,
+        sorts=REVIEW_SORTS,
+        reviews=[review_public(r, c.media.url) for r in result.items],
+        pager=pager.links(ctx, path, {"sort": sort if sort != "newest" else None}, result),
+    )
+
+
+def product_reviews(product_id: str) -> tuple[list[dict[str, Any]], bool]:
+    """The newest reviews a product page shows (one Query), and whether there are more."""
+    c = container()
+    result = reviews.product_reviews(c.trust, product_id, "newest", PRODUCT_PAGE_REVIEWS, None)
+    return [review_public(r, c.media.url) for r in result.items], bool(result.last_key)
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/lines/{line_id}/review",
+    budget=Budget(6, "the API's review: GetItem order, one transaction, the product's cards (GetItem + one write)"),
+)
+def review_line(ctx: WebContext, form: Form, order_id: str, line_id: str) -> Response:
+    actor = buyer(ctx)
+    _checked_order_id(order_id, line_id)
+    rating = positive_int(form.get("rating"), 1, 5)
+    text = form.get("text").strip()
+    if rating is None or len(text) > MAX_TEXT:
+        error = ctx.t("err.rating") if rating is None else ctx.t("err.too_long")
+        return _order_again(ctx, actor, order_id, 400, error, review_line=line_id, review_text=text[:MAX_TEXT])
+    c = container()
+    try:
+        reviews.create_review(
+            c.buying, c.trust, c.catalog, actor, order_id, line_id, {"rating": rating, "text": text, "photos": []},
+            now=c.clock(),
+        )  # fmt: skip
+    except (Conflict, Forbidden) as exc:
+        return _order_again(ctx, actor, order_id, 409, _message(ctx, exc))
+    return render.redirect(ctx, f"/orders/{order_id}", {"reviewed": "1"})
+
+
+# --- disputes -----------------------------------------------------------------------------------------------
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/disputes",
+    budget=Budget(2, "the API's dispute: GetItem order + one transaction (no pictures from the browser form)"),
+)
+def open_dispute(ctx: WebContext, form: Form, order_id: str) -> Response:
+    actor = buyer(ctx)
+    _checked_order_id(order_id)
+    lines, values, bad = [], {}, False
+    for name in form.names():
+        if not name.startswith("dispute-qty-"):
+            continue
+        line_id, raw = name[len("dispute-qty-") :], form.get(name)
+        values[line_id] = raw[:12]
+        quantity = positive_int(raw or "0", 0, MAX_LINE_QUANTITY)
+        if quantity is None or not looks_like_id(line_id):
+            bad = True
+        elif quantity:
+            lines.append({"line_id": line_id, "quantity": quantity})
+    reason, description = form.get("reason"), form.get("description").strip()
+    kept = {"dispute_quantities": values, "dispute_reason": reason, "dispute_description": description[:MAX_TEXT]}
+    error = None
+    if bad:
+        error = ctx.t("err.quantity", min=0, max=MAX_LINE_QUANTITY)
+    elif not lines:
+        error = ctx.t("err.dispute_lines")
+    elif reason not in DISPUTE_REASONS:
+        error = ctx.t("err.dispute_reason")
+    elif not description or len(description) > MAX_TEXT:
+        error = ctx.t("err.dispute_description")
+    if error:
+        return _order_again(ctx, actor, order_id, 400, error, **kept)
+    c = container()
+    body = {"lines": lines, "reason": reason, "description": description, "evidence": []}
+    try:
+        disputes.open_dispute(c.buying, c.trust, c.events, actor, order_id, body, now=c.clock(), new_id=c.new_id)
+    except Conflict as exc:
+        return _order_again(ctx, actor, order_id, 409, _message(ctx, exc), **kept)
+    return render.redirect(ctx, f"/orders/{order_id}", {"disputed": "1"})
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/disputes/{dispute_id}/accept",
+    budget=Budget(12, "the API's accept: the step, and the refund with its postings when one is owed"),
+)
+def accept_answer(ctx: WebContext, form: Form, order_id: str, dispute_id: str) -> Response:
+    actor = buyer(ctx)
+    _checked_order_id(order_id, dispute_id)
+    c = container()
+    try:
+        disputes.accept(c.buying, c.trust, c.ledger, c.events, actor, order_id, dispute_id, now=c.clock())
+    except Conflict as exc:
+        return _order_again(ctx, actor, order_id, 409, _message(ctx, exc))
+    return render.redirect(ctx, f"/orders/{order_id}", {"dispute": "accepted"})
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/disputes/{dispute_id}/escalate",
+    budget=Budget(3, "the API's escalation: GetItem dispute + GetItem order + one transaction"),
+)
+def escalate(ctx: WebContext, form: Form, order_id: str, dispute_id: str) -> Response:
+    actor = buyer(ctx)
+    _checked_order_id(order_id, dispute_id)
+    c = container()
+    try:
+        disputes.escalate(c.buying, c.trust, c.events, actor, order_id, dispute_id, now=c.clock())
+    except Conflict as exc:
+        return _order_again(ctx, actor, order_id, 409, _message(ctx, exc))
+    return render.redirect(ctx, f"/orders/{order_id}", {"dispute": "escalated"})

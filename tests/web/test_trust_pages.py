@@ -1,0 +1,140 @@
+"""Buyer trust in the browser (issue 13): ratings on cards, product and shop pages; the review form, the dispute
+form and the buyer's answers on a delivered order; points at checkout. Checked against the JSON API."""
+
+from __future__ import annotations
+
+import re
+
+from bench.counting import CallRecorder
+from chalicelib.services import points
+from tests.web.helpers import add_to_cart, buyer_session, place_order, text_of
+
+
+def _delivered(web, api, factory, quantity: int = 2):
+    """A seller's shop and product, and a delivered order of it placed through the web by a new buyer."""
+    seller = factory.user("seller")
+    shop = factory.shop(seller, "handicrafts")
+    product = factory.product(seller, shop, stock=50, title="Felt rug")
+    buyer_session(web, factory)
+    add_to_cart(web, product, quantity)
+    (order_id,) = place_order(web)
+    base = f"/v1/shops/{shop['shop_id']}/orders/{order_id}"
+    assert api.post(f"{base}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=seller).status == 200
+    assert api.post(f"{base}/deliver", token=seller).status == 200
+    return seller, shop, product, order_id
+
+
+def test_a_buyer_reviews_a_delivered_line_and_the_rating_shows_on_the_card_product_and_shop_pages(web, api, factory):
+    seller, shop, product, order_id = _delivered(web, api, factory)
+    page = web.get(f"/orders/{order_id}")
+    assert "Review Felt rug" in text_of(page)
+    line_id = re.search(r'action="/orders/[^/]+/lines/([^/]+)/review"', page.text).group(1)
+
+    bad = web.post(f"/orders/{order_id}/lines/{line_id}/review", {"csrf": page.hidden("csrf"), "rating": "9"})
+    assert bad.status == 400 and "Choose 1 to 5 stars." in bad.text
+    done = web.post(
+        f"/orders/{order_id}/lines/{line_id}/review", {"csrf": page.hidden("csrf"), "rating": "4", "text": "Warm"}
+    )
+    assert done.status == 303, done
+    again = web.get(done.location)
+    assert "Thank you for your review." in again.text and "Review Felt rug" not in text_of(again)
+    twice = web.post(f"/orders/{order_id}/lines/{line_id}/review", {"csrf": page.hidden("csrf"), "rating": "5"})
+    assert twice.status == 409 and "You have reviewed this item already." in twice.text
+
+    product_page = web.get(f"/s/handicrafts/p/{product['product_id']}")
+    assert "4.0 of 5 (1 reviews)" in text_of(product_page) and "Warm" in product_page.text
+    api_reviews = api.get(f"/v1/storefronts/handicrafts/products/{product['product_id']}/reviews").json["items"]
+    assert [r["text"] for r in api_reviews] == ["Warm"]
+    card = web.get("/s/handicrafts").text.split('<li class="card">')[1]  # the only product of this world
+    assert product["product_id"] in card and "4.0 of 5 (1 reviews)" in text_of_html(card)
+    reviews_page = web.get(f"/s/handicrafts/p/{product['product_id']}/reviews?sort=rating")
+    assert reviews_page.status == 200 and "Warm" in reviews_page.text
+    shop_page = web.get(f"/shops/{shop['slug']}?storefront=handicrafts")
+    assert "4.0 of 5 (1 reviews)" in text_of(shop_page)
+    assert "0.0 % (0 of 1 delivered orders, last 90 days)" in text_of(shop_page)
+    assert web.get(f"/s/handicrafts/p/{product['product_id']}/reviews?sort=worst").status == 400
+
+
+def test_a_buyer_opens_a_dispute_accepts_the_answer_and_escalates_another_from_the_order_page(web, api, factory):
+    seller, shop, product, order_id = _delivered(web, api, factory)
+    page = web.get(f"/orders/{order_id}")
+    assert "100% quality assurance" in page.text
+    line_id = re.search(r'name="dispute-qty-([^"]+)"', page.text).group(1)
+    csrf = page.hidden("csrf")
+
+    empty = web.post(f"/orders/{order_id}/disputes", {"csrf": csrf, "reason": "damaged", "description": "Torn"})
+    assert empty.status == 400 and "Say how many items have a problem." in empty.text
+    form = {"csrf": csrf, f"dispute-qty-{line_id}": "1", "reason": "damaged", "description": "Torn along the edge"}
+    opened = web.post(f"/orders/{order_id}/disputes", form)
+    assert opened.status == 303, opened
+    shown = web.get(opened.location)
+    assert "Your dispute is open." in shown.text and "Waiting for the shop" in shown.text
+    (dispute,) = api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=seller).json["items"]
+    assert dispute["description"] == "Torn along the edge" and dispute["lines"][0]["quantity"] == 1
+
+    answer = {"action": "partial_refund", "amount": 3000, "message": "Sorry"}
+    path = f"/v1/shops/{shop['shop_id']}/disputes/{dispute['dispute_id']}/respond"
+    assert api.post(path, answer, token=seller).status == 200
+    shown = web.get(f"/orders/{order_id}")
+    assert "The shop offers a partial refund" in text_of(shown) and "Accept the shop&#39;s answer" in shown.text
+    accepted = web.post(f"/orders/{order_id}/disputes/{dispute['dispute_id']}/accept", {"csrf": csrf})
+    assert accepted.status == 303, accepted
+    shown = web.get(accepted.location)
+    assert "Resolved" in shown.text and "refunded" in text_of(shown)
+    again = web.post(f"/orders/{order_id}/disputes/{dispute['dispute_id']}/accept", {"csrf": csrf})
+    assert again.status == 409 and "this step is no longer possible" in again.text
+
+    assert web.post(f"/orders/{order_id}/disputes", form).status == 303  # the line is free again
+    second = next(
+        d for d in api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=seller).json["items"]
+        if d["status"] == "awaiting_seller"
+    )  # fmt: skip
+    escalated = web.post(f"/orders/{order_id}/disputes/{second['dispute_id']}/escalate", {"csrf": csrf})
+    assert escalated.status == 303
+    assert "Bazaar is deciding" in web.get(escalated.location).text
+    operator_view = api.get("/v1/admin/disputes?status=escalated", token=factory.operator).json["items"]
+    assert second["dispute_id"] in {d["dispute_id"] for d in operator_view}
+
+
+def test_checkout_shows_the_points_balance_and_redeems_them_within_a_quarter_of_the_goods(web, api, factory, stack):
+    from tests.support import PASSWORD
+
+    seller = factory.user("seller")
+    shop = factory.shop(seller, "handicrafts")
+    product = factory.product(seller, shop, stock=50, price={"amount": 10000, "currency": "CNY"})
+    email = buyer_session(web, factory)
+    token = api.post("/v1/auth/login", {"email": email, "password": PASSWORD}).json["access_token"]
+    buyer_id = api.get("/v1/me", token=token).json["user_id"]
+    add_to_cart(web, product, 1)
+    assert "Points to use" not in web.get("/checkout").text  # no points, no field
+    points.grant(stack.trust, stack.ledger, buyer_id, 4000, "cmp_web_test", now=stack.clock())
+    page = web.get("/checkout")
+    assert "You have 4,000 points." in page.text and "at most 2,500 here" in page.text
+
+    too_many = place_order_raw(web, points_to_redeem="2600")
+    assert too_many.status == 409 and "more points than this order accepts" in too_many.text
+    form = checkout_form(web, points_to_redeem="2500")
+    with CallRecorder() as rec:
+        placed = web.post("/checkout", form)
+    assert placed.status == 303, placed
+    assert rec.totals().calls == 3  # the checkout's 2 and the ledger's read of the balance
+    order_id = re.search(r"orders=(ord_\w+)", placed.location).group(1)
+    order = web.get(f"/orders/{order_id}")
+    assert "Points used" in order.text and "2,500" in order.text and "¥75.00" in text_of(order)
+    assert api.get("/v1/me/points", token=token).json["balance"] == 1500
+    assert api.get(f"/v1/orders/{order_id}", token=token).json["amount_due"] == {"amount": 7500, "currency": "CNY"}
+
+
+def text_of_html(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def checkout_form(web, **overrides) -> dict:
+    from tests.web.helpers import ADDRESS
+
+    page = web.get("/checkout")
+    return {**ADDRESS, **overrides, "csrf": page.hidden("csrf"), "idempotency_key": page.hidden("idempotency_key")}
+
+
+def place_order_raw(web, **overrides):
+    return web.post("/checkout", checkout_form(web, **overrides))
