@@ -285,7 +285,8 @@ class LocalStack:
 
     def _start_scheduler(self) -> None:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
-        completion sweep hourly, the payout poll every 30 minutes, the payout run on Mondays at 02:00 UTC)."""
+        completion sweep hourly (with issue 13's dispute escalations and points expiry), the payout poll every
+        30 minutes, the payout run on Mondays at 02:00 UTC)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -295,7 +296,7 @@ class LocalStack:
 
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
-        from chalicelib.services import order_lifecycle, payouts
+        from chalicelib.services import disputes, order_lifecycle, payouts, points
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
@@ -307,7 +308,10 @@ class LocalStack:
             try:
                 if now() >= due["complete"]:
                     due["complete"] = now() + dt.timedelta(hours=1)
-                    order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock())
+                    order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock(), trust=c.trust)
+                    # issue 13: the same hourly schedule escalates overdue disputes and expires old points
+                    disputes.escalate_due(c.buying, c.trust, c.events, now=c.clock())
+                    points.expire_due(c.trust, c.buying, c.ledger, now=c.clock())
                 if now() >= due["run"]:
                     due["run"] = dt.datetime.fromisoformat(next_payout_at(c.clock()).replace("Z", "+00:00"))
                     payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
