@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.errors import NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor
-from ..domain.images import ALLOWED_TYPES, MAX_UPLOAD_BYTES, check_upload, content_key
+from ..domain.images import ALLOWED_TYPES, MAX_UPLOAD_BYTES, check_upload, content_key, sniff_type
 from .media import _render
 from .ports import MediaStore, TrustRepository
 
@@ -47,6 +47,23 @@ def request_upload(
     }
 
 
+BROWSER_UPLOAD = "image/*"  # a form posted straight to S3 cannot name its file's type: completion sniffs it
+
+
+def request_browser_upload(
+    trust: TrustRepository, store: MediaStore, actor: Actor, *, media_id: str, now: str, expires_in: int, redirect: str
+) -> dict[str, Any]:
+    """The same upload for a browser without JavaScript (web/trust.py): any image type up to the size limit,
+    and S3 sends the browser back to `redirect` when the file is stored."""
+    key = f"{_prefix(actor.user_id)}/uploads/{media_id}"
+    trust.save_evidence(
+        {"media_id": media_id, "owner": actor.user_id, "upload_key": key, "content_type": BROWSER_UPLOAD,
+         "size": MAX_UPLOAD_BYTES, "status": "pending", "created_at": now}
+    )  # fmt: skip
+    upload = store.presigned_upload(key, BROWSER_UPLOAD, MAX_UPLOAD_BYTES, expires_in, redirect)
+    return {"media_id": media_id, "upload": upload, "expires_in": expires_in}
+
+
 def complete_upload(
     trust: TrustRepository, store: MediaStore, actor: Actor, media_id: str, *, now: str
 ) -> dict[str, Any]:
@@ -61,8 +78,11 @@ def complete_upload(
     try:
         size = stored["size"]
         data = store.read(record["upload_key"], MAX_UPLOAD_BYTES + 1) if 1 <= size <= MAX_UPLOAD_BYTES else b""
-        check_upload(record["content_type"], record["size"], size, data[:16])
-        _, _, ((thumbnail, thumb_type, _), (medium, medium_type, _)) = _render(data, record["content_type"])
+        declared = record["content_type"]
+        if declared == BROWSER_UPLOAD:
+            declared = sniff_type(data[:16]) or declared
+        check_upload(declared, record["size"], size, data[:16])
+        _, _, ((thumbnail, thumb_type, _), (medium, medium_type, _)) = _render(data, declared)
     except Unprocessable:
         store.delete(record["upload_key"])
         raise

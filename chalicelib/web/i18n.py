@@ -729,6 +729,37 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "action.dispute_accepted": ("Dispute answer accepted", "接受纠纷答复", "Ответ по спору принят"),
     "action.dispute_escalated": ("Dispute sent to Bazaar", "纠纷提交巴扎", "Спор передан Базару"),
     "action.dispute_decided": ("Dispute decided", "纠纷已裁决", "По спору принято решение"),
+    "evidence.title": ("Add a photo to your dispute", "为纠纷添加照片", "Добавить фото к спору"),
+    "evidence.hint": (
+        "A JPEG, PNG or WebP picture of up to 10 MB. Only you, the shop and Bazaar's staff will see it.",
+        "JPEG、PNG 或 WebP 图片，最大 10 MB。只有您、店铺和巴扎工作人员可以看到。",
+        "Снимок JPEG, PNG или WebP до 10 МБ. Его увидят только вы, магазин и сотрудники Базара.",
+    ),
+    "evidence.file": ("Photo", "照片", "Фото"),
+    "evidence.upload": ("Upload the photo", "上传照片", "Загрузить фото"),
+    "evidence.back": ("Back to the order", "返回订单", "Вернуться к заказу"),
+    "evidence.add": ("Add a photo", "添加照片", "Добавить фото"),
+    "evidence.attached": (
+        "{count} photo(s) will go with the dispute.",
+        "纠纷将附上 {count} 张照片。",
+        "К спору приложено фото: {count}.",
+    ),
+    "evidence.picture": ("Your photo {number}", "您的照片 {number}", "Ваше фото {number}"),
+    "err.too_many_pictures": (
+        "A dispute takes at most {most} photos.",
+        "每个纠纷最多 {most} 张照片。",
+        "К спору можно приложить не больше {most} фото.",
+    ),
+    "err.picture_unusable": (
+        "That file could not be used: upload a JPEG, PNG or WebP picture of up to 10 MB.",
+        "该文件无法使用：请上传不超过 10 MB 的 JPEG、PNG 或 WebP 图片。",
+        "Этот файл не подходит: загрузите снимок JPEG, PNG или WebP до 10 МБ.",
+    ),
+    "trust.error.evidence_not_found": (
+        "A photo could not be found any more; add it again.",
+        "找不到照片，请重新添加。",
+        "Фото не найдено, добавьте его снова.",
+    ),
     "err.rating": ("Choose 1 to 5 stars.", "请选择 1 到 5 星。", "Выберите от 1 до 5 звёзд."),
     "err.dispute_lines": (
         "Say how many items have a problem.",

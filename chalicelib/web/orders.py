@@ -15,7 +15,7 @@ from ..services import order_lifecycle, returns
 from . import i18n, render
 from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
 from .session import WebContext
-from .trust import order_trust
+from .trust import evidence_ids, order_trust
 
 bp = Blueprint(__name__)
 
@@ -61,7 +61,8 @@ def _order_page(
     c = container()
     found = order_lifecycle.buyer_order(c.buying, actor, order_id)
     order = buyer_order_public(found)
-    trust = order_trust(found, c.clock())  # issue 13: disputes, reviews and their forms
+    pictures = (trust_values or {}).get("pictures") or evidence_ids(ctx.query.get("evidence") or "")
+    trust = order_trust(found, c.clock(), pictures)  # issue 13: disputes, reviews and their forms
     closes = order["return_window_closes"]
     returnable = [
         {**line, "left": line["quantity"] - line["returned_quantity"]}
@@ -107,7 +108,9 @@ def _order_page(
     "GET",
     "/orders/{order_id}",
     budget=Budget(
-        3, "one GetItem; once shipped, a Query of its disputes; once delivered, a BatchGetItem of its lines' reviews"
+        4,
+        "one GetItem; once shipped, a Query of its disputes; once delivered, a BatchGetItem of its lines' reviews; "
+        "while pictures are being added to a dispute, a BatchGetItem of them",
     ),
 )
 def order_page(ctx: WebContext, order_id: str) -> Response:

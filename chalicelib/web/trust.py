@@ -4,7 +4,9 @@ JSON API (api/trust.py), so they cost what it costs."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
@@ -12,20 +14,21 @@ from ..api import trust as api_trust
 from ..api.presenters import dispute_public, review_public
 from ..api.routing import Budget
 from ..bootstrap import container
-from ..domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..domain.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor
 from ..domain.orders import MAX_LINE_QUANTITY, Order
 from ..domain.storefronts import get_storefront
 from ..domain.trust import (
     DISPUTE_REASONS,
     DISPUTE_WINDOW_DAYS,
+    MAX_EVIDENCE,
     OPEN_DISPUTE_STATUSES,
     REVIEW_SORTS,
     REVIEW_WINDOW_DAYS,
     plus_days,
     review_id_for,
 )
-from ..services import disputes, reviews
+from ..services import disputes, evidence, order_lifecycle, reviews
 from . import i18n, render
 from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
 from .session import WebContext
@@ -40,13 +43,27 @@ MAX_TEXT = 2000
 # --- what an order page shows (web/orders.py calls it) -------------------------------------------------------
 
 
-def order_trust(order: Order, now: str) -> dict[str, Any]:
+def evidence_ids(raw: str) -> list[str]:
+    """The pictures a dispute form carries (`?evidence=a,b` after an upload), well-formed and at most six."""
+    return list(dict.fromkeys(i for i in raw.split(",") if looks_like_id(i)))[:MAX_EVIDENCE]
+
+
+def order_trust(order: Order, now: str, pictures: list[str] | None = None) -> dict[str, Any]:
     """The order's disputes, its lines' reviews and what the buyer may still do: one Query of the order's
-    disputes (once shipped) and one BatchGetItem of its lines' reviews (once delivered)."""
+    disputes (once shipped), one BatchGetItem of its lines' reviews (once delivered) and, while the buyer adds
+    pictures to a dispute, one BatchGetItem of those (only the buyer's own, completed ones are shown)."""
     c = container()
     out: dict[str, Any] = {"disputes": [], "reviews": {}, "disputable": [], "reviewable": [], "reasons": []}
+    out["pictures"] = []
     if order.status not in ("shipped", "delivered", "completed"):
         return out
+    if pictures:
+        found = c.trust.get_evidence(pictures)
+        out["pictures"] = [
+            {"media_id": m, "url": c.media.url(str(found[m]["thumbnail_key"]))}
+            for m in pictures
+            if m in found and found[m]["owner"] == order.buyer_id and found[m]["status"] == "ready"
+        ]
     found = c.trust.order_disputes(order.order_id, 20, None).items
     out["disputes"] = [dispute_public(d, c.media.url) for d in found]
     in_dispute = {line["line_id"] for d in found if d.status in OPEN_DISPUTE_STATUSES for line in d.lines}
@@ -155,7 +172,7 @@ def review_line(ctx: WebContext, form: Form, order_id: str, line_id: str) -> Res
     bp,
     "POST",
     "/orders/{order_id}/disputes",
-    budget=Budget(2, "the API's dispute: GetItem order + one transaction (no pictures from the browser form)"),
+    budget=Budget(3, "the API's dispute: GetItem order, BatchGetItem of its pictures (when any), one transaction"),
 )
 def open_dispute(ctx: WebContext, form: Form, order_id: str) -> Response:
     actor = buyer(ctx)
@@ -172,7 +189,11 @@ def open_dispute(ctx: WebContext, form: Form, order_id: str) -> Response:
         elif quantity:
             lines.append({"line_id": line_id, "quantity": quantity})
     reason, description = form.get("reason"), form.get("description").strip()
-    kept = {"dispute_quantities": values, "dispute_reason": reason, "dispute_description": description[:MAX_TEXT]}
+    pictures = evidence_ids(form.get("evidence"))
+    kept = {
+        "dispute_quantities": values, "dispute_reason": reason, "dispute_description": description[:MAX_TEXT],
+        "pictures": pictures,
+    }  # fmt: skip
     error = None
     if bad:
         error = ctx.t("err.quantity", min=0, max=MAX_LINE_QUANTITY)
@@ -185,11 +206,13 @@ def open_dispute(ctx: WebContext, form: Form, order_id: str) -> Response:
     if error:
         return _order_again(ctx, actor, order_id, 400, error, **kept)
     c = container()
-    body = {"lines": lines, "reason": reason, "description": description, "evidence": []}
+    body = {"lines": lines, "reason": reason, "description": description, "evidence": pictures}
     try:
         disputes.open_dispute(c.buying, c.trust, c.events, actor, order_id, body, now=c.clock(), new_id=c.new_id)
     except Conflict as exc:
         return _order_again(ctx, actor, order_id, 409, _message(ctx, exc), **kept)
+    except Unprocessable as exc:
+        return _order_again(ctx, actor, order_id, 422, _message(ctx, exc), **kept)
     return render.redirect(ctx, f"/orders/{order_id}", {"disputed": "1"})
 
 
@@ -225,3 +248,71 @@ def escalate(ctx: WebContext, form: Form, order_id: str, dispute_id: str) -> Res
     except Conflict as exc:
         return _order_again(ctx, actor, order_id, 409, _message(ctx, exc))
     return render.redirect(ctx, f"/orders/{order_id}", {"dispute": "escalated"})
+
+
+# --- pictures for a dispute, uploaded by the browser straight to S3 (no JavaScript) ----------------------------
+
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _absolute(ctx: WebContext, path: str) -> str:
+    """This site's absolute URL of `path` (S3 sends the browser back there after an upload)."""
+    headers = ctx.request.headers or {}
+    host = headers.get("host", "")
+    if not _HOST.match(host):
+        raise ValidationFailed("bad Host header")
+    scheme = headers.get("x-forwarded-proto") or ("http" if ctx.settings.is_local else "https")
+    return f"{'https' if scheme == 'https' else 'http'}://{host}{path}"
+
+
+@page(
+    bp,
+    "POST",
+    "/orders/{order_id}/evidence",
+    budget=Budget(2, "GetItem order (the buyer's own) + PutItem of the pending upload (presigned S3 POST)"),
+)
+def new_picture(ctx: WebContext, form: Form, order_id: str) -> Response:
+    """The upload page: a form the browser posts straight to S3, which then sends it to `picture_uploaded`."""
+    actor = buyer(ctx)
+    _checked_order_id(order_id)
+    c = container()
+    order_lifecycle.buyer_order(c.buying, actor, order_id)  # 404 for anyone else's order
+    have = evidence_ids(form.get("evidence"))
+    if len(have) >= MAX_EVIDENCE:
+        return _order_again(ctx, actor, order_id, 400, ctx.t("err.too_many_pictures", most=MAX_EVIDENCE))
+    media_id = c.new_id("evd")
+    back = _absolute(ctx, ctx.url(f"/orders/{order_id}/evidence/{media_id}/done", {"have": ",".join(have)}))
+    upload = evidence.request_browser_upload(
+        c.trust, c.media, actor, media_id=media_id, now=c.clock(), expires_in=c.settings.upload_url_ttl_seconds,
+        redirect=back,
+    )["upload"]  # fmt: skip
+    target = urlsplit(upload["url"])
+    return render.page(
+        ctx,
+        "evidence_upload.html",
+        title=ctx.t("evidence.title"),
+        order_id=order_id,
+        upload=upload,
+        form_origins=(f"{target.scheme}://{target.netloc}",),
+    )
+
+
+@page(
+    bp,
+    "GET",
+    "/orders/{order_id}/evidence/{media_id}/done",
+    budget=Budget(2, "the API's upload completion: BatchGetItem of the upload's record + PutItem of it completed"),
+)
+def picture_uploaded(ctx: WebContext, order_id: str, media_id: str) -> Response:
+    """Where S3 sends the browser after the upload: the picture is checked and stored (the uploader's only),
+    and the order page shows it on the dispute form."""
+    actor = buyer(ctx)
+    _checked_order_id(order_id, media_id)
+    have = evidence_ids(ctx.query.get("have") or "")
+    c = container()
+    try:
+        evidence.complete_upload(c.trust, c.media, actor, media_id, now=c.clock())
+    except Unprocessable:
+        return _order_again(ctx, actor, order_id, 422, ctx.t("err.picture_unusable"), pictures=have)
+    pictures = evidence_ids(",".join([*have, media_id]))
+    return render.redirect(ctx, f"/orders/{order_id}", {"evidence": ",".join(pictures)})

@@ -12,6 +12,7 @@ import re
 from app import app
 from bench.counting import CallRecorder
 from chalicelib.web.routing import declared_pages
+from tests.support import png_bytes
 from tests.web.helpers import ADDRESS, add_to_cart, buyer_session, place_order
 
 # "<METHOD> <path>" -> (most DynamoDB calls, why), from each page's declaration (chalicelib/web/routing.page)
@@ -137,6 +138,18 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
         lambda: web.post(f"/orders/{trusted}/disputes/{second['dispute_id']}/escalate", {"csrf": csrf}),
         303,
     )
+    upload = measure(
+        "POST /orders/{order_id}/evidence",
+        lambda: web.post(f"/orders/{trusted}/evidence", {"csrf": csrf}, headers={"Host": "127.0.0.1:8000"}),
+        200,
+    )
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', upload.text))
+    factory.container.media._s3.put_object(
+        Bucket=factory.container.settings.media_bucket, Key=fields["key"], Body=png_bytes()
+    )
+    done_path = re.search(r"https?://[^/]+(/orders/[^&\"]+?/done)", upload.text).group(1)
+    done = measure("GET /orders/{order_id}/evidence/{media_id}/done", lambda: web.get(done_path), 303)
+    measure("GET /orders/{order_id}", lambda: web.get(done.location), 200)  # with the picture on the form
     reviews_path = f"/s/handicrafts/p/{product['product_id']}/reviews"
     measure("GET /s/{storefront}/p/{product_id}/reviews", lambda: web.get(reviews_path), 200)
     measure("GET /s/{storefront}/p/{product_id}", lambda: web.get(product_path), 200)

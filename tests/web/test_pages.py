@@ -387,6 +387,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/orders/ord_x/disputes", {"reason": "damaged"}),
         ("/orders/ord_x/disputes/dsp_x/accept", {}),
         ("/orders/ord_x/disputes/dsp_x/escalate", {}),
+        ("/orders/ord_x/evidence", {}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -408,6 +409,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/orders/{order_id}/disputes",
         "/orders/{order_id}/disputes/{dispute_id}/accept",
         "/orders/{order_id}/disputes/{dispute_id}/escalate",
+        "/orders/{order_id}/evidence",
     }, "a new POST form route needs a line in this test"
 
 

@@ -138,3 +138,63 @@ def checkout_form(web, **overrides) -> dict:
 
 def place_order_raw(web, **overrides):
     return web.post("/checkout", checkout_form(web, **overrides))
+
+
+def _upload_page(web, order_id: str, csrf: str, have: str = ""):
+    return web.post(
+        f"/orders/{order_id}/evidence", {"csrf": csrf, "evidence": have}, headers={"Host": "127.0.0.1:8000"}
+    )
+
+
+def _fields(page) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+
+
+def test_a_buyer_adds_photos_to_a_dispute_straight_to_s3_and_only_the_parties_see_them(web, api, factory, stack):
+    from html import unescape
+    from urllib.parse import urlsplit
+
+    from tests.support import png_bytes
+
+    seller, shop, product, order_id = _delivered(web, api, factory)
+    page = web.get(f"/orders/{order_id}")
+    csrf = page.hidden("csrf")
+    upload = _upload_page(web, order_id, csrf)
+    assert upload.status == 200, upload
+    action = unescape(re.search(r'<form method="post" action="([^"]+)" enctype="multipart/form-data"', upload.text)[1])
+    fields = {k: unescape(v) for k, v in _fields(upload).items()}
+    target = urlsplit(action)
+    assert f"form-action 'self' {target.scheme}://{target.netloc}" in upload.headers["content-security-policy"]
+    back = urlsplit(fields["success_action_redirect"])
+    assert back.netloc == "127.0.0.1:8000" and back.path.startswith(f"/orders/{order_id}/evidence/evd_")
+
+    # what the browser's form post does: S3 stores the file under the signed key, then redirects back
+    stack.media._s3.put_object(Bucket=stack.settings.media_bucket, Key=fields["key"], Body=png_bytes())
+    done = web.get(f"{back.path}?{back.query}")
+    assert done.status == 303, done
+    shown = web.get(done.location)
+    media_id = back.path.split("/")[4]
+    assert "1 photo(s) will go with the dispute." in shown.text and f'value="{media_id}"' in shown.text
+
+    # a second file that is no picture: refused, the first one stays on the form
+    second = _upload_page(web, order_id, shown.hidden("csrf"), have=media_id)
+    fields2 = {k: unescape(v) for k, v in _fields(second).items()}
+    stack.media._s3.put_object(Bucket=stack.settings.media_bucket, Key=fields2["key"], Body=b"not a picture at all")
+    back2 = urlsplit(fields2["success_action_redirect"])
+    refused = web.get(f"{back2.path}?{back2.query}")
+    assert refused.status == 422 and "That file could not be used" in refused.text
+    assert f'value="{media_id}"' in refused.text
+
+    line_id = re.search(r'name="dispute-qty-([^"]+)"', shown.text).group(1)
+    form = {"csrf": csrf, f"dispute-qty-{line_id}": "1", "reason": "damaged", "description": "Cracked",
+            "evidence": media_id}  # fmt: skip
+    assert web.post(f"/orders/{order_id}/disputes", form).status == 303
+    (dispute,) = api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=seller).json["items"]
+    assert [p["media_id"] for p in dispute["evidence"]] == [media_id] and dispute["evidence"][0]["url"]
+    stranger = factory.user("seller")
+    assert api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=stranger).status in (403, 404)
+
+    # someone else's picture id on the form is refused
+    other_email = buyer_session(web, factory)
+    assert other_email
+    assert web.get(f"/orders/{order_id}").status == 404  # not their order either
