@@ -350,3 +350,28 @@ def test_reviews_are_verified_once_per_line_and_ratings_follow_hiding(api, stack
     assert api.get(f"/v1/storefronts/{sf}/products/{pid}/reviews").json["items"] == []
     assert api.get(f"/v1/storefronts/{sf}/products/{pid}").json["rating"] is None
     assert api.get(f"/v1/shops/{sale.shop['shop_id']}/trust").json["rating"]["count"] == 0
+
+
+def test_every_dispute_step_is_notified_to_the_party_it_concerns(api, stack, factory):
+    from chalicelib.events.order_events import handle_records
+    from tests.support import drain_order_events
+
+    sale = Sale(api, stack, factory)
+    dispute = sale.dispute().json
+    sale.respond(dispute["dispute_id"], "reject")
+    sale.buyer_step(dispute["dispute_id"], "escalate")
+    body = {"refund_amount": 5000, "funded_by": "seller", "note": "Half"}
+    assert api.post(f"/v1/admin/disputes/{dispute['dispute_id']}/decide", body, token=factory.operator).status == 200
+    assert not handle_records(drain_order_events(stack))["batchItemFailures"]
+
+    def messages(token):
+        return [n["message"] for n in api.get("/v1/me/notifications?limit=100", token=token).json["items"]]
+
+    order_id = sale.order["order_id"]
+    seller, buyer = messages(sale.seller), messages(sale.buyer)
+    assert f"A dispute was opened on order {order_id}: please answer within 3 days" in seller
+    assert f"The dispute on order {order_id} went to Bazaar's operators" in seller
+    assert f"Bazaar decided the dispute on order {order_id}" in seller
+    assert f"The shop answered your dispute on order {order_id}" in buyer
+    assert f"Bazaar decided your dispute on order {order_id}" in buyer
+    assert f"A refund was recorded on order {order_id}" in buyer
