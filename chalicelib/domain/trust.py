@@ -278,7 +278,9 @@ def check_earn_rules(rules: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for rule in rules:
         if rule["currency"] in out:
-            raise ValidationFailed(f"{rule['currency']} has two rules", details=[{"field": "markets"}])
+            raise ValidationFailed(
+                f"{rule['currency']} has two rules", details=[{"field": "markets", "message": "one rule per currency"}]
+            )
         out[rule["currency"]] = {"points": int(rule["points"]), "per_amount": int(rule["per_amount"])}
     return out
 
@@ -335,7 +337,9 @@ def allocate_redemption(points: int, goods_per_order: list[int]) -> list[int]:
     """Spreads `points` over a checkout's orders, first orders first, each within its 25 %. Raises when the
     checkout cannot take that many."""
     if points < 0:
-        raise ValidationFailed("points_to_redeem is not negative", details=[{"field": "points_to_redeem"}])
+        raise ValidationFailed(
+            "points_to_redeem is not negative", details=[{"field": "points_to_redeem", "message": "0 or more"}]
+        )
     caps = [redeemable(g) for g in goods_per_order]
     if points > sum(caps):
         raise Conflict(

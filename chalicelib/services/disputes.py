@@ -47,7 +47,9 @@ def _timeline(order: Order, actor: str, action: str, note: str, now: str) -> Ord
 
 def check_pictures(trust: TrustRepository, owner: str, media_ids: list[str]) -> tuple[str, ...]:
     if len(media_ids) > MAX_EVIDENCE:
-        raise ValidationFailed(f"at most {MAX_EVIDENCE} pictures", details=[{"field": "evidence"}])
+        raise ValidationFailed(
+            f"at most {MAX_EVIDENCE} pictures", details=[{"field": "evidence", "message": f"{MAX_EVIDENCE} at most"}]
+        )
     found = trust.get_evidence(media_ids)
     missing = [
         m for m in media_ids if m not in found or found[m].get("owner") != owner or found[m].get("status") != "ready"
