@@ -819,6 +819,10 @@ MONEY_SCENARIOS: list[Scenario] = [
 ]
 SCENARIOS.extend(MONEY_SCENARIOS)
 
+from bench.trade_scenarios import TRADE_SCENARIOS  # noqa: E402  (issue 14: bulk trade's routes)
+
+SCENARIOS.extend(TRADE_SCENARIOS)
+
 # --- buyer trust (issue 13) ------------------------------------------------------------------------------------
 # A world of its own, the same at every catalog size: a shop with one product, a buyer of its own with six
 # delivered orders (bank transfer), points granted (expiring within 30 days), a review of the first order's line

@@ -19,6 +19,7 @@ from .services.ports import (
     MediaStore,
     PayoutProvider,
     TokenVerifier,
+    TradeRepository,
     TrustRepository,
 )
 
@@ -35,6 +36,7 @@ class Container:
     buying: BuyingRepository
     events: EventPublisher
     ledger: Ledger
+    trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
@@ -62,6 +64,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
+    from .adapters.trade import DynamoTradeRepository
     from .adapters.trust import DynamoTrustRepository
     from .domain.ids import new_id, utc_now
 
@@ -86,6 +89,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),

@@ -343,7 +343,7 @@ def set_partner_bank(call: Call) -> dict:
     tag="reviews",
     auth=roles(Role.BUYER),
     scope=Scope.BUYER_ORDER,
-    body="ReviewIn",
+    body="ProductReviewIn",
     responses={201: "ReviewPublic"},
     errors=(409, 422),
     budget=Budget(

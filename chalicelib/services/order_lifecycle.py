@@ -10,7 +10,7 @@ from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Refund
 from ..domain.seller_money import terms_for
-from . import points, settlement
+from . import points, settlement, terms
 from .notifications import announce
 from .ports import (
     BuyingRepository,
@@ -20,6 +20,7 @@ from .ports import (
     Ledger,
     Page,
     Position,
+    TradeRepository,
     TrustRepository,
     Write,
 )
@@ -52,9 +53,12 @@ def cancel(
     trust: TrustRepository | None = None,
 ) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; a paid
-    order's money goes back to the buyer from the shop's pending balance in the same transaction."""
+    order's money goes back to the buyer from the shop's pending balance in the same transaction. An order on
+    net terms (issue 14; never paid before it ships) gives its credit back in the same transaction instead."""
     order = buyer_order(repo, actor, order_id)
     cancelled = order.cancel("buyer", now)
+    if order.payment_method == "net_terms":
+        return terms.cancel_on_terms(repo, ledger, publisher, order, cancelled, now=now)
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
@@ -133,10 +137,21 @@ def ship(
     tracking: str,
     *,
     now: str,
+    trade: TradeRepository | None = None,
+    ledger: Ledger | None = None,
+    invoice_id: str | None = None,
 ) -> Order:
-    return _seller_change(
-        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.ship(carrier, tracking, now), "order.shipped"
-    )
+    """An order on net terms is invoiced as it ships, in the same transaction (issue 14: services/terms.py)."""
+    order = shop_order(catalog, repo, actor, shop_id, order_id)
+    shipped = order.ship(carrier, tracking, now)
+    if order.payment_method == "net_terms":
+        if trade is None or ledger is None or invoice_id is None:
+            raise RuntimeError("shipping an order on net terms needs the trade repository and the ledger")
+        saved = terms.ship_with_invoice(repo, trade, ledger, order, shipped, invoice_id=invoice_id, now=now)
+    else:
+        saved = repo.save_order(shipped, order.version)
+    announce(publisher, saved, "order.shipped")
+    return saved
 
 
 def deliver(

@@ -815,6 +815,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "error.insufficient_balance": ("You do not have that many points.", "您的积分不足。", "У вас нет столько баллов."),
 }
 
+# Bulk trade's pages (issue 14): their rows live in i18n_trade.py.
+from .i18n_trade import TRADE_MESSAGES  # noqa: E402
+
+MESSAGES.update(TRADE_MESSAGES)
+
 
 def translate(lang: str, key: str, **params: object) -> str:
     row = MESSAGES.get(key)

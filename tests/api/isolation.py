@@ -27,13 +27,15 @@ from chalicelib.domain.identity import Role
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     Scope.SHOP: frozenset(
-        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "dispute_id", "review_id"}
+        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "rfq_id", "quote_id", "invoice_id"}
+        | {"dispute_id", "review_id"}  # issue 13
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront", "dispute_id", "review_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "dispute_id", "review_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id", "dispute_id", "line_id"}),
     Scope.ACCOUNT: frozenset({"product_id", "upload_id"}),
     Scope.PROVIDER: frozenset(),
+    Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
 }
 WORLD_MODULE = {
     Scope.SHOP: "tests/api/test_tenant_isolation.py",
@@ -42,10 +44,13 @@ WORLD_MODULE = {
     Scope.BUYER_ORDER: "tests/api/buying/test_buying_isolation.py",
     Scope.ACCOUNT: "tests/api/buying/test_buying_isolation.py",
     Scope.PROVIDER: "tests/api/buying/test_buying_isolation.py",
+    Scope.BUSINESS: "tests/api/trade/test_trade_isolation.py",
 }
 UNTESTED_SCOPES = {Scope.PUBLIC}  # public by definition: nothing to isolate
 FLAVOURS = {"media_id": ("attached", "uploaded")}
-BODY_IDS = ("order_id", "line_id", "product_id")  # ids in an example body that the world replaces
+# Ids in an example body that the world replaces, and times that must be relative to now (issue 14: a quote's
+# validity and an RFQ's deadline are checked against the clock, so a fixed example date would go stale).
+BODY_IDS = ("order_id", "line_id", "product_id", "quote_deadline", "valid_until")
 HEADER_VALUES = {"Idempotency-Key": "isolation-checkout"}
 
 

@@ -23,6 +23,7 @@ from bench.scenarios import (
     measure,
     setup_bench,
 )
+from bench.trade_scenarios import TRADE_SCENARIOS
 from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
 
 SMALL, LARGE = 100, 1_000
@@ -43,7 +44,9 @@ MUST_MATCH = {
 }
 # The buying reads see state built by their own preparation (bench/scenarios._buying_world), which does not
 # depend on the catalog: every figure must match exactly too.
-MUST_MATCH_EXACTLY = {s.name for s in BUYING_SCENARIOS + MONEY_SCENARIOS + TRUST_SCENARIOS if s.is_read}
+MUST_MATCH_EXACTLY = {
+    s.name for s in BUYING_SCENARIOS + MONEY_SCENARIOS + TRADE_SCENARIOS + TRUST_SCENARIOS if s.is_read
+}
 
 
 def _measure(n_products: int, scenarios) -> dict[str, Measurement]:

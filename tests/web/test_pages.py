@@ -388,6 +388,13 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/orders/ord_x/disputes/dsp_x/accept", {}),
         ("/orders/ord_x/disputes/dsp_x/escalate", {}),
         ("/orders/ord_x/evidence", {}),
+        # issue 14: bulk trade
+        ("/business", {"company_name": "X", "tax_id": "91350100M000100Y43"}),
+        ("/rfqs", {"title": "X"}),
+        ("/rfqs/rfq_x/cancel", {}),
+        ("/rfqs/rfq_x/accept", {"quote_id": "qte_x"}),
+        ("/rfqs/rfq_x/quotes/qte_x/messages", {"text": "hi"}),
+        ("/cart/sample", {"product_id": product["product_id"], "quantity": "1"}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -410,6 +417,12 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/orders/{order_id}/disputes/{dispute_id}/accept",
         "/orders/{order_id}/disputes/{dispute_id}/escalate",
         "/orders/{order_id}/evidence",
+        "/business",
+        "/rfqs",
+        "/rfqs/{rfq_id}/cancel",
+        "/rfqs/{rfq_id}/accept",
+        "/rfqs/{rfq_id}/quotes/{quote_id}/messages",
+        "/cart/sample",
     }, "a new POST form route needs a line in this test"
 
 
