@@ -16,12 +16,14 @@ from chalicelib.api import (
     trade,
     trust,
 )
+from chalicelib.api.routing import options_answers
 from chalicelib.events import order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
+from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 from chalicelib.web import trade as web_trade
 from chalicelib.web import trust as web_trust
@@ -29,6 +31,7 @@ from chalicelib.web import trust as web_trust
 app = Chalice(app_name="bazaar")
 
 app.register_blueprint(middleware.bp)
+app.register_blueprint(web_edge.bp)  # inside api/middleware: web paths answer HTML
 app.register_blueprint(identity.bp)
 app.register_blueprint(shops.bp)
 app.register_blueprint(products.bp)
@@ -50,3 +53,4 @@ app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(web_trust.bp)
+app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

@@ -477,6 +477,52 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Этот заказ уже оформлен с другими данными. Проверьте «Мои заказы».",
     ),
     "error.back_home": ("Back to the home page", "返回首页", "На главную"),
+    # --- account confirmation (issue 9) -------------------------------------------------------------
+    "error.title.415": ("This page cannot take that", "无法处理该内容", "Эта страница не принимает такие данные"),
+    "confirm.title": ("Confirm your email", "验证电子邮箱", "Подтвердите адрес эл. почты"),
+    "confirm.code": ("Code", "验证码", "Код"),
+    "confirm.code_hint": (
+        "The code in the email we sent you.",
+        "我们发送到您邮箱的验证码。",
+        "Код из письма, которое мы вам отправили.",
+    ),
+    "confirm.button": ("Confirm", "验证", "Подтвердить"),
+    "confirm.resend_intro": (
+        "No email, or the code expired?",
+        "没有收到邮件或验证码已过期？",
+        "Письма нет или код истёк?",
+    ),
+    "confirm.resend_button": ("Send a new code", "重新发送验证码", "Отправить новый код"),
+    "confirm.sent": (
+        "We sent a code to your email. Enter it below to finish creating your account.",
+        "验证码已发送到您的邮箱，请在下方输入以完成注册。",
+        "Мы отправили код на вашу почту. Введите его ниже, чтобы завершить регистрацию.",
+    ),
+    "confirm.pending": (
+        "Your email is not confirmed yet. Enter the code we sent you.",
+        "您的邮箱尚未验证，请输入我们发送的验证码。",
+        "Ваш адрес ещё не подтверждён. Введите код из нашего письма.",
+    ),
+    "confirm.resent": (
+        "If this account is waiting for confirmation, a new code is on its way.",
+        "如果该账户正在等待验证，新的验证码已发出。",
+        "Если этот аккаунт ждёт подтверждения, новый код уже отправлен.",
+    ),
+    "confirm.done": (
+        "Your email is confirmed. Please sign in.",
+        "邮箱已验证，请登录。",
+        "Адрес подтверждён. Пожалуйста, войдите.",
+    ),
+    "confirm.code_wrong": (
+        "This is not the code we sent.",
+        "验证码不正确。",
+        "Это не тот код, который мы отправили.",
+    ),
+    "confirm.code_expired": (
+        "This code has expired. Ask for a new one below.",
+        "验证码已过期，请在下方重新获取。",
+        "Срок действия кода истёк. Запросите новый ниже.",
+    ),
     # --- dashboards (issue 17) ------------------------------------------------------------------------
     "nav.seller": ("Seller dashboard", "卖家看板", "Кабинет продавца"),
     "nav.admin": ("Operations", "运营看板", "Управление"),
