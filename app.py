@@ -16,15 +16,18 @@ from chalicelib.api import (
     trade,
     trust,
 )
+from chalicelib.api import provenance as api_provenance
 from chalicelib.api.routing import options_answers
 from chalicelib.events import order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
+from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
+from chalicelib.web import provenance as web_provenance
 from chalicelib.web import trade as web_trade
 from chalicelib.web import trust as web_trust
 
@@ -46,10 +49,13 @@ app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
 app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(api_provenance.bp)
+app.register_blueprint(season_events.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(web_trust.bp)

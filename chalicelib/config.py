@@ -52,6 +52,7 @@ class Settings:
     order_events_queue_url: str
     ledger_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
+    provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
     finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
     aggregates_table: str = ""  # issue 17: dashboard counters
@@ -175,6 +176,7 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
+        provenance_table=_required("PROVENANCE_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
         trust_table=_required("TRUST_TABLE"),

@@ -169,31 +169,40 @@ def _order_refs(order: Order, **more: str) -> dict[str, str]:
 
 def payment_posting(order: Order, at: str) -> Posting:
     """The buyer's money arrived (a card payment, a transfer or cash the seller recorded): held as pending.
-    Points redeemed on the order (issue 13) are paid in by the platform (`platform:points`), so the seller is
-    credited the whole goods value."""
-    if order.points_discount:
+
+    `order` is the order as this payment leaves it. A pre-sale with a deposit (issue 15) is paid twice: the
+    deposit first (`order-paid:<id>:deposit`), then the balance (`order-paid:<id>`); each posts what it brought.
+    Points redeemed on the order (issue 13; never with a deposit) are paid in by the platform (`platform:points`),
+    so the seller is credited the whole goods value."""
+    if order.points_discount and not order.deposit_amount:
         return Posting(
             f"order-paid:{order.order_id}",
             "order.paid",
             at,
             (
-                Entry(str(BUYERS), -order.amount_due, order.currency),
+                Entry(str(BUYERS), -(order.total - order.points_discount), order.currency),
                 Entry(str(PLATFORM_POINTS), -order.points_discount, order.currency),
                 Entry(str(pending(order.shop_id)), order.total, order.currency),
             ),
             refs=_order_refs(order),
             memo=f"Payment for order {order.order_id} ({order.points_redeemed} points redeemed)",
         )
+    posting_id, amount, memo = f"order-paid:{order.order_id}", order.total, f"Payment for order {order.order_id}"
+    if order.deposit_amount and not order.paid_at:
+        posting_id, amount = f"{posting_id}:deposit", order.deposit_amount
+        memo = f"Deposit for order {order.order_id}"
+    elif order.deposit_amount:
+        amount, memo = order.balance_amount, f"Balance for order {order.order_id}"
     return transfer(
-        f"order-paid:{order.order_id}",
+        posting_id,
         "order.paid",
         at,
         source=BUYERS,
         destination=pending(order.shop_id),
-        amount=order.total,
+        amount=amount,
         currency=order.currency,
         refs=_order_refs(order),
-        memo=f"Payment for order {order.order_id}",
+        memo=memo,
     )
 
 

@@ -299,7 +299,7 @@ def _refund(
     order = repo.get_order(dispute.order_id)
     if order is None:
         raise NotFound("order not found", code="order_not_found")
-    amount = min(amount, order.amount_due - order.refunded)
+    amount = min(amount, order.amount_paid - order.refunded)
     if amount <= 0:
         return dispute
     method = f"recorded:{order.payment_method}"

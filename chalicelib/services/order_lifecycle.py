@@ -62,15 +62,15 @@ def cancel(
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
-    if order.paid_at:
-        paid = order.amount_due  # points redeemed on it go back as points (issue 13)
+    paid = order.amount_paid  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
+    if paid:
         cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", paid, now)))
         saved = settlement.record_refund(
             repo, ledger, order, cancelled, paid, "cancellation", now=now, restock=dict(restock)
         )
     else:
         saved = repo.save_order(cancelled, order.version, restock=dict(restock))
-    if trust is not None:
+    if trust is not None:  # issue 13: the points spent on it come back
         points.return_redemption(trust, repo, ledger, saved, now=now)
     announce(publisher, saved, "order.cancelled")
     return saved

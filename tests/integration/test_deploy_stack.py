@@ -26,6 +26,8 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "OrderEventsMapping",
         "CompleteOrders",
         "CompleteOrdersLogGroup",
+        "SeasonSweep",
+        "SeasonSweepLogGroup",
         "RunPayouts",
         "RunPayoutsLogGroup",
         "PollPayouts",
@@ -46,6 +48,7 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
             "CompleteOrders",
             "RunPayouts",
             "PollPayouts",
+            "SeasonSweep",
             "ExpireQuotations",
             "MarkOverdueInvoices",
         )

@@ -104,6 +104,19 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
         303,
     )
 
+    # issue 15: a maker's page, the places of origin, a prefecture's landing page
+    maker = api.post(
+        f"/v1/shops/{shop['shop_id']}/makers",
+        {"name": "Memet Ali", "region": shop["region"], "craft": "coppersmith"},
+        token=seller,
+    ).json
+    attrs = {"maker_id": maker["maker_id"], "made_to_order": False}
+    factory.product(seller, shop, title="Copper tray", attributes=attrs)
+    orchard = factory.shop(seller, "specialties")
+    factory.product(seller, orchard, title="Hotan jujubes")
+    measure("GET /makers/{maker_id}", lambda: web.get(f"/makers/{maker['maker_id']}"), 200)
+    measure("GET /s/{storefront}/origins", lambda: web.get("/s/specialties/origins"), 200)
+    measure("GET /s/{storefront}/origin/{prefecture}", lambda: web.get("/s/specialties/origin/Hotan"), 200)
     # buyer trust (issue 13): a delivered order's page with its forms, a review, a dispute answered and accepted,
     # another escalated; the product's reviews; checkout redeeming points
     add_to_cart(web, product, 2)

@@ -21,6 +21,7 @@ def _delivered(web, api, factory, quantity: int = 2):
     base = f"/v1/shops/{shop['shop_id']}/orders/{order_id}"
     assert api.post(f"{base}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=seller).status == 200
     assert api.post(f"{base}/deliver", token=seller).status == 200
+    assert api.post(f"{base}/mark-paid", token=seller).status == 200  # the courier brought the cash back
     return seller, shop, product, order_id
 
 
