@@ -18,7 +18,7 @@ from chalicelib.api import (
 )
 from chalicelib.api import provenance as api_provenance
 from chalicelib.api.routing import options_answers
-from chalicelib.events import order_events, trade_jobs
+from chalicelib.events import order_events, outbox, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
@@ -45,6 +45,7 @@ app.register_blueprint(payments.bp)
 app.register_blueprint(money.bp)
 app.register_blueprint(trust.bp)
 app.register_blueprint(order_events.bp)
+app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
 app.register_blueprint(trade_jobs.bp)

@@ -17,6 +17,9 @@ from .services.ports import (
     IdentityProvider,
     Ledger,
     MediaStore,
+    Metrics,
+    Outbox,
+    PaymentProvider,
     PayoutProvider,
     ProvenanceRepository,
     TokenVerifier,
@@ -35,8 +38,11 @@ class Container:
     identity: IdentityProvider
     tokens: TokenVerifier
     buying: BuyingRepository
-    events: EventPublisher
+    events: EventPublisher  # the order-events queue: only the outbox relay and sweeper publish to it
     ledger: Ledger
+    outbox: Outbox
+    metrics: Metrics
+    payments: PaymentProvider
     trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
     provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
@@ -60,8 +66,11 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.finance import DynamoFinanceRepository
     from .adapters.ledger import DynamoLedger
+    from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
+    from .adapters.outbox import DynamoOutbox
+    from .adapters.payments import HttpCardProvider
     from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher
@@ -76,6 +85,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url)
+    cloudwatch = session.client("cloudwatch", endpoint_url=settings.endpoint_url)
     secrets = SecretsManagerStore(
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
@@ -94,9 +104,12 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
             settings.user_pool_client_id,
             jwks_loader or (lambda: fetch_jwks(settings.jwks_url)),
         ),
-        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
+        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url, clock=lambda: built.clock()),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        outbox=DynamoOutbox(settings.region, settings.endpoint_url),
+        metrics=CloudWatchMetrics(cloudwatch),
+        payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,

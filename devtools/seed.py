@@ -1013,7 +1013,6 @@ def seed_trade(c, result: SeedResult, operator, log=print) -> None:
     order_lifecycle.ship(
         c.catalog,
         c.buying,
-        c.events,
         seller,
         shop.shop_id,
         accepted["order"]["order_id"],

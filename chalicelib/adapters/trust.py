@@ -226,12 +226,13 @@ class DynamoTrustRepository:
     def disputes_by_status(self, status: str, limit: int, start: dict | None) -> Page:
         return self._dispute_page("g4-index", "g4pk", f"dstatus#{status}", limit, start)
 
-    def due_disputes(self, shard: int, now: str, limit: int) -> list[Dispute]:
-        items, _ = self._query(
-            "g5-index", "g5pk", f"due#{shard}", limit=limit, start=None, forward=True, sk_name="g5sk", low="0",
+    def due_disputes(self, shard: int, now: str, limit: int, start: dict | None = None) -> Page:
+        """One Query of a shard of the due index (oldest deadline first), up to `now`."""
+        items, last = self._query(
+            "g5-index", "g5pk", f"due#{shard}", limit=limit, start=start, forward=True, sk_name="g5sk", low="0",
             high=f"{now}#\uffff",
         )  # fmt: skip
-        return [dispute_from_dict(self._body(i)) for i in items]
+        return Page([dispute_from_dict(self._body(i)) for i in items], last)
 
     # --- the shop's figures -------------------------------------------------------------------------------
 
@@ -429,12 +430,13 @@ class DynamoTrustRepository:
             Conflict("this lot has expired already", code="lot_expired"),
         )
 
-    def due_lots(self, shard: int, now: str, limit: int) -> list[PointsLot]:
-        items, _ = self._query(
-            "g5-index", "g5pk", f"pexp#{shard}", limit=limit, start=None, forward=True, sk_name="g5sk", low="0",
+    def due_lots(self, shard: int, now: str, limit: int, start: dict | None = None) -> Page:
+        """One Query of a shard of the lots' expiry index (oldest first), up to `now`."""
+        items, last = self._query(
+            "g5-index", "g5pk", f"pexp#{shard}", limit=limit, start=start, forward=True, sk_name="g5sk", low="0",
             high=f"{now}#\uffff",
         )  # fmt: skip
-        return [PointsLot(**self._body(i)) for i in items]
+        return Page([PointsLot(**self._body(i)) for i in items], last)
 
     def lots_earned_between(self, user_id: str, start_at: str, end_at: str, limit: int) -> list[PointsLot]:
         items, _ = self._query(

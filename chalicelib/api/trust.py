@@ -48,7 +48,7 @@ def open_dispute(call: Call, order_id: str) -> dict:
     c = container()
     return _dispute(
         disputes.open_dispute(
-            c.buying, c.trust, c.events, call.actor, order_id, call.body.model_dump(), now=c.clock(), new_id=c.new_id
+            c.buying, c.trust, call.actor, order_id, call.body.model_dump(), now=c.clock(), new_id=c.new_id
         )
     )
 
@@ -92,9 +92,7 @@ def order_disputes(call: Call, order_id: str) -> dict:
 )
 def accept(call: Call, order_id: str, dispute_id: str) -> dict:
     c = container()
-    return _dispute(
-        disputes.accept(c.buying, c.trust, c.ledger, c.events, call.actor, order_id, dispute_id, now=c.clock())
-    )
+    return _dispute(disputes.accept(c.buying, c.trust, c.ledger, call.actor, order_id, dispute_id, now=c.clock()))
 
 
 @route(
@@ -112,7 +110,7 @@ def accept(call: Call, order_id: str, dispute_id: str) -> dict:
 )
 def escalate(call: Call, order_id: str, dispute_id: str) -> dict:
     c = container()
-    return _dispute(disputes.escalate(c.buying, c.trust, c.events, call.actor, order_id, dispute_id, now=c.clock()))
+    return _dispute(disputes.escalate(c.buying, c.trust, call.actor, order_id, dispute_id, now=c.clock()))
 
 
 # --- disputes: the seller and the operators -----------------------------------------------------------------
@@ -161,7 +159,7 @@ def respond(call: Call, shop_id: str, dispute_id: str) -> dict:
     c = container()
     body = call.body.model_dump()
     return _dispute(
-        disputes.respond(c.catalog, c.buying, c.trust, c.events, call.actor, shop_id, dispute_id, body, now=c.clock())
+        disputes.respond(c.catalog, c.buying, c.trust, call.actor, shop_id, dispute_id, body, now=c.clock())
     )
 
 
@@ -211,7 +209,7 @@ def operator_disputes(call: Call) -> dict:
 def decide(call: Call, dispute_id: str) -> dict:
     c = container()
     body = call.body.model_dump()
-    return _dispute(disputes.decide(c.buying, c.trust, c.ledger, c.events, call.actor, dispute_id, body, now=c.clock()))
+    return _dispute(disputes.decide(c.buying, c.trust, c.ledger, call.actor, dispute_id, body, now=c.clock()))
 
 
 # --- pictures for disputes and reviews ----------------------------------------------------------------------

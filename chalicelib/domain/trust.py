@@ -71,7 +71,7 @@ MAX_EVIDENCE = 6
 class DisputeStep:
     at: str
     actor: str  # buyer | seller | operator | system
-    action: str  # opened | responded | accepted | escalated | decided | refunded
+    action: str  # opened | responded | accepted | escalated | decided | refunded | refund_delayed | refund_issued
     note: str = ""
     amount: int | None = None
 
@@ -179,10 +179,34 @@ class Dispute:
         decision = {"refund_amount": refund_amount, "funded_by": funded_by, "note": note, "at": now}
         return self._step("operator", "decided", now, "decided", note, step_amount=refund_amount, decision=decision)
 
-    def refunded(self, amount: int, funded_by: str, method: str, now: str) -> Dispute:
-        refund = {"amount": amount, "funded_by": funded_by, "method": method, "at": now}
+    def refunded(self, amount: int, funded_by: str, method: str, now: str, *, status: str = "recorded") -> Dispute:
+        """The refund is booked. `status`: `recorded` (cash, bank transfer: the money is settled outside) or
+        `pending` (card: the payment provider is asked to refund it, retried until it confirms)."""
+        refund = {"amount": amount, "funded_by": funded_by, "method": method, "status": status, "at": now}
         note = f"{method}; funded by the {funded_by}"
+        if status == "pending":
+            note += "; sent to the payment provider"
         return self._step("system", "refunded", now, self.status, note, step_amount=amount, refund=refund)
+
+    def refund_issued(self, refund_id: str, now: str) -> Dispute:
+        """The payment provider confirmed the card refund (its refund id)."""
+        refund = {**(self.refund or {}), "status": "issued", "refund_id": refund_id, "issued_at": now}
+        amount = int(refund.get("amount") or 0)
+        return self._step(
+            "system", "refund_issued", now, self.status, f"provider refund {refund_id}", step_amount=amount,
+            refund=refund,
+        )  # fmt: skip
+
+    def refund_delayed(self, now: str) -> Dispute:
+        """The provider could not take the card refund: it is retried (a step the first time only)."""
+        refund = {**(self.refund or {}), "status": "retrying"}
+        return self._step(
+            "system", "refund_delayed", now, self.status, "the payment provider is unavailable; retried", refund=refund
+        )
+
+    @property
+    def refund_pending(self) -> bool:
+        return bool(self.refund) and (self.refund or {}).get("status") == "pending"
 
     @property
     def refund_due(self) -> tuple[int, str] | None:

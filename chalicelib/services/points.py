@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.errors import PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import POINTS, Account, InsufficientFunds, Posted, Posting, transfer
 from ..domain.orders import Order
@@ -183,6 +183,16 @@ def return_redemption(
         )
 
 
+def return_redemption_of(
+    trust: TrustRepository, repo: BuyingRepository, ledger: Ledger, order_id: str, *, now: str
+) -> None:
+    """The order-events consumer's safety net (order.cancelled, order.expired): the points of a cancelled order
+    come back if the request or the job that cancelled it stopped before giving them (a replay otherwise)."""
+    order = repo.get_order(order_id)
+    if order is not None and order.status == "cancelled":
+        return_redemption(trust, repo, ledger, order, now=now)
+
+
 def grant(
     trust: TrustRepository, ledger: Ledger, user_id: str, points: int, compensation_id: str, *, now: str, memo: str = ""
 ) -> Posted | None:
@@ -209,41 +219,63 @@ def redemption_posting(buyer_id: str, claim_key: str, points: int, now: str) -> 
 # --- expiry -------------------------------------------------------------------------------------------
 
 
-def expire_due(trust: TrustRepository, repo: BuyingRepository, ledger: Ledger, *, now: str, limit: int = 100) -> int:
-    """Expires the lots earned 12 months ago or more (run on the hourly schedule), one shard of the index at a
-    time: what is left of each lot after spending oldest points first goes, the lot is marked expired."""
-    expired = 0
+def expire_due(
+    trust: TrustRepository, repo: BuyingRepository, ledger: Ledger, *, now: str, limit: int = 1000, page_size: int = 100
+) -> dict[str, int]:
+    """Expires the lots earned 12 months ago or more (the hourly schedule), shard by shard of the lots' expiry
+    index, one Query per page: what is left of each lot after spending oldest points first goes, the lot is
+    marked expired (it leaves the index). A lot that cannot be expired now (spent meanwhile) is counted as
+    failed and passed over; the next run looks again. Returns points expired, lots done, failed, queries."""
+    expired = done = failed = queries = 0
     for shard in range(DUE_SHARDS):
-        for lot in trust.due_lots(shard, now, limit):
-            credited = trust.points_credited(lot.user_id)
-            balance = ledger.balance(account(lot.user_id), POINTS).amount
-            left = min(fifo_left(lot, credited, balance), balance)
-            done = trust.lot_expired_write(lot, left)
-            try:
-                if left > 0:
-                    ledger.post(
-                        transfer(
-                            f"points-expired:{lot.lot_id}",
-                            "points.expired",
-                            now,
-                            source=account(lot.user_id),
-                            destination=OUTSIDE,
-                            amount=left,
-                            currency=POINTS,
-                            refs={"lot": lot.lot_id[:200]},
-                            memo=f"Earned {lot.earned_at[:10]}, expired after {POINTS_LIFETIME_MONTHS} months",
-                        ),  # fmt: skip
-                        alongside=[done],
-                    )
-                    expired += left
-                else:
-                    repo.commit([done])
-            except (InsufficientFunds, PreconditionFailed):
-                continue  # spent meanwhile: the next run looks again
-            except Exception as exc:  # noqa: BLE001 - a lot already expired by another run
-                if getattr(exc, "code", None) != "lot_expired":
-                    raise
-    return expired
+        start: Position | None = None
+        while done + failed < limit:
+            page = trust.due_lots(shard, now, min(page_size, limit - done - failed), start)
+            queries += 1
+            for lot in page.items:
+                taken = _expire_lot(trust, repo, ledger, lot, now)
+                if taken is None:
+                    failed += 1
+                    continue
+                expired += taken
+                done += 1
+            start = page.last_key
+            if not start:
+                break
+    return {"points": expired, "done": done, "failed": failed, "queries": queries}
+
+
+def _expire_lot(trust: TrustRepository, repo: BuyingRepository, ledger: Ledger, lot: PointsLot, now: str) -> int | None:
+    """The points this lot's expiry took (0 when nothing was left of it), None when it could not be done now."""
+    credited = trust.points_credited(lot.user_id)
+    balance = ledger.balance(account(lot.user_id), POINTS).amount
+    left = min(fifo_left(lot, credited, balance), balance)
+    done = trust.lot_expired_write(lot, left)
+    try:
+        if left > 0:
+            ledger.post(
+                transfer(
+                    f"points-expired:{lot.lot_id}",
+                    "points.expired",
+                    now,
+                    source=account(lot.user_id),
+                    destination=OUTSIDE,
+                    amount=left,
+                    currency=POINTS,
+                    refs={"lot": lot.lot_id[:200]},
+                    memo=f"Earned {lot.earned_at[:10]}, expired after {POINTS_LIFETIME_MONTHS} months",
+                ),  # fmt: skip
+                alongside=[done],
+            )
+        else:
+            repo.commit([done])
+    except (InsufficientFunds, PreconditionFailed):
+        return None  # spent meanwhile: the next run looks again
+    except Conflict as exc:
+        if exc.code != "lot_expired":  # a lot already expired by another run
+            raise
+        return 0
+    return left
 
 
 # --- reading, and the operators' settings ------------------------------------------------------------------

@@ -261,13 +261,14 @@ def place_order(ctx: WebContext, form: Form) -> Response:
     try:
         result, _ = checkout.checkout(
             c.buying,
-            c.events,
             actor,
             key,
             body,
             now=c.clock(),
             new_id=c.new_id,
             present_order=buyer_order_public,
+            card_payment_minutes=c.settings.card_payment_minutes,
+            bank_transfer_hours=c.settings.bank_transfer_hours,
             ledger=c.ledger,
             trade=c.trade,
         )
@@ -282,6 +283,8 @@ def place_order(ctx: WebContext, form: Form) -> Response:
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.price_changed")])
         if exc.code in ("points_over_limit", "insufficient_balance"):  # issue 13
             return _checkout_page(ctx, actor, 409, values, {"points_to_redeem": ctx.t(f"error.{exc.code}")}, key)
+        if exc.code == "shop_unavailable":
+            return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.shop_unavailable")])
         if exc.code != "lines_unavailable":
             raise
         return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("cart.fix_first")])

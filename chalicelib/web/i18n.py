@@ -477,6 +477,29 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Этот заказ уже оформлен с другими данными. Проверьте «Мои заказы».",
     ),
     "error.back_home": ("Back to the home page", "返回首页", "На главную"),
+    # --- issue 9: expiry, refunds through the provider, returns with nothing to refund, suspended shops ----
+    "action.expired": ("Not paid in time: cancelled", "超时未付款，已取消", "Не оплачен вовремя: отменён"),
+    "action.payment_after_cancellation": (
+        "Payment received after cancellation: refunding it",
+        "订单取消后收到付款，正在退还",
+        "Оплата пришла после отмены: возвращаем её",
+    ),
+    "action.refund_issued": ("Refund sent", "退款已发出", "Возврат отправлен"),
+    "action.returned_nothing_to_refund": (
+        "Goods back, nothing to refund",
+        "商品已退回，无需退款",
+        "Товар возвращён, возвращать нечего",
+    ),
+    "order.payment_due": (
+        "Pay by {date}, or the order is cancelled",
+        "请在 {date} 前付款，否则订单将被取消",
+        "Оплатите до {date}, иначе заказ будет отменён",
+    ),
+    "checkout.shop_unavailable": (
+        "A shop in your cart has stopped selling. Remove its products from the cart to check out.",
+        "购物车中有店铺已暂停销售，请删除其商品后再结算。",
+        "Один из магазинов в корзине приостановил продажи. Удалите его товары, чтобы оформить заказ.",
+    ),
     # --- issue 15: makers, origins, geographic indications, harvests and pre-sale ----------------------------
     "card.personalised": ("Personalised for you", "可个性化定制", "Персонализация"),
     "season.in_season": ("In season", "应季", "Сезон"),

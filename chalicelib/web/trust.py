@@ -208,7 +208,7 @@ def open_dispute(ctx: WebContext, form: Form, order_id: str) -> Response:
     c = container()
     body = {"lines": lines, "reason": reason, "description": description, "evidence": pictures}
     try:
-        disputes.open_dispute(c.buying, c.trust, c.events, actor, order_id, body, now=c.clock(), new_id=c.new_id)
+        disputes.open_dispute(c.buying, c.trust, actor, order_id, body, now=c.clock(), new_id=c.new_id)
     except Conflict as exc:
         return _order_again(ctx, actor, order_id, 409, _message(ctx, exc), **kept)
     except Unprocessable as exc:
@@ -227,7 +227,7 @@ def accept_answer(ctx: WebContext, form: Form, order_id: str, dispute_id: str) -
     _checked_order_id(order_id, dispute_id)
     c = container()
     try:
-        disputes.accept(c.buying, c.trust, c.ledger, c.events, actor, order_id, dispute_id, now=c.clock())
+        disputes.accept(c.buying, c.trust, c.ledger, actor, order_id, dispute_id, now=c.clock())
     except Conflict as exc:
         return _order_again(ctx, actor, order_id, 409, _message(ctx, exc))
     return render.redirect(ctx, f"/orders/{order_id}", {"dispute": "accepted"})
@@ -244,7 +244,7 @@ def escalate(ctx: WebContext, form: Form, order_id: str, dispute_id: str) -> Res
     _checked_order_id(order_id, dispute_id)
     c = container()
     try:
-        disputes.escalate(c.buying, c.trust, c.events, actor, order_id, dispute_id, now=c.clock())
+        disputes.escalate(c.buying, c.trust, actor, order_id, dispute_id, now=c.clock())
     except Conflict as exc:
         return _order_again(ctx, actor, order_id, 409, _message(ctx, exc))
     return render.redirect(ctx, f"/orders/{order_id}", {"dispute": "escalated"})

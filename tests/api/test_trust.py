@@ -42,7 +42,7 @@ def hourly(stack):
 class Sale:
     """A shop, a 100.00 CNY product and an order of 2 by a buyer, delivered (paid by bank transfer)."""
 
-    def __init__(self, api, stack, factory, *, payment="bank_transfer", deliver=True, card_bin=None):
+    def __init__(self, api, stack, factory, *, payment="bank_transfer", deliver=True, card_bin=None, provider=False):
         self.api, self.stack = api, stack
         self.seller = factory.user("seller")
         self.shop = factory.shop(self.seller, "handicrafts")
@@ -50,13 +50,30 @@ class Sale:
         self.buyer = factory.user("buyer")
         (self.order,) = buy(api, self.buyer, {self.product["product_id"]: 2}, payment=payment)
         base = f"/v1/shops/{self.shop['shop_id']}/orders/{self.order['order_id']}"
-        if payment == "card":
+        if payment == "card" and provider:
+            self.pay_through_provider()
+        elif payment == "card":
             self.webhook(card_bin)
         else:
             assert api.post(f"{base}/mark-paid", token=self.seller).status == 200
         assert api.post(f"{base}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=self.seller).status == 200
         if deliver:
             assert api.post(f"{base}/deliver", token=self.seller).status == 200
+
+    def pay_through_provider(self) -> None:
+        """The card payment provider's simulator takes the payment and tells us (a signed webhook, delivered now):
+        the order then knows the provider's payment id, which its refunds name."""
+        provider = self.stack.card_provider
+        key = self.stack.settings.payment_provider_key
+        body = json.dumps({"order_id": self.order["order_id"], "amount": self.order["amount_due"]}).encode()
+        status, payment = provider.handle("POST", "/v1/payments", {"authorization": f"Bearer {key}"}, body)
+        assert status == 201, payment
+        assert provider.flush(wait=True, api_key=key) == 1
+        self.payment_id = payment["payment_id"]
+
+    def provider_refunds(self) -> list[dict]:
+        payment = self.stack.card_provider.payments[self.payment_id]
+        return [r for r in self.stack.card_provider.refunds.values() if r["refund_id"] in payment["refunds"]]
 
     def webhook(self, card_bin):
         event = {
@@ -125,6 +142,99 @@ def upload(api, stack, token) -> str:
 # --- disputes --------------------------------------------------------------------------------------------------
 
 
+def test_a_card_paid_dispute_refund_is_sent_through_the_payment_provider_once(api, stack, factory):
+    from chalicelib.events.order_events import retry_due_refunds
+    from tests.support import settle
+
+    sale = Sale(api, stack, factory, payment="card", provider=True)
+    dispute = sale.dispute().json
+    sale.respond(dispute["dispute_id"], "refund")
+    accepted = sale.buyer_step(dispute["dispute_id"], "accept")
+    assert accepted.status == 200, accepted
+    assert accepted.json["refund"] | {"at": None} == {
+        "amount": 10000,
+        "funded_by": "seller",
+        "method": "card",
+        "status": "pending",
+        "at": None,
+    }
+    assert sale.provider_refunds() == []  # booked with the order's change; sent by the event's consumer
+    pending = sale.view()["refunds"][-1]
+    assert (pending["return_id"], pending["status"]) == (dispute["dispute_id"], "pending")
+
+    settle(stack)  # the outbox relays order.dispute_refunded; its consumer asks the provider
+    (sent,) = sale.provider_refunds()
+    assert sent["amount"] == {"amount": 10000, "currency": "CNY"}
+    assert sent["payment_id"] == sale.payment_id
+
+    seen = api.get(f"/v1/orders/{sale.order['order_id']}/disputes", token=sale.buyer).json["items"][0]
+    assert seen["refund"]["status"] == "issued" and seen["refund"]["refund_id"] == sent["refund_id"]
+    assert [s["action"] for s in seen["steps"]][-2:] == ["refunded", "refund_issued"]
+    order = sale.view()
+    issued = next(r for r in order["refunds"] if r["return_id"] == dispute["dispute_id"])
+    assert (issued["status"], issued["refund_id"]) == ("issued", sent["refund_id"])
+    actions = [e["action"] for e in order["timeline"]]
+    assert actions.index("refunded") < actions.index("refund_issued")
+
+    at(stack, days=1)
+    assert retry_due_refunds()["done"] == 0  # nothing left to send
+    settle(stack)
+    assert len(sale.provider_refunds()) == 1
+    assert stack.card_provider.payments[sale.payment_id]["refunded"] == 10000
+
+
+def test_a_provider_failure_on_a_guarantee_refund_is_retried_until_it_is_sent_once(api, stack, factory):
+    from chalicelib.events.order_events import retry_due_refunds
+    from tests.support import settle
+
+    sale = Sale(api, stack, factory, payment="card", provider=True)
+    dispute = sale.dispute().json
+    sale.respond(dispute["dispute_id"], "reject")
+    sale.buyer_step(dispute["dispute_id"], "escalate")
+    stack.card_provider.fail_refunds(100)  # the provider is down for refunds
+    body = {"refund_amount": 7000, "funded_by": "platform", "note": "Torn in transit"}
+    decided = api.post(f"/v1/admin/disputes/{dispute['dispute_id']}/decide", body, token=factory.operator)
+    assert decided.status == 200, decided
+    assert decided.json["refund"]["status"] == "pending"
+    settle(stack)  # the consumer's attempt fails: the refund waits for the retry job
+    assert sale.provider_refunds() == []
+    seen = api.get("/v1/admin/disputes?status=decided", token=factory.operator).json["items"]
+    delayed = next(d for d in seen if d["dispute_id"] == dispute["dispute_id"])
+    assert delayed["refund"]["status"] == "retrying"
+    assert [s["action"] for s in delayed["steps"]][-1] == "refund_delayed"
+
+    at(stack, minutes=2)
+    assert retry_due_refunds()["done"] == 0  # tried again, still failing (a step on the dispute only once)
+    stack.card_provider.fail_refunds(0)  # the provider is back
+    at(stack, hours=2)
+    assert retry_due_refunds()["done"] == 1
+    assert retry_due_refunds()["done"] == 0
+    settle(stack)
+    (sent,) = sale.provider_refunds()
+    assert sent["amount"] == {"amount": 7000, "currency": "CNY"}
+    final = api.get(f"/v1/orders/{sale.order['order_id']}/disputes", token=sale.buyer).json["items"][0]
+    actions = [s["action"] for s in final["steps"]]
+    assert actions.count("refund_delayed") == 1 and actions[-1] == "refund_issued"
+    assert final["refund"]["refund_id"] == sent["refund_id"]
+    assert "refund_issued" in [e["action"] for e in sale.view()["timeline"]]
+
+
+def test_cash_and_bank_transfer_dispute_refunds_are_recorded_not_sent(api, stack, factory):
+    from tests.support import settle
+
+    sale = Sale(api, stack, factory)  # bank transfer
+    dispute = sale.dispute().json
+    sale.respond(dispute["dispute_id"], "refund")
+    accepted = sale.buyer_step(dispute["dispute_id"], "accept").json
+    assert accepted["refund"]["method"] == "recorded:bank_transfer"
+    assert accepted["refund"]["status"] == "recorded"
+    requests = stack.card_provider.refund_requests
+    settle(stack)
+    assert stack.card_provider.refund_requests == requests
+    recorded = next(r for r in sale.view()["refunds"] if r["return_id"] == dispute["dispute_id"])
+    assert recorded["status"] == "recorded"
+
+
 def test_a_buyer_accepts_the_sellers_partial_refund_and_the_money_goes_back_from_pending(api, stack, factory):
     sale = Sale(api, stack, factory)
     picture = upload(api, stack, sale.buyer)
@@ -179,6 +289,7 @@ def test_a_rejected_dispute_escalates_and_the_operator_refunds_from_the_guarante
         "amount": 10000,
         "funded_by": "platform",
         "method": "recorded:bank_transfer",
+        "status": "recorded",
         "at": iso(T0 + dt.timedelta(days=8)),
     }
     assert sale.balances()["available"]["amount"] == before - 10000  # the seller is debited
@@ -281,6 +392,37 @@ def test_checkout_redeems_points_up_to_a_quarter_of_the_goods_once(api, stack, f
     assert api.get("/v1/cart", token=buyer).json["shops"]
 
 
+def test_an_unpaid_order_that_expires_gives_its_redeemed_points_back_exactly_once(api, stack, factory):
+    from chalicelib.events.order_events import expire_due, handle_records
+    from tests.support import drain_order_events, settle
+
+    seller = factory.user("seller")
+    shop = factory.shop(seller, "handicrafts")
+    product = factory.product(seller, shop, stock=50, price={"amount": 10000, "currency": "CNY"})
+    buyer = factory.user("buyer")
+    buyer_id = api.get("/v1/me", token=buyer).json["user_id"]
+    points.grant(stack.trust, stack.ledger, buyer_id, 6000, "cmp-expiry", now=stack.clock())
+    assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 2}, token=buyer).status == 200
+    body = {"delivery": ADDRESS, "payment_method": "card", "points_to_redeem": 5000}
+    placed = api.post("/v1/checkout", body, token=buyer, headers={"Idempotency-Key": "expiring-1"})
+    assert placed.status == 201, placed
+    order_id = placed.json["orders"][0]["order_id"]
+    assert api.get("/v1/me/points", token=buyer).json["balance"] == 1000
+    settle(stack)
+
+    at(stack, hours=2)  # the card payment window (30 minutes) closed long ago
+    assert expire_due()["done"] == 1
+    assert api.get(f"/v1/orders/{order_id}", token=buyer).json["status"] == "cancelled"
+    assert api.get("/v1/me/points", token=buyer).json["balance"] == 6000
+    records = drain_order_events(stack)
+    assert "order.expired" in [json.loads(r["body"])["type"] for r in records]
+    assert not handle_records(records + records)["batchItemFailures"]  # the consumer asks again, twice
+    assert expire_due()["done"] == 0
+    mine = api.get("/v1/me/points", token=buyer).json
+    assert mine["balance"] == 6000
+    assert [e["kind"] for e in mine["items"]].count("points.returned") == 1
+
+
 def test_the_partner_banks_card_earns_the_bonus_and_cancellation_gives_points_back(api, stack, factory):
     bank = {"name": "Silk Road Bank", "bin_ranges": [{"from": "622848", "to": "622849"}], "multiplier": "2"}
     assert api.put("/v1/admin/points/partner-bank", bank, token=factory.operator).status == 200
@@ -374,4 +516,4 @@ def test_every_dispute_step_is_notified_to_the_party_it_concerns(api, stack, fac
     assert f"Bazaar decided the dispute on order {order_id}" in seller
     assert f"The shop answered your dispute on order {order_id}" in buyer
     assert f"Bazaar decided your dispute on order {order_id}" in buyer
-    assert f"A refund was recorded on order {order_id}" in buyer
+    assert f"Your dispute on order {order_id} is refunded" in buyer

@@ -108,7 +108,7 @@ def run(container, ops) -> None:
         elif op == "wait":
             moment += dt.timedelta(days=n)
             now = iso(moment)
-            expired = points.expire_due(trust, buying, ledger, now=now)
+            expired = points.expire_due(trust, buying, ledger, now=now)["points"]
             assert expired == model.expire(now), (step, now)
         balance = ledger.balance(account, POINTS).amount
         assert balance == model.balance >= 0, (step, op, n, balance, model.balance)

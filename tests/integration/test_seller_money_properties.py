@@ -9,7 +9,7 @@ services/payouts.py) and domain rules:
 - every balance is the sum of its entries, and the ledger sums to zero;
 - a month's statement's lines (all pages) sum to closing - opening, and months chain;
 - the bank paid each payout at most once, and paid exactly what the payouts marked paid say; payouts never take an
-  available balance below zero (only a dispute debit may).
+  available balance below zero (only a dispute debit, or a refund after the money was paid out, may).
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ class FakeOrders:
     def get_order(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
-    def order_writes(self, order, expected_version, *, restock=None, claim_key=None, ret=None,
-                     expected_return_version=None):  # fmt: skip
+    def order_writes(self, order, expected_version, *, event, restock=None, claim_key=None, ret=None,
+                     expected_return_version=None, extra=()):  # fmt: skip
         new = replace(order, version=expected_version + 1)
 
         def check() -> bool:
@@ -80,8 +80,8 @@ class FakeOrders:
         for w in writes:
             w.action.apply()
 
-    def save_order(self, order, expected_version, **_):
-        self.commit(self.order_writes(order, expected_version))
+    def save_order(self, order, expected_version, *, event, **_):
+        self.commit(self.order_writes(order, expected_version, event=event))
         return replace(order, version=expected_version + 1)
 
     def add_notification(self, user_id: str, created_key: str, body: dict) -> bool:
@@ -160,8 +160,8 @@ def sale(world: World, shop: str, unit: int, quantity: int, deliver: bool = True
     world.model_pending[shop] += order.total
     if not deliver:
         return paid
-    shipped = world.orders.save_order(paid.ship("SF", "SF1", world.at), paid.version)
-    delivered = world.orders.save_order(shipped.deliver(world.at), shipped.version)
+    shipped = world.orders.save_order(paid.ship("SF", "SF1", world.at), paid.version, event="order.shipped")
+    delivered = world.orders.save_order(shipped.deliver(world.at), shipped.version, event="order.delivered")
     world.made.append(order.order_id)
     return delivered
 
@@ -170,7 +170,9 @@ def cancel(world: World, shop: str, unit: int) -> None:
     paid = sale(world, shop, unit, 1, deliver=False)
     cancelled = paid.cancel("buyer", world.at)
     cancelled = replace(cancelled, refunds=(Refund("cancellation", paid.total, world.at),))
-    settlement.record_refund(world.orders, world.ledger, paid, cancelled, paid.total, "cancellation", now=world.at)
+    settlement.record_refund(
+        world.orders, world.ledger, paid, cancelled, paid.total, "cancellation", now=world.at, event="order.cancelled"
+    )
     world.model_pending[shop] -= paid.total
 
 
@@ -192,13 +194,17 @@ def refund_some(world: World, index: int, quantity: int) -> None:
         updated_at=world.at,
     )
     before = order.commission
-    after = settlement.record_refund(world.orders, world.ledger, order, refunded, amount, return_id, now=world.at)
+    after = settlement.record_refund(
+        world.orders, world.ledger, order, refunded, amount, return_id, now=world.at, event="order.refunded"
+    )
     if before is None:
         world.model_pending[order.shop_id] -= amount
     else:
         given_back = before["amount"] - after.commission["amount"]
         world.model_available[order.shop_id] -= amount - given_back
         world.model_commission -= given_back
+        if world.model_available[order.shop_id] < 0:  # refunded after its money was paid out: the seller owes it
+            world.disputed.add(order.shop_id)
 
 
 def complete(world: World, index: int, bp: int, minimum: int, retry: bool) -> None:
@@ -251,6 +257,7 @@ def run(world: World, crash: bool) -> None:
         def status(self, transfer_id):
             return world.bank.status(transfer_id)
 
+    before = {p.payout_id: p.status for p in world.all_payouts()}
     if crash:  # the run dies after the bank took a transfer (if any was due); the run below is its re-run
         with contextlib.suppress(Crash):
             payouts.run_payouts(
@@ -261,6 +268,11 @@ def run(world: World, crash: bool) -> None:
         payout = world.finance.get_payout(key)
         payouts.apply_status(world.finance, world.ledger, world.orders, payout, status, now=world.at)
         payouts.apply_status(world.finance, world.ledger, world.orders, payout, status, now=world.at)  # repeated
+    for payout in world.all_payouts():  # the model: a payout takes its amount out of available; a failure gives it back
+        if payout.payout_id not in before:
+            world.model_available[payout.shop_id] -= payout.amount
+        if payout.status == "failed" and before.get(payout.payout_id) != "failed":
+            world.model_available[payout.shop_id] += payout.amount
 
 
 amounts = st.integers(100, 50_000)
