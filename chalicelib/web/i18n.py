@@ -904,6 +904,12 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "dispute.step.escalated": ("Sent to Bazaar", "提交巴扎", "Передан Базару"),
     "dispute.step.decided": ("Decided", "已裁决", "Решение принято"),
     "dispute.step.refunded": ("Refunded", "已退款", "Деньги возвращены"),
+    "dispute.step.refund_issued": ("Card refund sent", "银行卡退款已发出", "Возврат на карту отправлен"),
+    "dispute.step.refund_delayed": (
+        "Card refund delayed, retrying",
+        "银行卡退款延迟，正在重试",
+        "Возврат на карту задерживается, повторяем",
+    ),
     "action.dispute_opened": ("Dispute opened", "发起纠纷", "Открыт спор"),
     "action.dispute_responded": ("The shop answered the dispute", "店铺答复纠纷", "Магазин ответил на спор"),
     "action.dispute_accepted": ("Dispute answer accepted", "接受纠纷答复", "Ответ по спору принят"),
