@@ -14,13 +14,23 @@ from ..api import trust as api_trust
 from ..api.presenters import dispute_public, review_public
 from ..api.routing import Budget
 from ..bootstrap import container
-from ..domain.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable, ValidationFailed
-from ..domain.identity import Actor
+from ..domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unauthenticated,
+    Unprocessable,
+    ValidationFailed,
+)
+from ..domain.identity import Actor, Role
 from ..domain.orders import MAX_LINE_QUANTITY, Order
 from ..domain.storefronts import get_storefront
 from ..domain.trust import (
     DISPUTE_REASONS,
     DISPUTE_WINDOW_DAYS,
+    FUNDERS,
     MAX_EVIDENCE,
     OPEN_DISPUTE_STATUSES,
     REVIEW_SORTS,
@@ -29,7 +39,7 @@ from ..domain.trust import (
     review_id_for,
 )
 from ..services import disputes, evidence, order_lifecycle, reviews
-from . import i18n, render
+from . import formatting, i18n, render
 from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
 from .session import WebContext
 
@@ -316,3 +326,111 @@ def picture_uploaded(ctx: WebContext, order_id: str, media_id: str) -> Response:
         return _order_again(ctx, actor, order_id, 422, ctx.t("err.picture_unusable"), pictures=have)
     pictures = evidence_ids(",".join([*have, media_id]))
     return render.redirect(ctx, f"/orders/{order_id}", {"evidence": ",".join(pictures)})
+
+
+# --- operators: the escalated disputes and their decision -----------------------------------------------------
+
+OPERATOR_PAGE_SIZE = 10
+OPERATOR_STATUSES = ("escalated", "decided")
+MAX_NOTE = 2000
+
+
+def _operator(ctx: WebContext) -> Actor:
+    actor = ctx.actor
+    if actor is None:
+        raise Unauthenticated("sign in first")
+    if not actor.has(Role.OPERATOR):
+        raise Forbidden("this page needs the operator role", code="operators_only")
+    return actor
+
+
+def parse_amount(raw: str, currency: str) -> int | None:
+    """ "70", "70.5", "70,50" in the currency's major unit -> minor units (None if it is not such an amount)."""
+    raw = raw.strip().replace(",", ".")
+    digits = formatting.CURRENCIES.get(currency, (currency, 2))[1]
+    if not raw or len(raw) > 15 or not re.fullmatch(r"\d+(\.\d*)?", raw):
+        return None
+    units, _, fraction = raw.partition(".")
+    if len(fraction) > digits:
+        return None
+    return int(units) * 10**digits + int(fraction.ljust(digits, "0") or 0)
+
+
+def _desk(
+    ctx: WebContext,
+    actor: Actor,
+    status: str,
+    code: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    scope = api_scope(api_trust.operator_disputes, path={}, params={"status": status}, caller=actor.user_id)
+    try:
+        pager = Pager.open(ctx.query, scope, OPERATOR_PAGE_SIZE)
+    except ValidationFailed:
+        return render.error_page(ctx, 400, "err.bad_cursor")
+    c = container()
+    result = disputes.operator_disputes(c.trust, actor, status, OPERATOR_PAGE_SIZE, pager.start)
+    return render.page(
+        ctx,
+        "admin_disputes.html",
+        code,
+        title=ctx.t("desk.title"),
+        shown=status,
+        statuses=OPERATOR_STATUSES,
+        disputes=[dispute_public(d, c.media.url) for d in result.items],
+        pager=pager.links(ctx, "/admin/disputes", {"status": status if status != "escalated" else None}, result),
+        error=error,
+        values=values or {},
+        decided=ctx.query.get("decided") or None,
+    )
+
+
+@page(bp, "GET", "/admin/disputes", budget=Budget(1, "the API's operator list: one Query of g4-index"))
+def dispute_desk(ctx: WebContext) -> Response:
+    """Operators: the disputes waiting for a decision (or those decided), with the buyer's and the shop's sides,
+    the pictures, and a decision form on each escalated one."""
+    actor = _operator(ctx)
+    status = ctx.query.get("status") or "escalated"
+    if status not in OPERATOR_STATUSES:
+        return render.error_page(ctx, 400, "err.bad_filter")
+    return _desk(ctx, actor, status)
+
+
+@page(
+    bp,
+    "POST",
+    "/admin/disputes/{dispute_id}/decide",
+    budget=Budget(15, "the API's decision (14 at most) + the refund's amount read first: GetItem dispute"),
+)
+def decide_dispute(ctx: WebContext, form: Form, dispute_id: str) -> Response:
+    actor = _operator(ctx)
+    if not looks_like_id(dispute_id):
+        raise NotFound("dispute not found", code="dispute_not_found")
+    c = container()
+    dispute = c.trust.get_dispute(dispute_id)
+    if dispute is None:
+        raise NotFound("dispute not found", code="dispute_not_found")
+    raw_amount, funded_by, note = form.get("refund_amount"), form.get("funded_by"), form.get("note").strip()
+    values = {
+        "dispute_id": dispute_id,
+        "refund_amount": raw_amount[:20],
+        "funded_by": funded_by,
+        "note": note[:MAX_NOTE],
+    }
+    amount = parse_amount(raw_amount, dispute.currency)
+    error = None
+    if amount is None or amount > dispute.claimed:
+        error = ctx.t("desk.err.amount", most=formatting.format_money(dispute.claimed, dispute.currency, ctx.lang))
+    elif funded_by not in FUNDERS:
+        error = ctx.t("desk.err.funded_by")
+    elif not note or len(note) > MAX_NOTE:
+        error = ctx.t("desk.err.note", most=MAX_NOTE)
+    if error:
+        return _desk(ctx, actor, "escalated", 400, error, values)
+    body = {"refund_amount": amount, "funded_by": funded_by, "note": note}
+    try:
+        disputes.decide(c.buying, c.trust, c.ledger, actor, dispute_id, body, now=c.clock())
+    except (Conflict, PreconditionFailed) as exc:
+        return _desk(ctx, actor, "escalated", 409, _message(ctx, exc), values)
+    return render.redirect(ctx, "/admin/disputes", {"decided": dispute_id})

@@ -183,6 +183,13 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
     factory.container.identity.register(operator_email, PASSWORD, "operator")
     web.sign_in(operator_email, PASSWORD)
     measure("GET /admin", lambda: web.get("/admin"), 200)
+    desk = measure("GET /admin/disputes", lambda: web.get("/admin/disputes"), 200)  # issue 13: the dispute desk
+    decision = {"csrf": desk.hidden("csrf"), "refund_amount": "10", "funded_by": "platform", "note": "Damaged"}
+    measure(
+        "POST /admin/disputes/{dispute_id}/decide",
+        lambda: web.post(f"/admin/disputes/{second['dispute_id']}/decide", decision),
+        303,
+    )
 
     from tests.web.test_trade_pages import TRADE_PAGES  # issue 14: measured in tests/web/test_trade_pages.py
 

@@ -418,6 +418,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/orders/ord_x/disputes/dsp_x/accept", {}),
         ("/orders/ord_x/disputes/dsp_x/escalate", {}),
         ("/orders/ord_x/evidence", {}),
+        ("/admin/disputes/dsp_x/decide", {"refund_amount": "1", "funded_by": "seller", "note": "x"}),
         # issue 14: bulk trade
         ("/business", {"company_name": "X", "tax_id": "91350100M000100Y43"}),
         ("/rfqs", {"title": "X"}),
@@ -448,6 +449,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/orders/{order_id}/disputes",
         "/orders/{order_id}/disputes/{dispute_id}/accept",
         "/orders/{order_id}/disputes/{dispute_id}/escalate",
+        "/admin/disputes/{dispute_id}/decide",
         "/orders/{order_id}/evidence",
         "/business",
         "/rfqs",

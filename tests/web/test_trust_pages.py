@@ -199,3 +199,57 @@ def test_a_buyer_adds_photos_to_a_dispute_straight_to_s3_and_only_the_parties_se
     other_email = buyer_session(web, factory)
     assert other_email
     assert web.get(f"/orders/{order_id}").status == 404  # not their order either
+
+
+def test_an_operator_decides_an_escalated_dispute_on_the_dispute_desk(web, api, factory, stack):
+    from tests.support import PASSWORD, random_email
+
+    seller, shop, product, order_id = _delivered(web, api, factory)
+    page = web.get(f"/orders/{order_id}")
+    line_id = re.search(r'name="dispute-qty-([^"]+)"', page.text).group(1)
+    form = {"csrf": page.hidden("csrf"), f"dispute-qty-{line_id}": "1", "reason": "damaged", "description": "Cracked"}
+    assert web.post(f"/orders/{order_id}/disputes", form).status == 303
+    (dispute,) = api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=seller).json["items"]
+    assert web.post(f"/orders/{order_id}/disputes/{dispute['dispute_id']}/escalate", form).status == 303
+
+    assert web.get("/admin/disputes").status == 403  # a buyer is no operator
+    operator_email = random_email("operator")
+    stack.identity.register(operator_email, PASSWORD, "operator")
+    web.sign_in(operator_email, PASSWORD)
+    desk = web.get("/admin/disputes")
+    assert desk.status == 200 and "Disputes to decide" in desk.text
+    assert dispute["dispute_id"] in desk.text and "Cracked" in desk.text and "Bazaar is deciding" in desk.text
+    action = f"/admin/disputes/{dispute['dispute_id']}/decide"
+    csrf = desk.hidden("csrf")
+    too_much = web.post(action, {"csrf": csrf, "refund_amount": "999", "funded_by": "platform", "note": "Damaged"})
+    assert too_much.status == 400 and "Enter an amount between 0 and" in too_much.text
+    assert 'value="999"' in too_much.text  # the operator's input is kept
+    no_note = web.post(action, {"csrf": csrf, "refund_amount": "12.50", "funded_by": "platform", "note": " "})
+    assert no_note.status == 400 and "Give a reason" in no_note.text
+    assert api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=seller).json["items"][0]["status"] == "escalated"
+
+    decided = web.post(action, {"csrf": csrf, "refund_amount": "12.50", "funded_by": "platform", "note": "Transit"})
+    assert decided.status == 303, decided
+    assert "The dispute is decided." in web.get(decided.location).text
+    (seen,) = api.get(f"/v1/shops/{shop['shop_id']}/disputes", token=seller).json["items"]
+    assert seen["status"] == "decided"
+    assert seen["decision"] | {"at": None} == {
+        "refund_amount": 1250, "funded_by": "platform", "note": "Transit", "at": None
+    }  # fmt: skip
+    assert seen["refund"]["amount"] == 1250 and seen["refund"]["funded_by"] == "platform"
+    again = web.post(action, {"csrf": csrf, "refund_amount": "1", "funded_by": "seller", "note": "Twice"})
+    assert again.status == 409 and "this step is no longer possible" in again.text
+    decided_list = web.get("/admin/disputes?status=decided")
+    assert dispute["dispute_id"] in decided_list.text and 'action="' + action not in decided_list.text
+    assert web.get("/admin/disputes?status=open").status == 400
+
+
+def test_the_dispute_desk_reads_amounts_in_the_currencys_major_unit():
+    from chalicelib.web.trust import parse_amount
+
+    assert parse_amount("12.5", "CNY") == 1250
+    assert parse_amount("12,50", "RUB") == 1250
+    assert parse_amount("0", "CNY") == 0
+    assert parse_amount("7", "CNY") == 700
+    for bad in ("", "-1", "1.234", "1e3", "abc", "1.2.3", "9" * 20):
+        assert parse_amount(bad, "CNY") is None, bad
