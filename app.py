@@ -3,7 +3,10 @@
 from chalice import Chalice
 
 from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
-from chalicelib.events import order_events
+from chalicelib.api import county as api_county
+from chalicelib.api import network as api_network
+from chalicelib.api import village as api_village
+from chalicelib.events import network_jobs, order_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
@@ -20,6 +23,10 @@ app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(order_events.bp)
+app.register_blueprint(api_network.bp)
+app.register_blueprint(api_county.bp)
+app.register_blueprint(api_village.bp)
+app.register_blueprint(network_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)

@@ -13,8 +13,10 @@ from .services.ports import (
     CatalogRepository,
     EventPublisher,
     IdentityProvider,
+    JobQueue,
     Ledger,
     MediaStore,
+    NetworkRepository,
     TokenVerifier,
 )
 
@@ -33,6 +35,8 @@ class Container:
     ledger: Ledger
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
+    network: NetworkRepository  # the rural service network (issue 10)
+    jobs: JobQueue  # manifest steps too long for one request (issue 10)
 
 
 _container: Container | None = None
@@ -47,8 +51,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
+    from .adapters.network import DynamoNetworkRepository
     from .adapters.orders import DynamoBuyingRepository
-    from .adapters.queue import SqsEventPublisher
+    from .adapters.queue import SqsEventPublisher, SqsJobQueue
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .domain.ids import new_id, utc_now
@@ -76,6 +81,8 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
+        network=DynamoNetworkRepository(settings.region, settings.endpoint_url),
+        jobs=SqsJobQueue(sqs, settings.network_jobs_queue_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

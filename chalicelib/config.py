@@ -53,6 +53,8 @@ class Settings:
     ledger_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     upload_url_ttl_seconds: int = 900
+    network_table: str = ""  # the rural service network (issue 10): counties, villages, manifests
+    network_jobs_queue_url: str = ""  # manifest steps too long for one request run from this queue
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -84,6 +86,14 @@ class Settings:
         value = self.secret("payment_webhook")
         if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
             raise SettingsError(f"the payment webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @property
+    def pickup_code_secret(self) -> str:
+        """Derives the buyers' pickup codes (domain/network.pickup_code)."""
+        value = self.secret("pickup_code")
+        if len(value) < MIN_KEY_LENGTH:
+            raise SettingsError(f"the pickup code secret must be at least {MIN_KEY_LENGTH} characters")
         return value
 
     @property
@@ -152,6 +162,8 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
+        network_table=_required("NETWORK_TABLE"),
+        network_jobs_queue_url=_required("NETWORK_JOBS_QUEUE_URL"),
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

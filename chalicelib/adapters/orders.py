@@ -25,8 +25,9 @@ from ..domain.buying import (
 )
 from ..domain.catalog import Product
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
+from ..domain.network import Village
 from ..domain.orders import Order, Return
-from ..services.ports import Page
+from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
 from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel, shared_connection
 
@@ -78,7 +79,45 @@ def _order_item(order: Order) -> OrderModel:
         status=order.status,
         body=order_to_dict(order),
         version=order.version,
+        **_pickup_keys(order),
     )
+
+
+def _pickup_keys(order: Order) -> dict:
+    """The sparse index attributes of an order collected at a village (issue 10; docs/data-model.md)."""
+    pickup = order.pickup
+    if not pickup:
+        return {}
+    since = f"{order.status_since()}#{order.order_id}"
+    if order.status == "at_county":
+        manifest_id = pickup.get("manifest_id")
+        village_sort = f"manifest#{manifest_id}#{since}" if manifest_id else f"open#{since}"
+    else:
+        village_sort = since
+    tracking = (order.shipment or {}).get("tracking_number")
+    return {
+        "county_status": f"{pickup['county_id']}#{order.status}",
+        "status_key": since,
+        "village_status": f"{pickup['village_id']}#{order.status}",
+        "village_sort": village_sort,
+        "tracking_key": f"{pickup['county_id']}#{tracking.upper()}" if tracking else None,
+    }
+
+
+def _return_keys(ret: Return) -> dict:
+    """The sparse leg index attributes of a return opened at a village (issue 10)."""
+    network = ret.network
+    if not network:
+        return {}
+    leg = network["leg"]
+    place = network["village_id"] if leg == "at_village" else network["county_id"]
+    history = network.get("history") or []
+    since = f"{history[-1]['at'] if history else ret.updated_at}#{ret.return_id}"
+    manifest_id = network.get("manifest_id")
+    leg_sort = since
+    if leg == "at_village":
+        leg_sort = f"manifest#{manifest_id}#{since}" if manifest_id else f"open#{since}"
+    return {"network_leg": f"{place}#{leg}", "leg_sort": leg_sort}
 
 
 def _stock_change(product_id: str, delta: int, *, require_listed: bool, price_fp: str | None = None) -> dict:
@@ -382,6 +421,7 @@ class DynamoBuyingRepository:
             status=ret.status,
             body=return_to_dict(ret),
             version=ret.version,
+            **_return_keys(ret),
         )
 
     def create_return(self, ret: Return, order: Order, expected_order_version: int) -> Order:
@@ -444,3 +484,149 @@ class DynamoBuyingRepository:
             kwargs["ExclusiveStartKey"] = start
         raw = self._call("query", **kwargs)
         return Page([json.loads(i["body"]["S"]) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    # --- the rural service network (issue 10) -------------------------------------------------------
+
+    def pickup_checkout_reads(
+        self, buyer_id: str, claim_key: str, village_id: str
+    ) -> tuple[Cart, CheckoutClaim | None, Village | None]:
+        """checkout_reads for a checkout to a pickup point: the cart, the claim and the village, in one
+        BatchGetItem (checkout stays at 2 calls)."""
+        from .models import NetworkModel
+        from .network import village_from_item
+
+        carts, uniques, network = CartModel.Meta.table_name, UniqueModel.Meta.table_name, NetworkModel.Meta.table_name
+        request = {
+            carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
+            uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
+            network: {"Keys": [{"pk": {"S": f"village#{village_id}"}, "sk": {"S": "village"}}]},
+        }
+        responses: dict = {carts: [], uniques: [], network: []}
+        while request:
+            raw = self._call("batch_get_item", RequestItems=request)
+            for table, items in raw.get("Responses", {}).items():
+                responses[table].extend(items)
+            request = raw.get("UnprocessedKeys") or {}
+        cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
+        claim = self._claim(responses[uniques][0] if responses[uniques] else None)
+        village = village_from_item(responses[network][0]) if responses[network] else None
+        return cart, claim, village
+
+    def _index_page(
+        self, table: str, index: str, hash_name: str, hash_value: str, limit: int, start: dict | None,
+        *, newest_first: bool, sort_prefix: tuple[str, str] | None = None,
+    ) -> dict:  # fmt: skip
+        condition = "#h = :h"
+        names = {"#h": hash_name}
+        values: dict = {":h": {"S": hash_value}}
+        if sort_prefix:
+            condition += " AND begins_with(#r, :r)"
+            names["#r"] = sort_prefix[0]
+            values[":r"] = {"S": sort_prefix[1]}
+        kwargs = {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        return self._call("query", **kwargs)
+
+    def _orders_of(self, raw: dict) -> Page:
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def county_parcels(self, county_id: str, status: str, limit: int, start: dict | None) -> Page:
+        """A county's parcels in one status, the latest to enter it first (one Query)."""
+        raw = self._index_page(
+            OrderModel.Meta.table_name, "county-status-index", "county_status", f"{county_id}#{status}",
+            limit, start, newest_first=True,
+        )  # fmt: skip
+        return self._orders_of(raw)
+
+    def village_parcels(
+        self, village_id: str, status: str, limit: int, start: dict | None, *, waiting_only: bool = False
+    ) -> Page:
+        """A village's parcels in one status (one Query). `waiting_only`: at the county and on no manifest
+        yet, the longest waiting first (what a manifest takes); otherwise the latest first."""
+        prefix = ("village_sort", "open#") if waiting_only else None
+        raw = self._index_page(
+            OrderModel.Meta.table_name, "village-status-index", "village_status", f"{village_id}#{status}",
+            limit, start, newest_first=not waiting_only, sort_prefix=prefix,
+        )  # fmt: skip
+        return self._orders_of(raw)
+
+    def orders_by_tracking(self, county_id: str, tracking_number: str) -> list[Order]:
+        """The county's shipped parcels with this tracking number (one Query; usually one)."""
+        raw = self._index_page(
+            OrderModel.Meta.table_name, "tracking-index", "tracking_key", f"{county_id}#{tracking_number.upper()}",
+            10, None, newest_first=True,
+        )  # fmt: skip
+        return self._orders_of(raw).items
+
+    def get_returns(self, return_ids: list[str]) -> list[Return]:
+        """One BatchGetItem per 100 returns; unprocessed keys are retried."""
+        table = ReturnModel.Meta.table_name
+        keys = [{"return_id": {"S": rid}} for rid in dict.fromkeys(return_ids)]
+        found = []
+        while keys:
+            raw = self._call("batch_get_item", RequestItems={table: {"Keys": keys[:100]}})
+            found += [
+                return_from_dict(ReturnModel.from_raw_data(i).body) for i in raw.get("Responses", {}).get(table, [])
+            ]
+            keys = keys[100:] + raw.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        return found
+
+    def network_returns(
+        self, place_id: str, leg: str, limit: int, start: dict | None, *, waiting_only: bool = False
+    ) -> Page:
+        """Returns opened at a village, by the village (leg at_village) or the county (other legs) where they
+        are (one Query). `waiting_only`: at the village and on no manifest yet, the longest waiting first."""
+        raw = self._index_page(
+            ReturnModel.Meta.table_name, "leg-index", "network_leg", f"{place_id}#{leg}", limit, start,
+            newest_first=not waiting_only, sort_prefix=("leg_sort", "open#") if waiting_only else None,
+        )  # fmt: skip
+        items = [return_from_dict(ReturnModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def save_orders(
+        self,
+        orders: list[tuple[Order, int]],
+        *,
+        returns: list[tuple[Return, int]] | None = None,
+        alongside: list[Write] | None = None,
+    ) -> tuple[list[Order], list[Return]]:
+        """New states of several orders and returns (each version-checked) and the caller's own writes, in
+        ONE transaction (at most 100 actions): a manifest step. Nothing is written if any condition fails."""
+        returns, alongside = returns or [], alongside or []
+        new_orders = [replace(order, version=expected + 1) for order, expected in orders]
+        new_returns = [replace(ret, version=expected + 1) for ret, expected in returns]
+        actions = [self._order_put(new, expected) for new, (_, expected) in zip(new_orders, orders, strict=True)]
+        actions += [
+            _put(self._return_item(new), "version = :rv", values={":rv": {"N": str(expected)}})
+            for new, (_, expected) in zip(new_returns, returns, strict=True)
+        ]
+        actions += [write.action for write in alongside]
+        if not actions:
+            return [], []
+        if len(actions) > 100:
+            raise ValueError(f"one transaction holds at most 100 actions, not {len(actions)}")
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            for index, reason in enumerate(reasons):
+                if reason != "ConditionalCheckFailed":
+                    continue
+                if index < len(orders):
+                    raise PreconditionFailed("an order changed meanwhile; reload it", code="stale_order") from exc
+                if index < len(orders) + len(returns):
+                    raise PreconditionFailed("a return changed meanwhile; reload it", code="stale_return") from exc
+                refused = alongside[index - len(orders) - len(returns)].refused
+                raise (refused or Conflict("the change could not be applied; retry", code="conflict")) from exc
+            raise _busy(exc) from exc
+        return new_orders, new_returns

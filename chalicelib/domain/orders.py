@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .catalog import Product
-from .errors import Conflict
+from .errors import Conflict, TooManyAttempts
 from .storefronts import get_storefront
 
 MAX_CART_LINES = 40
@@ -17,8 +17,15 @@ MAX_LINE_QUANTITY = 1_000_000
 MAX_CHECKOUT_LINES = MAX_CART_LINES
 
 PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card")
-ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
+ORDER_STATUSES: tuple[str, ...] = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
 OPEN_STATUSES = ("pending_payment", "paid")
+# Orders collected at a village service centre (issue 10) travel seller -> county centre -> village centre:
+# shipped -> at_county -> to_village -> ready_for_pickup -> delivered (handed over), or missing on the way.
+PICKUP_STATUSES = ("at_county", "to_village", "ready_for_pickup", "missing")
+ORDER_STATUSES += PICKUP_STATUSES
+IN_TRANSIT_STATUSES = ("shipped", *PICKUP_STATUSES)
+WRONG_CODES_BEFORE_LOCK = 5
+HANDOVER_LOCK = dt.timedelta(minutes=15)
 
 
 def unit_amount(product: Any, quantity: int) -> int:
@@ -81,10 +88,11 @@ class OrderLine:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: str
-    actor: str  # "buyer", "seller", "operator", "payments", "system"
+    actor: str  # "buyer", "seller", "operator", "payments", "system", "county_staff", "partner"
     action: str
     status: str
     note: str | None = None
+    actor_id: str | None = None  # the user who did it (None for the system and the payment provider)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,9 @@ class Order:
     version: int = 1
     stock_restored: bool = False
     returned: dict[str, int] = field(default_factory=dict)  # line_id -> quantity already returned
+    # Collected at a village service centre (issue 10): the centre and its county as they were at checkout
+    # (domain/network.pickup_snapshot), the inbound manifest carrying it, when it became ready, wrong codes.
+    pickup: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:
@@ -127,41 +138,59 @@ class Order:
     def refunded(self) -> int:
         return sum(r.amount for r in self.refunds)
 
-    def _moved(self, action: str, status: str, actor: str, now: str, note: str | None = None, **changes: Any) -> Order:
-        entry = TimelineEntry(at=now, actor=actor, action=action, status=status, note=note)
+    def _moved(
+        self,
+        action: str,
+        status: str,
+        actor: str,
+        now: str,
+        note: str | None = None,
+        actor_id: str | None = None,
+        **changes: Any,
+    ) -> Order:
+        entry = TimelineEntry(at=now, actor=actor, action=action, status=status, note=note, actor_id=actor_id)
         return replace(self, status=status, updated_at=now, timeline=(*self.timeline, entry), **changes)
 
     def _illegal(self, action: str) -> Conflict:
         return Conflict(f"a {self.status} order cannot be {action}", code="illegal_order_transition")
 
-    def mark_paid(self, actor: str, now: str) -> Order:
+    def mark_paid(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
         if self.paid_at:
             raise Conflict("the order is already paid", code="already_paid")
         if self.status == "pending_payment":
-            return self._moved("paid", "paid", actor, now, paid_at=now)
-        if self.status in ("shipped", "delivered") and self.payment_method == "cash_on_delivery":
+            return self._moved("paid", "paid", actor, now, paid_at=now, actor_id=actor_id)
+        if self.status in (*IN_TRANSIT_STATUSES, "delivered") and self.payment_method == "cash_on_delivery":
             # Cash is collected on delivery: the payment is recorded without moving the order back.
-            return self._moved("paid", self.status, actor, now, paid_at=now)
+            return self._moved("paid", self.status, actor, now, paid_at=now, actor_id=actor_id)
         raise self._illegal("marked paid")
 
-    def ship(self, carrier: str, tracking_number: str, now: str) -> Order:
+    def ship(self, carrier: str, tracking_number: str, now: str, *, actor_id: str | None = None) -> Order:
+        """A pickup order is shipped like any other, to its county centre (`pickup["county_address"]`)."""
         shippable = self.status == "paid" or (
             self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
         )
         if not shippable:
             raise self._illegal("shipped")
         shipment = {"carrier": carrier, "tracking_number": tracking_number, "shipped_at": now}
-        return self._moved("shipped", "shipped", "seller", now, note=f"{carrier} {tracking_number}", shipment=shipment)
+        return self._moved(
+            "shipped", "shipped", "seller", now, note=f"{carrier} {tracking_number}", shipment=shipment,
+            actor_id=actor_id,
+        )  # fmt: skip
 
-    def deliver(self, now: str) -> Order:
+    def deliver(self, now: str, *, actor_id: str | None = None) -> Order:
         if self.status != "shipped":
             raise self._illegal("delivered")
-        return self._moved("delivered", "delivered", "seller", now, delivered_at=now)
+        if self.pickup is not None:
+            raise Conflict(
+                "this order is collected at a village service centre: its partner hands it over",
+                code="collected_at_village",
+            )
+        return self._moved("delivered", "delivered", "seller", now, delivered_at=now, actor_id=actor_id)
 
-    def cancel(self, actor: str, now: str) -> Order:
+    def cancel(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
         if self.status not in OPEN_STATUSES:
             raise self._illegal("cancelled")
-        return self._moved("cancelled", "cancelled", actor, now, stock_restored=True)
+        return self._moved("cancelled", "cancelled", actor, now, stock_restored=True, actor_id=actor_id)
 
     def complete(self, now: str) -> Order:
         if self.status != "delivered" or not self.paid_at:
@@ -204,6 +233,108 @@ class Order:
             )
         return out
 
+    # --- collected at a village service centre (issue 10) ---------------------------------------------
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.pickup is not None
+
+    @property
+    def manifest_id(self) -> str | None:
+        return (self.pickup or {}).get("manifest_id")
+
+    def _pickup_changed(self, **changes: Any) -> dict[str, Any]:
+        return {**(self.pickup or {}), **changes}
+
+    def _require_pickup(self, action: str) -> None:
+        if self.pickup is None:
+            raise Conflict(f"only orders collected at a village service centre can be {action}", code="not_pickup")
+
+    def arrive_at_county(self, actor_id: str, now: str) -> Order:
+        """Scanned in at the county centre: shipped by the seller, or found again after going missing."""
+        self._require_pickup("scanned at a county centre")
+        if self.status not in ("shipped", "missing"):
+            raise self._illegal("scanned in at the county centre")
+        action = "at_county" if self.status == "shipped" else "found_at_county"
+        pickup = self._pickup_changed(manifest_id=None)
+        return self._moved(action, "at_county", "county_staff", now, actor_id=actor_id, pickup=pickup)
+
+    def put_on_manifest(self, manifest_id: str, now: str) -> Order:
+        """Taken onto an inbound manifest (still at the county centre: no step of its own on the timeline)."""
+        self._require_pickup("put on a manifest")
+        if self.status != "at_county" or self.manifest_id not in (None, manifest_id):
+            raise Conflict("the parcel is not waiting at the county centre", code="parcel_not_waiting")
+        return replace(self, pickup=self._pickup_changed(manifest_id=manifest_id), updated_at=now)
+
+    def dispatch_to_village(self, manifest_id: str, actor_id: str, now: str) -> Order:
+        self._require_pickup("dispatched to a village")
+        if self.status != "at_county" or self.manifest_id != manifest_id:
+            raise self._illegal("dispatched on this manifest")
+        return self._moved("to_village", "to_village", "county_staff", now, note=manifest_id, actor_id=actor_id)
+
+    def ready_at_village(self, actor_id: str, now: str) -> Order:
+        """Received by the partner: the buyer gets a pickup code (domain/network.pickup_code of `ready_at`)."""
+        self._require_pickup("received at a village")
+        if self.status != "to_village":
+            raise self._illegal("received at the village")
+        pickup = self._pickup_changed(ready_at=now, wrong_codes=0, locked_until=None)
+        return self._moved("ready_for_pickup", "ready_for_pickup", "partner", now, actor_id=actor_id, pickup=pickup)
+
+    def go_missing(self, actor_id: str, now: str) -> Order:
+        """On the manifest but not scanned at the village: back on the county's list until found."""
+        self._require_pickup("reported missing")
+        if self.status != "to_village":
+            raise self._illegal("reported missing")
+        pickup = self._pickup_changed(manifest_id=None)
+        return self._moved(
+            "missing", "missing", "partner", now, note=self.manifest_id, actor_id=actor_id, pickup=pickup
+        )
+
+    def handover_locked_until(self, now: str) -> str | None:
+        locked = (self.pickup or {}).get("locked_until")
+        return locked if locked and parse_time(locked) > parse_time(now) else None
+
+    def check_handover(self, now: str) -> None:
+        """Raises unless the parcel can be handed over now (ready, and not locked by wrong codes)."""
+        self._require_pickup("handed over")
+        if self.status != "ready_for_pickup":
+            raise self._illegal("handed over")
+        locked = self.handover_locked_until(now)
+        if locked:
+            raise TooManyAttempts(
+                f"too many wrong pickup codes: try again after {locked}",
+                code="handover_locked",
+                retry_after=max(1, int((parse_time(locked) - parse_time(now)).total_seconds()) + 1),
+            )
+
+    def wrong_code(self, now: str) -> Order:
+        """One more wrong pickup code; the WRONG_CODES_BEFORE_LOCKth locks the handover for HANDOVER_LOCK."""
+        self.check_handover(now)
+        wrong = int((self.pickup or {}).get("wrong_codes") or 0) + 1
+        if wrong >= WRONG_CODES_BEFORE_LOCK:
+            until = (parse_time(now) + HANDOVER_LOCK).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            return replace(self, pickup=self._pickup_changed(wrong_codes=0, locked_until=until), updated_at=now)
+        return replace(self, pickup=self._pickup_changed(wrong_codes=wrong), updated_at=now)
+
+    @property
+    def wrong_codes(self) -> int:
+        return int((self.pickup or {}).get("wrong_codes") or 0)
+
+    def hand_over(self, actor_id: str, now: str) -> Order:
+        """The buyer showed the right code: delivered (the return window starts now)."""
+        self.check_handover(now)
+        pickup = self._pickup_changed(wrong_codes=0, locked_until=None)
+        return self._moved("collected", "delivered", "partner", now, actor_id=actor_id, delivered_at=now, pickup=pickup)
+
+    def status_since(self) -> str:
+        """When the order entered its current status: the first timeline entry of the last run in it."""
+        since = self.updated_at
+        for entry in reversed(self.timeline):
+            if entry.status != self.status:
+                break
+            since = entry.at
+        return since
+
 
 @dataclass(frozen=True)
 class Return:
@@ -219,6 +350,9 @@ class Return:
     updated_at: str
     version: int = 1
     seller_id: str = ""  # the shop's owner, so seller reads prove ownership without reading the shop
+    # Opened at a village service centre (issue 10): the parcel travels village -> county -> seller. Holds
+    # village_id, county_id, partner_id, leg (domain/network.RETURN_LEGS), manifest_id, forwarding, history.
+    network: dict[str, Any] | None = None
 
     @property
     def amount(self) -> int:

@@ -20,13 +20,19 @@ def handle_records(records: list[dict]) -> dict:
     for record in records:
         try:
             event = notifications.parse_event(record["body"])
-            notifications.notify(container().buying, event)
+            notifications.notify(container().buying, event, pickup_code=_pickup_code)
             if event["type"] in catalog.STOCK_EVENTS:
                 catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
         except Exception:  # whatever goes wrong with one message, the others still count
             log.warning("order event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
             failures.append({"itemIdentifier": record.get("messageId")})
     return {"batchItemFailures": failures}
+
+
+def _pickup_code(order_id: str, ready_at: str) -> str:
+    from ..domain.network import pickup_code
+
+    return pickup_code(container().settings.pickup_code_secret, order_id, ready_at)
 
 
 @bp.lambda_function(name="order_events")

@@ -32,7 +32,7 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
 def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once."""
     order = buyer_order(repo, actor, order_id)
-    cancelled = order.cancel("buyer", now)
+    cancelled = order.cancel("buyer", now, actor_id=actor.user_id)
     if order.paid_at:
         cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
     restock: Counter[str] = Counter()
@@ -105,7 +105,14 @@ def ship(
     now: str,
 ) -> Order:
     return _seller_change(
-        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.ship(carrier, tracking, now), "order.shipped"
+        catalog,
+        repo,
+        publisher,
+        actor,
+        shop_id,
+        order_id,
+        lambda o: o.ship(carrier, tracking, now, actor_id=actor.user_id),
+        "order.shipped",
     )
 
 
@@ -120,7 +127,14 @@ def deliver(
     now: str,
 ) -> Order:
     return _seller_change(
-        catalog, repo, publisher, actor, shop_id, order_id, lambda o: o.deliver(now), "order.delivered"
+        catalog,
+        repo,
+        publisher,
+        actor,
+        shop_id,
+        order_id,
+        lambda o: o.deliver(now, actor_id=actor.user_id),
+        "order.delivered",
     )
 
 
@@ -139,7 +153,7 @@ def mark_paid(
     def pay(order: Order) -> Order:
         if order.payment_method == "card":
             raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
-        return order.mark_paid("seller", now)
+        return order.mark_paid("seller", now, actor_id=actor.user_id)
 
     return _seller_change(catalog, repo, publisher, actor, shop_id, order_id, pay, "order.paid")
 

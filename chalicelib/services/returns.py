@@ -8,7 +8,8 @@ from typing import Any
 
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
-from ..domain.orders import Refund, Return, TimelineEntry
+from ..domain.network import check_seller_can_receive
+from ..domain.orders import Order, Refund, Return, TimelineEntry
 from .notifications import announce
 from .order_lifecycle import buyer_order
 from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
@@ -27,6 +28,25 @@ def request_return(
     return_id: str,
 ) -> Return:
     order = buyer_order(repo, actor, order_id)
+    return open_return(
+        repo, publisher, order, lines, reason, now=now, return_id=return_id, actor="buyer", actor_id=actor.user_id
+    )
+
+
+def open_return(
+    repo: BuyingRepository,
+    publisher: EventPublisher,
+    order: Order,
+    lines: list[dict[str, Any]],
+    reason: str | None,
+    *,
+    now: str,
+    return_id: str,
+    actor: str,
+    actor_id: str,
+    network: dict[str, Any] | None = None,
+) -> Return:
+    """A return of `order` within its window, by its buyer or (`network`) at its village service centre."""
     if not lines:
         raise ValidationFailed("name at least one line", details=[{"field": "lines", "message": "is empty"}])
     returned_lines = order.check_return(lines, now)
@@ -45,8 +65,11 @@ def request_return(
         currency=order.currency,
         created_at=now,
         updated_at=now,
+        network=network,
     )
-    entry = TimelineEntry(at=now, actor="buyer", action="return_requested", status=order.status, note=return_id)
+    entry = TimelineEntry(
+        at=now, actor=actor, action="return_requested", status=order.status, note=return_id, actor_id=actor_id
+    )
     updated = replace(order, returned=returned, updated_at=now, timeline=(*order.timeline, entry))
     saved = repo.create_return(ret, updated, order.version)
     announce(publisher, saved, "order.return_requested")
@@ -88,11 +111,14 @@ def receive_return(
             raise NotFound("return not found", code="return_not_found")
     if ret.status != "requested":
         raise Conflict(f"a {ret.status} return cannot be received", code="illegal_return_transition")
+    check_seller_can_receive(ret)
     order = repo.get_order(ret.order_id)
     if order is None:  # orders are never deleted; a return without its order is corrupt data
         raise NotFound("order not found", code="order_not_found")
     received = replace(ret, status="received", updated_at=now)
-    entry = TimelineEntry(at=now, actor="seller", action="refunded", status=order.status, note=return_id)
+    entry = TimelineEntry(
+        at=now, actor="seller", action="refunded", status=order.status, note=return_id, actor_id=actor.user_id
+    )
     refunded = replace(
         order,
         refunds=(*order.refunds, Refund(return_id, ret.amount, now)),
