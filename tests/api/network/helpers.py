@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from tests.support import PASSWORD, Reply, buy, random_email
+from tests.support import PASSWORD, Reply, random_email
 
 SHIP = {"carrier": "China Post", "tracking_number": "CP000000000CN"}
 
