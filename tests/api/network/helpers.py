@@ -199,3 +199,28 @@ def to_stage(api, stack, county: County, village: Village, shop: Shop, buyer: st
     )
     assert reply.status == 200, reply
     return buyer_order(api, buyer, order["order_id"])
+
+
+def clone_parcels(stack, template_order_id: str, n: int) -> list[str]:
+    """`n` copies of an order (new ids, same state), stored as the adapter stores orders (BatchWriteItem):
+    many parcels without going through checkout n times. Returns their ids."""
+    from dataclasses import replace
+
+    from chalicelib.adapters.models import OrderModel
+    from chalicelib.adapters.orders import _order_item
+
+    template = stack.buying.get_order(template_order_id)
+    client = stack.buying._client
+    ids, pending = [], []
+    for i in range(n):
+        order_id = f"ord_clone{uuid.uuid4().hex[:12]}{i:05d}"
+        lines = tuple(replace(line, line_id=f"{order_id}-{k + 1}") for k, line in enumerate(template.lines))
+        clone = replace(template, order_id=order_id, lines=lines, checkout_id=f"chk_clone{i}")
+        pending.append({"PutRequest": {"Item": _order_item(clone).serialize()}})
+        ids.append(order_id)
+    table = OrderModel.Meta.table_name
+    for start in range(0, len(pending), 25):
+        request = {table: pending[start : start + 25]}
+        while request:
+            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+    return ids
