@@ -124,9 +124,9 @@ def test_the_directory_is_paginated(api, factory):
 def test_a_temporary_password_must_be_replaced_before_a_token_is_given(api, factory):
     shufu = county(api, factory, villages=0)
     email = random_email("staff")
-    temporary = api.post(
-        f"/v1/admin/counties/{shufu.county_id}/staff", {"email": email}, token=factory.operator
-    ).json["temporary_password"]
+    temporary = api.post(f"/v1/admin/counties/{shufu.county_id}/staff", {"email": email}, token=factory.operator).json[
+        "temporary_password"
+    ]
     assert_api_error(api.post("/v1/auth/login", {"email": email, "password": temporary}), 401, "new_password_required")
     assert_api_error(
         api.post("/v1/auth/new-password", {"email": email, "temporary_password": temporary, "new_password": "weak"}),
@@ -243,7 +243,9 @@ def test_a_manifest_needs_waiting_parcels_and_a_village_of_the_county(api, facto
 
 
 def _handover(api, v, order_id: str, code: str):
-    return api.post(f"/v1/villages/{v.village_id}/handovers", {"order_id": order_id, "pickup_code": code}, token=v.partner)
+    return api.post(
+        f"/v1/villages/{v.village_id}/handovers", {"order_id": order_id, "pickup_code": code}, token=v.partner
+    )
 
 
 def test_five_wrong_codes_lock_the_handover_for_fifteen_minutes(api, stack, factory):
