@@ -10,7 +10,9 @@ from chalicelib.events import network_jobs, order_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
+from chalicelib.web import county as web_county
 from chalicelib.web import orders as web_orders
+from chalicelib.web import village as web_village
 
 app = Chalice(app_name="bazaar")
 
@@ -32,3 +34,5 @@ app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(web_county.bp)
+app.register_blueprint(web_village.bp)

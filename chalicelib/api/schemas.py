@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -331,6 +331,12 @@ class PickupDelivery(Strict):
     phone: StrictStr = Field(min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
 
 
+def _delivery_kind(value: Any) -> str:
+    """Which shape a delivery is (JSON in, or a model out): the errors then speak of that shape only."""
+    pickup = isinstance(value, PickupDelivery) or (isinstance(value, dict) and "pickup_point" in value)
+    return "~pickup" if pickup else "~address"
+
+
 class CheckoutIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
@@ -351,9 +357,10 @@ class CheckoutIn(Strict):
         }
     )
 
-    delivery: Address | PickupDelivery = Field(
-        description="an address, or a village service centre to collect at: {pickup_point, name, phone}"
-    )
+    delivery: Annotated[
+        Annotated[Address, Tag("~address")] | Annotated[PickupDelivery, Tag("~pickup")],
+        Discriminator(_delivery_kind),
+    ] = Field(description="an address, or a village service centre to collect at: {pickup_point, name, phone}")
     payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
 
 

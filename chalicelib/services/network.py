@@ -169,12 +169,20 @@ def county_access(network: NetworkRepository, actor: Actor, county_id: str) -> N
 
 
 def village_access(
-    network: NetworkRepository, actor: Actor, village_id: str, partner_ids: Iterable[str] = ()
+    network: NetworkRepository,
+    actor: Actor,
+    village_id: str,
+    partner_ids: Iterable[str] = (),
+    *,
+    known: Village | None = None,
 ) -> Village | None:
     """The partner of `village_id`. `partner_ids`: the partner each item just read for this village was
     written for; when they all name the caller no more is read (None is returned), otherwise the village is
-    read (one GetItem) and decides (403 another partner's, 404 no such village)."""
+    read (one GetItem) and decides (403 another partner's, 404 no such village). `known`: the village, read
+    already in this request (a console page listing several things of it)."""
     require_role(actor, Role.PARTNER)
+    if known is not None and known.village_id == village_id:
+        return require_partner(actor, known)
     proofs = set(partner_ids)
     if proofs == {actor.user_id}:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain.errors import Conflict, NotFound, TooManyAttempts, Unprocessable
 from ..domain.identity import Actor
-from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, code_matches, village_return
+from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Village, code_matches, village_return
 from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
@@ -45,10 +45,12 @@ def village_manifests(
     status: str,
     limit: int,
     start: Position | None,
+    *,
+    known: Village | None = None,
 ) -> Page[Manifest]:
     """One Query; the manifests prove the partner (an empty page also reads the village)."""
     page = network.manifests("village", village_id, direction, status, limit, start)
-    village_access(network, actor, village_id, [m.partner_id for m in page.items])
+    village_access(network, actor, village_id, [m.partner_id for m in page.items], known=known)
     return page
 
 
@@ -93,10 +95,13 @@ def parcels(
     status: str,
     limit: int,
     start: Position | None,
+    *,
+    known: Village | None = None,
 ) -> Page[Order]:
     """The village's parcels in one status (ready for pickup, on their way, handed over), latest first."""
     page = buying.village_parcels(village_id, status, limit, start)
-    village_access(network, actor, village_id, [(o.pickup or {}).get("partner_id", "") for o in page.items])
+    proofs = [(o.pickup or {}).get("partner_id", "") for o in page.items]
+    village_access(network, actor, village_id, proofs, known=known)
     return page
 
 
@@ -175,10 +180,13 @@ def returns_waiting(
     village_id: str,
     limit: int,
     start: Position | None,
+    *,
+    known: Village | None = None,
 ) -> Page[Return]:
     """Returns opened here and still at the village centre (on a manifest or not), latest first."""
     page = buying.network_returns(village_id, "at_village", limit, start)
-    village_access(network, actor, village_id, [(r.network or {}).get("partner_id", "") for r in page.items])
+    proofs = [(r.network or {}).get("partner_id", "") for r in page.items]
+    village_access(network, actor, village_id, proofs, known=known)
     return page
 
 

@@ -19,6 +19,7 @@ _NUMBER_STYLE: dict[str, tuple[str, str, str]] = {
     "en": (".", ",", "{sign}{symbol}{number}"),
     "zh": (".", ",", "{sign}{symbol}{number}"),
     "ru": (",", NBSP, "{sign}{number}" + NBSP + "{symbol}"),
+    "ug": (".", ",", "{sign}{symbol}{number}"),  # as in Xinjiang: ¥1,820.00
 }
 
 _MONTHS = {
@@ -27,6 +28,8 @@ _MONTHS = {
     "ru": ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
            "ноябрь", "декабрь"),
     "zh": tuple(f"{m}月" for m in range(1, 13)),
+    "ug": ("يانۋار", "فېۋرال", "مارت", "ئاپرېل", "ماي", "ئىيۇن", "ئىيۇل", "ئاۋغۇست", "سېنتەبىر", "ئۆكتەبىر",
+           "نويابىر", "دېكابىر"),
 }  # fmt: skip
 _MONTHS_GENITIVE_RU = (
     "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
@@ -76,6 +79,8 @@ def format_date(value: str | None, lang: str) -> str:
         return f"{y}年{m}月{d}日"
     if lang == "ru":
         return f"{d} {_MONTHS_GENITIVE_RU[m - 1]} {y} г."
+    if lang == "ug":
+        return f"{y}-يىل {d}-{_MONTHS['ug'][m - 1]}"
     return f"{d} {_MONTHS['en'][m - 1]} {y}"
 
 

@@ -87,6 +87,7 @@ def page(ctx: WebContext, template: str, status: int = 200, **values) -> Respons
             ctx=ctx,
             lang=lang,
             html_lang=i18n.HTML_LANG[lang],
+            text_direction=i18n.DIRECTION[lang],
             languages=i18n.LANGUAGE_NAMES,
             t=ctx.t,
             has_message=i18n.has,

@@ -583,12 +583,15 @@ def test_the_timeline_records_who_did_what_when_and_both_sides_see_it(api, stack
     stack.clock = lambda: at(3000)
     assert api.post(f"{path}/deliver", token=seller).status == 200
 
+    buyer_id, seller_id = (api.get("/v1/me", token=t).json["user_id"] for t in (buyer, seller))
     expected = [
         {"at": at(0), "actor": "buyer", "action": "placed", "status": "pending_payment", "note": None},
         {"at": at(60), "actor": "seller", "action": "paid", "status": "paid", "note": None},
         {"at": at(120), "actor": "seller", "action": "shipped", "status": "shipped", "note": "SF Express SF123"},
         {"at": at(3000), "actor": "seller", "action": "delivered", "status": "delivered", "note": None},
     ]
+    for entry, who in zip(expected, (buyer_id, seller_id, seller_id, seller_id), strict=True):
+        entry["actor_id"] = who  # the user who did it (issue 10)
     mine, theirs = buyer_view(api, buyer, order), seller_view(api, seller, shop, order)
     for view in (mine, theirs):
         assert view["timeline"] == expected
