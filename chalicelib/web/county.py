@@ -136,7 +136,7 @@ def parcels(ctx: WebContext) -> Response:
         ctx,
         "county_parcels.html",
         title=ctx.t("county.parcels_title"),
-        status=status,
+        parcel_status=status,
         statuses=COUNTY_PARCEL_STATUSES,
         village_id=village_id,
         parcels=[parcel_public(o) for o in result.items],
