@@ -227,7 +227,7 @@ class LocalStack:
         )
 
     def _start_event_pump(self) -> None:
-        """Plays the SQS -> Lambda trigger locally: order events reach the same consumer code as on AWS."""
+        """Plays the SQS -> Lambda triggers locally: order events and network jobs reach the same code as on AWS."""
         from chalicelib import bootstrap, config
 
         os.environ.update(self.env)
@@ -240,22 +240,26 @@ class LocalStack:
     def _pump_events(self) -> None:
         import boto3
 
+        from chalicelib.events import network_jobs
         from chalicelib.events.order_events import handle_records
 
         sqs = boto3.session.Session(region_name=REGION).client("sqs", endpoint_url=self.endpoint_url)
-        url = self.env["ORDER_EVENTS_QUEUE_URL"]
+        queues = [(self.env["ORDER_EVENTS_QUEUE_URL"], handle_records, "order-events")]
+        if self.env.get("NETWORK_JOBS_QUEUE_URL"):  # manifest steps (issue 10): the network_jobs function
+            queues.append((self.env["NETWORK_JOBS_QUEUE_URL"], network_jobs.handle_records, "network-jobs"))
         while not self._pump_stop.wait(0.5):  # short polls: the moto server serves one request at a time
-            try:
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-                if not messages:
-                    continue
-                records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
-                failed = {f["itemIdentifier"] for f in handle_records(records)["batchItemFailures"]}
-                for m in messages:
-                    if m["MessageId"] not in failed:
-                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
-                self.log(f"order-events pump: {exc}")
+            for url, handle, name in queues:
+                try:
+                    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                    if not messages:
+                        continue
+                    records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+                    failed = {f["itemIdentifier"] for f in handle(records)["batchItemFailures"]}
+                    for m in messages:
+                        if m["MessageId"] not in failed:
+                            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
+                    self.log(f"{name} pump: {exc}")
 
     def _chalice_alive(self) -> bool:
         return self.chalice is not None and self.chalice.poll() is None
@@ -459,7 +463,12 @@ def _banner(stack: LocalStack) -> None:
         r = stack.seed_result
         lines.append(f"  demo data: {r.shops} shops, {r.products} products with pictures")
         lines.append(f"  demo accounts (password {PASSWORD}):")
-        lines += [f"    {role:<9} {email}" for email, role in DEMO_ACCOUNTS]
+        lines += [f"    {role:<12} {email}" for email, role in DEMO_ACCOUNTS]
+        if r.villages:
+            lines.append(
+                f"  rural network: {r.counties} county centres, {r.villages} village centres; consoles at "
+                f"{stack.url}/county (county@) and {stack.url}/village (partner@)"
+            )
     else:
         lines.append("  no demo data (--no-seed)")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
