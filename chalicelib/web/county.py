@@ -56,6 +56,7 @@ def _console(ctx: WebContext, status: int = 200, error: str | None = None, code:
     lists = {
         "building": (TO_VILLAGE, "building"),
         "ready": (TO_VILLAGE, "ready"),
+        "sent": (TO_VILLAGE, "dispatched"),
         "arriving": (TO_COUNTY, "dispatched"),
     }
     manifests = {
@@ -94,8 +95,8 @@ def _console(ctx: WebContext, status: int = 200, error: str | None = None, code:
     "GET",
     "/county",
     budget=Budget(
-        7,
-        "GetItem county + Query villages + the API's parcel list + three manifest lists + the returns list "
+        8,
+        "GetItem county + Query villages + the API's parcel list + four manifest lists + the returns list "
         "(the staff's county comes from the token)",
     ),
 )

@@ -89,5 +89,13 @@ def format_datetime(value: str | None, lang: str) -> str:
     parsed = _parse(value or "")
     if parsed is None:
         return value or ""
+    if lang == "ug":  # right to left: the Latin "14:03 UTC" stays one left-to-right run
+        return f"{format_date(value, lang)}، \u2066{parsed:%H:%M} UTC\u2069"
     separator = " " if lang == "zh" else ", "
     return f"{format_date(value, lang)}{separator}{parsed:%H:%M} UTC"
+
+
+def isolate(value: object) -> str:
+    """`value` as a bidirectional isolate (FSI ... PDI): an address or opening hours in Latin letters keep their
+    own order inside a right-to-left (Uyghur) sentence, and the sentence keeps its own around them."""
+    return f"\u2068{value}\u2069"

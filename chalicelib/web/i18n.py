@@ -770,7 +770,7 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
     "parcel_status.at_county": ("At the centre", "在中心", "В центре", "مەركەزدە"),
     "parcel_status.to_village": ("On their way", "运送中", "В пути", "يولدا"),
     "parcel_status.missing": ("Missing", "丢失", "Потерянные", "يوقالغانلار"),
-    "parcel.order": ("Parcel", "包裹", "Посылка", "ماللار بولىقى"),
+    "parcel.order": ("Parcel", "包裹", "Посылка", "بولاق"),
     "parcel.return": ("Return", "退货", "Возврат", "قايتۇرۇلغان مال"),
     "parcel.recipient": ("Recipient", "收件人", "Получатель", "تاپشۇرۇۋالغۇچى"),
     "parcel.village": ("Village centre", "村级服务站", "Сельский пункт", "كەنت پونكىتى"),
@@ -839,6 +839,12 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
     ),
     "county.manifests_ready": ("Ready to leave", "待发出", "Готовы к отправке", "يولغا چىقىشقا تەييار"),
     "county.manifests_building": ("Being put together", "汇总中", "Собираются", "تۈزۈلۈۋاتىدۇ"),
+    "county.manifests_sent": (
+        "On their way to the villages",
+        "正送往村级服务站",
+        "В пути в сёла",
+        "كەنتلەرگە كېتىۋاتقانلار",
+    ),
     "county.manifests_arriving": (
         "Returns on their way from the villages",
         "村级服务站发来的退货",

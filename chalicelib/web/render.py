@@ -97,6 +97,7 @@ def page(ctx: WebContext, template: str, status: int = 200, **values) -> Respons
             day=lambda value: formatting.format_date(value, lang),
             month=lambda value: formatting.month_name(value, lang),
             u=ctx.url,
+            iso=formatting.isolate if i18n.DIRECTION[lang] == "rtl" else str,
             css_version=static_file("site.css")[1],
             **values,
         )
