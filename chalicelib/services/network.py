@@ -84,13 +84,16 @@ def bind_staff(
     require_role(actor, Role.OPERATOR)
     if network.get_county(county_id) is None:
         raise NotFound("county centre not found", code="county_not_found")
+    bound: list[str | None] = []
 
     def works_nowhere_else(user_id: str) -> None:
-        if network.membership(user_id, "county") not in (None, county_id):
+        bound.append(network.membership(user_id, "county"))
+        if bound[-1] not in (None, county_id):
             raise Conflict("this account already works at another county centre", code="staff_of_another_county")
 
     account, temporary = _account(identity, email, Role.COUNTY_STAFF, works_nowhere_else)
-    newly = network.bind_staff(account["user_id"], account["email"], county_id, now)
+    already = bool(bound) and bound[-1] == county_id
+    newly = False if already else network.bind_staff(account["user_id"], account["email"], county_id, now)
     identity.add_to_group(account["email"], county_group(county_id))
     return {
         "county_id": county_id,

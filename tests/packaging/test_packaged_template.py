@@ -203,6 +203,7 @@ def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
         == {
             "CursorSecret",
             "PaymentWebhookSecret",
+            "PickupCodeSecret",
         }
     )
     for secret in secrets.values():
@@ -219,7 +220,11 @@ def test_functions_get_secret_ids_and_no_secret_values(packaged):
         secret_vars = {k: v for k, v in variables.items() if any(w in k.lower() for w in SECRET_WORDS)}
         assert secret_vars == {
             f"SECRET_ID_{n}": {"Ref": s}
-            for n, s in (("CURSOR", "CursorSecret"), ("PAYMENT_WEBHOOK", "PaymentWebhookSecret"))
+            for n, s in (
+                ("CURSOR", "CursorSecret"),
+                ("PAYMENT_WEBHOOK", "PaymentWebhookSecret"),
+                ("PICKUP_CODE", "PickupCodeSecret"),
+            )
         }, name
         assert {v["Ref"] for v in secret_vars.values()} == secrets
         for value in variables.values():
@@ -325,9 +330,11 @@ def test_every_table_has_a_throttled_requests_alarm(packaged):
 
 def test_the_dead_letter_queue_alarms_on_any_message(packaged):
     _, template, _ = packaged
-    [(name, alarm, dims)] = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
-    assert dims == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OrderEventsDeadLetterQueue", "QueueName"]}}]
-    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    alarms = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    watched = {dims[0]["Value"]["Fn::GetAtt"][0] for _, _, dims in alarms}
+    assert watched == {"OrderEventsDeadLetterQueue", "NetworkJobsDeadLetterQueue"}  # + the network's jobs (issue 10)
+    for _, alarm, _ in alarms:
+        assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 def test_backlog_age_is_alarmed_on_the_queue_and_on_the_outbox_metric(packaged):

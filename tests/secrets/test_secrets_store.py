@@ -74,7 +74,7 @@ def test_an_unknown_secret_is_a_clear_error(stack):
 
 def test_the_environment_carries_secret_ids_not_values(stack):
     values = [stack.settings.payment_webhook_secret, stack.settings.cursor_secret]
-    assert set(stack.settings.secret_ids) == {"cursor", "payment_webhook"}
+    assert set(stack.settings.secret_ids) == {"cursor", "payment_webhook", "pickup_code"}
     assert all(
         os.environ[f"SECRET_ID_{n.upper()}"].startswith("arn:aws:secretsmanager:") for n in stack.settings.secret_ids
     )

@@ -452,3 +452,36 @@ def test_the_county_console_scans_with_a_barcode_scanner(browser, local_stack):
         shot(page, "23-county-scanned")
     finally:
         context.close()
+
+
+def test_the_storefront_and_the_checkout_speak_uyghur_right_to_left(browser, local_stack):
+    """The buyer's pages in Uyghur: right to left, in a Uyghur font, money and dates per language; the
+    checkout offers the village centres of a county with their hours."""
+    context, page = _console_page(browser, local_stack, BUYER)
+    try:
+        page.wait_for_url(re.compile(r"/$"))
+        _choose_language(page, "ug")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.locator("h1").inner_text() == "ئۈچ بازار، بىر سېۋەت"
+        assert _renders_in_a_uyghur_font(page)
+        shot(page, "40-home-ug")
+        page.goto("/s/specialties")
+        assert page.get_by_role("button", name="قوللىنىش").count() == 1
+        assert re.match(r"^¥[\d,]+\.\d\d$", page.locator(".grid .price").first.inner_text())
+        shot(page, "41-storefront-ug")
+        page.locator(".grid .card-link").first.click()
+        page.wait_for_url(re.compile(r"/p/prd_"))
+        page.get_by_role("button", name="سېۋەتكە قوشۇش").click()
+        page.wait_for_url(re.compile(r"/cart"))
+        shot(page, "42-cart-ug")
+        page.goto("/checkout")
+        page.get_by_label("ناھىيە").select_option(label=re.compile("Shufu"))
+        page.get_by_role("button", name="پونكىتلارنى كۆرسىتىش").click()
+        page.wait_for_url(re.compile(r"/checkout\?county="))
+        centres = page.locator("#pickup_point .radio")
+        assert centres.count() == 2 and "ئىشلەش ۋاقتى: " in centres.first.inner_text()
+        shot(page, "43-checkout-pickup-ug")
+        page.goto("/cart")
+        page.locator(".qty-form button.secondary").first.click()  # empty the cart again for the other tests
+    finally:
+        context.close()
