@@ -170,7 +170,7 @@ class CognitoIdentityProvider:
                 AuthParameters={"USERNAME": email, "PASSWORD": temporary_password},
             )
         except ClientError as exc:
-            if _code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+            if _code(exc) in {"NotAuthorizedException", "UserNotFoundException", "InvalidParameterException"}:
                 raise Unauthenticated("wrong email or temporary password", code="invalid_credentials") from exc
             raise self._translate(exc) from exc
         if started.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":

@@ -52,13 +52,19 @@ def set_new_password(
     identity: IdentityProvider, email: str, temporary_password: str, new_password: str
 ) -> dict[str, Any]:
     """The first sign-in of an account an operator created: its temporary password is replaced."""
+    email = normalise_email(email)
+    if not temporary_password or not temporary_password.isprintable():
+        raise ValidationFailed(
+            "the temporary password is required",
+            details=[{"field": "temporary_password", "message": "the one the operator gave you"}],
+        )
     try:
         check_password(new_password)
     except ValidationFailed:
         raise ValidationFailed(
             "the new password is too weak", details=[{"field": "new_password", "message": PASSWORD_RULES}]
         ) from None
-    return identity.set_new_password(email.strip().lower(), temporary_password, new_password)
+    return identity.set_new_password(email, temporary_password, new_password)
 
 
 def actor_from_token(tokens: TokenVerifier, token: str) -> Actor:

@@ -703,6 +703,12 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Выберите уезд выше, чтобы увидеть его пункты.",
         "پونكىتلارنى كۆرۈش ئۈچۈن ئاۋۋال يۇقىرىدىن ناھىيەنى تاللاڭ.",
     ),
+    "checkout.pickup_fields": (
+        "To collect, fill in only the name and phone below: the address is not needed.",
+        "自提只需填写下方的姓名和电话，无需地址。",
+        "Для получения в пункте заполните только имя и телефон ниже: адрес не нужен.",
+        "ئېلىش ئۈچۈن تۆۋەندىكى ئىسىم ۋە تېلېفوننىلا تولدۇرۇڭ: ئادرېس كېرەك ئەمەس.",
+    ),
     "checkout.choose_centre": ("Choose a centre.", "请选择服务站。", "Выберите пункт.", "پونكىت تاللاڭ."),
     "cart.pickup_centre": (
         "You collect at {centre}, {address}.",
