@@ -342,3 +342,9 @@ def test_a_second_village_partner_is_created_for_a_new_village(api, factory):
     shufu = county(api, factory, villages=0)
     made = village(api, factory, shufu.county_id)
     assert api.get(f"/v1/villages/{made.village_id}/parcels", token=made.partner).status == 200
+
+
+@pytest.mark.parametrize("role", ["partner", "county_staff"])
+def test_partners_and_county_staff_cannot_register_themselves(api, role):
+    reply = api.post("/v1/auth/register", {"email": random_email(role), "password": PASSWORD, "role": role})
+    assert_api_error(reply, 400)
