@@ -2,15 +2,17 @@
 
 from chalice import Chalice
 
-from chalicelib.api import buying, docs, fulfilment, identity, middleware, payments, products, shops, storefronts
+from chalicelib.api import buying, docs, fulfilment, identity, middleware, money, payments, products, shops, storefronts
 from chalicelib.api import county as api_county
 from chalicelib.api import network as api_network
 from chalicelib.api import village as api_village
 from chalicelib.events import network_jobs, order_events
+from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import county as web_county
+from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
 from chalicelib.web import village as web_village
 
@@ -24,11 +26,13 @@ app.register_blueprint(storefronts.bp)
 app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(money.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(api_network.bp)
 app.register_blueprint(api_county.bp)
 app.register_blueprint(api_village.bp)
 app.register_blueprint(network_jobs.bp)
+app.register_blueprint(payout_events.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
@@ -36,3 +40,4 @@ app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
+app.register_blueprint(web_dashboards.bp)

@@ -1,8 +1,9 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
-(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py) and the rural service network
-at 1k and 10k parcels (bench/network_bench.py), appended to the report.
+(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the rural service network
+at 1k and 10k parcels (bench/network_bench.py) and the payout run and the dashboards' counters
+(bench/payouts_bench.py, issue 17), appended to the report.
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -247,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import network_bench  # issue 10: the rural service network's routes at 1k and 10k parcels
 
     ok = network_bench.report(RESULTS / "latest.md") and ok
+    from bench import payouts_bench  # issue 17: the payout run per payout and per 100 shops, dashboard counters
+
+    ok = payouts_bench.report(RESULTS / "latest.md") and ok
     return 0 if ok else 1
 
 

@@ -7,6 +7,7 @@ order: the write scenarios build on each other (create a product, edit it, attac
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -992,6 +993,181 @@ NETWORK_SCENARIOS: list[Scenario] = [
     ),
 ]
 SCENARIOS.extend(NETWORK_SCENARIOS)
+
+# --- sellers' money (issue 17) ---------------------------------------------------------------------------------
+# A world of its own, the same at every catalog size: two shops that sold, completed (the completion sweep run
+# eight days ahead), registered payout details (one of them an account the bank closes) and were paid out once,
+# through the local bank simulator (devtools/bank_simulator.py), whose callbacks the webhook scenarios deliver.
+
+CLOSED_ACCOUNT = "6228480012340000"  # the bank simulator fails transfers to accounts ending in 0000
+_BANK = None
+
+
+def _bank(b: Bench):
+    global _BANK
+    from chalicelib.adapters.payouts_bank import HttpPayoutProvider
+    from devtools.bank_simulator import BankSimulator
+
+    settings = b.container.settings
+    if _BANK is None:
+        _BANK = BankSimulator("unset", "unset", settle_after=None).start()
+    _BANK.reset(settings.payout_provider_key, settings.payout_webhook_secret)
+    b.container.payouts = HttpPayoutProvider(_BANK.url, lambda: settings.payout_provider_key)
+    b.container.settings = dataclasses.replace(settings, payout_provider_url=_BANK.url)
+    return _BANK
+
+
+def _money_shop(b: Bench, account_number: str) -> dict:
+    import datetime as dt
+
+    from chalicelib.services import order_lifecycle
+
+    shop = b.factory.shop(b.seller, STOREFRONT, operator=b.operator, name=f"Bench money {uuid.uuid4().hex[:8]}")
+    product = b.factory.product(b.seller, shop, title="Copper teapot", stock=BUY_STOCK)
+    for _ in range(2):
+        _expect(b.api.delete("/v1/cart", token=b.buyer), 204, "empty the cart")  # the buying world leaves a line
+        order = _buy(b, product, "bank_transfer")
+        path = f"/v1/shops/{shop['shop_id']}/orders/{order['order_id']}"
+        _expect(b.api.post(f"{path}/mark-paid", token=b.seller), 200, "mark paid")
+        _expect(b.api.post(f"{path}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=b.seller), 200, "ship")
+        _expect(b.api.post(f"{path}/deliver", token=b.seller), 200, "deliver")
+    c = b.container
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat().replace("+00:00", "Z")
+    while order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=later):
+        pass
+    details = {"holder_name": "Bench Seller", "bank_name": "Bench Bank", "account_number": account_number}
+    _expect(b.api.put(f"/v1/shops/{shop['shop_id']}/payout-account", details, token=b.seller), 200, "details")
+    return shop
+
+
+def _money_world(b: Bench) -> None:
+    if "money_shop" in b.state:
+        return
+    from chalicelib.services import payouts
+
+    bank = _bank(b)
+    b.state["money_shop"] = _money_shop(b, "6228480012345678901")
+    b.state["closed_shop"] = _money_shop(b, CLOSED_ACCOUNT)
+    c = b.container
+    payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+    callbacks = sorted(bank.settle(), key=lambda body: b"transfer.failed" in body)
+    b.state["callback_paid"], b.state["callback_failed"] = callbacks
+    b.state["month"] = c.clock()[:7]
+
+
+def _money(b: Bench, suffix: str = "") -> str:
+    return f"/v1/shops/{b.state['money_shop']['shop_id']}{suffix}"
+
+
+def _bank_callback(kind: str):
+    def request(b: Bench):
+        body = b.state[f"callback_{kind}"]
+        return b.api.request("POST", "/v1/payouts/webhook", body=body, headers={"X-Bank-Signature": _BANK.sign(body)})
+
+    return request
+
+
+MONEY_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "shop balance",
+        "GET /v1/shops/{shop_id}/balance",
+        lambda b: b.api.get(_money(b, "/balance"), token=b.seller),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "shop ledger (available)",
+        "GET /v1/shops/{shop_id}/ledger",
+        lambda b: b.api.get(_money(b, "/ledger"), token=b.seller),
+        200,
+        prepare=_money_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop ledger (pending, a period)",
+        "GET /v1/shops/{shop_id}/ledger",
+        lambda b: b.api.get(_money(b, "/ledger?account=pending&from=2020-01-01&to=2100-01-01"), token=b.seller),
+        200,
+        prepare=_money_world,
+        paged=True,
+    ),
+    Scenario(
+        "monthly statement (JSON)",
+        "GET /v1/shops/{shop_id}/statements/{month}",
+        lambda b: b.api.get(_money(b, f"/statements/{b.state['month']}"), token=b.seller),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "monthly statement (CSV)",
+        "GET /v1/shops/{shop_id}/statements/{month}",
+        lambda b: b.api.get(
+            _money(b, f"/statements/{b.state['month']}"), token=b.seller, headers={"Accept": "text/csv"}
+        ),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "payout details",
+        "GET /v1/shops/{shop_id}/payout-account",
+        lambda b: b.api.get(_money(b, "/payout-account"), token=b.seller),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "shop payouts",
+        "GET /v1/shops/{shop_id}/payouts",
+        lambda b: b.api.get(_money(b, "/payouts"), token=b.seller),
+        200,
+        prepare=_money_world,
+        paged=True,
+    ),
+    Scenario(
+        "commissions (operator)",
+        "GET /v1/admin/commissions",
+        lambda b: b.api.get("/v1/admin/commissions", token=b.operator),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "set a commission (operator)",
+        "PUT /v1/admin/commissions/{storefront}",
+        lambda b: b.api.put(
+            "/v1/admin/commissions/specialties",
+            {"percent_bp": 600, "min_amount": {"amount": 0, "currency": "CNY"}},
+            token=b.operator,
+        ),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "register payout details",
+        "PUT /v1/shops/{shop_id}/payout-account",
+        lambda b: b.api.put(
+            _money(b, "/payout-account"),
+            {"holder_name": "Bench Seller", "bank_name": "Bench Bank", "account_number": "6228480099998888"},
+            token=b.seller,
+        ),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario("bank callback (paid)", "POST /v1/payouts/webhook", _bank_callback("paid"), 200, prepare=_money_world),
+    Scenario(
+        "bank callback (failed: reversal posted)",
+        "POST /v1/payouts/webhook",
+        _bank_callback("failed"),
+        200,
+        prepare=_money_world,
+    ),
+    Scenario(
+        "payout run slice (operator)",
+        "POST /v1/admin/payouts/run",
+        lambda b: b.api.post("/v1/admin/payouts/run", token=b.operator),
+        200,
+        prepare=_money_world,
+    ),
+]
+SCENARIOS.extend(MONEY_SCENARIOS)
 
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 

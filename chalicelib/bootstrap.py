@@ -9,14 +9,17 @@ from typing import Any
 
 from .config import Settings, get_settings
 from .services.ports import (
+    AggregatesRepository,
     BuyingRepository,
     CatalogRepository,
     EventPublisher,
+    FinanceRepository,
     IdentityProvider,
     JobQueue,
     Ledger,
     MediaStore,
     NetworkRepository,
+    PayoutProvider,
     TokenVerifier,
 )
 
@@ -37,6 +40,9 @@ class Container:
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     network: NetworkRepository  # the rural service network (issue 10)
     jobs: JobQueue  # manifest steps too long for one request (issue 10)
+    finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
+    aggregates: AggregatesRepository  # issue 17: dashboard counters
+    payouts: PayoutProvider  # issue 17: the bank that pays sellers
 
 
 _container: Container | None = None
@@ -47,12 +53,15 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     """`session` (a boto3 Session, or anything with .client()) lets tests share clients between builds."""
     import boto3
 
+    from .adapters.aggregates import DynamoAggregatesRepository
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.dynamodb import DynamoCatalogRepository
+    from .adapters.finance import DynamoFinanceRepository
     from .adapters.ledger import DynamoLedger
     from .adapters.models import bind_models
     from .adapters.network import DynamoNetworkRepository
     from .adapters.orders import DynamoBuyingRepository
+    from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.queue import SqsEventPublisher, SqsJobQueue
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
@@ -83,6 +92,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         new_id=new_id,
         network=DynamoNetworkRepository(settings.region, settings.endpoint_url),
         jobs=SqsJobQueue(sqs, settings.network_jobs_queue_url),
+        finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
+        aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
+        payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

@@ -55,6 +55,9 @@ class Settings:
     upload_url_ttl_seconds: int = 900
     network_table: str = ""  # the rural service network (issue 10): counties, villages, manifests
     network_jobs_queue_url: str = ""  # manifest steps too long for one request run from this queue
+    finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
+    aggregates_table: str = ""  # issue 17: dashboard counters
+    payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -94,6 +97,18 @@ class Settings:
         value = self.secret("pickup_code")
         if len(value) < MIN_KEY_LENGTH:
             raise SettingsError(f"the pickup code secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @property
+    def payout_provider_key(self) -> str:
+        """The API key the bank gave us (Authorization: Bearer)."""
+        return self.secret("payout_provider")
+
+    @property
+    def payout_webhook_secret(self) -> str:
+        value = self.secret("payout_webhook")
+        if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
+            raise SettingsError(f"the payout webhook secret must be at least {MIN_KEY_LENGTH} characters")
         return value
 
     @property
@@ -164,6 +179,9 @@ def _load() -> Settings:
         ledger_table=_required("LEDGER_TABLE"),
         network_table=_required("NETWORK_TABLE"),
         network_jobs_queue_url=_required("NETWORK_JOBS_QUEUE_URL"),
+        finance_table=_required("FINANCE_TABLE"),
+        aggregates_table=_required("AGGREGATES_TABLE"),
+        payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

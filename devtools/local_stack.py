@@ -2,8 +2,10 @@
 
 1. starts a moto server on 127.0.0.1 whose requests are atomic (devtools.moto_server);
 2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
-3. seeds the demo accounts, shops and products with pictures (devtools.seed);
-4. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
+3. starts the bank that pays sellers (devtools.bank_simulator, on a free port: PAYOUT_PROVIDER_URL);
+4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
+5. serves the app with `chalice local --stage local` on http://127.0.0.1:8000, pumps the order-events queue
+   into its consumer and runs the app's schedules (order completion, payout runs, the payout poll).
 
 Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
 each run starts from a fresh, freshly seeded stack.
@@ -128,7 +130,9 @@ class LocalStack:
         log=print,
         ready_timeout: float = 60.0,
         deploy: str = "provision",
+        sales: bool = True,
     ) -> None:
+        self.sales = sales  # weeks of demo sales for the dashboards (with `seed`)
         self.deploy = deploy  # "provision" (stage local) or "cloudformation" (stage ci, as CI deploys it)
         self.stage = "ci" if deploy == "cloudformation" else "local"
         self.host = host
@@ -143,6 +147,7 @@ class LocalStack:
         self.chalice: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.seed_result = None
+        self.bank = None  # devtools.bank_simulator.BankSimulator, once started
         self.timings: dict[str, float] = {}
 
     @property
@@ -185,15 +190,17 @@ class LocalStack:
             provisioned = provision(session, self.stage, self.endpoint_url)
         self.env = {**provisioned, **FAKE_AWS, "AWS_ENDPOINT_URL": self.endpoint_url}
         self.timings["provision"] = time.monotonic() - t
+        self._start_bank(session)
 
         if self.seed:
             from . import seed
 
             t = time.monotonic()
-            self.seed_result = seed.seed(seed.container_for(self.env), log=self.log)
+            self.seed_result = seed.seed(seed.container_for(self.env), log=self.log, sales=self.sales)
             self.timings["seed"] = time.monotonic() - t
 
         self._start_event_pump()
+        self._start_scheduler()
 
         t = time.monotonic()
         self._start_chalice()
@@ -261,6 +268,59 @@ class LocalStack:
                 except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
                     self.log(f"{name} pump: {exc}")
 
+    def _start_bank(self, session) -> None:
+        """The local bank for payouts (issue 17): the app's secrets are its API key and callback key, its
+        callbacks go to the app's webhook."""
+        from .bank_simulator import BankSimulator
+
+        secrets = session.client("secretsmanager", endpoint_url=self.endpoint_url)
+
+        def secret(name: str) -> str:
+            return secrets.get_secret_value(SecretId=self.env[f"SECRET_ID_{name.upper()}"])["SecretString"]
+
+        self.bank = BankSimulator(
+            secret("payout_provider"),
+            secret("payout_webhook"),
+            callback_url=f"{self.url}/v1/payouts/webhook",
+            settle_after=3.0,
+            log=self.log,
+        ).start(self.host, 0)
+        self.env["PAYOUT_PROVIDER_URL"] = self.bank.url
+
+    def _start_scheduler(self) -> None:
+        """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
+        completion sweep hourly, the payout poll every 30 minutes, the payout run on Mondays at 02:00 UTC)."""
+        self._schedule_stop = threading.Event()
+        self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
+        self._scheduler.start()
+
+    def _run_schedules(self) -> None:
+        import datetime as dt
+
+        from chalicelib.bootstrap import container
+        from chalicelib.domain.seller_money import next_payout_at
+        from chalicelib.services import order_lifecycle, payouts
+
+        def now() -> dt.datetime:
+            return dt.datetime.now(dt.UTC)
+
+        due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1)}
+        due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
+        while not self._schedule_stop.wait(15):
+            c = container()
+            try:
+                if now() >= due["complete"]:
+                    due["complete"] = now() + dt.timedelta(hours=1)
+                    order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock())
+                if now() >= due["run"]:
+                    due["run"] = dt.datetime.fromisoformat(next_payout_at(c.clock()).replace("Z", "+00:00"))
+                    payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+                if now() >= due["poll"]:
+                    due["poll"] = now() + dt.timedelta(minutes=30)
+                    payouts.poll_open_payouts(c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+            except Exception as exc:  # like a failed Lambda invocation: the next one tries again
+                self.log(f"schedules: {exc}")
+
     def _chalice_alive(self) -> bool:
         return self.chalice is not None and self.chalice.poll() is None
 
@@ -268,6 +328,12 @@ class LocalStack:
         if getattr(self, "_pump_stop", None) is not None:
             self._pump_stop.set()
             self._pump.join(timeout=5)
+        if getattr(self, "_schedule_stop", None) is not None:
+            self._schedule_stop.set()
+            self._scheduler.join(timeout=5)
+        if getattr(self, "bank", None) is not None:
+            self.bank.stop()
+            self.bank = None
         if self.chalice is not None:
             _stop_process_group(self.chalice)
             self.chalice = None
@@ -301,10 +367,12 @@ class LocalStackProcess:
         log_path: Path | None = None,
         ready_timeout: float = 90.0,
         deploy: str | None = None,
+        sales: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.moto_port = moto_port or free_port()
         self.seed = seed
+        self.sales = sales  # the demo sales cost ~40 s of start-up: only the tests that look at dashboards ask
         self.deploy = deploy or os.environ.get("BAZAAR_STACK_DEPLOY") or "provision"
         self.log_path = log_path
         self.ready_timeout = ready_timeout
@@ -336,6 +404,8 @@ class LocalStackProcess:
         ]
         if not self.seed:
             cmd.append("--no-seed")
+        if not self.sales:
+            cmd.append("--no-demo-sales")
         cmd += ["--deploy", self.deploy]
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -394,6 +464,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
     parser.add_argument(
+        "--no-demo-sales",
+        dest="sales",
+        action="store_false",
+        default=os.environ.get("BAZAAR_DEMO_SALES", "1") != "0",
+        help="seed the catalogue without the weeks of demo sales and payouts (env BAZAAR_DEMO_SALES=0)",
+    )
+    parser.add_argument(
         "--reload", action="store_true", help="restart the app when files change (chalice's stat poller: costs CPU)"
     )
     parser.add_argument(
@@ -418,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         args.port,
         args.moto_port,
         seed=args.seed,
+        sales=args.sales,
         reload=args.reload,
         log=lambda msg: print(msg, flush=True),
         deploy=args.deploy,
@@ -462,6 +540,11 @@ def _banner(stack: LocalStack) -> None:
     if stack.seed_result is not None:
         r = stack.seed_result
         lines.append(f"  demo data: {r.shops} shops, {r.products} products with pictures")
+        if r.sales:
+            lines.append(
+                f"  demo sales: {r.sales.get('orders', 0)} orders ({r.sales.get('completed', 0)} completed), "
+                f"{r.sales.get('payouts', 0)} payouts; dashboards at {stack.url}/seller and {stack.url}/admin"
+            )
         lines.append(f"  demo accounts (password {PASSWORD}):")
         lines += [f"    {role:<12} {email}" for email, role in DEMO_ACCOUNTS]
         if r.villages:

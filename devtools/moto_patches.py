@@ -5,9 +5,10 @@ touches it, so a product write with ~30 listing entries copied the listings tabl
 product bench deep-copied millions of items per write). Here each table is snapshotted once per
 transaction: the same pre-transaction state and the same rollback, a fraction of the work.
 
-Without an Update in the transaction, the snapshot is a structural copy of the table's item index (new
-dicts, the same Item objects): Put and Delete only replace or remove Item objects, never edit one. With an
-Update (which edits an Item in place) it is a full deep copy, still once per table.
+The snapshot is a structural copy of the table's item index (new dicts, the same Item objects): Put and
+Delete only replace or remove Item objects, never edit one. An Update edits its Item in place, so the
+partitions the transaction updates (by hash key) are deep-copied into the snapshot as well: a ledger posting
+that adds to a system account's balance shard copies that one small partition, not the whole ledger.
 
 Only moto's speed changes: requests and responses, and so every count the bench reports, are the same.
 """
@@ -27,9 +28,9 @@ _MARK = "_bazaar_single_snapshot"
 class _SnapshotOncePerTable:
     """Stands in for the `copy` module inside moto.dynamodb.models during one transaction."""
 
-    def __init__(self, table_type: type, structural: bool) -> None:
+    def __init__(self, table_type: type, updated: dict[str, set]) -> None:
         self._table_type = table_type
-        self._structural = structural
+        self._updated = updated  # table name -> hash keys (DynamoType) of the partitions the transaction updates
         self._snapshots: dict[int, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -39,15 +40,25 @@ class _SnapshotOncePerTable:
         if not isinstance(obj, self._table_type):
             return copy.deepcopy(obj, memo)
         if id(obj) not in self._snapshots:
-            if self._structural:
-                snap = copy.copy(obj)
-                snap.items = defaultdict(
-                    dict, {h: (dict(v) if isinstance(v, dict) else v) for h, v in obj.items.items()}
-                )
-            else:
-                snap = copy.deepcopy(obj, memo)
+            snap = copy.copy(obj)
+            snap.items = defaultdict(dict, {h: (dict(v) if isinstance(v, dict) else v) for h, v in obj.items.items()})
+            for h in self._updated.get(obj.name, ()):
+                if h in obj.items:
+                    snap.items[h] = copy.deepcopy(obj.items[h])
             self._snapshots[id(obj)] = snap
         return self._snapshots[id(obj)]
+
+
+def _updated_partitions(backend: Any, transact_items: list[dict]) -> dict[str, set]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    updated: dict[str, set] = defaultdict(set)
+    for item in transact_items:
+        op = item.get("Update")
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is not None and table.hash_key_attr in (op.get("Key") or {}):
+            updated[table.name].add(DynamoType(op["Key"][table.hash_key_attr]))
+    return updated
 
 
 def _patched(original):
@@ -56,9 +67,8 @@ def _patched(original):
 
     @functools.wraps(original)
     def transact_write_items(self, transact_items, *args: Any, **kwargs: Any):
-        structural = not any("Update" in item for item in transact_items)
         saved = models.copy
-        models.copy = _SnapshotOncePerTable(Table, structural)  # type: ignore[assignment]
+        models.copy = _SnapshotOncePerTable(Table, _updated_partitions(self, transact_items))  # type: ignore[assignment]
         try:
             return original(self, transact_items, *args, **kwargs)
         finally:

@@ -550,6 +550,7 @@ class SeedResult:
     counties: int = 0
     villages: int = 0
     pickup_orders: dict = field(default_factory=dict)  # stage -> order id
+    sales: dict[str, int] = field(default_factory=dict)  # issue 17: demo orders, completions, refunds, payouts
 
 
 def _user_id(container, email: str) -> str:
@@ -600,7 +601,8 @@ def _upload(container, actor, shop_id: str, product, data: bytes, content_type: 
     media.complete_upload(c.catalog, c.media, actor, shop_id, product.product_id, grant["media_id"], now=c.clock())
 
 
-def seed(container, log=print) -> SeedResult:
+def seed(container, log=print, *, sales: bool = True) -> SeedResult:
+    """`sales`: also weeks of demo sales and payouts for the dashboards (devtools/seed_money.py; ~40 s)."""
     import requests
 
     from chalicelib.api.schemas import ProductCreate, ShopCreate
@@ -664,11 +666,15 @@ def seed(container, log=print) -> SeedResult:
                 result.products += 1
                 result.pictures += 1
     seed_network(c, result, operator, log)
-    result.seconds = time.monotonic() - started
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
-        f"with pictures in {result.seconds:.1f} s"
+        f"with pictures in {time.monotonic() - started:.1f} s"
     )
+    if sales:  # issue 17: weeks of demo sales, completions and payouts for the dashboards
+        from .seed_money import seed_sales
+
+        result.sales = seed_sales(c, result.accounts, log, bank_url=os.environ.get("PAYOUT_PROVIDER_URL"))
+    result.seconds = time.monotonic() - started
     return result
 
 

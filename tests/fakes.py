@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.catalog import Product, Shop
-from chalicelib.domain.errors import Conflict, DomainError, PreconditionFailed, ValidationFailed
+from chalicelib.domain.dashboards import COUNTERS_SK, AggregateUpdate, day_sk, dimension_pk, shop_pk, week_sk
+from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.domain.images import IMMUTABLE_CACHE_CONTROL
 from chalicelib.domain.ledger import (
     Account,
@@ -42,7 +43,20 @@ from chalicelib.domain.ledger import (
     replay_of,
     require_running_balance,
 )
-from chalicelib.services.ports import CatalogRepository, Ledger, MediaStore, Page, PendingMedia, Write
+from chalicelib.domain.seller_money import CommissionRule, Payout, PayoutAccount
+from chalicelib.services.ports import (
+    AggregatesRepository,
+    CatalogRepository,
+    FinanceRepository,
+    Ledger,
+    MediaStore,
+    Page,
+    PayoutProvider,
+    PendingMedia,
+    TransferRequest,
+    TransferStatus,
+    Write,
+)
 
 
 def _page(
@@ -431,7 +445,207 @@ class InMemoryLedger:
         return Page(items, last)
 
 
+# --- sellers' money (issue 17) -------------------------------------------------------------------------------
+
+
+class InMemoryFinanceRepository:
+    """services.ports.FinanceRepository in dicts (the same conditions and errors as adapters/finance.py).
+    `shop_with_balances` reads the given catalog and ledger fakes."""
+
+    def __init__(self, catalog: InMemoryCatalogRepository | None = None, ledger: InMemoryLedger | None = None) -> None:
+        self._lock = threading.RLock()
+        self._catalog = catalog
+        self._ledger = ledger
+        self.rules: dict[str, CommissionRule] = {}
+        self.accounts: dict[str, PayoutAccount] = {}
+        self.payouts: dict[str, Payout] = {}  # payout_id -> payout
+        self.runs: dict[str, dict] = {}
+
+    def commission_rules(self) -> dict[str, CommissionRule]:
+        with self._lock:
+            return dict(self.rules)
+
+    def save_commission_rule(self, rule: CommissionRule) -> CommissionRule:
+        with self._lock:
+            current = self.rules.get(rule.key)
+            if (current.version if current else 0) != rule.version:
+                raise Conflict("the commission was changed meanwhile; read it and retry", code="stale_commission")
+            new = replace(rule, version=rule.version + 1)
+            self.rules[rule.key] = new
+            return new
+
+    def get_payout_account(self, shop_id: str) -> PayoutAccount | None:
+        with self._lock:
+            return self.accounts.get(shop_id)
+
+    def save_payout_account(self, account: PayoutAccount) -> PayoutAccount:
+        with self._lock:
+            current = self.accounts.get(account.shop_id)
+            if (current.version if current else 0) != account.version:
+                raise PreconditionFailed("the payout details changed meanwhile; retry", code="stale_payout_account")
+            new = replace(account, version=account.version + 1)
+            self.accounts[account.shop_id] = new
+            return new
+
+    def payout_accounts(self, shop_ids: list[str]) -> dict[str, PayoutAccount]:
+        with self._lock:
+            return {i: self.accounts[i] for i in shop_ids if i in self.accounts}
+
+    def shop_with_balances(
+        self, shop_id: str, keys: Sequence[tuple[str | Account, str]]
+    ) -> tuple[Shop | None, dict[tuple[str, str], Balance]]:
+        assert self._catalog is not None and self._ledger is not None, "give the fake a catalog and a ledger"
+        return self._catalog.get_shop(shop_id), self._ledger.balances(keys)
+
+    def _put_payout(self, payout: Payout, expected_version: int | None) -> Payout:
+        current = self.payouts.get(payout.payout_id)
+        if expected_version is None:
+            if current is not None:
+                raise Conflict("this payout exists already", code="payout_exists")
+            stored = payout
+        else:
+            if current is None or current.version != expected_version:
+                raise PreconditionFailed("the payout changed meanwhile", code="stale_payout")
+            stored = replace(payout, version=expected_version + 1)
+        self.payouts[payout.payout_id] = stored
+        return stored
+
+    def payout_write(self, payout: Payout, expected_version: int | None) -> Write:
+        def check() -> bool:
+            current = self.payouts.get(payout.payout_id)
+            if expected_version is None:
+                return current is None
+            return current is not None and current.version == expected_version
+
+        refused: DomainError = (
+            Conflict("this payout exists already", code="payout_exists")
+            if expected_version is None
+            else PreconditionFailed("the payout changed meanwhile", code="stale_payout")
+        )
+
+        def apply() -> None:
+            self._put_payout(payout, expected_version)
+
+        return Write(InMemoryWrite(check, apply), refused)
+
+    def save_payout(self, payout: Payout, expected_version: int) -> Payout:
+        with self._lock:
+            return self._put_payout(payout, expected_version)
+
+    def get_payout(self, payout_id: str) -> Payout | None:
+        with self._lock:
+            return self.payouts.get(payout_id)
+
+    def run_payouts(self, run_id: str, shop_ids: list[str]) -> dict[str, Payout]:
+        with self._lock:
+            return {p.shop_id: p for p in self.payouts.values() if p.run_id == run_id and p.shop_id in shop_ids}
+
+    def shop_payouts(self, shop_id: str, limit: int, start: dict | None) -> Page:
+        with self._lock:
+            chosen = [p for p in self.payouts.values() if p.shop_id == shop_id]
+        items, last = _page(chosen, lambda p: p.run_id, True, limit, start, lambda p: {"sort": p.run_id})
+        return Page(items, last)
+
+    def open_payouts(self, limit: int, start: dict | None) -> Page:
+        with self._lock:
+            chosen = [p for p in self.payouts.values() if p.is_open]
+        key = lambda p: f"{p.created_at}#{p.payout_id}"  # noqa: E731
+        items, last = _page(chosen, key, False, limit, start, lambda p: {"sort": key(p)})
+        return Page(items, last)
+
+    def get_run(self, run_id: str) -> dict | None:
+        with self._lock:
+            return copy.deepcopy(self.runs.get(run_id))
+
+    def save_run(self, run_id: str, record: dict) -> None:
+        with self._lock:
+            self.runs[run_id] = copy.deepcopy(record)
+
+
+class InMemoryAggregatesRepository:
+    """services.ports.AggregatesRepository in dicts: counters added once per event id."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.applied: set[str] = set()
+
+    def apply(self, event_id: str, updates: Sequence[AggregateUpdate], *, at: str) -> bool:
+        with self._lock:
+            if not updates or event_id in self.applied:
+                return False
+            self.applied.add(event_id)
+            for u in updates:
+                item = self.items.setdefault((u.pk, u.sk), {"pk": u.pk, "sk": u.sk})
+                for name, amount in u.add.items():
+                    item[name] = item.get(name, 0) + amount
+                item.update(u.put)
+            return True
+
+    def _between(self, pk: str, low: str, high: str) -> list[dict]:
+        with self._lock:
+            return [dict(v) for (p, sk), v in sorted(self.items.items()) if p == pk and low <= sk <= high]
+
+    def shop_items(self, shop_id: str, first_day: str) -> list[dict]:
+        return self._between(shop_pk(shop_id), day_sk(first_day), COUNTERS_SK)
+
+    def dimension_items(self, dimension: str, first_week: str, last_week: str) -> list[dict]:
+        return self._between(dimension_pk(dimension), week_sk(first_week, ""), week_sk(last_week, "\uffff"))
+
+
+class InMemoryBank:
+    """services.ports.PayoutProvider: one transfer per idempotency key; `settle()` pays (or, for accounts ending
+    in 0000, fails) the processing ones, as devtools/bank_simulator.py does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.transfers: dict[str, dict] = {}  # idempotency key -> transfer
+        self.sends = 0
+
+    def send(self, request: TransferRequest) -> TransferStatus:
+        with self._lock:
+            self.sends += 1
+            transfer = self.transfers.setdefault(
+                request.idempotency_key,
+                {
+                    "transfer_id": f"tr_{len(self.transfers) + 1}",
+                    "amount": request.amount,
+                    "account": request.destination.get("account_number"),
+                    "status": "processing",
+                },
+            )
+            return TransferStatus(transfer["transfer_id"], transfer["status"], transfer.get("reason"))
+
+    def status(self, transfer_id: str) -> TransferStatus:
+        with self._lock:
+            for transfer in self.transfers.values():
+                if transfer["transfer_id"] == transfer_id:
+                    return TransferStatus(transfer_id, transfer["status"], transfer.get("reason"))
+        raise NotFound("no such transfer", code="transfer_not_found")
+
+    def settle(self) -> list[tuple[str, TransferStatus]]:
+        """(idempotency key, final status) of every transfer settled now."""
+        settled = []
+        with self._lock:
+            for key, transfer in self.transfers.items():
+                if transfer["status"] == "processing":
+                    failing = str(transfer["account"]).endswith("0000")
+                    transfer["status"] = "failed" if failing else "paid"
+                    transfer["reason"] = "account_closed" if failing else None
+                    final = TransferStatus(transfer["transfer_id"], transfer["status"], transfer["reason"])
+                    settled.append((key, final))
+        return settled
+
+    @property
+    def paid(self) -> int:
+        with self._lock:
+            return sum(t["amount"] for t in self.transfers.values() if t["status"] == "paid")
+
+
 if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
     _catalog: CatalogRepository = InMemoryCatalogRepository()
     _media: MediaStore = InMemoryMediaStore()
     _ledger: Ledger = InMemoryLedger()
+    _finance: FinanceRepository = InMemoryFinanceRepository()
+    _aggregates: AggregatesRepository = InMemoryAggregatesRepository()
+    _bank: PayoutProvider = InMemoryBank()

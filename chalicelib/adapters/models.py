@@ -382,6 +382,47 @@ class NetworkModel(Model):
     list2_index = NetworkList2Index()
 
 
+class FinanceOpenIndex(GlobalSecondaryIndex):
+    """Sparse: payouts not finished yet (pending or sent), oldest first: the payout run and the status poll."""
+
+    class Meta:
+        index_name = "open-index"
+        projection = AllProjection()
+
+    open_key = UnicodeAttribute(hash_key=True)
+    open_sort = UnicodeAttribute(range_key=True)
+
+
+class FinanceModel(Model):
+    """Sellers' money besides the ledger (docs/data-model.md): items told apart by their keys.
+
+    `commission` / `<storefront>[#<market>]`: a commission rule and its terms over time.
+    `shop#<shop_id>` / `account`: the shop's payout details.  `shop#<shop_id>` / `payout#<run_id>`: a payout.
+    `run#<run_id>` / `run`: what a payout run did. adapters/finance.py reads and writes them raw.
+    """
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    open_key = UnicodeAttribute(null=True)  # "open" while a payout is pending or sent
+    open_sort = UnicodeAttribute(null=True)  # "<created_at>#<payout_id>"
+
+    open_index = FinanceOpenIndex()
+
+
+class AggregateModel(Model):
+    """Dashboard counters (domain/dashboards.py) and the claims of the events already counted
+    (`event#<event_id>` / `applied`, with `expires_at` for the table's time to live)."""
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -394,6 +435,8 @@ MODELS_BY_SETTING = {
     "notifications_table": NotificationModel,
     "ledger_table": LedgerModel,
     "network_table": NetworkModel,
+    "finance_table": FinanceModel,
+    "aggregates_table": AggregateModel,
 }
 
 

@@ -24,7 +24,7 @@ from ..domain.buying import (
     return_to_dict,
 )
 from ..domain.catalog import Product
-from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.network import Village
 from ..domain.orders import Order, Return
 from ..services.ports import Page, Write
@@ -410,6 +410,64 @@ class DynamoBuyingRepository:
                 raise Conflict("this event was already processed", code="duplicate_event") from exc
             raise _busy(exc) from exc
         return new
+
+    def order_writes(
+        self,
+        order: Order,
+        expected_version: int,
+        *,
+        restock: dict[str, int] | None = None,
+        claim_key: str | None = None,
+        ret: Return | None = None,
+        expected_return_version: int | None = None,
+    ) -> list[Write]:
+        """save_order's actions (and a return's put) as Writes, each with the error its condition means."""
+        new = replace(order, version=expected_version + 1)
+        writes = [
+            Write(
+                self._order_put(new, expected_version),
+                PreconditionFailed("the order changed meanwhile; reload it", code="stale_order"),
+            )
+        ]
+        if claim_key:
+            claim = UniqueModel(claim_key, owner=order.order_id, created_at=order.updated_at)
+            writes.append(
+                Write(
+                    _put(claim, "attribute_not_exists(#k)", names={"#k": "key"}),
+                    Conflict("this event was already processed", code="duplicate_event"),
+                )
+            )
+        for pid, qty in (restock or {}).items():
+            writes.append(
+                Write(
+                    _stock_change(pid, qty, require_listed=False),
+                    NotFound("a product of this order no longer exists", code="product_not_found"),
+                )
+            )
+        if ret is not None:
+            if expected_return_version is None:
+                put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
+                refused = Conflict("this return exists already", code="return_exists")
+            else:
+                put = _put(
+                    self._return_item(replace(ret, version=expected_return_version + 1)),
+                    "version = :rv",
+                    values={":rv": {"N": str(expected_return_version)}},
+                )
+                refused = PreconditionFailed("the return changed meanwhile; reload it", code="stale_return")
+            writes.append(Write(put, refused))
+        return writes
+
+    def commit(self, writes) -> None:
+        actions = [w.action for w in writes]
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            refused = next((i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"), None)
+            if refused is not None and writes[refused].refused is not None:
+                raise writes[refused].refused from exc
+            raise _busy(exc) from exc
 
     # --- returns ----------------------------------------------------------------------------------
 

@@ -176,11 +176,15 @@ def my_order(call: Call, order_id: str) -> dict:
     scope=Scope.BUYER_ORDER,
     responses={200: "OrderPublic"},
     errors=(409, 412),
-    budget=Budget(2, "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored)"),
+    budget=Budget(
+        3,
+        "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored); a paid "
+        "order's refund rides in it as a posting, read first (BatchGetItem: posting claim, the shop's balance)",
+    ),
 )
 def cancel_order(call: Call, order_id: str) -> dict:
     c = container()
-    return buyer_order_public(order_lifecycle.cancel(c.buying, c.events, call.actor, order_id, now=c.clock()))
+    return buyer_order_public(order_lifecycle.cancel(c.buying, c.ledger, c.events, call.actor, order_id, now=c.clock()))
 
 
 @route(

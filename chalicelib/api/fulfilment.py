@@ -118,11 +118,17 @@ def deliver(call: Call, shop_id: str, order_id: str) -> dict:
     scope=Scope.SHOP,
     responses={200: "OrderPublic"},
     errors=(409, 412),
-    budget=Budget(2, "as ship"),
+    budget=Budget(
+        3,
+        "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
+        "balance) + one TransactWriteItems with the version-checked order",
+    ),
 )
 def mark_paid(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
-    order = order_lifecycle.mark_paid(c.catalog, c.buying, c.events, call.actor, shop_id, order_id, now=c.clock())
+    order = order_lifecycle.mark_paid(
+        c.catalog, c.buying, c.ledger, c.events, call.actor, shop_id, order_id, now=c.clock()
+    )
     return seller_order_public(order)
 
 
@@ -161,12 +167,13 @@ def shop_returns(call: Call, shop_id: str) -> dict:
     responses={200: "ReturnPublic"},
     errors=(409, 412),
     budget=Budget(
-        3,
-        "GetItem return + GetItem of its order (its id is only known from the return) + one TransactWriteItems "
-        "(return and order version-checked, each line's stock restored)",
+        4,
+        "GetItem return + GetItem of its order (its id is only known from the return) + the refund's posting: "
+        "BatchGetItem (posting claim, balance) + one TransactWriteItems (the posting, return and order "
+        "version-checked, each line's stock restored); an unpaid order moves no money (3 calls)",
     ),
 )
 def receive_return(call: Call, shop_id: str, return_id: str) -> dict:
     c = container()
-    ret = returns.receive_return(c.catalog, c.buying, c.events, call.actor, shop_id, return_id, now=c.clock())
+    ret = returns.receive_return(c.catalog, c.buying, c.ledger, c.events, call.actor, shop_id, return_id, now=c.clock())
     return return_public(ret)

@@ -99,6 +99,9 @@ def _operation(op: RouteSpec) -> dict:
         response: dict = {"description": "Success" if status != 204 else "No content"}
         if name:
             response["content"] = _json_content(name)
+            if status == next(iter(op.responses)):
+                for media_type, about in op.alternatives:  # chosen by the Accept header
+                    response["content"][media_type] = {"schema": {"type": "string", "description": about}}
         if op.response_headers:
             response["headers"] = {h: {"description": d, "schema": {"type": "string"}} for h, d in op.response_headers}
         responses[str(status)] = response

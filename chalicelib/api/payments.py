@@ -31,9 +31,11 @@ def _signed_by_the_provider(request) -> None:
     responses={200: "WebhookResult"},
     errors=(401, 404, 409, 422),
     budget=Budget(
-        2, "GetItem order + one TransactWriteItems (order, version-checked; the event id claimed against replays)"
+        3,
+        "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
+        "balance) + one TransactWriteItems (the posting, the order version-checked, the event id claimed)",
     ),
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(c.buying, c.events, call.body.model_dump(), now=c.clock())
+    return payments.payment_event(c.buying, c.ledger, c.events, call.body.model_dump(), now=c.clock())

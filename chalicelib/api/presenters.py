@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ..domain.catalog import Product, Shop
+from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return
+from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -317,4 +319,118 @@ def network_return_public(ret: Return) -> dict:
         "forwarding": n.get("forwarding"),
         "created_at": ret.created_at,
         "updated_at": ret.updated_at,
+    }
+
+
+# --- sellers' money (issue 17) -------------------------------------------------------------------------------
+
+
+def commission_public(view) -> dict:
+    """`view`: services.commissions.CommissionView."""
+
+    def terms(t) -> dict:
+        return {
+            "percent_bp": t.percent_bp,
+            "min_amount": money(t.min_amount, t.currency),
+            "effective_from": t.effective_from,
+        }
+
+    return {
+        "storefront": view.storefront,
+        "market": view.market,
+        **terms(view.current),
+        "default": view.is_default,
+        "history": [terms(t) for t in view.history],
+    }
+
+
+def balance_public(balance) -> dict:
+    """`balance`: services.balances.ShopBalance."""
+    return {
+        "shop_id": balance.shop_id,
+        "available": money(balance.available, balance.currency),
+        "pending": money(balance.pending, balance.currency),
+        "next_payout_at": balance.next_payout_at,
+        "payout_threshold": money(balance.payout_threshold, balance.currency),
+        "other_currencies": [
+            {"currency": c, "available": money(a, c), "pending": money(p, c)}
+            for c, (a, p) in sorted(balance.others.items())
+        ],
+    }
+
+
+_REFERENCES = ("dispute_id", "compensation_id", "village_id", "producer_id")
+
+
+def ledger_entry_public(entry: BookedEntry) -> dict:
+    return {
+        "posting_id": entry.posting_id,
+        "account": entry.account.rsplit(":", 1)[-1],
+        "kind": entry.kind,
+        "reason": reason_text(entry.kind),
+        "amount": money(entry.amount, entry.currency),
+        "balance_after": None if entry.balance_after is None else money(entry.balance_after, entry.currency),
+        "at": entry.at,
+        "booked_at": entry.booked_at,
+        "order_id": entry.refs.get("order_id"),
+        "refund_id": entry.refs.get("refund_id"),
+        "payout_id": entry.refs.get("payout_id"),
+        "reference": next((entry.refs[k] for k in _REFERENCES if k in entry.refs), None),
+        "memo": entry.memo,
+    }
+
+
+def statement_public(statement, shop_id: str, month: str, next_cursor: str | None) -> dict:
+    return {
+        "shop_id": shop_id,
+        "month": month,
+        "currency": statement.currency,
+        "start_at": statement.start_at,
+        "end_at": statement.end_at,
+        "opening": money(statement.opening, statement.currency),
+        "closing": money(statement.closing, statement.currency),
+        "change": money(statement.change, statement.currency),
+        "items": [ledger_entry_public(e) for e in statement.entries],
+        "next_cursor": next_cursor,
+    }
+
+
+def payout_account_public(account: PayoutAccount) -> dict:
+    masked = account.masked()
+    return {
+        "shop_id": account.shop_id,
+        "holder_name": masked["holder_name"],
+        "bank_name": masked["bank_name"],
+        "bank_code": masked["bank_code"],
+        "account_last4": masked["account_last4"],
+        "account_number_masked": masked["account_number_masked"],
+        "updated_at": account.updated_at,
+    }
+
+
+def payout_public(payout: Payout) -> dict:
+    return {
+        "payout_id": payout.payout_id,
+        "run_id": payout.run_id,
+        "shop_id": payout.shop_id,
+        "amount": money(payout.amount, payout.currency),
+        "status": payout.status,
+        "destination": masked_destination(payout.destination),
+        "transfer_id": payout.transfer_id,
+        "failure_reason": payout.failure_reason,
+        "created_at": payout.created_at,
+        "updated_at": payout.updated_at,
+        "sent_at": payout.sent_at,
+        "paid_at": payout.paid_at,
+        "failed_at": payout.failed_at,
+    }
+
+
+def payout_run_public(record: dict) -> dict:
+    return {
+        "run_id": record["run_id"],
+        "started_at": record["started_at"],
+        "updated_at": record.get("updated_at") or record["started_at"],
+        "complete": bool(record.get("complete")),
+        "counts": {k: int(v) for k, v in (record.get("counts") or {}).items()},
     }

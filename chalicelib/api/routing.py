@@ -198,6 +198,8 @@ class RouteSpec:
     headers: tuple[Header, ...] = ()
     response_headers: tuple[tuple[str, str], ...] = ()
     description: str = ""
+    # Other media types the success status may be sent as, chosen by the Accept header: (type, description)
+    alternatives: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -296,6 +298,7 @@ def route(
     headers: tuple[Header, ...] = (),
     response_headers: tuple[tuple[str, str], ...] = (),
     description: str = "",
+    alternatives: tuple[tuple[str, str], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     spec = RouteSpec(
         method=method,
@@ -314,6 +317,7 @@ def route(
         headers=tuple(headers),
         response_headers=tuple(response_headers),
         description=description,
+        alternatives=tuple(alternatives),
     )
     _check(spec)
 

@@ -567,7 +567,8 @@ class ReturnsPage(Public):
 class NotificationPublic(Public):
     notification_id: str
     type: str
-    order_id: str
+    order_id: str | None = Field(default=None, description="order notifications")
+    payout_id: str | None = Field(default=None, description="payout notifications (issue 17)")
     shop_id: str
     message: str
     at: str
@@ -887,3 +888,180 @@ class NetworkReturnPublic(Public):
 class NetworkReturnsPage(Public):
     items: list[NetworkReturnPublic]
     next_cursor: str | None
+
+
+# --- sellers' money (issue 17) -------------------------------------------------------------------------------
+
+
+class MoneyIn(Strict):
+    amount: StrictInt = Field(ge=0, le=10**12, description="integer minor units (fen for CNY)")
+    currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class CommissionIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"percent_bp": 800, "min_amount": {"amount": 100, "currency": "CNY"}}]}
+    )
+
+    percent_bp: StrictInt = Field(ge=0, le=5_000, description="basis points of the goods value: 800 = 8 %")
+    min_amount: MoneyIn = Field(description="the least commission per order, in the storefront's currency")
+
+
+class PayoutAccountIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "holder_name": "Aygul Tursun",
+                    "bank_name": "Agricultural Bank of China, Kashgar branch",
+                    "account_number": "6228 4800 1234 5678 901",
+                    "bank_code": "ABOCCNBJ",
+                }
+            ]
+        }
+    )
+
+    holder_name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    bank_name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    account_number: StrictStr = Field(
+        min_length=8, max_length=50, description="card number or IBAN; spaces and dashes are ignored"
+    )
+    bank_code: StrictStr | None = Field(default=None, min_length=4, max_length=20, description="SWIFT/BIC or CNAPS")
+
+
+class PayoutEventIn(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",  # banks add fields over time
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "evt_b81c",
+                    "type": "transfer.paid",
+                    "transfer_id": "tr_5f2a9c",
+                    "reference": "po-2026W14-shp_01",
+                }
+            ]
+        },
+    )
+
+    event_id: StrictStr = Field(min_length=1, max_length=100)
+    type: StrictStr = Field(min_length=1, max_length=60)
+    transfer_id: StrictStr = Field(min_length=1, max_length=100)
+    reference: StrictStr = Field(min_length=1, max_length=200, description="our payout id")
+    failure_reason: StrictStr | None = Field(default=None, max_length=200)
+
+
+class CommissionTermsPublic(Public):
+    percent_bp: int
+    min_amount: Money
+    effective_from: str
+
+
+class CommissionPublic(Public):
+    storefront: Storefront
+    market: str | None
+    percent_bp: int
+    min_amount: Money
+    effective_from: str
+    default: bool = Field(description="no rule was set: the platform's default applies")
+    history: list[CommissionTermsPublic] = Field(description="orders pay the terms in force when they were placed")
+
+
+class CommissionsList(Public):
+    items: list[CommissionPublic]
+
+
+class CurrencyBalance(Public):
+    currency: str
+    available: Money
+    pending: Money
+
+
+class BalancePublic(Public):
+    shop_id: str
+    available: Money = Field(description="owed to you; paid out weekly above the threshold")
+    pending: Money = Field(description="paid by buyers for orders not completed yet (the return window is open)")
+    next_payout_at: str
+    payout_threshold: Money
+    other_currencies: list[CurrencyBalance]
+
+
+class LedgerEntryPublic(Public):
+    posting_id: str
+    account: Literal["available", "pending"]
+    kind: str
+    reason: str
+    amount: Money = Field(description="into your balance (negative: out of it)")
+    balance_after: Money | None
+    at: str
+    booked_at: str
+    order_id: str | None
+    refund_id: str | None
+    payout_id: str | None
+    reference: str | None = Field(description="the dispute, compensation, village or producer it concerns")
+    memo: str
+
+
+class LedgerEntriesPage(Public):
+    items: list[LedgerEntryPublic]
+    next_cursor: str | None
+
+
+class StatementPublic(Public):
+    shop_id: str
+    month: str
+    currency: str
+    start_at: str
+    end_at: str
+    opening: Money
+    closing: Money
+    change: Money = Field(description="closing - opening: what all the lines of the month sum to")
+    items: list[LedgerEntryPublic] = Field(description="this page's lines, oldest first")
+    next_cursor: str | None
+
+
+class PayoutAccountPublic(Public):
+    shop_id: str
+    holder_name: str
+    bank_name: str
+    bank_code: str | None
+    account_last4: str
+    account_number_masked: str
+    updated_at: str
+
+
+class PayoutDestinationPublic(Public):
+    holder_name: str | None
+    bank_name: str | None
+    bank_code: str | None
+    account_last4: str
+    account_number_masked: str
+
+
+class PayoutPublic(Public):
+    payout_id: str
+    run_id: str
+    shop_id: str
+    amount: Money
+    status: Literal["pending", "sent", "paid", "failed"]
+    destination: PayoutDestinationPublic
+    transfer_id: str | None
+    failure_reason: str | None
+    created_at: str
+    updated_at: str
+    sent_at: str | None
+    paid_at: str | None
+    failed_at: str | None
+
+
+class PayoutsPage(Public):
+    items: list[PayoutPublic]
+    next_cursor: str | None
+
+
+class PayoutRunPublic(Public):
+    run_id: str
+    started_at: str
+    updated_at: str
+    complete: bool = Field(description="every active shop was looked at in this pass; false: call again")
+    counts: dict[str, int]

@@ -129,6 +129,11 @@ class Order:
     # Collected at a village service centre (issue 10): the centre and its county as they were at checkout
     # (domain/network.pickup_snapshot), the inbound manifest carrying it, when it became ready, wrong codes.
     pickup: dict[str, Any] | None = None
+    # Issue 17 (seller money, docs/ledger.md): the buyer's payment was posted into the shop's pending account
+    # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
+    # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
+    pending_credited: bool = False
+    commission: dict[str, int] | None = None
 
     @property
     def total(self) -> int:
@@ -242,6 +247,12 @@ class Order:
     @property
     def manifest_id(self) -> str | None:
         return (self.pickup or {}).get("manifest_id")
+
+    @property
+    def county(self) -> str | None:
+        """The county centre a pickup order goes through, as named at checkout: the dashboards' county dimension
+        (services/notifications.dashboard_facts)."""
+        return (self.pickup or {}).get("county_name")
 
     def _pickup_changed(self, **changes: Any) -> dict[str, Any]:
         return {**(self.pickup or {}), **changes}

@@ -14,13 +14,14 @@ log = logging.getLogger(__name__)
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import catalog, notifications
+    from ..services import catalog, dashboards, notifications
 
     failures = []
     for record in records:
         try:
             event = notifications.parse_event(record["body"])
             notifications.notify(container().buying, event, pickup_code=_pickup_code)
+            dashboards.record_event(container().aggregates, event)
             if event["type"] in catalog.STOCK_EVENTS:
                 catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
         except Exception:  # whatever goes wrong with one message, the others still count
@@ -45,4 +46,4 @@ def complete_orders(event):
     from ..services import order_lifecycle
 
     c = container()
-    return {"completed": order_lifecycle.complete_due(c.buying, c.events, now=c.clock())}
+    return {"completed": order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock())}

@@ -27,6 +27,7 @@ def order_event(order: Order, kind: str) -> dict[str, Any]:
         "total": {"amount": order.total, "currency": order.currency},
         "product_ids": sorted({line.product_id for line in order.lines}),
         "at": order.updated_at,
+        **dashboard_facts(order, kind),
     }
     if order.pickup:  # collected at a village centre (issue 10); never the pickup code: notify() derives it
         event["pickup"] = {
@@ -36,6 +37,34 @@ def order_event(order: Order, kind: str) -> dict[str, Any]:
             "ready_at": order.pickup.get("ready_at"),
         }
     return event
+
+
+def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
+    """What the dashboards' counters need from an event (domain/dashboards.updates_for_event): the order's
+    dimensions, its lines, the refund recorded by this change, the commission kept at completion."""
+    facts: dict[str, Any] = {
+        "storefront": order.storefront,
+        "currency": order.currency,
+        "payment_method": order.payment_method,
+        "paid": bool(order.paid_at),
+    }
+    for dimension in ("county", "market"):  # issue 10 (pickup orders) and issue 12 (cross-border markets)
+        value = getattr(order, dimension, None)
+        if isinstance(value, str) and value:
+            facts[dimension] = value
+    if kind == "order.created":
+        facts["lines"] = [
+            {"product_id": line.product_id, "title": line.title, "quantity": line.quantity, "amount": line.total}
+            for line in order.lines
+        ]
+    if kind in ("order.refunded", "order.cancelled") and order.refunds and order.refunds[-1].at == order.updated_at:
+        facts["refund"] = order.refunds[-1].amount
+        if order.commission is not None:  # refunded after completion: the commission on it went back
+            facts["commission_returned"] = order.commission.get("returned", 0)
+    if kind == "order.completed" and order.commission is not None:
+        facts["commission"] = order.commission["amount"]
+        facts["settled"] = order.commission["base"]
+    return facts
 
 
 def announce(publisher: EventPublisher, order: Order, kind: str) -> None:

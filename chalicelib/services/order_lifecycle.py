@@ -9,8 +9,10 @@ from dataclasses import replace
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Refund
+from ..domain.seller_money import terms_for
+from . import settlement
 from .notifications import announce
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, FinanceRepository, Ledger, Page, Position
 from .shops import owned_shop
 
 # --- buyer ----------------------------------------------------------------------------------------
@@ -29,16 +31,23 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
     return repo.buyer_orders(actor.user_id, limit, start)
 
 
-def cancel(repo: BuyingRepository, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str) -> Order:
-    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once."""
+def cancel(
+    repo: BuyingRepository, ledger: Ledger, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str
+) -> Order:
+    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; a paid
+    order's money goes back to the buyer from the shop's pending balance in the same transaction."""
     order = buyer_order(repo, actor, order_id)
     cancelled = order.cancel("buyer", now, actor_id=actor.user_id)
-    if order.paid_at:
-        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
-    saved = repo.save_order(cancelled, order.version, restock=dict(restock))
+    if order.paid_at:
+        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
+        saved = settlement.record_refund(
+            repo, ledger, order, cancelled, order.total, "cancellation", now=now, restock=dict(restock)
+        )
+    else:
+        saved = repo.save_order(cancelled, order.version, restock=dict(restock))
     announce(publisher, saved, "order.cancelled")
     return saved
 
@@ -141,6 +150,7 @@ def deliver(
 def mark_paid(
     catalog: CatalogRepository,
     repo: BuyingRepository,
+    ledger: Ledger,
     publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
@@ -148,28 +158,42 @@ def mark_paid(
     *,
     now: str,
 ) -> Order:
-    """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider)."""
-
-    def pay(order: Order) -> Order:
-        if order.payment_method == "card":
-            raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
-        return order.mark_paid("seller", now, actor_id=actor.user_id)
-
-    return _seller_change(catalog, repo, publisher, actor, shop_id, order_id, pay, "order.paid")
+    """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider). The
+    money is posted into the shop's pending balance in the same transaction."""
+    order = shop_order(catalog, repo, actor, shop_id, order_id)
+    if order.payment_method == "card":
+        raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
+    saved = settlement.record_payment(
+        repo, ledger, order, order.mark_paid("seller", now, actor_id=actor.user_id), now=now
+    )
+    announce(publisher, saved, "order.paid")
+    return saved
 
 
 # --- schedule -------------------------------------------------------------------------------------
 
 
-def complete_due(repo: BuyingRepository, publisher: EventPublisher, *, now: str, limit: int = 100) -> int:
-    """Completes delivered, paid orders whose return window has closed (run on a schedule)."""
+def complete_due(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    finance: FinanceRepository,
+    publisher: EventPublisher,
+    *,
+    now: str,
+    limit: int = 100,
+) -> int:
+    """Completes delivered, paid orders whose return window has closed (run on a schedule), each in one
+    transaction with its seller's credit net of the commission in force when the order was placed."""
     done = 0
-    for order in repo.due_orders(now, limit):
-        if not order.paid_at:
-            continue
+    due = [order for order in repo.due_orders(now, limit) if order.paid_at]
+    rules = finance.commission_rules() if due else {}
+    for order in due:
+        terms = terms_for(rules, order.storefront, getattr(order, "market", None), order.currency, order.created_at)
         try:
-            saved = repo.save_order(order.complete(now), order.version)
+            saved = settlement.complete(repo, ledger, order, terms, now=now)
         except DomainError:
+            continue
+        if saved is None:
             continue
         announce(publisher, saved, "order.completed")
         done += 1

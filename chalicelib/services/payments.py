@@ -8,8 +8,9 @@ import time
 from typing import Any
 
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
+from . import settlement
 from .notifications import announce
-from .ports import BuyingRepository, EventPublisher
+from .ports import BuyingRepository, EventPublisher, Ledger
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -35,9 +36,10 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
 
 
 def payment_event(
-    repo: BuyingRepository, publisher: EventPublisher, event: dict[str, Any], *, now: str
+    repo: BuyingRepository, ledger: Ledger, publisher: EventPublisher, event: dict[str, Any], *, now: str
 ) -> dict[str, Any]:
-    """Applies a verified provider event. A replayed event id changes nothing."""
+    """Applies a verified provider event. A replayed event id changes nothing. The money is posted into the
+    shop's pending balance with the order's change (issue 17)."""
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}
     order = repo.get_order(event["order_id"])
@@ -50,11 +52,11 @@ def payment_event(
     if order.paid_at:
         return {"status": "duplicate"}
     try:
-        saved = repo.save_order(
-            order.mark_paid("payments", now), order.version, claim_key=f"payment-event#{event['event_id']}"
-        )
+        paid = order.mark_paid("payments", now)
+        claim = f"payment-event#{event['event_id']}"
+        saved = settlement.record_payment(repo, ledger, order, paid, now=now, claim_key=claim)
     except Conflict as exc:
-        if exc.code == "duplicate_event":
+        if exc.code in ("duplicate_event", "already_paid"):
             return {"status": "duplicate"}
         raise
     announce(publisher, saved, "order.paid")

@@ -12,11 +12,13 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ..domain.buying import Cart, CheckoutClaim
 from ..domain.catalog import Product, Shop
+from ..domain.dashboards import AggregateUpdate
 from ..domain.errors import DomainError
 from ..domain.images import IMMUTABLE_CACHE_CONTROL
 from ..domain.ledger import Account, Balance, BookedEntry, Posted, Posting, Statement
 from ..domain.network import County, Manifest, ManifestLine, Village
 from ..domain.orders import Order, Return
+from ..domain.seller_money import CommissionRule, Payout, PayoutAccount
 
 T = TypeVar("T")
 
@@ -121,6 +123,25 @@ class BuyingRepository(Protocol):
         claim_key: str | None = None,
         extra: list[JSON] | None = None,
     ) -> Order: ...
+    def order_writes(
+        self,
+        order: Order,
+        expected_version: int,
+        *,
+        restock: dict[str, int] | None = None,
+        claim_key: str | None = None,
+        ret: Return | None = None,
+        expected_return_version: int | None = None,
+    ) -> list[Write]:
+        """What `save_order` (with a return created, or a return's version-checked update) would write, as
+        Writes for `Ledger.post(..., alongside=...)`: the order change and its money movement in one transaction.
+        The order is written with version `expected_version + 1`."""
+        ...
+
+    def commit(self, writes: Sequence[Write]) -> None:
+        """`order_writes` in one transaction without a posting (a change that moves no money)."""
+        ...
+
     def create_return(self, ret: Return, order: Order, expected_order_version: int) -> Order: ...
     def receive_return(
         self, ret: Return, expected_version: int, order: Order, expected_order_version: int, restock: dict[str, int]
@@ -258,3 +279,73 @@ class Ledger(Protocol):
     ) -> Statement:
         """The period `[start_at, end_at)` of an owned account: opening, closing, one page of entries."""
         ...
+
+
+# --- sellers' money (issue 17) ------------------------------------------------------------------------------
+
+
+class FinanceRepository(Protocol):
+    """Commission rules, payout accounts, payouts and payout runs (the Finance table, docs/data-model.md)."""
+
+    def commission_rules(self) -> dict[str, CommissionRule]: ...
+    def save_commission_rule(self, rule: CommissionRule) -> CommissionRule:
+        """Conditional on the rule's version (0: new); 409 stale_commission when someone saved it meanwhile."""
+        ...
+
+    def get_payout_account(self, shop_id: str) -> PayoutAccount | None: ...
+    def save_payout_account(self, account: PayoutAccount) -> PayoutAccount: ...
+    def payout_accounts(self, shop_ids: list[str]) -> dict[str, PayoutAccount]: ...
+    def shop_with_balances(
+        self, shop_id: str, keys: Sequence[tuple[str | Account, str]]
+    ) -> tuple[Shop | None, dict[tuple[str, str], Balance]]:
+        """The shop and running balances of the ledger in one read (a BatchGetItem across both tables)."""
+        ...
+
+    def payout_write(self, payout: Payout, expected_version: int | None) -> Write:
+        """The payout's put (new: `expected_version` None), for a posting's `alongside`."""
+        ...
+
+    def save_payout(self, payout: Payout, expected_version: int) -> Payout: ...
+    def get_payout(self, payout_id: str) -> Payout | None: ...
+    def run_payouts(self, run_id: str, shop_ids: list[str]) -> dict[str, Payout]: ...
+    def shop_payouts(self, shop_id: str, limit: int, start: Position | None) -> Page[Payout]: ...
+    def open_payouts(self, limit: int, start: Position | None) -> Page[Payout]: ...
+    def get_run(self, run_id: str) -> JSON | None: ...
+    def save_run(self, run_id: str, record: JSON) -> None: ...
+
+
+class AggregatesRepository(Protocol):
+    """The dashboards' counters (the Aggregates table; domain/dashboards.py says what they hold)."""
+
+    def apply(self, event_id: str, updates: Sequence[AggregateUpdate], *, at: str) -> bool:
+        """Adds `updates` once per event id (claimed in the same transaction). False: applied before."""
+        ...
+
+    def shop_items(self, shop_id: str, first_day: str) -> list[JSON]: ...
+    def dimension_items(self, dimension: str, first_week: str, last_week: str) -> list[JSON]: ...
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """A bank transfer to send; the bank pays one transfer per idempotency key, whatever the retries."""
+
+    idempotency_key: str
+    reference: str
+    amount: int
+    currency: str
+    destination: JSON  # holder_name, bank_name, account_number, bank_code
+
+
+@dataclass(frozen=True)
+class TransferStatus:
+    transfer_id: str
+    status: str  # "processing" | "paid" | "failed"
+    failure_reason: str | None = None
+
+
+class PayoutProvider(Protocol):
+    """The bank that pays sellers (adapters/payouts_bank.py; devtools/bank_simulator.py locally). Raises
+    ServiceUnavailable when it cannot be reached or is busy, PayoutRejected (422) when it refuses a transfer."""
+
+    def send(self, request: TransferRequest) -> TransferStatus: ...
+    def status(self, transfer_id: str) -> TransferStatus: ...

@@ -10,9 +10,10 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.network import check_seller_can_receive
 from ..domain.orders import Order, Refund, Return, TimelineEntry
+from . import settlement
 from .notifications import announce
 from .order_lifecycle import buyer_order
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, Page, Position
+from .ports import BuyingRepository, CatalogRepository, EventPublisher, Ledger, Page, Position
 from .shops import owned_shop
 
 
@@ -95,6 +96,7 @@ def shop_returns(
 def receive_return(
     catalog: CatalogRepository,
     repo: BuyingRepository,
+    ledger: Ledger,
     publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
@@ -102,7 +104,8 @@ def receive_return(
     *,
     now: str,
 ) -> Return:
-    """The goods are back: the refund is recorded on the order and the stock restored, once."""
+    """The goods are back: the refund is recorded on the order and the stock restored, once; the money goes back
+    to the buyer from the shop's pending balance (or, after completion, its available balance) with it."""
     require_role(actor, Role.SELLER)
     ret = repo.get_return(return_id)
     if ret is None or ret.shop_id != shop_id or ret.seller_id != actor.user_id:
@@ -128,6 +131,17 @@ def receive_return(
     restock: Counter[str] = Counter()
     for line in ret.lines:
         restock[line["product_id"]] += line["quantity"]
-    saved = repo.receive_return(received, ret.version, refunded, order.version, dict(restock))
+    saved = settlement.record_refund(
+        repo,
+        ledger,
+        order,
+        refunded,
+        ret.amount,
+        return_id,
+        now=now,
+        restock=dict(restock),
+        ret=received,
+        expected_return_version=ret.version,
+    )
     announce(publisher, saved, "order.refunded")
     return replace(received, version=ret.version + 1)

@@ -56,6 +56,17 @@ def format_money(amount: int, currency: str, lang: str) -> str:
     return pattern.format(sign="-" if amount < 0 else "", symbol=symbol, number=number)
 
 
+def format_money_short(amount: int, currency: str, lang: str) -> str:
+    """Whole units only, for chart axes: 2_000_000 CNY -> "¥20,000" / "20 000 ¥"."""
+    symbol, digits = CURRENCIES.get(currency, (currency, 2))
+    _, group, pattern = _NUMBER_STYLE.get(lang, _NUMBER_STYLE["en"])
+    units = abs(int(amount)) // 10**digits
+    number = f"{units:,}".replace(",", group)
+    if symbol == currency:
+        symbol = symbol + NBSP if pattern.startswith("{sign}{symbol}") else symbol
+    return pattern.format(sign="-" if amount < 0 else "", symbol=symbol, number=number)
+
+
 def month_name(month: int, lang: str) -> str:
     return _MONTHS.get(lang, _MONTHS["en"])[month - 1]
 

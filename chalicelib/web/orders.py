@@ -102,7 +102,7 @@ def _known(exc: DomainError) -> bool:
     bp,
     "POST",
     "/orders/{order_id}/cancel",
-    budget=Budget(2, "the API's cancel: GetItem + one transaction (order + restock)"),
+    budget=Budget(3, "the API's cancel: GetItem + one transaction (order + restock; a paid order's refund posting)"),
 )
 def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
     actor = buyer(ctx)
@@ -110,7 +110,7 @@ def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
         raise NotFound("order not found", code="order_not_found")
     c = container()
     try:
-        order_lifecycle.cancel(c.buying, c.events, actor, order_id, now=c.clock())
+        order_lifecycle.cancel(c.buying, c.ledger, c.events, actor, order_id, now=c.clock())
     except Conflict as exc:
         return _order_page(ctx, actor, order_id, 409, ctx.t(f"error.{exc.code}") if _known(exc) else None)
     return render.redirect(ctx, f"/orders/{order_id}", {"cancelled": "1"})

@@ -27,9 +27,9 @@ from chalicelib.domain.identity import Role
 
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
-    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id"}),
+    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id", "month"}),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "county_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "county_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),

@@ -138,6 +138,8 @@ class Tenant:
             "line_id": lambda: order()["lines"][0]["line_id"],
             "return_id": lambda: self.return_id,
             "county_id": lambda: self.county_id,
+            "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
+            "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
         }
         return values[name]()
 

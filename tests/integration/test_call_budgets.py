@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from bench.budgets import BUDGETS, MAX_READ_AMPLIFICATION, READ, READ_EXCEPTIONS
-from bench.scenarios import BUYING_SCENARIOS, SCENARIOS, Measurement, measure, setup_bench
+from bench.scenarios import BUYING_SCENARIOS, MONEY_SCENARIOS, SCENARIOS, Measurement, measure, setup_bench
 from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
 
 SMALL, LARGE = 100, 1_000
@@ -35,7 +35,7 @@ MUST_MATCH = {
 }
 # The buying reads see state built by their own preparation (bench/scenarios._buying_world), which does not
 # depend on the catalog: every figure must match exactly too.
-MUST_MATCH_EXACTLY = {s.name for s in BUYING_SCENARIOS if s.is_read}
+MUST_MATCH_EXACTLY = {s.name for s in BUYING_SCENARIOS + MONEY_SCENARIOS if s.is_read}
 
 
 def _measure(n_products: int, scenarios) -> dict[str, Measurement]:
@@ -171,6 +171,41 @@ def test_fast_moto_transactions_still_roll_back():
             container.catalog.create_shop(shop("shp_second"))
         assert container.catalog.get_shop("shp_first") is not None
         assert container.catalog.get_shop("shp_second") is None
+
+
+def test_fast_moto_transactions_roll_back_updates_too():
+    """A transaction with Updates (a posting that adds to a system account's balance shards) refused by one of
+    its conditions leaves the updated items as they were."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.ledger import Account, transfer
+    from chalicelib.services.ports import Write
+    from devtools.moto_patches import fast_moto_transactions
+
+    commission, buyers = Account.platform("commission"), Account.external("buyer-payments")
+    with moto_aws_stack() as container, fast_moto_transactions():
+        ledger = container.ledger
+        ledger.post(transfer("p1", "test.move", "2026-01-01T00:00:00Z", source=buyers, destination=commission,
+                             amount=500, currency="CNY"))  # fmt: skip
+        refused = Write(
+            {
+                "ConditionCheck": {
+                    "TableName": container.settings.shops_table,
+                    "Key": {"shop_id": {"S": "shp_missing"}},
+                    "ConditionExpression": "attribute_exists(shop_id)",
+                }
+            },
+            Conflict("no such shop", code="no_shop"),
+        )
+        for n in range(2, 6):  # several postings: some land on the same shard as the first
+            with pytest.raises(Conflict):
+                ledger.post(
+                    transfer(f"p{n}", "test.move", "2026-01-01T00:00:00Z", source=buyers, destination=commission,
+                             amount=700, currency="CNY"),
+                    alongside=[refused],
+                )  # fmt: skip
+        assert ledger.balance(commission, "CNY").amount == 500
+        assert ledger.balance(buyers, "CNY").amount == -500
+        assert ledger.get_posting("p2") is None
 
 
 # --- the one-read owner routes keep their access rules -----------------------------------------------

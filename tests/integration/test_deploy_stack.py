@@ -29,12 +29,16 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "NetworkJobs",
         "NetworkJobsLogGroup",
         "NetworkJobsMapping",
+        "RunPayouts",
+        "RunPayoutsLogGroup",
+        "PollPayouts",
+        "PollPayoutsLogGroup",
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
     } | {
         f"{fn}{metric}Alarm"
-        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "NetworkJobs")
+        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "NetworkJobs", "RunPayouts", "PollPayouts")
         for metric in ("Errors", "Throttles")
     }
 

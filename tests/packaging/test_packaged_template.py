@@ -204,6 +204,8 @@ def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
             "CursorSecret",
             "PaymentWebhookSecret",
             "PickupCodeSecret",
+            "PayoutProviderSecret",  # issue 17: the bank's API key
+            "PayoutWebhookSecret",  # issue 17: the bank's callback HMAC key
         }
     )
     for secret in secrets.values():
@@ -218,14 +220,12 @@ def test_functions_get_secret_ids_and_no_secret_values(packaged):
     for name, function in _of_type(template, "AWS::Serverless::Function").items():
         variables = function["Properties"]["Environment"]["Variables"]
         secret_vars = {k: v for k, v in variables.items() if any(w in k.lower() for w in SECRET_WORDS)}
-        assert secret_vars == {
-            f"SECRET_ID_{n}": {"Ref": s}
-            for n, s in (
-                ("CURSOR", "CursorSecret"),
-                ("PAYMENT_WEBHOOK", "PaymentWebhookSecret"),
-                ("PICKUP_CODE", "PickupCodeSecret"),
-            )
-        }, name
+        from devtools.template import secret_logical_id, secrets_catalogue
+
+        assert secret_vars == {f"SECRET_ID_{n.upper()}": {"Ref": secret_logical_id(n)} for n in secrets_catalogue()}, (
+            name
+        )
+        assert {"SECRET_ID_CURSOR", "SECRET_ID_PAYMENT_WEBHOOK", "SECRET_ID_PAYOUT_PROVIDER"} <= set(secret_vars)
         assert {v["Ref"] for v in secret_vars.values()} == secrets
         for value in variables.values():
             assert isinstance(value, dict) or len(value) < 32 or value.startswith("arn:"), (name, value)

@@ -126,6 +126,17 @@ def test_address_orders_keep_their_old_journey_and_pickup_orders_are_not_deliver
     assert refused.value.code == "collected_at_village"
 
 
+def test_a_pickup_orders_events_carry_its_county_for_the_dashboards():
+    from chalicelib.domain.dashboards import updates_for_event
+    from chalicelib.services.notifications import order_event
+
+    created = order_event(order("pending_payment"), "order.created")
+    assert created["county"] == VILLAGE.county_name
+    weeks = {u.pk: u for u in updates_for_event(created)}
+    assert weeks["dim#county"].sk.endswith(f"#{VILLAGE.county_name}") and weeks["dim#county"].add["orders"] == 1
+    assert "county" not in order_event(order("pending_payment", pickup=False), "order.created")
+
+
 def test_cash_on_delivery_may_be_recorded_while_the_parcel_travels():
     paid = order("to_village").mark_paid("seller", T1, actor_id="usr_seller")
     assert paid.status == "to_village" and paid.paid_at == T1

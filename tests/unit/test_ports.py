@@ -10,14 +10,24 @@ import inspect
 
 import pytest
 
+from chalicelib.adapters.aggregates import DynamoAggregatesRepository
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
+from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.orders import DynamoBuyingRepository
+from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.services import ports
-from tests.fakes import InMemoryCatalogRepository, InMemoryLedger, InMemoryMediaStore
+from tests.fakes import (
+    InMemoryAggregatesRepository,
+    InMemoryBank,
+    InMemoryCatalogRepository,
+    InMemoryFinanceRepository,
+    InMemoryLedger,
+    InMemoryMediaStore,
+)
 
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
@@ -30,6 +40,12 @@ IMPLEMENTATIONS = [
     (ports.EventPublisher, SqsEventPublisher),
     (ports.Ledger, DynamoLedger),
     (ports.Ledger, InMemoryLedger),
+    (ports.FinanceRepository, DynamoFinanceRepository),
+    (ports.FinanceRepository, InMemoryFinanceRepository),
+    (ports.AggregatesRepository, DynamoAggregatesRepository),
+    (ports.AggregatesRepository, InMemoryAggregatesRepository),
+    (ports.PayoutProvider, HttpPayoutProvider),
+    (ports.PayoutProvider, InMemoryBank),
 ]
 
 
