@@ -9,7 +9,7 @@ services/payouts.py) and domain rules:
 - every balance is the sum of its entries, and the ledger sums to zero;
 - a month's statement's lines (all pages) sum to closing - opening, and months chain;
 - the bank paid each payout at most once, and paid exactly what the payouts marked paid say; payouts never take an
-  available balance below zero (only a dispute debit may).
+  available balance below zero (only a dispute debit, or a refund after the money was paid out, may).
 """
 
 from __future__ import annotations
@@ -199,6 +199,8 @@ def refund_some(world: World, index: int, quantity: int) -> None:
         given_back = before["amount"] - after.commission["amount"]
         world.model_available[order.shop_id] -= amount - given_back
         world.model_commission -= given_back
+        if world.model_available[order.shop_id] < 0:  # refunded after its money was paid out: the seller owes it
+            world.disputed.add(order.shop_id)
 
 
 def complete(world: World, index: int, bp: int, minimum: int, retry: bool) -> None:
@@ -251,6 +253,7 @@ def run(world: World, crash: bool) -> None:
         def status(self, transfer_id):
             return world.bank.status(transfer_id)
 
+    before = {p.payout_id: p.status for p in world.all_payouts()}
     if crash:  # the run dies after the bank took a transfer (if any was due); the run below is its re-run
         with contextlib.suppress(Crash):
             payouts.run_payouts(
@@ -261,6 +264,11 @@ def run(world: World, crash: bool) -> None:
         payout = world.finance.get_payout(key)
         payouts.apply_status(world.finance, world.ledger, world.orders, payout, status, now=world.at)
         payouts.apply_status(world.finance, world.ledger, world.orders, payout, status, now=world.at)  # repeated
+    for payout in world.all_payouts():  # the model: a payout takes its amount out of available; a failure gives it back
+        if payout.payout_id not in before:
+            world.model_available[payout.shop_id] -= payout.amount
+        if payout.status == "failed" and before.get(payout.payout_id) != "failed":
+            world.model_available[payout.shop_id] += payout.amount
 
 
 amounts = st.integers(100, 50_000)

@@ -219,3 +219,29 @@ def test_the_buyer_sees_the_pickup_code_on_the_order_page_once_ready(web, api, f
     assert order["pickup"]["pickup_code"] in page.text and "Ready for you at" in page.text
     assert "Arrived at the village centre" in page.text  # the timeline's new steps are translated
     assert str(uuid.UUID(int=0)) not in page.text
+
+
+def test_the_operators_county_chart_counts_orders_collected_at_village_centres(web, api, factory, stack):
+    """The dashboards' county dimension (issue 17) is fed by pickup orders: their county centre, once per order."""
+    from chalicelib.events.order_events import handle_records
+    from tests.support import drain_order_events
+
+    shufu = h.county(api, factory, villages=1, name="Shufu Dashboard Centre")
+    seller = h.shop(factory)
+    buyer = factory.user("buyer")
+    h.pickup_order(api, buyer, seller, shufu.villages[0].village_id)
+    h.pickup_order(api, buyer, seller, shufu.villages[0].village_id)
+    records = drain_order_events(stack)
+    assert handle_records(records + records[:1])["batchItemFailures"] == []  # one redelivered: counted once
+    email = random_email("operator")
+    stack.identity.register(email, PASSWORD, "operator")
+    web.sign_in(email, PASSWORD)
+
+    page = web.get("/admin")
+    assert page.status == 200, page
+    text = text_of(page)
+    assert "No orders with a county in these weeks" not in text
+    assert "Shufu Dashboard Centre" in text
+    row = re.search(r'<th scope="row">Shufu Dashboard Centre</th>(.*?)</tr>', page.text)
+    cells = re.findall(r">([^<]*)</td>", row.group(1))
+    assert cells[1] == "2", cells  # GMV, orders: two orders this week, the redelivered event counted once
