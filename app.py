@@ -2,11 +2,23 @@
 
 from chalice import Chalice
 
-from chalicelib.api import buying, docs, fulfilment, identity, middleware, money, payments, products, shops, storefronts
+from chalicelib.api import (
+    buying,
+    docs,
+    fulfilment,
+    identity,
+    middleware,
+    money,
+    payments,
+    products,
+    shops,
+    storefronts,
+    trade,
+)
 from chalicelib.api import county as api_county
 from chalicelib.api import network as api_network
 from chalicelib.api import village as api_village
-from chalicelib.events import network_jobs, order_events
+from chalicelib.events import network_jobs, order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
@@ -14,6 +26,7 @@ from chalicelib.web import catalog as web_catalog
 from chalicelib.web import county as web_county
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import orders as web_orders
+from chalicelib.web import trade as web_trade
 from chalicelib.web import village as web_village
 
 app = Chalice(app_name="bazaar")
@@ -33,6 +46,8 @@ app.register_blueprint(api_county.bp)
 app.register_blueprint(api_village.bp)
 app.register_blueprint(network_jobs.bp)
 app.register_blueprint(payout_events.bp)
+app.register_blueprint(trade.bp)
+app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
@@ -41,3 +56,4 @@ app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
 app.register_blueprint(web_dashboards.bp)
+app.register_blueprint(web_trade.bp)

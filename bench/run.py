@@ -1,9 +1,10 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
-(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the rural service network
-at 1k and 10k parcels (bench/network_bench.py) and the payout run and the dashboards' counters
-(bench/payouts_bench.py, issue 17), appended to the report.
+(bench/ledger_bench.py) and the deployment package sizes (bench/package_size.py), appended to the report;
+the payout run and the dashboards' counters (bench/payouts_bench.py, issue 17); bulk trade's opportunity lists
+at 1k and 10k open RFQs (bench/trade_bench.py, issue 14); the rural service network at 1k and 10k parcels
+(bench/network_bench.py, issue 10).
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -239,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import ledger_bench  # the ledger: calls and items per posting, balance and statement page
 
     ok = ledger_bench.report(RESULTS / "latest.md") and ok
+    from bench import trade_bench  # issue 14: opportunity lists at 1k and 10k open RFQs
+
+    ok = trade_bench.report(RESULTS / "latest.md") and ok
     from bench import package_size  # issue 3: deployment package per stage, zipped and unzipped
 
     ok = package_size.report(RESULTS / "latest.md") and ok

@@ -1169,6 +1169,10 @@ MONEY_SCENARIOS: list[Scenario] = [
 ]
 SCENARIOS.extend(MONEY_SCENARIOS)
 
+from bench.trade_scenarios import TRADE_SCENARIOS  # noqa: E402  (issue 14: bulk trade's routes)
+
+SCENARIOS.extend(TRADE_SCENARIOS)
+
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 
 

@@ -21,6 +21,7 @@ from .services.ports import (
     NetworkRepository,
     PayoutProvider,
     TokenVerifier,
+    TradeRepository,
 )
 
 
@@ -36,6 +37,7 @@ class Container:
     buying: BuyingRepository
     events: EventPublisher
     ledger: Ledger
+    trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     network: NetworkRepository  # the rural service network (issue 10)
@@ -65,6 +67,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.queue import SqsEventPublisher, SqsJobQueue
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
+    from .adapters.trade import DynamoTradeRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -88,6 +91,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
         network=DynamoNetworkRepository(settings.region, settings.endpoint_url),

@@ -58,6 +58,7 @@ class Settings:
     finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
     aggregates_table: str = ""  # issue 17: dashboard counters
     payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
+    trade_table: str = ""  # issue 14: businesses, RFQs and quotes, invoices, suppliers
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -182,6 +183,7 @@ def _load() -> Settings:
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
+        trade_table=_required("TRADE_TABLE"),
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

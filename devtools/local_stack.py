@@ -5,7 +5,8 @@
 3. starts the bank that pays sellers (devtools.bank_simulator, on a free port: PAYOUT_PROVIDER_URL);
 4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
 5. serves the app with `chalice local --stage local` on http://127.0.0.1:8000, pumps the order-events queue
-   into its consumer and runs the app's schedules (order completion, payout runs, the payout poll).
+   into its consumer and runs the app's schedules (order completion, payout runs, the payout poll, RFQ and quote
+   expiry, overdue invoices).
 
 Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
 each run starts from a fresh, freshly seeded stack.
@@ -289,7 +290,8 @@ class LocalStack:
 
     def _start_scheduler(self) -> None:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
-        completion sweep hourly, the payout poll every 30 minutes, the payout run on Mondays at 02:00 UTC)."""
+        completion sweep hourly, the payout poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue
+        14: RFQ and quote expiry hourly, overdue invoices daily, both first a few seconds after start)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -299,12 +301,14 @@ class LocalStack:
 
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
-        from chalicelib.services import order_lifecycle, payouts
+        from chalicelib.services import order_lifecycle, payouts, rfq, terms
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
 
         due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1)}
+        due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
+        due["overdue"] = now() + dt.timedelta(seconds=5)  # issue 14: overdue invoices (daily)
         due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
         while not self._schedule_stop.wait(15):
             c = container()
@@ -318,6 +322,12 @@ class LocalStack:
                 if now() >= due["poll"]:
                     due["poll"] = now() + dt.timedelta(minutes=30)
                     payouts.poll_open_payouts(c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+                if now() >= due["expire"]:
+                    due["expire"] = now() + dt.timedelta(hours=1)
+                    rfq.expire_due(c.trade, c.buying, now=c.clock())
+                if now() >= due["overdue"]:
+                    due["overdue"] = now() + dt.timedelta(days=1)
+                    terms.mark_overdue(c.trade, c.buying, now=c.clock())
             except Exception as exc:  # like a failed Lambda invocation: the next one tries again
                 self.log(f"schedules: {exc}")
 

@@ -94,7 +94,7 @@ def serve_unsigned_reads(s3, bucket: str) -> None:
                 "Effect": "Allow",
                 "Principal": "*",
                 "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Resource": f"arn:aws:s3:::{bucket}/shops/*",  # as the distribution: never businesses/ files
             }
         ],
     }

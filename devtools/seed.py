@@ -12,6 +12,7 @@ reused and shops the seller already has are not created twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from dataclasses import dataclass, field
@@ -23,10 +24,12 @@ SELLER = "seller@bazaar.local"
 BUYER = "buyer@bazaar.local"
 PARTNER = "partner@bazaar.local"  # runs the first village service centre (issue 10)
 COUNTY_STAFF = "county@bazaar.local"  # works at that village's county centre (issue 10)
+BUSINESS = "business@bazaar.local"  # issue 14: a verified business buyer with net terms
 DEMO_ACCOUNTS = (
     (OPERATOR, "operator"),
     (SELLER, "seller"),
     (BUYER, "buyer"),
+    (BUSINESS, "buyer"),
     (PARTNER, "partner"),
     (COUNTY_STAFF, "county_staff"),
 )
@@ -98,8 +101,13 @@ def _p(title, kind, category, amount, stock, attributes, description="", **kw) -
     return DemoProduct(title, kind, category, amount, stock, attributes, description, **kw)
 
 
-def _tiers_product(title, kind, category, stock, moq, unit, tiers, multiple=None, lead=None, description=""):
-    return _p(title, kind, category, tiers[0][1], stock, _b2b(moq, unit, tiers, multiple, lead), description)
+def _tiers_product(
+    title, kind, category, stock, moq, unit, tiers, multiple=None, lead=None, description="", sample=None
+):
+    attrs = _b2b(moq, unit, tiers, multiple, lead)
+    if sample:  # issue 14: (amount, max_quantity) of a sample below the MOQ
+        attrs["sample"] = {"amount": sample[0], "max_quantity": sample[1]}
+    return _p(title, kind, category, tiers[0][1], stock, attrs, description)
 
 
 SHOPS: tuple[DemoShop, ...] = (
@@ -215,6 +223,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 multiple=2,
                 lead=14,
                 description="Thin-shelled Yarkand badam almonds, new crop.",
+                sample=(9_800, 1),
             ),
         ),
     ),
@@ -236,6 +245,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 multiple=10,
                 lead=5,
                 description="Shade-dried in Turpan's clay drying houses; 10 kg cartons.",
+                sample=(3_200, 2),
             ),
             _tiers_product(
                 "Walnuts in shell, 20 kg sack",
@@ -666,6 +676,7 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                 result.products += 1
                 result.pictures += 1
     seed_network(c, result, operator, log)
+    seed_trade(c, result, operator, log)  # issue 14: the demo business, RFQs, quotes, an invoice
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
         f"with pictures in {time.monotonic() - started:.1f} s"
@@ -805,6 +816,156 @@ def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:
         by_owner.setdefault(entry[0], []).append(entry)
     spread = [entry for group in zip(*by_owner.values(), strict=False) for entry in group]
     return spread + [entry for entry in picked if entry not in spread]
+
+
+# --- bulk trade (issue 14) ---------------------------------------------------------------------------------
+
+DEMO_BUSINESS = {
+    "company_name": "Hangzhou Silk Road Foods Co., Ltd.",
+    "tax_id": "91330106MA2CFRKE0H",  # a well-formed code (its check character is right), not a real company
+    "address": {
+        "province": "Zhejiang",
+        "prefecture": "Hangzhou",
+        "county": "Xihu",
+        "line": "88 Wensan Road, Building 3",
+        "postal_code": "310012",
+    },
+    "contact": {"name": "Chen Jing", "phone": "+86 571 8888 0142", "email": BUSINESS},
+    "documents": [],
+}
+DEMO_ADDRESS = {
+    "name": "Chen Jing",
+    "phone": "+86 571 8888 0142",
+    "lines": ["88 Wensan Road, Building 3"],
+    "city": "Hangzhou",
+    "region": "Zhejiang",
+    "postal_code": "310012",
+    "country": "CN",
+}
+DEMO_CREDIT_LIMIT = 50_000_000  # 500,000.00 CNY, 30 days
+
+
+def seed_trade(c, result: SeedResult, operator, log=print) -> None:
+    """The demo business (verified, net terms), the b2b shops' RFQ categories, an open RFQ with two quotes (one
+    revised) and a conversation, and an RFQ awarded on net terms, shipped, with its open invoice."""
+    from chalicelib.api.presenters import buyer_order_public
+    from chalicelib.api.schemas import BusinessIn, QuoteIn, RfqIn
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.domain.trade import format_time, parse_time
+    from chalicelib.services import business, order_lifecycle, rfq
+
+    now = c.clock()
+
+    def at(days: int = 0) -> str:
+        return format_time(parse_time(now) + dt.timedelta(days=days))
+
+    buyer = Actor(result.accounts[BUSINESS], BUSINESS, frozenset({Role.BUYER}))
+    applied, _ = business.apply(c.trade, c.media, buyer, BusinessIn.model_validate(DEMO_BUSINESS).model_dump(), now=now)
+    business.review(c.trade, operator, applied.business_id, "verify", "licence checked", now=now)
+    business.set_terms(c.trade, c.ledger, operator, applied.business_id, 30, DEMO_CREDIT_LIMIT, "CNY", now=now)
+
+    suppliers = {}
+    for spec in SHOPS:
+        if spec.storefront != "b2b":
+            continue
+        seller = Actor(result.accounts[spec.owner], spec.owner, frozenset({Role.SELLER}))
+        shop = next(s for s in c.catalog.shops_by_owner(seller.user_id, 100, None).items if s.name == spec.name)
+        rfq.set_rfq_categories(c.trade, seller, shop.shop_id, sorted({p.category for p in spec.products}), now=now)
+        suppliers[spec.name] = (seller, shop)
+
+    def post(data: dict) -> str:
+        body = RfqIn.model_validate(data).model_dump()
+        return rfq.post_rfq(c.trade, c.media, buyer, body, rfq_id=c.new_id("rfq"), now=now).rfq_id
+
+    def quote(shop_name: str, rfq_id: str, amount: int, moq: int, lead: int, note: str, sample=None) -> str:
+        seller, shop = suppliers[shop_name]
+        data = {
+            "unit_amount": {"amount": amount, "currency": "CNY"},
+            "moq": moq,
+            "lead_time_days": lead,
+            "valid_until": at(days=30),
+            "note": note,
+        }
+        if sample:
+            data["sample"] = sample
+        body = QuoteIn.model_validate(data).model_dump()
+        return rfq.submit_quote(c.trade, c.catalog, c.buying, seller, shop.shop_id, rfq_id, body, now=now)[0].quote_id
+
+    jujubes = post(
+        {
+            "category": "dried-fruit",
+            "title": "Green raisins, 300 cartons of 10 kg",
+            "specification": "Turpan green raisins (seedless), grade 1, moisture under 15%, 10 kg cartons, "
+            "palletised, for our Hangzhou warehouse.",
+            "quantity": 300,
+            "unit": "carton",
+            "target_unit_amount": 23_000,
+            "currency": "CNY",
+            "deliver_to": {"province": "Zhejiang", "prefecture": "Hangzhou"},
+            "quote_deadline": at(days=10),
+        }
+    )
+    turpan = quote(
+        "Turpan Valley Wholesale", jujubes, 23_800, 100, 6, "Shade-dried this autumn.", {"amount": 3_200, "quantity": 2}
+    )
+    quote("Kashgar Dried Fruit Traders", jujubes, 24_500, 50, 9, "Mixed Turpan and Hotan lots.")
+    quote(
+        "Turpan Valley Wholesale",
+        jujubes,
+        23_200,
+        100,
+        6,
+        "Revised: palletised at no charge.",
+        {"amount": 3_200, "quantity": 2},
+    )
+    seller, shop = suppliers["Turpan Valley Wholesale"]
+    rfq.post_message(c.catalog, c.trade, c.buying, buyer, jujubes, turpan, "Can you deliver in two lots a week apart?",
+                     shop_id=None, message_id=c.new_id("msg"), now=now)  # fmt: skip
+    rfq.post_message(c.catalog, c.trade, c.buying, seller, jujubes, turpan, "Yes: 150 cartons each, same price.",
+                     shop_id=shop.shop_id, message_id=c.new_id("msg"), now=now)  # fmt: skip
+
+    walnuts = post(
+        {
+            "category": "nuts",
+            "title": "Walnuts in shell, 40 sacks",
+            "specification": "Thin-shell walnuts, 32 mm and up, 20 kg sacks.",
+            "quantity": 40,
+            "unit": "sack",
+            "currency": "CNY",
+            "deliver_to": {"province": "Zhejiang", "prefecture": "Hangzhou"},
+            "quote_deadline": at(days=5),
+        }
+    )
+    won = quote("Turpan Valley Wholesale", walnuts, 50_500, 20, 9, "From the Gaochang cold store.")
+    accepted, _ = rfq.accept(
+        c.trade,
+        c.buying,
+        c.ledger,
+        c.events,
+        buyer,
+        walnuts,
+        won,
+        "demo-walnuts",
+        {"quantity": 40, "delivery": DEMO_ADDRESS, "payment_method": "net_terms"},
+        now=now,
+        new_id=c.new_id,
+        present_order=buyer_order_public,
+    )
+    order_lifecycle.ship(
+        c.catalog,
+        c.buying,
+        c.events,
+        seller,
+        shop.shop_id,
+        accepted["order"]["order_id"],
+        "SF Express",
+        "SF1402203391",
+        now=now,
+        trade=c.trade,
+        ledger=c.ledger,
+        invoice_id=c.new_id("inv"),
+    )
+    log(f"seeded the demo business {BUSINESS} (net terms), 2 RFQs with quotes, an invoice on net terms")
 
 
 def container_for(env: dict[str, str]):

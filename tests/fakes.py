@@ -289,6 +289,9 @@ class InMemoryMediaStore:
     def url(self, key: str) -> str:
         return f"memory://media/{key}"
 
+    def download_url(self, key: str, expires_in: int) -> str:
+        return f"memory://media/{key}?expires_in={expires_in}"
+
 
 # --- ledger ---------------------------------------------------------------------------------------------
 

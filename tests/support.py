@@ -369,3 +369,20 @@ def module_world():
         Client(app, stage_name="local", project_dir=str(ROOT)) as client,
     ):
         yield container, ApiClient(client)
+
+
+def scheduled_event() -> dict:
+    """An EventBridge "Scheduled Event", as a scheduled Lambda receives it (to call a `@schedule` function)."""
+    import datetime as dt
+
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }

@@ -423,6 +423,74 @@ class AggregateModel(Model):
     sk = UnicodeAttribute(range_key=True)
 
 
+class _TradeIndex(GlobalSecondaryIndex):
+    class Meta:
+        projection = AllProjection()
+
+
+class TradeGsi1(_TradeIndex):
+    class Meta(_TradeIndex.Meta):
+        index_name = "gsi1"
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class TradeGsi2(_TradeIndex):
+    class Meta(_TradeIndex.Meta):
+        index_name = "gsi2"
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class TradeGsi3(_TradeIndex):
+    class Meta(_TradeIndex.Meta):
+        index_name = "gsi3"
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class TradeDueIndex(_TradeIndex):
+    """Sparse: what expires (an RFQ's deadline, a quote's validity, an invoice's due date) by UTC day."""
+
+    class Meta(_TradeIndex.Meta):
+        index_name = "due-index"
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class TradeModel(Model):
+    """Bulk trade (issue 14, docs/data-model.md "Trade"): one table, items told apart by their keys.
+
+    `biz#<id>` / `business` and `upload#<media_id>`; `supplier#<shop_id>` / `supplier`; `rfq#<id>` / `rfq`, its
+    quotes `quote#<quote_id>` and their messages `msg#<quote_id>#<at>#<id>` in the RFQ's partition;
+    `invoice#<id>` / `invoice`. Indexes gsi1-gsi3 serve the lists (which item puts what in them:
+    chalicelib/adapters/trade.py), `due-index` the expiry jobs. Read and written raw by adapters/trade.py.
+    """
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+
+    gsi1 = TradeGsi1()
+    gsi2 = TradeGsi2()
+    gsi3 = TradeGsi3()
+    due_index = TradeDueIndex()
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -437,6 +505,7 @@ MODELS_BY_SETTING = {
     "network_table": NetworkModel,
     "finance_table": FinanceModel,
     "aggregates_table": AggregateModel,
+    "trade_table": TradeModel,
 }
 
 

@@ -10,6 +10,7 @@ import json
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,12 +25,22 @@ from ..domain.buying import (
     return_to_dict,
 )
 from ..domain.catalog import Product
-from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.network import Village
 from ..domain.orders import Order, Return
+from ..domain.trade import Business
 from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
-from .models import CartModel, NotificationModel, OrderModel, ProductModel, ReturnModel, UniqueModel, shared_connection
+from .models import (
+    CartModel,
+    NotificationModel,
+    OrderModel,
+    ProductModel,
+    ReturnModel,
+    TradeModel,
+    UniqueModel,
+    shared_connection,
+)
 
 # TransactionConflict: another transaction held one of the items (a flash sale: many buyers, one product).
 # Retried here with full-jitter exponential backoff, within a small part of the request's time budget
@@ -243,21 +254,29 @@ class DynamoBuyingRepository:
 
     # --- checkout ---------------------------------------------------------------------------------
 
-    def checkout_reads(self, buyer_id: str, claim_key: str) -> tuple[Cart, CheckoutClaim | None]:
-        """The cart and any earlier use of this Idempotency-Key, in one BatchGetItem."""
-        carts, uniques = CartModel.Meta.table_name, UniqueModel.Meta.table_name
+    def checkout_reads(
+        self, buyer_id: str, claim_key: str, business_id: str | None = None
+    ) -> tuple[Cart, CheckoutClaim | None, Business | None]:
+        """The cart, any earlier use of this Idempotency-Key and the buyer's business (issue 14: its badge and
+        net terms go on the orders), in one BatchGetItem."""
+        from .trade import business_from_item, business_key
+
+        carts, uniques, trade = CartModel.Meta.table_name, UniqueModel.Meta.table_name, TradeModel.Meta.table_name
         request = {
             carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
             uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
         }
-        responses: dict = {carts: [], uniques: []}
+        if business_id:
+            request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
+        responses: dict = {carts: [], uniques: [], trade: []}
         while request:
             raw = self._call("batch_get_item", RequestItems=request)
             for table, items in raw.get("Responses", {}).items():
                 responses[table].extend(items)
             request = raw.get("UnprocessedKeys") or {}
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
-        return cart, self._claim(responses[uniques][0] if responses[uniques] else None)
+        business = business_from_item(responses[trade][0]) if responses[trade] else None
+        return cart, self._claim(responses[uniques][0] if responses[uniques] else None), business
 
     @staticmethod
     def _claim(item: dict | None) -> CheckoutClaim | None:
@@ -272,7 +291,7 @@ class DynamoBuyingRepository:
         )
         return self._claim(raw.get("Item"))
 
-    def place_orders(
+    def _placement_actions(
         self,
         orders: list[Order],
         stock: dict[str, int],
@@ -281,14 +300,9 @@ class DynamoBuyingRepository:
         claim_key: str,
         claim: CheckoutClaim,
         now: str,
-    ) -> None:
-        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
-        and the price fingerprint the buyer was shown), each order.
-
-        Raises LinesRefused naming the products whose condition failed.
-        """
-        product_ids = list(stock)
-        actions = [
+        sample_claims: tuple[str, ...],
+    ) -> list[dict]:
+        return [
             _put(
                 UniqueModel(claim_key, owner=cart.buyer_id, created_at=now, digest=claim.digest, result=claim.result),
                 "attribute_not_exists(#k)",
@@ -302,25 +316,121 @@ class DynamoBuyingRepository:
                     "ExpressionAttributeValues": {":expected": {"N": str(cart.version)}},
                 }
             },
-            *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in product_ids),
+            *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in stock),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
+            # issue 14: a sample is bought once per buyer and product (the claim refuses a second one)
+            *(
+                _put(
+                    UniqueModel(key, owner=cart.buyer_id, created_at=now),
+                    "attribute_not_exists(#k)",
+                    names={"#k": "key"},
+                )
+                for key in sample_claims
+            ),
         ]
+
+    @staticmethod
+    def _placement_error(
+        reasons: list[str | None], product_ids: list[str], orders: int, sample_claims: tuple[str, ...]
+    ) -> DomainError:
+        if reasons[0] == "ConditionalCheckFailed":
+            return Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race")
+        if reasons[1] == "ConditionalCheckFailed":
+            return Conflict("the cart changed during checkout; review it and retry", code="cart_changed")
+        sold_out = [
+            pid
+            for pid, reason in zip(product_ids, reasons[2 : 2 + len(product_ids)], strict=True)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if sold_out:
+            return LinesRefused(sold_out)
+        first_sample = 2 + len(product_ids) + orders
+        taken = [
+            key.split("#")[-1]
+            for key, reason in zip(sample_claims, reasons[first_sample:], strict=False)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if taken:
+            return Conflict(
+                "a sample of this product was bought already: one per buyer",
+                code="sample_already_bought",
+                details=[{"field": f"lines.{pid}", "message": "one sample per buyer and product"} for pid in taken],
+            )
+        return _busy(RuntimeError(str(reasons)))
+
+    def place_orders(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+        sample_claims: tuple[str, ...] = (),
+    ) -> None:
+        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
+        and the price fingerprint the buyer was shown), each order, each sample's once-per-buyer claim.
+
+        Raises LinesRefused naming the products whose condition failed.
+        """
+        actions = self._placement_actions(orders, stock, price_fps, cart, claim_key, claim, now, sample_claims)
         try:
             self._transact(actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
-            if reasons[0] == "ConditionalCheckFailed":
-                raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
-            if reasons[1] == "ConditionalCheckFailed":
-                raise Conflict("the cart changed during checkout; review it and retry", code="cart_changed") from exc
-            sold_out = [
-                pid
-                for pid, reason in zip(product_ids, reasons[2 : 2 + len(product_ids)], strict=True)
-                if reason == "ConditionalCheckFailed"
-            ]
-            if sold_out:
-                raise LinesRefused(sold_out) from exc
-            raise _busy(exc) from exc
+            raise self._placement_error(reasons, list(stock), len(orders), sample_claims) from exc
+
+    def placement_writes(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        cart: Cart,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+        sample_claims: tuple[str, ...] = (),
+    ) -> tuple[list[Write], Callable[[list[int]], DomainError]]:
+        """place_orders' actions as Writes (to ride in a ledger posting: net terms), and what a refusal of
+        some of them means (the errors place_orders raises)."""
+        actions = self._placement_actions(orders, stock, price_fps, cart, claim_key, claim, now, sample_claims)
+
+        def explain(refused: list[int]) -> DomainError:
+            reasons: list[str | None] = [None] * len(actions)
+            for i in refused:
+                reasons[i] = "ConditionalCheckFailed"
+            return self._placement_error(reasons, list(stock), len(orders), sample_claims)
+
+        return [Write(action) for action in actions], explain
+
+    def new_order_write(self, order: Order) -> Write:
+        """A new order's put (an accepted quote's order rides in the RFQ's transaction)."""
+        return Write(
+            _put(_order_item(order), "attribute_not_exists(order_id)"),
+            Conflict("this order exists already", code="order_exists"),
+        )
+
+    def stock_take_write(self, product_id: str, quantity: int) -> Write:
+        """`quantity` units of a product taken from its stock, refused when fewer are left."""
+        update = _stock_change(product_id, -quantity, require_listed=False)["Update"]
+        update["ConditionExpression"] = "attribute_exists(product_id) AND stock >= :need"
+        update["ExpressionAttributeValues"][":need"] = {"N": str(quantity)}
+        return Write(
+            {"Update": update},
+            Conflict("the quoted product does not have that many units in stock", code="out_of_stock"),
+        )
+
+    def claim_write(self, claim_key: str, owner: str, claim: CheckoutClaim, now: str) -> Write:
+        """An Idempotency-Key's claim with the answer it got (written with what it answers)."""
+        return Write(
+            _put(
+                UniqueModel(claim_key, owner=owner, created_at=now, digest=claim.digest, result=claim.result),
+                "attribute_not_exists(#k)",
+                names={"#k": "key"},
+            ),
+            Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race"),
+        )
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -399,7 +509,8 @@ class DynamoBuyingRepository:
                     names={"#k": "key"},
                 )
             )
-        actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items()]
+        # lines without a catalog product (a quote for a custom lot, issue 14) have no stock to restore
+        actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items() if pid]
         actions += extra or []
         try:
             self._transact(actions)
@@ -438,6 +549,8 @@ class DynamoBuyingRepository:
                 )
             )
         for pid, qty in (restock or {}).items():
+            if not pid:  # a line without a catalog product (issue 14: a quote for a custom lot)
+                continue
             writes.append(
                 Write(
                     _stock_change(pid, qty, require_listed=False),
@@ -546,20 +659,24 @@ class DynamoBuyingRepository:
     # --- the rural service network (issue 10) -------------------------------------------------------
 
     def pickup_checkout_reads(
-        self, buyer_id: str, claim_key: str, village_id: str
-    ) -> tuple[Cart, CheckoutClaim | None, Village | None]:
-        """checkout_reads for a checkout to a pickup point: the cart, the claim and the village, in one
-        BatchGetItem (checkout stays at 2 calls)."""
+        self, buyer_id: str, claim_key: str, village_id: str, business_id: str | None = None
+    ) -> tuple[Cart, CheckoutClaim | None, Business | None, Village | None]:
+        """checkout_reads for a checkout to a pickup point: the cart, the claim, the buyer's business (issue 14)
+        and the village, in one BatchGetItem (checkout stays at 2 calls)."""
         from .models import NetworkModel
         from .network import village_from_item
+        from .trade import business_from_item, business_key
 
         carts, uniques, network = CartModel.Meta.table_name, UniqueModel.Meta.table_name, NetworkModel.Meta.table_name
+        trade = TradeModel.Meta.table_name
         request = {
             carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
             uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
             network: {"Keys": [{"pk": {"S": f"village#{village_id}"}, "sk": {"S": "village"}}]},
         }
-        responses: dict = {carts: [], uniques: [], network: []}
+        if business_id:
+            request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
+        responses: dict = {carts: [], uniques: [], network: [], trade: []}
         while request:
             raw = self._call("batch_get_item", RequestItems=request)
             for table, items in raw.get("Responses", {}).items():
@@ -567,8 +684,9 @@ class DynamoBuyingRepository:
             request = raw.get("UnprocessedKeys") or {}
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
         claim = self._claim(responses[uniques][0] if responses[uniques] else None)
+        business = business_from_item(responses[trade][0]) if responses[trade] else None
         village = village_from_item(responses[network][0]) if responses[network] else None
-        return cart, claim, village
+        return cart, claim, business, village
 
     def _index_page(
         self, table: str, index: str, hash_name: str, hash_value: str, limit: int, start: dict | None,

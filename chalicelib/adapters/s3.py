@@ -75,6 +75,12 @@ class S3MediaStore:
         the CDN cache it. Computed locally: no AWS call."""
         return f"{self._base_url}/{quote(key, safe='/')}"
 
+    def download_url(self, key: str, expires_in: int) -> str:
+        """A presigned GET (computed locally: no AWS call) for private files outside the CDN's prefix."""
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_in
+        )
+
     @staticmethod
     def _unreachable() -> ServiceUnavailable:
         return ServiceUnavailable("media storage is busy, please retry", retry_after=1)

@@ -65,7 +65,9 @@ def view_cart(call: Call) -> dict:
 )
 def put_cart_item(call: Call, product_id: str) -> dict:
     c = container()
-    saved, products = cart.set_line(c.buying, call.actor, product_id, call.body.quantity, now=c.clock())
+    saved, products = cart.set_line(
+        c.buying, call.actor, product_id, call.body.quantity, now=c.clock(), sample=call.body.sample
+    )
     return cart.describe(saved, products)
 
 
@@ -106,13 +108,16 @@ def empty_cart(call: Call) -> None:
         "bought (sold out, withdrawn, under a new MOQ) is 409 lines_unavailable."
     ),
     budget=Budget(
-        2,
-        "BatchGetItem cart + idempotency claim, one TransactWriteItems (claim, cart, a stock update per line "
+        3,
+        "Card, cash on delivery, bank transfer: 2. BatchGetItem cart + idempotency claim (+ the buyer's business, "
+        "issue 14), one TransactWriteItems (claim, cart, a stock update per line "
         "conditioned on stock, listing and the price fingerprint of the offer the cart line recorded, an order "
         "per shop), whatever the lines and shops. Was 3: the products were read to price the orders and check "
         "them; the cart lines now carry the offer (title, terms, price, shop) and the transaction's conditions "
         "do the checking. A refused line costs one BatchGetItem of the products, to say why (and one cart put "
-        "when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of its orders",
+        "when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of its orders. "
+        "Net terms (issue 14) are 3: the transaction rides in the ledger posting that takes the orders' total "
+        "from the business's available credit (+ its BatchGetItem of the balance)",
     ),
 )
 def do_checkout(call: Call) -> Response:
@@ -127,6 +132,8 @@ def do_checkout(call: Call) -> Response:
         now=c.clock(),
         new_id=c.new_id,
         present_order=buyer_order_public,
+        ledger=c.ledger,
+        trade=c.trade,
     )
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
@@ -179,7 +186,8 @@ def my_order(call: Call, order_id: str) -> dict:
     budget=Budget(
         3,
         "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored); a paid "
-        "order's refund rides in it as a posting, read first (BatchGetItem: posting claim, the shop's balance)",
+        "order's refund rides in it as a posting, read first (BatchGetItem: posting claim, the shop's balance); "
+        "an order on net terms (issue 14) gives its credit back the same way",
     ),
 )
 def cancel_order(call: Call, order_id: str) -> dict:

@@ -70,7 +70,13 @@ def shop_order(call: Call, shop_id: str, order_id: str) -> dict:
     body="ShipIn",
     responses={200: "OrderPublic"},
     errors=(409, 412),
-    budget=Budget(2, "GetItem order (ownership from its seller snapshot) + one version-checked TransactWriteItems"),
+    budget=Budget(
+        4,
+        "GetItem order (ownership from its seller snapshot) + one version-checked TransactWriteItems: 2 calls. "
+        "An order on net terms (issue 14) is invoiced as it ships: + one BatchGetItem (the seller's invoice "
+        "counter and the products' categories, for VAT) + the ledger posting's BatchGetItem (reserved -> "
+        "receivable), the order, counter and invoice riding in its transaction: 4",
+    ),
 )
 def ship(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
@@ -84,6 +90,9 @@ def ship(call: Call, shop_id: str, order_id: str) -> dict:
         call.body.carrier,
         call.body.tracking_number,
         now=c.clock(),
+        trade=c.trade,
+        ledger=c.ledger,
+        invoice_id=c.new_id("inv"),
     )
     return seller_order_public(order)
 

@@ -31,11 +31,13 @@ def _signed_by_the_provider(request) -> None:
     responses={200: "WebhookResult"},
     errors=(401, 404, 409, 422),
     budget=Budget(
-        3,
+        4,
         "GetItem order + the payment's posting into the shop's pending balance: BatchGetItem (posting claim, "
-        "balance) + one TransactWriteItems (the posting, the order version-checked, the event id claimed)",
+        "balance) + one TransactWriteItems (the posting, the order version-checked, the event id claimed): 3. "
+        "An order on net terms (issue 14) pays its invoice: + GetItem invoice; the invoice rides in the same "
+        "posting's transaction: 4",
     ),
 )
 def payment_webhook(call: Call) -> dict:
     c = container()
-    return payments.payment_event(c.buying, c.ledger, c.events, call.body.model_dump(), now=c.clock())
+    return payments.payment_event(c.buying, c.ledger, c.events, call.body.model_dump(), now=c.clock(), trade=c.trade)

@@ -97,6 +97,7 @@ def order_public(order: Order, *, viewer: str) -> dict:
                 "line_total": money(line.total, line.currency),
                 "returned_quantity": order.returned.get(line.line_id, 0),
                 "attributes": line.attributes,
+                **({"sample": True} if line.sample else {}),  # issue 14: a sample line
             }
             for line in order.lines
         ],
@@ -129,6 +130,10 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["buyer_id"] = order.buyer_id
     if order.pickup:
         body["pickup"] = pickup_public(order, with_code=viewer == "buyer")
+    # issue 14: the verified business badge, invoice details, the RFQ it comes from, its invoice
+    for name in ("business", "invoice_details", "rfq", "invoice_id"):
+        if getattr(order, name, None):
+            body[name] = getattr(order, name)
     return body
 
 
@@ -433,4 +438,163 @@ def payout_run_public(record: dict) -> dict:
         "updated_at": record.get("updated_at") or record["started_at"],
         "complete": bool(record.get("complete")),
         "counts": {k: int(v) for k, v in (record.get("counts") or {}).items()},
+    }
+
+
+# --- bulk trade (issue 14) -------------------------------------------------------------------------------------
+
+
+def _document(doc: dict, download=None) -> dict:
+    out = {k: doc[k] for k in ("media_id", "name", "content_type", "size")}
+    if download is not None:
+        out["url"] = download(doc["key"])
+    return out
+
+
+def business_public(business, *, credit=None, operator: bool = False, download=None) -> dict:
+    """The business as its owner sees it (with its credit) or as an operator does (owner, document links)."""
+    terms = business.terms
+    body = {
+        "business_id": business.business_id,
+        "company_name": business.company_name,
+        "tax_id": business.tax_id,
+        "address": business.address,
+        "contact": business.contact,
+        "documents": [_document(d, download if operator else None) for d in business.documents],
+        "status": business.status,
+        "reason": business.reason,
+        "verified_at": business.verified_at,
+        "terms": None
+        if terms is None
+        else {
+            "terms_days": terms.terms_days,
+            "credit_limit": money(terms.credit_limit, terms.currency),
+            "set_at": terms.set_at,
+        },
+        "overdue_invoices": business.overdue_invoices,
+        "net_terms_available": business.net_terms_refusal() is None,
+        "created_at": business.created_at,
+        "updated_at": business.updated_at,
+    }
+    if credit is not None and terms is not None:
+        body["credit"] = {
+            "limit": money(terms.credit_limit, terms.currency),
+            "available": money(credit["available"].amount, terms.currency),
+            "reserved": money(credit["reserved"].amount, terms.currency),
+            "receivable": money(credit["receivable"].amount, terms.currency),
+        }
+    if operator:
+        body["owner_id"] = business.owner_id
+    return body
+
+
+def supplier_public(supplier, month: str) -> dict:
+    return {
+        "shop_id": supplier.shop_id,
+        "categories": list(supplier.categories),
+        "monthly_quota": supplier.quota,
+        "quotes_used_this_month": supplier.used(month),
+    }
+
+
+def rfq_public(rfq, *, viewer: str, download=None, winner: bool = False) -> dict:
+    """`viewer`: "buyer" (everything) or "seller" (no order; the accepted quote only to its winner)."""
+    body = {
+        "rfq_id": rfq.rfq_id,
+        "business": rfq.business,
+        "category": rfq.category,
+        "title": rfq.title,
+        "specification": rfq.specification,
+        "quantity": rfq.quantity,
+        "unit": rfq.unit,
+        "target_unit_price": money(rfq.target_unit_amount, rfq.currency) if rfq.target_unit_amount else None,
+        "deliver_to": rfq.deliver_to,
+        "quote_deadline": rfq.quote_deadline,
+        "attachments": [_document(a, download) for a in rfq.attachments],
+        "status": rfq.status,
+        "quote_count": rfq.quote_count,
+        "created_at": rfq.created_at,
+        "updated_at": rfq.updated_at,
+    }
+    if viewer == "buyer":
+        body["accepted_quote_id"] = rfq.accepted_quote_id
+        body["order_id"] = rfq.order_id
+    elif winner:
+        body["accepted_quote_id"] = rfq.accepted_quote_id
+    return body
+
+
+def quote_public(quote) -> dict:
+    return {
+        "quote_id": quote.quote_id,
+        "rfq_id": quote.rfq_id,
+        "shop": {"shop_id": quote.shop_id, "name": quote.shop_name},
+        "unit_price": money(quote.unit_amount, quote.currency),
+        "moq": quote.moq,
+        "lead_time_days": quote.lead_time_days,
+        "valid_until": quote.valid_until,
+        "sample": None
+        if quote.sample is None
+        else {"price": money(quote.sample["amount"], quote.currency), "quantity": quote.sample["quantity"]},
+        "note": quote.note,
+        "product_id": quote.product_id,
+        "product_title": quote.product_title,
+        "status": quote.status,
+        "revision": len(quote.revisions),
+        "revisions": [
+            {
+                "unit_price": money(r["unit_amount"], quote.currency),
+                "moq": r["moq"],
+                "lead_time_days": r["lead_time_days"],
+                "valid_until": r["valid_until"],
+                "at": r["at"],
+            }
+            for r in quote.revisions
+        ],
+        "created_at": quote.created_at,
+        "updated_at": quote.updated_at,
+    }
+
+
+def message_public(message) -> dict:
+    return {
+        "message_id": message.message_id,
+        "quote_id": message.quote_id,
+        "author": message.author,
+        "text": message.text,
+        "at": message.at,
+    }
+
+
+def invoice_public(invoice, now: str) -> dict:
+    from ..domain.trade import rate_text
+
+    cur = invoice.currency
+    return {
+        "invoice_id": invoice.invoice_id,
+        "number": invoice.number,
+        "seller": invoice.seller,
+        "order_id": invoice.order_id,
+        "bill_to": invoice.bill_to,
+        "lines": [
+            {
+                "title": line["title"],
+                "quantity": line["quantity"],
+                "unit": line["unit"],
+                "unit_price": money(line["unit_amount"], cur),
+                "amount": money(line["amount"], cur),
+                "vat_rate": rate_text(line["vat_rate_bp"]),
+                "vat": money(line["vat_amount"], cur),
+            }
+            for line in invoice.lines
+        ],
+        "total": money(invoice.total, cur),
+        "vat": money(invoice.vat_amount, cur),
+        "net": money(invoice.net_amount, cur),
+        "terms_days": invoice.terms_days,
+        "issued_at": invoice.issued_at,
+        "due_at": invoice.due_at,
+        "status": invoice.display_status(now),
+        "paid_at": invoice.paid_at,
+        "payment": invoice.payment,
     }

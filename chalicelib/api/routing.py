@@ -49,6 +49,7 @@ class Scope(StrEnum):
     PROVIDER = "provider"  # an outside service proving itself with a signature (webhooks)
     VILLAGE = "village"  # {village_id}: the partner of that village
     COUNTY = "county"  # {county_id}: the staff of that county
+    BUSINESS = "business"  # a business buyer's trade (issue 14): its RFQs, their quotes and messages, its invoices
 
 
 # The path parameter that names the tenant of a scoped route: a route of that scope must have it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictInt, StrictStr, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictInt, StrictStr, Tag
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -306,6 +306,9 @@ class CartItemPut(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 2}]})
 
     quantity: StrictInt = Field(ge=0, le=1_000_000, description="0 removes the line")
+    sample: StrictBool = Field(
+        default=False, description="issue 14: a sample of a b2b product that offers one (below the MOQ)"
+    )
 
 
 class Address(Strict):
@@ -361,7 +364,12 @@ class CheckoutIn(Strict):
         Annotated[Address, Tag("~address")] | Annotated[PickupDelivery, Tag("~pickup")],
         Discriminator(_delivery_kind),
     ] = Field(description="an address, or a village service centre to collect at: {pickup_point, name, phone}")
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"] = Field(
+        description="net_terms: a verified business with a credit line, b2b orders within its available credit"
+    )
+    invoice: InvoiceDetailsIn | None = Field(
+        default=None, description="b2b: invoice to this company (default: the buyer's verified business)"
+    )
 
 
 class ShipIn(Strict):
@@ -425,6 +433,7 @@ class CartLine(Public):
     available: bool
     stock: int
     problems: list[Problem]
+    sample: bool = False
 
 
 class CartShop(Public):
@@ -456,6 +465,7 @@ class OrderLinePublic(Public):
     line_total: Money
     returned_quantity: int
     attributes: dict[str, Any]
+    sample: bool = Field(default=False, description="issue 14: a sample, at the sample price")
 
 
 class RefundPublic(Public):
@@ -512,7 +522,7 @@ class OrderPublic(Public):
     total: Money
     refunded: Money
     refunds: list[RefundPublic]
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"]
     paid_at: str | None
     shipment: Shipment | None
     delivered_at: str | None
@@ -523,6 +533,12 @@ class OrderPublic(Public):
     updated_at: str
     buyer_id: str | None = Field(default=None, description="seller view only")
     pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
+    business: BusinessBadge | None = Field(default=None, description="the buyer's verified business (b2b)")
+    invoice_details: dict[str, Any] | None = Field(
+        default=None, description="what the seller invoices: company_title, tax_id (b2b)"
+    )
+    rfq: dict[str, str] | None = Field(default=None, description="the RFQ and quote an order comes from")
+    invoice_id: str | None = Field(default=None, description="net terms: the invoice issued when it shipped")
 
 
 class OrdersPage(Public):
@@ -572,6 +588,9 @@ class NotificationPublic(Public):
     shop_id: str
     message: str
     at: str
+    rfq_id: str | None = None  # issue 14: quotes, RFQs, invoices
+    quote_id: str | None = None
+    invoice_id: str | None = None
 
 
 class NotificationsPage(Public):
@@ -1065,3 +1084,387 @@ class PayoutRunPublic(Public):
     updated_at: str
     complete: bool = Field(description="every active shop was looked at in this pass; false: call again")
     counts: dict[str, int]
+
+
+# --- bulk trade (issue 14): business buyers, RFQs, quotes, invoices --------------------------------------------
+
+USCC = Field(min_length=18, max_length=18, description="Unified Social Credit Code (GB 32100-2015), 18 characters")
+Categories = Literal["cotton-textiles", "dried-fruit", "nuts", "grain", "wool-leather", "other"]
+
+
+class InvoiceDetailsIn(Strict):
+    company_title: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+    tax_id: StrictStr = USCC
+
+
+class BusinessAddress(Strict):
+    province: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    prefecture: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    county: StrictStr | None = Field(default=None, max_length=60)
+    line: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S")
+    postal_code: StrictStr = Field(pattern=r"^[0-9]{6}$")
+
+
+class BusinessContact(Strict):
+    name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    phone: StrictStr = Field(min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
+    email: StrictStr | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class BusinessIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "company_name": "Kashgar Silk Road Dried Fruit Trading Co., Ltd.",
+                    "tax_id": "91350100M000100Y43",
+                    "address": {
+                        "province": "Xinjiang",
+                        "prefecture": "Kashgar",
+                        "county": "Shufu",
+                        "line": "18 Jiefang South Road",
+                        "postal_code": "844000",
+                    },
+                    "contact": {"name": "Dilnur Abdulla", "phone": "+86 998 555 0142"},
+                    "documents": [],
+                }
+            ]
+        }
+    )
+
+    company_name: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+    tax_id: StrictStr = USCC
+    address: BusinessAddress
+    contact: BusinessContact
+    documents: list[Annotated[StrictStr, Field(min_length=1, max_length=80)]] = Field(
+        default_factory=list, max_length=10, description="media ids from POST /v1/me/business/uploads"
+    )
+
+
+class TradeUploadIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"content_type": "application/pdf", "size": 182044, "name": "licence.pdf"}]}
+    )
+
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: StrictInt = Field(ge=1, le=10 * 1024 * 1024)
+    name: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+
+
+class ReviewIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "licence checked against the registry"}]})
+
+    reason: StrictStr | None = Field(default=None, max_length=500)
+
+
+class CreditLimitIn(Strict):
+    amount: StrictInt = Field(ge=0, le=10**12, description="integer minor units; 0 withdraws the credit line")
+    currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class TermsIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"terms_days": 30, "credit_limit": {"amount": 5000000, "currency": "CNY"}}]}
+    )
+
+    terms_days: Literal[30, 60]
+    credit_limit: CreditLimitIn
+
+
+class QuotaIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"monthly": 50}]})
+
+    monthly: StrictInt | None = Field(ge=0, le=10_000, description="new quotes a month; null: the default (20)")
+
+
+class RfqProfileIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"categories": ["dried-fruit", "nuts"]}]})
+
+    categories: list[Categories] = Field(max_length=6, description="the categories whose RFQs the shop sees")
+
+
+class DeliverTo(Strict):
+    province: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    prefecture: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+
+
+class RfqIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "dried-fruit",
+                    "title": "Hotan jujubes, grade 1, 20 t",
+                    "specification": "Grade 1 red jujubes, moisture under 25%, in 10 kg cartons",
+                    "quantity": 2000,
+                    "unit": "carton",
+                    "target_unit_amount": 9000,
+                    "currency": "CNY",
+                    "deliver_to": {"province": "Zhejiang", "prefecture": "Hangzhou"},
+                    "quote_deadline": "2030-01-15T12:00:00Z",
+                }
+            ]
+        }
+    )
+
+    category: Categories
+    title: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+    specification: StrictStr = Field(min_length=1, max_length=5000, pattern=r"\S")
+    quantity: StrictInt = Field(ge=1, le=100_000_000)
+    unit: StrictStr = Field(min_length=1, max_length=20, pattern=r"\S")
+    target_unit_amount: StrictInt | None = Field(default=None, ge=1, le=10**12, description="minor units")
+    currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+    deliver_to: DeliverTo
+    quote_deadline: StrictStr = Field(min_length=10, max_length=40, description="ISO-8601, 1 hour to 90 days out")
+    attachments: list[Annotated[StrictStr, Field(min_length=1, max_length=80)]] = Field(
+        default_factory=list, max_length=5, description="media ids from POST /v1/me/business/uploads"
+    )
+
+
+class SampleOfferIn(Strict):
+    amount: StrictInt = Field(ge=1, le=10**12, description="minor units, for the whole sample")
+    quantity: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class QuoteIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_amount": {"amount": 8600, "currency": "CNY"},
+                    "moq": 500,
+                    "lead_time_days": 12,
+                    "valid_until": "2030-02-15T12:00:00Z",
+                    "sample": {"amount": 3000, "quantity": 2},
+                    "note": "Harvest of October; cold storage in Hotan.",
+                }
+            ]
+        }
+    )
+
+    unit_amount: Price
+    moq: StrictInt = Field(ge=1, le=100_000_000)
+    lead_time_days: StrictInt = Field(ge=0, le=365)
+    valid_until: StrictStr = Field(min_length=10, max_length=40, description="ISO-8601, at most 180 days out")
+    sample: SampleOfferIn | None = None
+    note: StrictStr = Field(default="", max_length=2000)
+    product_id: StrictStr | None = Field(
+        default=None, max_length=80, description="a catalog product of the shop: its stock goes down on acceptance"
+    )
+
+
+class MessageIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Can you ship in 5 kg cartons instead?"}]})
+
+    text: StrictStr = Field(min_length=1, max_length=2000, pattern=r"\S")
+
+
+class AcceptIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "quantity": 2000,
+                    "delivery": {
+                        "name": "Dilnur Abdulla",
+                        "phone": "+86 998 555 0142",
+                        "lines": ["18 Jiefang South Road"],
+                        "city": "Kashgar",
+                        "region": "Xinjiang",
+                        "postal_code": "844000",
+                        "country": "CN",
+                    },
+                    "payment_method": "bank_transfer",
+                }
+            ]
+        }
+    )
+
+    quantity: StrictInt = Field(ge=1, le=100_000_000)
+    delivery: Address
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"]
+
+
+class InvoicePaidIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reference": "ICBC 6222 0210 0001 2345"}]})
+
+    reference: StrictStr | None = Field(default=None, max_length=120, description="the bank transfer's reference")
+
+
+# responses
+
+
+class BusinessBadge(Public):
+    business_id: str
+    company_name: str
+    verified: bool
+
+
+class DocumentPublic(Public):
+    media_id: str
+    name: str
+    content_type: str
+    size: int
+    url: str | None = Field(default=None, description="operators and the RFQ's sellers: a short-lived download link")
+
+
+class CreditPublic(Public):
+    limit: Money
+    available: Money = Field(description="limit minus what orders and open invoices use (may be negative)")
+    reserved: Money = Field(description="held by orders on terms not yet invoiced")
+    receivable: Money = Field(description="owed on issued invoices")
+
+
+class TermsPublic(Public):
+    terms_days: int
+    credit_limit: Money
+    set_at: str
+
+
+class BusinessPublic(Public):
+    business_id: str
+    company_name: str
+    tax_id: str
+    address: dict[str, Any]
+    contact: dict[str, Any]
+    documents: list[DocumentPublic]
+    status: Literal["pending", "verified", "rejected"]
+    reason: str | None
+    verified_at: str | None
+    terms: TermsPublic | None
+    overdue_invoices: int
+    net_terms_available: bool
+    credit: CreditPublic | None = Field(default=None, description="the business's own view, with net terms")
+    owner_id: str | None = Field(default=None, description="operators only")
+    created_at: str
+    updated_at: str
+
+
+class BusinessesPage(Public):
+    items: list[BusinessPublic]
+    next_cursor: str | None
+
+
+class TradeUploadTicket(Public):
+    media_id: str
+    upload: PresignedPost
+    expires_in: int
+
+
+class SupplierPublic(Public):
+    shop_id: str
+    categories: list[str]
+    monthly_quota: int
+    quotes_used_this_month: int
+
+
+class RfqPublic(Public):
+    rfq_id: str
+    business: BusinessBadge
+    category: str
+    title: str
+    specification: str
+    quantity: int
+    unit: str
+    target_unit_price: Money | None
+    deliver_to: dict[str, str]
+    quote_deadline: str
+    attachments: list[DocumentPublic]
+    status: Literal["open", "awarded", "expired", "cancelled"]
+    quote_count: int
+    accepted_quote_id: str | None = Field(default=None, description="the buyer's view, or the winner's")
+    order_id: str | None = Field(default=None, description="the buyer's view only")
+    created_at: str
+    updated_at: str
+
+
+class RfqsPage(Public):
+    items: list[RfqPublic]
+    next_cursor: str | None
+
+
+class SampleOfferPublic(Public):
+    price: Money
+    quantity: int
+
+
+class QuotePublic(Public):
+    quote_id: str
+    rfq_id: str
+    shop: OrderShop
+    unit_price: Money
+    moq: int
+    lead_time_days: int
+    valid_until: str
+    sample: SampleOfferPublic | None
+    note: str
+    product_id: str | None
+    product_title: str | None
+    status: Literal["live", "accepted", "not_selected", "expired", "withdrawn"]
+    revision: int = Field(description="0 for the first version; each revision adds one")
+    revisions: list[dict[str, Any]]
+    created_at: str
+    updated_at: str
+
+
+class QuotesPage(Public):
+    items: list[QuotePublic]
+    next_cursor: str | None
+
+
+class SellerRfqPublic(Public):
+    rfq: RfqPublic
+    my_quote: QuotePublic | None
+
+
+class MessagePublic(Public):
+    message_id: str
+    quote_id: str
+    author: Literal["buyer", "seller"]
+    text: str
+    at: str
+
+
+class MessagesPage(Public):
+    items: list[MessagePublic]
+    next_cursor: str | None
+
+
+class AcceptResult(Public):
+    rfq_id: str
+    quote_id: str
+    order: OrderPublic
+    replayed: bool
+
+
+class InvoiceLinePublic(Public):
+    title: str
+    quantity: int
+    unit: str
+    unit_price: Money
+    amount: Money
+    vat_rate: str = Field(description="a decimal string, e.g. 0.09")
+    vat: Money
+
+
+class InvoicePublic(Public):
+    invoice_id: str
+    number: str = Field(description="the seller's sequence, without gaps")
+    seller: dict[str, Any]
+    order_id: str
+    bill_to: dict[str, Any]
+    lines: list[InvoiceLinePublic]
+    total: Money
+    vat: Money
+    net: Money
+    terms_days: int
+    issued_at: str
+    due_at: str
+    status: Literal["open", "overdue", "paid"]
+    paid_at: str | None
+    payment: dict[str, Any] | None
+
+
+class InvoicesPage(Public):
+    items: list[InvoicePublic]
+    next_cursor: str | None

@@ -25,7 +25,7 @@ MAX_MEDIA_PER_PRODUCT = 8
 # only when it brings it back); the product page shows the exact stock.
 IN_STOCK_THRESHOLD = 1
 # What a buyer agrees to pay, per storefront: a change of any of these changes the price fingerprint.
-_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit")
+_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit", "sample")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 

@@ -19,6 +19,7 @@ Account ids (`<owner kind>:<owner id>:<purpose>`; see `ACCOUNT_KINDS` for the ru
     county:<county_id>:cash | remittances | variance
     producer:<producer_id>:payable          what the platform owes a producer
     points:<user_id>                        a user's points (PTS, never below zero)
+    business:<business_id>:credit | reserved | receivable   a business buyer's net terms (issue 14)
     platform:commission | fees | compensation | guarantee | points | rounding
     external:buyer-payments | cash | bank-payouts | points
 
@@ -112,10 +113,11 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
         AccountKind("county", True, frozenset({"cash", "remittances", "variance"}), "money"),
         AccountKind("producer", True, frozenset({"payable"}), "money"),
         AccountKind("points", True, frozenset(), "points", non_negative=True),
+        AccountKind("business", True, frozenset({"credit", "reserved", "receivable"}), "money"),  # issue 14: net terms
         AccountKind(
             "platform",
             False,
-            frozenset({"commission", "fees", "compensation", "guarantee", "points", "rounding"}),
+            frozenset({"commission", "fees", "compensation", "guarantee", "points", "rounding", "credit-lines"}),
             "money",
             running_balance=False,
         ),

@@ -16,7 +16,7 @@ MAX_LINE_QUANTITY = 1_000_000
 # per shop one order, plus the cart and the idempotency record. 40 lines across up to 40 shops = 82 actions.
 MAX_CHECKOUT_LINES = MAX_CART_LINES
 
-PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card")
+PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms")  # net terms: issue 14
 ORDER_STATUSES: tuple[str, ...] = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
 OPEN_STATUSES = ("pending_payment", "paid")
 # Orders collected at a village service centre (issue 10) travel seller -> county centre -> village centre:
@@ -28,8 +28,11 @@ WRONG_CODES_BEFORE_LOCK = 5
 HANDOVER_LOCK = dt.timedelta(minutes=15)
 
 
-def unit_amount(product: Any, quantity: int) -> int:
-    """The unit price for `quantity` of a Product or a cart line's Offer: b2b uses the highest tier reached."""
+def unit_amount(product: Any, quantity: int, sample: bool = False) -> int:
+    """The unit price for `quantity` of a Product or a cart line's Offer: b2b uses the highest tier reached;
+    a sample (issue 14) is sold at the sample price."""
+    if sample and product.attributes.get("sample"):
+        return int(product.attributes["sample"]["amount"])
     tiers = product.attributes.get("price_tiers") if product.storefront == "b2b" else None
     if not tiers:
         return int(product.price_amount)
@@ -37,19 +40,27 @@ def unit_amount(product: Any, quantity: int) -> int:
     return int((reached[-1] if reached else tiers[0])["amount"])
 
 
-def line_problems(product: Product | None, quantity: int) -> list[str]:
+def line_problems(product: Product | None, quantity: int, sample: bool = False) -> list[str]:
     """Why this line cannot be bought as it is (empty when it can)."""
     if product is None or not product.is_listed:
         return ["unavailable"]
-    problems = terms_problems(product, quantity)
+    problems = terms_problems(product, quantity, sample)
     if quantity > product.stock:
         problems.append("out_of_stock")
     return problems
 
 
-def terms_problems(product: Any, quantity: int) -> list[str]:
-    """The storefront's quantity rules (b2b MOQ and multiples) for a Product or a cart line's Offer."""
+def terms_problems(product: Any, quantity: int, sample: bool = False) -> list[str]:
+    """The storefront's quantity rules (b2b MOQ and multiples) for a Product or a cart line's Offer. A sample
+    (issue 14) is below the MOQ by design: at most the product's `sample.max_quantity` units."""
     problems = []
+    if sample:
+        offered = product.attributes.get("sample")
+        if not offered:
+            problems.append("no_sample")
+        elif quantity > offered["max_quantity"]:
+            problems.append("sample_over_max")
+        return problems
     if product.storefront == "b2b":
         attrs = product.attributes
         if quantity < attrs["moq"]:
@@ -65,6 +76,10 @@ def rule_text(problem: str, product: Any) -> str:
         return f"the minimum order is {product.attributes['moq']} {product.attributes['unit']}"
     if problem == "not_a_multiple" and product:
         return f"order in multiples of {product.attributes['order_multiple']}"
+    if problem == "no_sample":
+        return "this product offers no sample"
+    if problem == "sample_over_max" and product:
+        return f"a sample is at most {product.attributes['sample']['max_quantity']} {product.attributes['unit']}"
     if problem == "out_of_stock" and product:
         return f"only {product.stock} left" if product.stock else "out of stock"
     return "this product is no longer available"
@@ -79,6 +94,7 @@ class OrderLine:
     unit_amount: int
     currency: str
     attributes: dict[str, Any]
+    sample: bool = False  # issue 14: a sample, below the MOQ at the sample price
 
     @property
     def total(self) -> int:
@@ -134,6 +150,12 @@ class Order:
     # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
     pending_credited: bool = False
     commission: dict[str, int] | None = None
+    # issue 14: the buyer's business badge (business_id, company_name, verified), the invoice details the seller
+    # needs (company_title, tax_id), the RFQ and quote an order comes from, and the invoice issued on net terms
+    business: dict[str, Any] | None = None
+    invoice_details: dict[str, Any] | None = None
+    rfq: dict[str, Any] | None = None
+    invoice_id: str | None = None
 
     @property
     def total(self) -> int:
@@ -162,6 +184,8 @@ class Order:
     def mark_paid(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
         if self.paid_at:
             raise Conflict("the order is already paid", code="already_paid")
+        if self.payment_method == "net_terms":
+            raise Conflict("an order on net terms is paid through its invoice", code="pay_the_invoice")
         if self.status == "pending_payment":
             return self._moved("paid", "paid", actor, now, paid_at=now, actor_id=actor_id)
         if self.status in (*IN_TRANSIT_STATUSES, "delivered") and self.payment_method == "cash_on_delivery":
@@ -169,10 +193,18 @@ class Order:
             return self._moved("paid", self.status, actor, now, paid_at=now, actor_id=actor_id)
         raise self._illegal("marked paid")
 
+    def settle_on_terms(self, actor: str, now: str) -> Order:
+        """The invoice of an order on net terms is paid (issue 14): the order is paid where it stands."""
+        if self.payment_method != "net_terms" or self.status == "cancelled":
+            raise self._illegal("paid on terms")
+        if self.paid_at:
+            raise Conflict("the order is already paid", code="already_paid")
+        return self._moved("paid", "paid" if self.status == "pending_payment" else self.status, actor, now, paid_at=now)
+
     def ship(self, carrier: str, tracking_number: str, now: str, *, actor_id: str | None = None) -> Order:
         """A pickup order is shipped like any other, to its county centre (`pickup["county_address"]`)."""
         shippable = self.status == "paid" or (
-            self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
+            self.status == "pending_payment" and self.payment_method in ("cash_on_delivery", "net_terms")
         )
         if not shippable:
             raise self._illegal("shipped")

@@ -129,7 +129,7 @@ def _region(p: _Problems, value: Any, field: str) -> dict[str, Any] | None:
 
 def _b2b(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     p = _Problems()
-    _reject_unknown(p, attrs, {"moq", "unit", "price_tiers", "order_multiple", "lead_time_days"})
+    _reject_unknown(p, attrs, {"moq", "unit", "price_tiers", "order_multiple", "lead_time_days", "sample"})
     moq = _int(p, attrs, "moq", 1, 1_000_000)
     unit = _text(p, attrs, "unit", 20)
     multiple = _int(p, attrs, "order_multiple", 1, 1_000_000, required=False)
@@ -168,13 +168,35 @@ def _b2b(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
                 p.add("attributes.price_tiers", "every tier's min_quantity must be a multiple of order_multiple")
     if moq is not None and multiple and moq % multiple:
         p.add("attributes.moq", "must be a multiple of order_multiple")
+    sample = _sample(p, attrs.get("sample"), moq) if "sample" in attrs else None
     p.raise_if_any()
-    out = {"moq": moq, "unit": unit, "price_tiers": tiers}
+    out: dict[str, Any] = {"moq": moq, "unit": unit, "price_tiers": tiers}
+    if sample is not None:
+        out["sample"] = sample
     if multiple is not None:
         out["order_multiple"] = multiple
     if lead is not None:
         out["lead_time_days"] = lead
     return out
+
+
+def _sample(p: _Problems, value: Any, moq: int | None) -> dict[str, int] | None:
+    """A b2b product's sample offer (issue 14): `{"amount", "max_quantity"}`, fewer units than the MOQ."""
+    if not isinstance(value, dict) or set(value) != {"amount", "max_quantity"}:
+        p.add("attributes.sample", "must be an object with exactly amount and max_quantity")
+        return None
+    amount, most = value["amount"], value["max_quantity"]
+    ok = True
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= 10**12:
+        p.add("attributes.sample.amount", "must be a positive integer amount in minor units")
+        ok = False
+    if isinstance(most, bool) or not isinstance(most, int) or most < 1:
+        p.add("attributes.sample.max_quantity", "must be a positive integer")
+        ok = False
+    elif moq is not None and most >= moq:
+        p.add("attributes.sample.max_quantity", "a sample is fewer units than the moq")
+        ok = False
+    return {"amount": amount, "max_quantity": most} if ok else None
 
 
 def _handicrafts(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:

@@ -14,11 +14,16 @@ log = logging.getLogger(__name__)
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import catalog, dashboards, notifications
+    from ..services import catalog, dashboards, notifications, rfq
 
     failures = []
     for record in records:
         try:
+            trade_event = rfq.rfq_event_of(record["body"])  # issue 14: an RFQ awarded or withdrawn
+            if trade_event is not None:
+                c = container()
+                rfq.close_other_quotes(c.trade, c.buying, trade_event["rfq_id"], now=c.clock())
+                continue
             event = notifications.parse_event(record["body"])
             notifications.notify(container().buying, event, pickup_code=_pickup_code)
             dashboards.record_event(container().aggregates, event)

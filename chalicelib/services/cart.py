@@ -28,7 +28,14 @@ def add_quantity(repo: BuyingRepository, actor: Actor, product_id: str, quantity
 
 
 def set_line(
-    repo: BuyingRepository, actor: Actor, product_id: str, quantity: int, *, now: str, with_products: bool = True
+    repo: BuyingRepository,
+    actor: Actor,
+    product_id: str,
+    quantity: int,
+    *,
+    now: str,
+    with_products: bool = True,
+    sample: bool = False,
 ) -> tuple[Cart, dict[str, Product]]:
     """Sets a line's quantity (0 removes it); returns the saved cart and its products, for `describe`.
 
@@ -39,8 +46,11 @@ def set_line(
 
     The line records the product's Offer as read now (title, price, terms, shop): setting a line is when the
     buyer is shown its price, and checkout sells exactly that offer (services/checkout.py).
+
+    `sample=True` (issue 14): the line is a sample of a b2b product that offers one, below the MOQ at the
+    sample price (one line per product: it replaces a bulk line of the same product, and the other way round).
     """
-    return _change_line(repo, actor, product_id, quantity, lambda current: quantity, now, with_products)
+    return _change_line(repo, actor, product_id, quantity, lambda current: quantity, now, with_products, sample)
 
 
 def _change_line(
@@ -51,6 +61,7 @@ def _change_line(
     new_quantity: Callable[[int], int],
     now: str,
     with_products: bool,
+    sample: bool = False,
 ) -> tuple[Cart, dict[str, Product]]:
     """`new_quantity(quantity in the cart read)` is the line's quantity to save; `quantity` is what the caller
     asked for (checked against the limits)."""
@@ -79,12 +90,16 @@ def _change_line(
                 raise NotFound("product not found", code="product_not_found")
             if product_id not in lines and len(lines) >= MAX_CART_LINES:
                 raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
+            if sample and not product.attributes.get("sample"):
+                raise Conflict("this product offers no sample", code="no_sample")
             added_at = lines.get(product_id, {}).get("added_at", now)
             lines[product_id] = {
                 "quantity": line_quantity,
                 "added_at": added_at,
                 "offer": Offer.of(product).to_dict(),
             }
+            if sample:
+                lines[product_id]["sample"] = True
         try:
             return repo.save_cart(replace(cart, lines=lines), now), products
         except Conflict:
@@ -118,7 +133,8 @@ def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
     for product_id, line in ordered:
         product = products.get(product_id)
         quantity = line["quantity"]
-        problems = line_problems(product, quantity)
+        sample = bool(line.get("sample"))
+        problems = line_problems(product, quantity, sample)
         if product is None:
             group = shops.setdefault("", {"shop_id": None, "shop_name": None, "storefront": None, "lines": []})
             group["lines"].append(
@@ -131,11 +147,12 @@ def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
                     "available": False,
                     "stock": 0,
                     "problems": [{"code": p, "message": rule_text(p, None)} for p in problems],
+                    **({"sample": True} if sample else {}),
                 }
             )
             continue
         currency = currency or product.currency
-        amount = unit_amount(product, quantity)
+        amount = unit_amount(product, quantity, sample)
         group = shops.setdefault(
             product.shop_id,
             {
@@ -155,6 +172,7 @@ def describe(cart: Cart, products: dict[str, Any]) -> dict[str, Any]:
                 "available": product.is_listed,
                 "stock": product.stock if product.is_listed else 0,
                 "problems": [{"code": p, "message": rule_text(p, product)} for p in problems],
+                **({"sample": True} if sample else {}),  # issue 14: a sample line
             }
         )
     total = 0

@@ -25,8 +25,10 @@ from ..domain.orders import (
     terms_problems,
     unit_amount,
 )
+from ..domain.trade import Business, business_id_of, validate_uscc
+from . import terms
 from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher
+from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -68,16 +70,46 @@ def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[
     products = repo.get_products(legacy) if legacy else {}
     for product_id in legacy:
         product = products.get(product_id)
-        for code in line_problems(product, cart.lines[product_id]["quantity"]):
+        for code in line_problems(product, cart.lines[product_id]["quantity"], _sample(cart, product_id)):
             problems.append(_problem(product_id, code, rule_text(code, product)))
         if product is not None:
             offers[product_id] = Offer.of(product)
     for product_id, offer in offers.items():
         if product_id in legacy:
             continue
-        for code in terms_problems(offer, cart.lines[product_id]["quantity"]):
+        for code in terms_problems(offer, cart.lines[product_id]["quantity"], _sample(cart, product_id)):
             problems.append(_problem(product_id, code, rule_text(code, offer)))
     return offers, problems
+
+
+def _sample(cart: Cart, product_id: str) -> bool:
+    """A sample line (issue 14): below the MOQ at the sample price, once per buyer and product."""
+    return bool(cart.lines[product_id].get("sample"))
+
+
+def _sample_claim(buyer_id: str, product_id: str) -> str:
+    return f"sample#{buyer_id}#{product_id}"
+
+
+def _invoice_details(body: dict[str, Any], business: Business | None) -> dict[str, Any] | None:
+    """What the seller of a b2b order invoices (issue 14): the company title and tax id the buyer gives, or
+    those of the buyer's verified business."""
+    given = body.get("invoice")
+    if given:
+        return {
+            "company_title": given["company_title"].strip(),
+            "tax_id": validate_uscc(given["tax_id"], "invoice.tax_id"),
+        }
+    if business is not None and business.verified:
+        address = business.address
+        return {
+            "company_title": business.company_name,
+            "tax_id": business.tax_id,
+            "address": ", ".join(
+                str(address[k]) for k in ("line", "county", "prefecture", "province") if address.get(k)
+            ),
+        }
+    return None
 
 
 def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
@@ -94,7 +126,7 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
     renewed: dict[str, Offer] = {}
     for product_id in refused.product_ids:
         product, quantity, offer = products.get(product_id), cart.lines[product_id]["quantity"], offers[product_id]
-        codes = line_problems(product, quantity)
+        codes = line_problems(product, quantity, _sample(cart, product_id))
         unavailable += [_problem(product_id, code, rule_text(code, product)) for code in codes]
         if product is not None and product.price_fingerprint != offer.price_fp:
             renewed[product_id] = Offer.of(product)
@@ -136,6 +168,8 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    ledger: Ledger | None = None,
+    trade: TradeRepository | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
@@ -144,6 +178,12 @@ def checkout(
     one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
     fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
     or for cart lines that predate offers.
+
+    Issue 14: the first read also fetches the buyer's business (its badge and invoice details go on b2b
+    orders); a sample line adds its once-per-buyer claim to the transaction. `payment_method: net_terms`
+    (a verified business with a credit line, b2b orders) is 3 calls: the transaction rides in a ledger posting
+    (its BatchGetItem of the credit balance + the TransactWriteItems) that takes the orders' total from the
+    available credit, refused when it is not enough (services/terms.py).
     """
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
@@ -151,9 +191,11 @@ def checkout(
     pickup_point = body["delivery"].get("pickup_point")
     village = None
     if pickup_point:  # collected at a village service centre (issue 10): read with the cart, still 2 calls
-        cart, claim, village = repo.pickup_checkout_reads(actor.user_id, claim_key, pickup_point)
+        cart, claim, business, village = repo.pickup_checkout_reads(
+            actor.user_id, claim_key, pickup_point, business_id_of(actor.user_id)
+        )
     else:
-        cart, claim = repo.checkout_reads(actor.user_id, claim_key)
+        cart, claim, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
     if claim is not None:
         return _replay(repo, publisher, claim, digest), True
     if pickup_point and village is None:
@@ -175,6 +217,10 @@ def checkout(
     for product_id, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
         by_shop[offers[product_id].shop_id].append((offers[product_id], line["quantity"]))
     orders = []
+    invoice_details = _invoice_details(body, business)
+    net_terms = body["payment_method"] == "net_terms"
+    if net_terms and business is not None and business.terms is not None and invoice_details is not None:
+        invoice_details = {**invoice_details, "terms_days": business.terms.terms_days}
     for shop_id, items in by_shop.items():
         first = items[0][0]
         order_id = new_id("ord")
@@ -184,12 +230,14 @@ def checkout(
                 product_id=offer.product_id,
                 title=offer.title,
                 quantity=q,
-                unit_amount=unit_amount(offer, q),
+                unit_amount=unit_amount(offer, q, _sample(cart, offer.product_id)),
                 currency=offer.currency,
                 attributes=offer.attributes,
+                sample=_sample(cart, offer.product_id),
             )
             for i, (offer, q) in enumerate(items)
         )
+        b2b = first.storefront == "b2b"
         status = "pending_payment"
         orders.append(
             Order(
@@ -211,6 +259,8 @@ def checkout(
                     TimelineEntry(at=now, actor="buyer", action="placed", status=status, actor_id=actor.user_id),
                 ),
                 pickup=pickup_snapshot(village) if village is not None else None,
+                business=business.badge() if b2b and business is not None and business.verified else None,
+                invoice_details=invoice_details if b2b else None,
             )
         )
     result = {
@@ -220,8 +270,18 @@ def checkout(
     }
     stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
     price_fps = {pid: offers[pid].price_fp for pid in cart.lines}
+    samples = tuple(_sample_claim(actor.user_id, pid) for pid in cart.lines if _sample(cart, pid))
+    on_terms = terms.require_net_terms(business, orders) if net_terms else None
     try:
-        repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now)
+        if on_terms is not None:
+            if ledger is None or trade is None:
+                raise RuntimeError("net terms need the ledger and the trade repository")
+            writes, explain = repo.placement_writes(
+                orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+            )
+            terms.place_on_terms(ledger, trade, on_terms, checkout_id, orders, writes, explain, now=now)
+        else:
+            repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples)
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now)
     except Conflict as exc:

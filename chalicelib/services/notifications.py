@@ -25,7 +25,7 @@ def order_event(order: Order, kind: str) -> dict[str, Any]:
         "buyer_id": order.buyer_id,
         "status": order.status,
         "total": {"amount": order.total, "currency": order.currency},
-        "product_ids": sorted({line.product_id for line in order.lines}),
+        "product_ids": sorted({line.product_id for line in order.lines if line.product_id}),
         "at": order.updated_at,
         **dashboard_facts(order, kind),
     }

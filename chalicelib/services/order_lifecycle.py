@@ -10,9 +10,18 @@ from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import Order, Refund
 from ..domain.seller_money import terms_for
-from . import settlement
+from . import settlement, terms
 from .notifications import announce
-from .ports import BuyingRepository, CatalogRepository, EventPublisher, FinanceRepository, Ledger, Page, Position
+from .ports import (
+    BuyingRepository,
+    CatalogRepository,
+    EventPublisher,
+    FinanceRepository,
+    Ledger,
+    Page,
+    Position,
+    TradeRepository,
+)
 from .shops import owned_shop
 
 # --- buyer ----------------------------------------------------------------------------------------
@@ -35,9 +44,12 @@ def cancel(
     repo: BuyingRepository, ledger: Ledger, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str
 ) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; a paid
-    order's money goes back to the buyer from the shop's pending balance in the same transaction."""
+    order's money goes back to the buyer from the shop's pending balance in the same transaction. An order on
+    net terms (issue 14; never paid before it ships) gives its credit back in the same transaction instead."""
     order = buyer_order(repo, actor, order_id)
     cancelled = order.cancel("buyer", now, actor_id=actor.user_id)
+    if order.payment_method == "net_terms":
+        return terms.cancel_on_terms(repo, ledger, publisher, order, cancelled, now=now)
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
@@ -112,17 +124,21 @@ def ship(
     tracking: str,
     *,
     now: str,
+    trade: TradeRepository | None = None,
+    ledger: Ledger | None = None,
+    invoice_id: str | None = None,
 ) -> Order:
-    return _seller_change(
-        catalog,
-        repo,
-        publisher,
-        actor,
-        shop_id,
-        order_id,
-        lambda o: o.ship(carrier, tracking, now, actor_id=actor.user_id),
-        "order.shipped",
-    )
+    """An order on net terms is invoiced as it ships, in the same transaction (issue 14: services/terms.py)."""
+    order = shop_order(catalog, repo, actor, shop_id, order_id)
+    shipped = order.ship(carrier, tracking, now, actor_id=actor.user_id)
+    if order.payment_method == "net_terms":
+        if trade is None or ledger is None or invoice_id is None:
+            raise RuntimeError("shipping an order on net terms needs the trade repository and the ledger")
+        saved = terms.ship_with_invoice(repo, trade, ledger, order, shipped, invoice_id=invoice_id, now=now)
+    else:
+        saved = repo.save_order(shipped, order.version)
+    announce(publisher, saved, "order.shipped")
+    return saved
 
 
 def deliver(

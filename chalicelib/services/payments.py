@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
 from . import settlement
 from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, Ledger
+from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -36,15 +36,28 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
 
 
 def payment_event(
-    repo: BuyingRepository, ledger: Ledger, publisher: EventPublisher, event: dict[str, Any], *, now: str
+    repo: BuyingRepository,
+    ledger: Ledger,
+    publisher: EventPublisher,
+    event: dict[str, Any],
+    *,
+    now: str,
+    trade: TradeRepository | None = None,
 ) -> dict[str, Any]:
     """Applies a verified provider event. A replayed event id changes nothing. The money is posted into the
-    shop's pending balance with the order's change (issue 17)."""
+    shop's pending balance with the order's change (issue 17). A payment of an order on net terms pays its
+    invoice (issue 14: services/terms.py)."""
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}
     order = repo.get_order(event["order_id"])
     if order is None:
         raise NotFound("order not found", code="order_not_found")
+    if order.payment_method == "net_terms" and trade is not None:
+        if event["amount"] != {"amount": order.total, "currency": order.currency}:
+            raise Unprocessable("the paid amount does not match the invoice", code="amount_mismatch")
+        from . import terms
+
+        return {"status": terms.paid_by_provider(trade, repo, ledger, publisher, order, event["event_id"], now=now)}
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
     if event["amount"] != {"amount": order.total, "currency": order.currency}:

@@ -1400,6 +1400,11 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
     "admin.other": ("Others", "其他", "Прочие", "باشقىلار"),
 }
 
+# Bulk trade's pages (issue 14): their rows live in i18n_trade.py.
+from .i18n_trade import TRADE_MESSAGES  # noqa: E402
+
+MESSAGES.update(TRADE_MESSAGES)
+
 
 def translate(lang: str, key: str, **params: object) -> str:
     row = MESSAGES.get(key)

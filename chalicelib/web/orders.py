@@ -102,7 +102,11 @@ def _known(exc: DomainError) -> bool:
     bp,
     "POST",
     "/orders/{order_id}/cancel",
-    budget=Budget(3, "the API's cancel: GetItem + one transaction (order + restock; a paid order's refund posting)"),
+    budget=Budget(
+        3,
+        "the API's cancel: GetItem + one transaction (order + restock; a paid order's refund posting, or on net "
+        "terms the credit given back)",
+    ),
 )
 def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
     actor = buyer(ctx)

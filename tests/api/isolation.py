@@ -27,12 +27,15 @@ from chalicelib.domain.identity import Role
 
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
-    Scope.SHOP: frozenset({"shop_id", "product_id", "media_id", "order_id", "return_id", "month"}),
+    Scope.SHOP: frozenset(
+        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "rfq_id", "quote_id", "invoice_id"}
+    ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront", "county_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "county_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),
+    Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
     Scope.COUNTY: frozenset({"county_id", "manifest_id", "return_id"}),
     Scope.VILLAGE: frozenset({"village_id", "manifest_id"}),
 }
@@ -45,10 +48,13 @@ WORLD_MODULE = {
     Scope.PROVIDER: "tests/api/buying/test_buying_isolation.py",
     Scope.COUNTY: "tests/api/network/test_network_isolation.py",
     Scope.VILLAGE: "tests/api/network/test_network_isolation.py",
+    Scope.BUSINESS: "tests/api/trade/test_trade_isolation.py",
 }
 UNTESTED_SCOPES = {Scope.PUBLIC}  # public by definition: nothing to isolate
 FLAVOURS = {"media_id": ("attached", "uploaded")}
-BODY_IDS = ("order_id", "line_id", "product_id")  # ids in an example body that the world replaces
+# Ids in an example body that the world replaces, and times that must be relative to now (issue 14: a quote's
+# validity and an RFQ's deadline are checked against the clock, so a fixed example date would go stale).
+BODY_IDS = ("order_id", "line_id", "product_id", "quote_deadline", "valid_until")
 HEADER_VALUES = {"Idempotency-Key": "isolation-checkout"}
 
 

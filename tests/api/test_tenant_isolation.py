@@ -24,11 +24,14 @@ from tests.support import ADDRESS, Storage, assert_api_error, buy, png_bytes
 # --- the routes, from the registry ------------------------------------------------------------------------
 
 SHOP_CASES = cases(Scope.SHOP)
-# A route that names something under the shop after {shop_id}: a product, an order, a return.
-CHILD_CASES = [c for c in SHOP_CASES if c.has("product_id", "order_id", "return_id")]
+# A route that names something under the shop after {shop_id}: a product, an order, a return, a quote, an
+# invoice (an RFQ is not the shop's: every shop of its category sees it).
+CHILD_CASES = [c for c in SHOP_CASES if c.has("product_id", "order_id", "return_id", "quote_id", "invoice_id")]
 MEDIA_CASES = [c for c in SHOP_CASES if c.has("media_id")]
-# A pending shop sells nothing, so it has no orders or returns to name.
-PENDING_SHOP_CASES = [c for c in SHOP_CASES if not c.has("order_id", "return_id")]
+# A pending shop sells nothing, so it has no orders or returns to name (nor quotes and invoices).
+PENDING_SHOP_CASES = [c for c in SHOP_CASES if not c.has("order_id", "return_id", "quote_id", "invoice_id")]
+# Bulk trade's routes (issue 14) act on the tenant's b2b shop.
+TRADE_TAGS = ("rfq", "invoices")
 SELLER_ACCOUNT_CASES = cases(Scope.SELLER_ACCOUNT)
 ADMIN_CASES = cases(Scope.OPERATOR)
 NOT_FOR_BUYERS = [c for c in SHOP_CASES + SELLER_ACCOUNT_CASES if not c.allows(Role.BUYER)]
@@ -127,11 +130,77 @@ class Tenant:
         assert ret.status == 201, ret
         return ret.json["return_id"]
 
+    # --- bulk trade (issue 14): a b2b shop of the same seller, an RFQ it sees, its quote, its invoice ---------
+
+    @functools.cached_property
+    def b2b_shop(self) -> dict:
+        shop = self.factory.shop(self.token, "b2b", approve=self.shop["status"] == "active")
+        reply = self.api.put(
+            f"/v1/shops/{shop['shop_id']}/rfq-profile", {"categories": ["dried-fruit"]}, token=self.token
+        )
+        assert reply.status == 200, reply
+        return shop
+
+    @functools.cached_property
+    def business_buyer(self) -> str:
+        """A verified business with net terms, the b2b shop's customer."""
+        from tests.api.trade.support import Trade
+
+        return Trade(self.api, self.factory).business(terms=(30, 100_000_000))
+
+    @functools.cached_property
+    def rfq_id(self) -> str:
+        from tests.api.trade.support import Trade
+
+        return Trade(self.api, self.factory).rfq(self.business_buyer)["rfq_id"]
+
+    @functools.cached_property
+    def quote_id(self) -> str:
+        from tests.api.trade.support import quote_body
+
+        self.b2b_shop  # noqa: B018  (the shop must see the RFQ)
+        reply = self.api.post(
+            f"/v1/shops/{self.b2b_shop['shop_id']}/rfqs/{self.rfq_id}/quotes", quote_body(), token=self.token
+        )
+        assert reply.status in (200, 201), reply  # 200: the control quoted already (a revision)
+        return reply.json["quote_id"]
+
+    @functools.cached_property
+    def invoice_id(self) -> str:
+        """An open invoice: an order on net terms from the b2b shop, shipped."""
+        product = self.factory.product(self.token, self.b2b_shop, stock=1000)
+        buyer = self.business_buyer
+        assert self.api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 10}, token=buyer).status == 200
+        (order,) = buy(self.api, buyer, {}, payment="net_terms")
+        shipped = self.api.post(
+            f"/v1/shops/{self.b2b_shop['shop_id']}/orders/{order['order_id']}/ship", SHIP, token=self.token
+        )
+        assert shipped.status == 200, shipped
+        return shipped.json["invoice_id"]
+
+    @functools.cached_property
+    def business_id(self) -> str:
+        """A pending business application (of this shop's buyer), for the operators' routes."""
+        from tests.api.trade.support import business_body
+
+        reply = self.api.post("/v1/me/business", business_body(), token=self.buyer)
+        assert reply.status == 201, reply
+        return reply.json["business_id"]
+
     def value(self, name: str, case: Case) -> str:
         """The world's value for a path parameter (or body id) of `case`, by its name."""
+        from tests.api.trade.support import later
+
         order = lambda: self.order(ORDER_STATE.get(case.spec.operation_id, "pending"))  # noqa: E731
+        trade = case.spec.tag in TRADE_TAGS and case.spec.scope is Scope.SHOP
         values = {
-            "shop_id": lambda: self.shop["shop_id"],
+            "shop_id": lambda: self.b2b_shop["shop_id"] if trade else self.shop["shop_id"],
+            "rfq_id": lambda: self.rfq_id,
+            "quote_id": lambda: self.quote_id,
+            "invoice_id": lambda: self.invoice_id,
+            "business_id": lambda: self.business_id,
+            "valid_until": lambda: later(days=30),
+            "quote_deadline": lambda: later(days=7),
             "product_id": lambda: self.product["product_id"],
             "media_id": lambda: self.upload_id if case.flavour == "uploaded" else self.media_id,
             "order_id": lambda: order()["order_id"],
@@ -158,6 +227,17 @@ class Tenant:
             reply = self.api.get(path, token=self.token)
             assert reply.status == 200, reply
             view[path] = (unsigned(reply.json), reply.headers.get("etag"))
+        if "b2b_shop" in self.__dict__:  # issue 14: the b2b shop's quotes, invoices and orders
+            b2b = self.b2b_shop["shop_id"]
+            for path in (
+                f"/v1/shops/{b2b}/rfq-profile",
+                f"/v1/shops/{b2b}/quotes?limit=100",
+                f"/v1/shops/{b2b}/invoices?limit=100",
+                f"/v1/shops/{b2b}/orders?limit=100",
+            ):
+                reply = self.api.get(path, token=self.token)
+                assert reply.status == 200, reply
+                view[path] = unsigned(reply.json)
         return view
 
 
@@ -309,7 +389,9 @@ def test_the_owner_can_call_every_shop_route(api, stack, factory):
     for case in control_order(SHOP_CASES):
         values = {name: owner.value(name, case) for name in case.params}  # prepared before the count
         events = queued(stack)
-        reply = call(api, case, values.__getitem__, owner.token)
+        reply = call(
+            api, case, lambda name, c=case, v=values: v[name] if name in v else owner.value(name, c), owner.token
+        )
         assert reply.status in case.spec.responses, f"{case}: {reply}"
         if case.has("order_id", "return_id") and case.writes:
             assert queued(stack) == events + 1, f"{case}: its order event was not published"

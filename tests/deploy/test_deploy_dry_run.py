@@ -66,6 +66,8 @@ def test_the_dry_run_deployed_the_packaged_functions_from_the_uploaded_artifacts
         "chalicelib.events.network_jobs.network_jobs",
         "chalicelib.events.payouts.run_payouts",
         "chalicelib.events.payouts.poll_payouts",
+        "chalicelib.events.trade_jobs.expire_quotations",  # issue 14
+        "chalicelib.events.trade_jobs.mark_overdue_invoices",
     }
     code_size = (out / "deployment.zip").stat().st_size
     for function in seen["functions"]:

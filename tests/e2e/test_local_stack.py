@@ -156,6 +156,15 @@ def test_demo_data_is_served(local_stack):
     # the demo accounts work
     for email in ("seller@bazaar.local", "buyer@bazaar.local"):
         assert http.login(email, DEMO_PASSWORD)
+    # the demo business (issue 14): verified, on net terms, an open RFQ with quotes, an invoice
+    business = http.login("business@bazaar.local", DEMO_PASSWORD)
+    me = http.call("GET", "/v1/me/business", token=business)
+    assert me["status"] == "verified" and me["net_terms_available"] and me["credit"]["receivable"]["amount"] > 0
+    rfqs = {r["status"]: r for r in http.call("GET", "/v1/rfqs", token=business)["items"]}
+    assert set(rfqs) == {"open", "awarded"}
+    quotes = http.call("GET", f"/v1/rfqs/{rfqs['open']['rfq_id']}/quotes", token=business)["items"]
+    assert len(quotes) == 2 and quotes[0]["revision"] == 1
+    assert [i["status"] for i in http.call("GET", "/v1/me/invoices", token=business)["items"]] == ["open"]
     # a seeded picture downloads
     item = http.call("GET", "/v1/storefronts/specialties/products?q=korla&limit=1")["items"][0]
     thumb = requests.get(item["thumbnail_url"], timeout=TIMEOUT)
@@ -339,6 +348,143 @@ def test_a_parcel_to_a_village_service_centre_over_http(local_stack):
     refunded = http.call("GET", f"/v1/orders/{kept['order_id']}", token=buyer)
     assert refunded["refunded"]["amount"] == kept["lines"][0]["unit_price"]["amount"]
     assert [e["action"] for e in refunded["timeline"]][-2:] == ["return_requested", "refunded"]
+
+
+def test_bulk_trade_from_verification_to_a_paid_invoice_over_http(local_stack):
+    """Issue 14 end to end: a business is verified and given net terms, posts an RFQ, two sellers quote, the
+    buyer accepts one on net terms (an order at the quoted price), the seller ships (an invoice), records the
+    payment, and the business's credit is back; the other seller is told through the queue."""
+    import time
+
+    from tests.api.trade.support import business_body, later
+
+    http = Http(local_stack.url)
+    operator = http.login(OPERATOR, DEMO_PASSWORD)
+
+    def account(role: str) -> str:
+        email = random_email(f"e2e-{role}")
+        http.call("POST", "/v1/auth/register", json={"email": email, "password": PASSWORD, "role": role}, expect=201)
+        return http.login(email, PASSWORD)
+
+    buyer = account("buyer")
+    business = http.call("POST", "/v1/me/business", token=buyer, json=business_body(), expect=201)
+    assert business["status"] == "pending"
+    http.call("POST", f"/v1/admin/businesses/{business['business_id']}/verify", token=operator, json={})
+    http.call(
+        "PUT",
+        f"/v1/admin/businesses/{business['business_id']}/terms",
+        token=operator,
+        json={"terms_days": 30, "credit_limit": {"amount": 5_000_000, "currency": "CNY"}},
+    )
+    assert http.call("GET", "/v1/me/business", token=buyer)["credit"]["available"]["amount"] == 5_000_000
+
+    sellers = []
+    for name in ("E2E Hotan Orchards", "E2E Aksu Farms"):
+        token = account("seller")
+        shop = http.call(
+            "POST",
+            "/v1/shops",
+            token=token,
+            expect=201,
+            json={
+                "name": f"{name} {uuid.uuid4().hex[:6]}",
+                "storefront": "b2b",
+                "description": "e2e",
+                "region": {"province": "Xinjiang", "prefecture": "Hotan", "county": "Yutian"},
+            },
+        )
+        http.call("POST", f"/v1/admin/shops/{shop['shop_id']}/approve", token=operator)
+        http.call("PUT", f"/v1/shops/{shop['shop_id']}/rfq-profile", token=token, json={"categories": ["dried-fruit"]})
+        sellers.append((token, shop["shop_id"]))
+
+    rfq = http.call(
+        "POST",
+        "/v1/rfqs",
+        token=buyer,
+        expect=201,
+        json={
+            "category": "dried-fruit",
+            "title": "E2E jujubes",
+            "specification": "Grade 1, 10 kg cartons",
+            "quantity": 300,
+            "unit": "carton",
+            "currency": "CNY",
+            "deliver_to": {"province": "Zhejiang", "prefecture": "Hangzhou"},
+            "quote_deadline": later(days=3),
+        },
+    )
+    quotes = []
+    for (token, shop_id), amount in zip(sellers, (9_200, 8_900), strict=True):
+        seen = http.call("GET", f"/v1/shops/{shop_id}/rfq-opportunities", token=token)["items"]
+        assert rfq["rfq_id"] in [r["rfq_id"] for r in seen]
+        quote = http.call(
+            "POST",
+            f"/v1/shops/{shop_id}/rfqs/{rfq['rfq_id']}/quotes",
+            token=token,
+            expect=201,
+            json={
+                "unit_amount": {"amount": amount, "currency": "CNY"},
+                "moq": 200,
+                "lead_time_days": 10,
+                "valid_until": later(days=20),
+            },
+        )
+        quotes.append(quote)
+    compared = http.call("GET", f"/v1/rfqs/{rfq['rfq_id']}/quotes", token=buyer)["items"]
+    assert [q["unit_price"]["amount"] for q in compared] == [8_900, 9_200]
+
+    (winner_token, winner_shop), (loser_token, _) = sellers[1], sellers[0]
+    accepted = http.session.post(
+        f"{http.base}/v1/rfqs/{rfq['rfq_id']}/quotes/{quotes[1]['quote_id']}/accept",
+        json={
+            "quantity": 300,
+            "delivery": {
+                "name": "E2E Buyer",
+                "phone": "+86 571 555 0101",
+                "lines": ["88 Wensan Road"],
+                "city": "Hangzhou",
+                "region": "Zhejiang",
+                "postal_code": "310012",
+                "country": "CN",
+            },
+            "payment_method": "net_terms",
+        },
+        headers={"Authorization": f"Bearer {buyer}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=TIMEOUT,
+    )
+    assert accepted.status_code == 201, accepted.text
+    order = accepted.json()["order"]
+    assert order["lines"][0]["unit_price"]["amount"] == 8_900 and order["payment_method"] == "net_terms"
+    assert order["total"]["amount"] == 2_670_000
+    assert http.call("GET", "/v1/me/business", token=buyer)["credit"]["available"]["amount"] == 2_330_000
+
+    shipped = http.call(
+        "POST",
+        f"/v1/shops/{winner_shop}/orders/{order['order_id']}/ship",
+        token=winner_token,
+        json={"carrier": "SF Express", "tracking_number": "SF123"},
+    )
+    invoice = http.call("GET", f"/v1/me/invoices/{shipped['invoice_id']}", token=buyer)
+    assert (invoice["number"], invoice["status"], invoice["total"]["amount"]) == ("00000001", "open", 2_670_000)
+    paid = http.call(
+        "POST",
+        f"/v1/shops/{winner_shop}/invoices/{invoice['invoice_id']}/mark-paid",
+        token=winner_token,
+        json={"reference": "ICBC 0001"},
+    )
+    assert paid["status"] == "paid"
+    credit = http.call("GET", "/v1/me/business", token=buyer)["credit"]
+    assert (credit["available"]["amount"], credit["receivable"]["amount"]) == (5_000_000, 0)
+    assert http.call("GET", f"/v1/orders/{order['order_id']}", token=buyer)["paid_at"]
+
+    deadline = time.monotonic() + 15  # the queue consumer closes the other quote and tells its seller
+    while time.monotonic() < deadline:
+        notes = http.call("GET", "/v1/me/notifications", token=loser_token)["items"]
+        if any(n["type"] == "quote.not_selected" for n in notes):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the other seller was not told")
 
 
 def test_ctrl_c_stops_everything_and_frees_the_ports(local_stack):

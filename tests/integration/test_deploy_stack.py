@@ -33,12 +33,25 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "RunPayoutsLogGroup",
         "PollPayouts",
         "PollPayoutsLogGroup",
+        "ExpireQuotations",  # issue 14: bulk trade's hourly and daily jobs
+        "ExpireQuotationsLogGroup",
+        "MarkOverdueInvoices",
+        "MarkOverdueInvoicesLogGroup",
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
     } | {
         f"{fn}{metric}Alarm"
-        for fn in ("APIHandler", "OrderEvents", "CompleteOrders", "NetworkJobs", "RunPayouts", "PollPayouts")
+        for fn in (
+            "APIHandler",
+            "OrderEvents",
+            "CompleteOrders",
+            "NetworkJobs",
+            "RunPayouts",
+            "PollPayouts",
+            "ExpireQuotations",
+            "MarkOverdueInvoices",
+        )
         for metric in ("Errors", "Throttles")
     }
 

@@ -64,7 +64,9 @@ def test_lambda_role_touches_only_this_stacks_data_with_the_actions_it_uses(pack
     assert "dynamodb:Scan" not in actions
     assert {"dynamodb:Query", "dynamodb:GetItem", "s3:PutObject", "cognito-idp:AdminCreateUser"} <= actions
     s3_resources = [r for s in data_statements for r in _as_list(s["Resource"]) if "s3" in json.dumps(s["Action"])]
-    assert all("/shops/*" in json.dumps(r) for r in s3_resources), "S3 access is limited to the media prefix"
+    # product media, and (issue 14) business documents and RFQ attachments, which the CDN does not serve
+    prefixes = ("/shops/*", "/businesses/*")
+    assert all(any(p in json.dumps(r) for p in prefixes) for r in s3_resources), "S3 access is limited to its prefixes"
 
 
 def test_tables_have_point_in_time_recovery_and_encryption(packaged):
@@ -121,7 +123,7 @@ def test_media_is_served_by_cloudfront_through_origin_access_control_and_only_th
             "Effect": "Allow",
             "Principal": {"Service": "cloudfront.amazonaws.com"},
             "Action": "s3:GetObject",
-            "Resource": {"Fn::Sub": "${MediaBucket.Arn}/*"},
+            "Resource": {"Fn::Sub": "${MediaBucket.Arn}/shops/*"},  # product media only, never businesses/
             "Condition": {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": distribution_arn}}},
         }
     ]

@@ -19,6 +19,7 @@ from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
+from chalicelib.adapters.trade import DynamoTradeRepository
 from chalicelib.services import ports
 from tests.fakes import (
     InMemoryAggregatesRepository,
@@ -46,6 +47,7 @@ IMPLEMENTATIONS = [
     (ports.AggregatesRepository, InMemoryAggregatesRepository),
     (ports.PayoutProvider, HttpPayoutProvider),
     (ports.PayoutProvider, InMemoryBank),
+    (ports.TradeRepository, DynamoTradeRepository),
 ]
 
 

@@ -486,3 +486,131 @@ def test_the_storefront_and_the_checkout_speak_uyghur_right_to_left(browser, loc
         page.locator(".qty-form button.secondary").first.click()  # empty the cart again for the other tests
     finally:
         context.close()
+
+
+# --- bulk trade (issue 14): the demo business ---------------------------------------------------------------
+
+
+def test_a_buyer_finds_the_business_application_form(session):
+    page = session  # the demo buyer, signed in by the journey above, is no business yet
+    page.goto("/business")
+    assert page.get_by_label("Unified Social Credit Code").count() == 1
+    page.get_by_label("Company name").fill("Kashgar Bazaar Traders")
+    page.get_by_label("Unified Social Credit Code").fill("91350100M000100Y44")
+    page.get_by_label("Province").fill("Xinjiang")
+    page.get_by_label("Prefecture or city").fill("Kashgar")
+    page.get_by_label("Street and number").fill("1 Id Kah Square")
+    page.get_by_label("Postal code").fill("844000")
+    page.get_by_label("Full name").fill("Demo Buyer")
+    page.get_by_label("Phone").fill("+86 998 1234 5678")
+    page.get_by_role("button", name="Send the application").click()
+    assert "does not match the others" in page.locator(".alert.error").inner_text()  # the check character
+    shot(page, "19-business-apply")
+
+
+@pytest.fixture(scope="module")
+def business_tab(browser, local_stack):
+    """The demo business (verified, on net terms, with an open RFQ, quotes and an invoice), signed in."""
+    from devtools.seed import BUSINESS
+
+    context = browser.new_context(base_url=local_stack.url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/signin?next=/business")
+    page.get_by_label("Email").fill(BUSINESS)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/business$"))
+    yield page
+    context.close()
+
+
+def test_a_business_sees_its_verification_credit_and_requests(business_tab):
+    page = business_tab
+    assert "Verified business" in page.locator(".business-card").inner_text()
+    assert "Available now" in page.locator(".credit").inner_text()
+    shot(page, "20-business")
+    page.get_by_role("link", name="Quotes & invoices").first.click()
+    page.wait_for_url(re.compile(r"/rfqs$"))
+    assert page.locator(".data-table tbody tr").count() == 2
+    shot(page, "21-rfqs")
+    page.get_by_role("link", name="Post a request for quotation").first.click()
+    page.wait_for_url(re.compile(r"/rfqs/new$"))
+    shot(page, "22-rfq-new")
+
+
+def test_a_business_compares_quotes_side_by_side_talks_to_a_seller_and_accepts(business_tab):
+    page = business_tab
+    page.goto("/rfqs")
+    page.get_by_role("link", name="Green raisins, 300 cartons of 10 kg").click()
+    page.wait_for_url(re.compile(r"/rfqs/rfq_"))
+    headers = page.locator("table.compare thead th").all_inner_texts()[1:]
+    assert headers == ["Turpan Valley Wholesale", "Kashgar Dried Fruit Traders"]  # cheapest first
+    assert "revised 1 time(s)" in page.locator("table.compare").inner_text()
+    shot(page, "23-rfq-compare")
+
+    page.get_by_role("link", name="Message the seller").first.click()
+    page.wait_for_url(re.compile(r"/quotes/qte_"))
+    assert "150 cartons each" in page.locator(".messages").inner_text()
+    page.get_by_label("Write to Turpan Valley Wholesale").fill("Please confirm the first lot ships on Monday.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(re.compile(r"/quotes/qte_"))
+    assert "first lot ships on Monday" in page.locator(".messages").inner_text()
+    shot(page, "24-quote-conversation")
+
+    page.get_by_role("link", name="The request").click()
+    page.wait_for_url(re.compile(r"/rfqs/rfq_"))
+    page.get_by_label("Quantity (carton)").fill("300")
+    page.get_by_label("Full name").fill("Chen Jing")
+    page.get_by_label("Phone").fill("+86 571 8888 0142")
+    page.get_by_label("Address", exact=True).fill("88 Wensan Road")
+    page.get_by_label("City").fill("Hangzhou")
+    page.get_by_label("Province or region").fill("Zhejiang")
+    page.get_by_label("Postal code").fill("310012")
+    page.get_by_label("Net terms (invoice)").check()
+    page.get_by_role("button", name="Accept and order").click()
+    page.wait_for_url(re.compile(r"/orders/ord_"))
+    assert "¥232.00" in page.locator(".cart-table").inner_text()  # the revised quote's unit price
+    assert "Ordered from an accepted quote" in page.locator(".details").inner_text()
+    shot(page, "25-order-from-quote")
+
+
+def test_invoices_list_and_the_printable_invoice_in_three_languages(business_tab):
+    page = business_tab
+    page.goto("/invoices")
+    assert page.locator(".data-table tbody tr").count() == 1
+    shot(page, "26-invoices")
+    page.locator(".data-table a").first.click()
+    page.wait_for_url(re.compile(r"/invoices/inv_"))
+    text = page.locator(".invoice").inner_text()
+    assert "Hangzhou Silk Road Foods Co., Ltd." in text and "91330106MA2CFRKE0H" in text and "9%" in text
+    shot(page, "27-invoice")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    shot(page, "28-invoice-print")
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_url(re.compile(r"/invoices/inv_"))
+    assert page.locator("h1").inner_text() == "发票"
+    shot(page, "29-invoice-zh")
+    page.goto("/rfqs")
+    page.locator(".data-table a").first.click()
+    page.get_by_role("button", name="Русский").click()
+    page.wait_for_url(re.compile(r"/rfqs/rfq_"))
+    assert "Предложения" in page.locator("#quotes-heading").inner_text()
+    shot(page, "30-rfq-ru")
+    page.get_by_role("button", name="English").click()
+
+
+def test_a_sample_is_offered_on_a_b2b_product_page(business_tab):
+    page = business_tab
+    page.goto("/s/b2b?q=raisins")
+    page.locator(".grid .card-link").first.click()
+    page.wait_for_url(re.compile(r"/p/prd_"))
+    box = page.locator(".sample-box")
+    assert "Try a sample first" in box.inner_text()
+    shot(page, "31-product-sample")
+    box.get_by_role("button", name="Add the sample to the cart").click()
+    page.wait_for_url(re.compile(r"/cart"))
+    assert "¥32.00" in page.locator(".cart-table").inner_text()
+    shot(page, "32-cart-sample")

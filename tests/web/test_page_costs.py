@@ -119,7 +119,9 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
     web.sign_in(operator_email, PASSWORD)
     measure("GET /admin", lambda: web.get("/admin"), 200)
 
-    assert set(measured) == set(PAGE_BUDGETS) - NETWORK_PAGES, "every web route needs a measurement here"
+    from tests.web.test_trade_pages import TRADE_PAGES  # issue 14: measured in tests/web/test_trade_pages.py
+
+    assert set(measured) == set(PAGE_BUDGETS) - TRADE_PAGES - NETWORK_PAGES, "every web route needs a measurement here"
     over = {
         route: (calls, PAGE_BUDGETS[route][0]) for route, calls in measured.items() if calls > PAGE_BUDGETS[route][0]
     }

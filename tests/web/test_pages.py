@@ -395,6 +395,13 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/village/manifests/mfs_x/dispatch", {"village_id": "vil_x"}),
         ("/village/manifests/mfs_x/receive", {"village_id": "vil_x", "codes": "ord_x"}),
         ("/village/returns", {"village_id": "vil_x", "order_id": "ord_x"}),
+        # issue 14: bulk trade
+        ("/business", {"company_name": "X", "tax_id": "91350100M000100Y43"}),
+        ("/rfqs", {"title": "X"}),
+        ("/rfqs/rfq_x/cancel", {}),
+        ("/rfqs/rfq_x/accept", {"quote_id": "qte_x"}),
+        ("/rfqs/rfq_x/quotes/qte_x/messages", {"text": "hi"}),
+        ("/cart/sample", {"product_id": product["product_id"], "quantity": "1"}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -423,6 +430,12 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/village/manifests/{manifest_id}/dispatch",
         "/village/manifests/{manifest_id}/receive",
         "/village/returns",
+        "/business",
+        "/rfqs",
+        "/rfqs/{rfq_id}/cancel",
+        "/rfqs/{rfq_id}/accept",
+        "/rfqs/{rfq_id}/quotes/{quote_id}/messages",
+        "/cart/sample",
     }, "a new POST form route needs a line in this test"
 
 
