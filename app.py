@@ -18,6 +18,7 @@ from chalicelib.api import (
 from chalicelib.api import county as api_county
 from chalicelib.api import network as api_network
 from chalicelib.api import village as api_village
+from chalicelib.api.routing import options_answers
 from chalicelib.events import network_jobs, order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.web import account as web_account
@@ -25,6 +26,7 @@ from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import county as web_county
 from chalicelib.web import dashboards as web_dashboards
+from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 from chalicelib.web import trade as web_trade
 from chalicelib.web import village as web_village
@@ -32,6 +34,7 @@ from chalicelib.web import village as web_village
 app = Chalice(app_name="bazaar")
 
 app.register_blueprint(middleware.bp)
+app.register_blueprint(web_edge.bp)  # inside api/middleware: web paths answer HTML
 app.register_blueprint(identity.bp)
 app.register_blueprint(shops.bp)
 app.register_blueprint(products.bp)
@@ -57,3 +60,4 @@ app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
+app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

@@ -1,10 +1,11 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
-(bench/ledger_bench.py) and the deployment package sizes (bench/package_size.py), appended to the report;
-the payout run and the dashboards' counters (bench/payouts_bench.py, issue 17); bulk trade's opportunity lists
-at 1k and 10k open RFQs (bench/trade_bench.py, issue 14); the rural service network at 1k and 10k parcels
-(bench/network_bench.py, issue 10).
+(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the payout run and the dashboards'
+counters (bench/payouts_bench.py, issue 17), bulk trade's opportunity lists at 1k and 10k open RFQs
+(bench/trade_bench.py, issue 14), the peak memory of a picture completion's rendering
+(bench/thumbnail_memory.py, issue 9) and the rural service network at 1k and 10k parcels (bench/network_bench.py,
+issue 10), appended to the report.
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -127,9 +128,10 @@ def render(
             f"| {('yes (calls, read)' if scenario.filtered else 'yes') if same else '**NO**'} | {_other(last)} |"
         )
     from app import app
+    from chalicelib.api.routing import served_routes
     from chalicelib.web.routing import declared_pages  # HTML pages: budgeted by tests/web/test_page_costs.py
 
-    routes = {f"{method} {path}" for path, methods in app.routes.items() for method in methods}
+    routes = {f"{method} {path}" for method, path in served_routes(app)}
     routes -= {spec.key for spec in declared_pages(app)}
     unbudgeted = sorted(routes - set(BUDGETS))
     reads = [(s, runs[n][i]) for n in sizes for i, s in enumerate(SCENARIOS) if s.is_read]
@@ -255,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import payouts_bench  # issue 17: the payout run per payout and per 100 shops, dashboard counters
 
     ok = payouts_bench.report(RESULTS / "latest.md") and ok
+    from bench import thumbnail_memory  # issue 9: peak RSS of a picture completion's rendering (40 MP JPEG)
+
+    ok = thumbnail_memory.report(RESULTS / "latest.md") and ok
     return 0 if ok else 1
 
 

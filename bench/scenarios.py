@@ -993,6 +993,26 @@ NETWORK_SCENARIOS: list[Scenario] = [
     ),
 ]
 SCENARIOS.extend(NETWORK_SCENARIOS)
+# --- account confirmation (issue 9). The bench runs on the local stage, where accounts are created confirmed:
+# both calls answer 409 already_confirmed for the account "register" made (tests/api/test_account_confirmation.py
+# drives the code flow of dev/prod). Cognito only: no DynamoDB call either way.
+SCENARIOS.extend(
+    [
+        Scenario(
+            "confirm account (already confirmed)",
+            "POST /v1/auth/confirm",
+            lambda b: b.api.post("/v1/auth/confirm", {"email": b.state["email"], "code": "123456"}),
+            409,
+        ),
+        Scenario(
+            "resend confirmation code (already confirmed)",
+            "POST /v1/auth/resend-code",
+            lambda b: b.api.post("/v1/auth/resend-code", {"email": b.state["email"]}),
+            409,
+        ),
+    ]
+)
+
 
 # --- sellers' money (issue 17) ---------------------------------------------------------------------------------
 # A world of its own, the same at every catalog size: two shops that sold, completed (the completion sweep run

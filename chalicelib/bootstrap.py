@@ -82,7 +82,12 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
         media=S3MediaStore(s3, settings.media_bucket, settings.media_base_url),
-        identity=CognitoIdentityProvider(cognito, settings.user_pool_id, settings.user_pool_client_id),
+        identity=CognitoIdentityProvider(
+            cognito,
+            settings.user_pool_id,
+            settings.user_pool_client_id,
+            confirm_by_code=settings.confirm_accounts_by_code,
+        ),
         tokens=CognitoTokenVerifier(
             settings.token_issuer,
             settings.user_pool_client_id,

@@ -117,6 +117,12 @@ class Settings:
         return self.stage in LOCAL_STAGES
 
     @property
+    def confirm_accounts_by_code(self) -> bool:
+        """Dev and prod: a new account is confirmed only with the code Cognito e-mails. The local stages (moto,
+        which sends no mail) create accounts confirmed."""
+        return not self.is_local
+
+    @property
     def token_issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 

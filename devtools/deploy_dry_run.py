@@ -12,8 +12,9 @@ What it cannot cover, because moto's CloudFormation cannot:
 - the SAM transform (moto has none): the dry run replaces each Chalice SAM resource with the plain resource the
   transform makes for it (`for_moto`): function -> AWS::Lambda::Function (the uploaded code, layer, role,
   environment), schedule -> AWS::Events::Rule + permission, layer -> AWS::Lambda::LayerVersion, API ->
-  AWS::ApiGateway::RestApi without its OpenAPI routes and stage (moto cannot import the body); on AWS,
-  CloudFormation's own transform does this;
+  AWS::ApiGateway::RestApi without its OpenAPI routes and stage (moto cannot import the body, so neither the
+  routes nor the gateway responses of infra/gateway-responses.json are created: tests/packaging checks them on the
+  packaged template); on AWS, CloudFormation's own transform does this;
 - Cognito, Secrets Manager secrets, CloudWatch alarms and SNS subscriptions: moto skips them (listed at the end).
   The user pool, its client and the secrets are then created by devtools/provision.py from the same template
   definitions (as devtools/deploy_stack.py does for CI's data stack), so the printed user pool id comes from

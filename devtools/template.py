@@ -1,4 +1,5 @@
-"""The template merged into Chalice's SAM template: infra/data-stack.json + infra/secrets.json + infra/operations.json.
+"""The template merged into Chalice's SAM template: infra/data-stack.json + infra/secrets.json + infra/operations.json
++ infra/gateway-responses.json.
 
 - every entry of infra/secrets.json becomes an `AWS::SecretsManager::Secret` with a generated value, a
   `SECRET_ID_<NAME>` variable (its ARN) on every function, and one policy that lets the functions' role read
@@ -6,7 +7,10 @@
 - infra/operations.json brings the alarm topic, its optional email subscription and the order-events backlog
   alarm; this module adds the alarms that follow the stack's shape (errors and throttles per function, throttled
   requests per table, any message on a dead-letter queue, the API's 5xx rate, the outbox backlog age) and one
-  dashboard with the same signals.
+  dashboard with the same signals;
+- infra/gateway-responses.json gives API Gateway's own answers (no route, throttling, limits, timeouts) the
+  house error shape: merged into the definition of Chalice's API (`RestAPI`), so they deploy with it
+  (`gateway_response` renders one, as `chalice local` answers through devtools/chalice_child.py).
 
     python -m devtools.template --stage dev > merged.json
 """
@@ -336,10 +340,39 @@ def merge_operations(template: dict, operations: dict) -> None:
             template.setdefault(section, {})[name] = value
 
 
+GATEWAY_RESPONSES = "x-amazon-apigateway-gateway-responses"
+CHALICE_API = "RestAPI"  # the logical id of the API in Chalice's SAM template
+
+
+def gateway_responses() -> dict[str, dict]:
+    return _read("gateway-responses.json")[GATEWAY_RESPONSES]
+
+
+def gateway_response(kind: str, message: str, status: int) -> tuple[int, dict[str, str], str]:
+    """(status, headers, body) of API Gateway's answer `kind` (MISSING_AUTHENTICATION_TOKEN, DEFAULT_4XX, ...)
+    as infra/gateway-responses.json shapes it; `message` stands for $context.error.messageString and `status`
+    for the gateway's own status when the response does not set one."""
+    responses = gateway_responses()
+    spec = responses.get(kind) or responses["DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"]
+    body = spec["responseTemplates"]["application/json"].replace("$context.error.messageString", json.dumps(message))
+    headers = {"Content-Type": "application/json"}
+    for name, value in spec.get("responseParameters", {}).items():
+        headers[name.removeprefix("gatewayresponse.header.")] = value.strip("'")
+    return int(spec.get("statusCode", status)), headers, body
+
+
+def merge_gateway_responses(template: dict) -> None:
+    """A fragment of Chalice's API: `chalice package --merge-template` merges dicts recursively, so the responses
+    land in the API's OpenAPI body next to Chalice's routes (one deployment of the API carries both)."""
+    api = template["Resources"].setdefault(CHALICE_API, {})
+    api.setdefault("Properties", {}).setdefault("DefinitionBody", {})[GATEWAY_RESPONSES] = gateway_responses()
+
+
 def merged_template(stage: str) -> dict:
     template = copy.deepcopy(_read("data-stack.json"))
     add_secrets(template, secrets_catalogue())
     merge_operations(template, _read("operations.json"))
+    merge_gateway_responses(template)
     signals = add_alarms(template, stage)
     template["Resources"][DASHBOARD] = {
         "Type": "AWS::CloudWatch::Dashboard",

@@ -49,12 +49,23 @@ STATUS_BY_ERROR += [(PayloadTooLarge, 413), (UnsupportedMediaType, 415)]
 STATUS_BY_ERROR += [(e.TooManyAttempts, 429)]  # five wrong pickup codes lock a handover (issue 10)
 
 
+# An error lists at most this many details (a body of 90,000 unknown keys would otherwise answer megabytes);
+# its message says how many more there were.
+MAX_ERROR_DETAILS = 20
+
+
 def error_response(status: int, code: str, message: str, details: Any = None, headers: dict | None = None) -> Response:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if details is not None:
+        if isinstance(details, list) and len(details) > MAX_ERROR_DETAILS:
+            more = len(details) - MAX_ERROR_DETAILS
+            body["error"]["message"] = (
+                f"{message} ({len(details)} problems; the first {MAX_ERROR_DETAILS} are listed, {more} more are not)"
+            )
+            details = details[:MAX_ERROR_DETAILS]
         body["error"]["details"] = details
     return Response(
-        body=json.dumps(body),
+        body=json.dumps(body, default=str),
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )

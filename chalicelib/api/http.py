@@ -9,12 +9,19 @@ from chalice import Response
 
 from ..domain.errors import ValidationFailed
 from .errors import PayloadTooLarge, UnsupportedMediaType
+from .text import INVALID_TEXT, invalid_text_fields
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+API_PREFIX = "/v1"
 
 M = TypeVar("M")
+
+
+def is_api_path(path: str | None) -> bool:
+    """A path of the JSON API (house error shape); every other path is a web page (HTML: web/edge.py)."""
+    return path is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/"))
 
 
 def json_body(request, schema: type[M]) -> M:
@@ -33,6 +40,12 @@ def json_body(request, schema: type[M]) -> M:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise ValidationFailed(f"the body is not valid JSON: {exc}", code="malformed_json") from None
+    broken = invalid_text_fields(data)
+    if broken:
+        raise ValidationFailed(
+            "the request body contains text that is not valid Unicode",
+            details=[{"field": field, "message": INVALID_TEXT} for field in broken],
+        )
     try:
         return schema.model_validate(data)  # type: ignore[attr-defined]
     except ValidationError as exc:
@@ -60,9 +73,26 @@ def limit_param(params: dict[str, str]) -> int:
     return int(raw)
 
 
+def _jsonable(value: Any) -> Any:
+    """What json.dumps cannot encode by itself and stored data may still hold: numbers as DynamoDB returns
+    them (Decimal), sets; anything else by its text. A response is never lost to its encoding."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
 def ok(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    """A JSON response. Its text is made encodable on the way out (api/middleware, api/text.encodable)."""
     return Response(
-        body=json.dumps(body, ensure_ascii=False),
+        body=json.dumps(body, ensure_ascii=False, default=_jsonable),
         status_code=status,
         headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
     )

@@ -21,9 +21,11 @@ bp = Blueprint(__name__)
     auth=ANYONE,
     scope=Scope.PUBLIC,
     body="RegisterIn",
-    responses={201: "UserPublic"},
+    responses={201: "RegistrationPublic"},
     errors=(409,),
     budget=Budget(0, "Cognito only"),
+    description="On dev and prod the account must be confirmed with the e-mailed code (POST /v1/auth/confirm) "
+    "before it can log in; local stages create it confirmed.",
 )
 def register(call: Call) -> dict:
     return identity.register(container().identity, call.body.email, call.body.password, call.body.role)
@@ -68,6 +70,45 @@ def login(call: Call) -> dict:
 def new_password(call: Call) -> dict:
     body = call.body
     return identity.set_new_password(container().identity, body.email, body.temporary_password, body.new_password)
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/auth/confirm",
+    "confirmAccount",
+    "Confirm a new account with the e-mailed code",
+    tag="identity",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    body="ConfirmIn",
+    responses={200: "ConfirmationPublic"},
+    errors=(409,),
+    budget=Budget(0, "Cognito only"),
+    description="400 invalid_code or code_expired; 409 already_confirmed.",
+)
+def confirm(call: Call) -> dict:
+    return identity.confirm(container().identity, call.body.email, call.body.code)
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/auth/resend-code",
+    "resendConfirmationCode",
+    "E-mail a new confirmation code",
+    tag="identity",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    body="ResendCodeIn",
+    responses={202: "CodeSentPublic"},
+    errors=(409,),
+    budget=Budget(0, "Cognito only"),
+    description="The previous code stops working. 409 already_confirmed. An unknown e-mail gets 202 with no "
+    "destination (nothing is sent), so the answer does not tell which accounts exist.",
+)
+def resend_code(call: Call) -> dict:
+    return identity.resend_code(container().identity, call.body.email)
 
 
 @route(

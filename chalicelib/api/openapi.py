@@ -12,7 +12,7 @@ from chalice import Chalice
 from .routing import RouteSpec, declared_routes, find_route
 
 ERROR_REASONS = {
-    400: "Malformed JSON, unknown fields or bad values",
+    400: "Malformed JSON, unknown fields or query parameters, bad values, text that is not valid Unicode",
     401: "Missing, invalid or expired bearer token",
     403: "The caller's role or ownership does not allow this",
     404: "Not found (or not visible to the caller)",
@@ -36,11 +36,9 @@ def _schema_names(routes: list[RouteSpec]) -> list[str]:
 
 
 def _error_statuses(op: RouteSpec) -> list[int]:
-    statuses = set(op.errors)
+    statuses = set(op.errors) | {400}  # 400: an unknown query parameter, text that is not valid Unicode
     if op.body:
-        statuses |= {400, 413, 415}
-    if op.all_query or any(h.required for h in op.headers):
-        statuses.add(400)
+        statuses |= {413, 415}
     if op.auth.kind != "public":
         statuses.add(401)  # no token, a bad one, or (for a provider) a bad signature
     if op.auth.needs_token:

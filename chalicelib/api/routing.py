@@ -32,9 +32,10 @@ from chalice import Blueprint, Chalice, Response
 from ..domain.errors import ValidationFailed
 from ..domain.identity import Actor, Role
 from .auth import optional_actor, require_actor
-from .errors import api_errors
+from .errors import api_errors, error_response
 from .http import DEFAULT_LIMIT, MAX_LIMIT, json_body, limit_param, no_content, ok
 from .paging import PageRequest, cursor_scope, page_request
+from .text import INVALID_TEXT, encodable, is_valid_text
 
 
 class Scope(StrEnum):
@@ -336,6 +337,46 @@ def route(
     return decorate
 
 
+# --- OPTIONS and the methods of a path -------------------------------------------------------------------
+
+
+def allowed_methods(app: Chalice, path: str) -> list[str]:
+    """The methods `path` (a route template) serves, for an `Allow` header."""
+    return sorted(m for m in app.routes.get(path, {}) if m != "OPTIONS")
+
+
+def options_answers(app: Chalice) -> Blueprint:
+    """OPTIONS on every path `app` serves so far (app.py registers this last): the app serves no cross-origin
+    requests, so OPTIONS is a 405 in the house shape with `Allow` (a page on web paths: web/edge.py), answered
+    by the app itself - the same from API Gateway, `chalice local` and the test client, which otherwise each
+    answer OPTIONS their own way."""
+    bp = Blueprint(__name__ + ".options")
+    for number, path in enumerate(sorted(p for p, methods in app.routes.items() if "OPTIONS" not in methods)):
+
+        def options(_path: str = path, **_path_params: str) -> Response:
+            return error_response(
+                405,
+                "method_not_allowed",
+                "OPTIONS is not supported here (no cross-origin requests); see the Allow header",
+                headers={"Allow": ", ".join(allowed_methods(app, _path))},
+            )
+
+        options.__name__ = f"options_{number}"
+        options.answers_options = True  # type: ignore[attr-defined]
+        bp.route(path, methods=["OPTIONS"])(options)
+    return bp
+
+
+def served_routes(app: Chalice) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, leaving out the OPTIONS answers of `options_answers`."""
+    return {
+        (method, path)
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+        if not getattr(entry.view_function, "answers_options", False)
+    }
+
+
 def _authenticate(spec: RouteSpec, request: Any) -> Actor | None:
     kind = spec.auth.kind
     if kind == "public":
@@ -349,12 +390,33 @@ def _authenticate(spec: RouteSpec, request: Any) -> Actor | None:
     return require_actor(request, *spec.auth.roles)
 
 
+def _check_text(kind: str, values: Mapping[str, Any]) -> None:
+    broken = [
+        encodable(name)
+        for name, value in values.items()
+        if not is_valid_text(name) or (isinstance(value, str) and not is_valid_text(value))
+    ]
+    if broken:
+        raise ValidationFailed(
+            f"a {kind} parameter is not valid Unicode text",
+            details=[{"field": name, "message": INVALID_TEXT} for name in broken],
+        )
+
+
 def _call(spec: RouteSpec, request: Any, path_params: Mapping[str, str]) -> Call:
     actor = _authenticate(spec, request)
+    _check_text("path", path_params)
+    _check_text("query", request.query_params or {})
     for header in spec.headers:
         if header.required:
             header.check(request)
     raw = dict(request.query_params or {})
+    unknown = sorted(set(raw) - {q.name for q in spec.all_query})
+    if unknown:  # as unknown body fields are: a misspelt filter must not silently return everything
+        raise ValidationFailed(
+            "unknown query parameter" + ("s" if len(unknown) > 1 else ""),
+            details=[{"field": encodable(name), "message": "is not a known query parameter"} for name in unknown],
+        )
     params = {q.name: q.parse(raw) for q in spec.query}
     paging = None
     if spec.paged:

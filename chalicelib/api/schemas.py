@@ -909,6 +909,45 @@ class NetworkReturnsPage(Public):
     next_cursor: str | None
 
 
+# --- account confirmation (issue 9): Cognito's e-mailed code on dev and prod ------------------------------
+
+
+class ConfirmIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "aygul@example.com", "code": "123456"}]})
+
+    email: StrictStr = Field(max_length=254)
+    code: StrictStr = Field(min_length=1, max_length=10, description="the code e-mailed at registration")
+
+
+class ResendCodeIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "aygul@example.com"}]})
+
+    email: StrictStr = Field(max_length=254)
+
+
+class RegistrationPublic(Public):
+    user_id: str
+    email: str
+    roles: list[Literal["buyer", "seller", "operator"]]
+    confirmed: bool = Field(
+        description="false on dev/prod until the e-mailed code is confirmed (POST /v1/auth/confirm); "
+        "local stages create accounts confirmed"
+    )
+    code_sent_to: str | None = Field(description="where the code went, masked (null when none was sent)")
+
+
+class ConfirmationPublic(Public):
+    email: str
+    confirmed: Literal[True]
+
+
+class CodeSentPublic(Public):
+    email: str
+    code_sent_to: str | None = Field(
+        description="where the new code went, masked; null when no code was sent (unknown account)"
+    )
+
+
 # --- sellers' money (issue 17) -------------------------------------------------------------------------------
 
 

@@ -67,6 +67,26 @@ def set_new_password(
     return identity.set_new_password(email, temporary_password, new_password)
 
 
+CODE_RULES = "the 6 digits of the code we e-mailed"
+
+
+def confirm(identity: IdentityProvider, email: str, code: str) -> dict[str, Any]:
+    """Confirms a new account (and its e-mail) with the code Cognito e-mailed at registration."""
+    email = normalise_email(email)
+    code = code.strip()
+    if not (code.isascii() and code.isdigit() and 4 <= len(code) <= 10):
+        raise ValidationFailed("the code is not valid", details=[{"field": "code", "message": CODE_RULES}])
+    identity.confirm(email, code)
+    return {"email": email, "confirmed": True}
+
+
+def resend_code(identity: IdentityProvider, email: str) -> dict[str, Any]:
+    """Sends a new confirmation code to an account not confirmed yet (the previous code stops working)."""
+    email = normalise_email(email)
+    sent = identity.resend_code(email)
+    return {"email": email, "code_sent_to": sent.get("code_sent_to")}
+
+
 def actor_from_token(tokens: TokenVerifier, token: str) -> Actor:
     claims = tokens.verify(token)
     known = {r.value: r for r in Role}

@@ -15,14 +15,28 @@ from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
+MAX_SIGNATURE_HEADER = 512
+_HEX = frozenset("0123456789abcdef")
+
+
+def _signature_parts(signature_header: str) -> tuple[str, str]:
+    """(t, v1) of a well-formed header: ASCII only, `t` 1 to 12 ASCII digits, `v1` 64 lowercase hex digits.
+    Anything else - a non-ASCII digit such as `t=²`, a number too long to be a time, a missing part - is
+    malformed (401), never an error of ours."""
+    if len(signature_header) > MAX_SIGNATURE_HEADER or not signature_header.isascii():
+        raise Unauthenticated("malformed webhook signature", code="bad_signature")
+    parts = dict(part.split("=", 1) for part in signature_header.split(",") if "=" in part)
+    stamp, given = parts.get("t", ""), parts.get("v1", "")
+    if not (1 <= len(stamp) <= 12 and stamp.isdigit()) or len(given) != 64 or not set(given) <= _HEX:
+        raise Unauthenticated("malformed webhook signature", code="bad_signature")
+    return stamp, given
+
+
 def verify_webhook(secret: str, signature_header: str | None, raw_body: bytes, *, now: float | None = None) -> None:
     """`X-Bazaar-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`."""
     if not signature_header:
         raise Unauthenticated("missing webhook signature", code="bad_signature")
-    parts = dict(p.split("=", 1) for p in signature_header.split(",") if "=" in p)
-    stamp, given = parts.get("t", ""), parts.get("v1", "")
-    if not stamp.isdigit() or not given:
-        raise Unauthenticated("malformed webhook signature", code="bad_signature")
+    stamp, given = _signature_parts(signature_header)
     if abs((now or time.time()) - int(stamp)) > WEBHOOK_TOLERANCE_SECONDS:
         raise Unauthenticated("webhook signature is too old", code="bad_signature")
     expected = hmac.new(secret.encode(), stamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()

@@ -1,4 +1,5 @@
-"""Accounts in the browser: sign in, register (buyers), sign out, and the language switch."""
+"""Accounts in the browser: sign in, register (buyers), confirm the e-mail with its code, sign out, and the
+language switch."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ def _signin_form(ctx, status=200, errors=None, email="", next_path="/", notice=N
 def signin_page(ctx: WebContext) -> Response:
     next_path = safe_next(ctx.query.get("next"))
     notice = ctx.t("auth.signin_needed") if ctx.query.get("required") else None
-    return _signin_form(ctx, next_path=next_path, notice=notice)
+    if ctx.query.get("confirmed"):
+        notice = ctx.t("confirm.done")
+    return _signin_form(ctx, next_path=next_path, notice=notice, email=ctx.query.get("email", "")[:254])
 
 
 @page(bp, "POST", "/signin", budget=Budget(0, "Cognito only"))
@@ -52,6 +55,8 @@ def signin(ctx: WebContext, form: Form) -> Response:
     except Unauthenticated as exc:
         if exc.code == "new_password_required":  # an account an operator made: its first sign-in
             return _new_password_form(ctx, email=email, next_path=next_path)
+        if exc.code == "account_not_confirmed":
+            return render.redirect(ctx, "/confirm", {"email": email, "next": next_path, "pending": "1"})
         return _signin_form(ctx, 400, {"form": ctx.t("err.credentials")}, email, next_path)
     return _signed_in(ctx, tokens, next_path)
 
@@ -126,7 +131,7 @@ def register(ctx: WebContext, form: Form) -> Response:
     next_path = safe_next(form.get("next"))
     c = container()
     try:
-        identity.register(c.identity, email, password, "buyer")
+        created = identity.register(c.identity, email, password, "buyer")
     except ValidationFailed as exc:
         fields = {d.get("field") for d in exc.details or []}
         errors = {}
@@ -137,9 +142,72 @@ def register(ctx: WebContext, form: Form) -> Response:
         return _register_form(ctx, 400, errors or {"form": ctx.t("form.invalid")}, email, next_path)
     except Conflict:
         return _register_form(ctx, 400, {"email": ctx.t("err.email_taken")}, email, next_path)
+    if not created["confirmed"]:  # dev and prod: Cognito e-mailed a code
+        return render.redirect(ctx, "/confirm", {"email": created["email"], "next": next_path, "sent": "1"})
     tokens = identity.login(c.identity, email, password)
     ctx.sign_in(tokens["access_token"], tokens["expires_in"])
     return render.redirect(ctx, next_path)
+
+
+def _confirm_form(ctx, status=200, errors=None, email="", next_path="/", notice=None) -> Response:
+    return render.page(
+        ctx,
+        "confirm.html",
+        status=status,
+        title=ctx.t("confirm.title"),
+        errors=errors or {},
+        email=email,
+        next_path=next_path,
+        notice=notice,
+    )
+
+
+def _confirmed(ctx, email: str, next_path: str) -> Response:
+    return render.redirect(ctx, "/signin", {"next": next_path, "email": email, "confirmed": "1"})
+
+
+@page(bp, "GET", "/confirm", budget=Budget(0, "a form"))
+def confirm_page(ctx: WebContext) -> Response:
+    """Where registration (and a sign-in of an unconfirmed account) leads on dev and prod."""
+    email = ctx.query.get("email", "")[:254]
+    notice = None
+    if ctx.query.get("sent"):
+        notice = ctx.t("confirm.sent")
+    elif ctx.query.get("pending"):
+        notice = ctx.t("confirm.pending")
+    return _confirm_form(ctx, email=email, next_path=safe_next(ctx.query.get("next")), notice=notice)
+
+
+@page(bp, "POST", "/confirm", budget=Budget(0, "Cognito only"))
+def confirm(ctx: WebContext, form: Form) -> Response:
+    email, code = form.get("email").strip()[:254], form.get("code").strip()[:20]
+    next_path = safe_next(form.get("next"))
+    try:
+        identity.confirm(container().identity, email, code)
+    except ValidationFailed as exc:
+        fields = {d.get("field") for d in exc.details or []}
+        errors = {}
+        if "email" in fields:
+            errors["email"] = ctx.t("err.email")
+        if "code" in fields:
+            errors["code"] = ctx.t("confirm.code_expired" if exc.code == "code_expired" else "confirm.code_wrong")
+        return _confirm_form(ctx, 400, errors or {"form": ctx.t("form.invalid")}, email, next_path)
+    except Conflict:  # already confirmed
+        pass
+    return _confirmed(ctx, email, next_path)
+
+
+@page(bp, "POST", "/confirm/resend", budget=Budget(0, "Cognito only"))
+def resend_code(ctx: WebContext, form: Form) -> Response:
+    email = form.get("email").strip()[:254]
+    next_path = safe_next(form.get("next"))
+    try:
+        identity.resend_code(container().identity, email)
+    except ValidationFailed:
+        return _confirm_form(ctx, 400, {"email": ctx.t("err.email")}, email, next_path)
+    except Conflict:  # already confirmed
+        return _confirmed(ctx, email, next_path)
+    return _confirm_form(ctx, email=email, next_path=next_path, notice=ctx.t("confirm.resent"))
 
 
 @page(bp, "POST", "/signout", budget=Budget(0, "clears the cookie"))

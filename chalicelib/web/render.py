@@ -111,7 +111,8 @@ def page(ctx: WebContext, template: str, status: int = 200, **values) -> Respons
 
 def redirect(ctx: WebContext, path: str, params: dict | None = None) -> Response:
     """303 See Other: after a POST the browser GETs the result page (no re-post on reload)."""
-    return Response(body="", status_code=303, headers=_headers(ctx, {"Location": ctx.url(path, params)}))
+    headers = _headers(ctx, {"Location": ctx.url(path, params), "Content-Type": "text/html; charset=utf-8"})
+    return Response(body="", status_code=303, headers=headers)
 
 
 def error_page(ctx: WebContext, status: int, message_key: str | None = None, detail: str | None = None) -> Response:

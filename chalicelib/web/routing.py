@@ -109,6 +109,19 @@ def _log_failure(view: str) -> None:
     logger().exception("unhandled error in a web page", view=view)
 
 
+def last_resort(status: int = 500) -> Response:
+    return Response(body=_LAST_RESORT, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def error_page_for(request: Any, status: int) -> Response:
+    """The friendly error page for `status`, for a request no page handler answered (web/edge.py)."""
+    try:
+        return error_page(WebContext.from_request(request, bootstrap.container().settings), status)
+    except Exception:
+        _log_failure("error_page_for")
+        return last_resort(status)
+
+
 def _status_for(exc: DomainError) -> int:
     return next((status for cls, status in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
 
@@ -119,7 +132,7 @@ def _handle(bp: Blueprint, handler: Callable[..., Response], method: str, params
         ctx = WebContext.from_request(request, bootstrap.container().settings)  # a broken stage: the 500 below
     except Exception:
         _log_failure(handler.__name__)
-        return Response(body=_LAST_RESORT, status_code=500, headers={"Content-Type": "text/html; charset=utf-8"})
+        return last_resort()
     form = None
     try:
         try:
@@ -140,7 +153,7 @@ def _handle(bp: Blueprint, handler: Callable[..., Response], method: str, params
             return error_page(ctx, 500)
     except Exception:  # the error page itself failed (e.g. the identity service is down while rendering it)
         _log_failure(handler.__name__)
-        return Response(body=_LAST_RESORT, status_code=500, headers={"Content-Type": "text/html; charset=utf-8"})
+        return last_resort()
 
 
 def buyer(ctx: WebContext) -> Actor:

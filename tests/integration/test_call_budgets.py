@@ -67,10 +67,11 @@ def large() -> dict[str, Measurement]:
 def _route_keys() -> set[str]:
     """The JSON API routes. The web pages combine API reads; tests/web/test_page_costs.py budgets them."""
     from app import app
+    from chalicelib.api.routing import served_routes
     from chalicelib.web.routing import declared_pages
 
     web = {spec.key for spec in declared_pages(app)}
-    return {f"{method} {path}" for path, methods in app.routes.items() for method in methods} - web
+    return {f"{method} {path}" for method, path in served_routes(app)} - web
 
 
 def test_every_route_has_a_budget_and_a_scenario():

@@ -16,7 +16,7 @@ from chalice import Blueprint, Chalice
 
 from app import app
 from chalicelib.api import schemas
-from chalicelib.api.routing import ANYONE, Budget, Call, Scope, declared_routes, roles, route
+from chalicelib.api.routing import ANYONE, Budget, Call, Scope, declared_routes, roles, route, served_routes
 from chalicelib.domain.identity import Role
 from chalicelib.web.routing import declared_pages
 from tests.api.isolation import completeness_problems
@@ -27,7 +27,7 @@ WEB_ROUTES = [(spec.method, spec.path) for spec in declared_pages(app)]
 
 def test_every_served_route_is_declared_once():
     """By api/routing.route (JSON API) or web/routing.page (HTML): no route escapes the registry."""
-    served = sorted((method, path) for path, methods in app.routes.items() for method in methods)
+    served = sorted(served_routes(app))
     declared = sorted([(spec.method, spec.path) for spec in declared_routes(app)] + WEB_ROUTES)
     assert served == declared
 

@@ -372,3 +372,35 @@ def test_the_dashboard_shows_the_same_signals(packaged):
     for table in _of_type(template, "AWS::DynamoDB::Table"):
         assert "${" + table + "}" in body
     assert f"Bazaar {stage}" in body
+
+
+# --- API Gateway's own answers in the house error shape (issue 9) -------------------------------------------
+
+
+def test_every_answer_of_the_gateway_itself_has_the_house_error_shape(packaged):
+    """infra/gateway-responses.json lands in the packaged API definition: the 4xx/5xx defaults and every listed
+    response type render, with any message API Gateway puts in, to {"error": {"code", "message"}}."""
+    _, template, _ = packaged
+    api = template["Resources"]["RestAPI"]
+    assert api["Type"] == "AWS::Serverless::Api"
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED"} <= set(responses)
+    for kind, response in responses.items():
+        templates = response["responseTemplates"]
+        assert set(templates) == {"application/json"}, kind
+        for message in ("Missing Authentication Token", 'a "quoted" message', "Ünïcödé"):
+            body = json.loads(
+                templates["application/json"].replace("$context.error.messageString", json.dumps(message))
+            )
+            assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, kind
+            assert body["error"]["code"].islower() and body["error"]["message"], kind
+        assert response["responseParameters"]["gatewayresponse.header.Cache-Control"] == "'no-store'", kind
+        assert int(response.get("statusCode", 400)) >= 400, kind
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"  # an unknown path is not a 403
+
+
+def test_the_api_answers_options_itself_on_every_path(packaged):
+    """Every path of the API definition has its OPTIONS method, served by the function (a 405 with Allow)."""
+    _, template, _ = packaged
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert paths and all("options" in methods for methods in paths.values())

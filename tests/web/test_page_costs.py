@@ -62,6 +62,9 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
     token = web.get("/").hidden("csrf")
     measure("POST /lang", lambda: web.post("/lang", {"csrf": token, "lang": "zh", "next": "/"}), 303)
     measure("POST /register", lambda: web.post("/register", {"csrf": token, "email": "bad", "password": "x"}), 400)
+    measure("GET /confirm", lambda: web.get("/confirm?email=someone@example.com"), 200)
+    measure("POST /confirm", lambda: web.post("/confirm", {"csrf": token, "email": "bad", "code": "123456"}), 400)
+    measure("POST /confirm/resend", lambda: web.post("/confirm/resend", {"csrf": token, "email": "bad"}), 400)
     web.accept_language = "en"
     email = buyer_session(web, factory)
     token = web.get("/").hidden("csrf")
