@@ -17,10 +17,12 @@ from chalicelib.api import (
 )
 from chalicelib.api import county as api_county
 from chalicelib.api import network as api_network
+from chalicelib.api import provenance as api_provenance
 from chalicelib.api import village as api_village
 from chalicelib.api.routing import options_answers
 from chalicelib.events import network_jobs, order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
+from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
@@ -28,6 +30,7 @@ from chalicelib.web import county as web_county
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
+from chalicelib.web import provenance as web_provenance
 from chalicelib.web import trade as web_trade
 from chalicelib.web import village as web_village
 
@@ -52,12 +55,15 @@ app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
 app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(docs.bp)
+app.register_blueprint(api_provenance.bp)
+app.register_blueprint(season_events.bp)
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
+app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

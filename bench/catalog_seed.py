@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from chalicelib.adapters.dynamodb import _listing_item, _product_item, _shop_item, _slug_claim
-from chalicelib.adapters.models import ListingModel, ProductModel, ShopModel, UniqueModel
+from chalicelib.adapters.models import ListingModel, ProductModel, ProvenanceModel, ShopModel, UniqueModel
 from chalicelib.domain.catalog import Product, Shop, check_product_fields
 from chalicelib.domain.storefronts import STOREFRONTS
 from chalicelib.services.shops import shop_snapshot
@@ -63,9 +63,23 @@ def _attributes(storefront: str, amount: int, i: int) -> dict:
         return {"maker": "Aygul Tursun", "made_to_order": True, "processing_days": 10, "materials": ["silk"]}
     return {
         "origin": {"province": "Xinjiang", "prefecture": PREFECTURES[i % 3], "county": "Yutian"},
-        "season_months": [9, 10, 11],
+        # in season all year: the in_season=true pages are full at every size, and no seeded product is due to
+        # the season schedule (a sweep measured on top of the catalog re-lists only what it is measured on)
+        "season_months": list(range(1, 13)),
         "gi_certificate": "GI-2016-0412",
     }
+
+
+# Issue 15: the day the seeded products' season flags are computed for, and which specialties carry a verified
+# geographic indication (every third: the gi=verified pages are full from 1k products on).
+SEASON_DAY = dt.date(2024, 10, 1)
+GI_BADGE = {
+    "claim_id": "gic_seed",
+    "register": "CNIPA",
+    "registration_number": "AGI2016-0412",
+    "protected_name": "Hotan jujube",
+    "verified_at": "2024-01-01T00:00:00.000Z",
+}
 
 
 @dataclass
@@ -149,8 +163,9 @@ def build_catalog(n_products: int, seller_id: str) -> SeededCatalog:
                 shop=shop_snapshot(shop),
                 created_at=_at(clock),
                 updated_at=_at(clock),
+                gi=dict(GI_BADGE) if sf == "specialties" and i % 3 == 0 else None,
                 **fields,
-            )
+            ).with_season(SEASON_DAY)
         )
     return cat
 
@@ -163,15 +178,27 @@ def catalog_items(cat: SeededCatalog):
             UniqueModel,
             UniqueModel(_slug_claim(shop.storefront, shop.slug), owner=shop.shop_id, created_at=shop.created_at),
         )
+    origins: dict[tuple[str, str], tuple[int, dict]] = {}
     for product in cat.products:
         # as DynamoCatalogRepository.save_product(product, None, shop_status) stores a new product
         keys = product.facets()
-        new = replace(product, version=1, listing_keys=tuple(keys), listing_digest=product.listing_content_digest())
+        new = replace(
+            product,
+            version=1,
+            listing_keys=tuple(keys),
+            listing_digest=product.listing_content_digest(),
+            counted_origin=product.origin_key,
+        )
         yield ProductModel, _product_item(new)
         card, words = new.card(), new.search_tokens()
         for facet in keys:
             cat.listing_items += 1
             yield ListingModel, _listing_item(new, facet, card, words)
+        if new.counted_origin:  # and the origin count its transaction adds to (issue 15)
+            count, _ = origins.get((new.storefront, new.counted_origin), (0, {}))
+            origins[(new.storefront, new.counted_origin)] = (count + 1, new.attributes["origin"])
+    for (storefront, key), (count, origin) in sorted(origins.items()):
+        yield ProvenanceModel, ProvenanceModel(f"origin#{storefront}", key, count=count, **origin)
 
 
 def _write_batched(items) -> None:

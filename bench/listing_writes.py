@@ -159,6 +159,114 @@ def _rename(w: World) -> None:
     assert reply.status == 200, reply
 
 
+# --- issue 15: what verified GIs, harvest seasons, makers and origin counts add to a save ------------------------
+# A 5-word specialty in season all year: 24 facets + 4 in-season facets (category x prefecture); verifying a GI
+# claim adds 4 GI and 4 GI + in-season facets and rewrites every card (the badge); the season schedule adds or
+# removes the 4 in-season facets (cards compute their label when read); a handicraft naming a maker has 1 more
+# entry (the maker's page); a specialty's save also moves its origin count (one item, not a listing).
+
+SPECIALTY_TITLE = "Hotan red jujubes family orchards"  # 5 words: 24 facets
+ALL_YEAR = list(range(1, 13))
+
+
+def _specialties_shop(w: World) -> dict:
+    if not hasattr(w, "orchard"):
+        w.orchard = w.factory.shop(w.seller, "specialties")
+    return w.orchard
+
+
+def _create_specialty(months: list[int]) -> Callable[[World], None]:
+    def act(w: World) -> None:
+        from tests.support import ATTRIBUTES, product_body
+
+        attrs = {**ATTRIBUTES["specialties"], "season_months": months}
+        body = product_body("specialties", title=SPECIALTY_TITLE, attributes=attrs)
+        reply = w.api.post(f"/v1/shops/{_specialties_shop(w)['shop_id']}/products", body, token=w.seller)
+        assert reply.status == 201, reply
+        w.specialty = reply.json
+
+    return act
+
+
+def _claim(w: World) -> None:
+    pdf = b"%PDF-1.4\n% certificate\n%%EOF\n"
+    shop_id = _specialties_shop(w)["shop_id"]
+    announced = w.api.post(
+        f"/v1/shops/{shop_id}/uploads",
+        {"purpose": "gi_document", "content_type": "application/pdf", "size": len(pdf)},
+        token=w.seller,
+    ).json
+    w.container.media._s3.put_object(
+        Bucket=w.container.settings.media_bucket, Key=announced["upload"]["fields"]["key"], Body=pdf
+    )
+    assert w.api.post(f"/v1/shops/{shop_id}/uploads/{announced['upload_id']}/complete", token=w.seller).status == 200
+    body = {
+        "product_ids": [w.specialty["product_id"]],
+        "register": "CNIPA",
+        "registration_number": "AGI2011-01-0522",
+        "protected_name": "Hotan jujube",
+        "document": announced["upload_id"],
+    }
+    w.claim = w.api.post(f"/v1/shops/{shop_id}/gi-claims", body, token=w.seller).json
+
+
+def _verify(w: World) -> None:
+    reply = w.api.post(f"/v1/admin/gi-claims/{w.claim['claim_id']}/verify", token=w.factory.operator)
+    assert reply.status == 200, reply
+
+
+def _specialty_price(w: World) -> None:
+    path = f"/v1/shops/{w.specialty['shop_id']}/products/{w.specialty['product_id']}"
+    assert w.api.patch(path, {"price": {"amount": 16900, "currency": "CNY"}}, token=w.seller).status == 200
+
+
+def _out_of_season_until_tomorrow(w: World) -> None:
+    """A specialty whose season starts tomorrow (its month is next month's, and today is a month's last day)."""
+
+    real = w.container.clock
+    w.clock_before = real
+    w.container.clock = lambda: "2026-08-31T12:00:00.000Z"
+    _create_specialty([9, 10, 11])(w)
+
+
+def _season_starts(w: World) -> None:
+    from chalicelib.events.seasons import run_season_sweep
+
+    w.container.clock = lambda: "2026-09-01T00:30:00.000Z"
+    try:
+        assert run_season_sweep()["relisted"] >= 1
+    finally:
+        w.container.clock = w.clock_before
+
+
+def _maker(w: World) -> None:
+    from tests.support import REGION
+
+    reply = w.api.post(
+        f"/v1/shops/{w.shop['shop_id']}/makers",
+        {"name": "Memet Ali", "region": REGION, "craft": "copper"},
+        token=w.seller,
+    )
+    assert reply.status == 201, reply
+    w.maker = reply.json
+
+
+def _create_with_maker(w: World) -> None:
+    from tests.support import product_body
+
+    attrs = {"maker_id": w.maker["maker_id"], "made_to_order": False}
+    body = product_body(STOREFRONT, title=TITLE, attributes=attrs)
+    assert w.api.post(f"/v1/shops/{w.shop['shop_id']}/products", body, token=w.seller).status == 201
+
+
+ISSUE_15_SCENARIOS: list[tuple[str, Callable | None, Callable]] = [
+    ("create specialty, in season (5-word title)", _specialties_shop, _create_specialty(ALL_YEAR)),
+    ("verify a GI claim on it", _claim, _verify),
+    ("edit: price (GI, in season)", None, _specialty_price),
+    ("season starts: the schedule re-lists it", _out_of_season_until_tomorrow, _season_starts),
+    ("create product naming a maker (5-word title)", _maker, _create_with_maker),
+]
+
 SCENARIOS: list[tuple[str, Callable | None, Callable]] = [
     ("create product (5-word title)", None, _create),
     ("edit: price", None, _patch({"price": {"amount": 16900, "currency": "CNY"}})),
@@ -169,7 +277,9 @@ SCENARIOS: list[tuple[str, Callable | None, Callable]] = [
     ("sale: the last unit (sold out)", _stock_and_cart(1, 1), _checkout),
     ("cancel: stock back from 0", None, _cancel),
     (f"shop rename ({RENAMED_SHOP_PRODUCTS} products)", _renamed_shop, _rename),
+    *ISSUE_15_SCENARIOS,
 ]
+STOREFRONT_KEYS = ("b2b", "handicrafts", "specialties")
 
 
 def measure_in(api, factory, container) -> list[Row]:
@@ -192,7 +302,7 @@ def measure_in(api, factory, container) -> list[Row]:
                 name=name,
                 written=d.items_written - sum(c.items_written for c in rec.calls if c.error),
                 listing_written=len(keys),
-                storefront_wide=partitions.get(STOREFRONT, 0),
+                storefront_wide=sum(partitions.get(key, 0) for key in STOREFRONT_KEYS),
                 busiest_partition=max(partitions.values(), default=0),
                 calls=d.calls,
                 consumer_calls=consumer_calls,
@@ -232,8 +342,9 @@ def render(rows_by_size: dict[int, list[Row]]) -> tuple[str, bool]:
         "",
         "One action through the API plus what the order-events consumer writes for it. Written = every item "
         "put/updated/deleted; listing = items of the Listings table; storefront-wide = writes to the partition "
-        f"`{STOREFRONT}` (no filter), which every listed product of the storefront is written to. Before = the "
-        "code before issue 16 (commit 15b02c5), same scenarios.",
+        "of the product's storefront (no filter: `handicrafts`, `specialties`), which every listed product of the "
+        "storefront is written to. Before = the code before issue 16 (commit 15b02c5), same scenarios; the issue 15 "
+        "rows (verified GIs, seasons, makers, origin counts) are new.",
         "",
         "| Scenario | Written before | Written after | Listing before | Listing after | Storefront-wide before "
         "| Storefront-wide after | Busiest partition | Calls (request + consumer) |",

@@ -1014,6 +1014,250 @@ SCENARIOS.extend(
 )
 
 
+# --- makers and origins (issue 15) --------------------------------------------------------------------------
+# On the bench seller's seeded handicrafts shop: a document and a maker's photo uploaded the browser's way, a
+# maker with products, GI claims on two of the shop's seeded products. The specialties storefront's GI and
+# in-season pages read the seeded catalog (bench/catalog_seed.py marks every third specialty GI-verified).
+
+RENAMED_MAKER_PRODUCTS = 3
+PDF = b"%PDF-1.4\n% a GI registration certificate\n%%EOF\n"
+
+
+def _seller_shop(b: Bench) -> str:
+    return b.catalog.seller_shop.shop_id
+
+
+def _announce(b: Bench, purpose: str, content_type: str, body: bytes):
+    reply = b.api.post(
+        f"/v1/shops/{_seller_shop(b)}/uploads",
+        {"purpose": purpose, "content_type": content_type, "size": len(body)},
+        token=b.seller,
+    )
+    if reply.status == 201:
+        b.state[f"{purpose}_upload"] = reply.json["upload_id"]
+        b.container.media._s3.put_object(
+            Bucket=b.container.settings.media_bucket, Key=reply.json["upload"]["fields"]["key"], Body=body
+        )
+    return reply
+
+
+def _complete(b: Bench, purpose: str):
+    return b.api.post(f"/v1/shops/{_seller_shop(b)}/uploads/{b.state[f'{purpose}_upload']}/complete", token=b.seller)
+
+
+def _maker_photo(b: Bench) -> None:
+    from tests.support import png_bytes
+
+    _expect(_announce(b, "maker_photo", "image/png", png_bytes()), 201, "announce a photo")
+    _expect(_complete(b, "maker_photo"), 200, "complete the photo")
+
+
+def _add_maker(b: Bench, key: str = "maker"):
+    from tests.support import REGION
+
+    body = {"name": "Memet Ali", "region": dict(REGION), "craft": "coppersmith", "photo": b.state["maker_photo_upload"]}
+    reply = b.api.post(f"/v1/shops/{_seller_shop(b)}/makers", body, token=b.seller)
+    if reply.status == 201:
+        b.state[key] = reply.json
+    return reply
+
+
+def _maker_path(b: Bench) -> str:
+    return f"/v1/shops/{_seller_shop(b)}/makers/{b.state['maker']['maker_id']}"
+
+
+def _maker_products(b: Bench, key: str = "maker") -> None:
+    from tests.support import product_body
+
+    attrs = {"maker_id": b.state[key]["maker_id"], "made_to_order": True, "processing_days": 21}
+    for i in range(RENAMED_MAKER_PRODUCTS):
+        body = product_body(STOREFRONT, title=f"Hammered copper ewer {i}", attributes=attrs)
+        _expect(b.api.post(f"/v1/shops/{_seller_shop(b)}/products", body, token=b.seller), 201, "maker's product")
+
+
+def _claim_body(b: Bench, product) -> dict:
+    return {
+        "product_ids": [product.product_id],
+        "register": "CNIPA",
+        "registration_number": "AGI2011-01-0522",
+        "protected_name": "Hotan atlas silk",
+        "document": b.state["gi_document_upload"],
+    }
+
+
+def _claimable(b: Bench, n: int):
+    return [p for p in b.catalog.products if p.shop_id == _seller_shop(b)][n]
+
+
+def _submit_claim(b: Bench, n: int, key: str):
+    reply = b.api.post(f"/v1/shops/{_seller_shop(b)}/gi-claims", _claim_body(b, _claimable(b, n)), token=b.seller)
+    if reply.status == 201:
+        b.state[key] = reply.json
+    return reply
+
+
+def _second_claim(b: Bench) -> None:
+    _expect(_submit_claim(b, 1, "claim_to_reject"), 201, "second claim")
+
+
+def _claim_path(b: Bench, key: str, action: str) -> str:
+    return f"/v1/admin/gi-claims/{b.state[key]['claim_id']}/{action}"
+
+
+def _provenance_world(b: Bench) -> None:
+    """Once, for the reads (the same at every catalog size): a document, a maker with a photo and
+    RENAMED_MAKER_PRODUCTS listed products, a pending GI claim on one of the shop's seeded products."""
+    if "world_maker" in b.state:
+        return
+    _expect(_announce(b, "gi_document", "application/pdf", PDF), 201, "announce a document")
+    _expect(_complete(b, "gi_document"), 200, "complete the document")
+    _maker_photo(b)
+    _expect(_add_maker(b, "world_maker"), 201, "add a maker")
+    _maker_products(b, "world_maker")
+    _expect(_submit_claim(b, 2, "world_claim"), 201, "a pending claim")
+
+
+def _world_maker_path(b: Bench) -> str:
+    return f"/v1/shops/{_seller_shop(b)}/makers/{b.state['world_maker']['maker_id']}"
+
+
+def _specialties(**params) -> str:
+    return f"/v1/storefronts/specialties/products?{urlencode(params)}"
+
+
+PROVENANCE_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "storefront page, gi=verified (specialties)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_specialties(gi="verified")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, in_season=true (specialties)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_specialties(in_season="true")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, gi=verified + in_season=true + prefecture",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_specialties(gi="verified", in_season="true", prefecture="Kashgar")),
+        200,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, gi=verified + q (filtered)",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_specialties(gi="verified", q="jujubes")),
+        200,
+        paged=True,
+        filtered=True,
+    ),
+    Scenario(
+        "origins (specialties)",
+        "GET /v1/storefronts/{storefront_key}/origins",
+        lambda b: b.api.get("/v1/storefronts/specialties/origins"),
+        200,
+    ),
+    Scenario(
+        "announce a GI document",
+        "POST /v1/shops/{shop_id}/uploads",
+        lambda b: _announce(b, "gi_document", "application/pdf", PDF),
+        201,
+    ),
+    Scenario(
+        "complete the GI document",
+        "POST /v1/shops/{shop_id}/uploads/{upload_id}/complete",
+        lambda b: _complete(b, "gi_document"),
+        200,
+    ),
+    Scenario("add a maker (with a photo)", "POST /v1/shops/{shop_id}/makers", _add_maker, 201, prepare=_maker_photo),
+    Scenario(
+        "shop makers (seller)",
+        "GET /v1/shops/{shop_id}/makers",
+        lambda b: b.api.get(f"/v1/shops/{_seller_shop(b)}/makers", token=b.seller),
+        200,
+        prepare=_provenance_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop maker (seller)",
+        "GET /v1/shops/{shop_id}/makers/{maker_id}",
+        lambda b: b.api.get(_world_maker_path(b), token=b.seller),
+        200,
+        prepare=_provenance_world,
+    ),
+    Scenario(
+        "edit maker (story)",
+        "PATCH /v1/shops/{shop_id}/makers/{maker_id}",
+        lambda b: b.api.patch(_maker_path(b), {"story": "Raised his first teapot at twelve."}, token=b.seller),
+        200,
+    ),
+    Scenario(
+        f"rename maker ({RENAMED_MAKER_PRODUCTS} products)",
+        "PATCH /v1/shops/{shop_id}/makers/{maker_id}",
+        lambda b: b.api.patch(_maker_path(b), {"name": "Memet Ali Usta"}, token=b.seller),
+        200,
+        prepare=_maker_products,
+        products=RENAMED_MAKER_PRODUCTS,
+    ),
+    Scenario(
+        "maker page (public)",
+        "GET /v1/makers/{maker_id}",
+        lambda b: b.api.get(f"/v1/makers/{b.state['world_maker']['maker_id']}"),
+        200,
+        prepare=_provenance_world,
+        paged=True,
+    ),
+    Scenario(
+        "submit a GI claim (1 product)",
+        "POST /v1/shops/{shop_id}/gi-claims",
+        lambda b: _submit_claim(b, 0, "claim"),
+        201,
+    ),
+    Scenario(
+        "shop GI claims (seller)",
+        "GET /v1/shops/{shop_id}/gi-claims",
+        lambda b: b.api.get(f"/v1/shops/{_seller_shop(b)}/gi-claims", token=b.seller),
+        200,
+        prepare=_provenance_world,
+        paged=True,
+    ),
+    Scenario(
+        "GI claim queue (pending)",
+        "GET /v1/admin/gi-claims",
+        lambda b: b.api.get("/v1/admin/gi-claims?status=pending", token=b.operator),
+        200,
+        prepare=_provenance_world,
+        paged=True,
+    ),
+    Scenario(
+        "verify a GI claim (1 product)",
+        "POST /v1/admin/gi-claims/{claim_id}/verify",
+        lambda b: b.api.post(_claim_path(b, "claim", "verify"), token=b.operator),
+        200,
+        products=1,
+    ),
+    Scenario(
+        "reject a GI claim",
+        "POST /v1/admin/gi-claims/{claim_id}/reject",
+        lambda b: b.api.post(_claim_path(b, "claim_to_reject", "reject"), {"reason": "Not CNIPA's."}, token=b.operator),
+        200,
+        prepare=_second_claim,
+    ),
+    Scenario(
+        "revoke a GI claim (1 product)",
+        "POST /v1/admin/gi-claims/{claim_id}/revoke",
+        lambda b: b.api.post(
+            _claim_path(b, "claim", "revoke"), {"reason": "Registration cancelled."}, token=b.operator
+        ),
+        200,
+        products=1,
+    ),
+]
+SCENARIOS.extend(PROVENANCE_SCENARIOS)
 # --- sellers' money (issue 17) ---------------------------------------------------------------------------------
 # A world of its own, the same at every catalog size: two shops that sold, completed (the completion sweep run
 # eight days ahead), registered payout details (one of them an account the bank closes) and were paid out once,

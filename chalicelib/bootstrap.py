@@ -20,6 +20,7 @@ from .services.ports import (
     MediaStore,
     NetworkRepository,
     PayoutProvider,
+    ProvenanceRepository,
     TokenVerifier,
     TradeRepository,
 )
@@ -38,6 +39,7 @@ class Container:
     events: EventPublisher
     ledger: Ledger
     trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
+    provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     network: NetworkRepository  # the rural service network (issue 10)
@@ -64,6 +66,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.network import DynamoNetworkRepository
     from .adapters.orders import DynamoBuyingRepository
     from .adapters.payouts_bank import HttpPayoutProvider
+    from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher, SqsJobQueue
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
@@ -96,6 +99,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,

@@ -52,6 +52,7 @@ class Settings:
     order_events_queue_url: str
     ledger_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
+    provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
     network_table: str = ""  # the rural service network (issue 10): counties, villages, manifests
     network_jobs_queue_url: str = ""  # manifest steps too long for one request run from this queue
@@ -186,6 +187,7 @@ def _load() -> Settings:
         ledger_table=_required("LEDGER_TABLE"),
         network_table=_required("NETWORK_TABLE"),
         network_jobs_queue_url=_required("NETWORK_JOBS_QUEUE_URL"),
+        provenance_table=_required("PROVENANCE_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,

@@ -291,7 +291,8 @@ class LocalStack:
     def _start_scheduler(self) -> None:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
         completion sweep hourly, the payout poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue
-        14: RFQ and quote expiry hourly, overdue invoices daily, both first a few seconds after start)."""
+        14: RFQ and quote expiry hourly, overdue invoices daily, both first a few seconds after start; issue 15: the
+        season sweep hourly)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -301,12 +302,12 @@ class LocalStack:
 
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
-        from chalicelib.services import order_lifecycle, payouts, rfq, terms
+        from chalicelib.services import catalog, order_lifecycle, payouts, rfq, terms
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
 
-        due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1)}
+        due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1), "season": now()}
         due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
         due["overdue"] = now() + dt.timedelta(seconds=5)  # issue 14: overdue invoices (daily)
         due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
@@ -319,6 +320,9 @@ class LocalStack:
                 if now() >= due["run"]:
                     due["run"] = dt.datetime.fromisoformat(next_payout_at(c.clock()).replace("Z", "+00:00"))
                     payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
+                if now() >= due["season"]:  # issue 15: products whose harvest season starts or ends
+                    due["season"] = now() + dt.timedelta(hours=1)
+                    catalog.refresh_seasons(c.catalog, now=c.clock())
                 if now() >= due["poll"]:
                     due["poll"] = now() + dt.timedelta(minutes=30)
                     payouts.poll_open_payouts(c.finance, c.ledger, c.payouts, c.buying, now=c.clock())

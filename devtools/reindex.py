@@ -32,10 +32,12 @@ def stack_tables(session, stack: str, endpoint_url: str | None) -> dict[str, str
 def run(session, tables: dict[str, str], endpoint_url: str | None, page_size: int = 100) -> dict:
     from chalicelib.adapters.dynamodb import DynamoCatalogRepository
     from chalicelib.adapters.models import bind_models
+    from chalicelib.domain.ids import utc_now
     from chalicelib.services.catalog import reindex
 
     bind_models(SimpleNamespace(**tables, region=session.region_name, endpoint_url=endpoint_url))
-    return reindex(DynamoCatalogRepository(session.region_name, endpoint_url), page_size=page_size)
+    # `now`: products saved before harvest calendars were listed (issue 15) get their in-season flag
+    return reindex(DynamoCatalogRepository(session.region_name, endpoint_url), page_size=page_size, now=utc_now())
 
 
 def main() -> None:

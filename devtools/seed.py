@@ -67,6 +67,7 @@ def _craft(maker: str, made_to_order: bool, days: int | None = None, materials=N
 
 
 def _origin(prefecture: str, county: str, months: list[int], gi: str | None = None):
+    """Dried fruit, nuts and other goods that keep are in season every month; fresh fruit and teas by harvest."""
     attrs: dict[str, Any] = {"origin": _region(prefecture, county), "season_months": months}
     if gi:
         attrs["gi_certificate"] = gi
@@ -87,6 +88,28 @@ class DemoProduct:
 
 
 @dataclass(frozen=True)
+class DemoMaker:
+    """Issue 15: a maker of a handicrafts shop; products name them with `{"maker_id": "@<name>"}`."""
+
+    name: str
+    craft: str
+    workshop: str
+    story: str
+    region: dict
+    motif: str  # a motif of devtools.demo_images, for the maker's photo
+
+
+@dataclass(frozen=True)
+class DemoGiClaim:
+    """Issue 15: a geographic-indication claim on products of the shop (by title), verified by the operator."""
+
+    protected_name: str
+    registration_number: str
+    titles: tuple[str, ...]
+    register: str = "CNIPA"
+
+
+@dataclass(frozen=True)
 class DemoShop:
     owner: str
     name: str
@@ -95,6 +118,48 @@ class DemoShop:
     description: str
     products: tuple[DemoProduct, ...] = ()
     approve: bool = True
+    makers: tuple[DemoMaker, ...] = ()
+    gi_claims: tuple[DemoGiClaim, ...] = ()
+
+
+# Issue 15: a pre-sale ships from the next `month`/`day` (attributes {"presale": ("next", month, day, deposit)}
+# are resolved against the clock when the seed runs, so the date is never in the past).
+def _presale(month: int, day: int, deposit: int | None = None) -> dict:
+    return {"presale": ("next", month, day, deposit)}
+
+
+def _resolve_presale(attributes: dict, today) -> dict:
+    """The pre-sale's next date and this year's harvest window, from the placeholders above."""
+    import datetime as dt
+
+    window = attributes.get("harvest_window")
+    if isinstance(window, tuple):
+        start, end = (f"{today.year}-{part}" for part in window)
+        attributes = {**attributes, "harvest_window": {"from": start, "to": end}}
+    spec = attributes.get("presale")
+    if not isinstance(spec, tuple):
+        return attributes
+    _, month, day, deposit = spec
+    date = dt.date(today.year, month, day)
+    if date < today:
+        date = dt.date(today.year + 1, month, day)
+    presale: dict[str, Any] = {"ships_from": date.isoformat()}
+    if deposit:
+        presale["deposit_percent"] = deposit
+    return {**attributes, "presale": presale}
+
+
+PERSONALISED_SCARF = [
+    {"key": "initials", "label": "Initials to embroider", "type": "text", "required": True, "max_length": 3},
+    {
+        "key": "colour",
+        "label": "Main colour",
+        "type": "choice",
+        "required": True,
+        "choices": ["crimson", "indigo", "saffron"],
+    },
+]
+INITIALS = [{"key": "initials", "label": "Initials to carve", "type": "text", "required": False, "max_length": 3}]
 
 
 def _p(title, kind, category, amount, stock, attributes, description="", **kw) -> DemoProduct:
@@ -296,8 +361,12 @@ SHOPS: tuple[DemoShop, ...] = (
                 "textiles",
                 22_800,
                 10,
-                _craft("Aygul Tursun", True, 14, ["silk", "natural dyes"]),
-                "Pick three colours; the warp is tied and dyed for you. 180 x 45 cm.",
+                {
+                    **_craft("Aygul Tursun", True, 14, ["silk", "natural dyes"]),
+                    "maker_id": "@Aygul Tursun",
+                    "personalisation": PERSONALISED_SCARF,
+                },
+                "Pick your main colour and your initials; the warp is tied and dyed for you. 180 x 45 cm.",
             ),
             _p(
                 "Atlas silk dress length, 4 m",
@@ -318,6 +387,17 @@ SHOPS: tuple[DemoShop, ...] = (
                 "Black velvet doppa with white pepper (bodom) embroidery, made to your head size.",
             ),
         ),
+        makers=(
+            DemoMaker(
+                "Aygul Tursun",
+                "atlas silk weaving",
+                "Jiya atlas workshop, Lop county",
+                "Aygul ties, dyes and weaves atlas silk the way her grandmother taught her: the warp is bound by "
+                "hand, dipped colour by colour, and woven on a wooden loom in the courtyard.",
+                _region("Hotan", "Lop"),
+                "silk",
+            ),
+        ),
     ),
     DemoShop(
         "kashgar-crafts@bazaar.local",
@@ -332,7 +412,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "metalwork",
                 38_000,
                 8,
-                _craft("Memet Ali", True, 21, ["copper", "tin"]),
+                {**_craft("Memet Ali", True, 21, ["copper", "tin"]), "maker_id": "@Memet Ali"},
                 "Raised from one sheet, tin-lined, 1.2 litres.",
             ),
             _p(
@@ -341,7 +421,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "metalwork",
                 52_000,
                 5,
-                _craft("Memet Ali", True, 28, ["copper", "brass"]),
+                {**_craft("Memet Ali", True, 28, ["copper", "brass"]), "maker_id": "@Memet Ali"},
                 "The tall hand-washing ewer, chased by hand.",
             ),
             _p(
@@ -352,6 +432,17 @@ SHOPS: tuple[DemoShop, ...] = (
                 12,
                 _craft("Ablikim Hesen", False, materials=["copper"]),
                 "Engraved with a pomegranate rosette.",
+            ),
+        ),
+        makers=(
+            DemoMaker(
+                "Memet Ali",
+                "coppersmith",
+                "Coppersmiths' lane, Kashgar old town",
+                "Memet raised his first teapot at twelve in his father's workshop and has hammered copper on the "
+                "same lane for forty years.",
+                _region("Kashgar", "Kashi"),
+                "teapot",
             ),
         ),
     ),
@@ -377,7 +468,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "woodwork",
                 6_500,
                 30,
-                _craft("Abdulla Kerim", True, 5, ["apricot wood"]),
+                {**_craft("Abdulla Kerim", True, 5, ["apricot wood"]), "personalisation": INITIALS},
                 "Coarse and fine teeth; your initials carved.",
             ),
             _p(
@@ -404,8 +495,12 @@ SHOPS: tuple[DemoShop, ...] = (
                 "fresh-produce",
                 9_900,
                 80,
-                _craft("Tursun family orchard", False, harvest="2025-10-24"),
-                "Sweeter, half-red late-harvest jujubes.",
+                {
+                    **_craft("Tursun family orchard", False, harvest="2025-10-24"),
+                    "season_months": [10, 11],
+                    **_presale(10, 20, 30),
+                },
+                "Sweeter, half-red late-harvest jujubes. Out of season, order them on pre-sale.",
             ),
         ),
     ),
@@ -423,7 +518,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "dried-fruit",
                 6_800,
                 300,
-                _origin("Hotan", "Yutian", [10, 11], "DEMO-GI-HOTAN-JUJUBE"),
+                _origin("Hotan", "Yutian", list(range(1, 13)), "DEMO-GI-HOTAN-JUJUBE"),
                 "Large, thick-fleshed jujubes dried on the tree in the Taklamakan sun.",
             ),
             _p(
@@ -432,7 +527,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "dried-fruit",
                 19_800,
                 120,
-                _origin("Hotan", "Hotan", [10, 11], "DEMO-GI-HOTAN-JUJUBE"),
+                _origin("Hotan", "Hotan", list(range(1, 13)), "DEMO-GI-HOTAN-JUJUBE"),
                 "Hand-sorted jumbo jujubes.",
             ),
             _p(
@@ -441,8 +536,8 @@ SHOPS: tuple[DemoShop, ...] = (
                 "tea",
                 5_600,
                 200,
-                _origin("Hotan", "Yutian", [5, 6]),
-                "Sun-dried buds of the Yutian damask rose.",
+                {**_origin("Hotan", "Yutian", [5, 6]), **_presale(5, 20, 30)},
+                "Sun-dried buds of the Yutian damask rose. Out of season, order them on pre-sale.",
             ),
             _p(
                 "Hotan thin-shell walnuts, 1 kg",
@@ -450,8 +545,15 @@ SHOPS: tuple[DemoShop, ...] = (
                 "nuts",
                 5_200,
                 150,
-                _origin("Hotan", "Karakax", [9, 10]),
+                _origin("Hotan", "Karakax", list(range(1, 13))),
                 "Crack-by-hand thin-shell walnuts.",
+            ),
+        ),
+        gi_claims=(
+            DemoGiClaim(
+                "Hotan jujube (和田大枣)",
+                "AGI2011-01-0522",
+                ("Hotan jujubes, grade 1, 1 kg", "Hotan jujubes, jumbo gift box, 2.5 kg"),
             ),
         ),
     ),
@@ -468,7 +570,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "dried-fruit",
                 4_200,
                 400,
-                _origin("Turpan", "Gaochang", [8, 9, 10], "DEMO-GI-TURPAN-RAISIN"),
+                _origin("Turpan", "Gaochang", list(range(1, 13)), "DEMO-GI-TURPAN-RAISIN"),
                 "Seedless green raisins.",
             ),
             _p(
@@ -477,7 +579,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "dried-fruit",
                 3_600,
                 250,
-                _origin("Turpan", "Gaochang", [9, 10]),
+                _origin("Turpan", "Gaochang", list(range(1, 13))),
             ),
             _p(
                 "Shanshan rose-fragrant raisins, 500 g",
@@ -485,7 +587,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "dried-fruit",
                 4_800,
                 180,
-                _origin("Turpan", "Shanshan", [8, 9]),
+                _origin("Turpan", "Shanshan", list(range(1, 13))),
                 "Red rose-scented raisins.",
             ),
             _p(
@@ -494,7 +596,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 "fresh-fruit",
                 8_800,
                 90,
-                _origin("Hami", "Yizhou", [7, 8, 9], "DEMO-GI-HAMI-MELON"),
+                {**_origin("Hami", "Yizhou", [7, 8, 9], "DEMO-GI-HAMI-MELON"), "harvest_window": ("07-10", "09-20")},
                 "Two 2-2.5 kg melons shipped cold.",
             ),
         ),
@@ -523,7 +625,7 @@ SHOPS: tuple[DemoShop, ...] = (
                 120,
                 _origin("Bayingolin", "Korla", [9, 10, 11], "DEMO-GI-KORLA-PEAR"),
             ),
-            _p("Aksu walnuts, 2 kg", "walnut", "nuts", 9_600, 80, _origin("Aksu", "Wensu", [9, 10])),
+            _p("Aksu walnuts, 2 kg", "walnut", "nuts", 9_600, 80, _origin("Aksu", "Wensu", list(range(1, 13)))),
             _p(
                 "Korla pear preview (draft)",
                 "pear",
@@ -533,6 +635,13 @@ SHOPS: tuple[DemoShop, ...] = (
                 _origin("Bayingolin", "Korla", [9]),
                 "Not listed yet.",
                 status="draft",
+            ),
+        ),
+        gi_claims=(
+            DemoGiClaim(
+                "Korla fragrant pear (库尔勒香梨)",
+                "AGI2008-01-0117",
+                ("Korla fragrant pears, 5 kg box", "Korla fragrant pears, 10 kg box"),
             ),
         ),
     ),
@@ -611,13 +720,63 @@ def _upload(container, actor, shop_id: str, product, data: bytes, content_type: 
     media.complete_upload(c.catalog, c.media, actor, shop_id, product.product_id, grant["media_id"], now=c.clock())
 
 
+def _shop_file(container, actor, shop_id: str, purpose: str, data: bytes, content_type: str, http) -> str:
+    """Issue 15: a maker's photo or a GI document, the browser's way (presigned POST, then completion)."""
+    from chalicelib.services import shop_uploads
+
+    c = container
+    grant = shop_uploads.request_upload(
+        c.catalog,
+        c.provenance,
+        c.media,
+        actor,
+        shop_id,
+        purpose,
+        content_type,
+        len(data),
+        upload_id=c.new_id("upl"),
+        now=c.clock(),
+        expires_in=c.settings.upload_url_ttl_seconds,
+    )
+    upload = grant["upload"]
+    reply = http.post(upload["url"], data=upload["fields"], files={"file": ("file", data, content_type)}, timeout=30)
+    if reply.status_code not in (200, 201, 204):
+        raise RuntimeError(f"presigned POST failed: {reply.status_code} {reply.text[:200]}")
+    shop_uploads.complete_upload(c.catalog, c.provenance, c.media, actor, shop_id, grant["upload_id"], now=c.clock())
+    return grant["upload_id"]
+
+
+def _certificate(name: str, number: str) -> bytes:
+    """A one-page PDF standing for a registration certificate."""
+    text = f"Protected geographic indication {name}, registration {number}".encode("latin-1", "replace")
+    stream = b"BT /F1 14 Tf 40 760 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
 def seed(container, log=print, *, sales: bool = True) -> SeedResult:
     """`sales`: also weeks of demo sales and payouts for the dashboards (devtools/seed_money.py; ~40 s)."""
     import requests
 
-    from chalicelib.api.schemas import ProductCreate, ShopCreate
+    from chalicelib.api.schemas import MakerCreate, ProductCreate, ShopCreate
+    from chalicelib.domain import seasons
     from chalicelib.domain.identity import Actor, Role
-    from chalicelib.services import catalog, shops
+    from chalicelib.services import catalog, gi_claims, makers, shops
 
     from .demo_images import render
 
@@ -653,7 +812,28 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
             if spec.approve:
                 shop = shops.moderate(c.catalog, operator, shop.shop_id, "approve", now=c.clock())
             result.shops += 1
+            maker_ids = {}
+            for demo_maker in spec.makers:
+                photo = render(demo_maker.motif, demo_maker.name, demo_maker.craft, "JPEG")
+                body = MakerCreate.model_validate(
+                    {
+                        "name": demo_maker.name,
+                        "story": demo_maker.story,
+                        "workshop": demo_maker.workshop,
+                        "region": demo_maker.region,
+                        "craft": demo_maker.craft,
+                        "photo": _shop_file(c, actor, shop.shop_id, "maker_photo", photo, "image/jpeg", http),
+                    }
+                ).model_dump()
+                maker = makers.add_maker(
+                    c.catalog, c.provenance, actor, shop.shop_id, body, now=c.clock(), maker_id=c.new_id("mkr")
+                )
+                maker_ids[f"@{demo_maker.name}"] = maker.maker_id
+            titles = {}
             for item in spec.products:
+                attributes = _resolve_presale(item.attributes, seasons.day_of(c.clock()))
+                if attributes.get("maker_id") in maker_ids:
+                    attributes = {**attributes, "maker_id": maker_ids[attributes["maker_id"]]}
                 fields = ProductCreate.model_validate(
                     {
                         "title": item.title,
@@ -662,19 +842,46 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                         "price": {"amount": item.amount, "currency": "CNY"},
                         "stock": item.stock,
                         "status": item.status,
-                        "attributes": item.attributes,
+                        "attributes": attributes,
                     }
                 ).fields()
                 product = catalog.add_product(
-                    c.catalog, actor, shop.shop_id, fields, now=c.clock(), product_id=c.new_id("prd")
+                    c.catalog,
+                    actor,
+                    shop.shop_id,
+                    fields,
+                    now=c.clock(),
+                    product_id=c.new_id("prd"),
+                    makers=c.provenance,
                 )
                 if spec.approve and item.status == "active":
                     result.listed.append((spec.owner, spec.storefront, product.product_id, shop.shop_id))
+                titles[item.title] = product.product_id
                 content_type = "image/png" if item.image_format == "PNG" else "image/jpeg"
                 picture = render(item.kind, item.title, f"{spec.name} · {spec.region['prefecture']}", item.image_format)
                 _upload(c, actor, shop.shop_id, product, picture, content_type, http)
                 result.products += 1
                 result.pictures += 1
+            for demo_claim in spec.gi_claims:
+                document = _certificate(demo_claim.protected_name, demo_claim.registration_number)
+                claim = gi_claims.submit_claim(
+                    c.catalog,
+                    c.provenance,
+                    actor,
+                    shop.shop_id,
+                    {
+                        "product_ids": [titles[t] for t in demo_claim.titles],
+                        "register": demo_claim.register,
+                        "registration_number": demo_claim.registration_number,
+                        "protected_name": demo_claim.protected_name,
+                        "document": _shop_file(
+                            c, actor, shop.shop_id, "gi_document", document, "application/pdf", http
+                        ),
+                    },
+                    now=c.clock(),
+                    claim_id=c.new_id("gic"),
+                )
+                gi_claims.decide(c.catalog, c.provenance, operator, claim.claim_id, "verify", now=c.clock())
     seed_network(c, result, operator, log)
     seed_trade(c, result, operator, log)  # issue 14: the demo business, RFQs, quotes, an invoice
     log(

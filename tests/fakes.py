@@ -43,6 +43,7 @@ from chalicelib.domain.ledger import (
     replay_of,
     require_running_balance,
 )
+from chalicelib.domain.provenance import GiClaim, Maker, ShopUpload
 from chalicelib.domain.seller_money import CommissionRule, Payout, PayoutAccount
 from chalicelib.services.ports import (
     AggregatesRepository,
@@ -53,6 +54,7 @@ from chalicelib.services.ports import (
     Page,
     PayoutProvider,
     PendingMedia,
+    ProvenanceRepository,
     TransferRequest,
     TransferStatus,
     Write,
@@ -87,6 +89,8 @@ class InMemoryCatalogRepository:
         self.products: dict[str, Product] = {}
         self.listings_by_facet: dict[str, dict[str, dict]] = {}  # facet -> newest_key -> entry
         self.pending: dict[str, PendingMedia] = {}
+        # issue 15: origin counts, as the product transaction keeps them (storefront, key) -> count and names
+        self.origin_counts: dict[tuple[str, str], dict] = {}
 
     # --- shops ------------------------------------------------------------------------------------
 
@@ -162,7 +166,19 @@ class InMemoryCatalogRepository:
                 version=(expected_version or 0) + 1,
                 listing_keys=tuple(new_keys),
                 listing_digest=product.listing_content_digest(),
+                counted_origin=product.origin_key,
             )
+            old_origin = current.counted_origin if current is not None else None
+            if old_origin != new.counted_origin:
+                if old_origin:
+                    self.origin_counts[(new.storefront, old_origin)]["count"] -= 1
+                if new.counted_origin:
+                    origin = new.attributes["origin"]
+                    row = self.origin_counts.setdefault(
+                        (new.storefront, new.counted_origin),
+                        {"key": new.counted_origin, **{k: origin[k] for k in ("province", "prefecture", "county")}},
+                    )
+                    row["count"] = row.get("count", 0) + 1
             sort_key = f"{product.created_at}#{product.product_id}"
             old_keys = set(current.listing_keys) if current is not None else set()
             for facet in old_keys - set(new_keys):
@@ -183,6 +199,15 @@ class InMemoryCatalogRepository:
         with self._lock:
             product = self.products.get(product_id)
             return copy.deepcopy(product) if product else None
+
+    def get_products(self, product_ids: list[str]) -> dict[str, Product]:
+        with self._lock:
+            return {pid: copy.deepcopy(self.products[pid]) for pid in product_ids if pid in self.products}
+
+    def season_due(self, day: str, limit: int) -> list[str]:
+        with self._lock:
+            due = sorted((p.season_next, p.product_id) for p in self.products.values() if p.season_next)
+            return [pid for at, pid in due if at <= day][:limit]
 
     def shop_products(self, shop_id: str, limit: int, start: dict | None, archived: bool = False) -> Page:
         group = "archived" if archived else "live"
@@ -255,6 +280,132 @@ class InMemoryCatalogRepository:
     def delete_pending_media(self, media_id: str) -> None:
         with self._lock:
             self.pending.pop(media_id, None)
+
+
+class InMemoryProvenanceRepository:
+    """A ProvenanceRepository in dicts, with the DynamoDB adapter's observable semantics (version checks, holds
+    on claimed products, the maker page's profile first). Origin counts are the catalog fake's: they are kept
+    by its product writes, as the DynamoDB product transaction keeps them."""
+
+    def __init__(self, catalog: InMemoryCatalogRepository | None = None) -> None:
+        self._lock = threading.RLock()
+        self.catalog = catalog or InMemoryCatalogRepository()
+        self.uploads: dict[str, ShopUpload] = {}
+        self.makers: dict[str, Maker] = {}
+        self.claims: dict[str, GiClaim] = {}
+        self.holds: dict[str, str] = {}  # product_id -> claim_id
+
+    def add_upload(self, upload: ShopUpload) -> None:
+        with self._lock:
+            if upload.upload_id in self.uploads:
+                raise Conflict("upload already exists", code="upload_exists")
+            self.uploads[upload.upload_id] = copy.deepcopy(upload)
+
+    def get_upload(self, upload_id: str) -> ShopUpload | None:
+        with self._lock:
+            return copy.deepcopy(self.uploads.get(upload_id))
+
+    def save_upload(self, upload: ShopUpload) -> None:
+        with self._lock:
+            current = self.uploads.get(upload.upload_id)
+            if current is None or current.status != "pending":
+                raise Conflict("the upload was completed meanwhile", code="upload_completed")
+            self.uploads[upload.upload_id] = copy.deepcopy(upload)
+
+    def create_maker(self, maker: Maker) -> Maker:
+        with self._lock:
+            if maker.maker_id in self.makers:
+                raise Conflict("maker already exists", code="maker_exists")
+            new = replace(maker, version=1)
+            self.makers[maker.maker_id] = copy.deepcopy(new)
+            return new
+
+    def get_maker(self, maker_id: str) -> Maker | None:
+        with self._lock:
+            return copy.deepcopy(self.makers.get(maker_id))
+
+    def update_maker(self, maker: Maker, expected_version: int) -> Maker:
+        with self._lock:
+            current = self.makers.get(maker.maker_id)
+            if current is None or current.version != expected_version:
+                raise PreconditionFailed("the maker was changed meanwhile; reload it", code="stale_maker")
+            new = replace(maker, version=expected_version + 1)
+            self.makers[maker.maker_id] = copy.deepcopy(new)
+            return new
+
+    def _by_created(self, items: list, id_of: Callable[[Any], str], limit: int, start: dict | None) -> Page:
+        chunk, last = _page(
+            items,
+            lambda x: f"{x.created_at}#{id_of(x)}",
+            True,
+            limit,
+            start,
+            lambda x: {"sort": f"{x.created_at}#{id_of(x)}"},
+        )
+        return Page([copy.deepcopy(x) for x in chunk], last)
+
+    def shop_makers(self, shop_id: str, limit: int, start: dict | None) -> Page[Maker]:
+        with self._lock:
+            chosen = [m for m in self.makers.values() if m.shop_id == shop_id]
+        return self._by_created(chosen, lambda m: m.maker_id, limit, start)
+
+    def maker_page(
+        self, storefront: str, maker_id: str, limit: int, start: dict | None
+    ) -> tuple[dict | None, Page[dict]]:
+        from chalicelib.adapters.provenance import maker_profile
+        from chalicelib.domain.search import maker_facet
+
+        with self._lock:
+            maker = self.makers.get(maker_id)
+            profile = maker_profile(maker) if maker is not None and maker.storefront == storefront else None
+        page = self.catalog.listings(maker_facet(storefront, maker_id), "newest", limit, start, [])
+        return (None if start else profile), page
+
+    def create_claim(self, claim: GiClaim) -> GiClaim:
+        with self._lock:
+            held = [pid for pid in claim.product_ids if pid in self.holds]
+            if held:
+                raise Conflict(
+                    "some products are already in a pending or verified claim",
+                    code="product_already_claimed",
+                    details=[{"field": "product_ids", "message": f"{pid} is already claimed"} for pid in held],
+                )
+            if claim.claim_id in self.claims:
+                raise Conflict("claim already exists", code="claim_exists")
+            new = replace(claim, version=1)
+            self.claims[claim.claim_id] = copy.deepcopy(new)
+            self.holds.update({pid: claim.claim_id for pid in claim.product_ids})
+            return new
+
+    def get_claim(self, claim_id: str) -> GiClaim | None:
+        with self._lock:
+            return copy.deepcopy(self.claims.get(claim_id))
+
+    def update_claim(self, claim: GiClaim, expected_version: int) -> GiClaim:
+        with self._lock:
+            current = self.claims.get(claim.claim_id)
+            if current is None or current.version != expected_version:
+                raise PreconditionFailed("the claim was decided meanwhile; reload it", code="stale_claim")
+            new = replace(claim, version=expected_version + 1)
+            self.claims[claim.claim_id] = copy.deepcopy(new)
+            if not new.holds_products:
+                for pid in new.product_ids:
+                    self.holds.pop(pid, None)
+            return new
+
+    def shop_claims(self, shop_id: str, limit: int, start: dict | None) -> Page[GiClaim]:
+        with self._lock:
+            chosen = [c for c in self.claims.values() if c.shop_id == shop_id]
+        return self._by_created(chosen, lambda c: c.claim_id, limit, start)
+
+    def claims_by_status(self, status: str, limit: int, start: dict | None) -> Page[GiClaim]:
+        with self._lock:
+            chosen = [c for c in self.claims.values() if c.status == status]
+        return self._by_created(chosen, lambda c: c.claim_id, limit, start)
+
+    def origin_counts(self, storefront: str) -> list[dict]:
+        with self.catalog._lock:
+            return [copy.deepcopy(row) for (sf, _), row in self.catalog.origin_counts.items() if sf == storefront]
 
 
 class InMemoryMediaStore:
@@ -649,6 +800,7 @@ if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
     _catalog: CatalogRepository = InMemoryCatalogRepository()
     _media: MediaStore = InMemoryMediaStore()
     _ledger: Ledger = InMemoryLedger()
+    _provenance: ProvenanceRepository = InMemoryProvenanceRepository()
     _finance: FinanceRepository = InMemoryFinanceRepository()
     _aggregates: AggregatesRepository = InMemoryAggregatesRepository()
     _bank: PayoutProvider = InMemoryBank()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -12,7 +13,9 @@ from pynamodb.transactions import TransactWrite
 from ..domain.catalog import MediaRef, Product, Shop
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..services.ports import Page, PendingMedia
-from .models import ListingModel, MediaModel, ProductModel, ShopModel, UniqueModel, shared_connection
+from .models import ListingModel, MediaModel, ProductModel, ProvenanceModel, ShopModel, UniqueModel, shared_connection
+
+log = logging.getLogger(__name__)
 
 # DynamoDB answers that mean "busy, try again": they become 503 + Retry-After, never a 500.
 RETRYABLE_CODES = frozenset(
@@ -103,6 +106,10 @@ def product_from_item(m: ProductModel) -> Product:
         version=int(m.version),
         listing_keys=tuple(m.listing_keys or ()),
         listing_digest=m.listing_digest or "",
+        gi=m.gi or None,
+        in_season=bool(m.in_season),
+        season_next=m.season_next or None,
+        counted_origin=m.origin_key or None,
     )
 
 
@@ -130,6 +137,11 @@ def _product_item(p: Product) -> ProductModel:
         created_at=p.created_at,
         updated_at=p.updated_at,
         version=p.version,
+        gi=p.gi,
+        in_season=p.in_season or None,
+        origin_key=p.counted_origin,
+        season_due="due" if p.season_next else None,
+        season_next=p.season_next,
     )
 
 
@@ -234,13 +246,27 @@ class DynamoCatalogRepository:
         where they change: when what they hold (card, tokens, price; `listing_content_digest`) is unchanged,
         only the entries of added facets are put and those of removed facets deleted, so a stock change that
         crosses no threshold, or a description edit, writes no listing entry at all.
+
+        Issue 15: the origin counts follow in the same transaction (the count the product was counted in goes
+        down by one, the one it is counted in now up by one: `counted_origin` -> `origin_key`). A change too big
+        for one transaction (more than 100 actions: a GI product in season whose title, category and origin all
+        change at once) commits everything but the deletes of its old entries first (the product keeps listing
+        their keys), then deletes them with a second transaction; `_finish_removal`.
         """
         new_keys = product.facets()
         digest = product.listing_content_digest()
-        new = replace(product, version=(expected_version or 0) + 1, listing_keys=tuple(new_keys), listing_digest=digest)
+        new_origin = product.origin_key
+        new = replace(
+            product,
+            version=(expected_version or 0) + 1,
+            listing_keys=tuple(new_keys),
+            listing_digest=digest,
+            counted_origin=new_origin,
+        )
         # The version condition below guarantees `product.listing_keys` / `listing_digest` are what is stored now.
         old_keys = set(product.listing_keys) if expected_version is not None else set()
         old_digest = product.listing_digest if expected_version is not None else ""
+        old_origin = product.counted_origin if expected_version is not None else None
         written = [k for k in new_keys if k not in old_keys] if digest == old_digest else new_keys
         card = new.card()
         words = new.search_tokens()
@@ -250,17 +276,34 @@ class DynamoCatalogRepository:
             else ProductModel.version == expected_version
         )
         removed = sorted(old_keys - set(new_keys))
-        # PynamoDB sends condition checks, then deletes, then puts (whatever the call order), and the
-        # cancellation reasons come back in that order: shop check first, the product put after the deletes.
+        counts = _origin_changes(new.storefront, old_origin, new_origin, new.attributes)
+        later: list[str] = []
+        if 2 + len(removed) + len(written) + len(counts) > MAX_TRANSACTION_ACTIONS:
+            later, removed = removed, []
+            stored = replace(new, listing_keys=tuple(new_keys) + tuple(later))
+        else:
+            stored = new
+        # PynamoDB sends condition checks, then deletes, then puts, then updates (whatever the call order), and
+        # the cancellation reasons come back in that order: shop check first, the product put after the deletes.
         shop_at, product_at = 0, 1 + len(removed)
         try:
             with _translated(), self._transaction() as tx:
-                tx.save(_product_item(new), condition=condition)
+                tx.save(_product_item(stored), condition=condition)
                 tx.condition_check(ShopModel, product.shop_id, condition=ShopModel.status == shop_status)
                 for facet in removed:
                     tx.delete(ListingModel(facet, f"{product.created_at}#{product.product_id}"))
                 for facet in written:
                     tx.save(_listing_item(new, facet, card, words))
+                for origin_key, delta, origin in counts:
+                    tx.update(
+                        ProvenanceModel(f"origin#{new.storefront}", origin_key),
+                        actions=[
+                            ProvenanceModel.count.add(delta),
+                            ProvenanceModel.province.set(ProvenanceModel.province | origin["province"]),
+                            ProvenanceModel.prefecture.set(ProvenanceModel.prefecture | origin["prefecture"]),
+                            ProvenanceModel.county.set(ProvenanceModel.county | origin["county"]),
+                        ],
+                    )
         except TransactWriteError as exc:
             codes = _cancelled_codes(exc)
             if len(codes) > product_at and codes[product_at] == "ConditionalCheckFailed":
@@ -272,7 +315,44 @@ class DynamoCatalogRepository:
             if len(codes) > shop_at and codes[shop_at] == "ConditionalCheckFailed":
                 raise Conflict("the shop changed status meanwhile; retry", code="shop_changed") from exc
             _raise_transaction_failure(exc)
+        if later:
+            self._finish_removal(stored, later, tuple(new_keys))
         return new
+
+    def _finish_removal(self, stored: Product, stale: list[str], keys: tuple[str, ...]) -> None:
+        """The second half of a change too big for one transaction: the old entries go, and the product stops
+        listing them. If the product changed meanwhile, that save already took them over (it read them in
+        `listing_keys`) and this does nothing; if this fails, the next save of the product deletes them."""
+        try:
+            with _translated(), self._transaction() as tx:
+                for facet in stale:
+                    tx.delete(ListingModel(facet, f"{stored.created_at}#{stored.product_id}"))
+                tx.update(
+                    ProductModel(stored.product_id),
+                    actions=[ProductModel.listing_keys.set(list(keys))],
+                    condition=ProductModel.version == stored.version,
+                )
+        except (TransactWriteError, ServiceUnavailable):
+            log.warning("old listing entries left for the next save", extra={"product_id": stored.product_id})
+
+    def get_products(self, product_ids: list[str]) -> dict[str, Product]:
+        """One BatchGetItem per 100 ids (PynamoDB retries unprocessed keys)."""
+        with _translated():
+            return {
+                p.product_id: p
+                for p in (product_from_item(m) for m in ProductModel.batch_get(list(dict.fromkeys(product_ids))))
+            }
+
+    def season_due(self, day: str, limit: int) -> list[str]:
+        """Products whose season changes on or before `day` (issue 15): one Query of the keys-only season-index."""
+        with _translated():
+            raw = ProductModel._get_connection().query(
+                "due",
+                range_key_condition=ProductModel.season_next <= day,
+                index_name="season-index",
+                limit=limit,
+            )
+        return [item["product_id"]["S"] for item in raw.get("Items", [])]
 
     def get_product(self, product_id: str) -> Product | None:
         with _translated():
@@ -362,6 +442,25 @@ class DynamoCatalogRepository:
     def delete_pending_media(self, media_id: str) -> None:
         with _translated():
             MediaModel(media_id).delete()
+
+
+# --- issue 15: origin counts in the product's transaction ---------------------------------------------------
+
+MAX_TRANSACTION_ACTIONS = 100
+
+
+def _origin_changes(storefront: str, old: str | None, new: str | None, attributes: dict) -> list[tuple[str, int, dict]]:
+    """(count key, +1/-1, display names) for a product leaving the count `old` and joining `new`."""
+    if old == new:
+        return []
+    origin = attributes.get("origin") or {}
+    names = {k: str(origin.get(k, "")) for k in ("province", "prefecture", "county")}
+    out = []
+    if old:
+        out.append((old, -1, dict(zip(("province", "prefecture", "county"), old.split("|"), strict=True))))
+    if new:
+        out.append((new, 1, names))
+    return out
 
 
 def _raise_transaction_failure(exc: TransactWriteError) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -78,6 +78,18 @@ class ProductShopIndex(GlobalSecondaryIndex):
     shop_sort = UnicodeAttribute(range_key=True)
 
 
+class ProductSeasonIndex(GlobalSecondaryIndex):
+    """Sparse (issue 15): products with a harvest calendar, by the day their season next changes. Keys only,
+    so sales (stock updates) never write to it; the season schedule reads the keys and then the products."""
+
+    class Meta:
+        index_name = "season-index"
+        projection = KeysOnlyProjection()
+
+    season_due = UnicodeAttribute(hash_key=True)
+    season_next = UnicodeAttribute(range_key=True)
+
+
 class ProductModel(Model):
     class Meta(_Unbound):
         pass
@@ -104,8 +116,16 @@ class ProductModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)
+    # issue 15: a verified geographic indication (set by operators), the season flag its listings were written
+    # with, the origin count it is counted in; `season_due` = "due" + `season_next` key the season-index
+    gi = JSONAttribute(null=True)
+    in_season = BooleanAttribute(null=True)
+    origin_key = UnicodeAttribute(null=True)
+    season_due = UnicodeAttribute(null=True)
+    season_next = UnicodeAttribute(null=True)
 
     shop_index = ProductShopIndex()
+    season_index = ProductSeasonIndex()
 
 
 class ListingPriceIndex(GlobalSecondaryIndex):
@@ -125,7 +145,8 @@ class ListingModel(Model):
 
     facet = UnicodeAttribute(hash_key=True)
     newest_key = UnicodeAttribute(range_key=True)  # "<created_at>#<product_id>"
-    price_key = UnicodeAttribute()  # "<amount, 15 digits>#<product_id>"
+    # "<amount, 15 digits>#<product_id>"; absent on a maker's profile entry (issue 15), which is not priced
+    price_key = UnicodeAttribute(null=True)
     product_id = UnicodeAttribute()
     words = ListAttribute(of=UnicodeAttribute, default=list)
     card = JSONAttribute()
@@ -491,6 +512,52 @@ class TradeModel(Model):
     due_index = TradeDueIndex()
 
 
+class ProvenanceOwnerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ProvenanceQueueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "queue-index"
+        projection = AllProjection()
+
+    queue_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class ProvenanceModel(Model):
+    """Makers, geographic-indication claims, the files behind them and origin counts (issue 15): one table,
+    items told apart by their keys (docs/data-model.md, Provenance). chalicelib/adapters/provenance.py reads
+    and writes them as raw items; the catalog's product transaction updates origin counts through this model.
+
+    `maker#<id>` / `maker`, `gi-claim#<id>` / `claim`, `gi-product#<product_id>` / `hold`, `upload#<id>` /
+    `upload`: `body` (JSON), `version`; `origin#<storefront>` / `<province>|<prefecture>|<county>`: `count`.
+    """
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    owner_key = UnicodeAttribute(null=True)  # "<shop_id>#maker" | "<shop_id>#gi-claim": a shop's makers, claims
+    queue_key = UnicodeAttribute(null=True)  # "gi-claim#<status>": the operators' queue
+    created_key = UnicodeAttribute(null=True)
+    body = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)
+    count = NumberAttribute(null=True)
+    province = UnicodeAttribute(null=True)
+    prefecture = UnicodeAttribute(null=True)
+    county = UnicodeAttribute(null=True)
+
+    owner_index = ProvenanceOwnerIndex()
+    queue_index = ProvenanceQueueIndex()
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -505,6 +572,7 @@ MODELS_BY_SETTING = {
     "network_table": NetworkModel,
     "finance_table": FinanceModel,
     "aggregates_table": AggregateModel,
+    "provenance_table": ProvenanceModel,
     "trade_table": TradeModel,
 }
 

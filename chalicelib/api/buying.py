@@ -41,7 +41,8 @@ IDEMPOTENCY_KEY = Header(
     ),
 )
 def view_cart(call: Call) -> dict:
-    return cart.view(container().buying, call.actor)
+    c = container()
+    return cart.view(c.buying, call.actor, now=c.clock())
 
 
 @route(
@@ -56,6 +57,12 @@ def view_cart(call: Call) -> dict:
     body="CartItemPut",
     responses={200: "CartPublic"},
     errors=(409,),
+    description=(
+        "A line is the product with the buyer's personalisation values (issue 15): they are checked against "
+        "the product's personalisation fields (400 when one is missing, too long, unknown or not one of its "
+        "choices), and two personalisations of one product are two lines. A product out of season and not on "
+        "pre-sale is 409 out_of_season."
+    ),
     budget=Budget(
         3,
         "GetItem cart + ONE BatchGetItem of the cart's products with the one added (is it listed? its offer, "
@@ -65,10 +72,17 @@ def view_cart(call: Call) -> dict:
 )
 def put_cart_item(call: Call, product_id: str) -> dict:
     c = container()
+    now = c.clock()
     saved, products = cart.set_line(
-        c.buying, call.actor, product_id, call.body.quantity, now=c.clock(), sample=call.body.sample
+        c.buying,
+        call.actor,
+        product_id,
+        call.body.quantity,
+        now=now,
+        personalisation=call.body.personalisation,
+        sample=call.body.sample,
     )
-    return cart.describe(saved, products)
+    return cart.describe(saved, products, now=now)
 
 
 @route(

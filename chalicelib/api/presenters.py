@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from ..domain.catalog import Product, Shop
+import datetime as dt
+
+from ..domain import seasons
+from ..domain.catalog import Product, Shop, gi_badge
 from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return
+from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
 
 
@@ -40,7 +44,8 @@ def media_public(ref, media_url) -> dict:
     }
 
 
-def product_public(p: Product, media_url, *, private: bool = False) -> dict:
+def product_public(p: Product, media_url, *, private: bool = False, today: dt.date | None = None) -> dict:
+    """`today` (issue 15): the storefront view says whether it is in season, and when it would ship."""
     body = {
         "product_id": p.product_id,
         "shop_id": p.shop_id,
@@ -63,11 +68,19 @@ def product_public(p: Product, media_url, *, private: bool = False) -> dict:
     else:
         body["shop"] = {k: p.shop[k] for k in ("shop_id", "name", "slug", "region")}
         body["prefecture"] = p.prefecture
+        if today is not None:
+            body["season"] = seasons.describe(p.attributes, today)
+            ships = seasons.estimated_ship_date(p.attributes, today)
+            body["estimated_ship_date"] = ships.isoformat() if ships else None
+    body["gi"] = gi_badge(p.gi) if p.gi else None
     return body
 
 
-def card_public(card: dict, media_url) -> dict:
-    out = {k: v for k, v in card.items() if k not in ("thumbnail_key", "medium_key", "stock")}
+def card_public(card: dict, media_url, today: dt.date | None = None) -> dict:
+    """`today` (issue 15): the card says whether the product is in season, on pre-sale or out of season."""
+    out = {k: v for k, v in card.items() if k not in ("thumbnail_key", "medium_key", "stock", "season")}
+    if card.get("season") and today is not None:
+        out["season"] = seasons.describe(card["season"], today)
     # entries written before cards lost their stock count still carry it
     out["in_stock"] = card["in_stock"] if "in_stock" in card else card.get("stock", 0) > 0
     out["thumbnail_url"] = media_url(card["thumbnail_key"]) if card.get("thumbnail_key") else None
@@ -97,6 +110,9 @@ def order_public(order: Order, *, viewer: str) -> dict:
                 "line_total": money(line.total, line.currency),
                 "returned_quantity": order.returned.get(line.line_id, 0),
                 "attributes": line.attributes,
+                "personalisation": line.personalisation,
+                "estimated_ship_date": line.estimated_ship_date,
+                "presale": line.presale,
                 **({"sample": True} if line.sample else {}),  # issue 14: a sample line
             }
             for line in order.lines
@@ -130,6 +146,17 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["buyer_id"] = order.buyer_id
     if order.pickup:
         body["pickup"] = pickup_public(order, with_code=viewer == "buyer")
+    body["estimated_ship_date"] = order.ship_by
+    body["amount_due"] = money(order.amount_due, order.currency)
+    body["deposit"] = (
+        {
+            "deposit": money(order.deposit_amount, order.currency),
+            "balance": money(order.balance_amount, order.currency),
+            "deposit_paid_at": order.deposit_paid_at,
+        }
+        if order.deposit_amount
+        else None
+    )
     # issue 14: the verified business badge, invoice details, the RFQ it comes from, its invoice
     for name in ("business", "invoice_details", "rfq", "invoice_id"):
         if getattr(order, name, None):
@@ -597,4 +624,74 @@ def invoice_public(invoice, now: str) -> dict:
         "status": invoice.display_status(now),
         "paid_at": invoice.paid_at,
         "payment": invoice.payment,
+    }
+
+
+# --- issue 15 ---------------------------------------------------------------------------------------
+
+
+def file_public(file: dict | None, media_url) -> dict | None:
+    """A stored shop upload (a maker's photo, a claim's document) under its stable URLs."""
+    if not file:
+        return None
+    out = {"url": media_url(file["key"]), "content_type": file.get("content_type", "application/octet-stream")}
+    for name in ("thumbnail", "medium"):
+        if file.get(f"{name}_key"):
+            out[f"{name}_url"] = media_url(file[f"{name}_key"])
+    for name in ("width", "height"):
+        if file.get(name):
+            out[name] = file[name]
+    return out
+
+
+def maker_public(maker: Maker, media_url, *, private: bool = False) -> dict:
+    body = {
+        "maker_id": maker.maker_id,
+        "shop_id": maker.shop_id,
+        "name": maker.name,
+        "story": maker.story,
+        "workshop": maker.workshop,
+        "region": maker.region,
+        "craft": maker.craft,
+        "photo": file_public(maker.photo, media_url),
+        "updated_at": maker.updated_at,
+    }
+    if private:
+        body["created_at"] = maker.created_at
+        body["version"] = maker.version
+    return body
+
+
+def maker_profile_public(profile: dict, media_url) -> dict:
+    """The maker's public profile as stored in their listing partition (adapters/provenance.maker_profile)."""
+    return {
+        **{k: profile[k] for k in ("maker_id", "shop_id", "name", "story", "workshop", "region", "craft")},
+        "photo": file_public(profile.get("photo"), media_url),
+        "updated_at": profile["updated_at"],
+    }
+
+
+def upload_public(upload: ShopUpload, media_url) -> dict:
+    return {
+        "upload_id": upload.upload_id,
+        "purpose": upload.purpose,
+        "status": upload.status,
+        "file": file_public(upload.file, media_url) if upload.status == "ready" else None,
+    }
+
+
+def claim_public(claim: GiClaim, media_url) -> dict:
+    return {
+        "claim_id": claim.claim_id,
+        "shop_id": claim.shop_id,
+        "product_ids": list(claim.product_ids),
+        "register": claim.register,
+        "registration_number": claim.registration_number,
+        "protected_name": claim.protected_name,
+        "document": file_public(claim.document, media_url),
+        "status": claim.status,
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+        "decided_at": claim.decided_at,
+        "reason": claim.reason,
     }

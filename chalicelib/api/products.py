@@ -35,12 +35,22 @@ def _product_response(product, status: int = 200) -> Response:
     responses={201: "ProductPublic"},
     errors=(409,),
     response_headers=ETAG,
-    budget=Budget(2, "GetItem shop + one TransactWriteItems (product, shop-status check, one listing per facet)"),
+    budget=Budget(
+        3,
+        "GetItem shop + one TransactWriteItems (product, shop-status check, one listing per facet, the origin "
+        "count); a product naming a maker_id also GetItems the maker (issue 15)",
+    ),
 )
 def add_product(call: Call, shop_id: str) -> Response:
     c = container()
     product = catalog.add_product(
-        c.catalog, call.actor, shop_id, call.body.fields(), now=c.clock(), product_id=c.new_id("prd")
+        c.catalog,
+        call.actor,
+        shop_id,
+        call.body.fields(),
+        now=c.clock(),
+        product_id=c.new_id("prd"),
+        makers=c.provenance,
     )
     return _product_response(product, status=201)
 
@@ -102,7 +112,10 @@ def get_product(call: Call, shop_id: str, product_id: str) -> Response:
     headers=(IF_MATCH,),
     response_headers=ETAG,
     budget=Budget(
-        3, "GetItem shop + GetItem product + one TransactWriteItems (listings moved in the same transaction)"
+        4,
+        "GetItem shop + GetItem product + one TransactWriteItems (listings moved and origin counts kept in the "
+        "same transaction); a product naming a maker_id also GetItems the maker (issue 15). A change too big for "
+        "one transaction deletes the old listing entries with a second one",
     ),
 )
 def edit_product(call: Call, shop_id: str, product_id: str) -> Response:
@@ -115,6 +128,7 @@ def edit_product(call: Call, shop_id: str, product_id: str) -> Response:
         call.body.changes(),
         if_match=if_match_version(call.request),
         now=c.clock(),
+        makers=c.provenance,
     )
     return _product_response(product)
 

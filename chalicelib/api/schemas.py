@@ -246,6 +246,9 @@ class ProductPublic(Public):
     listed: bool | None = Field(default=None, description="owner view only: visible in its storefront")
     shop: ShopSummary | None = Field(default=None, description="storefront view only")
     prefecture: str | None = Field(default=None, description="storefront view only")
+    gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
+    season: SeasonPublic | None = Field(default=None, description="storefront view: in season today?")
+    estimated_ship_date: str | None = Field(default=None, description="storefront view: if ordered today")
 
 
 class ProductsPage(Public):
@@ -268,6 +271,8 @@ class ProductCard(Public):
     b2b: dict[str, Any] | None = None
     handicrafts: dict[str, Any] | None = None
     specialties: dict[str, Any] | None = None
+    gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
+    season: SeasonPublic | None = Field(default=None, description="in season, pre-sale or out of season today")
 
 
 class CardsPage(Public):
@@ -306,6 +311,15 @@ class CartItemPut(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 2}]})
 
     quantity: StrictInt = Field(ge=0, le=1_000_000, description="0 removes the line")
+    personalisation: dict[Annotated[str, Field(max_length=30)], Annotated[StrictStr, Field(max_length=500)]] | None = (
+        Field(
+            default=None,
+            max_length=5,
+            description="the buyer's values for the product's personalisation fields (issue 15): a line is the "
+            "product with these values, so two personalisations of one product are two lines; 0 removes the line "
+            "with these values",
+        )
+    )
     sample: StrictBool = Field(
         default=False, description="issue 14: a sample of a b2b product that offers one (below the MOQ)"
     )
@@ -433,6 +447,11 @@ class CartLine(Public):
     available: bool
     stock: int
     problems: list[Problem]
+    line_id: str | None = Field(
+        default=None, description="a personalised line's id (the product id and a digest of its values)"
+    )
+    personalisation: dict[str, str] | None = Field(default=None, description="a personalised line's values")
+    presale: PresalePublic | None = Field(default=None, description="on pre-sale: its ship date and deposit")
     sample: bool = False
 
 
@@ -442,6 +461,9 @@ class CartShop(Public):
     storefront: str | None
     lines: list[CartLine]
     subtotal: Money
+    estimated_ship_date: str | None = Field(
+        default=None, description="made to order or pre-sale: this shop's order ships by then (issue 15)"
+    )
 
 
 class CartPublic(Public):
@@ -465,6 +487,9 @@ class OrderLinePublic(Public):
     line_total: Money
     returned_quantity: int
     attributes: dict[str, Any]
+    personalisation: dict[str, str] = Field(default_factory=dict, description="the buyer's values, as ordered")
+    estimated_ship_date: str | None = Field(default=None, description="the day the seller ships this line by")
+    presale: PresalePublic | None = None
     sample: bool = Field(default=False, description="issue 14: a sample, at the sample price")
 
 
@@ -533,6 +558,11 @@ class OrderPublic(Public):
     updated_at: str
     buyer_id: str | None = Field(default=None, description="seller view only")
     pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
+    estimated_ship_date: str | None = Field(
+        default=None, description="the latest ship date of its lines: the seller is not late before it"
+    )
+    amount_due: Money | None = Field(default=None, description="what the next payment must be (0 once paid)")
+    deposit: DepositPublic | None = Field(default=None, description="a pre-sale paid in two payments")
     business: BusinessBadge | None = Field(default=None, description="the buyer's verified business (b2b)")
     invoice_details: dict[str, Any] | None = Field(
         default=None, description="what the seller invoices: company_title, tax_id (b2b)"
@@ -1507,3 +1537,202 @@ class InvoicePublic(Public):
 class InvoicesPage(Public):
     items: list[InvoicePublic]
     next_cursor: str | None
+
+
+# --- issue 15: makers, origins, geographic indications, harvests and pre-sale -----------------------------
+
+
+class MakerCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Aygul Tursun",
+                    "story": "Third-generation atlas weaver; ties and dyes every warp by hand.",
+                    "workshop": "Jiya atlas workshop",
+                    "region": {"province": "Xinjiang", "prefecture": "Hotan", "county": "Lop"},
+                    "craft": "atlas silk weaving",
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    story: StrictStr = Field(default="", max_length=4000)
+    workshop: StrictStr = Field(default="", max_length=200)
+    region: Region
+    craft: StrictStr = Field(min_length=1, max_length=80, pattern=r"\S")
+    photo: StrictStr | None = Field(
+        default=None, min_length=1, max_length=80, description="upload_id of a completed maker_photo upload"
+    )
+
+
+class MakerUpdate(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"story": "Weaving atlas since 1998."}]})
+
+    name: StrictStr | None = Field(default=None, min_length=1, max_length=100, pattern=r"\S")
+    story: StrictStr | None = Field(default=None, max_length=4000)
+    workshop: StrictStr | None = Field(default=None, max_length=200)
+    region: Region | None = None
+    craft: StrictStr | None = Field(default=None, min_length=1, max_length=80, pattern=r"\S")
+    photo: StrictStr | None = Field(default=None, min_length=1, max_length=80)
+
+
+class ShopUploadCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"purpose": "gi_document", "content_type": "application/pdf", "size": 182044}]}
+    )
+
+    purpose: Literal["maker_photo", "gi_document"]
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "application/pdf"]
+    size: StrictInt = Field(ge=1, le=10 * 1024 * 1024)
+
+
+class GiClaimCreate(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "product_ids": ["prd_01HX7Q"],
+                    "register": "CNIPA",
+                    "registration_number": "AGI2011-01-0522",
+                    "protected_name": "Hotan jujube (和田大枣)",
+                    "document": "upl_01HX7Q",
+                }
+            ]
+        }
+    )
+
+    product_ids: list[Annotated[StrictStr, Field(min_length=1, max_length=80)]] = Field(min_length=1, max_length=20)
+    # "register" is a name pydantic keeps for itself: the field is register_, sent and documented as "register"
+    register_: Literal["CNIPA", "MARA", "other"] = Field(alias="register")
+    registration_number: StrictStr = Field(min_length=1, max_length=60, pattern=r"^[\w./() -]+$")
+    protected_name: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+    document: StrictStr = Field(min_length=1, max_length=80, description="upload_id of a completed gi_document")
+
+
+class GiDecisionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "The registration number is not CNIPA's."}]})
+
+    reason: StrictStr = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
+class PresalePublic(Public):
+    ships_from: str
+    deposit_percent: int | None = None
+
+
+class HarvestWindowPublic(Public):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+
+
+class SeasonPublic(Public):
+    state: Literal["in_season", "presale", "out_of_season"]
+    season_months: list[int]
+    harvest_window: HarvestWindowPublic | None = None
+    ships_from: str | None = Field(default=None, description="pre-sale: orders ship from this day")
+    deposit_percent: int | None = Field(default=None, description="pre-sale: the share paid now")
+
+
+class GiBadgePublic(Public):
+    protected_name: str
+    register_: str = Field(alias="register")
+    registration_number: str | None = None
+
+
+class DepositPublic(Public):
+    deposit: Money
+    balance: Money
+    deposit_paid_at: str | None
+
+
+class FilePublic(Public):
+    url: str
+    content_type: str
+    thumbnail_url: str | None = None
+    medium_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class MakerPublic(Public):
+    maker_id: str
+    shop_id: str
+    name: str
+    story: str
+    workshop: str
+    region: RegionPublic
+    craft: str
+    photo: FilePublic | None
+    created_at: str | None = Field(default=None, description="owner view only")
+    updated_at: str
+    version: int | None = Field(default=None, description="owner view only")
+
+
+class MakersPage(Public):
+    items: list[MakerPublic]
+    next_cursor: str | None
+
+
+class MakerPagePublic(Public):
+    maker: MakerPublic | None = Field(description="the maker, on the first page (null on the pages after it)")
+    items: list[ProductCard]
+    next_cursor: str | None
+
+
+class ShopUploadTicket(Public):
+    upload_id: str
+    upload: PresignedPost
+    expires_in: int
+
+
+class ShopUploadPublic(Public):
+    upload_id: str
+    purpose: Literal["maker_photo", "gi_document"]
+    status: Literal["pending", "ready"]
+    file: FilePublic | None
+
+
+class GiClaimPublic(Public):
+    claim_id: str
+    shop_id: str
+    product_ids: list[str]
+    register_: Literal["CNIPA", "MARA", "other"] = Field(alias="register")
+    registration_number: str
+    protected_name: str
+    document: FilePublic
+    status: Literal["pending", "verified", "rejected", "revoked"]
+    created_at: str
+    updated_at: str
+    decided_at: str | None
+    reason: str | None
+
+
+class GiClaimsPage(Public):
+    items: list[GiClaimPublic]
+    next_cursor: str | None
+
+
+class CountyCount(Public):
+    county: str
+    count: int
+
+
+class PrefectureCount(Public):
+    prefecture: str
+    count: int
+    counties: list[CountyCount]
+
+
+class ProvinceCount(Public):
+    province: str
+    count: int
+    prefectures: list[PrefectureCount]
+
+
+class OriginsPublic(Public):
+    storefront: Storefront
+    items: list[ProvinceCount] = Field(description="provinces -> prefectures -> counties with live product counts")

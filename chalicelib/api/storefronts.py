@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..bootstrap import container
+from ..domain import seasons
 from ..services import storefront
 from .presenters import card_public, product_public, shop_public
 from .routing import ANYONE, Budget, Call, Scope, choice, route, text
@@ -23,6 +24,9 @@ BROWSE_FILTERS = (
         "= walnut), Uyghur with or without the hamza; every word must match; case-insensitive",
     ),
     choice("sort", storefront.SORTS, "order", default="newest"),
+    # issue 15: each is one partition (with the category and prefecture), so the page stays one Query
+    choice("gi", ("verified",), "only products with a verified geographic indication", example="verified"),
+    choice("in_season", ("true",), "only products in season today", example="true"),
 )
 
 
@@ -59,7 +63,8 @@ def list_storefronts(call: Call) -> dict:
 def browse(call: Call, storefront_key: str) -> dict:
     c = container()
     page = storefront.browse(c.catalog, storefront_key, limit=call.page.limit, start=call.page.start, **call.params)
-    return call.page.respond(page, lambda card: card_public(card, c.media.url))
+    today = seasons.day_of(c.clock())
+    return call.page.respond(page, lambda card: card_public(card, c.media.url, today))
 
 
 @route(
@@ -76,7 +81,8 @@ def browse(call: Call, storefront_key: str) -> dict:
 )
 def product_page(call: Call, storefront_key: str, product_id: str) -> dict:
     c = container()
-    return product_public(storefront.listed_product(c.catalog, storefront_key, product_id), c.media.url)
+    product = storefront.listed_product(c.catalog, storefront_key, product_id)
+    return product_public(product, c.media.url, today=seasons.day_of(c.clock()))
 
 
 @route(

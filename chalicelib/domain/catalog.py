@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -9,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import search
+from . import search, seasons
 from .errors import Conflict, ValidationFailed
 from .storefronts import get_storefront, product_prefecture, validate_attributes
 
@@ -24,8 +25,9 @@ MAX_MEDIA_PER_PRODUCT = 8
 # sale rewrites the product's listing entries only when it takes the stock below the threshold (and a restock
 # only when it brings it back); the product page shows the exact stock.
 IN_STOCK_THRESHOLD = 1
-# What a buyer agrees to pay, per storefront: a change of any of these changes the price fingerprint.
-_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit", "sample")
+# What a buyer agrees to pay, per storefront: a change of any of these changes the price fingerprint. Issue 15
+# adds the pre-sale terms (ship date, deposit) and the personalisation a line's values were checked against.
+_PRICE_TERMS = ("price_tiers", "moq", "order_multiple", "unit", "sample", "presale", "personalisation")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 
@@ -111,6 +113,14 @@ class Product:
     version: int = 0
     listing_keys: tuple[str, ...] = ()  # the listing entries stored for this version (see facets())
     listing_digest: str = ""  # digest of what those entries hold (see listing_content_digest())
+    # issue 15: set by the operators' verification of a geographic-indication claim, never by the seller
+    gi: dict[str, Any] | None = None
+    # issue 15: whether the product was in season when its listing entries were written (services set it from
+    # the clock, `with_season`; a schedule re-saves products on `season_next`, the day that next changes)
+    in_season: bool = False
+    season_next: str | None = None
+    # issue 15: the origin count (specialties) this product is counted in now; see `origin_key`
+    counted_origin: str | None = None
 
     @property
     def shop_status(self) -> str:
@@ -138,7 +148,35 @@ class Product:
     def facets(self) -> list[str]:
         if not self.is_listed:
             return []
-        return search.product_facets(self.storefront, self.category, self.prefecture, self.search_texts())
+        facets = search.product_facets(self.storefront, self.category, self.prefecture, self.search_texts(), self.flags)
+        if self.attributes.get("maker_id"):
+            facets.append(search.maker_facet(self.storefront, self.attributes["maker_id"]))
+        return facets
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The storefront flags it is listed under: a verified geographic indication, in season."""
+        flags = []
+        if self.gi:
+            flags.append(search.FLAG_GI)
+        if self.in_season and self.attributes.get("season_months"):
+            flags.append(search.FLAG_SEASON)
+        return tuple(flags)
+
+    @property
+    def origin_key(self) -> str | None:
+        """The origin count a listed specialty is counted in (`province|prefecture|county`, normalised)."""
+        if self.storefront != "specialties" or not self.is_listed:
+            return None
+        return origin_key(self.attributes["origin"])
+
+    def with_season(self, day: dt.date) -> Product:
+        """The product with its season flag and next season change as of `day` (listing entries follow them)."""
+        cal = seasons.calendar(self.attributes)
+        if cal is None or self.status == "archived":
+            return replace(self, in_season=False, season_next=None)
+        nxt = cal.next_change(day)
+        return replace(self, in_season=cal.in_season(day), season_next=nxt.isoformat() if nxt else None)
 
     @property
     def price_fingerprint(self) -> str:
@@ -160,8 +198,8 @@ class Product:
     @property
     def listings_stale(self) -> bool:
         """The listing entries show something else than the product now would (e.g. a sale emptied the stock
-        behind them: checkout changes stock only)."""
-        return self.listing_digest != self.listing_content_digest()
+        behind them: checkout changes stock only), or its origin count does not count it as it is."""
+        return self.listing_digest != self.listing_content_digest() or self.counted_origin != self.origin_key
 
     def card(self) -> dict[str, Any]:
         """What a storefront grid shows for this product (stored with each listing entry)."""
@@ -188,13 +226,21 @@ class Product:
                 "price_tiers": attrs["price_tiers"],
             }
         elif self.storefront == "handicrafts":
-            card["handicrafts"] = {k: attrs[k] for k in ("maker", "made_to_order", "processing_days") if k in attrs}
+            card["handicrafts"] = {
+                k: attrs[k] for k in ("maker", "maker_id", "made_to_order", "processing_days") if k in attrs
+            }
+            if attrs.get("personalisation"):
+                card["handicrafts"]["personalised"] = True
         else:
             card["specialties"] = {
                 "origin": attrs["origin"],
                 "season_months": attrs["season_months"],
-                "gi_certified": "gi_certificate" in attrs,
+                "gi_certified": self.gi is not None,  # only a verified claim (issue 15), not the seller's text
             }
+        if self.gi:
+            card["gi"] = gi_badge(self.gi)
+        if attrs.get("season_months"):
+            card["season"] = {k: attrs[k] for k in ("season_months", "harvest_window", "presale") if k in attrs}
         return card
 
 
@@ -209,3 +255,16 @@ def check_product_fields(storefront: str, fields: dict[str, Any]) -> dict[str, A
     if problems:
         raise ValidationFailed("product is not valid for this storefront", details=problems)
     return validate_attributes(storefront, fields["attributes"], fields["price_amount"])
+
+
+# --- issue 15: origins and geographic indications ------------------------------------------------------
+
+
+def origin_key(origin: dict[str, Any]) -> str:
+    """How origin counts are keyed: province, prefecture and county, normalised as the prefecture filter is."""
+    return "|".join(search.normalise_value(origin[k]) for k in ("province", "prefecture", "county"))
+
+
+def gi_badge(gi: dict[str, Any]) -> dict[str, Any]:
+    """What buyers see of a verified geographic-indication claim."""
+    return {k: gi[k] for k in ("protected_name", "register", "registration_number") if k in gi}

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import seasons
 from .catalog import Product
 from .errors import Conflict, TooManyAttempts
+from .ledger import basis_points
 from .storefronts import get_storefront
 
 MAX_CART_LINES = 40
@@ -40,11 +42,16 @@ def unit_amount(product: Any, quantity: int, sample: bool = False) -> int:
     return int((reached[-1] if reached else tiers[0])["amount"])
 
 
-def line_problems(product: Product | None, quantity: int, sample: bool = False) -> list[str]:
-    """Why this line cannot be bought as it is (empty when it can)."""
+def line_problems(
+    product: Product | None, quantity: int, sample: bool = False, *, day: dt.date | None = None
+) -> list[str]:
+    """Why this line cannot be bought as it is (empty when it can). With `day` (issue 15): also out of season
+    then."""
     if product is None or not product.is_listed:
         return ["unavailable"]
     problems = terms_problems(product, quantity, sample)
+    if day is not None and not seasons.buyable(product.attributes, day):
+        problems.append("out_of_season")
     if quantity > product.stock:
         problems.append("out_of_stock")
     return problems
@@ -82,6 +89,8 @@ def rule_text(problem: str, product: Any) -> str:
         return f"a sample is at most {product.attributes['sample']['max_quantity']} {product.attributes['unit']}"
     if problem == "out_of_stock" and product:
         return f"only {product.stock} left" if product.stock else "out of stock"
+    if problem == "out_of_season":
+        return "out of season: it cannot be bought until its harvest (or a pre-sale) opens"
     return "this product is no longer available"
 
 
@@ -95,10 +104,21 @@ class OrderLine:
     currency: str
     attributes: dict[str, Any]
     sample: bool = False  # issue 14: a sample, below the MOQ at the sample price
+    # issue 15: the buyer's personalisation values (as checked against the offer), unchanged whatever the product
+    # becomes; the day the seller should ship this line by (made to order, pre-sale), as data for promises
+    personalisation: dict[str, str] = field(default_factory=dict)
+    estimated_ship_date: str | None = None
+    presale: dict[str, Any] | None = None  # {"ships_from", "deposit_percent"?}: bought on a pre-sale
 
     @property
     def total(self) -> int:
         return self.unit_amount * self.quantity
+
+    @property
+    def deposit(self) -> int:
+        """What the buyer pays for this line before it ships: a pre-sale's deposit share (else nothing apart)."""
+        percent = (self.presale or {}).get("deposit_percent")
+        return basis_points(self.total, int(percent) * 100) if percent else 0
 
 
 @dataclass(frozen=True)
@@ -145,6 +165,10 @@ class Order:
     # Collected at a village service centre (issue 10): the centre and its county as they were at checkout
     # (domain/network.pickup_snapshot), the inbound manifest carrying it, when it became ready, wrong codes.
     pickup: dict[str, Any] | None = None
+    # issue 15: a pre-sale with a deposit is paid twice: `deposit_amount` first (the order is then "paid" and
+    # may ship), the balance when it ships (`paid_at` is set when everything is paid)
+    deposit_amount: int = 0
+    deposit_paid_at: str | None = None
     # Issue 17 (seller money, docs/ledger.md): the buyer's payment was posted into the shop's pending account
     # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
     # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
@@ -160,6 +184,38 @@ class Order:
     @property
     def total(self) -> int:
         return sum(line.total for line in self.lines)
+
+    @property
+    def balance_amount(self) -> int:
+        return self.total - self.deposit_amount
+
+    @property
+    def amount_paid(self) -> int:
+        if self.paid_at:
+            return self.total
+        return self.deposit_amount if self.deposit_paid_at else 0
+
+    @property
+    def amount_due(self) -> int:
+        """What the next payment must be: the deposit, then the balance; 0 once everything is paid."""
+        if self.paid_at:
+            return 0
+        if self.deposit_amount and not self.deposit_paid_at:
+            return self.deposit_amount
+        return self.total - self.amount_paid
+
+    @property
+    def ship_by(self) -> str | None:
+        """The latest estimated ship date of its lines (made to order, pre-sale): the seller is not late before it."""
+        dates = [line.estimated_ship_date for line in self.lines if line.estimated_ship_date]
+        return max(dates) if dates else None
+
+    def is_late(self, now: str) -> bool:
+        """Not shipped after its ship-by day. An order without one has made no promise here (issue 12's rules
+        apply to it); one with a ship-by day is never late before that day ends."""
+        if self.ship_by is None or self.status not in OPEN_STATUSES:
+            return False
+        return parse_time(now).date().isoformat() > self.ship_by
 
     @property
     def refunded(self) -> int:
@@ -182,10 +238,20 @@ class Order:
         return Conflict(f"a {self.status} order cannot be {action}", code="illegal_order_transition")
 
     def mark_paid(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
+        if self.deposit_amount and not self.deposit_paid_at and not self.paid_at:
+            # the first of a pre-sale's two payments: the order is confirmed and may ship
+            if self.status != "pending_payment":
+                raise self._illegal("marked paid")
+            return self._moved("deposit_paid", "paid", actor, now, deposit_paid_at=now, actor_id=actor_id)
         if self.paid_at:
             raise Conflict("the order is already paid", code="already_paid")
         if self.payment_method == "net_terms":
             raise Conflict("an order on net terms is paid through its invoice", code="pay_the_invoice")
+        if self.deposit_amount:
+            # the balance: when the seller ships (or before, if the buyer pays early), the status stays
+            if self.status in ("paid", *IN_TRANSIT_STATUSES, "delivered"):
+                return self._moved("balance_paid", self.status, actor, now, paid_at=now, actor_id=actor_id)
+            raise self._illegal("marked paid")
         if self.status == "pending_payment":
             return self._moved("paid", "paid", actor, now, paid_at=now, actor_id=actor_id)
         if self.status in (*IN_TRANSIT_STATUSES, "delivered") and self.payment_method == "cash_on_delivery":
@@ -206,6 +272,8 @@ class Order:
         shippable = self.status == "paid" or (
             self.status == "pending_payment" and self.payment_method in ("cash_on_delivery", "net_terms")
         )
+        if self.deposit_amount and not self.deposit_paid_at:
+            shippable = False  # a pre-sale ships once its deposit is paid, whatever the payment method
         if not shippable:
             raise self._illegal("shipped")
         shipment = {"carrier": carrier, "tracking_number": tracking_number, "shipped_at": now}
@@ -245,6 +313,10 @@ class Order:
         """Validates a return request; returns the returned lines with their refund amounts."""
         if self.status not in ("delivered", "completed") or not self.delivered_at:
             raise Conflict("only delivered orders can be returned", code="not_delivered")
+        if self.deposit_amount and not self.paid_at:
+            # a pre-sale delivered before its balance was paid (issue 15): the shop holds only the deposit, so a
+            # refund of the goods' value would pay back money never received
+            raise Conflict("pay the order's balance before returning it", code="balance_unpaid")
         closes = self.return_window_closes()
         if closes is None or parse_time(now) > parse_time(closes):
             raise Conflict(f"the return window closed at {closes}", code="return_window_closed")

@@ -175,7 +175,9 @@ def normalise_value(value: str) -> str:
     return " ".join(value.casefold().replace("|", " ").split())
 
 
-def facet_key(storefront: str, category: str | None, prefecture: str | None, token: str | None) -> str:
+def facet_key(
+    storefront: str, category: str | None, prefecture: str | None, token: str | None, flags: tuple[str, ...] = ()
+) -> str:
     parts = [storefront]
     if category:
         parts.append(f"c={category}")
@@ -183,14 +185,19 @@ def facet_key(storefront: str, category: str | None, prefecture: str | None, tok
         parts.append(f"p={normalise_value(prefecture)}")
     if token:
         parts.append(f"w={token}")
+    if flags:
+        parts.append(f"f={'+'.join(sorted(flags))}")
     return "|".join(parts)
 
 
-def product_facets(storefront: str, category: str, prefecture: str, texts: list[str]) -> list[str]:
-    return [
+def product_facets(
+    storefront: str, category: str, prefecture: str, texts: list[str], flags: tuple[str, ...] = ()
+) -> list[str]:
+    facets = [
         facet_key(storefront, c, p, w)
         for c, p, w in cartesian((None, category), (None, prefecture), [None, *index_tokens(texts)])
     ]
+    return facets + flag_facets(storefront, category, prefecture, flags)
 
 
 def _selectivity(position: int, token: str, count: int) -> tuple[int, ...]:
@@ -206,10 +213,47 @@ def query_tokens(q: str | None) -> list[str]:
     return tokens(q or "")[:MAX_QUERY_TOKENS]
 
 
-def query_facet(storefront: str, category: str | None, prefecture: str | None, q: str | None) -> tuple[str, list[str]]:
+def query_facet(
+    storefront: str, category: str | None, prefecture: str | None, q: str | None, flags: tuple[str, ...] = ()
+) -> tuple[str, list[str]]:
     """The facet to Query for these filters, and the extra tokens each result must also hold."""
     wanted = query_tokens(q)
+    if flags:
+        # Flag facets (issue 15) are not crossed with search tokens: the flagged products of a category and
+        # prefecture are read and filtered by every word of `q`.
+        return facet_key(storefront, category, prefecture, None, flags), wanted
     if not wanted:
         return facet_key(storefront, category, prefecture, None), []
     key = max(enumerate(wanted), key=lambda it: _selectivity(it[0], it[1], len(wanted)))[1]
     return facet_key(storefront, category, prefecture, key), [t for t in wanted if t != key]
+
+
+# --- issue 15: flags (verified geographic indication, in season) and makers ------------------------------
+# A flag is a filter that selects few products (`gi=verified`, `in_season=true`): each combination of the
+# flags a product has gets its own partition, with and without its category and prefecture (4 items per
+# combination), so a flagged page is one Query too. Flags are not crossed with search tokens: a `q` on a
+# flagged page reads that partition and filters by the words.
+FLAG_GI = "gi"
+FLAG_SEASON = "season"
+
+
+def flag_combinations(flags: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every non-empty combination of `flags` (sorted), e.g. (gi,), (season,), (gi, season)."""
+    ordered = sorted(set(flags))
+    out: list[tuple[str, ...]] = []
+    for mask in range(1, 2 ** len(ordered)):
+        out.append(tuple(f for i, f in enumerate(ordered) if mask >> i & 1))
+    return out
+
+
+def flag_facets(storefront: str, category: str, prefecture: str, flags: tuple[str, ...]) -> list[str]:
+    return [
+        facet_key(storefront, c, p, None, combo)
+        for combo in flag_combinations(flags)
+        for c, p in cartesian((None, category), (None, prefecture))
+    ]
+
+
+def maker_facet(storefront: str, maker_id: str) -> str:
+    """The partition of a maker's listed products (and, first, its public profile): the maker page's one Query."""
+    return f"{storefront}|m={maker_id}"

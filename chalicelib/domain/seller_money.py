@@ -167,17 +167,26 @@ def _order_refs(order: Order, **more: str) -> dict[str, str]:
 
 
 def payment_posting(order: Order, at: str) -> Posting:
-    """The buyer's money arrived (a card payment, a transfer or cash the seller recorded): held as pending."""
+    """The buyer's money arrived (a card payment, a transfer or cash the seller recorded): held as pending.
+
+    `order` is the order as this payment leaves it. A pre-sale with a deposit (issue 15) is paid twice: the
+    deposit first (`order-paid:<id>:deposit`), then the balance (`order-paid:<id>`); each posts what it brought."""
+    posting_id, amount, memo = f"order-paid:{order.order_id}", order.total, f"Payment for order {order.order_id}"
+    if order.deposit_amount and not order.paid_at:
+        posting_id, amount = f"{posting_id}:deposit", order.deposit_amount
+        memo = f"Deposit for order {order.order_id}"
+    elif order.deposit_amount:
+        amount, memo = order.balance_amount, f"Balance for order {order.order_id}"
     return transfer(
-        f"order-paid:{order.order_id}",
+        posting_id,
         "order.paid",
         at,
         source=BUYERS,
         destination=pending(order.shop_id),
-        amount=order.total,
+        amount=amount,
         currency=order.currency,
         refs=_order_refs(order),
-        memo=f"Payment for order {order.order_id}",
+        memo=memo,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import personalisation
 from .errors import NotFound, ValidationFailed
 
 
@@ -201,8 +203,21 @@ def _sample(p: _Problems, value: Any, moq: int | None) -> dict[str, int] | None:
 
 def _handicrafts(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     p = _Problems()
-    _reject_unknown(p, attrs, {"maker", "made_to_order", "processing_days", "materials", "harvest_date"})
-    maker = _text(p, attrs, "maker", 100)
+    _reject_unknown(
+        p,
+        attrs,
+        {
+            "maker",
+            "made_to_order",
+            "processing_days",
+            "materials",
+            "harvest_date",
+            *HANDICRAFT_MAKER_ATTRIBUTES,
+            *SEASON_ATTRIBUTES,
+        },
+    )
+    maker_id = _maker_id(p, attrs)
+    maker = _text(p, attrs, "maker", 100, required=maker_id is None)
     made_to_order = attrs.get("made_to_order")
     if not isinstance(made_to_order, bool):
         p.add("attributes.made_to_order", "is required and must be true or false")
@@ -210,6 +225,10 @@ def _handicrafts(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     if made_to_order is False and days is not None:
         p.add("attributes.processing_days", "only applies to made-to-order items")
     out: dict[str, Any] = {"maker": maker, "made_to_order": made_to_order}
+    if maker is None:
+        out.pop("maker")
+    if maker_id is not None:
+        out["maker_id"] = maker_id
     if days is not None:
         out["processing_days"] = days
     materials = attrs.get("materials")
@@ -230,17 +249,65 @@ def _handicrafts(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
             out["harvest_date"] = None
         if out["harvest_date"] is None or len(harvest) != 10:
             p.add("attributes.harvest_date", "must be a date as YYYY-MM-DD")
+    if "personalisation" in attrs:
+        problems, fields = personalisation.definition_problems(attrs["personalisation"])
+        p.items += problems
+        out["personalisation"] = fields
+    out.update(_season(p, attrs, required=False))
     p.raise_if_any()
     return out
 
 
 def _specialties(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
     p = _Problems()
-    _reject_unknown(p, attrs, {"origin", "season_months", "gi_certificate"})
+    _reject_unknown(p, attrs, {"origin", "gi_certificate", *SEASON_ATTRIBUTES})
     origin = _region(p, attrs.get("origin"), "attributes.origin") if "origin" in attrs else None
     if "origin" not in attrs:
         p.add("attributes.origin", "is required")
+    season = _season(p, attrs, required=True)
+    gi = _text(p, attrs, "gi_certificate", 64, required=False)
+    p.raise_if_any()
+    out: dict[str, Any] = {"origin": origin, **season}
+    if gi is not None:
+        out["gi_certificate"] = gi
+    return out
+
+
+# --- issue 15: makers, personalisation, harvest calendars and pre-sales -----------------------------
+
+HANDICRAFT_MAKER_ATTRIBUTES = ("maker_id", "personalisation")
+SEASON_ATTRIBUTES = ("season_months", "harvest_window", "presale")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+MAX_DEPOSIT_PERCENT = 90
+
+
+def _maker_id(p: _Problems, attrs: dict[str, Any]) -> str | None:
+    value = attrs.get("maker_id")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _ID.match(value):
+        p.add("attributes.maker_id", "must be the id of one of the shop's makers")
+        return None
+    return value
+
+
+def _date(p: _Problems, value: Any, field: str) -> str | None:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    p.add(field, "must be a date as YYYY-MM-DD")
+    return None
+
+
+def _season(p: _Problems, attrs: dict[str, Any], *, required: bool) -> dict[str, Any]:
+    """`season_months` (required for specialties; for handicrafts, fresh produce sold by harvest), this year's
+    `harvest_window` when it is known, and a `presale` for when the product is out of season."""
+    out: dict[str, Any] = {}
     months = attrs.get("season_months")
+    if months is None and not required and not ({"harvest_window", "presale"} & set(attrs)):
+        return out
     if (
         not isinstance(months, list)
         or not months
@@ -248,12 +315,45 @@ def _specialties(attrs: dict[str, Any], price_amount: int) -> dict[str, Any]:
         or len(set(months)) != len(months)
     ):
         p.add("attributes.season_months", "must be a non-empty list of distinct months 1-12")
-        months = None
-    gi = _text(p, attrs, "gi_certificate", 64, required=False)
-    p.raise_if_any()
-    out: dict[str, Any] = {"origin": origin, "season_months": sorted(months or [])}
-    if gi is not None:
-        out["gi_certificate"] = gi
+    else:
+        out["season_months"] = sorted(months)
+    window = attrs.get("harvest_window")
+    if window is not None:
+        if not isinstance(window, dict) or set(window) != {"from", "to"}:
+            p.add("attributes.harvest_window", "must be an object with from and to (YYYY-MM-DD)")
+        else:
+            start = _date(p, window["from"], "attributes.harvest_window.from")
+            end = _date(p, window["to"], "attributes.harvest_window.to")
+            if start and end:
+                days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+                if not 0 <= days <= 366:
+                    p.add("attributes.harvest_window", "to must be from or later, within a year")
+                else:
+                    out["harvest_window"] = {"from": start, "to": end}
+    presale = attrs.get("presale")
+    if presale is not None:
+        if (
+            not isinstance(presale, dict)
+            or "ships_from" not in presale
+            or set(presale)
+            - {
+                "ships_from",
+                "deposit_percent",
+            }
+        ):
+            p.add("attributes.presale", "must be an object with ships_from and an optional deposit_percent")
+        else:
+            ships_from = _date(p, presale["ships_from"], "attributes.presale.ships_from")
+            deposit = presale.get("deposit_percent")
+            if deposit is not None and (
+                isinstance(deposit, bool) or not isinstance(deposit, int) or not 1 <= deposit <= MAX_DEPOSIT_PERCENT
+            ):
+                p.add("attributes.presale.deposit_percent", f"must be an integer from 1 to {MAX_DEPOSIT_PERCENT}")
+                deposit = None
+            if ships_from:
+                out["presale"] = {"ships_from": ships_from}
+                if deposit is not None:
+                    out["presale"]["deposit_percent"] = deposit
     return out
 
 

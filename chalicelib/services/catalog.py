@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from ..domain import seasons
 from ..domain.catalog import Product, Shop, check_product_fields
-from ..domain.errors import Conflict, NotFound, PreconditionFailed
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
-from .ports import CatalogRepository, Page, Position
+from .ports import CatalogRepository, Page, Position, ProvenanceRepository
 from .shops import load_shop, owned_shop, shop_snapshot
 
 _EDITABLE = ("title", "description", "category", "price_amount", "currency", "stock", "status", "attributes")
 
 
 def add_product(
-    repo: CatalogRepository, actor: Actor, shop_id: str, data: dict[str, Any], *, now: str, product_id: str
+    repo: CatalogRepository,
+    actor: Actor,
+    shop_id: str,
+    data: dict[str, Any],
+    *,
+    now: str,
+    product_id: str,
+    makers: ProvenanceRepository | None = None,
 ) -> Product:
+    """`makers`: where a `maker_id` attribute is looked up (issue 15; one more GetItem when one is named)."""
     shop = owned_shop(repo, actor, shop_id)
     fields = {k: data[k] for k in _EDITABLE}
     fields["attributes"] = check_product_fields(shop.storefront, fields)
+    fields["attributes"] = _provenance_rules(fields["attributes"], {}, shop.shop_id, makers, now)
     product = Product(
         product_id=product_id,
         shop_id=shop.shop_id,
@@ -28,8 +39,78 @@ def add_product(
         created_at=now,
         updated_at=now,
         **fields,
-    )
+    ).with_season(seasons.day_of(now))
     return repo.save_product(product, None, shop.status)
+
+
+# --- issue 15 ---------------------------------------------------------------------------------------
+
+PRESALE_HORIZON_DAYS = 400
+
+
+def _provenance_rules(
+    attributes: dict[str, Any],
+    before: dict[str, Any],
+    shop_id: str,
+    makers: ProvenanceRepository | None,
+    now: str,
+) -> dict[str, Any]:
+    """The rules of a product's attributes that need more than the attributes: a `maker_id` names a maker of
+    the product's shop (and the maker's name is copied into `maker`, which cards and pages show); a pre-sale
+    that is new or changed ships from today or later (within PRESALE_HORIZON_DAYS)."""
+    out = dict(attributes)
+    maker_id = out.get("maker_id")
+    if maker_id:
+        maker = makers.get_maker(maker_id) if makers is not None else None
+        if maker is None or maker.shop_id != shop_id:
+            raise ValidationFailed(
+                "attributes are not valid for this storefront",
+                details=[{"field": "attributes.maker_id", "message": "is not a maker of this shop"}],
+            )
+        out["maker"] = maker.name
+    presale = out.get("presale")
+    if presale and presale != before.get("presale"):
+        today = seasons.day_of(now)
+        ships_from = seasons.parse_day(presale["ships_from"])
+        if not today <= ships_from <= today + dt.timedelta(days=PRESALE_HORIZON_DAYS):
+            raise ValidationFailed(
+                "attributes are not valid for this storefront",
+                details=[
+                    {
+                        "field": "attributes.presale.ships_from",
+                        "message": f"must be from today to {PRESALE_HORIZON_DAYS} days ahead",
+                    }
+                ],
+            )
+    return out
+
+
+def refresh_seasons(repo: CatalogRepository, *, now: str, limit: int = 100, max_rounds: int = 50) -> int:
+    """Re-lists the products whose season changed by today (run on a schedule): each gets its in-season flag
+    and next change re-computed and is saved, so it joins or leaves the `in_season=true` pages. One Query of
+    the season-index per round of `limit`, then per product a GetItem and its transaction. Returns how many
+    products it re-saved."""
+    day = seasons.day_of(now)
+    done = 0
+    for _ in range(max_rounds):
+        due = repo.season_due(day.isoformat(), limit)
+        for product_id in due:
+            for _attempt in range(3):
+                product = repo.get_product(product_id)
+                if product is None:
+                    break
+                updated = product.with_season(day)
+                if (updated.in_season, updated.season_next) == (product.in_season, product.season_next):
+                    break
+                try:
+                    repo.save_product(updated, product.version, product.shop_status)
+                    done += 1
+                    break
+                except (PreconditionFailed, Conflict):
+                    continue  # changed meanwhile: read it again
+        if len(due) < limit:
+            break
+    return done
 
 
 def owned_shop_and_product(
@@ -85,6 +166,7 @@ def edit_product(
     *,
     if_match: int | None,
     now: str,
+    makers: ProvenanceRepository | None = None,
 ) -> Product:
     require_role(actor, Role.SELLER)
     shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
@@ -95,7 +177,8 @@ def edit_product(
     fields = {k: getattr(product, k) for k in _EDITABLE}
     fields.update({k: v for k, v in changes.items() if k in _EDITABLE})
     fields["attributes"] = check_product_fields(product.storefront, fields)
-    updated = replace(product, **fields, shop=shop_snapshot(shop), updated_at=now)
+    fields["attributes"] = _provenance_rules(fields["attributes"], product.attributes, shop.shop_id, makers, now)
+    updated = replace(product, **fields, shop=shop_snapshot(shop), updated_at=now).with_season(seasons.day_of(now))
     return repo.save_product(updated, product.version, shop.status)
 
 
@@ -108,7 +191,7 @@ def archive_product(
         raise PreconditionFailed("the product was changed since you read it", code="stale_product")
     if product.status == "archived":
         return product
-    archived = replace(product, status="archived", updated_at=now)
+    archived = replace(product, status="archived", updated_at=now).with_season(seasons.day_of(now))
     return repo.save_product(archived, product.version, shop.status)
 
 
@@ -139,17 +222,32 @@ def refresh_cards(repo: CatalogRepository, product_ids: list[str]) -> int:
 
 
 def reindex(
-    repo: CatalogRepository, *, page_size: int = 100, start: Position | None = None, max_pages: int | None = None
+    repo: CatalogRepository,
+    *,
+    page_size: int = 100,
+    start: Position | None = None,
+    max_pages: int | None = None,
+    now: str | None = None,
 ) -> dict[str, Any]:
     """Rewrites the listing entries of every listed product whose entries are not what this code would write
-    (products saved before the current search tokens, cards or price fingerprint: `listings_stale`).
+    (products saved before the current search tokens, cards or price fingerprint: `listings_stale`; issue 15:
+    before origin counts, or, given `now`, before harvest calendars were listed in season).
     Maintenance, run once after such a change (`python -m devtools.reindex`); idempotent, resumable from the
     returned `next`. Reads the Products table page by page (a Scan: never behind a user-facing route)."""
     seen = rewritten = pages = 0
+    day = seasons.day_of(now) if now else None
     while True:
         page = repo.scan_products(page_size, start)
         for product in page.items:
             seen += 1
+            seasoned = product.with_season(day) if day else product
+            if (seasoned.in_season, seasoned.season_next) != (product.in_season, product.season_next):
+                try:
+                    repo.save_product(seasoned, product.version, product.shop_status)
+                    rewritten += 1
+                except (PreconditionFailed, Conflict):
+                    pass  # changed meanwhile: that save wrote it as it is now (the next run checks again)
+                continue
             rewritten += refresh_cards(repo, [product.product_id]) if product.listings_stale else 0
         pages += 1
         start = page.last_key

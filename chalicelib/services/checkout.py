@@ -4,13 +4,15 @@ prices the buyer was shown (each cart line's Offer)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
+from ..domain import personalisation, seasons
 from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
@@ -27,6 +29,7 @@ from ..domain.orders import (
 )
 from ..domain.trade import Business, business_id_of, validate_uscc
 from . import terms
+from .cart import line_product
 from .notifications import order_event
 from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
 
@@ -54,37 +57,51 @@ def _problem(product_id: str, code: str, message: str) -> dict[str, str]:
     return {"field": f"lines.{product_id}", "message": message, "code": code}
 
 
-def _offers(repo: BuyingRepository, cart: Cart) -> tuple[dict[str, Offer], list[dict[str, str]]]:
-    """Each line's Offer, and the problems known without asking the store.
+def _offers(repo: BuyingRepository, cart: Cart, day: dt.date) -> tuple[dict[str, Offer], list[dict[str, str]]]:
+    """Each line's Offer (by line key), and the problems known without asking the store.
 
     Lines set before offers were recorded on the cart have none: their products are read (one BatchGetItem,
-    the old 3-call checkout) and checked as they are now.
+    the old 3-call checkout) and checked as they are now. Issue 15: a line out of season on `day` (and not on a
+    pre-sale), or whose personalisation no longer fits the offer's fields (the seller changed them and the cart
+    took the new offer), is a problem too.
     """
     offers: dict[str, Offer] = {}
     problems: list[dict[str, str]] = []
-    for product_id, line in cart.lines.items():
+    for key, line in cart.lines.items():
         offer = Offer.from_dict(line.get("offer"))
         if offer is not None:
-            offers[product_id] = offer
-    legacy = [pid for pid in cart.lines if pid not in offers]
+            offers[key] = offer
+    legacy = [key for key in cart.lines if key not in offers]
     products = repo.get_products(legacy) if legacy else {}
-    for product_id in legacy:
-        product = products.get(product_id)
-        for code in line_problems(product, cart.lines[product_id]["quantity"], _sample(cart, product_id)):
-            problems.append(_problem(product_id, code, rule_text(code, product)))
+    for key in legacy:
+        product = products.get(key)
+        for code in line_problems(product, cart.lines[key]["quantity"], _sample(cart, key)):
+            problems.append(_problem(key, code, rule_text(code, product)))
         if product is not None:
-            offers[product_id] = Offer.of(product)
-    for product_id, offer in offers.items():
-        if product_id in legacy:
-            continue
-        for code in terms_problems(offer, cart.lines[product_id]["quantity"], _sample(cart, product_id)):
-            problems.append(_problem(product_id, code, rule_text(code, offer)))
+            offers[key] = Offer.of(product)
+    for key, offer in offers.items():
+        line = cart.lines[key]
+        if key not in legacy:
+            for code in terms_problems(offer, line["quantity"], _sample(cart, key)):
+                problems.append(_problem(key, code, rule_text(code, offer)))
+        if not seasons.buyable(offer.attributes, day):
+            problems.append(_problem(key, "out_of_season", rule_text("out_of_season", offer)))
+        try:
+            personalisation.check(offer.attributes.get("personalisation"), line.get("personalisation"))
+        except ValidationFailed:
+            problems.append(
+                _problem(
+                    key,
+                    "personalisation_changed",
+                    "the seller changed this product's personalisation: set this line again",
+                )
+            )
     return offers, problems
 
 
-def _sample(cart: Cart, product_id: str) -> bool:
+def _sample(cart: Cart, key: str) -> bool:
     """A sample line (issue 14): below the MOQ at the sample price, once per buyer and product."""
-    return bool(cart.lines[product_id].get("sample"))
+    return bool(cart.lines[key].get("sample"))
 
 
 def _sample_claim(buyer_id: str, product_id: str) -> str:
@@ -113,48 +130,87 @@ def _invoice_details(body: dict[str, Any], business: Business | None) -> dict[st
 
 
 def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
-    """The transaction refused some lines: read those products (only now) to say why.
+    """The transaction refused some products (or lines of one product were set at different prices): read those
+    products (only now) to say why, line by line.
 
-    A line whose product is no longer sold as it was (gone, sold out, below a new MOQ) is `lines_unavailable`.
-    A line that is fine but whose price (or b2b terms) changed since the buyer set it is `price_changed`: the
-    cart's offer for it is renewed here, so the cart shows the new price and the buyer's next checkout pays
-    it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable` too.
+    A line whose product is no longer sold as it was (gone, sold out, below a new MOQ, out of season) is
+    `lines_unavailable`. A line that is fine but whose price (or terms) changed since the buyer set it is
+    `price_changed`: the cart's offer for it is renewed here, so the cart shows the new price and the buyer's
+    next checkout pays it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable`.
     """
     products = repo.get_products(refused.product_ids)
+    day = seasons.day_of(now)
     unavailable: list[dict[str, str]] = []
     repriced: list[dict[str, str]] = []
     renewed: dict[str, Offer] = {}
-    for product_id in refused.product_ids:
-        product, quantity, offer = products.get(product_id), cart.lines[product_id]["quantity"], offers[product_id]
-        codes = line_problems(product, quantity, _sample(cart, product_id))
-        unavailable += [_problem(product_id, code, rule_text(code, product)) for code in codes]
+    for key, line in cart.lines.items():
+        product_id = line_product(key, line)
+        if product_id not in refused.product_ids:
+            continue
+        product, quantity, offer = products.get(product_id), line["quantity"], offers[key]
+        codes = line_problems(product, quantity, _sample(cart, key), day=day)
+        unavailable += [_problem(key, code, rule_text(code, product)) for code in codes]
         if product is not None and product.price_fingerprint != offer.price_fp:
-            renewed[product_id] = Offer.of(product)
+            renewed[key] = Offer.of(product)
             if not codes:
                 was, now_amount = unit_amount(offer, quantity), unit_amount(product, quantity)
-                repriced.append(
-                    _problem(
-                        product_id,
-                        "price_changed",
-                        f"the unit price changed from {was} to {now_amount} {product.currency} (minor units)",
-                    )
+                message = (
+                    f"the unit price changed from {was} to {now_amount} {product.currency} (minor units)"
+                    if was != now_amount
+                    else "the terms of sale changed (pre-sale, personalisation or b2b terms)"
                 )
+                repriced.append(_problem(key, "price_changed", message))
         elif not codes:
-            unavailable.append(_problem(product_id, "out_of_stock", "sold out or unavailable meanwhile"))
+            unavailable.append(_problem(key, "out_of_stock", "sold out or unavailable meanwhile"))
     if renewed:
         lines = {
-            pid: ({**line, "offer": renewed[pid].to_dict()} if pid in renewed else line)
-            for pid, line in cart.lines.items()
+            key: ({**line, "offer": renewed[key].to_dict()} if key in renewed else line)
+            for key, line in cart.lines.items()
         }
         # If the cart changed meanwhile (another tab), that change recorded fresh offers, or the next one will.
         with contextlib.suppress(Conflict):
             repo.save_cart(replace(cart, lines=lines), now)
     if unavailable:
-        raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=unavailable)
+        _raise_unavailable(unavailable)
     raise Conflict(
         "the price of some lines changed since they were put in the cart; the cart now shows the new prices",
         code="price_changed",
         details=repriced,
+    )
+
+
+def _raise_unavailable(problems: list[dict[str, str]]) -> NoReturn:
+    """409 lines_unavailable; out_of_season (issue 15) when every refused line is refused for its season."""
+    if all(p["code"] == "out_of_season" for p in problems):
+        raise Conflict("some lines are out of season", code="out_of_season", details=problems)
+    raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
+
+
+def _order_line(order_id: str, i: int, offer: Offer, line: dict[str, Any], day: dt.date) -> OrderLine:
+    """An order line from what the buyer was shown: the offer, the personalisation, and (issue 15) the ship
+    date the buyer was promised (made to order, pre-sale) and the pre-sale it was bought under."""
+    quantity, sample = line["quantity"], bool(line.get("sample"))
+    ships = seasons.estimated_ship_date(offer.attributes, day)
+    presale = seasons.presale_terms(offer.attributes, day)
+    return OrderLine(
+        line_id=f"{order_id}-{i + 1}",
+        product_id=offer.product_id,
+        title=offer.title,
+        quantity=quantity,
+        unit_amount=unit_amount(offer, quantity, sample),
+        currency=offer.currency,
+        attributes=offer.attributes,
+        sample=sample,
+        personalisation=dict(line.get("personalisation") or {}),
+        estimated_ship_date=ships.isoformat() if ships else None,
+        presale=(
+            {
+                "ships_from": presale.ships_from.isoformat(),
+                **({"deposit_percent": presale.deposit_percent} if presale.deposit_percent else {}),
+            }
+            if presale
+            else None
+        ),
     )
 
 
@@ -208,14 +264,21 @@ def checkout(
         raise ValidationFailed("the cart is empty", code="empty_cart")
     if len(cart.lines) > MAX_CHECKOUT_LINES:
         raise ValidationFailed(f"one checkout takes at most {MAX_CHECKOUT_LINES} lines", code="too_many_lines")
-    offers, problems = _offers(repo, cart)
+    day = seasons.day_of(now)
+    offers, problems = _offers(repo, cart, day)
     if problems:
-        raise Conflict("some lines cannot be bought as they are", code="lines_unavailable", details=problems)
+        _raise_unavailable(problems)
+    fingerprints: dict[str, set[str]] = defaultdict(set)
+    for key, line in cart.lines.items():
+        fingerprints[line_product(key, line)].add(offers[key].price_fp)
+    mixed = [pid for pid, fps in fingerprints.items() if len(fps) > 1]
+    if mixed:  # two lines of one product set at different prices: one of them is stale
+        _refused(repo, cart, offers, LinesRefused(mixed), now)
 
     checkout_id = new_id("chk")
-    by_shop: dict[str, list[tuple[Offer, int]]] = defaultdict(list)
-    for product_id, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
-        by_shop[offers[product_id].shop_id].append((offers[product_id], line["quantity"]))
+    by_shop: dict[str, list[tuple[Offer, dict[str, Any]]]] = defaultdict(list)
+    for key, line in sorted(cart.lines.items(), key=lambda kv: kv[1]["added_at"]):
+        by_shop[offers[key].shop_id].append((offers[key], line))
     orders = []
     invoice_details = _invoice_details(body, business)
     net_terms = body["payment_method"] == "net_terms"
@@ -224,19 +287,7 @@ def checkout(
     for shop_id, items in by_shop.items():
         first = items[0][0]
         order_id = new_id("ord")
-        lines = tuple(
-            OrderLine(
-                line_id=f"{order_id}-{i + 1}",
-                product_id=offer.product_id,
-                title=offer.title,
-                quantity=q,
-                unit_amount=unit_amount(offer, q, _sample(cart, offer.product_id)),
-                currency=offer.currency,
-                attributes=offer.attributes,
-                sample=_sample(cart, offer.product_id),
-            )
-            for i, (offer, q) in enumerate(items)
-        )
+        lines = tuple(_order_line(order_id, i, offer, line, day) for i, (offer, line) in enumerate(items))
         b2b = first.storefront == "b2b"
         status = "pending_payment"
         orders.append(
@@ -259,6 +310,7 @@ def checkout(
                     TimelineEntry(at=now, actor="buyer", action="placed", status=status, actor_id=actor.user_id),
                 ),
                 pickup=pickup_snapshot(village) if village is not None else None,
+                deposit_amount=sum(line.deposit for line in lines),
                 business=business.badge() if b2b and business is not None and business.verified else None,
                 invoice_details=invoice_details if b2b else None,
             )
@@ -268,20 +320,28 @@ def checkout(
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
-    stock = {pid: line["quantity"] for pid, line in cart.lines.items()}
-    price_fps = {pid: offers[pid].price_fp for pid in cart.lines}
-    samples = tuple(_sample_claim(actor.user_id, pid) for pid in cart.lines if _sample(cart, pid))
+    # One stock update per product: the lines of one product (personalisations) add up inside the transaction.
+    stock: Counter[str] = Counter()
+    price_fps: dict[str, str] = {}
+    for key, line in cart.lines.items():
+        stock[line_product(key, line)] += line["quantity"]
+        price_fps[line_product(key, line)] = offers[key].price_fp
+    samples = tuple(
+        _sample_claim(actor.user_id, line_product(key, line)) for key, line in cart.lines.items() if line.get("sample")
+    )
     on_terms = terms.require_net_terms(business, orders) if net_terms else None
     try:
         if on_terms is not None:
             if ledger is None or trade is None:
                 raise RuntimeError("net terms need the ledger and the trade repository")
             writes, explain = repo.placement_writes(
-                orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+                orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
             )
             terms.place_on_terms(ledger, trade, on_terms, checkout_id, orders, writes, explain, now=now)
         else:
-            repo.place_orders(orders, stock, price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples)
+            repo.place_orders(
+                orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+            )
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now)
     except Conflict as exc:

@@ -53,10 +53,11 @@ def cancel(
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
-    if order.paid_at:
-        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", order.total, now)))
+    paid = order.amount_paid  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
+    if paid:
+        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", paid, now)))
         saved = settlement.record_refund(
-            repo, ledger, order, cancelled, order.total, "cancellation", now=now, restock=dict(restock)
+            repo, ledger, order, cancelled, paid, "cancellation", now=now, restock=dict(restock)
         )
     else:
         saved = repo.save_order(cancelled, order.version, restock=dict(restock))

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
+from ..domain.orders import Order
 from . import settlement
 from .notifications import announce
 from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
@@ -74,10 +75,13 @@ def payment_event(
         return {"status": terms.paid_by_provider(trade, repo, ledger, publisher, order, event["event_id"], now=now)}
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
-    if event["amount"] != {"amount": order.total, "currency": order.currency}:
-        raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
     if order.paid_at:
         return {"status": "duplicate"}
+    # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
+    if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
+        if _already_paid_installment(order, event["amount"]):
+            return {"status": "duplicate"}
+        raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
     try:
         paid = order.mark_paid("payments", now)
         claim = f"payment-event#{event['event_id']}"
@@ -88,3 +92,9 @@ def payment_event(
         raise
     announce(publisher, saved, "order.paid")
     return {"status": "applied"}
+
+
+def _already_paid_installment(order: Order, amount: dict[str, Any]) -> bool:
+    """A deposit's event delivered again after the deposit was recorded. Asked only when the amount is not the one
+    due: a deposit equal to the balance (50%) is told apart by its event id, claimed with the payment."""
+    return bool(order.deposit_paid_at) and amount == {"amount": order.deposit_amount, "currency": order.currency}

@@ -38,7 +38,11 @@ def browse(
     sort: str,
     limit: int,
     start: Position | None,
+    gi: str | None = None,
+    in_season: str | None = None,
 ) -> Page[JSON]:
+    """Issue 15: `gi="verified"` (a verified geographic indication) and `in_season="true"` read the partition
+    of those flags (with the category and prefecture): still one Query."""
     sf = get_storefront(storefront)
     if category and category not in sf.categories:
         raise ValidationFailed(
@@ -47,7 +51,10 @@ def browse(
         )
     if q and not search.query_tokens(q):
         return Page([], None)  # a query with no letters or digits (or only words like "and") matches nothing
-    facet, must_contain = search.query_facet(sf.key, category, prefecture, q)
+    flags = tuple(
+        flag for flag, on in ((search.FLAG_GI, gi == "verified"), (search.FLAG_SEASON, in_season == "true")) if on
+    )
+    facet, must_contain = search.query_facet(sf.key, category, prefecture, q, flags)
     return repo.listings(facet, sort, limit, start, must_contain)
 
 

@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 from ..api.presenters import buyer_order_public
 from ..api.routing import Budget
 from ..bootstrap import container
+from ..domain import seasons
 from ..domain.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor
 from ..domain.orders import MAX_LINE_QUANTITY
@@ -33,17 +34,31 @@ def _problem_text(ctx: WebContext, code: str, product) -> str:
         return ctx.t("rule.not_a_multiple", multiple=attrs["order_multiple"])
     if code == "out_of_stock" and product is not None:
         return ctx.t("rule.out_of_stock", stock=product.stock) if product.stock else ctx.t("rule.sold_out")
+    if code in ("out_of_season", "personalisation_changed"):
+        return ctx.t(f"rule.{code}")
     return ctx.t("rule.unavailable")
+
+
+def _personalisation(form: Form) -> dict[str, str]:
+    """The personalisation fields of a form (`p.<key>`), as the buyer typed them (the service checks them)."""
+    return {name[2:]: form.get(name)[:500] for name in form.names() if name.startswith("p.") and len(name) <= 32}
 
 
 def _cart_for_page(ctx: WebContext, actor: Actor) -> dict:
     """The service's cart view with each line's picture, link and translated rule warnings added."""
     c = container()
-    view, products = cart.view_with_products(c.buying, actor)
+    now = c.clock()
+    view, products = cart.view_with_products(c.buying, actor, now=now)
     for group in view["shops"]:
         for line in group["lines"]:
             product = products.get(line["product_id"])
             line["warnings"] = [_problem_text(ctx, p["code"], product) for p in line["problems"]]
+            # issue 15: a personalised line has its own id (and its values go back with its form); a made-to-order
+            # line says when it ships
+            line["key"] = line.get("line_id") or line["product_id"]
+            line["fields"] = product.attributes.get("personalisation") if product else None
+            ships = seasons.estimated_ship_date(product.attributes, seasons.day_of(now)) if product else None
+            line["ships_by"] = ships.isoformat() if ships else None
             line["thumbnail_url"] = c.media.url(product.media[0].thumbnail_key) if product and product.media else None
             line["storefront"] = product.storefront if product else None
             line["unit"] = product.attributes.get("unit") if product and product.storefront == "b2b" else None
@@ -99,12 +114,20 @@ def add_to_cart(ctx: WebContext, form: Form) -> Response:
         error = ctx.t("err.quantity", min=1, max=MAX_LINE_QUANTITY)
         return product_view(ctx, storefront, product_id, 400, error, form.get("quantity")[:12])
     c = container()
+    values = _personalisation(form)
     try:
-        cart.add_quantity(c.buying, actor, product_id, quantity, now=c.clock())
+        cart.add_quantity(c.buying, actor, product_id, quantity, now=c.clock(), personalisation=values or None)
+    except ValidationFailed as exc:
+        if exc.code != "invalid_personalisation":
+            raise
+        wrong = [d["field"].removeprefix("personalisation.") for d in exc.details or []]
+        return product_view(ctx, storefront, product_id, 400, None, quantity, values, wrong_fields=wrong)
     except Conflict as exc:
+        if exc.code == "out_of_season":
+            return product_view(ctx, storefront, product_id, 409, ctx.t("err.out_of_season"), quantity, values)
         if exc.code != "cart_full":
             raise
-        return product_view(ctx, storefront, product_id, 409, ctx.t("err.cart_full"), quantity)
+        return product_view(ctx, storefront, product_id, 409, ctx.t("err.cart_full"), quantity, values)
     return render.redirect(ctx, "/cart", {"added": "1"})
 
 
@@ -123,7 +146,13 @@ def update_cart(ctx: WebContext, form: Form) -> Response:
     if quantity is None:
         return _cart_page(ctx, actor, 400, ctx.t("err.quantity", min=0, max=MAX_LINE_QUANTITY))
     c = container()
-    cart.set_quantity(c.buying, actor, product_id, quantity, now=c.clock())
+    values = _personalisation(form)
+    try:
+        cart.set_quantity(c.buying, actor, product_id, quantity, now=c.clock(), personalisation=values or None)
+    except Conflict as exc:
+        if exc.code != "out_of_season":
+            raise
+        return _cart_page(ctx, actor, 409, ctx.t("err.out_of_season"))
     return render.redirect(ctx, "/cart", {"updated": "1"})
 
 

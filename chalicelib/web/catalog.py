@@ -9,6 +9,7 @@ from ..api.paging import cursor_scope
 from ..api.presenters import card_public, product_public
 from ..api.routing import Budget
 from ..bootstrap import container
+from ..domain import seasons
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.storefronts import get_storefront
 from ..services import storefront as storefronts
@@ -51,7 +52,8 @@ def home(ctx: WebContext) -> Response:
             limit=FEATURED,
             start=None,
         )
-        sections.append({"sf": sf, "cards": [card_public(card, c.media.url) for card in result.items]})
+        today = seasons.day_of(c.clock())
+        sections.append({"sf": sf, "cards": [card_public(card, c.media.url, today) for card in result.items]})
     return render.page(ctx, "home.html", title=ctx.t("site.tagline"), sections=sections)
 
 
@@ -60,7 +62,7 @@ def storefront_page(ctx: WebContext, storefront: str) -> Response:
     sf = get_storefront(storefront)
     c = container()
     params = ctx.query
-    shown = {k: (params.get(k) or "")[:100] for k in ("category", "prefecture", "q", "sort")}
+    shown = {k: (params.get(k) or "")[:100] for k in ("category", "prefecture", "q", "sort", "gi", "in_season")}
     values = {"sf": sf, "filters": shown, "sorts": storefronts.SORTS, "cards": [], "pager": None, "error": None}
     try:
         filters = {q.name: q.parse(params) for q in api_storefronts.BROWSE_FILTERS}
@@ -71,7 +73,8 @@ def storefront_page(ctx: WebContext, storefront: str) -> Response:
         values["error"] = ctx.t("err.bad_cursor" if exc.code == "invalid_cursor" else "err.bad_filter")
         return render.page(ctx, "storefront.html", status=400, title=ctx.t(f"sf.{sf.key}.name"), **values)
     link_params = {k: v for k, v in filters.items() if v and not (k == "sort" and v == "newest")}
-    values["cards"] = [card_public(card, c.media.url) for card in result.items]
+    today = seasons.day_of(c.clock())
+    values["cards"] = [card_public(card, c.media.url, today) for card in result.items]
     values["pager"] = pager.links(ctx, f"/s/{sf.key}", link_params, result)
     values["filters"] = {k: v or "" for k, v in filters.items()}
     return render.page(ctx, "storefront.html", title=ctx.t(f"sf.{sf.key}.name"), **values)
@@ -84,11 +87,19 @@ def product_view(
     status: int = 200,
     error: str | None = None,
     quantity: int | str | None = None,
+    personalisation: dict[str, str] | None = None,
+    wrong_fields: list[str] | None = None,
 ) -> Response:
-    """The product page; the cart form re-shows it with an error."""
+    """The product page; the cart form re-shows it with an error (and the personalisation the buyer typed;
+    `wrong_fields`: the personalisation fields that were refused, named by their labels)."""
     c = container()
-    product = product_public(storefronts.listed_product(c.catalog, storefront, product_id), c.media.url)
+    product = product_public(
+        storefronts.listed_product(c.catalog, storefront, product_id), c.media.url, today=seasons.day_of(c.clock())
+    )
     attrs = product["attributes"]
+    if wrong_fields:
+        labels = {f["key"]: f["label"] for f in attrs.get("personalisation") or []}
+        error = ctx.t("err.personalisation", fields=", ".join(labels.get(k, k) for k in wrong_fields))
     step = (attrs.get("order_multiple") or 1) if product["storefront"] == "b2b" else 1
     minimum = attrs["moq"] if product["storefront"] == "b2b" else 1
     image = positive_int(ctx.query.get("image", "1"), 1, max(1, len(product["media"]))) or 1
@@ -104,6 +115,7 @@ def product_view(
         step=step,
         quantity=quantity or minimum,
         error=error,
+        personalisation=personalisation or {},
     )
 
 
@@ -143,6 +155,6 @@ def shop_page(ctx: WebContext, slug: str) -> Response:
         "shop.html",
         title=shop.name,
         shop=shop,
-        cards=[card_public(p.card(), c.media.url) for p in result.items],
+        cards=[card_public(p.card(), c.media.url, seasons.day_of(c.clock())) for p in result.items],
         pager=pager.links(ctx, f"/shops/{shop.slug}", {"storefront": wanted}, result),
     )

@@ -28,10 +28,22 @@ from chalicelib.domain.identity import Role
 # What each matrix's world can put in a path, by scope. A scope missing here has no matrix yet.
 WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     Scope.SHOP: frozenset(
-        {"shop_id", "product_id", "media_id", "order_id", "return_id", "month", "rfq_id", "quote_id", "invoice_id"}
+        {
+            "shop_id",
+            "product_id",
+            "media_id",
+            "order_id",
+            "return_id",
+            "month",
+            "rfq_id",
+            "quote_id",
+            "invoice_id",
+            "upload_id",
+            "maker_id",
+        }
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "county_id"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "claim_id", "county_id"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),
@@ -54,7 +66,8 @@ UNTESTED_SCOPES = {Scope.PUBLIC}  # public by definition: nothing to isolate
 FLAVOURS = {"media_id": ("attached", "uploaded")}
 # Ids in an example body that the world replaces, and times that must be relative to now (issue 14: a quote's
 # validity and an RFQ's deadline are checked against the clock, so a fixed example date would go stale).
-BODY_IDS = ("order_id", "line_id", "product_id", "quote_deadline", "valid_until")
+BODY_IDS = ("order_id", "line_id", "product_id", "quote_deadline", "valid_until", "document")
+BODY_ID_LISTS = {"product_ids": "product_id"}  # lists of ids in an example body: one of the world's
 HEADER_VALUES = {"Idempotency-Key": "isolation-checkout"}
 
 
@@ -115,7 +128,10 @@ def example_body(spec: RouteSpec, value: Callable[[str], str]) -> dict | None:
 
     def fill(node):
         if isinstance(node, dict):
-            return {k: value(k) if k in BODY_IDS else fill(v) for k, v in node.items()}
+            return {
+                k: value(k) if k in BODY_IDS else [value(BODY_ID_LISTS[k])] if k in BODY_ID_LISTS else fill(v)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [fill(v) for v in node]
         return node

@@ -18,15 +18,19 @@ import pytest
 
 from chalicelib.api.routing import Scope
 from chalicelib.domain.identity import Role
-from tests.api.isolation import Case, call, cases, control_order
+from tests.api.isolation import Case, call, cases, control_order, example_body
 from tests.support import ADDRESS, Storage, assert_api_error, buy, png_bytes
 
 # --- the routes, from the registry ------------------------------------------------------------------------
 
 SHOP_CASES = cases(Scope.SHOP)
 # A route that names something under the shop after {shop_id}: a product, an order, a return, a quote, an
-# invoice (an RFQ is not the shop's: every shop of its category sees it).
-CHILD_CASES = [c for c in SHOP_CASES if c.has("product_id", "order_id", "return_id", "quote_id", "invoice_id")]
+# invoice (an RFQ is not the shop's: every shop of its category sees it), a maker, an upload.
+CHILD_CASES = [
+    c
+    for c in SHOP_CASES
+    if c.has("product_id", "order_id", "return_id", "quote_id", "invoice_id", "maker_id", "upload_id")
+]
 MEDIA_CASES = [c for c in SHOP_CASES if c.has("media_id")]
 # A pending shop sells nothing, so it has no orders or returns to name (nor quotes and invoices).
 PENDING_SHOP_CASES = [c for c in SHOP_CASES if not c.has("order_id", "return_id", "quote_id", "invoice_id")]
@@ -87,6 +91,53 @@ class Tenant:
         done = self.api.post(f"{self.product_path}/media/{media_id}/complete", token=self.token)
         assert done.status == 200, done
         return media_id
+
+    def _file(self, purpose: str = "gi_document") -> str:
+        """Announces a shop upload (issue 15) and puts the file in S3; returns its upload_id."""
+        body = b"%PDF-1.4\n% a registration certificate\n%%EOF\n"
+        announced = self.api.post(
+            f"/v1/shops/{self.shop['shop_id']}/uploads",
+            {"purpose": purpose, "content_type": "application/pdf", "size": len(body)},
+            token=self.token,
+        )
+        assert announced.status == 201, announced
+        key = announced.json["upload"]["fields"]["key"]
+        self.stack.media._s3.put_object(Bucket=self.stack.settings.media_bucket, Key=key, Body=body)
+        return announced.json["upload_id"]
+
+    @functools.cached_property
+    def shop_upload_id(self) -> str:
+        """A document uploaded to S3 but not completed yet (an intruder completing it would keep it)."""
+        return self._file()
+
+    @functools.cached_property
+    def document(self) -> str:
+        """A completed geographic-indication document."""
+        upload_id = self._file()
+        done = self.api.post(f"/v1/shops/{self.shop['shop_id']}/uploads/{upload_id}/complete", token=self.token)
+        assert done.status == 200, done
+        return upload_id
+
+    @functools.cached_property
+    def maker_id(self) -> str:
+        body = {"name": "Rena Abdulla", "region": dict(self.shop["region"]), "craft": "embroidery"}
+        made = self.api.post(f"/v1/shops/{self.shop['shop_id']}/makers", body, token=self.token)
+        assert made.status == 201, made
+        return made.json["maker_id"]
+
+    @functools.cached_property
+    def claim_id(self) -> str:
+        """A pending geographic-indication claim on the shop's product."""
+        body = {
+            "product_ids": [self.product["product_id"]],
+            "register": "CNIPA",
+            "registration_number": "AGI2011-01-0522",
+            "protected_name": "Hotan jujube",
+            "document": self.document,
+        }
+        claim = self.api.post(f"/v1/shops/{self.shop['shop_id']}/gi-claims", body, token=self.token)
+        assert claim.status == 201, claim
+        return claim.json["claim_id"]
 
     @functools.cached_property
     def county_id(self) -> str:
@@ -207,6 +258,10 @@ class Tenant:
             "line_id": lambda: order()["lines"][0]["line_id"],
             "return_id": lambda: self.return_id,
             "county_id": lambda: self.county_id,
+            "upload_id": lambda: self.shop_upload_id,
+            "document": lambda: self.document,
+            "maker_id": lambda: self.maker_id,
+            "claim_id": lambda: self.claim_id,
             "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
             "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
         }
@@ -223,6 +278,8 @@ class Tenant:
             self.product_path,
             f"/v1/shops/{shop_id}/orders?limit=100",
             f"/v1/shops/{shop_id}/returns?limit=100",
+            f"/v1/shops/{shop_id}/makers?limit=100",
+            f"/v1/shops/{shop_id}/gi-claims?limit=100",
         ):
             reply = self.api.get(path, token=self.token)
             assert reply.status == 200, reply
@@ -287,6 +344,7 @@ def assert_refused_and_unchanged(
     """`case` with `world`'s values (or `overrides`) is refused with one of `statuses`, nothing about an order
     is in the answer, and nothing changed: storage, the event queue, every owner's view."""
     values = {name: world.value(name, case) for name in case.params if name not in overrides}
+    example_body(case.spec, lambda name: values.get(name) or world.value(name, case))  # its ids exist before
     views = [owner.owner_view() for owner in owners]
     before, events = storage.snapshot(), queued(stack)
     reply = call(api, case, lambda name: values.get(name) or world.value(name, case), token, **overrides)
@@ -309,6 +367,10 @@ def storefront_ids(api, storefront: str = "handicrafts", query: str = "") -> set
         cursor = reply.json["next_cursor"]
         if not cursor:
             return ids
+
+
+def _value_of(values: dict, world: Tenant, case: Case, name: str) -> str:
+    return values.get(name) or world.value(name, case)
 
 
 def children(world: Tenant, case: Case) -> dict:
@@ -388,10 +450,10 @@ def test_the_owner_can_call_every_shop_route(api, stack, factory):
     owner = make_tenant(api, stack, factory)
     for case in control_order(SHOP_CASES):
         values = {name: owner.value(name, case) for name in case.params}  # prepared before the count
+        value = functools.partial(_value_of, values, owner, case)
+        example_body(case.spec, value)  # and the ids its body names
         events = queued(stack)
-        reply = call(
-            api, case, lambda name, c=case, v=values: v[name] if name in v else owner.value(name, c), owner.token
-        )
+        reply = call(api, case, value, owner.token)
         assert reply.status in case.spec.responses, f"{case}: {reply}"
         if case.has("order_id", "return_id") and case.writes:
             assert queued(stack) == events + 1, f"{case}: its order event was not published"

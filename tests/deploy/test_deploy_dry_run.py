@@ -64,6 +64,7 @@ def test_the_dry_run_deployed_the_packaged_functions_from_the_uploaded_artifacts
         "chalicelib.events.order_events.order_events",
         "chalicelib.events.order_events.complete_orders",
         "chalicelib.events.network_jobs.network_jobs",
+        "chalicelib.events.seasons.season_sweep",
         "chalicelib.events.payouts.run_payouts",
         "chalicelib.events.payouts.poll_payouts",
         "chalicelib.events.trade_jobs.expire_quotations",  # issue 14

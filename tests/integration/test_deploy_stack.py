@@ -29,6 +29,8 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "NetworkJobs",
         "NetworkJobsLogGroup",
         "NetworkJobsMapping",
+        "SeasonSweep",
+        "SeasonSweepLogGroup",
         "RunPayouts",
         "RunPayoutsLogGroup",
         "PollPayouts",
@@ -50,6 +52,7 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
             "NetworkJobs",
             "RunPayouts",
             "PollPayouts",
+            "SeasonSweep",
             "ExpireQuotations",
             "MarkOverdueInvoices",
         )

@@ -17,6 +17,7 @@ from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
+from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
@@ -28,6 +29,7 @@ from tests.fakes import (
     InMemoryFinanceRepository,
     InMemoryLedger,
     InMemoryMediaStore,
+    InMemoryProvenanceRepository,
 )
 
 IMPLEMENTATIONS = [
@@ -47,6 +49,8 @@ IMPLEMENTATIONS = [
     (ports.AggregatesRepository, InMemoryAggregatesRepository),
     (ports.PayoutProvider, HttpPayoutProvider),
     (ports.PayoutProvider, InMemoryBank),
+    (ports.ProvenanceRepository, DynamoProvenanceRepository),
+    (ports.ProvenanceRepository, InMemoryProvenanceRepository),
     (ports.TradeRepository, DynamoTradeRepository),
 ]
 

@@ -250,6 +250,73 @@ def test_demo_buyer_signs_in_adds_to_cart_checks_out_cash_on_delivery_and_sees_t
     shot(page, "12-order")
 
 
+def test_demo_buyer_orders_a_personalised_scarf_and_the_order_keeps_the_personalisation(session):
+    """Issue 15: the personalisation form on the product page, its values in the cart and on the order; the
+    maker's page linked from the product; the places of origin and a prefecture's landing page."""
+    page = session
+    page.goto("/s/handicrafts?category=textiles")
+    page.get_by_role("link", name="Atlas silk scarf in your colours").click()
+    page.wait_for_url(re.compile(r"/p/prd_"))
+    assert "Ships by" in page.locator(".buy-box").inner_text()
+    page.get_by_role("button", name="Add to cart").click()  # the required fields are still empty
+    assert page.locator("#p-initials:invalid").count() == 1  # the browser asks for them before sending
+    page.get_by_label("Initials to embroider").fill("AT")
+    page.get_by_label("Main colour").select_option("indigo")
+    shot(page, "18-product-personalised")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url(re.compile(r"/cart"))
+    line = page.locator(".cart-table tbody tr", has_text="Atlas silk scarf in your colours")
+    assert line.count() == 1 and "AT" in line.inner_text() and "indigo" in line.inner_text()
+    shot(page, "19-cart-personalised")
+
+    page.get_by_role("link", name="Proceed to checkout").click()
+    page.wait_for_url(re.compile(r"/checkout$"))
+    page.get_by_label("Full name").fill("Demo Buyer")
+    page.get_by_label("Phone").fill("+86 998 1234 5678")
+    page.get_by_label("Address", exact=True).fill("12 Id Kah Square")
+    page.get_by_label("City").fill("Kashgar")
+    page.get_by_label("Province or region").fill("Xinjiang")
+    page.get_by_label("Postal code").fill("844000")
+    page.get_by_label("Bank transfer").check()
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_url(re.compile(r"/checkout/done\?orders="))
+    order_id = re.search(r"ord_\w+", page.locator(".order-card h2").first.inner_text()).group(0)
+    page.goto(f"/orders/{order_id}")
+    items = page.locator(".cart-table").inner_text()
+    assert "Initials to embroider" in items and "AT" in items and "indigo" in items and "Ships by" in items
+    shot(page, "20-order-personalised")
+
+    page.get_by_role("link", name="Atlas silk scarf in your colours").click()
+    page.wait_for_url(re.compile(r"/p/prd_"))
+    page.locator(".details a", has_text="Aygul Tursun").click()
+    page.wait_for_url(re.compile(r"/makers/mkr_"))
+    assert page.locator("h1").inner_text() == "Aygul Tursun, atlas silk weaving"
+    assert page.locator(".grid .card-title", has_text="Atlas silk scarf in your colours").count() == 1
+    shot(page, "21-maker")
+
+    page.goto("/s/specialties")
+    page.get_by_role("link", name=re.compile("Browse by place of origin")).click()
+    page.wait_for_url(re.compile(r"/s/specialties/origins"))
+    shot(page, "22-origins")
+    page.get_by_role("link", name="Hotan", exact=True).click()
+    page.wait_for_url(re.compile(r"/s/specialties/origin/Hotan"))
+    assert page.locator("h1").inner_text() == "Specialties of Hotan"
+    assert page.locator(".grid .card").count() >= 3 and page.locator(".season").count() >= 3
+    shot(page, "23-prefecture-hotan")
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_url(re.compile(r"/s/specialties/origin/Hotan"))
+    assert page.locator("h1").inner_text() == "Hotan 特产"
+    shot(page, "24-prefecture-hotan-zh")
+    page.goto("/s/specialties?gi=verified")
+    assert page.locator(".grid .badge.gi").count() == page.locator(".grid .card").count() > 0
+    shot(page, "25-specialties-gi-zh")
+    page.get_by_role("button", name="Русский").click()
+    page.wait_for_url(re.compile(r"/s/specialties"))
+    shot(page, "26-specialties-gi-ru")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url(re.compile(r"/s/specialties"))
+
+
 def test_language_switch_changes_the_text_to_chinese_and_russian(session):
     page = session
     page.goto("/s/handicrafts")

@@ -108,6 +108,19 @@ def test_web_pages_stay_within_their_dynamodb_budgets(web, api, factory):
         303,
     )
 
+    # issue 15: a maker's page, the places of origin, a prefecture's landing page
+    maker = api.post(
+        f"/v1/shops/{shop['shop_id']}/makers",
+        {"name": "Memet Ali", "region": shop["region"], "craft": "coppersmith"},
+        token=seller,
+    ).json
+    attrs = {"maker_id": maker["maker_id"], "made_to_order": False}
+    factory.product(seller, shop, title="Copper tray", attributes=attrs)
+    orchard = factory.shop(seller, "specialties")
+    factory.product(seller, orchard, title="Hotan jujubes")
+    measure("GET /makers/{maker_id}", lambda: web.get(f"/makers/{maker['maker_id']}"), 200)
+    measure("GET /s/{storefront}/origins", lambda: web.get("/s/specialties/origins"), 200)
+    measure("GET /s/{storefront}/origin/{prefecture}", lambda: web.get("/s/specialties/origin/Hotan"), 200)
     # the dashboards (issue 17): a seller with a shop that sold, an operator
     from tests.support import PASSWORD, random_email
 

@@ -40,6 +40,32 @@ def products(factory, seller, shops):
     return {sf: factory.product(seller, shop, title=f"Demo {sf} item") for sf, shop in shops.items()}
 
 
+def verify_gi_claim(factory, seller: str, shop: dict, product: dict) -> dict:
+    """A geographic-indication claim on `product`, submitted with a document and verified by an operator."""
+    api, stack = factory.api, factory.container
+    pdf = b"%PDF-1.4\n% certificate\n%%EOF\n"
+    announced = api.post(
+        f"/v1/shops/{shop['shop_id']}/uploads",
+        {"purpose": "gi_document", "content_type": "application/pdf", "size": len(pdf)},
+        token=seller,
+    ).json
+    stack.media._s3.put_object(Bucket=stack.settings.media_bucket, Key=announced["upload"]["fields"]["key"], Body=pdf)
+    assert (
+        api.post(f"/v1/shops/{shop['shop_id']}/uploads/{announced['upload_id']}/complete", token=seller).status == 200
+    )
+    body = {
+        "product_ids": [product["product_id"]],
+        "register": "CNIPA",
+        "registration_number": "AGI2016-0412",
+        "protected_name": "Hotan jujube",
+        "document": announced["upload_id"],
+    }
+    claim = api.post(f"/v1/shops/{shop['shop_id']}/gi-claims", body, token=seller).json
+    verified = api.post(f"/v1/admin/gi-claims/{claim['claim_id']}/verify", token=factory.operator)
+    assert verified.status == 200, verified
+    return verified.json
+
+
 # --- pages render ---------------------------------------------------------------------------------------
 
 
@@ -83,6 +109,8 @@ def test_storefront_cards_show_price_stock_and_storefront_details(web, factory, 
     crafts = web.get("/s/handicrafts")
     assert "¥159.00" in crafts.text and "Aygul Tursun" in crafts.text and "Made to order" in crafts.text
     assert "Out of stock" in crafts.text
+    assert "Geographic indication</span>" not in web.get("/s/specialties").text  # the seller's own text: no badge
+    verify_gi_claim(factory, seller, shops["specialties"], products["specialties"])  # issue 15: verified claims do
     specialties = web.get("/s/specialties")
     assert "Geographic indication" in specialties.text and "Hotan" in specialties.text
 
@@ -831,6 +859,8 @@ def test_every_domain_value_shown_on_a_page_has_a_translation():
     keys += [f"status.{s}" for s in ORDER_STATUSES] + [f"pay.{m}" for m in PAYMENT_METHODS]
     keys += [f"action.{a}" for a in ("placed", "paid", "shipped", "delivered", "cancelled", "completed")]
     keys += [f"action.{a}" for a in ("return_requested", "refunded")]
+    keys += [f"action.{a}" for a in ("deposit_paid", "balance_paid")]  # issue 15: a pre-sale's two payments
+    keys += [f"rule.{r}" for r in ("out_of_season", "personalisation_changed")]
     keys += [f"country.{c}" for c in cart_pages.COUNTRIES]
     keys += [f"rule.{r}" for r in ("unavailable", "below_moq", "not_a_multiple", "out_of_stock")]
     assert [k for k in keys if not i18n.has(k)] == []
