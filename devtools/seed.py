@@ -966,28 +966,24 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
             "payment_method": "cash_on_delivery",
         }
         placed, _ = checkout.checkout(
-            c.buying, c.events, buyer, f"seed-pickup-{stage}", body,
+            c.buying, buyer, f"seed-pickup-{stage}", body,
             now=c.clock(), new_id=c.new_id, present_order=buyer_order_public,
         )  # fmt: skip
         order_id = placed["orders"][0]["order_id"]
         seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
         tracking = f"CP{order_id[-9:].upper()}CN"
-        order_lifecycle.ship(
-            c.catalog, c.buying, c.events, seller, shop_id, order_id, "China Post", tracking, now=c.clock()
-        )
+        order_lifecycle.ship(c.catalog, c.buying, seller, shop_id, order_id, "China Post", tracking, now=c.clock())
         orders[stage] = order_id
 
     def scan(*stages: str) -> None:
         for stage in stages:
-            county.scan(c.buying, c.network, c.events, staff, county_id, orders[stage], now=c.clock())
+            county.scan(c.buying, c.network, staff, county_id, orders[stage], now=c.clock())
 
     def manifest() -> str:
         built, _ = county.build_manifest(
-            c.buying, c.network, c.events, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
+            c.buying, c.network, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
         )
-        county.dispatch_manifest(
-            c.buying, c.network, c.events, c.jobs, staff, county_id, built.manifest_id, now=c.clock()
-        )
+        county.dispatch_manifest(c.buying, c.network, c.jobs, staff, county_id, built.manifest_id, now=c.clock())
         return built.manifest_id
 
     if len(orders) == len(PICKUP_STAGES):
@@ -995,13 +991,11 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
         scan("delivered", "ready_for_pickup", "missing")
         first = manifest()
         arrived = [orders["delivered"], orders["ready_for_pickup"]]
-        village.receive_manifest(
-            c.buying, c.network, c.events, c.jobs, partner, village_id, first, arrived, now=c.clock()
-        )
+        village.receive_manifest(c.buying, c.network, c.jobs, partner, village_id, first, arrived, now=c.clock())
         ready = c.buying.get_order(orders["delivered"])
         code = pickup_code(c.settings.pickup_code_secret, ready.order_id, ready.pickup["ready_at"])
         village.hand_over(
-            c.buying, c.network, c.events, partner, village_id, ready.order_id, code,
+            c.buying, c.network, partner, village_id, ready.order_id, code,
             now=c.clock(), secret=c.settings.pickup_code_secret,
         )  # fmt: skip
         # a second manifest on its way to the village, and a parcel waiting at the county
@@ -1161,7 +1155,6 @@ def seed_trade(c, result: SeedResult, operator, log=print) -> None:
     order_lifecycle.ship(
         c.catalog,
         c.buying,
-        c.events,
         seller,
         shop.shop_id,
         accepted["order"]["order_id"],

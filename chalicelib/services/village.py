@@ -17,15 +17,12 @@ from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Vill
 from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
-from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, JobQueue, NetworkRepository, Page, Position
+from .ports import BuyingRepository, JobQueue, NetworkRepository, Page, Position
 from .returns import open_return
 
 
-def _ports(
-    buying: BuyingRepository, network: NetworkRepository, publisher: EventPublisher, jobs: JobQueue
-) -> manifests.Ports:
-    return manifests.Ports(buying=buying, network=network, publisher=publisher, jobs=jobs)
+def _ports(buying: BuyingRepository, network: NetworkRepository, jobs: JobQueue) -> manifests.Ports:
+    return manifests.Ports(buying=buying, network=network, jobs=jobs)
 
 
 def _village_manifest(network: NetworkRepository, actor: Actor, village_id: str, manifest: Manifest | None) -> Manifest:
@@ -69,7 +66,6 @@ def manifest_view(
 def receive_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     village_id: str,
@@ -84,7 +80,7 @@ def receive_manifest(
     manifest = _village_manifest(network, actor, village_id, header)
     if manifest.direction != TO_VILLAGE:
         raise Conflict("the county centre receives return manifests", code="wrong_direction")
-    return manifests.receive(_ports(buying, network, publisher, jobs), manifest, lines, codes, actor.user_id, now=now)
+    return manifests.receive(_ports(buying, network, jobs), manifest, lines, codes, actor.user_id, now=now)
 
 
 def parcels(
@@ -119,7 +115,6 @@ def _village_order(
 def hand_over(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     actor: Actor,
     village_id: str,
     order_id: str,
@@ -134,7 +129,7 @@ def hand_over(
     order.check_handover(now)
     ready_at = str((order.pickup or {}).get("ready_at") or "")
     if not code_matches(secret, order.order_id, ready_at, pickup_code):
-        counted = buying.save_order(order.wrong_code(now), order.version)
+        counted = buying.save_order(order.wrong_code(now), order.version, event="order.wrong_pickup_code")
         locked = counted.handover_locked_until(now)
         if locked:
             counted.check_handover(now)  # raises TooManyAttempts (429)
@@ -145,15 +140,12 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    saved = buying.save_order(order.hand_over(actor.user_id, now), order.version)
-    announce(publisher, saved, "order.delivered")
-    return saved
+    return buying.save_order(order.hand_over(actor.user_id, now), order.version, event="order.delivered")
 
 
 def open_village_return(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     actor: Actor,
     village_id: str,
     order_id: str,
@@ -165,11 +157,10 @@ def open_village_return(
 ) -> Return:
     """The buyer brings goods back to the village centre: their return, with the same rules and window as
     their own, and the parcel starts its way village -> county -> seller."""
-    order = _village_order(buying, network, actor, village_id, order_id)
-    network_state = village_return(order, actor.user_id, now)
     return open_return(
-        buying, publisher, order, lines, reason, now=now, return_id=return_id, actor="partner",
-        actor_id=actor.user_id, network=network_state,
+        buying, lambda: _village_order(buying, network, actor, village_id, order_id), lines, reason, now=now,
+        return_id=return_id, actor="partner", actor_id=actor.user_id,
+        network=lambda order: village_return(order, actor.user_id, now),
     )  # fmt: skip
 
 
@@ -193,7 +184,6 @@ def returns_waiting(
 def build_return_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     village_id: str,
@@ -204,15 +194,12 @@ def build_return_manifest(
     """Every return waiting at the village on one manifest to the county (joining the open one)."""
     village = village_access(network, actor, village_id)
     assert village is not None  # no proof given: the village was read
-    return manifests.build(
-        _ports(buying, network, publisher, jobs), village, TO_COUNTY, actor.user_id, now=now, new_id=new_id
-    )
+    return manifests.build(_ports(buying, network, jobs), village, TO_COUNTY, actor.user_id, now=now, new_id=new_id)
 
 
 def dispatch_return_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     village_id: str,
@@ -224,4 +211,4 @@ def dispatch_return_manifest(
     manifest = _village_manifest(network, actor, village_id, header)
     if manifest.direction != TO_COUNTY:
         raise Conflict("the county centre dispatches inbound manifests", code="wrong_direction")
-    return manifests.dispatch(_ports(buying, network, publisher, jobs), manifest, first, actor.user_id, now=now)
+    return manifests.dispatch(_ports(buying, network, jobs), manifest, first, actor.user_id, now=now)
