@@ -6,7 +6,8 @@
 4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
 5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100;
 6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
-   table's stream and the order-events consumer on the queue (every half second), and the app's schedules
+   table's stream and the order-events consumer on the queue (every half second; it also runs job steps: a
+   shop's product job, issue 10's manifest steps), and the app's schedules
    (outbox sweeper, order expiry, refund retries: every minute; order completion: hourly; payout runs, the
    payout poll; RFQ and quote expiry, overdue invoices);
 7. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.

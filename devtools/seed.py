@@ -666,6 +666,7 @@ class SeedResult:
     skipped: bool = False
     seconds: float = 0.0
     listed: list = field(default_factory=list)  # (owner, storefront, product id, shop id) of each listed product
+    personalised: set = field(default_factory=set)  # ids of products whose buyers must personalise them (issue 15)
     counties: int = 0
     villages: int = 0
     pickup_orders: dict = field(default_factory=dict)  # stage -> order id
@@ -856,6 +857,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                 )
                 if spec.approve and item.status == "active":
                     result.listed.append((spec.owner, spec.storefront, product.product_id, shop.shop_id))
+                if any(f.get("required") for f in attributes.get("personalisation") or []):
+                    result.personalised.add(product.product_id)
                 titles[item.title] = product.product_id
                 content_type = "image/png" if item.image_format == "PNG" else "image/jpeg"
                 picture = render(item.kind, item.title, f"{spec.name} · {spec.region['prefecture']}", item.image_format)
@@ -1010,8 +1013,9 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
 
 
 def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:
-    """Listed products sold one at a time (b2b lots have minimum orders), by different sellers first."""
-    picked = [entry for entry in result.listed if entry[1] != "b2b"]
+    """Listed products sold one at a time (b2b lots have minimum orders) and without a personalisation to fill
+    in (issue 15), by different sellers first."""
+    picked = [entry for entry in result.listed if entry[1] != "b2b" and entry[2] not in result.personalised]
     by_owner: dict[str, list] = {}
     for entry in picked:
         by_owner.setdefault(entry[0], []).append(entry)
