@@ -56,6 +56,7 @@ class Settings:
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
+    network_table: str = ""  # the rural service network (issue 10): counties, villages, manifests
     # Unpaid orders give their stock back after this long (cash on delivery never expires). Per stage:
     # CARD_PAYMENT_MINUTES, BANK_TRANSFER_HOURS in the stage's environment (.chalice/config.json).
     card_payment_minutes: int = 30
@@ -97,6 +98,14 @@ class Settings:
         value = self.secret("payment_webhook")
         if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
             raise SettingsError(f"the payment webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @property
+    def pickup_code_secret(self) -> str:
+        """Derives the buyers' pickup codes (domain/network.pickup_code)."""
+        value = self.secret("pickup_code")
+        if len(value) < MIN_KEY_LENGTH:
+            raise SettingsError(f"the pickup code secret must be at least {MIN_KEY_LENGTH} characters")
         return value
 
     @property
@@ -197,6 +206,7 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
+        network_table=_required("NETWORK_TABLE"),
         outbox_table=_required("OUTBOX_TABLE"),
         order_history_table=_required("ORDER_HISTORY_TABLE"),
         card_payment_minutes=_positive_int("CARD_PAYMENT_MINUTES", 30),

@@ -6,7 +6,8 @@
 4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
 5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100;
 6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
-   table's stream and the order-events consumer on the queue (every half second), and the app's schedules
+   table's stream and the order-events consumer on the queue (every half second; it also runs job steps: a
+   shop's product job, issue 10's manifest steps), and the app's schedules
    (outbox sweeper, order expiry, refund retries: every minute; order completion: hourly; payout runs, the
    payout poll; RFQ and quote expiry, overdue invoices);
 7. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
@@ -634,7 +635,12 @@ def _banner(stack: LocalStack) -> None:
                 f"{r.sales.get('payouts', 0)} payouts; dashboards at {stack.url}/seller and {stack.url}/admin"
             )
         lines.append(f"  demo accounts (password {PASSWORD}):")
-        lines += [f"    {role:<9} {email}" for email, role in DEMO_ACCOUNTS]
+        lines += [f"    {role:<12} {email}" for email, role in DEMO_ACCOUNTS]
+        if r.villages:
+            lines.append(
+                f"  rural network: {r.counties} county centres, {r.villages} village centres; consoles at "
+                f"{stack.url}/county (county@) and {stack.url}/village (partner@)"
+            )
     else:
         lines.append("  no demo data (--no-seed)")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in t.items())

@@ -313,13 +313,19 @@ def _settle(c, bank_url: str | None, payouts) -> None:
 
 def _consume_events(c) -> None:
     """The order events of the demo, published from the outbox (as the sweeper would) and handed to the
-    order-events consumer as the queue would (so the dashboards' counters are complete when the app starts)."""
+    order-events consumer as the queue would (so the dashboards' counters are complete when the app starts). The
+    sweep is run as of the end of its grace period, so the seed's newest events (issue 10's pickup orders, made
+    moments ago) are published too: the local stack's relay starts after them."""
+    from chalicelib.domain.events import SWEEP_GRACE_SECONDS
     from chalicelib.events.order_events import handle_records
     from chalicelib.services import outbox
 
     sqs, url = c.events._sqs, c.events._url
     while True:
-        swept = outbox.sweep(c.outbox, c.events, c.metrics, now=c.clock(), stage=c.settings.stage, limit=500)
+        later = dt.datetime.fromisoformat(c.clock().replace("Z", "+00:00")) + dt.timedelta(
+            seconds=SWEEP_GRACE_SECONDS + 1
+        )
+        swept = outbox.sweep(c.outbox, c.events, c.metrics, now=_iso(later), stage=c.settings.stage, limit=500)
         _drain(c, handle_records, sqs, url)
         if not swept["published"]:
             return

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+)
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -170,7 +180,7 @@ class ErrorBody(Public):
 class UserPublic(Public):
     user_id: str
     email: str
-    roles: list[Literal["buyer", "seller", "operator"]]
+    roles: list[Literal["buyer", "seller", "operator", "partner", "county_staff"]]
 
 
 class TokenPublic(Public):
@@ -342,6 +352,25 @@ class Address(Strict):
     country: StrictStr = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
 
+class PickupDelivery(Strict):
+    """Collect at a village service centre (issue 10): the centre, and who collects (name and phone)."""
+
+    pickup_point: StrictStr = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="a village_id of GET /v1/counties/{county_id}/villages",
+    )
+    name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    phone: StrictStr = Field(min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
+
+
+def _delivery_kind(value: Any) -> str:
+    """Which shape a delivery is (JSON in, or a model out): the errors then speak of that shape only."""
+    pickup = isinstance(value, PickupDelivery) or (isinstance(value, dict) and "pickup_point" in value)
+    return "~pickup" if pickup else "~address"
+
+
 class CheckoutIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
@@ -362,7 +391,10 @@ class CheckoutIn(Strict):
         }
     )
 
-    delivery: Address
+    delivery: Annotated[
+        Annotated[Address, Tag("~address")] | Annotated[PickupDelivery, Tag("~pickup")],
+        Discriminator(_delivery_kind),
+    ] = Field(description="an address, or a village service centre to collect at: {pickup_point, name, phone}")
     # Issue 13: points to spend (1 point = 0.01 of the currency; at most 25 % of each order's goods).
     points_to_redeem: StrictInt = Field(default=0, ge=0, le=1_000_000_000)
     payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"] = Field(
@@ -505,7 +537,7 @@ class RefundPublic(Public):
 
 class TimelineEntryPublic(Public):
     at: str
-    actor: str = Field(description="the role: buyer, seller, operator, payments or system")
+    actor: str = Field(description="the role: buyer, seller, operator, payments, system, county_staff or partner")
     actor_id: str | None = Field(description="the user who did it (none for the payment provider and scheduled jobs)")
     action: str
     status: str
@@ -524,12 +556,35 @@ class Shipment(Public):
     shipped_at: str
 
 
+class PickupPublic(Public):
+    """Where a pickup order is collected (issue 10); the seller ships it to `ship_to`, its county centre."""
+
+    village_id: str
+    centre: str
+    village: str
+    address: str
+    hours: str
+    county_id: str
+    county_name: str
+    ship_to: str = Field(description="the county centre's address: where the seller sends the parcel")
+    ready_at: str | None
+    pickup_code: str | None = Field(
+        default=None, description="buyer view only, once ready: show it at the centre to collect"
+    )
+
+
+OrderStatus = Literal[
+    "pending_payment", "paid", "shipped", "delivered", "completed", "cancelled",
+    "at_county", "to_village", "ready_for_pickup", "missing",
+]  # fmt: skip
+
+
 class OrderPublic(Public):
     order_id: str
     checkout_id: str
     shop: OrderShop
     storefront: Storefront
-    status: Literal["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"]
+    status: OrderStatus
     lines: list[OrderLinePublic]
     total: Money
     refunded: Money
@@ -551,6 +606,7 @@ class OrderPublic(Public):
     updated_at: str
     version: int = Field(description="also sent as ETag; send it as If-Match to change the order only as you saw it")
     buyer_id: str | None = Field(default=None, description="seller view only")
+    pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
     # Issue 13: points redeemed at checkout (each worth one minor unit off the goods; amount_due is net of them)
     points_redeemed: int = 0
     estimated_ship_date: str | None = Field(
@@ -603,6 +659,9 @@ class ReturnPublic(Public):
     )
     created_at: str
     updated_at: str
+    leg: str | None = Field(
+        default=None, description="opened at a village: where the parcel is (at_village ... to_seller)"
+    )
     version: int = Field(description="send it as If-Match to receive the return only as you saw it")
 
 
@@ -631,6 +690,313 @@ class NotificationsPage(Public):
 
 class WebhookResult(Public):
     status: Literal["applied", "duplicate", "ignored", "refunding"]
+
+
+# --- the rural service network (issue 10): requests -----------------------------------------------------------
+
+PlaceText = Field(min_length=1, max_length=120, pattern=r"\S")
+Id = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class CountyIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Shufu County Operations Centre",
+                    "province": "Xinjiang",
+                    "prefecture": "Kashgar",
+                    "county": "Shufu",
+                    "address": "18 Tuanjie Road, Tokzak Town, Shufu County",
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = PlaceText
+    province: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    prefecture: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    county: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    address: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
+class StaffIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "gulnar@shufu.example.com"}]})
+
+    email: StrictStr = Field(max_length=254)
+
+
+class VillageIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Yengisar Village Service Centre",
+                    "village": "Yengisar",
+                    "address": "3 Bazaar Street, Yengisar Village",
+                    "hours": "09:00-21:00 daily",
+                    "partner_email": "memet@yengisar.example.com",
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = PlaceText
+    village: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    address: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S")
+    hours: StrictStr = Field(
+        min_length=1, max_length=100, pattern=r"\S", description="opening hours, as people read them"
+    )
+    partner_email: StrictStr = Field(max_length=254, description="the partner running it; an account is created if new")
+
+
+class NewPasswordIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "memet@yengisar.example.com",
+                    "temporary_password": "Xq3vR8tLm2Pa9wKd",
+                    "new_password": "Bazaar-village-7",
+                }
+            ]
+        }
+    )
+
+    email: StrictStr = Field(max_length=254)
+    temporary_password: StrictStr = Field(max_length=128)
+    new_password: StrictStr = Field(max_length=128)
+
+
+class ScanIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "CP123456789CN"}]})
+
+    code: StrictStr = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^\s*[A-Za-z0-9_-]+\s*$",
+        description="the order id or its tracking number",
+    )
+
+
+class ManifestIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"village_id": "vil_01HX7Q"}]})
+
+    village_id: StrictStr = Id
+
+
+class ReceiveIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"codes": ["CP123456789CN", "ord_01HX7Q"]}]})
+
+    codes: list[Annotated[StrictStr, Field(min_length=1, max_length=80, pattern=r"^\s*[A-Za-z0-9_-]+\s*$")]] = Field(
+        max_length=5000, description="the parcels scanned on arrival (ids or tracking numbers); may be empty"
+    )
+
+
+class HandoverIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"order_id": "ord_01HX7Q", "pickup_code": "482913"}]})
+
+    order_id: StrictStr = Id
+    pickup_code: StrictStr = Field(pattern=r"^[0-9]{6}$", description="the 6 digits the buyer shows")
+
+
+class VillageReturnIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"order_id": "ord_01HX7Q", "lines": [{"line_id": "ord_01HX7Q-1", "quantity": 1}], "reason": "too small"}
+            ]
+        }
+    )
+
+    order_id: StrictStr = Id
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=40)
+    reason: StrictStr | None = Field(default=None, max_length=500)
+
+
+class ForwardIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"carrier": "China Post", "tracking_number": "CP987654321CN"}]}
+    )
+
+    carrier: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    tracking_number: StrictStr = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
+
+
+# --- the rural service network: responses ---------------------------------------------------------------------
+
+
+class CountyPublic(Public):
+    county_id: str
+    name: str
+    province: str
+    prefecture: str
+    county: str
+    address: str
+    created_at: str
+
+
+class CountiesPage(Public):
+    items: list[CountyPublic]
+    next_cursor: str | None
+
+
+class PartnerAccount(Public):
+    user_id: str
+    email: str
+    temporary_password: str | None = Field(description="only when the account was created now; shown once")
+
+
+class VillagePublic(Public):
+    village_id: str
+    county_id: str
+    county_name: str
+    name: str
+    village: str
+    address: str
+    hours: str
+    created_at: str
+    partner: PartnerAccount | None = Field(default=None, description="operators only")
+
+
+class VillagesPage(Public):
+    items: list[VillagePublic]
+    next_cursor: str | None
+
+
+class StaffPublic(Public):
+    county_id: str
+    user_id: str
+    email: str
+    role: Literal["county_staff"]
+    temporary_password: str | None = Field(description="only when the account was created now; shown once")
+    newly_bound: bool
+
+
+class Recipient(Public):
+    name: str
+    phone_last4: str = Field(description="the last four digits only")
+
+
+class ParcelLine(Public):
+    line_id: str
+    title: str
+    quantity: int
+    returned_quantity: int
+
+
+class ParcelStep(Public):
+    at: str
+    action: str
+    status: str
+
+
+class ParcelPublic(Public):
+    """An order as a county centre or a village partner sees it: never the full phone, the address, the
+    buyer, their other orders, or the pickup code."""
+
+    order_id: str
+    status: OrderStatus
+    status_since: str
+    county_id: str
+    village_id: str
+    village_name: str
+    shop_name: str
+    recipient: Recipient
+    carrier: str | None
+    tracking_number: str | None
+    manifest_id: str | None
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    paid: bool
+    total: Money
+    lines: list[ParcelLine]
+    steps: list[ParcelStep]
+    delivered_at: str | None
+    return_window_closes: str | None
+    handover_locked_until: str | None
+
+
+class ParcelsPage(Public):
+    items: list[ParcelPublic]
+    next_cursor: str | None
+
+
+class ScanResult(Public):
+    already: bool = Field(description="true: the parcel had been scanned in before; nothing changed")
+    parcel: ParcelPublic
+
+
+ManifestStatus = Literal["building", "ready", "dispatching", "dispatched", "receiving", "received"]
+
+
+class ManifestPublic(Public):
+    manifest_id: str
+    direction: Literal["to_village", "to_county"]
+    county_id: str
+    county_name: str
+    village_id: str
+    village_name: str
+    status: ManifestStatus
+    parcel_count: int
+    received_count: int
+    missing_count: int
+    created_at: str
+    updated_at: str
+    dispatched_at: str | None
+    received_at: str | None
+
+
+class ManifestsPage(Public):
+    items: list[ManifestPublic]
+    next_cursor: str | None
+
+
+class ManifestLinePublic(Public):
+    item_id: str
+    order_id: str
+    return_id: str | None
+    tracking_number: str | None
+    recipient: Recipient
+    shop_name: str
+    state: Literal["listed", "received", "missing"]
+
+
+class ManifestPage(Public):
+    manifest: ManifestPublic | None = Field(description="the header, on the first page only")
+    items: list[ManifestLinePublic]
+    next_cursor: str | None
+
+
+class Forwarding(Public):
+    carrier: str
+    tracking_number: str
+    forwarded_at: str
+
+
+class NetworkReturnPublic(Public):
+    """A return opened at a village, as the county centre and the partner see it."""
+
+    return_id: str
+    order_id: str
+    status: Literal["requested", "received"]
+    leg: Literal["at_village", "to_county", "at_county", "missing", "to_seller"]
+    village_id: str
+    village_name: str
+    county_id: str
+    shop_name: str
+    recipient: Recipient
+    lines: list[ReturnLinePublic]
+    refund: Money
+    reason: str | None
+    manifest_id: str | None
+    forwarding: Forwarding | None
+    created_at: str
+    updated_at: str
+
+
+class NetworkReturnsPage(Public):
+    items: list[NetworkReturnPublic]
+    next_cursor: str | None
 
 
 # --- account confirmation (issue 9): Cognito's e-mailed code on dev and prod ------------------------------

@@ -1,7 +1,8 @@
 """Non-HTTP entry points: the order-events queue consumer and the order schedules.
 
 The queue carries every outbox event (services/outbox.py): order events, which become notifications, refresh
-storefront cards and prompt provider refunds, and job steps (a shop's product job, `shop.resync`).
+storefront cards and prompt provider refunds, and job steps (a shop's product job, `shop.resync`; issue 10: a
+manifest's build, dispatch and receipt, `manifest.*`).
 """
 
 from __future__ import annotations
@@ -26,18 +27,21 @@ POINTS_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
 
 def handle_event(event: dict[str, Any]) -> None:
     """One event, whatever its type; raises when it must be delivered again (idempotent by event id)."""
-    from ..services import catalog, dashboards, notifications, points, refunds, shops
+    from ..services import catalog, dashboards, manifests, notifications, points, refunds, shops
 
     c = container()
     kind = event["type"]
     if kind == "shop.resync":
         shops.resync_step(c.catalog, c.outbox, event, now=c.clock())
         return
+    if kind in manifests.STEPS:  # issue 10: one step of a manifest's job; the step queues the next one
+        manifests.run_step(manifests.Ports(buying=c.buying, network=c.network, jobs=c.jobs), event, now=c.clock())
+        return
     if not kind.startswith("order."):
         log.warning("unknown event ignored", extra={"event_id": event["event_id"], "type": kind})
         return
     event = notifications.parse_event_fields(event)
-    notifications.notify(c.buying, event)
+    notifications.notify(c.buying, event, pickup_code=_pickup_code)
     dashboards.record_event(c.aggregates, event)
     if kind in catalog.STOCK_EVENTS:
         catalog.refresh_cards(c.catalog, event.get("product_ids") or [])
@@ -64,6 +68,12 @@ def handle_records(records: list[dict]) -> dict:
             log.warning("event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
             failures.append({"itemIdentifier": record.get("messageId")})
     return {"batchItemFailures": failures}
+
+
+def _pickup_code(order_id: str, ready_at: str) -> str:
+    from ..domain.network import pickup_code
+
+    return pickup_code(container().settings.pickup_code_secret, order_id, ready_at)
 
 
 @bp.lambda_function(name="order_events")

@@ -90,6 +90,7 @@ def page(
             ctx=ctx,
             lang=lang,
             html_lang=i18n.HTML_LANG[lang],
+            text_direction=i18n.DIRECTION[lang],
             languages=i18n.LANGUAGE_NAMES,
             t=ctx.t,
             has_message=i18n.has,
@@ -99,6 +100,7 @@ def page(
             day=lambda value: formatting.format_date(value, lang),
             month=lambda value: formatting.month_name(value, lang),
             u=ctx.url,
+            iso=formatting.isolate if i18n.DIRECTION[lang] == "rtl" else str,
             css_version=static_file("site.css")[1],
             **values,
         )

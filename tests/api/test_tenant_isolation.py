@@ -143,6 +143,15 @@ class Tenant:
         return claim.json["claim_id"]
 
     @functools.cached_property
+    def county_id(self) -> str:
+        """A county centre (the operators' network routes name one)."""
+        body = {"name": "Isolation centre", "province": "Xinjiang", "prefecture": "Kashgar", "county": "Shufu",
+                "address": "1 Tuanjie Road"}  # fmt: skip
+        reply = self.api.post("/v1/admin/counties", body, token=self.factory.operator)
+        assert reply.status == 201, reply
+        return reply.json["county_id"]
+
+    @functools.cached_property
     def buyer(self) -> str:
         """The buyer of this shop's orders."""
         return self.factory.user("buyer")
@@ -280,6 +289,7 @@ class Tenant:
             "order_id": lambda: order()["order_id"],
             "line_id": lambda: order()["lines"][0]["line_id"],
             "return_id": lambda: self.return_id,
+            "county_id": lambda: self.county_id,
             "upload_id": lambda: self.shop_upload_id,
             "document": lambda: self.document,
             "maker_id": lambda: self.maker_id,
