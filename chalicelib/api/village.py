@@ -157,7 +157,7 @@ def hand_over(call: Call, village_id: str) -> dict:
     c = container()
     order = village.hand_over(
         c.buying, c.network, call.actor, village_id, call.body.order_id, call.body.pickup_code,
-        now=c.clock(), secret=c.settings.pickup_code_secret,
+        now=c.clock(), secret=c.settings.pickup_code_secret, trust=c.trust,
     )  # fmt: skip
     return parcel_public(order)
 

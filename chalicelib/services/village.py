@@ -17,7 +17,7 @@ from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Vill
 from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
-from .ports import BuyingRepository, JobQueue, NetworkRepository, Page, Position
+from .ports import BuyingRepository, JobQueue, NetworkRepository, Page, Position, TrustRepository
 from .returns import open_return
 
 
@@ -122,9 +122,11 @@ def hand_over(
     *,
     now: str,
     secret: str,
+    trust: TrustRepository | None = None,
 ) -> Order:
     """The buyer shows their pickup code: delivered (the return window starts). A wrong code is 422 and
-    counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After)."""
+    counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After). With `trust` (issue 13)
+    the delivery is counted on the shop's day (its dispute rate), in the same transaction."""
     order = _village_order(buying, network, actor, village_id, order_id)
     order.check_handover(now)
     ready_at = str((order.pickup or {}).get("ready_at") or "")
@@ -140,7 +142,10 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    return buying.save_order(order.hand_over(actor.user_id, now), order.version, event="order.delivered")
+    counted_delivery = [trust.delivered_write(order.shop_id, now)] if trust is not None else []
+    return buying.save_order(
+        order.hand_over(actor.user_id, now), order.version, event="order.delivered", extra=counted_delivery
+    )
 
 
 def open_village_return(

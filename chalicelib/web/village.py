@@ -118,7 +118,7 @@ def hand_over(ctx: WebContext, form: Form) -> Response:
     try:
         village_service.hand_over(
             c.buying, c.network, actor, village_id, order_id, code,
-            now=c.clock(), secret=c.settings.pickup_code_secret,
+            now=c.clock(), secret=c.settings.pickup_code_secret, trust=c.trust,
         )  # fmt: skip
     except TooManyAttempts:
         return _console(ctx, 429, ctx.t("error.handover_locked"), {"order_id": order_id})
