@@ -47,6 +47,8 @@ def handle_event(event: dict[str, Any]) -> None:
         catalog.refresh_cards(c.catalog, event.get("product_ids") or [])
     if kind in REFUND_EVENTS:
         refunds.issue_for(c.buying, c.payments, event["order_id"], now=c.clock(), trust=c.trust)
+    if kind == "order.completed":  # issue 13: earned by the job already, unless it stopped in between
+        points.earn_for_order_id(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
     if kind in POINTS_BACK_EVENTS and event.get("points_redeemed"):
         points.return_redemption_of(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
 

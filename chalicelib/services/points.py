@@ -193,6 +193,17 @@ def return_redemption_of(
         return_redemption(trust, repo, ledger, order, now=now)
 
 
+def earn_for_order_id(
+    trust: TrustRepository, repo: BuyingRepository, ledger: Ledger, order_id: str, *, now: str
+) -> int:
+    """The order-events consumer's safety net (order.completed): the completion job earns the points just after
+    the order's completion transaction; if it stopped in between, the event earns them (a replay otherwise)."""
+    order = repo.get_order(order_id)
+    if order is None or order.status != "completed":
+        return 0
+    return earn_for_order(trust, ledger, order, now=now)
+
+
 def grant(
     trust: TrustRepository, ledger: Ledger, user_id: str, points: int, compensation_id: str, *, now: str, memo: str = ""
 ) -> Posted | None:

@@ -434,6 +434,33 @@ def test_the_partner_banks_card_earns_the_bonus_and_cancellation_gives_points_ba
     assert {e["kind"] for e in mine["items"]} == {"points.earned", "points.bonus"}
 
 
+def test_points_are_earned_from_the_completion_event_when_the_job_stopped_before_earning(
+    api, stack, factory, monkeypatch
+):
+    from tests.support import settle
+
+    sale = Sale(api, stack, factory)
+    settle(stack)
+    earn = points.earn_for_order
+
+    def stopped(*args, **kwargs):
+        raise RuntimeError("the job's Lambda stopped right after the order's completion transaction")
+
+    monkeypatch.setattr(points, "earn_for_order", stopped)
+    at(stack, days=8)
+    with pytest.raises(RuntimeError):
+        hourly(stack)
+    assert sale.view()["status"] == "completed"
+    assert sale.points()["balance"] == 0
+    monkeypatch.setattr(points, "earn_for_order", earn)
+    handled = settle(stack)  # the completion's event (committed with it) reaches the consumer
+    assert "order.completed" in [e["type"] for e in handled]
+    mine = sale.points()
+    assert mine["balance"] == 200 and [e["kind"] for e in mine["items"]] == ["points.earned"]
+    hourly(stack)  # nothing left to complete, nothing earned twice
+    assert sale.points()["balance"] == 200
+
+
 def test_points_expire_twelve_months_after_earning_oldest_first(api, stack, factory):
     buyer = factory.user("buyer")
     user = api.get("/v1/me", token=buyer).json["user_id"]
