@@ -16,15 +16,18 @@ from .services.ports import (
     FinanceRepository,
     GroupBuyRepository,
     IdentityProvider,
+    JobQueue,
     Ledger,
     MediaStore,
     Metrics,
+    NetworkRepository,
     Outbox,
     PaymentProvider,
     PayoutProvider,
     ProvenanceRepository,
     TokenVerifier,
     TradeRepository,
+    TrustRepository,
 )
 
 
@@ -47,9 +50,12 @@ class Container:
     provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
+    network: NetworkRepository  # the rural service network (issue 10)
+    jobs: JobQueue  # manifest steps too long for one request (issue 10): outbox events the consumer runs
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
+    trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
     group_buys: GroupBuyRepository  # issue 19: groups and their commitments (items of the Trade table)
 
 
@@ -69,8 +75,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.ledger import DynamoLedger
     from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
+    from .adapters.network import DynamoNetworkRepository
     from .adapters.orders import DynamoBuyingRepository
-    from .adapters.outbox import DynamoOutbox
+    from .adapters.outbox import DynamoOutbox, OutboxJobQueue
     from .adapters.payments import HttpCardProvider
     from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
@@ -78,6 +85,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .adapters.trade import DynamoTradeRepository
+    from .adapters.trust import DynamoTrustRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -90,6 +98,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
     buying = DynamoBuyingRepository(settings.region, settings.endpoint_url, clock=lambda: built.clock())
+    outbox = DynamoOutbox(settings.region, settings.endpoint_url)
     built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
@@ -108,16 +117,19 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         buying=buying,
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
-        outbox=DynamoOutbox(settings.region, settings.endpoint_url),
+        outbox=outbox,
         metrics=CloudWatchMetrics(cloudwatch),
         payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
+        network=DynamoNetworkRepository(settings.region, settings.endpoint_url),
+        jobs=OutboxJobQueue(outbox, lambda: built.clock()),
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
+        trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
         group_buys=DynamoGroupBuyRepository(buying),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.

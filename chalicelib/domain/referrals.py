@@ -2,14 +2,13 @@
 
 A signed-in buyer's share links carry their referral code; a new buyer who registers through one is recorded as
 referred by them. The first completed order of that new buyer earns the sharer REFERRAL_POINTS points, once per
-new buyer (the posting's id is derived from the new buyer); if that order is returned, the points are reversed.
+new buyer (the posting's id is derived from the new buyer); if that order is returned, the points are taken back.
+The points move through issue 13's points programme (services/points.py), like every other point.
 """
 
 from __future__ import annotations
 
 import re
-
-from .ledger import Account, Posting, reversal, transfer
 
 REFERRAL_POINTS = 500  # PTS
 _CODE = re.compile(r"^[0-9a-f]{32}$")
@@ -39,22 +38,3 @@ def referral_posting_id(buyer_id: str) -> str:
 
 def referral_reversal_id(buyer_id: str) -> str:
     return f"referral-reversed:{buyer_id}"
-
-
-def referral_posting(referrer_id: str, buyer_id: str, order_id: str, at: str) -> Posting:
-    """The sharer's points for the new buyer's first completed order; points enter through external:points."""
-    return transfer(
-        referral_posting_id(buyer_id),
-        "referral.earned",
-        at,
-        source=Account.external("points"),
-        destination=Account.points(referrer_id),
-        amount=REFERRAL_POINTS,
-        currency="PTS",
-        refs={"buyer_id": buyer_id, "order_id": order_id, "referrer_id": referrer_id},
-        memo="a new buyer's first completed order",
-    )
-
-
-def referral_reversal(earned: Posting, at: str) -> Posting:
-    return reversal(earned, referral_reversal_id(earned.refs["buyer_id"]), at, memo="the order was returned")

@@ -1,5 +1,8 @@
 """Referral points (issue 19): who brought a new buyer, and the points their first completed order earns the
-sharer, as postings in the one ledger (docs/ledger.md): once per new buyer, reversed if that order is returned."""
+sharer. The points move through issue 13's points programme (services/points.py: a ledger posting on
+`points:<user>` with its FIFO lot, expiring like every other point): once per new buyer (the posting id is the
+new buyer's), taken back if that order is returned (as far as the balance still holds them, like every reversal
+of earned points)."""
 
 from __future__ import annotations
 
@@ -8,16 +11,15 @@ from typing import Any
 
 from ..domain.buying import CheckoutClaim
 from ..domain.errors import Conflict
-from ..domain.ledger import InsufficientFunds
 from ..domain.referrals import (
+    REFERRAL_POINTS,
     referral_claim_key,
-    referral_posting,
     referral_posting_id,
-    referral_reversal,
     referral_reversal_id,
     referrer_of,
 )
-from .ports import BuyingRepository, Ledger
+from . import points
+from .ports import BuyingRepository, Ledger, TrustRepository
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def referrer(buying: BuyingRepository, buyer_id: str) -> str | None:
 
 def _completed(event: dict[str, Any]) -> bool:
     """The buyer has the goods and has paid: delivered and paid (in either order), or completed. Earning then, not
-    only at completion (after the return window), is what lets a return of that order reverse the points."""
+    only at completion (after the return window), is what lets a return of that order take the points back."""
     kind, paid, status = event["type"], bool(event.get("paid")), event.get("status")
     return (
         kind == "order.completed"
@@ -55,10 +57,13 @@ def _completed(event: dict[str, Any]) -> bool:
     )
 
 
-def on_order_event(buying: BuyingRepository, ledger: Ledger, event: dict[str, Any]) -> str | None:
+def on_order_event(
+    buying: BuyingRepository, trust: TrustRepository, ledger: Ledger, event: dict[str, Any]
+) -> str | None:
     """The order-events consumer's part: the first completed order (delivered and paid) of a referred buyer earns
-    the referrer their points (once: the posting id is the buyer's); a refund of THAT order (a return) reverses
-    them. Idempotent under redelivery (postings are keyed). Returns what it did ("earned", "reversed") or None."""
+    the referrer REFERRAL_POINTS through the points programme (once: the posting id is the buyer's); a refund of
+    THAT order (a return) takes them back. Idempotent under redelivery (postings are keyed). Returns what it did
+    ("earned", "reversed") or None."""
     buyer_id = event.get("buyer_id")
     if not isinstance(buyer_id, str):
         return None
@@ -69,22 +74,29 @@ def on_order_event(buying: BuyingRepository, ledger: Ledger, event: dict[str, An
         if sharer is None:
             return None
         try:
-            posted = ledger.post(referral_posting(sharer, buyer_id, event["order_id"], event["at"]))
+            posted = points.credit(
+                trust, ledger, sharer, REFERRAL_POINTS, referral_posting_id(buyer_id), "referral.earned",
+                now=event["at"], refs={"buyer_id": buyer_id, "order_id": event["order_id"], "referrer_id": sharer},
+                memo="a new buyer's first completed order",
+            )  # fmt: skip
         except Conflict as exc:
             if exc.code == "posting_id_reused":  # another of their orders completed at the same moment earned it
                 return None
             raise
-        return None if posted.replayed else "earned"
+        return None if posted is None or posted.replayed else "earned"
     if event["type"] != "order.refunded":
         return None
     earned = ledger.get_posting(referral_posting_id(buyer_id))
     if earned is None or earned.posting.refs.get("order_id") != event["order_id"]:
         return None
     if ledger.get_posting(referral_reversal_id(buyer_id)) is not None:
+        return None  # taken back already (a redelivery would clamp to another amount)
+    sharer = earned.posting.refs["referrer_id"]
+    taken = points.debit(
+        ledger, sharer, REFERRAL_POINTS, referral_reversal_id(buyer_id), "referral.reversed", now=event["at"],
+        refs={"buyer_id": buyer_id, "order_id": event["order_id"]}, memo="the order was returned",
+    )  # fmt: skip
+    if taken is None:
+        log.warning("referral points already spent: nothing left to take back", extra={"buyer_id": buyer_id})
         return None
-    try:
-        ledger.post(referral_reversal(earned.posting, event["at"]))
-    except InsufficientFunds:
-        log.warning("referral points already spent: not reversed", extra={"buyer_id": buyer_id})
-        return None
-    return "reversed"
+    return None if taken.replayed else "reversed"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from chalicelib.domain.referrals import (
     REFERRAL_POINTS,
     referral_code,
-    referral_posting,
-    referral_reversal,
+    referral_posting_id,
+    referral_reversal_id,
     referrer_of,
 )
 
@@ -20,17 +20,7 @@ def test_a_referral_code_stands_for_its_account_and_nothing_else_is_a_code():
     assert referrer_of("not-a-code") is None and referral_code("seed-user") is None
 
 
-def test_the_points_enter_for_the_sharer_once_per_new_buyer_and_a_reversal_takes_them_back():
-    earned = referral_posting(USER, "buyer-1", "ord_1", "2026-11-30T10:00:00.000Z")
-    assert earned.posting_id == "referral:buyer-1"  # the idempotency key: one per new buyer
-    assert referral_posting(USER, "buyer-1", "ord_2", "2026-12-01T10:00:00.000Z").posting_id == earned.posting_id
-    assert {(e.account, e.amount, e.currency) for e in earned.entries} == {
-        (f"points:{USER}", REFERRAL_POINTS, "PTS"),
-        ("external:points", -REFERRAL_POINTS, "PTS"),
-    }
-    back = referral_reversal(earned, "2026-12-02T10:00:00.000Z")
-    assert back.posting_id == "referral-reversed:buyer-1" and back.refs["reverses"] == earned.posting_id
-    assert {(e.account, e.amount) for e in back.entries} == {
-        (f"points:{USER}", -REFERRAL_POINTS),
-        ("external:points", REFERRAL_POINTS),
-    }
+def test_the_points_are_keyed_by_the_new_buyer_so_they_are_earned_and_taken_back_once():
+    assert REFERRAL_POINTS > 0
+    assert referral_posting_id("buyer-1") == "referral:buyer-1" != referral_posting_id("buyer-2")
+    assert referral_reversal_id("buyer-1") == "referral-reversed:buyer-1"

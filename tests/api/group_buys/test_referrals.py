@@ -67,6 +67,13 @@ def test_a_new_buyers_first_completed_order_earns_the_sharer_points_once_reverse
     assert points(stack, sharer_id) == REFERRAL_POINTS
     assert handle_records(records) == {"batchItemFailures": []}  # redelivered: still once
     assert points(stack, sharer_id) == REFERRAL_POINTS
+    # through issue 13's points programme: the sharer's points page shows it, and it is a lot that expires FIFO
+    mine = api.get("/v1/me/points", token=sharer).json
+    assert mine["balance"] == REFERRAL_POINTS
+    assert [(e["kind"], e["points"], e["order_id"]) for e in mine["items"]] == [
+        ("referral.earned", REFERRAL_POINTS, first["order_id"])
+    ]
+    assert stack.trust.points_credited(sharer_id) == REFERRAL_POINTS  # its lot, in the user's FIFO line
 
     second = buy(api, newcomer, {product["product_id"]: 1}, payment="bank_transfer")[0]
     delivered_and_paid(api, seller, shop, second)
@@ -82,6 +89,8 @@ def test_a_new_buyers_first_completed_order_earns_the_sharer_points_once_reverse
     assert received.status == 200, received
     records = consume(stack)
     assert points(stack, sharer_id) == 0  # that order was returned: reversed
+    history = api.get("/v1/me/points", token=sharer).json["items"]
+    assert [(e["kind"], e["points"]) for e in history][0] == ("referral.reversed", -REFERRAL_POINTS)
     assert handle_records(records) == {"batchItemFailures": []}
     assert points(stack, sharer_id) == 0
 
