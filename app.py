@@ -15,6 +15,7 @@ from chalicelib.api import (
     storefronts,
     trade,
 )
+from chalicelib.api import markets as api_markets  # issue 12
 from chalicelib.api import provenance as api_provenance
 from chalicelib.api.routing import options_answers
 from chalicelib.events import order_events, outbox, trade_jobs
@@ -49,6 +50,7 @@ app.register_blueprint(trade_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(api_provenance.bp)
 app.register_blueprint(season_events.bp)
+app.register_blueprint(api_markets.bp)  # issue 12
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)

@@ -16,6 +16,7 @@ from .services.ports import (
     FinanceRepository,
     IdentityProvider,
     Ledger,
+    MarketsRepository,
     MediaStore,
     Metrics,
     Outbox,
@@ -49,6 +50,7 @@ class Container:
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
+    markets: MarketsRepository  # issue 12: exchange rates (cached per warm Lambda)
 
 
 _container: Container | None = None
@@ -64,6 +66,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.finance import DynamoFinanceRepository
     from .adapters.ledger import DynamoLedger
+    from .adapters.markets import DynamoMarketsRepository
     from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
     from .adapters.orders import DynamoBuyingRepository
@@ -114,6 +117,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
+        markets=DynamoMarketsRepository(settings.region, settings.endpoint_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

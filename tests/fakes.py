@@ -27,6 +27,7 @@ from chalicelib.domain.dashboards import COUNTERS_SK, AggregateUpdate, day_sk, d
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.domain.events import OutboxBatch
 from chalicelib.domain.images import IMMUTABLE_CACHE_CONTROL
+from chalicelib.domain.markets import FxRate
 from chalicelib.domain.ledger import (
     Account,
     Balance,
@@ -56,6 +57,7 @@ from chalicelib.services.ports import (
     Page,
     PayoutProvider,
     PendingMedia,
+    Position,
     ProvenanceRepository,
     TransferRequest,
     TransferStatus,
@@ -850,3 +852,35 @@ if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
     _finance: FinanceRepository = InMemoryFinanceRepository()
     _aggregates: AggregatesRepository = InMemoryAggregatesRepository()
     _bank: PayoutProvider = InMemoryBank()
+
+
+# --- markets (issue 12) ----------------------------------------------------------------------------------
+
+
+class InMemoryMarketsRepository:
+    """services.ports.MarketsRepository in dicts (the same ordering rule as adapters/markets.py; no cache)."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, FxRate] = {}
+        self.history: dict[str, list[FxRate]] = {}
+
+    def record_rate(self, rate: FxRate) -> FxRate:
+        now = self.current.get(rate.pair)
+        if now is not None and now.as_of > rate.as_of:
+            raise Conflict("a later rate is in force", code="rate_out_of_order")
+        self.history.setdefault(rate.pair, []).append(rate)
+        self.current[rate.pair] = rate
+        return rate
+
+    def current_rate(self, pair: str, *, fresh: bool = False) -> FxRate | None:
+        return self.current.get(pair)
+
+    def remember_rate(self, pair: str, rate: FxRate | None) -> None:
+        return None
+
+    def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]:
+        ordered = sorted(self.history.get(pair, []), key=lambda r: (r.as_of, r.rate_id), reverse=True)
+        offset = int((start or {}).get("offset", 0))
+        items = ordered[offset : offset + limit]
+        more = offset + limit < len(ordered)
+        return Page(items, {"offset": offset + limit} if more else None)

@@ -22,6 +22,7 @@ def shop_public(shop: Shop, *, private: bool = False) -> dict:
         "region": shop.region,
         "status": shop.status,
         "created_at": shop.created_at,
+        "export_markets": list(shop.export_markets),  # issue 12
     }
     if private:
         body["updated_at"] = shop.updated_at
@@ -72,6 +73,10 @@ def product_public(p: Product, media_url, *, private: bool = False, today: dt.da
             ships = seasons.estimated_ship_date(p.attributes, today)
             body["estimated_ship_date"] = ships.isoformat() if ships else None
     body["gi"] = gi_badge(p.gi) if p.gi else None
+    # issue 12: shipping data, translations, and the foreign markets it is sold in
+    body["shipping"] = p.shipping
+    body["translations"] = p.translations
+    body["markets"] = list(p.markets)
     return body
 
 
@@ -547,3 +552,10 @@ def claim_public(claim: GiClaim, media_url) -> dict:
         "decided_at": claim.decided_at,
         "reason": claim.reason,
     }
+
+
+# --- issue 12: markets ------------------------------------------------------------------------------
+
+
+def fx_rate_public(rate) -> dict:
+    return rate.to_dict()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, RootModel
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -70,11 +70,31 @@ class ShopUpdate(Strict):
     name: StrictStr | None = Field(default=None, min_length=1, max_length=80, pattern=r"\S")
     description: StrictStr | None = Field(default=None, max_length=2000)
     region: Region | None = None
+    export_markets: list[Literal["ru"]] | None = Field(
+        default=None,
+        max_length=5,
+        description="issue 12: foreign markets to sell to; a product is sold there once it has `shipping`",
+    )
 
 
 class Price(Strict):
     amount: StrictInt = Field(ge=1, le=10**12, description="integer minor units (fen for CNY)")
     currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class Shipping(Strict):
+    """Issue 12: what exporting a product needs (customs declaration, parcel weight)."""
+
+    weight_g: StrictInt = Field(ge=1, le=31_000, description="grams per unit")
+    hs_code: StrictStr = Field(pattern=r"^\d{6,10}$", description="Harmonized System code, 6-10 digits")
+
+
+class Translation(Strict):
+    title: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+    description: StrictStr = Field(default="", max_length=5000)
+
+
+Language = Literal["ru", "zh", "ug", "en"]
 
 
 class ProductCreate(Strict):
@@ -101,6 +121,10 @@ class ProductCreate(Strict):
     stock: StrictInt = Field(ge=0, le=1_000_000_000)
     status: Literal["draft", "active"] = "draft"
     attributes: dict[str, Any]
+    shipping: Shipping | None = Field(default=None, description="issue 12: needed to be sold abroad")
+    translations: dict[Language, Translation] | None = Field(
+        default=None, description="issue 12: title and description by language (ru, zh, ug, en)"
+    )
 
     def fields(self) -> dict:
         return {
@@ -112,6 +136,8 @@ class ProductCreate(Strict):
             "stock": self.stock,
             "status": self.status,
             "attributes": self.attributes,
+            "shipping": self.shipping.model_dump() if self.shipping else None,
+            "translations": {k: v.model_dump() for k, v in (self.translations or {}).items()},
         }
 
 
@@ -125,6 +151,10 @@ class ProductUpdate(Strict):
     stock: StrictInt | None = Field(default=None, ge=0, le=1_000_000_000)
     status: Literal["draft", "active"] | None = None
     attributes: dict[str, Any] | None = None
+    shipping: Shipping | None = Field(default=None, description="issue 12: needed to be sold abroad")
+    translations: dict[Language, Translation] | None = Field(
+        default=None, description="issue 12: replaces the translations (an empty object removes them)"
+    )
 
     def changes(self) -> dict:
         data = self.model_dump(exclude_unset=True, exclude_none=True)
@@ -196,6 +226,7 @@ class ShopPublic(Public):
     created_at: str
     updated_at: str | None = Field(default=None, description="owner and operators only")
     owner_id: str | None = Field(default=None, description="owner and operators only")
+    export_markets: list[str] = Field(default_factory=list, description="foreign markets it sells to (issue 12)")
 
 
 class ShopsPage(Public):
@@ -227,6 +258,22 @@ class ShopSummary(Public):
     region: RegionPublic | None = None
 
 
+class ShippingPublic(Public):
+    weight_g: int
+    hs_code: str
+
+
+class TranslationPublic(Public):
+    title: str
+    description: str
+
+
+class FxTag(Public):
+    rate_id: str
+    rate: str = Field(description="decimal string: 1 CNY = rate RUB")
+    as_of: str
+
+
 class ProductPublic(Public):
     product_id: str
     shop_id: str
@@ -249,6 +296,13 @@ class ProductPublic(Public):
     gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
     season: SeasonPublic | None = Field(default=None, description="storefront view: in season today?")
     estimated_ship_date: str | None = Field(default=None, description="storefront view: if ordered today")
+    # issue 12
+    shipping: ShippingPublic | None = Field(default=None, description="weight and HS code, needed to export")
+    translations: dict[str, TranslationPublic] = Field(default_factory=dict, description="by language")
+    markets: list[str] = Field(default_factory=list, description="foreign markets it is sold in")
+    language: str | None = Field(default=None, description="storefront view: the language shown (None: original)")
+    base_price: Money | None = Field(default=None, description="in a foreign market: the CNY price converted")
+    fx: FxTag | None = Field(default=None, description="in a foreign market: the rate `price` was converted at")
 
 
 class ProductsPage(Public):
@@ -273,6 +327,8 @@ class ProductCard(Public):
     specialties: dict[str, Any] | None = None
     gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
     season: SeasonPublic | None = Field(default=None, description="in season, pre-sale or out of season today")
+    base_price: Money | None = Field(default=None, description="market=ru: the CNY price it was converted from")
+    fx: FxTag | None = Field(default=None, description="market=ru: the rate `price` was converted at")
 
 
 class CardsPage(Public):
@@ -1408,3 +1464,43 @@ class ProvinceCount(Public):
 class OriginsPublic(Public):
     storefront: Storefront
     items: list[ProvinceCount] = Field(description="provinces -> prefectures -> counties with live product counts")
+
+
+# --- issue 12: markets -------------------------------------------------------------------------------
+
+
+class MarketPublic(Public):
+    market: str
+    currency: str
+    languages: list[str]
+
+
+class FxRateIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rate": "12.8345", "as_of": "2026-11-30T09:00:00Z"}]})
+
+    rate: StrictStr = Field(
+        pattern=r"^\d{1,6}(\.\d{1,8})?$", description="a decimal string (never a float): 1 base = rate quote"
+    )
+    as_of: StrictStr | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$",
+        description="UTC ISO-8601; default now",
+    )
+
+
+class FxRatePublic(Public):
+    rate_id: str
+    pair: str
+    rate: str
+    as_of: str
+    recorded_at: str
+    recorded_by: str
+
+
+class FxRatesPage(Public):
+    items: list[FxRatePublic]
+    next_cursor: str | None
+
+
+class MarketList(RootModel[list[MarketPublic]]):
+    """A bare list, as the issue asks: [{"market", "currency", "languages"}]."""

@@ -16,6 +16,7 @@ from ..domain.dashboards import AggregateUpdate
 from ..domain.errors import DomainError
 from ..domain.events import OutboxBatch
 from ..domain.images import IMMUTABLE_CACHE_CONTROL
+from ..domain.markets import FxRate
 from ..domain.ledger import Account, Balance, BookedEntry, Posted, Posting, Statement
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
@@ -447,3 +448,21 @@ class TradeRepository(Protocol):
     ) -> Page[Invoice]: ...
 
     def due(self, kind: str, day: str, now: str, limit: int, start: Position | None) -> Page[Any]: ...
+
+
+# --- markets (issue 12) ---------------------------------------------------------------------------------
+
+
+class MarketsRepository(Protocol):
+    """Exchange rates (the Finance table's `fx#<pair>` items, docs/data-model.md)."""
+
+    def record_rate(self, rate: FxRate) -> FxRate:
+        """History + current in one transaction; 409 rate_out_of_order when a later `as_of` is in force."""
+        ...
+
+    def current_rate(self, pair: str, *, fresh: bool = False) -> FxRate | None:
+        """The rate in force; cached per warm instance for a short while unless `fresh`."""
+        ...
+
+    def remember_rate(self, pair: str, rate: FxRate | None) -> None: ...
+    def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...

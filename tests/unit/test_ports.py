@@ -15,6 +15,7 @@ from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVer
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
+from chalicelib.adapters.markets import DynamoMarketsRepository
 from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.outbox import DynamoOutbox
@@ -31,6 +32,7 @@ from tests.fakes import (
     InMemoryCatalogRepository,
     InMemoryFinanceRepository,
     InMemoryLedger,
+    InMemoryMarketsRepository,
     InMemoryMediaStore,
     InMemoryOutbox,
     InMemoryProvenanceRepository,
@@ -60,6 +62,8 @@ IMPLEMENTATIONS = [
     (ports.ProvenanceRepository, DynamoProvenanceRepository),
     (ports.ProvenanceRepository, InMemoryProvenanceRepository),
     (ports.TradeRepository, DynamoTradeRepository),
+    (ports.MarketsRepository, DynamoMarketsRepository),
+    (ports.MarketsRepository, InMemoryMarketsRepository),
 ]
 
 

@@ -1,0 +1,96 @@
+"""Markets (issue 12): the markets and their currencies, exchange rates, and storefront reads shown in a
+foreign market (prices converted at read time from the CNY cards, texts in the buyer's language)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain import markets
+from ..domain.errors import ServiceUnavailable
+from ..domain.identity import Actor, Role, require_role
+from ..domain.markets import FxRate, Market
+from .ports import JSON, MarketsRepository, Page, Position
+
+
+def all_markets() -> list[dict[str, Any]]:
+    return [m.public() for m in markets.MARKETS.values()]
+
+
+def record_rate(
+    repo: MarketsRepository, actor: Actor, pair: str, rate: str, as_of: str | None, *, now: str, rate_id: str
+) -> FxRate:
+    """An operator records `1 base = rate quote` as of `as_of` (default: now). Every rate is kept; the one with
+    the latest `as_of` is in force. The rate is a decimal string (a float is refused at the edge)."""
+    require_role(actor, Role.OPERATOR)
+    markets.check_pair(pair)
+    markets.parse_rate(rate)
+    recorded = FxRate(
+        rate_id=rate_id,
+        pair=pair,
+        rate=rate,
+        as_of=as_of or now,
+        recorded_at=now,
+        recorded_by=actor.user_id,
+    )
+    return repo.record_rate(recorded)
+
+
+def rate_history(
+    repo: MarketsRepository, actor: Actor, pair: str, limit: int, start: Position | None
+) -> Page[FxRate]:
+    require_role(actor, Role.OPERATOR)
+    markets.check_pair(pair)
+    return repo.rate_history(pair, limit, start)
+
+
+def rate_for(repo: MarketsRepository, market: Market, *, fresh: bool = False) -> FxRate | None:
+    """The rate a foreign market's prices are converted at (None for the home market). Cached per warm
+    instance (adapters/markets.RATE_CACHE_SECONDS) unless `fresh`."""
+    if market.market == markets.HOME_MARKET:
+        return None
+    rate = repo.current_rate(markets.market_pair(market), fresh=fresh)
+    if rate is None:
+        raise ServiceUnavailable(
+            f"prices in {market.currency} are not available yet: no exchange rate recorded",
+            code="no_exchange_rate",
+            retry_after=60,
+        )
+    return rate
+
+
+def price_in(amount: int, rate: FxRate | None) -> dict[str, Any]:
+    """A CNY amount as shown in a market: converted by the rounding rule of domain/markets.py."""
+    if rate is None:
+        return {"amount": amount, "currency": markets.HOME_CURRENCY}
+    return {"amount": rate.convert(amount), "currency": rate.quote}
+
+
+def localise_card(card: JSON, lang: str | None, rate: FxRate | None) -> JSON:
+    """A public card (api/presenters.card_public) in the buyer's language and market currency."""
+    out = dict(card)
+    titles = out.pop("titles", None) or {}
+    out.pop("markets", None)
+    if lang and lang in titles:
+        out["title"] = titles[lang]
+    if rate is not None:
+        out["base_price"] = out["price"]
+        out["price"] = price_in(out["price"]["amount"], rate)
+        out["fx"] = rate.tag()
+        if out.get("b2b"):
+            b2b = dict(out["b2b"])
+            b2b["from_amount"] = rate.convert(b2b["from_amount"])
+            b2b["price_tiers"] = [{**t, "amount": rate.convert(t["amount"])} for t in b2b.get("price_tiers", [])]
+            out["b2b"] = b2b
+    return out
+
+
+def localise_product(body: JSON, translations: dict[str, Any], lang: str | None, rate: FxRate | None) -> JSON:
+    """A public product page in the buyer's language and market currency."""
+    out = dict(body)
+    out["title"], out["description"] = markets.translated(out["title"], out["description"], translations, lang)
+    out["language"] = lang if lang and lang in translations else None
+    if rate is not None:
+        out["base_price"] = out["price"]
+        out["price"] = price_in(out["price"]["amount"], rate)
+        out["fx"] = rate.tag()
+    return out

@@ -1,0 +1,180 @@
+"""Issue 12: markets, exchange rates, export opt-in, storefront reads in roubles and in the buyer's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.support import assert_api_error, settle
+
+RU_TRANSLATIONS = {
+    "ru": {"title": "Шёлковый платок атлас", "description": "Ткань ручной работы."},
+    "zh": {"title": "艾德莱斯丝绸围巾", "description": "手工织造"},
+}
+SHIPPING = {"weight_g": 180, "hs_code": "6214100000"}
+
+
+def record_rate(api, factory, rate: str, as_of: str, pair: str = "CNY-RUB"):
+    return api.put(f"/v1/admin/fx-rates/{pair}", {"rate": rate, "as_of": as_of}, token=factory.operator)
+
+
+def exporting_shop(api, factory, seller: str) -> dict:
+    shop = factory.shop(seller)
+    reply = api.patch(f"/v1/shops/{shop['shop_id']}", {"export_markets": ["ru"]}, token=seller)
+    assert reply.status == 200, reply
+    assert reply.json["export_markets"] == ["ru"]
+    return reply.json
+
+
+def ru_world(api, factory, stack):
+    """An exporting shop with a product sold in ru (shipping + translations), one without shipping data, and
+    a shop that does not export; a CNY-RUB rate."""
+    assert record_rate(api, factory, "12.8345", "2026-11-01T00:00:00Z").status == 200
+    seller = factory.user("seller")
+    shop = exporting_shop(api, factory, seller)
+    sold = factory.product(seller, shop, price={"amount": 15999, "currency": "CNY"}, shipping=SHIPPING,
+                           translations=RU_TRANSLATIONS)
+    unshipped = factory.product(seller, shop, title="Doppa cap")
+    other_seller = factory.user("seller")
+    home_only = factory.product(other_seller, factory.shop(other_seller), shipping=SHIPPING, title="Felt rug")
+    settle(stack)
+    return {"seller": seller, "shop": shop, "sold": sold, "unshipped": unshipped, "home_only": home_only}
+
+
+def test_the_markets_are_listed_with_their_currency_and_languages(api):
+    reply = api.get("/v1/markets")
+    assert reply.status == 200
+    assert reply.json == [
+        {"market": "cn", "currency": "CNY", "languages": ["zh", "en", "ug"]},
+        {"market": "ru", "currency": "RUB", "languages": ["ru"]},
+    ]
+
+
+def test_operators_record_rates_and_every_rate_is_kept(api, factory):
+    first = record_rate(api, factory, "12.8345", "2026-11-01T00:00:00Z")
+    assert first.status == 200, first
+    assert first.json["rate"] == "12.8345" and first.json["pair"] == "CNY-RUB"
+    second = record_rate(api, factory, "12.9001", "2026-11-02T00:00:00Z")
+    assert second.status == 200
+    history = api.get("/v1/admin/fx-rates/CNY-RUB", token=factory.operator)
+    assert history.status == 200
+    assert [r["rate"] for r in history.json["items"]] == ["12.9001", "12.8345"]
+    page = api.get("/v1/admin/fx-rates/CNY-RUB?limit=1", token=factory.operator)
+    assert len(page.json["items"]) == 1 and page.json["next_cursor"]
+
+
+def test_a_rate_is_a_decimal_string_never_a_float(api, factory):
+    reply = api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": 12.8345}, token=factory.operator)
+    assert_api_error(reply, 400)
+    assert_api_error(api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": "1e3"}, token=factory.operator), 400)
+    assert_api_error(api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": "0"}, token=factory.operator), 400, "bad_rate")
+
+
+def test_an_unknown_currency_is_refused(api, factory):
+    assert_api_error(record_rate(api, factory, "1.5", "2026-11-01T00:00:00Z", "CNY-XYZ"), 400, "unknown_currency")
+    assert_api_error(record_rate(api, factory, "1.5", "2026-11-01T00:00:00Z", "RUB-CNY"), 400, "unsupported_pair")
+    assert_api_error(api.get("/v1/storefronts/handicrafts/products?market=us"), 400)
+
+
+def test_a_rate_older_than_the_one_in_force_is_refused_and_nothing_changes(api, factory):
+    assert record_rate(api, factory, "12.9", "2026-11-02T00:00:00Z").status == 200
+    assert_api_error(record_rate(api, factory, "11.0", "2026-11-01T00:00:00Z"), 409, "rate_out_of_order")
+    history = api.get("/v1/admin/fx-rates/CNY-RUB", token=factory.operator)
+    assert [r["rate"] for r in history.json["items"]] == ["12.9"]
+
+
+def test_only_operators_record_rates(api, factory):
+    seller = factory.user("seller")
+    reply = api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": "12.1"}, token=seller)
+    assert_api_error(reply, 403)
+
+
+def test_shipping_data_is_checked(api, factory):
+    seller = factory.user("seller")
+    shop = factory.shop(seller)
+    for bad in ({"weight_g": 0, "hs_code": "621410"}, {"weight_g": 100, "hs_code": "62141"}, {"weight_g": 100}):
+        reply = api.post(
+            f"/v1/shops/{shop['shop_id']}/products",
+            {**_body(shop), "shipping": bad},
+            token=seller,
+        )
+        assert_api_error(reply, 400)
+    reply = api.patch(f"/v1/shops/{shop['shop_id']}", {"export_markets": ["us"]}, token=seller)
+    assert_api_error(reply, 400)
+
+
+def _body(shop):
+    from tests.support import product_body
+
+    return product_body(shop["storefront"])
+
+
+def test_a_russian_buyer_sees_only_products_sold_in_russia_in_roubles_and_russian(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    reply = api.get("/v1/storefronts/handicrafts/products?market=ru")
+    assert reply.status == 200, reply
+    assert [c["product_id"] for c in reply.json["items"]] == [w["sold"]["product_id"]]
+    card = reply.json["items"][0]
+    # 15999 fen x 12.8345 = 205339.1655 kopecks -> 205339 (half up on the exact product)
+    assert card["price"] == {"amount": 205339, "currency": "RUB"}
+    assert card["base_price"] == {"amount": 15999, "currency": "CNY"}
+    assert card["fx"]["rate"] == "12.8345"
+    assert card["title"] == "Шёлковый платок атлас"
+    assert "Accept-Language" in reply.headers.get("vary", "")
+    home = api.get("/v1/storefronts/handicrafts/products")
+    assert {c["product_id"] for c in home.json["items"]} >= {
+        w["sold"]["product_id"],
+        w["unshipped"]["product_id"],
+        w["home_only"]["product_id"],
+    }
+    assert all(c["price"]["currency"] == "CNY" for c in home.json["items"])
+
+
+def test_the_product_page_in_russia_is_in_roubles_and_only_for_products_sold_there(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    sold = api.get(f"/v1/storefronts/handicrafts/products/{w['sold']['product_id']}?market=ru")
+    assert sold.status == 200, sold
+    assert sold.json["price"] == {"amount": 205339, "currency": "RUB"}
+    assert sold.json["description"] == "Ткань ручной работы."
+    assert sold.json["language"] == "ru" and sold.json["markets"] == ["ru"]
+    gone = api.get(f"/v1/storefronts/handicrafts/products/{w['unshipped']['product_id']}?market=ru")
+    assert_api_error(gone, 404, "product_not_found")
+
+
+def test_the_language_comes_from_lang_then_accept_language_else_the_original(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    path = f"/v1/storefronts/handicrafts/products/{w['sold']['product_id']}"
+    assert api.get(path + "?lang=zh").json["title"] == "艾德莱斯丝绸围巾"
+    assert api.get(path, headers={"Accept-Language": "en-GB;q=0.3, zh-CN;q=0.9"}).json["title"] == "艾德莱斯丝绸围巾"
+    assert api.get(path + "?lang=ug").json["title"] == "Atlas silk scarf"  # no Uyghur given: the original
+    assert api.get(path).json["title"] == "Atlas silk scarf"
+    assert_api_error(api.get(path + "?lang=fr"), 400)
+
+
+def test_search_finds_translated_titles(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    for q in ("платок", "шелковый", "艾德莱斯"):
+        reply = api.get(f"/v1/storefronts/handicrafts/products?q={q}")
+        assert [c["product_id"] for c in reply.json["items"]] == [w["sold"]["product_id"]], q
+    in_ru = api.get("/v1/storefronts/handicrafts/products?market=ru&q=платок")
+    assert [c["product_id"] for c in in_ru.json["items"]] == [w["sold"]["product_id"]]
+
+
+def test_a_new_rate_reprices_the_russian_storefront(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    assert record_rate(api, factory, "13.0000", "2026-11-05T00:00:00Z").status == 200
+    card = api.get("/v1/storefronts/handicrafts/products?market=ru").json["items"][0]
+    assert card["product_id"] == w["sold"]["product_id"]
+    assert card["price"]["amount"] == int(Decimal(15999) * Decimal("13.0000"))
+    assert card["fx"]["rate"] == "13.0000"
+
+
+def test_stopping_exports_takes_the_shops_products_out_of_the_russian_storefront(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    reply = api.patch(f"/v1/shops/{w['shop']['shop_id']}", {"export_markets": []}, token=w["seller"])
+    assert reply.status == 200 and reply.json["export_markets"] == []
+    settle(stack)
+    assert api.get("/v1/storefronts/handicrafts/products?market=ru").json["items"] == []
+
+
+def test_the_russian_storefront_needs_a_rate(api, factory):
+    assert_api_error(api.get("/v1/storefronts/handicrafts/products?market=ru"), 503, "no_exchange_rate")
