@@ -1133,6 +1133,10 @@ from bench.trade_scenarios import TRADE_SCENARIOS  # noqa: E402  (issue 14: bulk
 
 SCENARIOS.extend(TRADE_SCENARIOS)
 
+from bench.market_scenarios import MARKET_SCENARIOS  # noqa: E402  (issue 12: markets)
+
+SCENARIOS.extend(MARKET_SCENARIOS)
+
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 
 

@@ -27,7 +27,6 @@ from chalicelib.domain.dashboards import COUNTERS_SK, AggregateUpdate, day_sk, d
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.domain.events import OutboxBatch
 from chalicelib.domain.images import IMMUTABLE_CACHE_CONTROL
-from chalicelib.domain.markets import FxRate
 from chalicelib.domain.ledger import (
     Account,
     Balance,
@@ -45,6 +44,7 @@ from chalicelib.domain.ledger import (
     replay_of,
     require_running_balance,
 )
+from chalicelib.domain.markets import FxRate
 from chalicelib.domain.provenance import GiClaim, Maker, ShopUpload
 from chalicelib.domain.seller_money import CommissionRule, Payout, PayoutAccount
 from chalicelib.services.ports import (

@@ -89,7 +89,13 @@ class DynamoMarketsRepository:
             self._call(
                 "transact_write_items",
                 TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": history, "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": history,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
                     {
                         "Put": {
                             "TableName": self._table,

@@ -163,7 +163,26 @@ def order_public(order: Order, *, viewer: str) -> dict:
     for name in ("business", "invoice_details", "rfq", "invoice_id"):
         if getattr(order, name, None):
             body[name] = getattr(order, name)
+    if order.market:  # issue 12
+        body["market"] = order_market_public(order.market)
     return body
+
+
+def order_market_public(charge: dict) -> dict:
+    cur = charge["currency"]
+    return {
+        "market": charge["market"],
+        "currency": cur,
+        "rate_id": charge["rate_id"],
+        "rate": charge["rate"],
+        "as_of": charge["as_of"],
+        "total": money(charge["total"], cur),
+        "base_total": money(charge["base_total"], "CNY"),
+        "lines": {
+            line_id: {"unit_price": money(c["unit_amount"], cur), "line_total": money(c["total"], cur)}
+            for line_id, c in charge["lines"].items()
+        },
+    }
 
 
 def timeline_entry_public(e: TimelineEntry) -> dict:

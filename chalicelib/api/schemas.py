@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -379,6 +379,10 @@ class CartItemPut(Strict):
     sample: StrictBool = Field(
         default=False, description="issue 14: a sample of a b2b product that offers one (below the MOQ)"
     )
+    market: Literal["cn", "ru"] | None = Field(
+        default=None,
+        description="issue 12: the market the buyer shops in: the line records the rate its price was shown at",
+    )
 
 
 class Address(Strict):
@@ -417,6 +421,11 @@ class CheckoutIn(Strict):
     )
     invoice: InvoiceDetailsIn | None = Field(
         default=None, description="b2b: invoice to this company (default: the buyer's verified business)"
+    )
+    market: Literal["cn", "ru"] | None = Field(
+        default=None,
+        description="issue 12: `ru` charges RUB at the rate in force, fixed on the orders (delivery to RU; "
+        "cash on delivery); a rate changed since the cart showed the prices is 409 price_changed",
     )
 
 
@@ -491,6 +500,9 @@ class CartLine(Public):
     personalisation: dict[str, str] | None = Field(default=None, description="a personalised line's values")
     presale: PresalePublic | None = Field(default=None, description="on pre-sale: its ship date and deposit")
     sample: bool = False
+    price_changed: bool | None = Field(
+        default=None, description="market=ru: shown at another rate when set; the next checkout says so once"
+    )
 
 
 class CartShop(Public):
@@ -509,6 +521,9 @@ class CartPublic(Public):
     total: Money
     line_count: int
     can_checkout: bool
+    market: str | None = Field(default=None, description="issue 12: the market the prices are shown in")
+    base_total: Money | None = Field(default=None, description="market=ru: the total in CNY")
+    fx: FxTag | None = Field(default=None, description="market=ru: the rate the prices are converted at")
 
 
 class OrderShop(Public):
@@ -562,6 +577,17 @@ class Shipment(Public):
     shipped_at: str
 
 
+class OrderMarketPublic(Public):
+    market: str
+    currency: str
+    rate_id: str
+    rate: str = Field(description="decimal string: 1 CNY = rate RUB, fixed when the order was placed")
+    as_of: str
+    total: Money = Field(description="what the buyer is charged")
+    base_total: Money = Field(description="the same goods in CNY: what the seller is settled on")
+    lines: dict[str, dict[str, Money]] = Field(description="line_id -> unit_price and line_total in the currency")
+
+
 class OrderPublic(Public):
     order_id: str
     checkout_id: str
@@ -588,6 +614,9 @@ class OrderPublic(Public):
     created_at: str
     updated_at: str
     version: int = Field(description="also sent as ETag; send it as If-Match to change the order only as you saw it")
+    market: OrderMarketPublic | None = Field(
+        default=None, description="issue 12: a foreign market's order: the charge in its currency at the fixed rate"
+    )
     buyer_id: str | None = Field(default=None, description="seller view only")
     estimated_ship_date: str | None = Field(
         default=None, description="the latest ship date of its lines: the seller is not late before it"
@@ -612,6 +641,8 @@ class CheckoutResult(Public):
     orders: list[OrderPublic]
     total: Money
     replayed: bool
+    charged: Money | None = Field(default=None, description="market=ru: what the buyer pays, in RUB")
+    fx: FxTag | None = Field(default=None, description="market=ru: the rate fixed on the orders")
 
 
 class ReturnLinePublic(Public):

@@ -91,7 +91,7 @@ def parse_rate(text: str) -> Decimal:
     """A rate: a positive decimal string with at most 6 integer and 8 fraction digits."""
     if not isinstance(text, str) or not _RATE.match(text):
         raise ValidationFailed(
-            "a rate is a decimal string such as \"12.8345\"",
+            'a rate is a decimal string such as "12.8345"',
             code="bad_rate",
             details=[{"field": "rate", "message": "digits, an optional point and up to 8 decimals"}],
         )
@@ -100,7 +100,9 @@ def parse_rate(text: str) -> Decimal:
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise ValidationFailed("not a decimal", code="bad_rate") from None
     if rate <= 0:
-        raise ValidationFailed("a rate must be above zero", code="bad_rate", details=[{"field": "rate", "message": "> 0"}])
+        raise ValidationFailed(
+            "a rate must be above zero", code="bad_rate", details=[{"field": "rate", "message": "> 0"}]
+        )
     return rate
 
 
@@ -256,3 +258,33 @@ def translated(title: str, description: str, translations: dict[str, Any] | None
     if not text:
         return title, description
     return text["title"], text.get("description") or description
+
+
+def charge_line(unit_amount: int, quantity: int, rate: FxRate) -> tuple[int, int]:
+    """A line charged in a foreign currency: (unit price, line total). The unit price is converted by the
+    rounding rule, and the line total is that unit price times the quantity, so the buyer's sum adds up
+    line by line and the cart, checkout and the order agree."""
+    unit = rate.convert(unit_amount)
+    return unit, unit * quantity
+
+
+def order_charge(lines: list[tuple[str, int, int]], rate: FxRate, market: Market) -> dict[str, Any]:
+    """What an order of a foreign market charges, from its lines (line_id, unit amount in CNY, quantity)."""
+    charged: dict[str, dict[str, int]] = {}
+    for line_id, unit_amount, quantity in lines:
+        unit, total = charge_line(unit_amount, quantity, rate)
+        charged[line_id] = {"unit_amount": unit, "total": total}
+    return {
+        "market": market.market,
+        "currency": market.currency,
+        "rate_id": rate.rate_id,
+        "rate": rate.rate,
+        "as_of": rate.as_of,
+        "total": sum(c["total"] for c in charged.values()),
+        "base_total": sum(u * q for _, u, q in lines),
+        "lines": charged,
+    }
+
+
+# Issue 12: how a buyer in a foreign market may pay (the home market's card provider charges CNY)
+MARKET_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {"ru": ("cash_on_delivery",)}

@@ -208,6 +208,10 @@ class Order:
     invoice_details: dict[str, Any] | None = None
     rfq: dict[str, Any] | None = None
     invoice_id: str | None = None
+    # issue 12: an order of a foreign market: {"market", "currency", "rate_id", "rate", "as_of", "total",
+    # "lines": {line_id: {"unit_amount", "total"}}}: what the buyer is charged, fixed at order time at the
+    # recorded rate. Everything else on the order (and the seller's settlement) stays in CNY.
+    market: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:

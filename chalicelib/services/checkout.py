@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from ..domain import personalisation, seasons
+from ..domain import markets, personalisation, seasons
 from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHolds
-from ..domain.errors import Conflict, Unprocessable, ValidationFailed
+from ..domain.errors import Conflict, ServiceUnavailable, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
+from ..domain.markets import FxRate, Market
 from ..domain.orders import (
     MAX_CHECKOUT_LINES,
     MAX_CHECKOUT_SHOPS,
@@ -203,6 +204,55 @@ def _refused(
     )
 
 
+def _check_market_offers(
+    repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], market: Market, rate: FxRate, now: str
+) -> None:
+    """Issue 12: every line must have been shown at the rate in force, in this market. Lines set at another
+    rate (or in another market) are renewed with this one (the cart then shows the new price) and checkout is
+    409 price_changed; the products of lines set in another market are read (only then) to know whether they
+    are sold here at all (409 lines_unavailable `not_sold_in_market` if not)."""
+    shown = {key: offer.fx or {} for key, offer in offers.items()}
+    stale = [
+        key
+        for key, fx_shown in shown.items()
+        if fx_shown.get("rate_id") != rate.rate_id or fx_shown.get("market") != market.market
+    ]
+    if not stale:
+        return
+    elsewhere = [key for key in stale if shown[key].get("market") != market.market]
+    products = repo.get_products([line_product(k, cart.lines[k]) for k in elsewhere]) if elsewhere else {}
+    fx = {"market": market.market, "rate_id": rate.rate_id, "rate": rate.rate}
+    unavailable, repriced = [], []
+    lines = dict(cart.lines)
+    for key in stale:
+        line, offer = cart.lines[key], offers[key]
+        product = products.get(line_product(key, line))
+        if key in elsewhere and (product is None or market.market not in product.markets):
+            unavailable.append(_problem(key, "not_sold_in_market", f"not sold in the {market.market} market"))
+            continue
+        lines[key] = {**line, "offer": replace(offer, fx=fx).to_dict()}
+        was = shown[key].get("rate")
+        unit = unit_amount(offer, line["quantity"], _sample(cart, key))
+        new_amount = markets.charge_line(unit, line["quantity"], rate)[0]
+        repriced.append(
+            _problem(
+                key,
+                "price_changed",
+                f"the exchange rate changed ({was or 'no rate'} -> {rate.rate}): the unit price is now "
+                f"{new_amount} {market.currency} (minor units)",
+            )
+        )
+    with contextlib.suppress(Conflict):
+        repo.save_cart(replace(cart, lines=lines), now)
+    if unavailable:
+        _raise_unavailable(unavailable)
+    raise Conflict(
+        "the exchange rate changed since these lines were put in the cart; the cart now shows the new prices",
+        code="price_changed",
+        details=repriced,
+    )
+
+
 def _raise_unavailable(problems: list[dict[str, str]]) -> NoReturn:
     """409 lines_unavailable; out_of_season (issue 15) when every refused line is refused for its season."""
     if all(p["code"] == "out_of_season" for p in problems):
@@ -271,9 +321,34 @@ def checkout(
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
-    cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
+    market = markets.get_market(body.get("market") or markets.HOME_MARKET)
+    rate: FxRate | None = None
+    if market.market == markets.HOME_MARKET:
+        cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
+    else:  # issue 12: the rate in force is read with the cart (still one BatchGetItem)
+        cart, claim, holds, business, rate = repo.checkout_reads_in_market(
+            actor.user_id, claim_key, business_id_of(actor.user_id), markets.market_pair(market)
+        )
     if claim is not None:
         return _replay(claim, digest), True
+    if rate is None and market.market != markets.HOME_MARKET:
+        raise ServiceUnavailable(
+            f"checkout in {market.currency} is not available yet: no exchange rate recorded",
+            code="no_exchange_rate",
+            retry_after=60,
+        )
+    if rate is not None and body["payment_method"] not in markets.MARKET_PAYMENT_METHODS[market.market]:
+        raise ValidationFailed(
+            f"in the {market.market} market you can pay by {', '.join(markets.MARKET_PAYMENT_METHODS[market.market])}",
+            code="payment_method_unavailable",
+            details=[{"field": "payment_method", "message": "not offered in this market"}],
+        )
+    if rate is not None and body["delivery"].get("country") != market.market.upper():
+        raise ValidationFailed(
+            f"orders in the {market.market} market are delivered to {market.market.upper()}",
+            code="delivery_outside_market",
+            details=[{"field": "delivery.country", "message": f"must be {market.market.upper()}"}],
+        )
     if not cart.lines:
         raise ValidationFailed("the cart is empty", code="empty_cart")
     if len(cart.lines) > MAX_CHECKOUT_LINES:
@@ -282,6 +357,8 @@ def checkout(
     offers, problems = _offers(repo, cart, day)
     if problems:
         _raise_unavailable(problems)
+    if rate is not None:
+        _check_market_offers(repo, cart, offers, market, rate, now)
     if len({offer.shop_id for offer in offers.values()}) > MAX_CHECKOUT_SHOPS:
         raise ValidationFailed(
             f"one checkout takes the products of at most {MAX_CHECKOUT_SHOPS} shops; check out the rest separately",
@@ -337,6 +414,11 @@ def checkout(
                 deposit_amount=sum(line.deposit for line in lines),
                 business=business.badge() if b2b and business is not None and business.verified else None,
                 invoice_details=invoice_details if b2b else None,
+                market=(
+                    markets.order_charge([(ln.line_id, ln.unit_amount, ln.quantity) for ln in lines], rate, market)
+                    if rate is not None
+                    else None
+                ),
             )
         )
     result = {
@@ -344,6 +426,12 @@ def checkout(
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
+    if rate is not None:  # issue 12: what the buyer is charged, in the market's currency
+        result["charged"] = {
+            "amount": sum(o.market["total"] for o in orders if o.market),
+            "currency": market.currency,
+        }
+        result["fx"] = rate.tag()
     # One stock update per product: the lines of one product (personalisations) add up inside the transaction.
     stock: Counter[str] = Counter()
     price_fps: dict[str, str] = {}
@@ -390,10 +478,16 @@ def checkout(
                 samples,
                 holds=holds,
                 hold_stock=hold_stock,
+                fx=rate,
             )
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now, holds)
     except Conflict as exc:
+        if exc.code == "fx_rate_changed" and rate is not None:
+            _, _, _, _, fresh = repo.checkout_reads_in_market(
+                actor.user_id, claim_key, None, markets.market_pair(market)
+            )
+            _check_market_offers(repo, cart, offers, market, fresh or rate, now)
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import markets
+from ..domain.buying import Cart
 from ..domain.errors import ServiceUnavailable
 from ..domain.identity import Actor, Role, require_role
 from ..domain.markets import FxRate, Market
+from .cart import line_product
 from .ports import JSON, MarketsRepository, Page, Position
 
 
@@ -35,9 +37,7 @@ def record_rate(
     return repo.record_rate(recorded)
 
 
-def rate_history(
-    repo: MarketsRepository, actor: Actor, pair: str, limit: int, start: Position | None
-) -> Page[FxRate]:
+def rate_history(repo: MarketsRepository, actor: Actor, pair: str, limit: int, start: Position | None) -> Page[FxRate]:
     require_role(actor, Role.OPERATOR)
     markets.check_pair(pair)
     return repo.rate_history(pair, limit, start)
@@ -63,6 +63,43 @@ def price_in(amount: int, rate: FxRate | None) -> dict[str, Any]:
     if rate is None:
         return {"amount": amount, "currency": markets.HOME_CURRENCY}
     return {"amount": rate.convert(amount), "currency": rate.quote}
+
+
+def localise_cart(view: JSON, cart: Cart, market: Market, rate: FxRate) -> JSON:
+    """The cart view (services/cart.describe) in a foreign market's currency: each line converted by the same
+    rule checkout charges with; a line whose offer was shown at another rate (or in the home market) says
+    `price_changed`, since checkout will refuse it once (409 price_changed) so the buyer sees the new price."""
+    out = dict(view)
+    shown = {line_product(k, line): (line.get("offer") or {}).get("fx") for k, line in cart.lines.items()}
+    total = 0
+    shops = []
+    for group in view["shops"]:
+        lines = []
+        subtotal = 0
+        for line in group["lines"]:
+            line = dict(line)
+            if line.get("unit_price"):
+                unit, line_total = markets.charge_line(line["unit_price"]["amount"], line["quantity"], rate)
+                line["unit_price"] = {"amount": unit, "currency": market.currency}
+                line["line_total"] = {"amount": line_total, "currency": market.currency}
+                fx = shown.get(line["product_id"])
+                line["price_changed"] = not fx or fx.get("rate_id") != rate.rate_id or fx.get("market") != market.market
+                if not line["problems"]:
+                    subtotal += line_total
+            lines.append(line)
+        total += subtotal
+        shops.append({**group, "lines": lines, "subtotal": {"amount": subtotal, "currency": market.currency}})
+    out["shops"] = shops
+    out["base_total"] = view["total"]
+    out["total"] = {"amount": total, "currency": market.currency}
+    out["fx"] = rate.tag()
+    out["market"] = market.market
+    return out
+
+
+def offer_fx(market: Market, rate: FxRate) -> dict[str, str]:
+    """What a cart line's offer records of the rate the buyer was shown (domain/buying.Offer.fx)."""
+    return {"market": market.market, "rate_id": rate.rate_id, "rate": rate.rate}
 
 
 def localise_card(card: JSON, lang: str | None, rate: FxRate | None) -> JSON:

@@ -16,8 +16,8 @@ from ..domain.dashboards import AggregateUpdate
 from ..domain.errors import DomainError
 from ..domain.events import OutboxBatch
 from ..domain.images import IMMUTABLE_CACHE_CONTROL
-from ..domain.markets import FxRate
 from ..domain.ledger import Account, Balance, BookedEntry, Posted, Posting, Statement
+from ..domain.markets import FxRate
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.seller_money import CommissionRule, Payout, PayoutAccount
@@ -133,6 +133,12 @@ class BuyingRepository(Protocol):
     def checkout_reads(
         self, buyer_id: str, claim_key: str, business_id: str | None = None
     ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]: ...
+    def checkout_reads_in_market(
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pair: str
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, FxRate | None]:
+        """Issue 12: checkout_reads plus the pair's current rate, in the same BatchGetItem."""
+        ...
+
     def get_claim(self, claim_key: str) -> CheckoutClaim | None: ...
     def place_orders(
         self,
@@ -147,7 +153,12 @@ class BuyingRepository(Protocol):
         *,
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
-    ) -> None: ...
+        fx: FxRate | None = None,
+    ) -> None:
+        """`fx` (issue 12): the transaction also checks that this rate is still in force (else Conflict
+        `fx_rate_changed`)."""
+        ...
+
     def placement_writes(
         self,
         orders: list[Order],

@@ -8,8 +8,8 @@ from typing import Any
 from ..domain.catalog import Product, Shop, slugify, validate_slug
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable, ValidationFailed
 from ..domain.events import OutboxBatch, shop_resync_event
-from ..domain.markets import EXPORT_MARKETS
 from ..domain.identity import Actor, Role, ensure_shop_owner, ensure_shop_visible, require_role
+from ..domain.markets import EXPORT_MARKETS
 from ..domain.storefronts import get_storefront, validate_region
 from .ports import JSON, CatalogRepository, Outbox, Page, Position
 

@@ -31,8 +31,9 @@ def ru_world(api, factory, stack):
     assert record_rate(api, factory, "12.8345", "2026-11-01T00:00:00Z").status == 200
     seller = factory.user("seller")
     shop = exporting_shop(api, factory, seller)
-    sold = factory.product(seller, shop, price={"amount": 15999, "currency": "CNY"}, shipping=SHIPPING,
-                           translations=RU_TRANSLATIONS)
+    sold = factory.product(
+        seller, shop, price={"amount": 15999, "currency": "CNY"}, shipping=SHIPPING, translations=RU_TRANSLATIONS
+    )
     unshipped = factory.product(seller, shop, title="Doppa cap")
     other_seller = factory.user("seller")
     home_only = factory.product(other_seller, factory.shop(other_seller), shipping=SHIPPING, title="Felt rug")
@@ -178,3 +179,125 @@ def test_stopping_exports_takes_the_shops_products_out_of_the_russian_storefront
 
 def test_the_russian_storefront_needs_a_rate(api, factory):
     assert_api_error(api.get("/v1/storefronts/handicrafts/products?market=ru"), 503, "no_exchange_rate")
+
+
+# --- checkout in roubles ------------------------------------------------------------------------------
+
+RU_ADDRESS = {
+    "name": "Анна Смирнова",
+    "phone": "+7 912 555 0142",
+    "lines": ["ул. Ленина, 5, кв. 12"],
+    "city": "Kazan",
+    "region": "Tatarstan",
+    "postal_code": "420111",
+    "country": "RU",
+}
+
+
+def ru_checkout(api, token, *, payment="cash_on_delivery", delivery=None, key=None):
+    import uuid
+
+    return api.post(
+        "/v1/checkout",
+        {"delivery": delivery or RU_ADDRESS, "payment_method": payment, "market": "ru"},
+        token=token,
+        headers={"Idempotency-Key": key or f"key-{uuid.uuid4().hex}"},
+    )
+
+
+def ru_cart_put(api, token, product_id, quantity=2, market="ru"):
+    body = {"quantity": quantity, **({"market": market} if market else {})}
+    reply = api.put(f"/v1/cart/items/{product_id}", body, token=token)
+    assert reply.status == 200, reply
+    return reply.json
+
+
+def test_a_russian_buyer_checks_out_in_roubles_at_the_rate_fixed_on_the_order(api, factory, stack):
+    from bench.counting import CallRecorder
+
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    shown = ru_cart_put(api, buyer, w["sold"]["product_id"])
+    assert shown["total"] == {"amount": 2 * 205339, "currency": "RUB"}
+    assert shown["base_total"] == {"amount": 2 * 15999, "currency": "CNY"}
+    line = shown["shops"][0]["lines"][0]
+    assert line["unit_price"] == {"amount": 205339, "currency": "RUB"} and line["price_changed"] is False
+    assert api.get("/v1/cart?market=ru", token=buyer).json["total"]["amount"] == 2 * 205339
+    with CallRecorder() as rec:
+        reply = ru_checkout(api, buyer)
+    assert reply.status == 201, reply
+    assert rec.dynamodb().calls == 2  # one BatchGetItem (cart, claim, holds, rate) + one transaction
+    assert reply.json["charged"] == {"amount": 2 * 205339, "currency": "RUB"}
+    order = reply.json["orders"][0]
+    assert order["total"] == {"amount": 2 * 15999, "currency": "CNY"}  # the seller is settled in CNY
+    charge = order["market"]
+    assert charge["currency"] == "RUB" and charge["rate"] == "12.8345"
+    assert charge["total"] == {"amount": 2 * 205339, "currency": "RUB"}
+    assert charge["base_total"] == {"amount": 2 * 15999, "currency": "CNY"}
+    assert charge["rate_id"] == reply.json["fx"]["rate_id"]
+    stored = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json
+    assert stored["market"] == charge
+    # a later rate changes nothing on the order
+    assert record_rate(api, factory, "14.0", "2026-11-20T00:00:00Z").status == 200
+    assert api.get(f"/v1/orders/{order['order_id']}", token=buyer).json["market"] == charge
+
+
+def test_a_rate_change_between_cart_and_checkout_is_price_changed_never_a_silent_change(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"])
+    assert record_rate(api, factory, "13.0000", "2026-11-10T00:00:00Z").status == 200
+    cart = api.get("/v1/cart?market=ru", token=buyer).json
+    line = cart["shops"][0]["lines"][0]
+    assert line["unit_price"]["amount"] == 15999 * 13 and line["price_changed"] is True
+    refused = ru_checkout(api, buyer)
+    error = assert_api_error(refused, 409, "price_changed")
+    assert "13.0000" in error["details"][0]["message"]
+    assert api.get("/v1/orders", token=buyer).json["items"] == []
+    assert api.get("/v1/cart?market=ru", token=buyer).json["shops"][0]["lines"][0]["price_changed"] is False
+    placed = ru_checkout(api, buyer)
+    assert placed.status == 201, placed
+    assert placed.json["charged"]["amount"] == 2 * 15999 * 13
+
+
+def test_a_rate_recorded_during_checkout_refuses_the_transaction(api, factory, stack, monkeypatch):
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"])
+    real = stack.buying.checkout_reads_in_market
+    calls = []
+
+    def reads_then_rate_changes(*args, **kwargs):
+        got = real(*args, **kwargs)
+        if not calls:
+            record_rate(api, factory, "12.5", "2026-11-11T00:00:00Z")
+        calls.append(1)
+        return got
+
+    monkeypatch.setattr(stack.buying, "checkout_reads_in_market", reads_then_rate_changes)
+    assert_api_error(ru_checkout(api, buyer), 409, "price_changed")
+    assert api.get("/v1/orders", token=buyer).json["items"] == []
+    assert ru_checkout(api, buyer).json["charged"]["amount"] == 2 * 199988  # 15999 x 12.5 = 199987.5 -> 199988
+
+
+def test_a_line_set_in_the_home_market_is_repriced_or_refused_in_russia(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"], market=None)
+    assert_api_error(ru_checkout(api, buyer), 409, "price_changed")
+    assert ru_checkout(api, buyer).status == 201
+    other = factory.user("buyer")
+    ru_cart_put(api, other, w["home_only"]["product_id"], market=None)
+    error = assert_api_error(ru_checkout(api, other), 409, "lines_unavailable")
+    assert error["details"][0]["code"] == "not_sold_in_market"
+    reply = api.put(f"/v1/cart/items/{w['unshipped']['product_id']}", {"quantity": 1, "market": "ru"}, token=other)
+    assert_api_error(reply, 404, "product_not_found")
+
+
+def test_a_russian_checkout_is_delivered_to_russia_and_paid_as_the_market_allows(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"])
+    assert_api_error(ru_checkout(api, buyer, payment="card"), 400, "payment_method_unavailable")
+    assert_api_error(ru_checkout(api, buyer, delivery={**RU_ADDRESS, "country": "CN"}), 400, "delivery_outside_market")
+    assert api.get("/v1/orders", token=buyer).json["items"] == []

@@ -1,0 +1,115 @@
+"""Issue 12: the markets' routes and the storefront read in a foreign market (`market=ru`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from bench.scenarios import STOREFRONT, Bench, Scenario, _expect, _sf
+
+
+def _rate_recorded(b: Bench) -> None:
+    """A CNY-RUB rate in force (recording it also warms this instance's rate cache, as the first read of a
+    warm Lambda would: the counted request then costs its one Query)."""
+    if "ru_rate" not in b.state:
+        reply = b.api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": "12.8345"}, token=b.operator)
+        b.state["ru_rate"] = _expect(reply, 200, "PUT fx rate").json
+
+
+def _ru_product(b: Bench) -> str:
+    return next(p for p in reversed(b.catalog.products) if p.storefront == STOREFRONT and "ru" in p.markets).product_id
+
+
+RU_ADDRESS = {
+    "name": "Анна Смирнова",
+    "phone": "+7 912 555 0142",
+    "lines": ["ул. Ленина, 5"],
+    "city": "Kazan",
+    "region": "Tatarstan",
+    "postal_code": "420111",
+    "country": "RU",
+}
+
+
+def _ru_buyable(b: Bench) -> str:
+    """A product sold in ru with stock for a few checkouts."""
+    return next(
+        p
+        for p in b.catalog.products
+        if p.storefront == STOREFRONT and "ru" in p.markets and p.is_listed and p.stock >= 10
+    ).product_id
+
+
+def _ru_line_in_cart(b: Bench) -> None:
+    """The buyer's cart holds one line set in the ru market (only: earlier scenarios left home-market lines)."""
+    _rate_recorded(b)
+    _expect(b.api.delete("/v1/cart", token=b.buyer), 204, "DELETE cart")
+    reply = b.api.put(f"/v1/cart/items/{_ru_buyable(b)}", {"quantity": 1, "market": "ru"}, token=b.buyer)
+    _expect(reply, 200, "PUT cart item (ru)")
+
+
+def _ru_checkout(b: Bench):
+    body = {"delivery": RU_ADDRESS, "payment_method": "cash_on_delivery", "market": "ru"}
+    return b.api.post("/v1/checkout", body, token=b.buyer, headers={"Idempotency-Key": f"ru-{uuid.uuid4().hex}"})
+
+
+MARKET_SCENARIOS: list[Scenario] = [
+    Scenario("markets list", "GET /v1/markets", lambda b: b.api.get("/v1/markets"), 200),
+    Scenario(
+        "storefront page, market=ru",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(market="ru")),
+        200,
+        prepare=_rate_recorded,
+        paged=True,
+    ),
+    Scenario(
+        "storefront page, market=ru + category",
+        "GET /v1/storefronts/{storefront_key}/products",
+        lambda b: b.api.get(_sf(market="ru", category="textiles", sort="price_asc")),
+        200,
+        prepare=_rate_recorded,
+        paged=True,
+    ),
+    Scenario(
+        "product page, market=ru",
+        "GET /v1/storefronts/{storefront_key}/products/{product_id}",
+        lambda b: b.api.get(_sf(f"/{_ru_product(b)}", market="ru")),
+        200,
+        prepare=_rate_recorded,
+    ),
+    Scenario(
+        "record an exchange rate (operator)",
+        "PUT /v1/admin/fx-rates/{pair}",
+        lambda b: b.api.put("/v1/admin/fx-rates/CNY-EUR", {"rate": "0.1281"}, token=b.operator),
+        200,
+    ),
+    Scenario(
+        "exchange rate history (operator)",
+        "GET /v1/admin/fx-rates/{pair}",
+        lambda b: b.api.get("/v1/admin/fx-rates/CNY-RUB", token=b.operator),
+        200,
+        prepare=_rate_recorded,
+        paged=True,
+    ),
+    Scenario(
+        "cart (market=ru)",
+        "GET /v1/cart",
+        lambda b: b.api.get("/v1/cart?market=ru", token=b.buyer),
+        200,
+        prepare=_ru_line_in_cart,
+    ),
+    Scenario(
+        "set a cart line (market=ru)",
+        "PUT /v1/cart/items/{product_id}",
+        lambda b: b.api.put(f"/v1/cart/items/{_ru_buyable(b)}", {"quantity": 2, "market": "ru"}, token=b.buyer),
+        200,
+        prepare=_rate_recorded,
+    ),
+    Scenario(
+        "checkout (market=ru)",
+        "POST /v1/checkout",
+        _ru_checkout,
+        201,
+        prepare=_ru_line_in_cart,
+    ),
+]
