@@ -13,6 +13,8 @@ def _rate_recorded(b: Bench) -> None:
     if "ru_rate" not in b.state:
         reply = b.api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": "12.8345"}, token=b.operator)
         b.state["ru_rate"] = _expect(reply, 200, "PUT fx rate").json
+        reply = b.api.put("/v1/admin/fx-rates/CNY-EUR", {"rate": "0.1281"}, token=b.operator)
+        _expect(reply, 200, "PUT fx rate (EUR)")
 
 
 def _ru_product(b: Bench) -> str:
@@ -45,6 +47,22 @@ def _ru_line_in_cart(b: Bench) -> None:
     _expect(b.api.delete("/v1/cart", token=b.buyer), 204, "DELETE cart")
     reply = b.api.put(f"/v1/cart/items/{_ru_buyable(b)}", {"quantity": 1, "market": "ru"}, token=b.buyer)
     _expect(reply, 200, "PUT cart item (ru)")
+
+
+def _ru_order(b: Bench) -> None:
+    """An order of the Russian market from a shop of a seller with a token (the seeded shops have none)."""
+    if "ru_order" in b.state:
+        return
+    _rate_recorded(b)
+    seller = b.factory.user("seller")
+    shop = b.factory.shop(seller, operator=b.operator)
+    _expect(b.api.patch(f"/v1/shops/{shop['shop_id']}", {"export_markets": ["ru"]}, token=seller), 200, "export")
+    product = b.factory.product(seller, shop, shipping={"weight_g": 200, "hs_code": "6214100000"})
+    _expect(b.api.delete("/v1/cart", token=b.buyer), 204, "DELETE cart")
+    reply = b.api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 1, "market": "ru"}, token=b.buyer)
+    _expect(reply, 200, "PUT cart item (ru)")
+    b.state["ru_order"] = _expect(_ru_checkout(b), 201, "ru checkout").json["orders"][0]
+    b.state["ru_seller"] = seller
 
 
 def _ru_checkout(b: Bench):
@@ -111,5 +129,16 @@ MARKET_SCENARIOS: list[Scenario] = [
         _ru_checkout,
         201,
         prepare=_ru_line_in_cart,
+    ),
+    Scenario(
+        "customs declaration (seller)",
+        "GET /v1/shops/{shop_id}/orders/{order_id}/customs-declaration",
+        lambda b: b.api.get(
+            f"/v1/shops/{b.state['ru_order']['shop']['shop_id']}/orders/{b.state['ru_order']['order_id']}"
+            "/customs-declaration",
+            token=b.state["ru_seller"],
+        ),
+        200,
+        prepare=_ru_order,
     ),
 ]

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from ..bootstrap import container
 from ..domain.identity import Role
 from ..services import markets
-from .presenters import fx_rate_public
+from .presenters import customs_declaration_public, fx_rate_public
 from .routing import ANYONE, Budget, Call, Scope, roles, route
 
 bp = Blueprint(__name__)
@@ -73,3 +73,21 @@ def record_rate(call: Call, pair: str) -> dict:
 def rate_history(call: Call, pair: str) -> dict:
     page = markets.rate_history(container().markets, call.actor, pair, call.page.limit, call.page.start)
     return call.page.respond(page, fx_rate_public)
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/shops/{shop_id}/orders/{order_id}/customs-declaration",
+    "getCustomsDeclaration",
+    "The customs declaration of an order shipped abroad (HS code, description, value, weight per line)",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    responses={200: "CustomsDeclarationPublic"},
+    budget=Budget(1, "one GetItem of the order; ownership from its seller snapshot"),
+)
+def customs_declaration(call: Call, shop_id: str, order_id: str) -> dict:
+    c = container()
+    order = markets.customs_declaration(c.catalog, c.buying, call.actor, shop_id, order_id)
+    return customs_declaration_public(order)

@@ -165,7 +165,47 @@ def order_public(order: Order, *, viewer: str) -> dict:
             body[name] = getattr(order, name)
     if order.market:  # issue 12
         body["market"] = order_market_public(order.market)
+    if order.customs:
+        body["customs"] = customs_public(order.customs)
     return body
+
+
+def customs_public(c: dict) -> dict:
+    cur = c["currency"]
+    return {
+        "lines": [
+            {
+                "line_id": d["line_id"],
+                "hs_code": d["hs_code"],
+                "description": d["description"],
+                "quantity": d["quantity"],
+                "value": money(d["value"], cur),
+                "weight_g": d["weight_g"],
+            }
+            for d in c["lines"]
+        ],
+        "value": money(c["value"], cur),
+        "value_eur": money(c["value_eur"], "EUR"),
+        "weight_g": c["weight_g"],
+        "allowance": {"value": money(c["threshold_eur"], "EUR"), "weight_g": c["max_weight_g"]},
+        "over_allowance": c["over_allowance"],
+        "duty_estimate": money(c["duty"], c["duty_currency"]),
+        "duty_eur": money(c["duty_eur"], "EUR"),
+        "duty_accepted": c["duty_accepted"],
+        "eur_rate_id": c["eur_rate_id"],
+        "eur_rate": c["eur_rate"],
+    }
+
+
+def customs_declaration_public(order: Order) -> dict:
+    d = order.delivery
+    return {
+        "order_id": order.order_id,
+        "shop": {"shop_id": order.shop_id, "name": order.shop_name},
+        "created_at": order.created_at,
+        "consignee": {k: d.get(k) for k in ("name", "phone", "lines", "city", "region", "postal_code", "country")},
+        "customs": customs_public(order.customs or {}),
+    }
 
 
 def order_market_public(charge: dict) -> dict:

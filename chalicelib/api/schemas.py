@@ -427,6 +427,11 @@ class CheckoutIn(Strict):
         description="issue 12: `ru` charges RUB at the rate in force, fixed on the orders (delivery to RU; "
         "cash on delivery); a rate changed since the cart showed the prices is 409 price_changed",
     )
+    accept_duty: StrictBool = Field(
+        default=False,
+        description="issue 12: the buyer accepts the estimated import duty of parcels over the duty-free "
+        "allowance (ru: EUR 200 / 31 kg per parcel); without it such a checkout is 409 duty_acceptance_required",
+    )
 
 
 class ShipIn(Strict):
@@ -577,6 +582,37 @@ class Shipment(Public):
     shipped_at: str
 
 
+class CustomsLinePublic(Public):
+    line_id: str
+    hs_code: str
+    description: str
+    quantity: int
+    value: Money
+    weight_g: int
+
+
+class CustomsPublic(Public):
+    lines: list[CustomsLinePublic]
+    value: Money
+    value_eur: Money
+    weight_g: int
+    allowance: dict[str, Any] = Field(description="the duty-free allowance per parcel: value (EUR) and weight_g")
+    over_allowance: bool
+    duty_estimate: Money = Field(description="estimated import duty, paid on import, in the market's currency")
+    duty_eur: Money
+    duty_accepted: bool
+    eur_rate_id: str
+    eur_rate: str
+
+
+class CustomsDeclarationPublic(Public):
+    order_id: str
+    shop: OrderShop
+    created_at: str
+    consignee: dict[str, Any]
+    customs: CustomsPublic
+
+
 class OrderMarketPublic(Public):
     market: str
     currency: str
@@ -617,6 +653,7 @@ class OrderPublic(Public):
     market: OrderMarketPublic | None = Field(
         default=None, description="issue 12: a foreign market's order: the charge in its currency at the fixed rate"
     )
+    customs: CustomsPublic | None = Field(default=None, description="issue 12: the parcel's customs declaration")
     buyer_id: str | None = Field(default=None, description="seller view only")
     estimated_ship_date: str | None = Field(
         default=None, description="the latest ship date of its lines: the seller is not late before it"

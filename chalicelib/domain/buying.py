@@ -39,11 +39,13 @@ class Offer:
     # issue 12: in a foreign market, the rate the buyer was shown the price at ({"market", "rate_id", "rate"});
     # checkout in that market conditions on it still being the rate in force
     fx: dict[str, str] | None = None
+    shipping: dict[str, Any] | None = None  # issue 12: weight and HS code, for the customs declaration
 
     @classmethod
     def of(cls, product: Product, fx: dict[str, str] | None = None) -> Offer:
         return cls(
             fx=fx,
+            shipping=product.shipping,
             product_id=product.product_id,
             title=product.title,
             storefront=product.storefront,
@@ -63,7 +65,7 @@ class Offer:
     def from_dict(cls, data: dict[str, Any] | None) -> Offer | None:
         """None for lines put in the cart before offers were recorded (or a shape this code does not know)."""
         names = {f.name for f in fields(cls)}
-        if not isinstance(data, dict) or not names - {"fx"} <= set(data) <= names:
+        if not isinstance(data, dict) or not names - {"fx", "shipping"} <= set(data) <= names:
             return None
         return cls(**data)
 

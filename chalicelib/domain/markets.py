@@ -22,6 +22,7 @@ from .errors import ValidationFailed
 CURRENCIES: dict[str, int] = {"CNY": 2, "RUB": 2, "EUR": 2}
 LANGUAGES = ("zh", "en", "ug", "ru")
 HOME_CURRENCY = "CNY"  # every price is set in CNY; other markets see it converted
+CUSTOMS_PAIR = "CNY-EUR"  # customs allowances are in euros
 
 
 @dataclass(frozen=True)
@@ -288,3 +289,75 @@ def order_charge(lines: list[tuple[str, int, int]], rate: FxRate, market: Market
 
 # Issue 12: how a buyer in a foreign market may pay (the home market's card provider charges CNY)
 MARKET_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {"ru": ("cash_on_delivery",)}
+
+
+# --- customs (issue 12) ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomsRule:
+    """A market's duty-free allowance per parcel and the duty beyond it. Russia: EUR 200 and 31 kg per parcel;
+    beyond, 15 % of the value over EUR 200, and at least EUR 2 per kg over 31 kg (the Russian rule for
+    parcels to individuals)."""
+
+    threshold_eur: int  # euro cents
+    max_weight_g: int
+    duty_bp: int  # basis points of the value over the threshold
+    per_kg_eur: int  # euro cents per started kg over the weight allowance
+
+
+CUSTOMS: dict[str, CustomsRule] = {
+    "ru": CustomsRule(threshold_eur=20_000, max_weight_g=31_000, duty_bp=1500, per_kg_eur=200)
+}
+
+
+def cross_convert(amount: int, from_rate: FxRate, to_rate: FxRate) -> int:
+    """`amount` in from_rate's quote currency converted to to_rate's quote currency through the home currency
+    they share (EUR -> RUB via CNY-EUR and CNY-RUB), by the same rounding rule (once, half up)."""
+    if from_rate.base != to_rate.base:
+        raise ValueError("cross rates need the same base currency")
+    exact = _EXACT.divide(_EXACT.multiply(Decimal(amount), to_rate.value), from_rate.value)
+    shift = CURRENCIES[to_rate.quote] - CURRENCIES[from_rate.quote]
+    return int(exact.scaleb(shift, _EXACT).quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_EXACT))
+
+
+def parcel_customs(market: str, lines: list[dict[str, Any]], eur_rate: FxRate, charge_rate: FxRate) -> dict[str, Any]:
+    """One parcel's (one shop's order) customs: the declaration lines (line_id, hs_code, description, quantity,
+    value in CNY, weight in grams), the totals, whether it is over the allowance, and the estimated duty in
+    EUR and in the market's currency. `lines`: {"line_id", "hs_code", "description", "quantity",
+    "unit_amount" (CNY minor units), "weight_g" (per unit)}."""
+    rule = CUSTOMS[market]
+    declared = [
+        {
+            "line_id": ln["line_id"],
+            "hs_code": ln["hs_code"],
+            "description": ln["description"],
+            "quantity": ln["quantity"],
+            "value": ln["unit_amount"] * ln["quantity"],
+            "weight_g": ln["weight_g"] * ln["quantity"],
+        }
+        for ln in lines
+    ]
+    value = sum(d["value"] for d in declared)
+    weight = sum(d["weight_g"] for d in declared)
+    value_eur = eur_rate.convert(value)
+    excess_eur = max(0, value_eur - rule.threshold_eur)
+    over_g = max(0, weight - rule.max_weight_g)
+    by_value = int((Decimal(excess_eur) * rule.duty_bp / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    by_weight = -(-over_g // 1000) * rule.per_kg_eur
+    duty_eur = max(by_value, by_weight)
+    return {
+        "lines": declared,
+        "value": value,
+        "currency": HOME_CURRENCY,
+        "value_eur": value_eur,
+        "weight_g": weight,
+        "threshold_eur": rule.threshold_eur,
+        "max_weight_g": rule.max_weight_g,
+        "over_allowance": excess_eur > 0 or over_g > 0,
+        "duty_eur": duty_eur,
+        "duty": cross_convert(duty_eur, eur_rate, charge_rate),
+        "duty_currency": charge_rate.quote,
+        "eur_rate_id": eur_rate.rate_id,
+        "eur_rate": eur_rate.rate,
+    }

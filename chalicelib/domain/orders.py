@@ -212,6 +212,8 @@ class Order:
     # "lines": {line_id: {"unit_amount", "total"}}}: what the buyer is charged, fixed at order time at the
     # recorded rate. Everything else on the order (and the seller's settlement) stays in CNY.
     market: dict[str, Any] | None = None
+    # issue 12: the parcel's customs declaration and duty estimate (domain/markets.parcel_customs) + duty_accepted
+    customs: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:

@@ -219,7 +219,7 @@ def _check_market_offers(
     ]
     if not stale:
         return
-    elsewhere = [key for key in stale if shown[key].get("market") != market.market]
+    elsewhere = [key for key in stale if shown[key].get("market") != market.market or not offers[key].shipping]
     products = repo.get_products([line_product(k, cart.lines[k]) for k in elsewhere]) if elsewhere else {}
     fx = {"market": market.market, "rate_id": rate.rate_id, "rate": rate.rate}
     unavailable, repriced = [], []
@@ -230,7 +230,8 @@ def _check_market_offers(
         if key in elsewhere and (product is None or market.market not in product.markets):
             unavailable.append(_problem(key, "not_sold_in_market", f"not sold in the {market.market} market"))
             continue
-        lines[key] = {**line, "offer": replace(offer, fx=fx).to_dict()}
+        renewed = Offer.of(product, fx) if product is not None else replace(offer, fx=fx)
+        lines[key] = {**line, "offer": renewed.to_dict()}
         was = shown[key].get("rate")
         unit = unit_amount(offer, line["quantity"], _sample(cart, key))
         new_amount = markets.charge_line(unit, line["quantity"], rate)[0]
@@ -250,6 +251,64 @@ def _check_market_offers(
         "the exchange rate changed since these lines were put in the cart; the cart now shows the new prices",
         code="price_changed",
         details=repriced,
+    )
+
+
+def _parcel(
+    lines: tuple[OrderLine, ...],
+    offers: dict[str, Offer],
+    market: Market,
+    rate: FxRate,
+    eur_rate: FxRate,
+    *,
+    accepted: bool,
+) -> dict[str, Any]:
+    """Issue 12: one shop's parcel (its order) against the market's duty-free allowance: the customs
+    declaration and the duty estimate (domain/markets.parcel_customs)."""
+    shipping = {offer.product_id: offer.shipping or {} for offer in offers.values()}
+    parcel = markets.parcel_customs(
+        market.market,
+        [
+            {
+                "line_id": line.line_id,
+                "hs_code": shipping[line.product_id].get("hs_code", ""),
+                "description": line.title,
+                "quantity": line.quantity,
+                "unit_amount": line.unit_amount,
+                "weight_g": int(shipping[line.product_id].get("weight_g", 0)),
+            }
+            for line in lines
+        ],
+        eur_rate,
+        rate,
+    )
+    return {**parcel, "duty_accepted": accepted and parcel["over_allowance"]}
+
+
+def _require_duty_acceptance(orders: list[Order], accepted: bool) -> None:
+    """A parcel over the allowance needs the buyer's `accept_duty` (409 duty_acceptance_required, with the
+    estimates, before anything is written)."""
+    over = [o for o in orders if o.customs and o.customs["over_allowance"]]
+    if not over or accepted:
+        return
+    details = []
+    for order in over:
+        p = order.customs or {}
+        details.append(
+            {
+                "field": f"shops.{order.shop_id}",
+                "message": (
+                    f"parcel of {p['value_eur'] / 100:.2f} EUR and {p['weight_g'] / 1000:.1f} kg is over "
+                    f"{p['threshold_eur'] // 100} EUR / {p['max_weight_g'] // 1000} kg: estimated import duty "
+                    f"{p['duty'] / 100:.2f} {p['duty_currency']} ({p['duty_eur'] / 100:.2f} EUR), paid on import"
+                ),
+                "code": "duty",
+            }
+        )
+    raise Conflict(
+        "a parcel is over the duty-free allowance: accept the estimated import duty (accept_duty: true)",
+        code="duty_acceptance_required",
+        details=details,
     )
 
 
@@ -323,15 +382,18 @@ def checkout(
     digest = _digest(body)
     market = markets.get_market(body.get("market") or markets.HOME_MARKET)
     rate: FxRate | None = None
+    eur_rate: FxRate | None = None
     if market.market == markets.HOME_MARKET:
         cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
-    else:  # issue 12: the rate in force is read with the cart (still one BatchGetItem)
-        cart, claim, holds, business, rate = repo.checkout_reads_in_market(
-            actor.user_id, claim_key, business_id_of(actor.user_id), markets.market_pair(market)
+    else:  # issue 12: the rates in force (the charge's, and EUR for customs) are read with the cart: one call
+        pair = markets.market_pair(market)
+        cart, claim, holds, business, rates = repo.checkout_reads_in_market(
+            actor.user_id, claim_key, business_id_of(actor.user_id), (pair, markets.CUSTOMS_PAIR)
         )
+        rate, eur_rate = rates.get(pair), rates.get(markets.CUSTOMS_PAIR)
     if claim is not None:
         return _replay(claim, digest), True
-    if rate is None and market.market != markets.HOME_MARKET:
+    if (rate is None or eur_rate is None) and market.market != markets.HOME_MARKET:
         raise ServiceUnavailable(
             f"checkout in {market.currency} is not available yet: no exchange rate recorded",
             code="no_exchange_rate",
@@ -419,8 +481,14 @@ def checkout(
                     if rate is not None
                     else None
                 ),
+                customs=(
+                    _parcel(lines, offers, market, rate, eur_rate, accepted=bool(body.get("accept_duty")))
+                    if rate is not None and eur_rate is not None
+                    else None
+                ),
             )
         )
+    _require_duty_acceptance(orders, bool(body.get("accept_duty")))
     result = {
         "checkout_id": checkout_id,
         "orders": [present_order(o) for o in orders],
@@ -484,10 +552,9 @@ def checkout(
         _refused(repo, cart, offers, refused, now, holds)
     except Conflict as exc:
         if exc.code == "fx_rate_changed" and rate is not None:
-            _, _, _, _, fresh = repo.checkout_reads_in_market(
-                actor.user_id, claim_key, None, markets.market_pair(market)
-            )
-            _check_market_offers(repo, cart, offers, market, fresh or rate, now)
+            pair = markets.market_pair(market)
+            fresh = repo.checkout_reads_in_market(actor.user_id, claim_key, None, (pair,))[4]
+            _check_market_offers(repo, cart, offers, market, fresh.get(pair) or rate, now)
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)

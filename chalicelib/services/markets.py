@@ -7,11 +7,13 @@ from typing import Any
 
 from ..domain import markets
 from ..domain.buying import Cart
-from ..domain.errors import ServiceUnavailable
+from ..domain.errors import NotFound, ServiceUnavailable
 from ..domain.identity import Actor, Role, require_role
 from ..domain.markets import FxRate, Market
+from ..domain.orders import Order
+from . import order_lifecycle
 from .cart import line_product
-from .ports import JSON, MarketsRepository, Page, Position
+from .ports import JSON, BuyingRepository, CatalogRepository, MarketsRepository, Page, Position
 
 
 def all_markets() -> list[dict[str, Any]]:
@@ -131,3 +133,13 @@ def localise_product(body: JSON, translations: dict[str, Any], lang: str | None,
         out["price"] = price_in(out["price"]["amount"], rate)
         out["fx"] = rate.tag()
     return out
+
+
+def customs_declaration(
+    catalog: CatalogRepository, repo: BuyingRepository, actor: Actor, shop_id: str, order_id: str
+) -> Order:
+    """The order of the seller's shop whose customs declaration they print (a foreign market's order)."""
+    order = order_lifecycle.shop_order(catalog, repo, actor, shop_id, order_id)
+    if not order.customs:
+        raise NotFound("this order ships within its market: no customs declaration", code="no_customs_declaration")
+    return order

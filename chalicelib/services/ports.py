@@ -134,9 +134,9 @@ class BuyingRepository(Protocol):
         self, buyer_id: str, claim_key: str, business_id: str | None = None
     ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]: ...
     def checkout_reads_in_market(
-        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pair: str
-    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, FxRate | None]:
-        """Issue 12: checkout_reads plus the pair's current rate, in the same BatchGetItem."""
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str]
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate]]:
+        """Issue 12: checkout_reads plus the pairs' current rates, in the same BatchGetItem."""
         ...
 
     def get_claim(self, claim_key: str) -> CheckoutClaim | None: ...

@@ -29,10 +29,16 @@ def ru_world(api, factory, stack):
     """An exporting shop with a product sold in ru (shipping + translations), one without shipping data, and
     a shop that does not export; a CNY-RUB rate."""
     assert record_rate(api, factory, "12.8345", "2026-11-01T00:00:00Z").status == 200
+    assert record_rate(api, factory, "0.1281", "2026-11-01T00:00:00Z", "CNY-EUR").status == 200
     seller = factory.user("seller")
     shop = exporting_shop(api, factory, seller)
     sold = factory.product(
-        seller, shop, price={"amount": 15999, "currency": "CNY"}, shipping=SHIPPING, translations=RU_TRANSLATIONS
+        seller,
+        shop,
+        price={"amount": 15999, "currency": "CNY"},
+        shipping=SHIPPING,
+        stock=200,
+        translations=RU_TRANSLATIONS,
     )
     unshipped = factory.product(seller, shop, title="Doppa cap")
     other_seller = factory.user("seller")
@@ -301,3 +307,72 @@ def test_a_russian_checkout_is_delivered_to_russia_and_paid_as_the_market_allows
     assert_api_error(ru_checkout(api, buyer, payment="card"), 400, "payment_method_unavailable")
     assert_api_error(ru_checkout(api, buyer, delivery={**RU_ADDRESS, "country": "CN"}), 400, "delivery_outside_market")
     assert api.get("/v1/orders", token=buyer).json["items"] == []
+
+
+# --- customs ------------------------------------------------------------------------------------------
+
+
+def test_a_parcel_within_the_allowance_carries_its_declaration(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"], quantity=2)
+    order = ru_checkout(api, buyer).json["orders"][0]
+    customs = order["customs"]
+    assert customs["over_allowance"] is False and customs["duty_accepted"] is False
+    assert customs["value"] == {"amount": 31998, "currency": "CNY"}
+    assert customs["value_eur"] == {"amount": 4099, "currency": "EUR"}  # 31998 x 0.1281 = 4098.94
+    assert customs["weight_g"] == 360
+    assert customs["lines"] == [
+        {
+            "line_id": order["lines"][0]["line_id"],
+            "hs_code": "6214100000",
+            "description": "Atlas silk scarf",
+            "quantity": 2,
+            "value": {"amount": 31998, "currency": "CNY"},
+            "weight_g": 360,
+        }
+    ]
+    declaration = api.get(
+        f"/v1/shops/{w['shop']['shop_id']}/orders/{order['order_id']}/customs-declaration", token=w["seller"]
+    )
+    assert declaration.status == 200, declaration
+    assert declaration.json["customs"] == customs
+    assert declaration.json["consignee"]["country"] == "RU" and declaration.json["consignee"]["city"] == "Kazan"
+
+
+def test_a_parcel_over_the_allowance_needs_the_buyer_to_accept_the_duty(api, factory, stack):
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"], quantity=12)  # 1919.88 CNY = 245.94 EUR
+    refused = assert_api_error(ru_checkout(api, buyer), 409, "duty_acceptance_required")
+    # 15 % of (245.94 - 200) EUR = 6.891 -> 6.89 EUR; in RUB via the two rates: 689 x 12.8345 / 0.1281 = 69031.6...
+    duty_rub = int((Decimal(689) * Decimal("12.8345") / Decimal("0.1281")).quantize(Decimal(1), "ROUND_HALF_UP"))
+    assert f"{duty_rub / 100:.2f} RUB" in refused["details"][0]["message"]
+    assert "6.89 EUR" in refused["details"][0]["message"]
+    assert api.get("/v1/orders", token=buyer).json["items"] == []
+    import uuid
+
+    placed = api.post(
+        "/v1/checkout",
+        {"delivery": RU_ADDRESS, "payment_method": "cash_on_delivery", "market": "ru", "accept_duty": True},
+        token=buyer,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert placed.status == 201, placed
+    customs = placed.json["orders"][0]["customs"]
+    assert customs["over_allowance"] is True and customs["duty_accepted"] is True
+    assert customs["duty_eur"] == {"amount": 689, "currency": "EUR"}
+    assert customs["duty_estimate"] == {"amount": duty_rub, "currency": "RUB"}
+
+
+def test_a_home_market_order_has_no_customs_declaration(api, factory, stack):
+    from tests.support import buy
+
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    order = buy(api, buyer, {w["sold"]["product_id"]: 1})[0]
+    assert "customs" not in order or order["customs"] is None
+    reply = api.get(
+        f"/v1/shops/{w['shop']['shop_id']}/orders/{order['order_id']}/customs-declaration", token=w["seller"]
+    )
+    assert_api_error(reply, 404, "no_customs_declaration")

@@ -108,3 +108,33 @@ def test_a_product_is_sold_abroad_when_its_shop_exports_and_it_has_shipping_data
     assert markets.sold_in("ru", ("ru",), {"weight_g": 1, "hs_code": "621410"})
     assert not markets.sold_in("ru", (), {"weight_g": 1, "hs_code": "621410"})
     assert not markets.sold_in("ru", ("ru",), None)
+
+
+def test_a_heavy_parcel_pays_at_least_two_euros_per_started_kilo_over_31():
+    eur = FxRate("fx_e", "CNY-EUR", "0.125", "t", "t", "op")
+    rub = FxRate("fx_r", "CNY-RUB", "12.5", "t", "t", "op")
+    parcel = markets.parcel_customs(
+        "ru",
+        [
+            {
+                "line_id": "l1",
+                "hs_code": "0802310000",
+                "description": "walnuts",
+                "quantity": 32,
+                "unit_amount": 1000,
+                "weight_g": 1000,
+            }
+        ],
+        eur,
+        rub,
+    )
+    assert parcel["value_eur"] == 4000 and parcel["weight_g"] == 32_000  # 40 EUR, 32 kg: 1 kg over
+    assert parcel["over_allowance"] is True and parcel["duty_eur"] == 200
+    assert parcel["duty"] == 20_000  # 2.00 EUR = 16 CNY = 200.00 RUB
+
+
+def test_cross_conversion_goes_through_the_shared_base_exactly():
+    eur = FxRate("fx_e", "CNY-EUR", "0.1281", "t", "t", "op")
+    rub = FxRate("fx_r", "CNY-RUB", "12.8345", "t", "t", "op")
+    exact = Fraction(689) * Fraction(Decimal("12.8345")) / Fraction(Decimal("0.1281"))
+    assert markets.cross_convert(689, eur, rub) == half_up(exact)
