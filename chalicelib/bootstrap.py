@@ -23,6 +23,7 @@ from .services.ports import (
     PaymentProvider,
     PayoutProvider,
     ProvenanceRepository,
+    RuAcquirer,
     TokenVerifier,
     TradeRepository,
 )
@@ -51,6 +52,7 @@ class Container:
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
     markets: MarketsRepository  # issue 12: exchange rates (cached per warm Lambda)
+    ru_acquirer: RuAcquirer  # issue 12: Mir card and SBP payments (refunds go through `payments`)
 
 
 _container: Container | None = None
@@ -75,6 +77,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher
+    from .adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .adapters.trade import DynamoTradeRepository
@@ -89,6 +92,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     secrets = SecretsManagerStore(
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
+    ru_acquirer = HttpRuAcquirer(settings.ru_acquirer_url, lambda: built.settings.ru_acquirer_credentials)
     built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
@@ -109,7 +113,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
         outbox=DynamoOutbox(settings.region, settings.endpoint_url),
         metrics=CloudWatchMetrics(cloudwatch),
-        payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
+        payments=MarketPaymentProvider(
+            HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key), ru_acquirer
+        ),
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
@@ -118,6 +124,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
         markets=DynamoMarketsRepository(settings.region, settings.endpoint_url),
+        ru_acquirer=ru_acquirer,
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
+from ..domain import ru_payments
 from ..domain.identity import Role
 from ..domain.markets import HOME_MARKET, get_market
 from ..services import cart, checkout, notifications, order_lifecycle, returns
 from ..services import markets as markets_service
+from ..services import ru_payments as ru_payment_service
 from ..services.ports import Page
 from .http import etag, if_match_version, ok
 from .presenters import buyer_order_public, return_public, timeline_entry_public
@@ -186,7 +188,25 @@ def do_checkout(call: Call) -> Response:
         ledger=c.ledger,
         trade=c.trade,
     )
+    if call.body.market == "ru" and call.body.payment_method in ru_payments.METHODS:  # issue 12: Mir card, SBP
+        result = {
+            **result,
+            "payments": ru_payment_service.start_checkout_payments(
+                c.ru_acquirer, result["orders"], base_url=public_base_url(call.request)
+            ),
+        }
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
+
+
+def public_base_url(request) -> str:
+    """Where the acquirer reaches this API and sends buyers back: the stage's PUBLIC_BASE_URL, else this
+    request's own host (local stages)."""
+    configured = container().settings.public_base_url
+    if configured:
+        return configured
+    host = request.headers.get("host") or "127.0.0.1:8000"
+    scheme = request.headers.get("x-forwarded-proto") or "http"
+    return f"{scheme}://{host}"
 
 
 @route(

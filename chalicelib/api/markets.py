@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+import json
+
+from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.identity import Role
-from ..services import markets
+from ..services import markets, ru_payments
+from .buying import public_base_url
 from .presenters import customs_declaration_public, fx_rate_public
-from .routing import ANYONE, Budget, Call, Scope, roles, route
+from .routing import ANYONE, Budget, Call, Scope, roles, route, signed
 
 bp = Blueprint(__name__)
 
@@ -91,3 +94,67 @@ def customs_declaration(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
     order = markets.customs_declaration(c.catalog, c.buying, call.actor, shop_id, order_id)
     return customs_declaration_public(order)
+
+
+# --- the Russian acquirer: notifications, and a buyer's payment page -------------------------------------
+
+
+def _signed_by_the_acquirer(request) -> None:
+    """The notification's Token (domain/ru_payments) is checked before anything else is read or changed."""
+    try:
+        fields = json.loads(request.raw_body or b"{}")
+    except ValueError:
+        fields = None
+    ru_payments.verify_notification(fields, container().settings.ru_acquirer_credentials)
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/payments/ru/notifications",
+    "receiveRuAcquirerNotification",
+    "The Russian acquirer's payment notifications (Token-signed); answered OK",
+    tag="payments",
+    auth=signed(_signed_by_the_acquirer),
+    scope=Scope.PROVIDER,
+    body="RuNotificationIn",
+    responses={200: "RuNotificationAnswer"},
+    alternatives=(("text/plain", "OK: the acquirer stops retrying"),),
+    errors=(401, 404, 409, 422),
+    description=(
+        "Token = SHA-256 hex of the values of the root-level fields (nested objects left out, Token too) plus the "
+        "terminal Password, sorted by key. CONFIRMED pays the order once (the same notification again changes "
+        "nothing); other statuses change nothing. A bad Token is 401 and changes nothing."
+    ),
+    budget=Budget(
+        3,
+        "as the card webhook: GetItem order + the payment's posting into the shop's pending balance "
+        "(BatchGetItem + one TransactWriteItems with the order, the event claim and the outbox item)",
+    ),
+)
+def ru_notification(call: Call) -> Response:
+    c = container()
+    fields = json.loads(call.request.raw_body or b"{}")
+    ru_payments.notification(c.buying, c.ledger, fields, now=c.clock())
+    return Response(body="OK", status_code=200, headers={"Content-Type": "text/plain; charset=utf-8"})
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/orders/{order_id}/payment",
+    "startRuPayment",
+    "Pay an order of the Russian market by Mir card or SBP: the acquirer's payment page",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.BUYER_ORDER,
+    responses={200: "RuPaymentPublic"},
+    errors=(409, 422),
+    budget=Budget(1, "one GetItem of the order (then the acquirer's Init, not DynamoDB)"),
+)
+def start_payment(call: Call, order_id: str) -> dict:
+    c = container()
+    order, payment = ru_payments.payment_for(
+        c.buying, c.ru_acquirer, call.actor, order_id, base_url=public_base_url(call.request)
+    )
+    return ru_payments.payment_public(order, payment)

@@ -416,7 +416,7 @@ class CheckoutIn(Strict):
     )
 
     delivery: Address
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"] = Field(
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"] = Field(
         description="net_terms: a verified business with a credit line, b2b orders within its available credit"
     )
     invoice: InvoiceDetailsIn | None = Field(
@@ -634,7 +634,7 @@ class OrderPublic(Public):
     total: Money
     refunded: Money
     refunds: list[RefundPublic]
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"]
     paid_at: str | None
     shipment: Shipment | None
     delivered_at: str | None
@@ -673,6 +673,15 @@ class OrdersPage(Public):
     next_cursor: str | None
 
 
+class RuPaymentPublic(Public):
+    order_id: str
+    amount: Money
+    payment_id: str | None
+    payment_url: str | None = Field(description="the acquirer's hosted payment page (Mir card; SBP QR code)")
+    sbp_payload: str | None = Field(default=None, description="SBP: the QR code's payload (a qr.nspk.ru link)")
+    error: str | None = Field(default=None, description="the acquirer could not be reached: POST .../payment")
+
+
 class CheckoutResult(Public):
     checkout_id: str
     orders: list[OrderPublic]
@@ -680,6 +689,9 @@ class CheckoutResult(Public):
     replayed: bool
     charged: Money | None = Field(default=None, description="market=ru: what the buyer pays, in RUB")
     fx: FxTag | None = Field(default=None, description="market=ru: the rate fixed on the orders")
+    payments: list[RuPaymentPublic] | None = Field(
+        default=None, description="market=ru by Mir card or SBP: where to pay each order (the acquirer's page)"
+    )
 
 
 class ReturnLinePublic(Public):
@@ -1147,7 +1159,7 @@ class AcceptIn(Strict):
 
     quantity: StrictInt = Field(ge=1, le=100_000_000)
     delivery: Address
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"]
 
 
 class InvoicePaidIn(Strict):
@@ -1572,3 +1584,35 @@ class FxRatesPage(Public):
 
 class MarketList(RootModel[list[MarketPublic]]):
     """A bare list, as the issue asks: [{"market", "currency", "languages"}]."""
+
+
+class RuNotificationIn(BaseModel):
+    """The acquirer's notification (its fields as it sends them; unknown ones are kept for the Token)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "TerminalKey": "BazaarLocal",
+                    "OrderId": "ord_1",
+                    "Success": True,
+                    "Status": "CONFIRMED",
+                    "PaymentId": 1000001,
+                    "ErrorCode": "0",
+                    "Amount": 205339,
+                    "Token": "0" * 64,
+                }
+            ]
+        },
+    )
+
+    TerminalKey: StrictStr = Field(max_length=40)
+    OrderId: StrictStr = Field(max_length=60)
+    Status: StrictStr = Field(max_length=40)
+    PaymentId: StrictInt | StrictStr
+    Token: StrictStr = Field(max_length=64)
+
+
+class RuNotificationAnswer(Public):
+    status: str

@@ -288,7 +288,7 @@ def order_charge(lines: list[tuple[str, int, int]], rate: FxRate, market: Market
 
 
 # Issue 12: how a buyer in a foreign market may pay (the home market's card provider charges CNY)
-MARKET_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {"ru": ("cash_on_delivery",)}
+MARKET_PAYMENT_METHODS: dict[str, tuple[str, ...]] = {"ru": ("mir_card", "sbp", "cash_on_delivery")}
 
 
 # --- customs (issue 12) ---------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ MAX_LINE_QUANTITY = 1_000_000
 MAX_CHECKOUT_LINES = MAX_CART_LINES
 MAX_CHECKOUT_SHOPS = (100 - 4 - MAX_CHECKOUT_LINES) // 2
 
-PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms")  # net terms: issue 14
+PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp")  # 14, 12
+# Paid through a provider that confirms the payment itself (and refunds through its API): the card provider, and
+# the Russian acquirer's Mir card and SBP (issue 12)
+PROVIDER_PAID = ("card", "mir_card", "sbp")
 ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
 OPEN_STATUSES = ("pending_payment", "paid")
 # An order item keeps the newest entries of its timeline; older ones move to their own items (OrderHistory),
@@ -413,7 +416,7 @@ class Order:
 
     def with_refund(self, reason: str, amount: int, now: str, *, payment_ref: str | None = None) -> Order:
         """Records a refund of `amount`: pending at the provider for card money, settled otherwise."""
-        ref = payment_ref or (self.payment_ref if self.payment_method == "card" else None)
+        ref = payment_ref or (self.payment_ref if self.payment_method in PROVIDER_PAID else None)
         if ref:
             refund = Refund(reason, amount, now, status="pending", payment_ref=ref, next_attempt_at=now)
         else:
@@ -546,7 +549,7 @@ def format_time(value: dt.datetime) -> str:
 
 def payment_deadline(payment_method: str, now: str, *, card_minutes: int, bank_transfer_hours: int) -> str | None:
     """When an unpaid order of this payment method gives its stock back (cash on delivery: never)."""
-    if payment_method == "card":
+    if payment_method in PROVIDER_PAID:
         return format_time(parse_time(now) + dt.timedelta(minutes=card_minutes))
     if payment_method == "bank_transfer":
         return format_time(parse_time(now) + dt.timedelta(hours=bank_transfer_hours))

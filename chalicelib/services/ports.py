@@ -477,3 +477,34 @@ class MarketsRepository(Protocol):
 
     def remember_rate(self, pair: str, rate: FxRate | None) -> None: ...
     def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...
+
+
+@dataclass(frozen=True)
+class AcquirerPayment:
+    """A payment started at the Russian acquirer: its id, the hosted payment page, and for SBP the QR payload."""
+
+    payment_id: str
+    payment_url: str
+    sbp_payload: str | None = None
+
+
+class RuAcquirer(Protocol):
+    """Issue 12: the Russian acquirer (adapters/ru_acquirer.py; devtools/ru_acquirer.py simulates it).
+
+    `init_payment` starts a payment of `amount` kopecks for `order_id` (Init; with `sbp`, also GetQr).
+    `refund` is the PaymentProvider's refund through `Cancel` (full or partial; the idempotency key is the
+    acquirer's ExternalRequestId, so asking again never refunds twice)."""
+
+    def init_payment(
+        self,
+        order_id: str,
+        amount: int,
+        description: str,
+        *,
+        notification_url: str,
+        success_url: str,
+        fail_url: str,
+        sbp: bool,
+    ) -> AcquirerPayment: ...
+
+    def refund(self, payment_ref: str, amount: int, currency: str, idempotency_key: str) -> str: ...
