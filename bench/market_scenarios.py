@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from bench.scenarios import STOREFRONT, Bench, Scenario, _expect, _sf
@@ -65,8 +66,37 @@ def _ru_order(b: Bench) -> None:
     b.state["ru_seller"] = seller
 
 
-def _ru_checkout(b: Bench):
-    body = {"delivery": RU_ADDRESS, "payment_method": "cash_on_delivery", "market": "ru"}
+def _ru_card_order(b: Bench) -> None:
+    """An unpaid Mir card order of the Russian market, and the acquirer's signed notification that pays it."""
+    from chalicelib.domain import ru_payments
+
+    _ru_order(b)
+    _expect(b.api.delete("/v1/cart", token=b.buyer), 204, "DELETE cart")
+    product_id = b.state["ru_order"]["lines"][0]["product_id"]
+    reply = b.api.put(f"/v1/cart/items/{product_id}", {"quantity": 1, "market": "ru"}, token=b.buyer)
+    _expect(reply, 200, "PUT cart item (ru)")
+    placed = _expect(_ru_checkout(b, "mir_card"), 201, "ru checkout (mir card)").json
+    order = placed["orders"][0]
+    key, password = b.container.settings.ru_acquirer_credentials
+    fields = {
+        "OrderId": order["order_id"],
+        "Success": True,
+        "Status": "CONFIRMED",
+        "PaymentId": int(placed["payments"][0]["payment_id"]),
+        "ErrorCode": "0",
+        "Amount": order["market"]["total"]["amount"],
+    }
+    b.state["ru_card_order"] = order
+    b.state["ru_notification"] = ru_payments.signed(fields, key, password)
+
+
+def _ru_unpaid_order(b: Bench) -> None:
+    _ru_card_order(b)
+    b.state["ru_pay_again"] = b.state["ru_card_order"]
+
+
+def _ru_checkout(b: Bench, payment: str = "cash_on_delivery"):
+    body = {"delivery": RU_ADDRESS, "payment_method": payment, "market": "ru"}
     return b.api.post("/v1/checkout", body, token=b.buyer, headers={"Idempotency-Key": f"ru-{uuid.uuid4().hex}"})
 
 
@@ -140,5 +170,19 @@ MARKET_SCENARIOS: list[Scenario] = [
         ),
         200,
         prepare=_ru_order,
+    ),
+    Scenario(
+        "acquirer notification pays a Mir card order",
+        "POST /v1/payments/ru/notifications",
+        lambda b: b.api.request("POST", "/v1/payments/ru/notifications", body=json.dumps(b.state["ru_notification"])),
+        200,
+        prepare=_ru_card_order,
+    ),
+    Scenario(
+        "a Russian order's payment page (buyer)",
+        "POST /v1/orders/{order_id}/payment",
+        lambda b: b.api.post(f"/v1/orders/{b.state['ru_pay_again']['order_id']}/payment", token=b.buyer),
+        200,
+        prepare=_ru_unpaid_order,
     ),
 ]

@@ -4,7 +4,8 @@
 2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
 3. starts the bank that pays sellers (devtools.bank_simulator, on a free port: PAYOUT_PROVIDER_URL);
 4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
-5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100;
+5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100, and the Russian
+   acquirer simulator (devtools.ru_acquirer, issue 12: Mir card / SBP, a hosted payment page) on a free port;
 6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
    table's stream and the order-events consumer on the queue (every half second), and the app's schedules
    (outbox sweeper, order expiry, refund retries: every minute; order completion: hourly; payout runs, the
@@ -154,6 +155,7 @@ class LocalStack:
         self.moto = None
         self.provider_port = provider_port  # the card payment provider simulator (0: any free port)
         self.provider = None
+        self.ru_acquirer = None  # issue 12: the Russian acquirer simulator
         self.chalice: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.seed_result = None
@@ -265,6 +267,16 @@ class LocalStack:
             http_deliver(f"{self.url}/v1/payments/webhook"),
         )
         self.env["PAYMENT_PROVIDER_URL"] = self.provider.url
+        self._start_ru_acquirer(settings)
+
+    def _start_ru_acquirer(self, settings) -> None:
+        """Issue 12: the Russian acquirer simulator with this stack's terminal, notifying the app; a person pays
+        on its hosted page (RU_ACQUIRER_URL)."""
+        from .ru_acquirer import RuAcquirerServer
+
+        self.ru_acquirer = RuAcquirerServer(host=self.host, port=0).start()
+        self.ru_acquirer.acquirer.register(*settings.ru_acquirer_credentials)
+        self.env["RU_ACQUIRER_URL"] = self.ru_acquirer.url
 
     def _start_event_pump(self) -> None:
         """Plays AWS's triggers locally: the Outbox stream -> the relay, the queue -> the order-events consumer,
@@ -404,6 +416,9 @@ class LocalStack:
         if self.provider is not None:
             self.provider.stop()
             self.provider = None
+        if self.ru_acquirer is not None:
+            self.ru_acquirer.stop()
+            self.ru_acquirer = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None

@@ -13,6 +13,7 @@ from ..services import markets as markets_service
 from ..services import ru_payments as ru_payment_service
 from ..services.ports import Page
 from .http import etag, if_match_version, ok
+from .markets import acquirer_urls
 from .presenters import buyer_order_public, return_public, timeline_entry_public
 from .routing import SIGNED_IN, Budget, Call, Header, Scope, choice, roles, route
 
@@ -192,21 +193,10 @@ def do_checkout(call: Call) -> Response:
         result = {
             **result,
             "payments": ru_payment_service.start_checkout_payments(
-                c.ru_acquirer, result["orders"], base_url=public_base_url(call.request)
+                c.ru_acquirer, result["orders"], urls=acquirer_urls(call.request)
             ),
         }
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
-
-
-def public_base_url(request) -> str:
-    """Where the acquirer reaches this API and sends buyers back: the stage's PUBLIC_BASE_URL, else this
-    request's own host (local stages)."""
-    configured = container().settings.public_base_url
-    if configured:
-        return configured
-    host = request.headers.get("host") or "127.0.0.1:8000"
-    scheme = request.headers.get("x-forwarded-proto") or "http"
-    return f"{scheme}://{host}"
 
 
 @route(

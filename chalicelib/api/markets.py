@@ -9,11 +9,20 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..domain.identity import Role
 from ..services import markets, ru_payments
-from .buying import public_base_url
 from .presenters import customs_declaration_public, fx_rate_public
 from .routing import ANYONE, Budget, Call, Scope, roles, route, signed
 
 bp = Blueprint(__name__)
+
+
+def acquirer_urls(request) -> ru_payments.AcquirerUrls:
+    """Where the acquirer notifies us (this module's notification route) and where it sends the buyer back:
+    under the stage's PUBLIC_BASE_URL, else this request's own host (local stages)."""
+    base = container().settings.public_base_url
+    if not base:
+        host = request.headers.get("host") or "127.0.0.1:8000"
+        base = f"{request.headers.get('x-forwarded-proto') or 'http'}://{host}"
+    return ru_payments.AcquirerUrls(notification=base + "/v1/payments/ru/notifications", pages=base + "/ru/orders")
 
 
 @route(
@@ -155,6 +164,6 @@ def ru_notification(call: Call) -> Response:
 def start_payment(call: Call, order_id: str) -> dict:
     c = container()
     order, payment = ru_payments.payment_for(
-        c.buying, c.ru_acquirer, call.actor, order_id, base_url=public_base_url(call.request)
+        c.buying, c.ru_acquirer, call.actor, order_id, urls=acquirer_urls(call.request)
     )
     return ru_payments.payment_public(order, payment)

@@ -4,6 +4,7 @@ acquirer's Cancel."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..domain import ru_payments
@@ -13,7 +14,13 @@ from ..domain.orders import Order
 from . import payments
 from .ports import AcquirerPayment, BuyingRepository, Ledger, RuAcquirer
 
-NOTIFICATIONS_PATH = "/v1/payments/ru/notifications"
+
+@dataclass(frozen=True)
+class AcquirerUrls:
+    """Where the acquirer notifies us, and the page (`<pages>/<order_id>`) it sends the buyer back to."""
+
+    notification: str
+    pages: str
 
 
 def verify_notification(raw: dict[str, Any] | None, credentials: tuple[str, str]) -> None:
@@ -23,25 +30,25 @@ def verify_notification(raw: dict[str, Any] | None, credentials: tuple[str, str]
         raise Unauthenticated("the notification's Token does not match", code="bad_signature")
 
 
-def start_payment(acquirer: RuAcquirer, order: Order, *, base_url: str) -> AcquirerPayment:
+def start_payment(acquirer: RuAcquirer, order: Order, *, urls: AcquirerUrls) -> AcquirerPayment:
     """Init at the acquirer for an unpaid order of the Russian market paid by Mir card or SBP: the hosted payment
     page (and the SBP payload). Asking again for the same unpaid order answers the same payment."""
     if order.payment_method not in ru_payments.METHODS or not order.market:
         raise Conflict("this order is not paid through the acquirer", code="not_an_acquirer_order")
     if order.status != "pending_payment":
         raise Conflict("this order is not waiting for a payment", code="not_payable")
-    return _init(acquirer, order.order_id, int(order.market["total"]), order.shop_name, order.payment_method, base_url)
+    return _init(acquirer, order.order_id, int(order.market["total"]), order.shop_name, order.payment_method, urls)
 
 
 def _init(
-    acquirer: RuAcquirer, order_id: str, amount: int, shop_name: str, method: str, base_url: str
+    acquirer: RuAcquirer, order_id: str, amount: int, shop_name: str, method: str, urls: AcquirerUrls
 ) -> AcquirerPayment:
-    page = f"{base_url}/ru/orders/{order_id}"
+    page = f"{urls.pages}/{order_id}"
     return acquirer.init_payment(
         order_id,
         amount,
         f"Bazaar, заказ {order_id} ({shop_name})",
-        notification_url=base_url + NOTIFICATIONS_PATH,
+        notification_url=urls.notification,
         success_url=page,
         fail_url=page,
         sbp=method == "sbp",
@@ -49,18 +56,18 @@ def _init(
 
 
 def payment_for(
-    repo: BuyingRepository, acquirer: RuAcquirer, actor: Actor, order_id: str, *, base_url: str
+    repo: BuyingRepository, acquirer: RuAcquirer, actor: Actor, order_id: str, *, urls: AcquirerUrls
 ) -> tuple[Order, AcquirerPayment]:
     """The buyer's (again) payment page for an unpaid Mir card or SBP order."""
     require_role(actor, Role.BUYER)
     order = repo.get_order(order_id)
     if order is None or order.buyer_id != actor.user_id:
         raise NotFound("order not found", code="order_not_found")
-    return order, start_payment(acquirer, order, base_url=base_url)
+    return order, start_payment(acquirer, order, urls=urls)
 
 
 def start_checkout_payments(
-    acquirer: RuAcquirer, orders: list[dict[str, Any]], *, base_url: str
+    acquirer: RuAcquirer, orders: list[dict[str, Any]], *, urls: AcquirerUrls
 ) -> list[dict[str, Any]]:
     """After a checkout in roubles paid by Mir card or SBP (`orders` as the checkout answers them): a payment
     per order. An acquirer that cannot be reached leaves that order unpaid with `payment_url` null:
@@ -73,9 +80,7 @@ def start_checkout_payments(
         if order.get("payment_method") not in ru_payments.METHODS or order.get("status") != "pending_payment":
             continue
         try:
-            payment = _init(
-                acquirer, order["order_id"], amount, order["shop"]["name"], order["payment_method"], base_url
-            )
+            payment = _init(acquirer, order["order_id"], amount, order["shop"]["name"], order["payment_method"], urls)
         except DomainError as exc:
             out.append({**base, "payment_id": None, "payment_url": None, "sbp_payload": None, "error": exc.code})
             continue

@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.markets import DynamoMarketsRepository
+from chalicelib.adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
 from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.outbox import DynamoOutbox
@@ -64,6 +65,8 @@ IMPLEMENTATIONS = [
     (ports.TradeRepository, DynamoTradeRepository),
     (ports.MarketsRepository, DynamoMarketsRepository),
     (ports.MarketsRepository, InMemoryMarketsRepository),
+    (ports.PaymentProvider, MarketPaymentProvider),
+    (ports.RuAcquirer, HttpRuAcquirer),
 ]
 
 
