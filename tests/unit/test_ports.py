@@ -16,7 +16,6 @@ from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
 from chalicelib.adapters.markets import DynamoMarketsRepository
-from chalicelib.adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
 from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.outbox import DynamoOutbox
@@ -24,6 +23,7 @@ from chalicelib.adapters.payments import HttpCardProvider
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
+from chalicelib.adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
 from chalicelib.services import ports
