@@ -359,8 +359,10 @@ class LocalStack:
             "sweep": outbox.sweep,
             "expire_orders": order_events.expire_due,
             "refunds": order_events.retry_due_refunds,
+            "promises": order_events.compensate_promises,  # issue 12: missed delivery promises
         }
         every = dict(LOCAL_SCHEDULES)
+        every.setdefault("promises", every["expire_orders"])
         due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1), "season": now()}
         due.update({name: now() + dt.timedelta(seconds=every[name]) for name in jobs})
         due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)

@@ -863,6 +863,7 @@ class InMemoryMarketsRepository:
     def __init__(self) -> None:
         self.current: dict[str, FxRate] = {}
         self.history: dict[str, list[FxRate]] = {}
+        self.terms: dict[str, dict] = {}
 
     def record_rate(self, rate: FxRate) -> FxRate:
         now = self.current.get(rate.pair)
@@ -877,6 +878,20 @@ class InMemoryMarketsRepository:
 
     def remember_rate(self, pair: str, rate: FxRate | None) -> None:
         return None
+
+    def delivery_terms(self, market: str, *, fresh: bool = False) -> dict:
+        return self.terms.get(market, {"zones": [], "compensation": None})
+
+    def save_delivery_terms(
+        self, market: str, *, zones: list[dict] | None = None, compensation: dict | None = None
+    ) -> dict:
+        terms = dict(self.delivery_terms(market))
+        if zones is not None:
+            terms["zones"] = zones
+        if compensation is not None:
+            terms["compensation"] = compensation
+        self.terms[market] = terms
+        return terms
 
     def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]:
         ordered = sorted(self.history.get(pair, []), key=lambda r: (r.as_of, r.rate_id), reverse=True)

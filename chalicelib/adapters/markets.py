@@ -40,6 +40,20 @@ def current_rate_key(pair: str) -> dict:
     return {"pk": _s(fx_pk(pair)), "sk": _s(CURRENT)}
 
 
+def delivery_key(market: str) -> dict:
+    """Issue 12: the market's delivery terms (zones, compensation): `market#<market>` / `delivery`."""
+    return {"pk": _s(f"market#{market}"), "sk": _s("delivery")}
+
+
+def delivery_from_item(item: dict | None) -> dict:
+    if not item:
+        return {"zones": [], "compensation": None}
+    return {
+        "zones": json.loads(item["zones"]["S"]) if "zones" in item else [],
+        "compensation": json.loads(item["compensation"]["S"]) if "compensation" in item else None,
+    }
+
+
 def rate_from_item(item: dict | None) -> FxRate | None:
     if not item:
         return None
@@ -61,6 +75,7 @@ class DynamoMarketsRepository:
         self._connection = shared_connection(region, host)
         self._timer = timer
         self._cache: dict[str, tuple[float, FxRate | None]] = {}
+        self._terms: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -130,6 +145,43 @@ class DynamoMarketsRepository:
         with self._lock:
             self._cache[pair] = (now + RATE_CACHE_SECONDS, rate)
         return rate
+
+    def delivery_terms(self, market: str, *, fresh: bool = False) -> dict:
+        """Issue 12: the market's zones and compensation, cached like the rates."""
+        key = f"delivery#{market}"
+        now = self._timer()
+        with self._lock:
+            hit = self._terms.get(key)
+        if hit is not None and hit[0] > now and not fresh:
+            return hit[1]
+        raw = self._call("get_item", TableName=self._table, Key=delivery_key(market), ConsistentRead=fresh)
+        terms = delivery_from_item(raw.get("Item"))
+        with self._lock:
+            self._terms[key] = (now + RATE_CACHE_SECONDS, terms)
+        return terms
+
+    def save_delivery_terms(
+        self, market: str, *, zones: list[dict] | None = None, compensation: dict | None = None
+    ) -> dict:
+        sets, values = [], {}
+        if zones is not None:
+            sets.append("zones = :z")
+            values[":z"] = _s(json.dumps(zones, ensure_ascii=False))
+        if compensation is not None:
+            sets.append("compensation = :c")
+            values[":c"] = _s(json.dumps(compensation))
+        raw = self._call(
+            "update_item",
+            TableName=self._table,
+            Key=delivery_key(market),
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        terms = delivery_from_item(raw.get("Attributes"))
+        with self._lock:
+            self._terms[f"delivery#{market}"] = (self._timer() + RATE_CACHE_SECONDS, terms)
+        return terms
 
     def remember_rate(self, pair: str, rate: FxRate | None) -> None:
         """Puts a rate read elsewhere (checkout's first read) in the cache."""

@@ -340,18 +340,19 @@ class DynamoBuyingRepository:
     ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]:
         """The cart, any earlier use of this Idempotency-Key, the buyer's unpaid holds and the buyer's business
         (issue 14: its badge and net terms go on the orders), in one BatchGetItem."""
-        return self._checkout_reads(buyer_id, claim_key, business_id, ())[:4]  # type: ignore[return-value]
+        return self._checkout_reads(buyer_id, claim_key, business_id, (), None)[:4]  # type: ignore[return-value]
 
     def checkout_reads_in_market(
-        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str]
-    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate]]:
-        """Issue 12: the same, plus the current rates of `fx_pairs` (consistent reads, never the cache)."""
-        return self._checkout_reads(buyer_id, claim_key, business_id, fx_pairs)
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str], market: str
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate], dict]:
+        """Issue 12: the same, plus the current rates of `fx_pairs` and the market's delivery terms (consistent
+        reads, never the cache)."""
+        return self._checkout_reads(buyer_id, claim_key, business_id, fx_pairs, market)
 
     def _checkout_reads(
-        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str]
-    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate]]:
-        from .markets import current_rate_key, rate_from_item
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str], market: str | None
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate], dict]:
+        from .markets import current_rate_key, delivery_from_item, delivery_key, rate_from_item
         from .models import FinanceModel
         from .trade import business_from_item, business_key
 
@@ -364,7 +365,8 @@ class DynamoBuyingRepository:
             request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
         finance = FinanceModel.Meta.table_name
         if fx_pairs:
-            request[finance] = {"Keys": [current_rate_key(p) for p in fx_pairs], "ConsistentRead": True}
+            keys = [current_rate_key(p) for p in fx_pairs] + ([delivery_key(market)] if market else [])
+            request[finance] = {"Keys": keys, "ConsistentRead": True}
         responses: dict = {carts: [], uniques: [], trade: [], finance: []}
         while request:
             raw = self._call("batch_get_item", RequestItems=request)
@@ -374,8 +376,10 @@ class DynamoBuyingRepository:
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
         by_key = {item["key"]["S"]: item for item in responses[uniques]}
         business = business_from_item(responses[trade][0]) if responses[trade] else None
-        rates = {r.pair: r for r in (rate_from_item(item) for item in responses[finance]) if r is not None}
-        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id))), business, rates
+        rate_items = [item for item in responses[finance] if item["pk"]["S"].startswith("fx#")]
+        rates = {r.pair: r for r in (rate_from_item(item) for item in rate_items) if r is not None}
+        terms = delivery_from_item(next((i for i in responses[finance] if i["sk"]["S"] == "delivery"), None))
+        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id))), business, rates, terms
 
     def _claim(self, item: dict | None) -> CheckoutClaim | None:
         if not item or _lapsed(item, self._clock()):

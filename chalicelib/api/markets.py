@@ -8,8 +8,8 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.identity import Role
-from ..services import markets, ru_payments
-from .presenters import customs_declaration_public, fx_rate_public
+from ..services import delivery_promise, markets, ru_payments
+from .presenters import buyer_order_public, customs_declaration_public, fx_rate_public, seller_order_public
 from .routing import ANYONE, Budget, Call, Scope, roles, route, signed
 
 bp = Blueprint(__name__)
@@ -167,3 +167,84 @@ def start_payment(call: Call, order_id: str) -> dict:
         c.buying, c.ru_acquirer, call.actor, order_id, urls=acquirer_urls(call.request)
     )
     return ru_payments.payment_public(order, payment)
+
+
+# --- the delivery promise: zones, compensation, tracking, address changes ------------------------------
+
+
+@route(
+    bp,
+    "PUT",
+    "/v1/admin/markets/{market}/zones",
+    "setDeliveryZones",
+    "Set a market's delivery zones and their promise (days); one zone without cities covers the rest",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    body="ZonesIn",
+    responses={200: "DeliveryTermsPublic"},
+    budget=Budget(1, "one UpdateItem of the market's delivery terms"),
+)
+def set_zones(call: Call, market: str) -> dict:
+    zones = [z.model_dump(exclude_none=True) for z in call.body.root]
+    return delivery_promise.set_zones(container().markets, call.actor, market, zones)
+
+
+@route(
+    bp,
+    "PUT",
+    "/v1/admin/markets/{market}/compensation",
+    "setDeliveryCompensation",
+    "Set what a buyer gets when a delivery promise is missed (orders placed from now on)",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    body="CompensationIn",
+    responses={200: "DeliveryTermsPublic"},
+    budget=Budget(1, "one UpdateItem of the market's delivery terms"),
+)
+def set_compensation(call: Call, market: str) -> dict:
+    return delivery_promise.set_compensation(container().markets, call.actor, market, call.body.model_dump())
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/shops/{shop_id}/orders/{order_id}/tracking",
+    "addTrackingEvent",
+    "Record a tracking event of an order's parcel (delivered: the order is delivered)",
+    tag="fulfilment",
+    auth=roles(Role.SELLER),
+    scope=Scope.SHOP,
+    body="TrackingIn",
+    responses={200: "OrderPublic"},
+    errors=(409,),
+    budget=Budget(2, "GetItem order (ownership from its seller snapshot) + one TransactWriteItems (order, event)"),
+)
+def add_tracking(call: Call, shop_id: str, order_id: str) -> dict:
+    c = container()
+    b = call.body
+    order = delivery_promise.track(
+        c.catalog, c.buying, call.actor, shop_id, order_id, b.event, b.at, b.location, now=c.clock()
+    )
+    return seller_order_public(order)
+
+
+@route(
+    bp,
+    "PATCH",
+    "/v1/orders/{order_id}/delivery",
+    "changeDeliveryAddress",
+    "Send an order that has not shipped to another address (its delivery promise no longer holds)",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.BUYER_ORDER,
+    body="AddressChangeIn",
+    responses={200: "OrderPublic"},
+    errors=(409,),
+    budget=Budget(2, "GetItem order + one TransactWriteItems (order, event)"),
+)
+def change_address(call: Call, order_id: str) -> dict:
+    c = container()
+    address = call.body.delivery.model_dump()
+    return buyer_order_public(delivery_promise.change_address(c.buying, call.actor, order_id, address, now=c.clock()))

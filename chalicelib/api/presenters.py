@@ -10,6 +10,7 @@ from ..domain.ledger import BookedEntry
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
+from ..services import delivery_promise
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -167,6 +168,10 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["market"] = order_market_public(order.market)
     if order.customs:
         body["customs"] = customs_public(order.customs)
+    if order.delivery_promise:
+        body["delivery_promise"] = delivery_promise.promise_public(order)
+    if order.tracking:
+        body["tracking"] = [dict(t) for t in order.tracking]
     return body
 
 

@@ -303,6 +303,9 @@ class ProductPublic(Public):
     language: str | None = Field(default=None, description="storefront view: the language shown (None: original)")
     base_price: Money | None = Field(default=None, description="in a foreign market: the CNY price converted")
     fx: FxTag | None = Field(default=None, description="in a foreign market: the rate `price` was converted at")
+    delivery_promise: DeliveryPromisePublic | None = Field(
+        default=None, description="in a foreign market: delivered by, for the buyer's `city`"
+    )
 
 
 class ProductsPage(Public):
@@ -654,6 +657,8 @@ class OrderPublic(Public):
         default=None, description="issue 12: a foreign market's order: the charge in its currency at the fixed rate"
     )
     customs: CustomsPublic | None = Field(default=None, description="issue 12: the parcel's customs declaration")
+    delivery_promise: DeliveryPromisePublic | None = Field(default=None, description="issue 12: delivered by")
+    tracking: list[TrackingPublic] = Field(default_factory=list, description="issue 12: the parcel's events")
     buyer_id: str | None = Field(default=None, description="seller view only")
     estimated_ship_date: str | None = Field(
         default=None, description="the latest ship date of its lines: the seller is not late before it"
@@ -1616,3 +1621,107 @@ class RuNotificationIn(BaseModel):
 
 class RuNotificationAnswer(Public):
     status: str
+
+
+# --- issue 12: the delivery promise ----------------------------------------------------------------
+
+
+class ZoneIn(Strict):
+    zone: StrictStr = Field(min_length=1, max_length=30, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    cities: list[Annotated[StrictStr, Field(min_length=1, max_length=60)]] | None = Field(
+        default=None, max_length=200, description="none: every city not in another zone"
+    )
+    promise_days: StrictInt = Field(ge=1, le=120)
+
+
+class ZonesIn(RootModel[Annotated[list[ZoneIn], Field(min_length=1, max_length=20)]]):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                [
+                    {
+                        "zone": "core",
+                        "cities": ["Moscow", "Saint Petersburg", "Novosibirsk", "Yekaterinburg", "Kazan"],
+                        "promise_days": 15,
+                    },
+                    {"zone": "rest", "promise_days": 30},
+                ]
+            ]
+        }
+    )
+
+
+class CompensationIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"type": "points", "value": 500}]})
+
+    type: Literal["points", "coupon", "percent_refund"] = Field(description="coupon: not available yet (400)")
+    value: StrictInt = Field(ge=1, le=1_000_000, description="points, or the percent of the order refunded")
+    funded_by: Literal["platform", "seller"] = Field(
+        default="platform", description="percent_refund: who pays it (the seller: debited through the ledger)"
+    )
+
+
+class ZonePublic(Public):
+    zone: str
+    cities: list[str] | None = None
+    promise_days: int
+
+
+class DeliveryTermsPublic(Public):
+    zones: list[ZonePublic]
+    compensation: dict[str, Any] | None
+
+
+class TrackingIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"event": "handed_to_carrier", "at": "2026-11-30T08:00:00Z", "location": "Urumqi"}]
+        }
+    )
+
+    event: Literal[
+        "handed_to_carrier", "export_customs", "import_customs", "arrived_in_city", "delivery_attempt", "delivered"
+    ]
+    at: StrictStr = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$", description="UTC")
+    location: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+
+
+class TrackingPublic(Public):
+    event: str
+    at: str
+    location: str | None = None
+    recorded_at: str
+
+
+class DeliveryPromisePublic(Public):
+    zone: str
+    city: str | None
+    promise_days: int
+    processing_days: int
+    status: Literal["open", "kept", "compensated", "void"] | None = None
+    promised_by: str | None = Field(default=None, description="the day it is promised by (set when paid)")
+    delivered_by: str | None = Field(default=None, description="product page: if bought and paid today")
+    compensation: dict[str, Any] | None = None
+    void_reason: str | None = None
+
+
+class AddressChangeIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "delivery": {
+                        "name": "Анна Смирнова",
+                        "phone": "+7 912 555 0142",
+                        "lines": ["ул. Баумана, 7"],
+                        "city": "Kazan",
+                        "region": "Tatarstan",
+                        "postal_code": "420111",
+                        "country": "RU",
+                    }
+                }
+            ]
+        }
+    )
+
+    delivery: Address

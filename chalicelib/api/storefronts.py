@@ -7,8 +7,8 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..domain import seasons
 from ..domain.markets import LANGUAGES, MARKETS, FxRate, Market, get_market, pick_language
+from ..services import delivery_promise, storefront
 from ..services import markets as markets_service
-from ..services import storefront
 from . import http
 from .presenters import card_public, product_public, shop_public
 from .routing import ANYONE, Budget, Call, Scope, choice, route, text
@@ -116,16 +116,21 @@ def browse(call: Call, storefront_key: str) -> Response:
     tag="storefronts",
     auth=ANYONE,
     scope=Scope.PUBLIC,
-    query=MARKET_QUERY,
+    query=(*MARKET_QUERY, text("city", 60, "market=ru: the buyer's city, for the delivery promise")),
     responses={200: "ProductPublic"},
     budget=Budget(1, "one GetItem: the shop summary is denormalised on the product; the rate is cached"),
 )
 def product_page(call: Call, storefront_key: str, product_id: str) -> Response:
     c = container()
-    _params, market, lang, rate = _localised(call)
+    params, market, lang, rate = _localised(call)
     product = storefront.listed_product(c.catalog, storefront_key, product_id, market.market if market else None)
     body = product_public(product, c.media.url, today=seasons.day_of(c.clock()))
-    return http.ok(markets_service.localise_product(body, product.translations, lang, rate), headers=_LOCALISED)
+    body = markets_service.localise_product(body, product.translations, lang, rate)
+    if market is not None and rate is not None:  # issue 12: delivered by <date> (zones cached like the rate)
+        body["delivery_promise"] = delivery_promise.promise_for(
+            c.markets, market.market, params.get("city"), product.attributes, c.clock()
+        )
+    return http.ok(body, headers=_LOCALISED)
 
 
 @route(

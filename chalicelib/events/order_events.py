@@ -17,7 +17,9 @@ bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
 # Order events after which the order may owe a card refund (services/refunds.py issues it right away).
-REFUND_EVENTS = frozenset({"order.cancelled", "order.refunded", "order.payment_after_cancellation"})
+REFUND_EVENTS = frozenset(
+    {"order.cancelled", "order.refunded", "order.payment_after_cancellation", "order.compensated"}  # 12: percent
+)
 
 
 def handle_event(event: dict[str, Any]) -> None:
@@ -91,6 +93,14 @@ def retry_due_refunds() -> dict[str, int]:
     return refunds.retry_due(c.buying, c.payments, now=c.clock())
 
 
+def compensate_promises() -> dict[str, int]:
+    """Issue 12: delivery promises that passed without a delivery are compensated (once each)."""
+    from ..services import delivery_promise
+
+    c = container()
+    return delivery_promise.compensate_due(c.buying, c.ledger, now=c.clock())
+
+
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
 def complete_orders(event):
     return complete_due()
@@ -98,7 +108,8 @@ def complete_orders(event):
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")
 def expire_orders(event):
-    return expire_due()
+    # issue 12: the same 5-minute schedule compensates missed delivery promises (their own sharded job)
+    return {**expire_due(), "promises": compensate_promises()}
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry_refunds")

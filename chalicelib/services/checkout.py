@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from ..domain import markets, personalisation, seasons
+from ..domain import delivery, markets, personalisation, seasons
 from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHolds
 from ..domain.errors import Conflict, ServiceUnavailable, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
@@ -285,6 +285,24 @@ def _parcel(
     return {**parcel, "duty_accepted": accepted and parcel["over_allowance"]}
 
 
+def _promise(terms: dict[str, Any], city: str, lines: tuple[OrderLine, ...]) -> dict[str, Any] | None:
+    """Issue 12: the order's delivery promise in a market with zones: its zone for the buyer's city, the
+    processing time of its lines, the compensation owed if it is missed (fixed now); the day itself is set when
+    the order is paid (Order.with_promise_started)."""
+    if not terms.get("zones"):
+        return None
+    zones = delivery.validate_zones(terms["zones"])
+    zone = delivery.zone_for(zones, city)
+    return {
+        "zone": zone.zone,
+        "city": city,
+        "promise_days": zone.promise_days,
+        "processing_days": delivery.processing_days([line.attributes for line in lines]),
+        "compensation": terms.get("compensation"),
+        "status": delivery.OPEN,
+    }
+
+
 def _require_duty_acceptance(orders: list[Order], accepted: bool) -> None:
     """A parcel over the allowance needs the buyer's `accept_duty` (409 duty_acceptance_required, with the
     estimates, before anything is written)."""
@@ -383,12 +401,13 @@ def checkout(
     market = markets.get_market(body.get("market") or markets.HOME_MARKET)
     rate: FxRate | None = None
     eur_rate: FxRate | None = None
+    delivery_terms: dict[str, Any] = {}
     if market.market == markets.HOME_MARKET:
         cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
     else:  # issue 12: the rates in force (the charge's, and EUR for customs) are read with the cart: one call
         pair = markets.market_pair(market)
-        cart, claim, holds, business, rates = repo.checkout_reads_in_market(
-            actor.user_id, claim_key, business_id_of(actor.user_id), (pair, markets.CUSTOMS_PAIR)
+        cart, claim, holds, business, rates, delivery_terms = repo.checkout_reads_in_market(
+            actor.user_id, claim_key, business_id_of(actor.user_id), (pair, markets.CUSTOMS_PAIR), market.market
         )
         rate, eur_rate = rates.get(pair), rates.get(markets.CUSTOMS_PAIR)
     if claim is not None:
@@ -486,8 +505,11 @@ def checkout(
                     if rate is not None and eur_rate is not None
                     else None
                 ),
+                delivery_promise=_promise(delivery_terms, body["delivery"]["city"], lines),
             )
         )
+        if body["payment_method"] == "cash_on_delivery":  # nothing to wait for: the promise runs from now
+            orders[-1] = orders[-1].with_promise_started(now)
     _require_duty_acceptance(orders, bool(body.get("accept_duty")))
     result = {
         "checkout_id": checkout_id,
@@ -553,7 +575,7 @@ def checkout(
     except Conflict as exc:
         if exc.code == "fx_rate_changed" and rate is not None:
             pair = markets.market_pair(market)
-            fresh = repo.checkout_reads_in_market(actor.user_id, claim_key, None, (pair,))[4]
+            fresh = repo.checkout_reads_in_market(actor.user_id, claim_key, None, (pair,), market.market)[4]
             _check_market_offers(repo, cart, offers, market, fresh.get(pair) or rate, now)
         if exc.code != "idempotency_race":
             raise

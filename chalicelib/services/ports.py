@@ -134,9 +134,10 @@ class BuyingRepository(Protocol):
         self, buyer_id: str, claim_key: str, business_id: str | None = None
     ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]: ...
     def checkout_reads_in_market(
-        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str]
-    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate]]:
-        """Issue 12: checkout_reads plus the pairs' current rates, in the same BatchGetItem."""
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str], market: str
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate], JSON]:
+        """Issue 12: checkout_reads plus the pairs' current rates and the market's delivery terms, in the same
+        BatchGetItem."""
         ...
 
     def get_claim(self, claim_key: str) -> CheckoutClaim | None: ...
@@ -476,6 +477,13 @@ class MarketsRepository(Protocol):
         ...
 
     def remember_rate(self, pair: str, rate: FxRate | None) -> None: ...
+    def delivery_terms(self, market: str, *, fresh: bool = False) -> JSON:
+        """Issue 12: {"zones": [...], "compensation": {...} | None} of a market (cached like the rates)."""
+        ...
+
+    def save_delivery_terms(
+        self, market: str, *, zones: list[JSON] | None = None, compensation: JSON | None = None
+    ) -> JSON: ...
     def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...
 
 
