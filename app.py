@@ -28,6 +28,7 @@ from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
+from chalicelib.web import ru as web_ru  # issue 12
 from chalicelib.web import trade as web_trade
 
 app = Chalice(app_name="bazaar")
@@ -58,4 +59,5 @@ app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
+app.register_blueprint(web_ru.bp)  # issue 12
 app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

@@ -9,13 +9,31 @@ from bench.scenarios import STOREFRONT, Bench, Scenario, _expect, _sf
 
 
 def _rate_recorded(b: Bench) -> None:
-    """A CNY-RUB rate in force (recording it also warms this instance's rate cache, as the first read of a
-    warm Lambda would: the counted request then costs its one Query)."""
+    """A CNY-RUB rate in force and the market's zones (recording them also warms this instance's cache, as the
+    first read of a warm Lambda would: the counted request then costs its one Query or GetItem)."""
     if "ru_rate" not in b.state:
         reply = b.api.put("/v1/admin/fx-rates/CNY-RUB", {"rate": "12.8345"}, token=b.operator)
         b.state["ru_rate"] = _expect(reply, 200, "PUT fx rate").json
         reply = b.api.put("/v1/admin/fx-rates/CNY-EUR", {"rate": "0.1281"}, token=b.operator)
         _expect(reply, 200, "PUT fx rate (EUR)")
+        # the zones too: a warm instance has the market's delivery terms cached as it has the rate
+        _expect(b.api.put("/v1/admin/markets/ru/zones", ZONES, token=b.operator), 200, "PUT zones")
+
+
+ZONES = [
+    {
+        "zone": "core",
+        "cities": ["Moscow", "Saint Petersburg", "Novosibirsk", "Yekaterinburg", "Kazan"],
+        "promise_days": 15,
+    },
+    {"zone": "rest", "promise_days": 30},
+]
+
+
+def _zones_set(b: Bench) -> None:
+    """Zones recorded (which also puts them in this instance's cache, as a warm Lambda has them)."""
+    _rate_recorded(b)
+    _expect(b.api.put("/v1/admin/markets/ru/zones", ZONES, token=b.operator), 200, "PUT zones")
 
 
 def _ru_product(b: Bench) -> str:
@@ -182,6 +200,47 @@ MARKET_SCENARIOS: list[Scenario] = [
         "a Russian order's payment page (buyer)",
         "POST /v1/orders/{order_id}/payment",
         lambda b: b.api.post(f"/v1/orders/{b.state['ru_pay_again']['order_id']}/payment", token=b.buyer),
+        200,
+        prepare=_ru_unpaid_order,
+    ),
+    Scenario(
+        "set delivery zones (operator)",
+        "PUT /v1/admin/markets/{market}/zones",
+        lambda b: b.api.put("/v1/admin/markets/ru/zones", ZONES, token=b.operator),
+        200,
+    ),
+    Scenario(
+        "set delivery compensation (operator)",
+        "PUT /v1/admin/markets/{market}/compensation",
+        lambda b: b.api.put("/v1/admin/markets/ru/compensation", {"type": "points", "value": 500}, token=b.operator),
+        200,
+    ),
+    Scenario(
+        "product page, market=ru + city (delivered by)",
+        "GET /v1/storefronts/{storefront_key}/products/{product_id}",
+        lambda b: b.api.get(_sf(f"/{_ru_product(b)}", market="ru", city="Kazan")),
+        200,
+        prepare=_zones_set,
+    ),
+    Scenario(
+        "tracking event (seller)",
+        "POST /v1/shops/{shop_id}/orders/{order_id}/tracking",
+        lambda b: b.api.post(
+            f"/v1/shops/{b.state['ru_order']['shop']['shop_id']}/orders/{b.state['ru_order']['order_id']}/tracking",
+            {"event": "handed_to_carrier", "at": b.container.clock(), "location": "Urumqi"},
+            token=b.state["ru_seller"],
+        ),
+        200,
+        prepare=_ru_order,
+    ),
+    Scenario(
+        "change the delivery address (buyer)",
+        "PATCH /v1/orders/{order_id}/delivery",
+        lambda b: b.api.patch(
+            f"/v1/orders/{b.state['ru_pay_again']['order_id']}/delivery",
+            {"delivery": {**RU_ADDRESS, "city": "Yakutsk"}},
+            token=b.buyer,
+        ),
         200,
         prepare=_ru_unpaid_order,
     ),

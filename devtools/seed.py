@@ -730,6 +730,14 @@ DEMO_TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
     "Hand-carved pear-wood comb": {"zh": {"title": "手工雕刻梨木梳"}, "ug": {"title": "ئامۇت ياغىچى تاراق"}},
 }
 DEMO_RATES = (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281"))
+DEMO_ZONES = [
+    {
+        "zone": "core",
+        "cities": ["Moscow", "Saint Petersburg", "Novosibirsk", "Yekaterinburg", "Kazan"],
+        "promise_days": 15,
+    },
+    {"zone": "rest", "promise_days": 30},
+]
 
 
 def _user_id(container, email: str) -> str:
@@ -856,10 +864,13 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
         log("demo data already present; accounts checked, catalogue left as it is")
         return result
 
+    from chalicelib.services import delivery_promise
     from chalicelib.services import markets as market_rates
 
     for pair, rate in DEMO_RATES:  # issue 12: the rates the Russian storefront and customs convert at
         market_rates.record_rate(c.markets, operator, pair, rate, None, now=c.clock(), rate_id=c.new_id("fx"))
+    delivery_promise.set_zones(c.markets, operator, "ru", DEMO_ZONES)
+    delivery_promise.set_compensation(c.markets, operator, "ru", {"type": "points", "value": 500})
     with requests.Session() as http:
         for spec in SHOPS:
             actor = seller(spec.owner)

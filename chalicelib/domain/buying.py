@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .catalog import Product
+from .markets import MARKETS
 from .errors import Conflict
 from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 
@@ -43,11 +44,14 @@ class Offer:
 
     @classmethod
     def of(cls, product: Product, fx: dict[str, str] | None = None) -> Offer:
+        # issue 12: bought in a foreign market, the line (and the order) carries the title in its language
+        lang = MARKETS[fx["market"]].default_language if fx and fx.get("market") in MARKETS else None
+        title = (product.translations.get(lang) or {}).get("title") if lang else None
         return cls(
             fx=fx,
             shipping=product.shipping,
             product_id=product.product_id,
-            title=product.title,
+            title=title or product.title,
             storefront=product.storefront,
             currency=product.currency,
             price_amount=product.price_amount,

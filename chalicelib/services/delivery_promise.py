@@ -88,8 +88,10 @@ def track(
     def load() -> Order:
         return order_lifecycle.shop_order(catalog, repo, actor, shop_id, order_id)
 
-    first = load()
-    return order_lifecycle.apply_change(repo, load, change, kind(first))
+    def save(order: Order, changed: Order) -> Order:
+        return repo.save_order(changed, order.version, event=kind(order))
+
+    return order_lifecycle.apply_change(repo, load, change, "order.tracked", save=save)
 
 
 def change_address(repo: BuyingRepository, actor: Actor, order_id: str, address: JSON, *, now: str) -> Order:

@@ -42,7 +42,7 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
         }
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "claim_id", "pair"}),
+    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "claim_id", "pair", "market"}),
     Scope.BUYER_ORDER: frozenset({"order_id"}),
     Scope.ACCOUNT: frozenset({"product_id"}),
     Scope.PROVIDER: frozenset(),

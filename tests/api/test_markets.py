@@ -326,7 +326,7 @@ def test_a_parcel_within_the_allowance_carries_its_declaration(api, factory, sta
         {
             "line_id": order["lines"][0]["line_id"],
             "hs_code": "6214100000",
-            "description": "Atlas silk scarf",
+            "description": "Шёлковый платок атлас",  # the title in the market's language
             "quantity": 2,
             "value": {"amount": 31998, "currency": "CNY"},
             "weight_g": 360,

@@ -289,6 +289,7 @@ class Tenant:
             "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
             "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
             "pair": lambda: "CNY-RUB",  # an operator's exchange rate (issue 12)
+            "market": lambda: "ru",  # a market's delivery zones and compensation (issue 12)
         }
         return values[name]()
 

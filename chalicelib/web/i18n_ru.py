@@ -1,0 +1,82 @@
+"""Issue 12: the texts of the Russian storefront's pages (/ru), one row per message: English, Chinese, Russian."""
+
+from __future__ import annotations
+
+RU_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "ru.title": ("Bazaar in Russia", "巴扎·俄罗斯站", "Базар в России"),
+    "ru.intro": (
+        "Goods from Xinjiang, priced in roubles, delivered to your city by a promised date.",
+        "新疆好物，卢布标价，按承诺日期送到你的城市。",
+        "Товары из Синьцзяна с ценами в рублях и доставкой в ваш город к обещанной дате.",
+    ),
+    "ru.rate": (
+        "Rate: 1 CNY = {rate} RUB (as of {as_of})",
+        "汇率：1 元 = {rate} 卢布（{as_of}）",
+        "Курс: 1 юань = {rate} ₽ (на {as_of})",
+    ),
+    "ru.none": ("Nothing sold in Russia here yet.", "这里暂无销往俄罗斯的商品。", "Здесь пока нет товаров для России."),
+    "ru.converted": (
+        "{base} at {rate} RUB per yuan",
+        "{base}，按 1 元兑 {rate} 卢布折算",
+        "{base} по курсу {rate} ₽ за юань",
+    ),
+    "ru.delivered_by": ("Delivered by {date}", "{date} 前送达", "Доставим до {date}"),
+    "ru.city": ("Your city", "你的城市", "Ваш город"),
+    "ru.other_city": ("Another city", "其他城市", "Другой город"),
+    "ru.show_date": ("Show the date", "查看日期", "Показать дату"),
+    "ru.buy": ("Buy", "购买", "Купить"),
+    "ru.not_available": (
+        "This product cannot be bought in Russia right now.",
+        "该商品目前无法在俄罗斯购买。",
+        "Этот товар сейчас нельзя купить в России.",
+    ),
+    "ru.checkout": ("Checkout in roubles", "卢布结算", "Оформление заказа"),
+    "ru.total": ("Total: {total}", "合计：{total}", "Итого: {total}"),
+    "ru.new_price": ("new price", "新价格", "новая цена"),
+    "ru.f.name": ("Recipient", "收件人", "Получатель"),
+    "ru.f.phone": ("Phone", "电话", "Телефон"),
+    "ru.f.address": ("Street and house", "街道门牌", "Улица и дом"),
+    "ru.f.city": ("City", "城市", "Город"),
+    "ru.f.region": ("Region", "地区", "Регион"),
+    "ru.f.postal_code": ("Postcode", "邮编", "Индекс"),
+    "ru.pay_with": ("Pay with", "支付方式", "Способ оплаты"),
+    "ru.method.mir_card": ("Mir card", "Mir 卡", "Картой «Мир»"),
+    "ru.method.sbp": ("SBP (Faster Payments)", "SBP 快速支付", "СБП"),
+    "ru.accept_duty": (
+        "I accept the import duty on a parcel over EUR 200 or 31 kg",
+        "包裹超过 200 欧元或 31 公斤时，我同意缴纳进口关税",
+        "Я согласен(на) уплатить пошлину, если посылка дороже 200 евро или тяжелее 31 кг",
+    ),
+    "ru.place_order": ("Place the order", "提交订单", "Оформить заказ"),
+    "ru.fill_all": (
+        "Fill in every field and choose how to pay.",
+        "请填写所有字段并选择支付方式。",
+        "Заполните все поля и выберите способ оплаты.",
+    ),
+    "ru.price_changed": (
+        "The exchange rate changed: the prices above are the new ones. Place the order again to accept them.",
+        "汇率已变动：上面是新价格。再次提交订单即表示接受。",
+        "Курс изменился: выше указаны новые цены. Оформите заказ ещё раз, чтобы согласиться с ними.",
+    ),
+    "ru.duty_required": (
+        "A parcel is over the duty-free allowance: tick the box to accept the duty.",
+        "有包裹超过免税额度：请勾选同意缴纳关税。",
+        "Посылка превышает беспошлинный лимит: отметьте согласие на уплату пошлины.",
+    ),
+    "ru.order": ("Order {order_id}", "订单 {order_id}", "Заказ {order_id}"),
+    "ru.status": ("Status", "状态", "Статус"),
+    "ru.go_pay": ("Go to payment", "去支付", "Перейти к оплате"),
+    "ru.promise_after_payment": (
+        "Delivered within {days} days of payment",
+        "付款后 {days} 天内送达",
+        "Доставим в течение {days} дн. после оплаты",
+    ),
+    "ru.tracking": ("Where the parcel is", "包裹动态", "Где посылка"),
+    "ru.lines": ("Items", "商品", "Товары"),
+    "ru.track.handed_to_carrier": ("handed to the carrier", "已交承运商", "передана перевозчику"),
+    "ru.track.export_customs": ("export customs", "出口清关", "экспортная таможня"),
+    "ru.track.import_customs": ("import customs", "进口清关", "импортная таможня"),
+    "ru.track.arrived_in_city": ("arrived in your city", "到达你的城市", "прибыла в ваш город"),
+    "ru.track.delivery_attempt": ("delivery attempt", "尝试投递", "попытка вручения"),
+    "ru.track.delivered": ("delivered", "已送达", "вручена"),
+}
