@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .catalog import Product
-from .markets import MARKETS
 from .errors import Conflict
+from .markets import MARKETS
 from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 
 
