@@ -107,7 +107,9 @@ def change_address(repo: BuyingRepository, actor: Actor, order_id: str, address:
 
     def change(order: Order) -> Order:
         if order.status not in ("pending_payment", "paid"):
-            raise Conflict("the order has shipped: its address cannot change", code="already_shipped")
+            raise Conflict(
+                f"a {order.status} order's address cannot change (only before it ships)", code="address_locked"
+            )
         moved = order.noted("address_changed", "buyer", now, note=address.get("city"), actor_id=actor.user_id)
         return replace(moved, delivery=address).promise_voided("address_changed", now)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 RU_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "pay.mir_card": ("Mir card", "Mir 卡", "Картой «Мир»"),
+    "pay.sbp": ("SBP (Faster Payments)", "SBP 快速支付", "СБП"),
     "ru.title": ("Bazaar in Russia", "巴扎·俄罗斯站", "Базар в России"),
     "ru.intro": (
         "Goods from Xinjiang, priced in roubles, delivered to your city by a promised date.",

@@ -420,6 +420,9 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/rfqs/rfq_x/accept", {"quote_id": "qte_x"}),
         ("/rfqs/rfq_x/quotes/qte_x/messages", {"text": "hi"}),
         ("/cart/sample", {"product_id": product["product_id"], "quantity": "1"}),
+        # issue 12: the Russian storefront
+        ("/ru/cart/add", {"product_id": product["product_id"], "quantity": "1"}),
+        ("/ru/checkout", {"name": "A", "payment_method": "sbp"}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -445,6 +448,8 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/rfqs/{rfq_id}/accept",
         "/rfqs/{rfq_id}/quotes/{quote_id}/messages",
         "/cart/sample",
+        "/ru/cart/add",  # issue 12
+        "/ru/checkout",
     }, "a new POST form route needs a line in this test"
 
 

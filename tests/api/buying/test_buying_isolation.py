@@ -30,7 +30,7 @@ NOT_FOR_OPERATORS = [c for c in BUYER_CASES if c.spec.auth.roles and not c.allow
 PROVIDER_CASES = cases(Scope.PROVIDER)
 
 # The order a route acts on, by its operationId (default: a pending order).
-ORDER_STATE = {"requestReturn": "delivered"}
+ORDER_STATE = {"requestReturn": "delivered", "startRuPayment": "ru", "changeDeliveryAddress": "ru"}
 SHIP = {"carrier": "SF Express", "tracking_number": "SF999"}
 
 
@@ -109,8 +109,38 @@ def make_scene(api, factory) -> Scene:
         token=buyer,
     )
     assert ret.status == 201, ret
+    orders["ru"] = _ru_order(api, factory, seller, shop, product, buyer)
     assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 3}, token=buyer).status == 200
     return Scene(seller, shop, product, buyer, orders, ret.json)
+
+
+def _ru_order(api, factory, seller, shop, product, buyer) -> dict:
+    """Issue 12: an unpaid Mir card order of the Russian market (the acquirer's payment page route acts on it)."""
+    for pair, rate in (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281")):
+        assert api.put(f"/v1/admin/fx-rates/{pair}", {"rate": rate}, token=factory.operator).status == 200
+    assert api.patch(f"/v1/shops/{shop['shop_id']}", {"export_markets": ["ru"]}, token=seller).status == 200
+    shipping = {"shipping": {"weight_g": 200, "hs_code": "6214100000"}}
+    path = f"/v1/shops/{shop['shop_id']}/products/{product['product_id']}"
+    assert api.patch(path, shipping, token=seller).status == 200
+    reply = api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 1, "market": "ru"}, token=buyer)
+    assert reply.status == 200, reply
+    address = {
+        "name": "Anna",
+        "phone": "+7 912 555 0142",
+        "lines": ["Lenina 5"],
+        "city": "Kazan",
+        "region": "Tatarstan",
+        "postal_code": "420111",
+        "country": "RU",
+    }
+    reply = api.post(
+        "/v1/checkout",
+        {"delivery": address, "payment_method": "mir_card", "market": "ru"},
+        token=buyer,
+        headers={"Idempotency-Key": "ru-scene"},
+    )
+    assert reply.status == 201, reply
+    return reply.json["orders"][0]
 
 
 @pytest.fixture(scope="module")
