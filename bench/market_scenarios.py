@@ -245,3 +245,45 @@ MARKET_SCENARIOS: list[Scenario] = [
         prepare=_ru_unpaid_order,
     ),
 ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.market_scenarios [--sizes 1000,10000]`: the markets' reads measured at each catalog size
+    (DynamoDB calls and items read/returned per request: they must not grow with the catalog)."""
+    import argparse
+    import contextlib
+    import io
+
+    from chalice.test import Client
+
+    from app import app
+    from bench.scenarios import measure, setup_bench
+    from devtools.moto_patches import fast_moto_transactions
+    from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    sizes = [int(x) for x in parser.parse_args(argv).sizes.split(",")]
+    reads = [s for s in MARKET_SCENARIOS if s.is_read]
+    rows: dict[str, list[str]] = {s.name: [] for s in reads}
+    for n in sizes:
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            moto_aws_stack() as container,
+            fast_moto_transactions(),
+            Client(app, stage_name="local", project_dir=str(ROOT)) as client,
+        ):
+            api = ApiClient(client)
+            bench = setup_bench(api, Factory(api, container), container, n)
+            for m in measure(bench, reads):
+                d = m.dynamodb
+                rows[m.scenario.name].append(f"{d.calls} calls, {d.items_read} read, {d.items_returned} returned")
+    print(f"| read | {' | '.join(f'{n} products' for n in sizes)} |")
+    print(f"|---|{'---|' * len(sizes)}")
+    for name, figures in rows.items():
+        print(f"| {name} | {' | '.join(figures)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
