@@ -36,6 +36,15 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "ExpireQuotationsLogGroup",
         "MarkOverdueInvoices",
         "MarkOverdueInvoicesLogGroup",
+        "ExpireOrders",  # issue 9: reservation expiry, the outbox relay (stream) and sweeper, refund retries
+        "ExpireOrdersLogGroup",
+        "OutboxRelay",
+        "OutboxRelayLogGroup",
+        "SweepOutbox",
+        "SweepOutboxLogGroup",
+        "RetryRefunds",
+        "RetryRefundsLogGroup",
+        "DefaultRole",  # an override of the policy Chalice generates for the stream trigger (narrowed)
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
@@ -51,6 +60,10 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
             "SeasonSweep",
             "ExpireQuotations",
             "MarkOverdueInvoices",
+            "ExpireOrders",
+            "OutboxRelay",
+            "SweepOutbox",
+            "RetryRefunds",
         )
         for metric in ("Errors", "Throttles")
     }
