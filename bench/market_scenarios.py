@@ -254,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     import contextlib
     import io
 
+    from bench import environment
+
+    environment.prepare()  # fake AWS credentials and moto, before anything makes a client (as bench.run does)
+
     from chalice.test import Client
 
     from app import app
