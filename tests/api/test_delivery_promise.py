@@ -155,3 +155,20 @@ def test_a_percent_refund_compensation_goes_back_through_the_acquirer(api, stack
     after = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json
     assert after["refunded"] == {"amount": 3200, "currency": "CNY"}  # 10 % of 319.98 CNY, half up
     assert after["delivery_promise"]["compensation"]["amount"] == 3200
+
+
+def test_a_seller_funded_refund_compensation_is_debited_from_the_seller_through_the_ledger(api, stack, factory, world):
+    body = {"type": "percent_refund", "value": 10, "funded_by": "seller"}
+    assert api.put("/v1/admin/markets/ru/compensation", body, token=factory.operator).status == 200
+    buyer = factory.user("buyer")
+    order, _ = paid_order(api, stack, buyer, world["sold"]["product_id"], payment="mir_card")
+    shop_id = world["shop"]["shop_id"]
+    before = api.get(f"/v1/shops/{shop_id}/balance", token=world["seller"]).json
+    move_clock(stack, 10 + 15 + 1)
+    assert compensate_promises()["done"] == 1
+    after = api.get(f"/v1/shops/{shop_id}/balance", token=world["seller"]).json
+    assert before != after  # the seller's balance carries the 32.00 CNY compensation
+    posting = stack.ledger.get_posting(f"compensation:{order['order_id']}")
+    assert posting is not None
+    amounts = sorted(e.amount for e in posting.entries)
+    assert amounts == [-3200, 3200]
