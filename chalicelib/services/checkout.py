@@ -418,6 +418,13 @@ def checkout(
             code="no_exchange_rate",
             retry_after=60,
         )
+    foreign_only = {m for methods in markets.MARKET_PAYMENT_METHODS.values() for m in methods} - {"cash_on_delivery"}
+    if rate is None and body["payment_method"] in foreign_only:  # issue 12: Mir card and SBP charge roubles
+        raise ValidationFailed(
+            'Mir card and SBP pay orders of the Russian market ("market": "ru")',
+            code="payment_method_unavailable",
+            details=[{"field": "payment_method", "message": "not offered in this market"}],
+        )
     if rate is not None and body["payment_method"] not in markets.MARKET_PAYMENT_METHODS[market.market]:
         raise ValidationFailed(
             f"in the {market.market} market you can pay by {', '.join(markets.MARKET_PAYMENT_METHODS[market.market])}",

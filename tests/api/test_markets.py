@@ -376,3 +376,14 @@ def test_a_home_market_order_has_no_customs_declaration(api, factory, stack):
         f"/v1/shops/{w['shop']['shop_id']}/orders/{order['order_id']}/customs-declaration", token=w["seller"]
     )
     assert_api_error(reply, 404, "no_customs_declaration")
+
+
+def test_mir_card_and_sbp_are_for_the_russian_market_only(api, factory, stack):
+    from tests.support import checkout
+
+    w = ru_world(api, factory, stack)
+    buyer = factory.user("buyer")
+    ru_cart_put(api, buyer, w["sold"]["product_id"], market=None)
+    for method in ("mir_card", "sbp"):
+        assert_api_error(checkout(api, buyer, payment=method), 400, "payment_method_unavailable")
+    assert api.get("/v1/orders", token=buyer).json["items"] == []
