@@ -15,10 +15,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work here) and need a
-# CJK font for the Chinese pages. Installed once; we run as root on CI's fresh machines.
+# CJK font for the Chinese pages and a Uyghur one (UKIJ, Arabic script) for the Uyghur pages. Installed once; we run
+# as root on CI's fresh machines.
 browser-deps:
-	@command -v chromium >/dev/null && fc-list :lang=zh family | grep -q . || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
+	@command -v chromium >/dev/null && fc-list :lang=zh family | grep -q . && fc-list | grep -q UKIJ || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+			fonts-ukij-uyghur)
 
 run: $(STAMP)
 	$(PY) -m devtools.local_stack

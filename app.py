@@ -14,9 +14,13 @@ from chalicelib.api import (
     shops,
     storefronts,
     trade,
+    trust,
 )
+from chalicelib.api import county as api_county
 from chalicelib.api import markets as api_markets  # issue 12
+from chalicelib.api import network as api_network
 from chalicelib.api import provenance as api_provenance
+from chalicelib.api import village as api_village
 from chalicelib.api.routing import options_answers
 from chalicelib.events import order_events, outbox, trade_jobs
 from chalicelib.events import payouts as payout_events
@@ -24,12 +28,15 @@ from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
+from chalicelib.web import county as web_county
 from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
 from chalicelib.web import ru as web_ru  # issue 12
 from chalicelib.web import trade as web_trade
+from chalicelib.web import trust as web_trust
+from chalicelib.web import village as web_village
 
 app = Chalice(app_name="bazaar")
 
@@ -43,7 +50,11 @@ app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(money.bp)
+app.register_blueprint(trust.bp)
 app.register_blueprint(order_events.bp)
+app.register_blueprint(api_network.bp)
+app.register_blueprint(api_county.bp)
+app.register_blueprint(api_village.bp)
 app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
@@ -56,8 +67,11 @@ app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
+app.register_blueprint(web_county.bp)
+app.register_blueprint(web_village.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(web_ru.bp)  # issue 12
+app.register_blueprint(web_trust.bp)
 app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

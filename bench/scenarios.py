@@ -689,6 +689,356 @@ BUYING_SCENARIOS: list[Scenario] = [
 ]
 SCENARIOS.extend(BUYING_SCENARIOS)
 
+# --- the rural service network (issue 10) ----------------------------------------------------------------
+# A county centre with a village centre, their staff and partner (temporary passwords replaced at the first
+# sign-in, so their tokens name the county), and pickup orders of the buying shop at the stages the routes act
+# on. Built once through the API (not counted) and the same at every catalog size: the reads' counts must match
+# exactly between sizes. bench/network_bench.py measures the same routes with 1k and 10k parcels.
+
+PICKUP = {"name": "Aynur Tohti", "phone": "+86 991 555 0101"}
+
+
+def _net(b: Bench) -> dict:
+    return b.state["network"]
+
+
+def _first_sign_in(b: Bench, email: str, temporary: str) -> str:
+    _expect(b.api.post("/v1/auth/login", {"email": email, "password": temporary}), 401, "temporary password")
+    body = {"email": email, "temporary_password": temporary, "new_password": "Bazaar-bench-1"}
+    return _expect(b.api.post("/v1/auth/new-password", body), 200, "new password").json["access_token"]
+
+
+def _new_county(b: Bench, name: str):
+    body = {
+        "name": name,
+        "province": "Xinjiang",
+        "prefecture": "Kashgar",
+        "county": "Shufu",
+        "address": "18 Tuanjie Road",
+    }
+    return b.api.post("/v1/admin/counties", body, token=b.operator)
+
+
+def _pickup_order(b: Bench, payment: str = "bank_transfer") -> dict:
+    net = _net(b)
+    _expect(_cart_put(b, b.state["buy_products"][0], 2), 200, "add to cart")
+    body = {"delivery": {"pickup_point": net["village_id"], **PICKUP}, "payment_method": payment}
+    reply = b.api.post("/v1/checkout", body, token=b.buyer, headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"})
+    return _expect(reply, 201, "checkout to a pickup point").json["orders"][0]
+
+
+def _shipped(b: Bench) -> dict:
+    order = _pickup_order(b)
+    _expect(b.api.post(_shop_order_path(b, order, "/mark-paid"), token=b.seller), 200, "mark paid")
+    tracking = f"CP{uuid.uuid4().hex[:10].upper()}CN"
+    ship = {"carrier": "China Post", "tracking_number": tracking}
+    return _expect(b.api.post(_shop_order_path(b, order, "/ship"), ship, token=b.seller), 200, "ship").json
+
+
+def _county_path(b: Bench, suffix: str = "") -> str:
+    return f"/v1/county/{_net(b)['county_id']}{suffix}"
+
+
+def _village_path(b: Bench, suffix: str = "") -> str:
+    return f"/v1/villages/{_net(b)['village_id']}{suffix}"
+
+
+def _cycle(b: Bench, orders: list[dict], receive: bool) -> str:
+    """Scans `orders` in, puts them on a manifest, dispatches it and (receive) has the village receive them."""
+    net = _net(b)
+    for order in orders:
+        _expect(b.api.post(_county_path(b, "/scans"), {"code": order["order_id"]}, token=net["staff"]), 200, "scan")
+    built = b.api.post(_county_path(b, "/manifests"), {"village_id": net["village_id"]}, token=net["staff"])
+    manifest_id = _expect(built, 201, "build").json["manifest_id"]
+    _expect(b.api.post(_county_path(b, f"/manifests/{manifest_id}/dispatch"), token=net["staff"]), 200, "dispatch")
+    if receive:
+        codes = {"codes": [o["order_id"] for o in orders]}
+        reply = b.api.post(_village_path(b, f"/manifests/{manifest_id}/receive"), codes, token=net["partner"])
+        _expect(reply, 200, "receive")
+    return manifest_id
+
+
+def _network_world(b: Bench) -> None:
+    """Once: the county, its staff, the village and its partner; a delivered order with a return waiting at the
+    village, a ready parcel, a dispatched manifest waiting at the village, a return at the county."""
+    _buying_world(b)
+    if "network" in b.state:
+        return
+    county = _expect(_new_county(b, f"Bench centre {uuid.uuid4().hex[:6]}"), 201, "county").json
+    staff_email = f"bench-staff-{uuid.uuid4().hex[:8]}@example.com"
+    bound = b.api.post(f"/v1/admin/counties/{county['county_id']}/staff", {"email": staff_email}, token=b.operator)
+    net = b.state["network"] = {"county_id": county["county_id"]}
+    net["staff"] = _first_sign_in(b, staff_email, _expect(bound, 201, "staff").json["temporary_password"])
+    partner_email = f"bench-partner-{uuid.uuid4().hex[:8]}@example.com"
+    village = b.api.post(
+        f"/v1/admin/counties/{county['county_id']}/villages",
+        {"name": "Bench village centre", "village": "Yengisar", "address": "3 Bazaar Street", "hours": "09:00-21:00",
+         "partner_email": partner_email},
+        token=b.operator,
+    )  # fmt: skip
+    village = _expect(village, 201, "village").json
+    net["village_id"] = village["village_id"]
+    net["partner"] = _first_sign_in(b, partner_email, village["partner"]["temporary_password"])
+
+    delivered, returned, ready = _shipped(b), _shipped(b), _shipped(b)
+    net["received_manifest"] = _cycle(b, [delivered, returned, ready], receive=True)
+    for order in (delivered, returned):
+        mine = _expect(b.api.get(f"/v1/orders/{order['order_id']}", token=b.buyer), 200, "order").json
+        body = {"order_id": order["order_id"], "pickup_code": mine["pickup"]["pickup_code"]}
+        _expect(b.api.post(_village_path(b, "/handovers"), body, token=net["partner"]), 200, "hand over")
+    net["ready"] = _expect(b.api.get(f"/v1/orders/{ready['order_id']}", token=b.buyer), 200, "order").json
+    net["delivered"] = delivered
+    line = {"line_id": returned["lines"][0]["line_id"], "quantity": 1}
+    back = b.api.post(
+        _village_path(b, "/returns"), {"order_id": returned["order_id"], "lines": [line]}, token=net["partner"]
+    )
+    net["waiting_return"] = _expect(back, 201, "village return").json
+    net["to_village"] = _shipped(b)
+    net["dispatched_manifest"] = _cycle(b, [net["to_village"]], receive=False)
+    net["shipped"] = _shipped(b)
+
+
+def _scan(b: Bench):
+    net = _net(b)
+    return b.api.post(
+        _county_path(b, "/scans"), {"code": net["shipped"]["shipment"]["tracking_number"]}, token=net["staff"]
+    )
+
+
+def _build(b: Bench):
+    net = _net(b)
+    reply = b.api.post(_county_path(b, "/manifests"), {"village_id": net["village_id"]}, token=net["staff"])
+    if reply.status == 201:
+        net["built"] = reply.json["manifest_id"]
+    return reply
+
+
+def _receive(b: Bench):
+    net = _net(b)
+    body = {"codes": [net["shipped"]["shipment"]["tracking_number"]]}
+    return b.api.post(_village_path(b, f"/manifests/{net['built']}/receive"), body, token=net["partner"])
+
+
+def _hand_over(b: Bench):
+    net = _net(b)
+    body = {"order_id": net["ready"]["order_id"], "pickup_code": net["ready"]["pickup"]["pickup_code"]}
+    return b.api.post(_village_path(b, "/handovers"), body, token=net["partner"])
+
+
+def _open_village_return(b: Bench):
+    net = _net(b)
+    order = net["delivered"]
+    body = {"order_id": order["order_id"], "lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}]}
+    reply = b.api.post(_village_path(b, "/returns"), body, token=net["partner"])
+    if reply.status == 201:
+        net["village_return"] = reply.json
+    return reply
+
+
+def _build_return_manifest(b: Bench):
+    reply = b.api.post(_village_path(b, "/manifests"), token=_net(b)["partner"])
+    if reply.status == 201:
+        _net(b)["return_manifest"] = reply.json["manifest_id"]
+    return reply
+
+
+def _receive_returns(b: Bench):
+    net = _net(b)
+    body = {"codes": [net["waiting_return"]["return_id"], net["village_return"]["return_id"]]}
+    return b.api.post(_county_path(b, f"/manifests/{net['return_manifest']}/receive"), body, token=net["staff"])
+
+
+def _new_password_account(b: Bench) -> None:
+    email = f"bench-new-{uuid.uuid4().hex[:8]}@example.com"
+    path = f"/v1/admin/counties/{_net(b)['county_id']}/staff"
+    bound = b.api.post(path, {"email": email}, token=b.operator)
+    b.state["new_account"] = (email, _expect(bound, 201, "staff").json["temporary_password"])
+
+
+def _set_new_password(b: Bench):
+    email, temporary = b.state["new_account"]
+    body = {"email": email, "temporary_password": temporary, "new_password": "Bazaar-bench-2"}
+    return b.api.post("/v1/auth/new-password", body)
+
+
+def _one_line_to_collect(b: Bench) -> None:
+    _expect(_cart_put(b, b.state["buy_products"][0], 1), 200, "add to cart")
+
+
+def _pickup_checkout(b: Bench):
+    body = {"delivery": {"pickup_point": _net(b)["village_id"], **PICKUP}, "payment_method": "cash_on_delivery"}
+    return b.api.post("/v1/checkout", body, token=b.buyer, headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"})
+
+
+NETWORK_SCENARIOS: list[Scenario] = [
+    # reads: the world above, the same at every catalog size
+    Scenario(
+        "counties directory",
+        "GET /v1/counties",
+        lambda b: b.api.get("/v1/counties"),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "village centres of a county",
+        "GET /v1/counties/{county_id}/villages",
+        lambda b: b.api.get(f"/v1/counties/{_net(b)['county_id']}/villages"),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "county parcels on their way (staff)",
+        "GET /v1/county/{county_id}/parcels",
+        lambda b: b.api.get(_county_path(b, "/parcels?status=to_village"), token=_net(b)["staff"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "county parcels of one village (staff)",
+        "GET /v1/county/{county_id}/parcels",
+        lambda b: b.api.get(
+            _county_path(b, f"/parcels?status=to_village&village_id={_net(b)['village_id']}"), token=_net(b)["staff"]
+        ),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "county manifests dispatched (staff)",
+        "GET /v1/county/{county_id}/manifests",
+        lambda b: b.api.get(_county_path(b, "/manifests?status=dispatched"), token=_net(b)["staff"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "county manifest (staff)",
+        "GET /v1/county/{county_id}/manifests/{manifest_id}",
+        lambda b: b.api.get(_county_path(b, f"/manifests/{_net(b)['received_manifest']}"), token=_net(b)["staff"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "county returns at the centre (staff)",
+        "GET /v1/county/{county_id}/returns",
+        lambda b: b.api.get(_county_path(b, "/returns"), token=_net(b)["staff"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "village manifests to receive (partner)",
+        "GET /v1/villages/{village_id}/manifests",
+        lambda b: b.api.get(_village_path(b, "/manifests"), token=_net(b)["partner"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "village manifest (partner)",
+        "GET /v1/villages/{village_id}/manifests/{manifest_id}",
+        lambda b: b.api.get(_village_path(b, f"/manifests/{_net(b)['dispatched_manifest']}"), token=_net(b)["partner"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "village parcels ready for pickup (partner)",
+        "GET /v1/villages/{village_id}/parcels",
+        lambda b: b.api.get(_village_path(b, "/parcels"), token=_net(b)["partner"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    Scenario(
+        "village returns waiting (partner)",
+        "GET /v1/villages/{village_id}/returns",
+        lambda b: b.api.get(_village_path(b, "/returns"), token=_net(b)["partner"]),
+        200,
+        prepare=_network_world,
+        paged=True,
+    ),
+    # writes, in order
+    Scenario(
+        "add a county centre (operator)",
+        "POST /v1/admin/counties",
+        lambda b: _new_county(b, f"Bench centre {uuid.uuid4().hex[:6]}"),
+        201,
+        prepare=_network_world,
+    ),
+    Scenario(
+        "bind county staff, new account (operator)",
+        "POST /v1/admin/counties/{county_id}/staff",
+        lambda b: b.api.post(
+            f"/v1/admin/counties/{_net(b)['county_id']}/staff",
+            {"email": f"bench-{uuid.uuid4().hex[:8]}@example.com"},
+            token=b.operator,
+        ),
+        201,
+    ),
+    Scenario(
+        "add a village centre, new partner (operator)",
+        "POST /v1/admin/counties/{county_id}/villages",
+        lambda b: b.api.post(
+            f"/v1/admin/counties/{_net(b)['county_id']}/villages",
+            {
+                "name": "Second centre",
+                "village": "Tokzak",
+                "address": "1 Street",
+                "hours": "10:00-18:00",
+                "partner_email": f"bench-{uuid.uuid4().hex[:8]}@example.com",
+            },
+            token=b.operator,
+        ),
+        201,
+    ),  # fmt: skip
+    Scenario("set a new password", "POST /v1/auth/new-password", _set_new_password, 200, prepare=_new_password_account),
+    Scenario(
+        "checkout to a pickup point (1 line)", "POST /v1/checkout", _pickup_checkout, 201, prepare=_one_line_to_collect
+    ),
+    Scenario("scan a parcel in (tracking number)", "POST /v1/county/{county_id}/scans", _scan, 200),
+    Scenario("scan a parcel in again (already)", "POST /v1/county/{county_id}/scans", _scan, 200),
+    Scenario("build a manifest (1 parcel)", "POST /v1/county/{county_id}/manifests", _build, 201),
+    Scenario(
+        "dispatch a manifest",
+        "POST /v1/county/{county_id}/manifests/{manifest_id}/dispatch",
+        lambda b: b.api.post(_county_path(b, f"/manifests/{_net(b)['built']}/dispatch"), token=_net(b)["staff"]),
+        200,
+    ),
+    Scenario("receive a manifest", "POST /v1/villages/{village_id}/manifests/{manifest_id}/receive", _receive, 200),
+    Scenario("hand over with the pickup code", "POST /v1/villages/{village_id}/handovers", _hand_over, 200),
+    Scenario("open a return at the village", "POST /v1/villages/{village_id}/returns", _open_village_return, 201),
+    Scenario("build a return manifest", "POST /v1/villages/{village_id}/manifests", _build_return_manifest, 201),
+    Scenario(
+        "dispatch a return manifest",
+        "POST /v1/villages/{village_id}/manifests/{manifest_id}/dispatch",
+        lambda b: b.api.post(
+            _village_path(b, f"/manifests/{_net(b)['return_manifest']}/dispatch"), token=_net(b)["partner"]
+        ),
+        200,
+    ),
+    Scenario(
+        "receive a return manifest (county)",
+        "POST /v1/county/{county_id}/manifests/{manifest_id}/receive",
+        _receive_returns,
+        200,
+    ),
+    Scenario(
+        "forward a return to its seller",
+        "POST /v1/county/{county_id}/returns/{return_id}/forward",
+        lambda b: b.api.post(
+            _county_path(b, f"/returns/{_net(b)['waiting_return']['return_id']}/forward"),
+            {"carrier": "China Post", "tracking_number": "CP987654321CN"},
+            token=_net(b)["staff"],
+        ),
+        200,
+    ),
+]
+SCENARIOS.extend(NETWORK_SCENARIOS)
 # --- account confirmation (issue 9). The bench runs on the local stage, where accounts are created confirmed:
 # both calls answer 409 already_confirmed for the account "register" made (tests/api/test_account_confirmation.py
 # drives the code flow of dev/prod). Cognito only: no DynamoDB call either way.
@@ -1136,6 +1486,301 @@ SCENARIOS.extend(TRADE_SCENARIOS)
 from bench.market_scenarios import MARKET_SCENARIOS  # noqa: E402  (issue 12: markets)
 
 SCENARIOS.extend(MARKET_SCENARIOS)
+# --- buyer trust (issue 13) ------------------------------------------------------------------------------------
+# A world of its own, the same at every catalog size: a shop with one product, a buyer of its own with six
+# delivered orders (bank transfer), points granted (expiring within 30 days), a review of the first order's line
+# and a dispute on it. The writes then walk a dispute through every counted step: opened, answered with a refund
+# and accepted (the refund posted), rejected, escalated, decided platform-funded; a review written, replied to,
+# reported, hidden.
+
+TRUST_ORDERS = 6
+
+
+def _trust_buy(b: Bench, token: str, product: dict) -> dict:
+    _expect(b.api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 1}, token=token), 200, "cart")
+    body = {"delivery": ADDRESS, "payment_method": "bank_transfer"}
+    reply = b.api.post("/v1/checkout", body, token=token, headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"})
+    order = _expect(reply, 201, "checkout").json["orders"][0]
+    path = f"/v1/shops/{product['shop_id']}/orders/{order['order_id']}"
+    _expect(b.api.post(f"{path}/mark-paid", token=b.seller), 200, "mark paid")
+    _expect(b.api.post(f"{path}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=b.seller), 200, "ship")
+    _expect(b.api.post(f"{path}/deliver", token=b.seller), 200, "deliver")
+    return order
+
+
+def _dispute_body(order: dict) -> dict:
+    line = order["lines"][0]["line_id"]
+    return {"lines": [{"line_id": line, "quantity": 1}], "reason": "damaged", "description": "Torn"}
+
+
+def _trust_world(b: Bench) -> None:
+    if "trust_shop" in b.state:
+        return
+    from chalicelib.domain.trust import plus_days, plus_months
+    from chalicelib.services import points
+
+    shop = b.factory.shop(b.seller, STOREFRONT, operator=b.operator, name=f"Bench trust {uuid.uuid4().hex[:8]}")
+    product = b.factory.product(b.seller, shop, title="Felt rug", stock=BUY_STOCK)
+    buyer = b.factory.user("buyer")
+    b.state.update(trust_shop=shop, trust_product=product, trust_buyer=buyer)
+    b.state["trust_orders"] = [_trust_buy(b, buyer, product) for _ in range(TRUST_ORDERS)]
+    first = b.state["trust_orders"][0]
+    c = b.container
+    buyer_id = _expect(b.api.get("/v1/me", token=buyer), 200, "me").json["user_id"]
+    # points granted 12 months less 10 days ago: they expire within 30 days, which "my points" then reads
+    granted_at = plus_days(plus_months(c.clock(), -12), 10)
+    points.grant(c.trust, c.ledger, buyer_id, 500, f"bench-{uuid.uuid4().hex}", now=granted_at)
+    path = f"/v1/orders/{first['order_id']}/lines/{first['lines'][0]['line_id']}/review"
+    _expect(b.api.post(path, {"rating": 5, "text": "Soft and thick"}, token=buyer), 201, "review")
+    opened = b.api.post(f"/v1/orders/{first['order_id']}/disputes", _dispute_body(first), token=buyer)
+    b.state["trust_dispute"] = _expect(opened, 201, "dispute").json
+
+
+def _trust_order(b: Bench, i: int) -> dict:
+    return b.state["trust_orders"][i]
+
+
+def _open_dispute(i: int, key: str):
+    def request(b: Bench):
+        order = _trust_order(b, i)
+        reply = b.api.post(
+            f"/v1/orders/{order['order_id']}/disputes", _dispute_body(order), token=b.state["trust_buyer"]
+        )
+        if reply.status == 201:
+            b.state[key] = reply.json
+        return reply
+
+    return request
+
+
+def _respond(key: str, answer: dict):
+    def request(b: Bench):
+        path = f"/v1/shops/{b.state['trust_shop']['shop_id']}/disputes/{b.state[key]['dispute_id']}/respond"
+        return b.api.post(path, answer, token=b.seller)
+
+    return request
+
+
+def _buyer_dispute_step(i: int, key: str, step: str):
+    def request(b: Bench):
+        order = _trust_order(b, i)
+        path = f"/v1/orders/{order['order_id']}/disputes/{b.state[key]['dispute_id']}/{step}"
+        return b.api.post(path, token=b.state["trust_buyer"])
+
+    return request
+
+
+def _review_line(b: Bench):
+    order = _trust_order(b, 3)
+    path = f"/v1/orders/{order['order_id']}/lines/{order['lines'][0]['line_id']}/review"
+    reply = b.api.post(path, {"rating": 2, "text": "Smaller than the picture"}, token=b.state["trust_buyer"])
+    if reply.status == 201:
+        b.state["trust_review"] = reply.json
+    return reply
+
+
+def _review_path(b: Bench, suffix: str) -> str:
+    return f"/v1/shops/{b.state['trust_shop']['shop_id']}/reviews/{b.state['trust_review']['review_id']}/{suffix}"
+
+
+def _evidence_upload(b: Bench):
+    from tests.support import png_bytes
+
+    picture = png_bytes()
+    reply = b.api.post(
+        "/v1/me/uploads", {"content_type": "image/png", "size": len(picture)}, token=b.state["trust_buyer"]
+    )
+    if reply.status == 201:
+        b.state["evidence"] = reply.json
+        b.container.media._s3.put_object(
+            Bucket=b.container.settings.media_bucket, Key=reply.json["upload"]["fields"]["key"], Body=picture
+        )
+    return reply
+
+
+def _first_order(b: Bench) -> dict:
+    return _trust_order(b, 0)
+
+
+TRUST_SCENARIOS: list[Scenario] = [
+    # reads: the world above
+    Scenario(
+        "order disputes (buyer)",
+        "GET /v1/orders/{order_id}/disputes",
+        lambda b: b.api.get(f"/v1/orders/{_first_order(b)['order_id']}/disputes", token=b.state["trust_buyer"]),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop disputes (seller)",
+        "GET /v1/shops/{shop_id}/disputes",
+        lambda b: b.api.get(f"/v1/shops/{b.state['trust_shop']['shop_id']}/disputes", token=b.seller),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop disputes, status=awaiting_seller (seller)",
+        "GET /v1/shops/{shop_id}/disputes",
+        lambda b: b.api.get(
+            f"/v1/shops/{b.state['trust_shop']['shop_id']}/disputes?status=awaiting_seller", token=b.seller
+        ),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "disputes awaiting the seller (operator)",
+        "GET /v1/admin/disputes",
+        lambda b: b.api.get("/v1/admin/disputes?status=awaiting_seller", token=b.operator),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "my points",
+        "GET /v1/me/points",
+        lambda b: b.api.get("/v1/me/points", token=b.state["trust_buyer"]),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "product reviews (newest)",
+        "GET /v1/storefronts/{storefront}/products/{product_id}/reviews",
+        lambda b: b.api.get(f"/v1/storefronts/{STOREFRONT}/products/{b.state['trust_product']['product_id']}/reviews"),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "product reviews (rating)",
+        "GET /v1/storefronts/{storefront}/products/{product_id}/reviews",
+        lambda b: b.api.get(
+            f"/v1/storefronts/{STOREFRONT}/products/{b.state['trust_product']['product_id']}/reviews?sort=rating"
+        ),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop trust (rating, dispute rate)",
+        "GET /v1/shops/{shop_id}/trust",
+        lambda b: b.api.get(f"/v1/shops/{b.state['trust_shop']['shop_id']}/trust"),
+        200,
+        prepare=_trust_world,
+    ),
+    # writes, in order
+    Scenario("request evidence upload", "POST /v1/me/uploads", _evidence_upload, 201, prepare=_trust_world),
+    Scenario(
+        "complete evidence upload",
+        "POST /v1/me/uploads/{upload_id}/complete",
+        lambda b: b.api.post(
+            f"/v1/me/uploads/{b.state['evidence']['media_id']}/complete", token=b.state["trust_buyer"]
+        ),
+        200,
+    ),
+    Scenario("open dispute", "POST /v1/orders/{order_id}/disputes", _open_dispute(1, "dispute_a"), 201),
+    Scenario(
+        "answer dispute (refund)",
+        "POST /v1/shops/{shop_id}/disputes/{dispute_id}/respond",
+        _respond("dispute_a", {"action": "refund", "message": "Sorry"}),
+        200,
+    ),
+    Scenario(
+        "accept the answer (refund posted)",
+        "POST /v1/orders/{order_id}/disputes/{dispute_id}/accept",
+        _buyer_dispute_step(1, "dispute_a", "accept"),
+        200,
+    ),
+    Scenario(
+        "answer dispute (reject)",
+        "POST /v1/shops/{shop_id}/disputes/{dispute_id}/respond",
+        _respond("dispute_b", {"action": "reject", "message": "It left us whole"}),
+        200,
+        prepare=lambda b: _expect(_open_dispute(2, "dispute_b")(b), 201, "dispute"),
+    ),
+    Scenario(
+        "escalate dispute",
+        "POST /v1/orders/{order_id}/disputes/{dispute_id}/escalate",
+        _buyer_dispute_step(2, "dispute_b", "escalate"),
+        200,
+    ),
+    Scenario(
+        "decide dispute (platform-funded refund)",
+        "POST /v1/admin/disputes/{dispute_id}/decide",
+        lambda b: b.api.post(
+            f"/v1/admin/disputes/{b.state['dispute_b']['dispute_id']}/decide",
+            {"refund_amount": 5000, "funded_by": "platform", "note": "Transit damage"},
+            token=b.operator,
+        ),
+        200,
+    ),
+    Scenario("review an order line", "POST /v1/orders/{order_id}/lines/{line_id}/review", _review_line, 201),
+    Scenario(
+        "reply to a review",
+        "POST /v1/shops/{shop_id}/reviews/{review_id}/reply",
+        lambda b: b.api.post(_review_path(b, "reply"), {"text": "We will send a bigger one"}, token=b.seller),
+        200,
+    ),
+    Scenario(
+        "ask to hide a review",
+        "POST /v1/shops/{shop_id}/reviews/{review_id}/hide-request",
+        lambda b: b.api.post(_review_path(b, "hide-request"), {"reason": "Not about the product"}, token=b.seller),
+        200,
+    ),
+    Scenario(
+        "hide a review (operator)",
+        "POST /v1/admin/reviews/{review_id}/hide",
+        lambda b: b.api.post(
+            f"/v1/admin/reviews/{b.state['trust_review']['review_id']}/hide", {"reason": "Off topic"}, token=b.operator
+        ),
+        200,
+    ),
+    Scenario(
+        "points rules (operator)",
+        "PUT /v1/admin/points/rules",
+        lambda b: b.api.put(
+            "/v1/admin/points/rules",
+            {"markets": [{"currency": "CNY", "points": 1, "per_amount": 100}]},
+            token=b.operator,
+        ),
+        200,
+    ),
+    Scenario(
+        "partner bank (operator)",
+        "PUT /v1/admin/points/partner-bank",
+        lambda b: b.api.put(
+            "/v1/admin/points/partner-bank",
+            {"name": "Silk Road Bank", "bin_ranges": [{"from": "622848", "to": "622849"}], "multiplier": "2"},
+            token=b.operator,
+        ),
+        200,
+    ),
+    Scenario(
+        "checkout redeeming points (1 line)",
+        "POST /v1/checkout",
+        lambda b: b.api.post(
+            "/v1/checkout",
+            {"delivery": ADDRESS, "payment_method": "bank_transfer", "points_to_redeem": 100},
+            token=b.state["trust_buyer"],
+            headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+        ),
+        201,
+        prepare=lambda b: _expect(
+            b.api.put(
+                f"/v1/cart/items/{b.state['trust_product']['product_id']}",
+                {"quantity": 1},
+                token=b.state["trust_buyer"],
+            ),
+            200,
+            "cart",
+        ),
+    ),
+]
+SCENARIOS.extend(TRUST_SCENARIOS)
+
 
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 

@@ -15,10 +15,12 @@ from .services.ports import (
     EventPublisher,
     FinanceRepository,
     IdentityProvider,
+    JobQueue,
     Ledger,
     MarketsRepository,
     MediaStore,
     Metrics,
+    NetworkRepository,
     Outbox,
     PaymentProvider,
     PayoutProvider,
@@ -26,6 +28,7 @@ from .services.ports import (
     RuAcquirer,
     TokenVerifier,
     TradeRepository,
+    TrustRepository,
 )
 
 
@@ -48,11 +51,14 @@ class Container:
     provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
+    network: NetworkRepository  # the rural service network (issue 10)
+    jobs: JobQueue  # manifest steps too long for one request (issue 10): outbox events the consumer runs
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
     markets: MarketsRepository  # issue 12: exchange rates (cached per warm Lambda)
     ru_acquirer: RuAcquirer  # issue 12: Mir card and SBP payments (refunds go through `payments`)
+    trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
 
 
 _container: Container | None = None
@@ -71,8 +77,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.markets import DynamoMarketsRepository
     from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
+    from .adapters.network import DynamoNetworkRepository
     from .adapters.orders import DynamoBuyingRepository
-    from .adapters.outbox import DynamoOutbox
+    from .adapters.outbox import DynamoOutbox, OutboxJobQueue
     from .adapters.payments import HttpCardProvider
     from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
@@ -81,6 +88,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .adapters.trade import DynamoTradeRepository
+    from .adapters.trust import DynamoTrustRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -93,6 +101,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
     ru_acquirer = HttpRuAcquirer(settings.ru_acquirer_url, lambda: built.settings.ru_acquirer_credentials)
+    outbox = DynamoOutbox(settings.region, settings.endpoint_url)
     built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
@@ -111,7 +120,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         buying=DynamoBuyingRepository(settings.region, settings.endpoint_url, clock=lambda: built.clock()),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
-        outbox=DynamoOutbox(settings.region, settings.endpoint_url),
+        outbox=outbox,
         metrics=CloudWatchMetrics(cloudwatch),
         payments=MarketPaymentProvider(
             HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key), ru_acquirer
@@ -120,11 +129,14 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
+        network=DynamoNetworkRepository(settings.region, settings.endpoint_url),
+        jobs=OutboxJobQueue(outbox, lambda: built.clock()),
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
         markets=DynamoMarketsRepository(settings.region, settings.endpoint_url),
         ru_acquirer=ru_acquirer,
+        trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

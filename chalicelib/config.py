@@ -56,6 +56,7 @@ class Settings:
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
+    network_table: str = ""  # the rural service network (issue 10): counties, villages, manifests
     # Unpaid orders give their stock back after this long (cash on delivery never expires). Per stage:
     # CARD_PAYMENT_MINUTES, BANK_TRANSFER_HOURS in the stage's environment (.chalice/config.json).
     card_payment_minutes: int = 30
@@ -63,6 +64,7 @@ class Settings:
     payment_provider_url: str = ""  # the card payment provider's API (a local simulator on local stages)
     finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
     aggregates_table: str = ""  # issue 17: dashboard counters
+    trust_table: str = ""  # issue 13: disputes, reviews and ratings, points lots and rules
     payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     trade_table: str = ""  # issue 14: businesses, RFQs and quotes, invoices, suppliers
     ru_acquirer_url: str = ""  # issue 12: the Russian acquirer's API (devtools/ru_acquirer.py locally)
@@ -107,6 +109,14 @@ class Settings:
         value = self.secret("payment_webhook")
         if len(value) < MIN_KEY_LENGTH:  # an HMAC key; the stack generates 64 characters
             raise SettingsError(f"the payment webhook secret must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @property
+    def pickup_code_secret(self) -> str:
+        """Derives the buyers' pickup codes (domain/network.pickup_code)."""
+        value = self.secret("pickup_code")
+        if len(value) < MIN_KEY_LENGTH:
+            raise SettingsError(f"the pickup code secret must be at least {MIN_KEY_LENGTH} characters")
         return value
 
     @property
@@ -207,6 +217,7 @@ def _load() -> Settings:
         notifications_table=_required("NOTIFICATIONS_TABLE"),
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
+        network_table=_required("NETWORK_TABLE"),
         outbox_table=_required("OUTBOX_TABLE"),
         order_history_table=_required("ORDER_HISTORY_TABLE"),
         card_payment_minutes=_positive_int("CARD_PAYMENT_MINUTES", 30),
@@ -215,6 +226,7 @@ def _load() -> Settings:
         provenance_table=_required("PROVENANCE_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
+        trust_table=_required("TRUST_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         trade_table=_required("TRADE_TABLE"),
         ru_acquirer_url=os.environ.get("RU_ACQUIRER_URL", "").strip().rstrip("/"),

@@ -7,7 +7,8 @@
 5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100, and the Russian
    acquirer simulator (devtools.ru_acquirer, issue 12: Mir card / SBP, a hosted payment page) on a free port;
 6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
-   table's stream and the order-events consumer on the queue (every half second), and the app's schedules
+   table's stream and the order-events consumer on the queue (every half second; it also runs job steps: a
+   shop's product job, issue 10's manifest steps), and the app's schedules
    (outbox sweeper, order expiry, refund retries: every minute; order completion: hourly; payout runs, the
    payout poll; RFQ and quote expiry, overdue invoices);
 7. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
@@ -44,7 +45,7 @@ DEFAULT_PORT = 8000
 DEFAULT_MOTO_PORT = 5000
 DEFAULT_PROVIDER_PORT = 5100
 # How often the scheduler thread runs issue 9's jobs locally (seconds); on AWS they are Lambda schedules.
-LOCAL_SCHEDULES = (("sweep", 60.0), ("expire_orders", 60.0), ("refunds", 60.0))
+LOCAL_SCHEDULES = (("sweep", 60.0), ("expire_orders", 60.0), ("refunds", 60.0), ("trust", 300.0))
 REGION = "us-east-1"
 READY_PATH = "/v1/storefronts"
 
@@ -339,7 +340,8 @@ class LocalStack:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
         outbox sweeper, order expiry and refund retries every minute, the completion sweep hourly, the payout
         poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue 14: RFQ and quote expiry hourly,
-        overdue invoices daily, both first a few seconds after start; issue 15: the season sweep hourly)."""
+        overdue invoices daily, both first a few seconds after start; issue 15: the season sweep hourly; issue 13:
+        dispute escalations and points expiry every few minutes, over their sharded due indexes)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -360,6 +362,7 @@ class LocalStack:
             "expire_orders": order_events.expire_due,
             "refunds": order_events.retry_due_refunds,
             "promises": order_events.compensate_promises,  # issue 12: missed delivery promises
+            "trust": order_events.trust_due,  # issue 13: dispute escalations, points expiry
         }
         every = dict(LOCAL_SCHEDULES)
         every.setdefault("promises", every["expire_orders"])
@@ -649,7 +652,12 @@ def _banner(stack: LocalStack) -> None:
                 f"{r.sales.get('payouts', 0)} payouts; dashboards at {stack.url}/seller and {stack.url}/admin"
             )
         lines.append(f"  demo accounts (password {PASSWORD}):")
-        lines += [f"    {role:<9} {email}" for email, role in DEMO_ACCOUNTS]
+        lines += [f"    {role:<12} {email}" for email, role in DEMO_ACCOUNTS]
+        if r.villages:
+            lines.append(
+                f"  rural network: {r.counties} county centres, {r.villages} village centres; consoles at "
+                f"{stack.url}/county (county@) and {stack.url}/village (partner@)"
+            )
     else:
         lines.append("  no demo data (--no-seed)")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in t.items())

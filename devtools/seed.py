@@ -22,8 +22,19 @@ PASSWORD = "Bazaar-demo-1"
 OPERATOR = "operator@bazaar.local"
 SELLER = "seller@bazaar.local"
 BUYER = "buyer@bazaar.local"
+PARTNER = "partner@bazaar.local"  # runs the first village service centre (issue 10)
+COUNTY_STAFF = "county@bazaar.local"  # works at that village's county centre (issue 10)
 BUSINESS = "business@bazaar.local"  # issue 14: a verified business buyer with net terms
-DEMO_ACCOUNTS = ((OPERATOR, "operator"), (SELLER, "seller"), (BUYER, "buyer"), (BUSINESS, "buyer"))
+DEMO_ACCOUNTS = (
+    (OPERATOR, "operator"),
+    (SELLER, "seller"),
+    (BUYER, "buyer"),
+    (BUSINESS, "buyer"),
+    (PARTNER, "partner"),
+    (COUNTY_STAFF, "county_staff"),
+)
+# The partners of the other three demo village centres (same password; README).
+EXTRA_PARTNERS = ("partner-wupar@bazaar.local", "partner-jiamu@bazaar.local", "partner-tohula@bazaar.local")
 # Other sellers, so that shops have different owners (same password; listed in README as extras).
 EXTRA_SELLERS = ("aksu-cotton@bazaar.local", "kashgar-crafts@bazaar.local", "turpan-orchards@bazaar.local")
 
@@ -654,6 +665,11 @@ class SeedResult:
     pictures: int = 0
     skipped: bool = False
     seconds: float = 0.0
+    listed: list = field(default_factory=list)  # (owner, storefront, product id, shop id) of each listed product
+    personalised: set = field(default_factory=set)  # ids of products whose buyers must personalise them (issue 15)
+    counties: int = 0
+    villages: int = 0
+    pickup_orders: dict = field(default_factory=dict)  # stage -> order id
     sales: dict[str, int] = field(default_factory=dict)  # issue 17: demo orders, completions, refunds, payouts
 
 
@@ -758,7 +774,7 @@ def ensure_account(container, email: str, role: str) -> str:
     from chalicelib.services import identity
 
     try:
-        if role == "operator":
+        if role in ("operator", "partner", "county_staff"):  # never self-registered; demo ones get this password
             return container.identity.register(email, PASSWORD, role)["user_id"]
         return identity.register(container.identity, email, PASSWORD, role)["user_id"]
     except Conflict:
@@ -851,7 +867,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
     started = time.monotonic()
     result = SeedResult()
     c = container
-    for email, role in (*DEMO_ACCOUNTS, *((e, "seller") for e in EXTRA_SELLERS)):
+    extras = (*((e, "seller") for e in EXTRA_SELLERS), *((e, "partner") for e in EXTRA_PARTNERS))
+    for email, role in (*DEMO_ACCOUNTS, *extras):
         result.accounts[email] = ensure_account(c, email, role)
     operator = Actor(result.accounts[OPERATOR], OPERATOR, frozenset({Role.OPERATOR}))
 
@@ -932,6 +949,10 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                     product_id=c.new_id("prd"),
                     makers=c.provenance,
                 )
+                if spec.approve and item.status == "active":
+                    result.listed.append((spec.owner, spec.storefront, product.product_id, shop.shop_id))
+                if any(f.get("required") for f in attributes.get("personalisation") or []):
+                    result.personalised.add(product.product_id)
                 titles[item.title] = product.product_id
                 content_type = "image/png" if item.image_format == "PNG" else "image/jpeg"
                 picture = render(item.kind, item.title, f"{spec.name} · {spec.region['prefecture']}", item.image_format)
@@ -958,6 +979,7 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                     claim_id=c.new_id("gic"),
                 )
                 gi_claims.decide(c.catalog, c.provenance, operator, claim.claim_id, "verify", now=c.clock())
+    seed_network(c, result, operator, log)
     seed_trade(c, result, operator, log)  # issue 14: the demo business, RFQs, quotes, an invoice
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
@@ -969,6 +991,130 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
         result.sales = seed_sales(c, result.accounts, log, bank_url=os.environ.get("PAYOUT_PROVIDER_URL"))
     result.seconds = time.monotonic() - started
     return result
+
+
+# --- the rural service network (issue 10) ------------------------------------------------------------------
+
+COUNTIES = (
+    {
+        "name": "Shufu County Operations Centre",
+        "province": XJ,
+        "prefecture": "Kashgar",
+        "county": "Shufu",
+        "address": "18 Tuanjie Road, Tokzak Town, Shufu County, Kashgar",
+        "villages": (
+            ("Tokzak Village Service Centre", "Tokzak", "3 Bazaar Street, Tokzak", "09:00-21:00 daily", PARTNER),
+            ("Wupar Village Service Centre", "Wupar", "12 Mahmud Kashgari Road, Wupar", "10:00-20:00, closed Friday",
+             EXTRA_PARTNERS[0]),
+        ),
+    },
+    {
+        "name": "Wensu County Operations Centre",
+        "province": XJ,
+        "prefecture": "Aksu",
+        "county": "Wensu",
+        "address": "7 Tianshan Road, Wensu County, Aksu",
+        "villages": (
+            ("Jiamu Village Service Centre", "Jiamu", "1 Orchard Lane, Jiamu", "09:30-20:30 daily", EXTRA_PARTNERS[1]),
+            ("Tohula Village Service Centre", "Tohula", "5 Canal Street, Tohula", "10:00-19:00 daily",
+             EXTRA_PARTNERS[2]),
+        ),
+    },
+)  # fmt: skip
+# The demo buyer's orders to the first village centre, one at each stage of its journey.
+PICKUP_STAGES = ("shipped", "at_county", "to_village", "missing", "ready_for_pickup", "delivered")
+
+
+def seed_network(container, result: SeedResult, operator, log=print) -> None:
+    """Two county centres (Shufu in Kashgar, Wensu in Aksu) with two village centres each; county@ works at
+    Shufu's, partner@ runs Tokzak; and the demo buyer's orders to Tokzak, one at each stage, through the same use
+    cases as the API (checkout, ship, scan, manifests, receipt, handover)."""
+    from chalicelib.api.presenters import buyer_order_public
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.domain.network import pickup_code
+    from chalicelib.services import cart, checkout, county, network, order_lifecycle, village
+
+    c = container
+    villages: dict[str, str] = {}
+    county_ids = []
+    for spec in COUNTIES:
+        fields = {k: v for k, v in spec.items() if k != "villages"}
+        made = network.create_county(c.network, c.identity, operator, fields, now=c.clock(), county_id=c.new_id("cty"))
+        county_ids.append(made.county_id)
+        result.counties += 1
+        for name, place, address, hours, partner_email in spec["villages"]:
+            body = {"name": name, "village": place, "address": address, "hours": hours, "partner_email": partner_email}
+            made_village, _ = network.create_village(
+                c.network, c.identity, operator, made.county_id, body, now=c.clock(), village_id=c.new_id("vil")
+            )
+            villages[partner_email] = made_village.village_id
+            result.villages += 1
+    county_id, village_id = county_ids[0], villages[PARTNER]
+    network.bind_staff(c.network, c.identity, operator, county_id, COUNTY_STAFF, now=c.clock())
+
+    buyer = Actor(result.accounts[BUYER], BUYER, frozenset({Role.BUYER}))
+    staff = Actor(result.accounts[COUNTY_STAFF], COUNTY_STAFF, frozenset({Role.COUNTY_STAFF}), frozenset({county_id}))
+    partner = Actor(result.accounts[PARTNER], PARTNER, frozenset({Role.PARTNER}))
+    orders: dict[str, str] = {}
+    for stage, (owner, _, product_id, shop_id) in zip(PICKUP_STAGES, _collectable(result), strict=False):
+        cart.set_line(c.buying, buyer, product_id, 1, now=c.clock())
+        body = {
+            "delivery": {"pickup_point": village_id, "name": "Dilnur Abdulla", "phone": "+86 998 555 0142"},
+            "payment_method": "cash_on_delivery",
+        }
+        placed, _ = checkout.checkout(
+            c.buying, buyer, f"seed-pickup-{stage}", body,
+            now=c.clock(), new_id=c.new_id, present_order=buyer_order_public,
+        )  # fmt: skip
+        order_id = placed["orders"][0]["order_id"]
+        seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
+        tracking = f"CP{order_id[-9:].upper()}CN"
+        order_lifecycle.ship(c.catalog, c.buying, seller, shop_id, order_id, "China Post", tracking, now=c.clock())
+        orders[stage] = order_id
+
+    def scan(*stages: str) -> None:
+        for stage in stages:
+            county.scan(c.buying, c.network, staff, county_id, orders[stage], now=c.clock())
+
+    def manifest() -> str:
+        built, _ = county.build_manifest(
+            c.buying, c.network, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
+        )
+        county.dispatch_manifest(c.buying, c.network, c.jobs, staff, county_id, built.manifest_id, now=c.clock())
+        return built.manifest_id
+
+    if len(orders) == len(PICKUP_STAGES):
+        # one manifest: two parcels arrive, one goes missing; the first of the two is handed over
+        scan("delivered", "ready_for_pickup", "missing")
+        first = manifest()
+        arrived = [orders["delivered"], orders["ready_for_pickup"]]
+        village.receive_manifest(c.buying, c.network, c.jobs, partner, village_id, first, arrived, now=c.clock())
+        ready = c.buying.get_order(orders["delivered"])
+        code = pickup_code(c.settings.pickup_code_secret, ready.order_id, ready.pickup["ready_at"])
+        village.hand_over(
+            c.buying, c.network, partner, village_id, ready.order_id, code,
+            now=c.clock(), secret=c.settings.pickup_code_secret,
+        )  # fmt: skip
+        # a second manifest on its way to the village, and a parcel waiting at the county
+        scan("to_village")
+        manifest()
+        scan("at_county")
+    result.pickup_orders = orders
+    log(
+        f"seeded {result.counties} county centres, {result.villages} village centres and the demo buyer's pickup "
+        f"orders to Tokzak at each stage ({', '.join(orders)})"
+    )
+
+
+def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:
+    """Listed products sold one at a time (b2b lots have minimum orders) and without a personalisation to fill
+    in (issue 15), by different sellers first."""
+    picked = [entry for entry in result.listed if entry[1] != "b2b" and entry[2] not in result.personalised]
+    by_owner: dict[str, list] = {}
+    for entry in picked:
+        by_owner.setdefault(entry[0], []).append(entry)
+    spread = [entry for group in zip(*by_owner.values(), strict=False) for entry in group]
+    return spread + [entry for entry in picked if entry not in spread]
 
 
 # --- bulk trade (issue 14) ---------------------------------------------------------------------------------

@@ -114,6 +114,8 @@ class ProductModel(Model):
     # Top-level copies for checkout's transaction conditions (JSON attributes cannot be conditioned on):
     listed = BooleanAttribute(null=True)  # active product of an active shop
     price_fp = UnicodeAttribute(null=True)  # Product.price_fingerprint
+    rating_count = NumberAttribute(null=True)  # issue 13: visible reviews (ADDed by the review's transaction)
+    rating_total = NumberAttribute(null=True)  # their ratings' sum
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)
@@ -239,6 +241,40 @@ class OrderDueIndex(GlobalSecondaryIndex):
     window_closes = UnicodeAttribute(range_key=True)
 
 
+class OrderCountyStatusIndex(GlobalSecondaryIndex):
+    """Sparse: orders collected at a village, by county and status, in the order they entered it (issue 10)."""
+
+    class Meta:
+        index_name = "county-status-index"
+        projection = AllProjection()
+
+    county_status = UnicodeAttribute(hash_key=True)
+    status_key = UnicodeAttribute(range_key=True)
+
+
+class OrderVillageStatusIndex(GlobalSecondaryIndex):
+    """Sparse: orders collected at a village, by village and status; at the county, those on no manifest
+    first (`village_sort` "open#..."), then those on one ("manifest#<id>#...")."""
+
+    class Meta:
+        index_name = "village-status-index"
+        projection = AllProjection()
+
+    village_status = UnicodeAttribute(hash_key=True)
+    village_sort = UnicodeAttribute(range_key=True)
+
+
+class OrderTrackingIndex(GlobalSecondaryIndex):
+    """Sparse: shipped orders collected at a village, by "<county_id>#<TRACKING NUMBER>" (county scans)."""
+
+    class Meta:
+        index_name = "tracking-index"
+        projection = AllProjection()
+
+    tracking_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class OrderScheduleIndex(GlobalSecondaryIndex):
     """Sparse: orders some scheduled job must act on, by when. `schedule_key` = "<job>#<shard 00-15>" (jobs:
     "expire" for unpaid card/bank-transfer orders, "complete" for delivered, paid orders, "refund" for provider
@@ -268,11 +304,20 @@ class OrderModel(Model):
     status = UnicodeAttribute()
     body = JSONAttribute()  # the whole order (lines, delivery, timeline, refunds, ...)
     version = NumberAttribute(default=1)
+    # pickup orders only (issue 10)
+    county_status = UnicodeAttribute(null=True)  # "<county_id>#<status>"
+    status_key = UnicodeAttribute(null=True)  # "<entered the status at>#<order_id>"
+    village_status = UnicodeAttribute(null=True)  # "<village_id>#<status>"
+    village_sort = UnicodeAttribute(null=True)
+    tracking_key = UnicodeAttribute(null=True)  # "<county_id>#<TRACKING NUMBER>" once shipped
 
     buyer_index = OrderBuyerIndex()
     shop_index = OrderShopIndex()
     shop_status_index = OrderShopStatusIndex()
     due_index = OrderDueIndex()
+    county_status_index = OrderCountyStatusIndex()
+    village_status_index = OrderVillageStatusIndex()
+    tracking_index = OrderTrackingIndex()
     schedule_index = OrderScheduleIndex()
 
 
@@ -285,6 +330,18 @@ class ReturnShopIndex(GlobalSecondaryIndex):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class ReturnLegIndex(GlobalSecondaryIndex):
+    """Sparse: returns opened at a village, by "<village or county id>#<leg>"; waiting ones first
+    (`leg_sort` "open#..."), then those on a manifest (issue 10)."""
+
+    class Meta:
+        index_name = "leg-index"
+        projection = AllProjection()
+
+    network_leg = UnicodeAttribute(hash_key=True)
+    leg_sort = UnicodeAttribute(range_key=True)
+
+
 class ReturnModel(Model):
     class Meta(_Unbound):
         pass
@@ -295,8 +352,11 @@ class ReturnModel(Model):
     status = UnicodeAttribute()
     body = JSONAttribute()
     version = NumberAttribute(default=1)
+    network_leg = UnicodeAttribute(null=True)
+    leg_sort = UnicodeAttribute(null=True)
 
     shop_index = ReturnShopIndex()
+    leg_index = ReturnLegIndex()
 
 
 class NotificationModel(Model):
@@ -367,6 +427,49 @@ class LedgerModel(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+
+class NetworkListIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "list-index"
+        projection = AllProjection()
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
+
+
+class NetworkList2Index(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "list2-index"
+        projection = AllProjection()
+
+    list2_pk = UnicodeAttribute(hash_key=True)
+    list2_sk = UnicodeAttribute(range_key=True)
+
+
+class NetworkModel(Model):
+    """The rural service network (issue 10), items told apart by their keys (docs/data-model.md):
+
+    `county#<id>` / `county`: a county centre (list: `counties`);
+    `village#<id>` / `village`: a village centre (list: `county#<id>#villages`);
+    `member#<user_id>` / `county` | `village`: where a county staff member works, which village a partner runs;
+    `manifest#<id>` / `#manifest`: a manifest's header (lists: its county's and its village's, by direction and
+    status); `manifest#<id>` / `line#<item id>`: one parcel on it.
+    chalicelib/adapters/network.py reads and writes them as raw items.
+    """
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    list_pk = UnicodeAttribute(null=True)
+    list_sk = UnicodeAttribute(null=True)
+    list2_pk = UnicodeAttribute(null=True)
+    list2_sk = UnicodeAttribute(null=True)
+
+    list_index = NetworkListIndex()
+    list2_index = NetworkList2Index()
 
 
 class FinanceOpenIndex(GlobalSecondaryIndex):
@@ -524,6 +627,78 @@ class ProvenanceModel(Model):
     queue_index = ProvenanceQueueIndex()
 
 
+class TrustIndex1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g1-index"
+        projection = AllProjection()
+
+    g1pk = UnicodeAttribute(hash_key=True)
+    g1sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g2-index"
+        projection = AllProjection()
+
+    g2pk = UnicodeAttribute(hash_key=True)
+    g2sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g3-index"
+        projection = AllProjection()
+
+    g3pk = UnicodeAttribute(hash_key=True)
+    g3sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex4(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g4-index"
+        projection = AllProjection()
+
+    g4pk = UnicodeAttribute(hash_key=True)
+    g4sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex5(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g5-index"
+        projection = AllProjection()
+
+    g5pk = UnicodeAttribute(hash_key=True)
+    g5sk = UnicodeAttribute(range_key=True)
+
+
+class TrustModel(Model):
+    """Buyer trust (issue 13; docs/data-model.md, adapters/trust.py): disputes, reviews, rating aggregates,
+    points lots and rules, told apart by their keys; five generic sparse indexes (g1..g5)."""
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    g3pk = UnicodeAttribute(null=True)
+    g3sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    g5pk = UnicodeAttribute(null=True)
+    g5sk = UnicodeAttribute(null=True)
+
+    g1_index = TrustIndex1()
+    g2_index = TrustIndex2()
+    g3_index = TrustIndex3()
+    g4_index = TrustIndex4()
+    g5_index = TrustIndex5()
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -535,12 +710,14 @@ MODELS_BY_SETTING = {
     "returns_table": ReturnModel,
     "notifications_table": NotificationModel,
     "ledger_table": LedgerModel,
+    "network_table": NetworkModel,
     "outbox_table": OutboxModel,
     "order_history_table": OrderHistoryModel,
     "finance_table": FinanceModel,
     "aggregates_table": AggregateModel,
     "provenance_table": ProvenanceModel,
     "trade_table": TradeModel,
+    "trust_table": TrustModel,
 }
 
 

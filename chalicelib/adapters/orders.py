@@ -32,6 +32,7 @@ from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed,
 from ..domain.events import order_event
 from ..domain.ids import utc_now
 from ..domain.markets import FxRate
+from ..domain.network import Village
 from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
 from ..domain.trade import Business
 from ..services.ports import Page, Write
@@ -124,7 +125,45 @@ def _order_item(order: Order) -> OrderModel:
         status=order.status,
         body=order_to_dict(order),
         version=order.version,
+        **_pickup_keys(order),
     )
+
+
+def _pickup_keys(order: Order) -> dict:
+    """The sparse index attributes of an order collected at a village (issue 10; docs/data-model.md)."""
+    pickup = order.pickup
+    if not pickup:
+        return {}
+    since = f"{order.status_since()}#{order.order_id}"
+    if order.status == "at_county":
+        manifest_id = pickup.get("manifest_id")
+        village_sort = f"manifest#{manifest_id}#{since}" if manifest_id else f"open#{since}"
+    else:
+        village_sort = since
+    tracking = (order.shipment or {}).get("tracking_number")
+    return {
+        "county_status": f"{pickup['county_id']}#{order.status}",
+        "status_key": since,
+        "village_status": f"{pickup['village_id']}#{order.status}",
+        "village_sort": village_sort,
+        "tracking_key": f"{pickup['county_id']}#{tracking.upper()}" if tracking else None,
+    }
+
+
+def _return_keys(ret: Return) -> dict:
+    """The sparse leg index attributes of a return opened at a village (issue 10)."""
+    network = ret.network
+    if not network:
+        return {}
+    leg = network["leg"]
+    place = network["village_id"] if leg == "at_village" else network["county_id"]
+    history = network.get("history") or []
+    since = f"{history[-1]['at'] if history else ret.updated_at}#{ret.return_id}"
+    manifest_id = network.get("manifest_id")
+    leg_sort = since
+    if leg == "at_village":
+        leg_sort = f"manifest#{manifest_id}#{since}" if manifest_id else f"open#{since}"
+    return {"network_leg": f"{place}#{leg}", "leg_sort": leg_sort}
 
 
 def _history_put(order: Order, entry: TimelineEntry) -> dict:
@@ -811,6 +850,7 @@ class DynamoBuyingRepository:
             status=ret.status,
             body=return_to_dict(ret),
             version=ret.version,
+            **_return_keys(ret),
         )
 
     def create_return(self, ret: Return, order: Order, expected_order_version: int, *, event: str) -> Order:
@@ -869,3 +909,168 @@ class DynamoBuyingRepository:
             kwargs["ExclusiveStartKey"] = start
         raw = self._call("query", **kwargs)
         return Page([json.loads(i["body"]["S"]) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    # --- the rural service network (issue 10) -------------------------------------------------------
+
+    def pickup_checkout_reads(
+        self, buyer_id: str, claim_key: str, village_id: str, business_id: str | None = None
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, Village | None]:
+        """checkout_reads for a checkout to a pickup point: the cart, the claim, the buyer's unpaid holds, the
+        buyer's business (issue 14) and the village, in one BatchGetItem (checkout stays at 2 calls)."""
+        from .models import NetworkModel
+        from .network import village_from_item
+        from .trade import business_from_item, business_key
+
+        carts, uniques, network = CartModel.Meta.table_name, UniqueModel.Meta.table_name, NetworkModel.Meta.table_name
+        trade = TradeModel.Meta.table_name
+        request = {
+            carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
+            uniques: {"Keys": [{"key": {"S": claim_key}}, {"key": {"S": _hold_key(buyer_id)}}], "ConsistentRead": True},
+            network: {"Keys": [{"pk": {"S": f"village#{village_id}"}, "sk": {"S": "village"}}]},
+        }
+        if business_id:
+            request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
+        responses: dict = {carts: [], uniques: [], network: [], trade: []}
+        while request:
+            raw = self._call("batch_get_item", RequestItems=request)
+            for table, items in raw.get("Responses", {}).items():
+                responses[table].extend(items)
+            request = raw.get("UnprocessedKeys") or {}
+        cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
+        by_key = {item["key"]["S"]: item for item in responses[uniques]}
+        business = business_from_item(responses[trade][0]) if responses[trade] else None
+        village = village_from_item(responses[network][0]) if responses[network] else None
+        holds = _holds(by_key.get(_hold_key(buyer_id)))
+        return cart, self._claim(by_key.get(claim_key)), holds, business, village
+
+    def _index_page(
+        self, table: str, index: str, hash_name: str, hash_value: str, limit: int, start: dict | None,
+        *, newest_first: bool, sort_prefix: tuple[str, str] | None = None,
+    ) -> dict:  # fmt: skip
+        condition = "#h = :h"
+        names = {"#h": hash_name}
+        values: dict = {":h": {"S": hash_value}}
+        if sort_prefix:
+            condition += " AND begins_with(#r, :r)"
+            names["#r"] = sort_prefix[0]
+            values[":r"] = {"S": sort_prefix[1]}
+        kwargs = {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        return self._call("query", **kwargs)
+
+    def _orders_of(self, raw: dict) -> Page:
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def county_parcels(self, county_id: str, status: str, limit: int, start: dict | None) -> Page:
+        """A county's parcels in one status, the latest to enter it first (one Query)."""
+        raw = self._index_page(
+            OrderModel.Meta.table_name, "county-status-index", "county_status", f"{county_id}#{status}",
+            limit, start, newest_first=True,
+        )  # fmt: skip
+        return self._orders_of(raw)
+
+    def village_parcels(
+        self, village_id: str, status: str, limit: int, start: dict | None, *, waiting_only: bool = False
+    ) -> Page:
+        """A village's parcels in one status (one Query). `waiting_only`: at the county and on no manifest
+        yet, the longest waiting first (what a manifest takes); otherwise the latest first."""
+        prefix = ("village_sort", "open#") if waiting_only else None
+        raw = self._index_page(
+            OrderModel.Meta.table_name, "village-status-index", "village_status", f"{village_id}#{status}",
+            limit, start, newest_first=not waiting_only, sort_prefix=prefix,
+        )  # fmt: skip
+        return self._orders_of(raw)
+
+    def orders_by_tracking(self, county_id: str, tracking_number: str) -> list[Order]:
+        """The county's shipped parcels with this tracking number (one Query; usually one)."""
+        raw = self._index_page(
+            OrderModel.Meta.table_name, "tracking-index", "tracking_key", f"{county_id}#{tracking_number.upper()}",
+            10, None, newest_first=True,
+        )  # fmt: skip
+        return self._orders_of(raw).items
+
+    def get_returns(self, return_ids: list[str]) -> list[Return]:
+        """One BatchGetItem per 100 returns; unprocessed keys are retried."""
+        table = ReturnModel.Meta.table_name
+        keys = [{"return_id": {"S": rid}} for rid in dict.fromkeys(return_ids)]
+        found = []
+        while keys:
+            raw = self._call("batch_get_item", RequestItems={table: {"Keys": keys[:100]}})
+            found += [
+                return_from_dict(ReturnModel.from_raw_data(i).body) for i in raw.get("Responses", {}).get(table, [])
+            ]
+            keys = keys[100:] + raw.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+        return found
+
+    def network_returns(
+        self, place_id: str, leg: str, limit: int, start: dict | None, *, waiting_only: bool = False
+    ) -> Page:
+        """Returns opened at a village, by the village (leg at_village) or the county (other legs) where they
+        are (one Query). `waiting_only`: at the village and on no manifest yet, the longest waiting first."""
+        raw = self._index_page(
+            ReturnModel.Meta.table_name, "leg-index", "network_leg", f"{place_id}#{leg}", limit, start,
+            newest_first=not waiting_only, sort_prefix=("leg_sort", "open#") if waiting_only else None,
+        )  # fmt: skip
+        items = [return_from_dict(ReturnModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def save_orders(
+        self,
+        orders: list[tuple[Order, int]],
+        *,
+        events: Sequence[str] = (),
+        returns: list[tuple[Return, int]] | None = None,
+        alongside: list[Write] | None = None,
+    ) -> tuple[list[Order], list[Return]]:
+        """New states of several orders and returns (each version-checked), the timeline entries pushed off the
+        orders (OrderHistory), the caller's own writes and the orders' events (`events[i]` announces `orders[i]`;
+        one outbox item), in ONE transaction (at most 100 actions): a manifest step. Nothing is written (and
+        nothing announced) if any condition fails."""
+        returns, alongside = returns or [], alongside or []
+        if len(events) != len(orders):
+            raise ValueError("one event per order")
+        bounded = [replace(order, version=expected + 1, hold_released=False).bounded() for order, expected in orders]
+        new_orders = [stored for stored, _ in bounded]
+        new_returns = [replace(ret, version=expected + 1) for ret, expected in returns]
+        actions = [self._order_put(new, expected) for new, (_, expected) in zip(new_orders, orders, strict=True)]
+        actions += [
+            _put(self._return_item(new), "version = :rv", values={":rv": {"N": str(expected)}})
+            for new, (_, expected) in zip(new_returns, returns, strict=True)
+        ]
+        actions += [write.action for write in alongside]
+        actions += [_history_put(stored, entry) for stored, moved in bounded for entry in moved]
+        if new_orders:
+            first = new_orders[0]
+            announced = [order_event(order, kind) for order, kind in zip(new_orders, events, strict=True)]
+            actions.append(outbox_put(f"{first.order_id}:{first.version}", announced, first.updated_at))
+        if not actions:
+            return [], []
+        if len(actions) > 100:
+            raise ValueError(f"one transaction holds at most 100 actions, not {len(actions)}")
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            for index, reason in enumerate(reasons):
+                if reason != "ConditionalCheckFailed":
+                    continue
+                if index < len(orders):
+                    raise PreconditionFailed("an order changed meanwhile; reload it", code="stale_order") from exc
+                if index < len(orders) + len(returns):
+                    raise PreconditionFailed("a return changed meanwhile; reload it", code="stale_return") from exc
+                if index < len(orders) + len(returns) + len(alongside):
+                    refused = alongside[index - len(orders) - len(returns)].refused
+                    raise (refused or Conflict("the change could not be applied; retry", code="conflict")) from exc
+                raise Conflict("the change was announced already; retry", code="conflict") from exc
+            raise _busy(exc) from exc
+        return new_orders, new_returns

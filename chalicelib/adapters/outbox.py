@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -15,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..domain.errors import ServiceUnavailable
 from ..domain.events import OUTBOX_KEEP_DAYS, OutboxBatch, outbox_shard
 from ..domain.orders import parse_time
-from ..services.ports import Page
+from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES
 from .models import OutboxModel, shared_connection
 
@@ -103,3 +105,31 @@ class DynamoOutbox:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
+
+
+class OutboxJobQueue:
+    """Jobs (issue 10: manifest steps) as outbox items: the relay puts them on the order-events queue, whose
+    consumer runs one step per event (events/order_events.handle_event); each step writes the next step's item
+    in its own transaction (`job_write`), so a job cannot be lost between two steps.
+
+    A job naming the manifest's `version` gets the id `<job>:<manifest_id>:<version>`, so the same step queued
+    twice is one outbox item; a job without one (`enqueue`: restarting a stalled job by hand) gets a fresh id."""
+
+    def __init__(self, outbox: DynamoOutbox, clock: Callable[[], str]) -> None:
+        self._outbox = outbox
+        self._clock = clock
+
+    @staticmethod
+    def _event(job: dict[str, Any], now: str) -> dict[str, Any]:
+        kind, manifest_id, version = job["job"], job["manifest_id"], job.get("version")
+        suffix = str(version) if version is not None else f"x{uuid.uuid4().hex}"
+        return {**job, "event_id": f"{kind}:{manifest_id}:{suffix}", "type": kind, "at": now}
+
+    def enqueue(self, job: dict[str, Any]) -> None:
+        now = self._clock()
+        event = self._event(job, now)
+        self._outbox.add(OutboxBatch(event["event_id"], (event,), now))
+
+    def job_write(self, job: dict[str, Any], now: str) -> Write:
+        event = self._event(job, now)
+        return Write(outbox_put(event["event_id"], [event], now))

@@ -46,6 +46,7 @@ class UnsupportedMediaType(e.DomainError):
 
 
 STATUS_BY_ERROR += [(PayloadTooLarge, 413), (UnsupportedMediaType, 415)]
+STATUS_BY_ERROR += [(e.TooManyAttempts, 429)]  # five wrong pickup codes lock a handover (issue 10)
 
 
 # An error lists at most this many details (a body of 90,000 unknown keys would otherwise answer megabytes);
@@ -73,7 +74,7 @@ def error_response(status: int, code: str, message: str, details: Any = None, he
 def to_response(exc: e.DomainError) -> Response:
     status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
     headers = {}
-    if isinstance(exc, e.ServiceUnavailable):
+    if isinstance(exc, (e.ServiceUnavailable, e.TooManyAttempts)):
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="bazaar"'

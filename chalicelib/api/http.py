@@ -55,7 +55,8 @@ def json_body(request, schema: type[M]) -> M:
 def validation_details(exc) -> list[dict[str, str]]:
     details = []
     for err in exc.errors(include_url=False, include_input=False):
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        # "function-…": a validator's own step; "~…": which shape of a union was chosen (api/schemas.py)
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "~")))
         message = "is not a known field" if err["type"] == "extra_forbidden" else err["msg"]
         details.append({"field": loc or "body", "message": message})
     return details

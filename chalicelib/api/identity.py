@@ -52,6 +52,29 @@ def login(call: Call) -> dict:
 @route(
     bp,
     "POST",
+    "/v1/auth/new-password",
+    "setNewPassword",
+    "Replace the temporary password of an account an operator created, and sign in",
+    tag="identity",
+    auth=ANYONE,
+    scope=Scope.PUBLIC,
+    body="NewPasswordIn",
+    responses={200: "TokenPublic"},
+    errors=(401, 409),
+    description=(
+        "Partners and county staff get a temporary password from an operator; logging in with it answers 401 "
+        "new_password_required. This sets the new password (same rules as registration) and returns a token."
+    ),
+    budget=Budget(0, "Cognito only"),
+)
+def new_password(call: Call) -> dict:
+    body = call.body
+    return identity.set_new_password(container().identity, body.email, body.temporary_password, body.new_password)
+
+
+@route(
+    bp,
+    "POST",
     "/v1/auth/confirm",
     "confirmAccount",
     "Confirm a new account with the e-mailed code",

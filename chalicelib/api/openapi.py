@@ -21,6 +21,7 @@ ERROR_REASONS = {
     413: "Body larger than 1 MB",
     415: "Body is not application/json",
     422: "Understood but cannot be processed",
+    429: "Too many tries; wait Retry-After seconds",
     503: "A dependency is busy; retry after Retry-After seconds",
 }
 

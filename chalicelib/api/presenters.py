@@ -7,6 +7,7 @@ import datetime as dt
 from ..domain import seasons
 from ..domain.catalog import Product, Shop, gi_badge
 from ..domain.ledger import BookedEntry
+from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
@@ -69,6 +70,7 @@ def product_public(p: Product, media_url, *, private: bool = False, today: dt.da
     else:
         body["shop"] = {k: p.shop[k] for k in ("shop_id", "name", "slug", "region")}
         body["prefecture"] = p.prefecture
+        body["rating"] = p.rating
         if today is not None:
             body["season"] = seasons.describe(p.attributes, today)
             ships = seasons.estimated_ship_date(p.attributes, today)
@@ -123,6 +125,7 @@ def order_public(order: Order, *, viewer: str) -> dict:
             for line in order.lines
         ],
         "total": money(order.total, order.currency),
+        "points_redeemed": order.points_redeemed,
         "refunded": money(order.refunded, order.currency),
         "refunds": [
             {
@@ -149,6 +152,8 @@ def order_public(order: Order, *, viewer: str) -> dict:
     }
     if viewer == "seller":
         body["buyer_id"] = order.buyer_id
+    if order.pickup:
+        body["pickup"] = pickup_public(order, with_code=viewer == "buyer")
     body["estimated_ship_date"] = order.ship_by
     body["amount_due"] = money(order.amount_due, order.currency)
     body["deposit"] = (
@@ -230,6 +235,29 @@ def order_market_public(charge: dict) -> dict:
     }
 
 
+def pickup_public(order: Order, *, with_code: bool) -> dict:
+    """Where the order is collected. The pickup code is only ever computed for its buyer (never stored)."""
+    p = order.pickup or {}
+    code = None
+    if with_code and order.status == "ready_for_pickup" and p.get("ready_at"):
+        from ..bootstrap import container
+        from ..domain.network import pickup_code
+
+        code = pickup_code(container().settings.pickup_code_secret, order.order_id, p["ready_at"])
+    return {
+        "village_id": p["village_id"],
+        "centre": p["village_name"],
+        "village": p.get("village", ""),
+        "address": p["village_address"],
+        "hours": p["hours"],
+        "county_id": p["county_id"],
+        "county_name": p["county_name"],
+        "ship_to": p["county_address"],
+        "ready_at": p.get("ready_at"),
+        "pickup_code": code,
+    }
+
+
 def timeline_entry_public(e: TimelineEntry) -> dict:
     return {
         "at": e.at,
@@ -271,7 +299,144 @@ def return_public(ret: Return) -> dict:
         "outcome": ret.outcome,
         "created_at": ret.created_at,
         "updated_at": ret.updated_at,
+        "leg": (ret.network or {}).get("leg"),
         "version": ret.version,
+    }
+
+
+# --- the rural service network (issue 10) --------------------------------------------------------------------
+
+
+def county_public(county: County) -> dict:
+    return {
+        "county_id": county.county_id,
+        "name": county.name,
+        "province": county.province,
+        "prefecture": county.prefecture,
+        "county": county.county,
+        "address": county.address,
+        "created_at": county.created_at,
+    }
+
+
+def village_public(village: Village, *, partner_password: str | None = None, operator: bool = False) -> dict:
+    """The public directory's view (never the partner's contact details); operators also see the partner."""
+    body: dict = {
+        "village_id": village.village_id,
+        "county_id": village.county_id,
+        "county_name": village.county_name,
+        "name": village.name,
+        "village": village.village,
+        "address": village.address,
+        "hours": village.hours,
+        "created_at": village.created_at,
+    }
+    if operator:
+        body["partner"] = {
+            "user_id": village.partner_id,
+            "email": village.partner_email,
+            "temporary_password": partner_password,
+        }
+    return body
+
+
+def parcel_public(order: Order) -> dict:
+    """An order as a county centre or a village partner sees it: the recipient's name and the last four
+    digits of the phone; never the full phone, the address, the buyer's id, or the pickup code."""
+    p = order.pickup or {}
+    shipment = order.shipment or {}
+    return {
+        "order_id": order.order_id,
+        "status": order.status,
+        "status_since": order.status_since(),
+        "county_id": p.get("county_id", ""),
+        "village_id": p.get("village_id", ""),
+        "village_name": p.get("village_name", ""),
+        "shop_name": order.shop_name,
+        "recipient": {
+            "name": str(order.delivery.get("name", "")),
+            "phone_last4": phone_last4(str(order.delivery.get("phone", ""))),
+        },
+        "carrier": shipment.get("carrier"),
+        "tracking_number": shipment.get("tracking_number"),
+        "manifest_id": p.get("manifest_id"),
+        "payment_method": order.payment_method,
+        "paid": order.paid_at is not None,
+        "total": money(order.total, order.currency),
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "title": line.title,
+                "quantity": line.quantity,
+                "returned_quantity": order.returned.get(line.line_id, 0),
+            }
+            for line in order.lines
+        ],
+        "steps": [{"at": e.at, "action": e.action, "status": e.status} for e in order.timeline],
+        "delivered_at": order.delivered_at,
+        "return_window_closes": order.return_window_closes(),
+        "handover_locked_until": p.get("locked_until"),
+    }
+
+
+def manifest_public(m: Manifest) -> dict:
+    return {
+        "manifest_id": m.manifest_id,
+        "direction": m.direction,
+        "county_id": m.county_id,
+        "county_name": m.county_name,
+        "village_id": m.village_id,
+        "village_name": m.village_name,
+        "status": m.status,
+        "parcel_count": m.parcel_count,
+        "received_count": m.received_count,
+        "missing_count": m.missing_count,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "dispatched_at": m.dispatched_at,
+        "received_at": m.received_at,
+    }
+
+
+def manifest_line_public(line: ManifestLine) -> dict:
+    return {
+        "item_id": line.item_id,
+        "order_id": line.order_id,
+        "return_id": line.return_id,
+        "tracking_number": line.tracking_number,
+        "recipient": {"name": line.recipient, "phone_last4": line.phone_last4},
+        "shop_name": line.shop_name,
+        "state": line.state,
+    }
+
+
+def network_return_public(ret: Return) -> dict:
+    n = ret.network or {}
+    return {
+        "return_id": ret.return_id,
+        "order_id": ret.order_id,
+        "status": ret.status,
+        "leg": n.get("leg"),
+        "village_id": n.get("village_id", ""),
+        "village_name": n.get("village_name", ""),
+        "county_id": n.get("county_id", ""),
+        "shop_name": n.get("shop_name", ""),
+        "recipient": {"name": n.get("recipient", ""), "phone_last4": n.get("phone_last4", "")},
+        "lines": [
+            {
+                "line_id": line["line_id"],
+                "product_id": line["product_id"],
+                "quantity": line["quantity"],
+                "refund": money(line["amount"], ret.currency),
+            }
+            for line in ret.lines
+        ],
+        "refund": money(ret.amount, ret.currency),
+        "reason": ret.reason,
+        "manifest_id": n.get("manifest_id"),
+        "forwarding": n.get("forwarding"),
+        "created_at": ret.created_at,
+        "updated_at": ret.updated_at,
     }
 
 
@@ -623,3 +788,79 @@ def claim_public(claim: GiClaim, media_url) -> dict:
 
 def fx_rate_public(rate) -> dict:
     return rate.to_dict()
+
+
+# --- buyer trust (issue 13) ---------------------------------------------------------------------------------
+
+
+def _pictures(ids, keys: dict, media_url) -> list[dict]:
+    return [{"media_id": m, "url": media_url(keys[m]) if m in keys else None} for m in ids]
+
+
+def dispute_public(d, media_url) -> dict:
+    cur = d.currency
+    return {
+        "dispute_id": d.dispute_id,
+        "order_id": d.order_id,
+        "shop_id": d.shop_id,
+        "status": d.status,
+        "reason": d.reason,
+        "description": d.description,
+        "lines": [
+            {
+                "line_id": x["line_id"],
+                "product_id": x["product_id"],
+                "title": x["title"],
+                "quantity": x["quantity"],
+                "amount": money(int(x["amount"]), cur),
+            }
+            for x in d.lines
+        ],
+        "claimed": money(d.claimed, cur),
+        "evidence": _pictures(d.evidence, d.evidence_keys, media_url),
+        "seller_evidence": _pictures(d.seller_evidence, d.evidence_keys, media_url),
+        "due_at": d.due_at,
+        "response": d.response,
+        "decision": d.decision,
+        "refund": d.refund,
+        "steps": [
+            {
+                "at": s.at,
+                "actor": s.actor,
+                "action": s.action,
+                "note": s.note,
+                "amount": None if s.amount is None else money(s.amount, cur),
+            }
+            for s in d.steps
+        ],
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    }
+
+
+def review_public(r, media_url, *, party: bool = False) -> dict:
+    body = {
+        "review_id": r.review_id,
+        "product_id": r.product_id,
+        "rating": r.rating,
+        "text": r.text,
+        "photos": _pictures(r.photos, r.photo_keys, media_url),
+        "author": r.author,
+        "created_at": r.created_at,
+        "status": r.status,
+        "reply": r.reply,
+    }
+    if party:
+        body.update({"order_id": r.order_id, "line_id": r.line_id, "hidden": r.hidden, "hide_request": r.hide_request})
+    return body
+
+
+def points_entry_public(e) -> dict:
+    return {
+        "points": e.amount,
+        "kind": e.kind,
+        "at": e.at,
+        "balance_after": e.balance_after,
+        "order_id": e.refs.get("order_id"),
+        "memo": e.memo,
+    }

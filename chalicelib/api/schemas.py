@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+)
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -200,7 +211,7 @@ class ErrorBody(Public):
 class UserPublic(Public):
     user_id: str
     email: str
-    roles: list[Literal["buyer", "seller", "operator"]]
+    roles: list[Literal["buyer", "seller", "operator", "partner", "county_staff"]]
 
 
 class TokenPublic(Public):
@@ -274,6 +285,11 @@ class FxTag(Public):
     as_of: str
 
 
+class RatingBrief(Public):
+    average: str = Field(description='one decimal, e.g. "4.3"')
+    count: int
+
+
 class ProductPublic(Public):
     product_id: str
     shop_id: str
@@ -306,6 +322,7 @@ class ProductPublic(Public):
     delivery_promise: DeliveryPromisePublic | None = Field(
         default=None, description="in a foreign market: delivered by, for the buyer's `city`"
     )
+    rating: RatingBrief | None = Field(default=None, description="issue 13: visible reviews' average and count")
 
 
 class ProductsPage(Public):
@@ -332,6 +349,7 @@ class ProductCard(Public):
     season: SeasonPublic | None = Field(default=None, description="in season, pre-sale or out of season today")
     base_price: Money | None = Field(default=None, description="market=ru: the CNY price it was converted from")
     fx: FxTag | None = Field(default=None, description="market=ru: the rate `price` was converted at")
+    rating: RatingBrief | None = None  # issue 13: only on products with reviews
 
 
 class CardsPage(Public):
@@ -398,6 +416,25 @@ class Address(Strict):
     country: StrictStr = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
 
+class PickupDelivery(Strict):
+    """Collect at a village service centre (issue 10): the centre, and who collects (name and phone)."""
+
+    pickup_point: StrictStr = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="a village_id of GET /v1/counties/{county_id}/villages",
+    )
+    name: StrictStr = Field(min_length=1, max_length=100, pattern=r"\S")
+    phone: StrictStr = Field(min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
+
+
+def _delivery_kind(value: Any) -> str:
+    """Which shape a delivery is (JSON in, or a model out): the errors then speak of that shape only."""
+    pickup = isinstance(value, PickupDelivery) or (isinstance(value, dict) and "pickup_point" in value)
+    return "~pickup" if pickup else "~address"
+
+
 class CheckoutIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
@@ -418,7 +455,12 @@ class CheckoutIn(Strict):
         }
     )
 
-    delivery: Address
+    delivery: Annotated[
+        Annotated[Address, Tag("~address")] | Annotated[PickupDelivery, Tag("~pickup")],
+        Discriminator(_delivery_kind),
+    ] = Field(description="an address, or a village service centre to collect at: {pickup_point, name, phone}")
+    # Issue 13: points to spend (1 point = 0.01 of the currency; at most 25 % of each order's goods).
+    points_to_redeem: StrictInt = Field(default=0, ge=0, le=1_000_000_000)
     payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"] = Field(
         description="net_terms: a verified business with a credit line, b2b orders within its available credit"
     )
@@ -460,6 +502,14 @@ class ReturnIn(Strict):
     reason: StrictStr | None = Field(default=None, max_length=500)
 
 
+class PaymentCard(BaseModel):
+    """The paying card as the provider reports it: its BIN (first 6-8 digits), never the full number."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
+
+
 class PaymentEventIn(BaseModel):
     model_config = ConfigDict(
         extra="ignore",  # providers add fields over time
@@ -483,6 +533,7 @@ class PaymentEventIn(BaseModel):
     payment_id: StrictStr | None = Field(
         default=None, min_length=1, max_length=100, description="the provider's payment id (refunds name it)"
     )
+    card: PaymentCard | None = None  # issue 13: the card's BIN (the partner bank's points bonus)
 
 
 # --- buying: responses ------------------------------------------------------------------------------
@@ -566,7 +617,7 @@ class RefundPublic(Public):
 
 class TimelineEntryPublic(Public):
     at: str
-    actor: str = Field(description="the role: buyer, seller, operator, payments or system")
+    actor: str = Field(description="the role: buyer, seller, operator, payments, system, county_staff or partner")
     actor_id: str | None = Field(description="the user who did it (none for the payment provider and scheduled jobs)")
     action: str
     status: str
@@ -627,12 +678,35 @@ class OrderMarketPublic(Public):
     lines: dict[str, dict[str, Money]] = Field(description="line_id -> unit_price and line_total in the currency")
 
 
+class PickupPublic(Public):
+    """Where a pickup order is collected (issue 10); the seller ships it to `ship_to`, its county centre."""
+
+    village_id: str
+    centre: str
+    village: str
+    address: str
+    hours: str
+    county_id: str
+    county_name: str
+    ship_to: str = Field(description="the county centre's address: where the seller sends the parcel")
+    ready_at: str | None
+    pickup_code: str | None = Field(
+        default=None, description="buyer view only, once ready: show it at the centre to collect"
+    )
+
+
+OrderStatus = Literal[
+    "pending_payment", "paid", "shipped", "delivered", "completed", "cancelled",
+    "at_county", "to_village", "ready_for_pickup", "missing",
+]  # fmt: skip
+
+
 class OrderPublic(Public):
     order_id: str
     checkout_id: str
     shop: OrderShop
     storefront: Storefront
-    status: Literal["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"]
+    status: OrderStatus
     lines: list[OrderLinePublic]
     total: Money
     refunded: Money
@@ -660,6 +734,9 @@ class OrderPublic(Public):
     delivery_promise: DeliveryPromisePublic | None = Field(default=None, description="issue 12: delivered by")
     tracking: list[TrackingPublic] = Field(default_factory=list, description="issue 12: the parcel's events")
     buyer_id: str | None = Field(default=None, description="seller view only")
+    pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
+    # Issue 13: points redeemed at checkout (each worth one minor unit off the goods; amount_due is net of them)
+    points_redeemed: int = 0
     estimated_ship_date: str | None = Field(
         default=None, description="the latest ship date of its lines: the seller is not late before it"
     )
@@ -697,6 +774,8 @@ class CheckoutResult(Public):
     payments: list[RuPaymentPublic] | None = Field(
         default=None, description="market=ru by Mir card or SBP: where to pay each order (the acquirer's page)"
     )
+    points_redeemed: int | None = None  # issue 13
+    amount_due: Money | None = None  # the total less the points redeemed
 
 
 class ReturnLinePublic(Public):
@@ -722,6 +801,9 @@ class ReturnPublic(Public):
     )
     created_at: str
     updated_at: str
+    leg: str | None = Field(
+        default=None, description="opened at a village: where the parcel is (at_village ... to_seller)"
+    )
     version: int = Field(description="send it as If-Match to receive the return only as you saw it")
 
 
@@ -750,6 +832,313 @@ class NotificationsPage(Public):
 
 class WebhookResult(Public):
     status: Literal["applied", "duplicate", "ignored", "refunding"]
+
+
+# --- the rural service network (issue 10): requests -----------------------------------------------------------
+
+PlaceText = Field(min_length=1, max_length=120, pattern=r"\S")
+Id = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class CountyIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Shufu County Operations Centre",
+                    "province": "Xinjiang",
+                    "prefecture": "Kashgar",
+                    "county": "Shufu",
+                    "address": "18 Tuanjie Road, Tokzak Town, Shufu County",
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = PlaceText
+    province: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    prefecture: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    county: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    address: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
+class StaffIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "gulnar@shufu.example.com"}]})
+
+    email: StrictStr = Field(max_length=254)
+
+
+class VillageIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Yengisar Village Service Centre",
+                    "village": "Yengisar",
+                    "address": "3 Bazaar Street, Yengisar Village",
+                    "hours": "09:00-21:00 daily",
+                    "partner_email": "memet@yengisar.example.com",
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = PlaceText
+    village: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    address: StrictStr = Field(min_length=1, max_length=200, pattern=r"\S")
+    hours: StrictStr = Field(
+        min_length=1, max_length=100, pattern=r"\S", description="opening hours, as people read them"
+    )
+    partner_email: StrictStr = Field(max_length=254, description="the partner running it; an account is created if new")
+
+
+class NewPasswordIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "memet@yengisar.example.com",
+                    "temporary_password": "Xq3vR8tLm2Pa9wKd",
+                    "new_password": "Bazaar-village-7",
+                }
+            ]
+        }
+    )
+
+    email: StrictStr = Field(max_length=254)
+    temporary_password: StrictStr = Field(max_length=128)
+    new_password: StrictStr = Field(max_length=128)
+
+
+class ScanIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "CP123456789CN"}]})
+
+    code: StrictStr = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^\s*[A-Za-z0-9_-]+\s*$",
+        description="the order id or its tracking number",
+    )
+
+
+class ManifestIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"village_id": "vil_01HX7Q"}]})
+
+    village_id: StrictStr = Id
+
+
+class ReceiveIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"codes": ["CP123456789CN", "ord_01HX7Q"]}]})
+
+    codes: list[Annotated[StrictStr, Field(min_length=1, max_length=80, pattern=r"^\s*[A-Za-z0-9_-]+\s*$")]] = Field(
+        max_length=5000, description="the parcels scanned on arrival (ids or tracking numbers); may be empty"
+    )
+
+
+class HandoverIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"order_id": "ord_01HX7Q", "pickup_code": "482913"}]})
+
+    order_id: StrictStr = Id
+    pickup_code: StrictStr = Field(pattern=r"^[0-9]{6}$", description="the 6 digits the buyer shows")
+
+
+class VillageReturnIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"order_id": "ord_01HX7Q", "lines": [{"line_id": "ord_01HX7Q-1", "quantity": 1}], "reason": "too small"}
+            ]
+        }
+    )
+
+    order_id: StrictStr = Id
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=40)
+    reason: StrictStr | None = Field(default=None, max_length=500)
+
+
+class ForwardIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"carrier": "China Post", "tracking_number": "CP987654321CN"}]}
+    )
+
+    carrier: StrictStr = Field(min_length=1, max_length=60, pattern=r"\S")
+    tracking_number: StrictStr = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
+
+
+# --- the rural service network: responses ---------------------------------------------------------------------
+
+
+class CountyPublic(Public):
+    county_id: str
+    name: str
+    province: str
+    prefecture: str
+    county: str
+    address: str
+    created_at: str
+
+
+class CountiesPage(Public):
+    items: list[CountyPublic]
+    next_cursor: str | None
+
+
+class PartnerAccount(Public):
+    user_id: str
+    email: str
+    temporary_password: str | None = Field(description="only when the account was created now; shown once")
+
+
+class VillagePublic(Public):
+    village_id: str
+    county_id: str
+    county_name: str
+    name: str
+    village: str
+    address: str
+    hours: str
+    created_at: str
+    partner: PartnerAccount | None = Field(default=None, description="operators only")
+
+
+class VillagesPage(Public):
+    items: list[VillagePublic]
+    next_cursor: str | None
+
+
+class StaffPublic(Public):
+    county_id: str
+    user_id: str
+    email: str
+    role: Literal["county_staff"]
+    temporary_password: str | None = Field(description="only when the account was created now; shown once")
+    newly_bound: bool
+
+
+class Recipient(Public):
+    name: str
+    phone_last4: str = Field(description="the last four digits only")
+
+
+class ParcelLine(Public):
+    line_id: str
+    title: str
+    quantity: int
+    returned_quantity: int
+
+
+class ParcelStep(Public):
+    at: str
+    action: str
+    status: str
+
+
+class ParcelPublic(Public):
+    """An order as a county centre or a village partner sees it: never the full phone, the address, the
+    buyer, their other orders, or the pickup code."""
+
+    order_id: str
+    status: OrderStatus
+    status_since: str
+    county_id: str
+    village_id: str
+    village_name: str
+    shop_name: str
+    recipient: Recipient
+    carrier: str | None
+    tracking_number: str | None
+    manifest_id: str | None
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    paid: bool
+    total: Money
+    lines: list[ParcelLine]
+    steps: list[ParcelStep]
+    delivered_at: str | None
+    return_window_closes: str | None
+    handover_locked_until: str | None
+
+
+class ParcelsPage(Public):
+    items: list[ParcelPublic]
+    next_cursor: str | None
+
+
+class ScanResult(Public):
+    already: bool = Field(description="true: the parcel had been scanned in before; nothing changed")
+    parcel: ParcelPublic
+
+
+ManifestStatus = Literal["building", "ready", "dispatching", "dispatched", "receiving", "received"]
+
+
+class ManifestPublic(Public):
+    manifest_id: str
+    direction: Literal["to_village", "to_county"]
+    county_id: str
+    county_name: str
+    village_id: str
+    village_name: str
+    status: ManifestStatus
+    parcel_count: int
+    received_count: int
+    missing_count: int
+    created_at: str
+    updated_at: str
+    dispatched_at: str | None
+    received_at: str | None
+
+
+class ManifestsPage(Public):
+    items: list[ManifestPublic]
+    next_cursor: str | None
+
+
+class ManifestLinePublic(Public):
+    item_id: str
+    order_id: str
+    return_id: str | None
+    tracking_number: str | None
+    recipient: Recipient
+    shop_name: str
+    state: Literal["listed", "received", "missing"]
+
+
+class ManifestPage(Public):
+    manifest: ManifestPublic | None = Field(description="the header, on the first page only")
+    items: list[ManifestLinePublic]
+    next_cursor: str | None
+
+
+class Forwarding(Public):
+    carrier: str
+    tracking_number: str
+    forwarded_at: str
+
+
+class NetworkReturnPublic(Public):
+    """A return opened at a village, as the county centre and the partner see it."""
+
+    return_id: str
+    order_id: str
+    status: Literal["requested", "received"]
+    leg: Literal["at_village", "to_county", "at_county", "missing", "to_seller"]
+    village_id: str
+    village_name: str
+    county_id: str
+    shop_name: str
+    recipient: Recipient
+    lines: list[ReturnLinePublic]
+    refund: Money
+    reason: str | None
+    manifest_id: str | None
+    forwarding: Forwarding | None
+    created_at: str
+    updated_at: str
+
+
+class NetworkReturnsPage(Public):
+    items: list[NetworkReturnPublic]
+    next_cursor: str | None
 
 
 # --- account confirmation (issue 9): Cognito's e-mailed code on dev and prod ------------------------------
@@ -1725,3 +2114,249 @@ class AddressChangeIn(Strict):
     )
 
     delivery: Address
+
+
+# --- buyer trust (issue 13): disputes, points, reviews ---------------------------------------------------------
+
+MediaIds = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=80)]], Field(max_length=6)]
+
+
+class DisputeLineIn(Strict):
+    line_id: StrictStr = Field(min_length=1, max_length=120)
+    quantity: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class DisputeIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lines": [{"line_id": "ord_01HX7Q-1", "quantity": 1}],
+                    "reason": "damaged",
+                    "description": "The scarf arrived torn along one edge.",
+                    "evidence": [],
+                }
+            ]
+        }
+    )
+
+    lines: list[DisputeLineIn] = Field(min_length=1, max_length=40)
+    reason: Literal["not_as_described", "damaged", "counterfeit", "not_received"]
+    description: StrictStr = Field(min_length=1, max_length=2000)
+    evidence: MediaIds = Field(default_factory=list, description="media ids from POST /v1/me/uploads (completed)")
+
+
+class DisputeResponseIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"action": "partial_refund", "amount": 100, "message": "Sorry: here is part of it back."}]
+        }
+    )
+
+    action: Literal["refund", "partial_refund", "return_and_refund", "reject"]
+    amount: StrictInt | None = Field(default=None, ge=1, le=10**12, description="partial_refund only")
+    message: StrictStr = Field(min_length=1, max_length=2000)
+    evidence: MediaIds = Field(default_factory=list)
+
+
+class DisputeDecisionIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refund_amount": 100, "funded_by": "platform", "note": "Photos show transit damage."}]
+        }
+    )
+
+    refund_amount: StrictInt = Field(ge=0, le=10**12, description="minor units; 0 rejects the claim")
+    funded_by: Literal["seller", "platform"]
+    note: StrictStr = Field(min_length=1, max_length=2000)
+
+
+class UploadIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"content_type": "image/png", "size": 2048}]})
+
+    content_type: StrictStr = Field(min_length=1, max_length=100)
+    size: StrictInt = Field(ge=1, le=10 * 1024 * 1024)
+
+
+class EarnRuleIn(Strict):
+    currency: Literal["CNY", "RUB"]
+    points: StrictInt = Field(ge=1, le=1000)
+    per_amount: StrictInt = Field(ge=1, le=10**9, description="minor units of goods that earn `points`")
+
+
+class PointsRulesIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "markets": [
+                        {"currency": "CNY", "points": 1, "per_amount": 100},
+                        {"currency": "RUB", "points": 1, "per_amount": 1000},
+                    ]
+                }
+            ]
+        }
+    )
+
+    markets: list[EarnRuleIn] = Field(min_length=1, max_length=10)
+
+
+class BinRangeIn(Strict):
+    from_: StrictStr = Field(alias="from", pattern=r"^\d{6,8}$")
+    to: StrictStr | None = Field(default=None, pattern=r"^\d{6,8}$")
+
+
+class PartnerBankIn(Strict):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {"name": "Silk Road Bank", "bin_ranges": [{"from": "622848", "to": "622849"}], "multiplier": "2"}
+            ]
+        },
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=100)
+    bin_ranges: list[BinRangeIn] = Field(min_length=1, max_length=50)
+    multiplier: StrictStr = Field(min_length=1, max_length=8, pattern=r"^\d+(\.\d{1,2})?$")
+
+
+class ProductReviewIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rating": 5, "text": "Beautiful silk, fast delivery.", "photos": []}]}
+    )
+
+    rating: StrictInt = Field(ge=1, le=5)
+    text: StrictStr = Field(default="", max_length=2000)
+    photos: MediaIds = Field(default_factory=list)
+
+
+class ReviewReplyIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Thank you for your kind words!"}]})
+
+    text: StrictStr = Field(min_length=1, max_length=2000)
+
+
+class ReasonIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Offensive language"}]})
+
+    reason: StrictStr = Field(min_length=1, max_length=500)
+
+
+class PicturePublic(Public):
+    media_id: str
+    url: str | None
+
+
+class DisputeLinePublic(Public):
+    line_id: str
+    product_id: str
+    title: str
+    quantity: int
+    amount: Money
+
+
+class DisputeStepPublic(Public):
+    at: str
+    actor: str
+    action: str
+    note: str
+    amount: Money | None
+
+
+class DisputePublic(Public):
+    dispute_id: str
+    order_id: str
+    shop_id: str
+    status: Literal["awaiting_seller", "awaiting_buyer", "escalated", "resolved", "closed", "decided"]
+    reason: str
+    description: str
+    lines: list[DisputeLinePublic]
+    claimed: Money
+    evidence: list[PicturePublic]
+    seller_evidence: list[PicturePublic]
+    due_at: str | None = Field(description="when the clock escalates it, if nobody acts")
+    response: dict[str, Any] | None
+    decision: dict[str, Any] | None
+    refund: dict[str, Any] | None
+    steps: list[DisputeStepPublic]
+    created_at: str
+    updated_at: str
+
+
+class DisputesPage(Public):
+    items: list[DisputePublic]
+    next_cursor: str | None
+
+
+class UploadPublic(Public):
+    media_id: str
+    upload: PresignedPost
+    expires_in: int
+
+
+class UploadedPublic(Public):
+    media_id: str
+    url: str
+    thumbnail_url: str
+
+
+class PointsEntryPublic(Public):
+    points: int = Field(description="positive: in, negative: out")
+    kind: str
+    at: str
+    balance_after: int | None
+    order_id: str | None
+    memo: str
+
+
+class PointsPublic(Public):
+    balance: int
+    expiring_soon: list[dict[str, Any]] = Field(description="[{points, expires_at}] within 30 days, oldest first")
+    items: list[PointsEntryPublic]
+    next_cursor: str | None
+
+
+class PointsRulesPublic(Public):
+    markets: list[dict[str, Any]]
+    updated_at: str | None
+
+
+class PartnerBankPublic(Public):
+    name: str
+    bin_ranges: list[dict[str, str]]
+    multiplier: str
+    updated_at: str | None
+
+
+class ReviewPublic(Public):
+    review_id: str
+    product_id: str
+    order_id: str | None = Field(default=None, description="the parties only")
+    line_id: str | None = Field(default=None, description="the parties only")
+    rating: int
+    text: str
+    photos: list[PicturePublic]
+    author: str
+    created_at: str
+    status: Literal["visible", "hidden"]
+    reply: dict[str, Any] | None
+    hidden: dict[str, Any] | None = None
+    hide_request: dict[str, Any] | None = None
+
+
+class ReviewsPage(Public):
+    items: list[ReviewPublic]
+    next_cursor: str | None
+
+
+class RatingPublic(Public):
+    average: str | None
+    count: int
+    stars: list[int]
+
+
+class ShopTrustPublic(Public):
+    shop_id: str
+    rating: RatingPublic
+    disputes: dict[str, Any] = Field(description="the last 90 days: delivered orders, disputes opened, percent")

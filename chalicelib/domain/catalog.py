@@ -127,6 +127,19 @@ class Product:
     # issue 12: what exporting needs ({"weight_g", "hs_code"}) and the seller's translations by language
     shipping: dict[str, Any] | None = None
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Issue 13: the product's reviews (visible ones), kept by the review's transaction (adapters/trust.py)
+    rating_count: int = 0
+    rating_total: int = 0
+
+    @property
+    def rating(self) -> dict[str, Any] | None:
+        """Average (one decimal, a string) and count of the visible reviews; None without any."""
+        if self.rating_count <= 0:
+            return None
+        from decimal import ROUND_HALF_UP, Decimal
+
+        average = (Decimal(self.rating_total) / Decimal(self.rating_count)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return {"average": str(average), "count": self.rating_count}
 
     @property
     def shop_status(self) -> str:
@@ -230,6 +243,8 @@ class Product:
         }
         if self.media and self.media[0].medium_key:
             card["medium_key"] = self.media[0].medium_key
+        if self.rating is not None:  # issue 13: only rated products carry it, so unrated cards stay as they were
+            card["rating"] = self.rating
         attrs = self.attributes
         if self.storefront == "b2b":
             card["b2b"] = {

@@ -52,3 +52,13 @@ class ServiceUnavailable(DomainError):
     def __init__(self, message: str, *, retry_after: int = 1, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong tries (a pickup code): locked for `retry_after` seconds (429 + Retry-After)."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

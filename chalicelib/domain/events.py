@@ -45,7 +45,7 @@ def order_event_type(action: str) -> str:
 
 def order_event(order: Order, kind: str) -> dict[str, Any]:
     """The event announcing `order` as just saved (its `version` is the stored one): id `<order_id>:<version>`."""
-    return {
+    event: dict[str, Any] = {
         "event_id": f"{order.order_id}:{order.version}",
         "type": kind,
         "order_id": order.order_id,
@@ -58,6 +58,14 @@ def order_event(order: Order, kind: str) -> dict[str, Any]:
         "at": order.updated_at,
         **dashboard_facts(order, kind),
     }
+    if order.pickup:  # collected at a village centre (issue 10); never the pickup code: notify() derives it
+        event["pickup"] = {
+            "centre": order.pickup["village_name"],
+            "hours": order.pickup["hours"],
+            "county": order.pickup["county_name"],
+            "ready_at": order.pickup.get("ready_at"),
+        }
+    return event
 
 
 def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
@@ -85,6 +93,12 @@ def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
     if kind == "order.completed" and order.commission is not None:
         facts["commission"] = order.commission["amount"]
         facts["settled"] = order.commission["base"]
+    if kind == "order.dispute_refunded" and order.refunds and order.refunds[-1].at == order.updated_at:
+        facts["refund"] = order.refunds[-1].amount  # issue 13: a dispute's refund
+        if order.commission is not None:
+            facts["commission_returned"] = order.commission.get("returned", 0)
+    if order.points_redeemed:  # issue 13: a cancelled or expired order gives them back (the consumer checks)
+        facts["points_redeemed"] = order.points_redeemed
     return facts
 
 

@@ -16,9 +16,16 @@ class Role(StrEnum):
     BUYER = "buyer"
     SELLER = "seller"
     OPERATOR = "operator"
+    PARTNER = "partner"  # runs one village service centre (issue 10)
+    COUNTY_STAFF = "county_staff"  # works at one county operations centre (issue 10)
 
 
 SELF_REGISTERABLE_ROLES = frozenset({Role.BUYER, Role.SELLER})
+# Accounts an operator creates (with a temporary password): never self-registered.
+OPERATOR_CREATED_ROLES = frozenset({Role.PARTNER, Role.COUNTY_STAFF})
+# A county staff account is also in the Cognito group "county:<county_id>" of its county, so its access token
+# names the county and county routes need no read to authorise it (domain/network.py).
+COUNTY_GROUP_PREFIX = "county:"
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class Actor:
     user_id: str
     email: str
     roles: frozenset[Role]
+    counties: frozenset[str] = frozenset()  # county ids the token's groups name (county staff)
 
     def has(self, role: Role) -> bool:
         return role in self.roles

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import delivery, seasons
 from .catalog import Product
-from .errors import Conflict
+from .errors import Conflict, TooManyAttempts
 from .ledger import basis_points
 from .storefronts import get_storefront
 
@@ -25,8 +25,15 @@ PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms", "mi
 # Paid through a provider that confirms the payment itself (and refunds through its API): the card provider, and
 # the Russian acquirer's Mir card and SBP (issue 12)
 PROVIDER_PAID = ("card", "mir_card", "sbp")
-ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
+ORDER_STATUSES: tuple[str, ...] = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
 OPEN_STATUSES = ("pending_payment", "paid")
+# Orders collected at a village service centre (issue 10) travel seller -> county centre -> village centre:
+# shipped -> at_county -> to_village -> ready_for_pickup -> delivered (handed over), or missing on the way.
+PICKUP_STATUSES = ("at_county", "to_village", "ready_for_pickup", "missing")
+ORDER_STATUSES += PICKUP_STATUSES
+IN_TRANSIT_STATUSES = ("shipped", *PICKUP_STATUSES)
+WRONG_CODES_BEFORE_LOCK = 5
+HANDOVER_LOCK = dt.timedelta(minutes=15)
 # An order item keeps the newest entries of its timeline; older ones move to their own items (OrderHistory),
 # in the same transaction, so an order item stays bounded however many returns and refunds it sees.
 TIMELINE_ON_ORDER = 20
@@ -134,7 +141,7 @@ class OrderLine:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: str
-    actor: str  # the role: "buyer", "seller", "operator", "payments", "system"
+    actor: str  # the role: "buyer", "seller", "operator", "payments", "system", "county_staff", "partner"
     action: str
     status: str
     note: str | None = None
@@ -188,6 +195,9 @@ class Order:
     version: int = 1
     stock_restored: bool = False
     returned: dict[str, int] = field(default_factory=dict)  # line_id -> quantity already returned
+    # Collected at a village service centre (issue 10): the centre and its county as they were at checkout
+    # (domain/network.pickup_snapshot), the inbound manifest carrying it, when it became ready, wrong codes.
+    pickup: dict[str, Any] | None = None
     expires_at: str | None = None  # unpaid card / bank-transfer orders are cancelled then (stock goes back)
     timeline_total: int = 0  # entries ever written (those on the order are the newest of them)
     refunded_total: int = 0  # every refund ever recorded (the order shows the newest REFUNDS_ON_ORDER)
@@ -222,6 +232,12 @@ class Order:
     # status: open|kept|compensated|void, compensated?} and the tracking events (newest last, bounded)
     delivery_promise: dict[str, Any] | None = None
     tracking: tuple[dict[str, Any], ...] = ()
+    # Issue 13 (buyer trust): points used at checkout on this order and the money they stand for (1 point =
+    # one minor unit; the platform funds it: `platform:points`), and the BIN of the card that paid it (the
+    # partner bank's bonus).
+    points_redeemed: int = 0
+    points_discount: int = 0
+    card_bin: str | None = None
 
     @property
     def total(self) -> int:
@@ -234,7 +250,7 @@ class Order:
     @property
     def amount_paid(self) -> int:
         if self.paid_at:
-            return self.total
+            return self.total - self.points_discount  # points redeemed (issue 13) are not paid in money
         return self.deposit_amount if self.deposit_paid_at else 0
 
     @property
@@ -244,7 +260,7 @@ class Order:
             return 0
         if self.deposit_amount and not self.deposit_paid_at:
             return self.deposit_amount
-        return self.total - self.amount_paid
+        return self.total - self.points_discount - self.amount_paid
 
     @property
     def ship_by(self) -> str | None:
@@ -354,13 +370,13 @@ class Order:
             changes["payment_ref"] = payment_ref
         if self.deposit_amount:
             # the balance: when the seller ships (or before, if the buyer pays early), the status stays
-            if self.status in ("paid", "shipped", "delivered"):
+            if self.status in ("paid", *IN_TRANSIT_STATUSES, "delivered"):
                 return self._moved("balance_paid", self.status, actor, now, actor_id=actor_id, paid_at=now)
             raise self._illegal("marked paid")
         if self.status == "pending_payment":
             paid = self._moved("paid", "paid", actor, now, actor_id=actor_id, expires_at=None, **changes)
             return paid.with_promise_started(now)  # issue 12: the promise runs from the payment
-        if self.status in ("shipped", "delivered") and self.payment_method == "cash_on_delivery":
+        if self.status in (*IN_TRANSIT_STATUSES, "delivered") and self.payment_method == "cash_on_delivery":
             # Cash is collected on delivery: the payment is recorded without moving the order back.
             return self._moved("paid", self.status, actor, now, actor_id=actor_id, **changes)
         raise self._illegal("marked paid")
@@ -374,6 +390,7 @@ class Order:
         return self._moved("paid", "paid" if self.status == "pending_payment" else self.status, actor, now, paid_at=now)
 
     def ship(self, carrier: str, tracking_number: str, now: str, *, actor_id: str | None = None) -> Order:
+        """A pickup order is shipped like any other, to its county centre (`pickup["county_address"]`)."""
         shippable = self.status == "paid" or (
             self.status == "pending_payment" and self.payment_method in ("cash_on_delivery", "net_terms")
         )
@@ -395,6 +412,11 @@ class Order:
     def deliver(self, now: str, *, actor_id: str | None = None) -> Order:
         if self.status != "shipped":
             raise self._illegal("delivered")
+        if self.pickup is not None:
+            raise Conflict(
+                "this order is collected at a village service centre: its partner hands it over",
+                code="collected_at_village",
+            )
         delivered = self._moved("delivered", "delivered", "seller", now, actor_id=actor_id, delivered_at=now)
         return delivered.with_promise_kept(now)
 
@@ -575,6 +597,114 @@ class Order:
             )
         return out
 
+    # --- collected at a village service centre (issue 10) ---------------------------------------------
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.pickup is not None
+
+    @property
+    def manifest_id(self) -> str | None:
+        return (self.pickup or {}).get("manifest_id")
+
+    @property
+    def county(self) -> str | None:
+        """The county centre a pickup order goes through, as named at checkout: the dashboards' county dimension
+        (services/notifications.dashboard_facts)."""
+        return (self.pickup or {}).get("county_name")
+
+    def _pickup_changed(self, **changes: Any) -> dict[str, Any]:
+        return {**(self.pickup or {}), **changes}
+
+    def _require_pickup(self, action: str) -> None:
+        if self.pickup is None:
+            raise Conflict(f"only orders collected at a village service centre can be {action}", code="not_pickup")
+
+    def arrive_at_county(self, actor_id: str, now: str) -> Order:
+        """Scanned in at the county centre: shipped by the seller, or found again after going missing."""
+        self._require_pickup("scanned at a county centre")
+        if self.status not in ("shipped", "missing"):
+            raise self._illegal("scanned in at the county centre")
+        action = "at_county" if self.status == "shipped" else "found_at_county"
+        pickup = self._pickup_changed(manifest_id=None)
+        return self._moved(action, "at_county", "county_staff", now, actor_id=actor_id, pickup=pickup)
+
+    def put_on_manifest(self, manifest_id: str, now: str) -> Order:
+        """Taken onto an inbound manifest (still at the county centre: no step of its own on the timeline)."""
+        self._require_pickup("put on a manifest")
+        if self.status != "at_county" or self.manifest_id not in (None, manifest_id):
+            raise Conflict("the parcel is not waiting at the county centre", code="parcel_not_waiting")
+        return replace(self, pickup=self._pickup_changed(manifest_id=manifest_id), updated_at=now)
+
+    def dispatch_to_village(self, manifest_id: str, actor_id: str, now: str) -> Order:
+        self._require_pickup("dispatched to a village")
+        if self.status != "at_county" or self.manifest_id != manifest_id:
+            raise self._illegal("dispatched on this manifest")
+        return self._moved("to_village", "to_village", "county_staff", now, note=manifest_id, actor_id=actor_id)
+
+    def ready_at_village(self, actor_id: str, now: str) -> Order:
+        """Received by the partner: the buyer gets a pickup code (domain/network.pickup_code of `ready_at`)."""
+        self._require_pickup("received at a village")
+        if self.status != "to_village":
+            raise self._illegal("received at the village")
+        pickup = self._pickup_changed(ready_at=now, wrong_codes=0, locked_until=None)
+        return self._moved("ready_for_pickup", "ready_for_pickup", "partner", now, actor_id=actor_id, pickup=pickup)
+
+    def go_missing(self, actor_id: str, now: str) -> Order:
+        """On the manifest but not scanned at the village: back on the county's list until found."""
+        self._require_pickup("reported missing")
+        if self.status != "to_village":
+            raise self._illegal("reported missing")
+        pickup = self._pickup_changed(manifest_id=None)
+        return self._moved(
+            "missing", "missing", "partner", now, note=self.manifest_id, actor_id=actor_id, pickup=pickup
+        )
+
+    def handover_locked_until(self, now: str) -> str | None:
+        locked = (self.pickup or {}).get("locked_until")
+        return locked if locked and parse_time(locked) > parse_time(now) else None
+
+    def check_handover(self, now: str) -> None:
+        """Raises unless the parcel can be handed over now (ready, and not locked by wrong codes)."""
+        self._require_pickup("handed over")
+        if self.status != "ready_for_pickup":
+            raise self._illegal("handed over")
+        locked = self.handover_locked_until(now)
+        if locked:
+            raise TooManyAttempts(
+                f"too many wrong pickup codes: try again after {locked}",
+                code="handover_locked",
+                retry_after=max(1, int((parse_time(locked) - parse_time(now)).total_seconds()) + 1),
+            )
+
+    def wrong_code(self, now: str) -> Order:
+        """One more wrong pickup code; the WRONG_CODES_BEFORE_LOCKth locks the handover for HANDOVER_LOCK."""
+        self.check_handover(now)
+        wrong = int((self.pickup or {}).get("wrong_codes") or 0) + 1
+        if wrong >= WRONG_CODES_BEFORE_LOCK:
+            until = (parse_time(now) + HANDOVER_LOCK).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            return replace(self, pickup=self._pickup_changed(wrong_codes=0, locked_until=until), updated_at=now)
+        return replace(self, pickup=self._pickup_changed(wrong_codes=wrong), updated_at=now)
+
+    @property
+    def wrong_codes(self) -> int:
+        return int((self.pickup or {}).get("wrong_codes") or 0)
+
+    def hand_over(self, actor_id: str, now: str) -> Order:
+        """The buyer showed the right code: delivered (the return window starts now)."""
+        self.check_handover(now)
+        pickup = self._pickup_changed(wrong_codes=0, locked_until=None)
+        return self._moved("collected", "delivered", "partner", now, actor_id=actor_id, delivered_at=now, pickup=pickup)
+
+    def status_since(self) -> str:
+        """When the order entered its current status: the first timeline entry of the last run in it."""
+        since = self.updated_at
+        for entry in reversed(self.timeline):
+            if entry.status != self.status:
+                break
+            since = entry.at
+        return since
+
 
 @dataclass(frozen=True)
 class Return:
@@ -590,6 +720,9 @@ class Return:
     updated_at: str
     version: int = 1
     seller_id: str = ""  # the shop's owner, so seller reads prove ownership without reading the shop
+    # Opened at a village service centre (issue 10): the parcel travels village -> county -> seller. Holds
+    # village_id, county_id, partner_id, leg (domain/network.RETURN_LEGS), manifest_id, forwarding, history.
+    network: dict[str, Any] | None = None
     refunded: int | None = None  # what was refunded when the goods came back (None until they do)
 
     @property

@@ -17,6 +17,7 @@ from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHold
 from ..domain.errors import Conflict, ServiceUnavailable, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.markets import FxRate, Market
+from ..domain.network import pickup_snapshot
 from ..domain.orders import (
     MAX_CHECKOUT_LINES,
     MAX_CHECKOUT_SHOPS,
@@ -31,8 +32,10 @@ from ..domain.orders import (
 )
 from ..domain.storefronts import stock_needed_for_hold, unpaid_hold_cap
 from ..domain.trade import Business, business_id_of, validate_uscc
+from ..domain.trust import allocate_redemption
 from . import terms
 from .cart import line_product
+from .points import redemption_posting
 from .ports import BuyingRepository, Ledger, TradeRepository
 
 
@@ -389,6 +392,9 @@ def checkout(
     lines that predate offers. Unpaid card and bank-transfer orders expire (their stock comes back) after
     `card_payment_minutes` / `bank_transfer_hours` (settings per stage).
 
+    With `points_to_redeem` (issue 13) the points are spread over the orders (each at most 25 % of its goods)
+    and their ledger posting commits in the same transaction as the orders (`ledger.post(..., alongside=...)`):
+    one more call (the ledger's BatchGetItem of the points balance and the posting's claim) and 5 more actions.
     Issue 14: the first read also fetches the buyer's business (its badge and invoice details go on b2b
     orders); a sample line adds its once-per-buyer claim to the transaction. `payment_method: net_terms`
     (a verified business with a credit line, b2b orders) is 3 calls: the transaction rides in a ledger posting
@@ -402,7 +408,19 @@ def checkout(
     rate: FxRate | None = None
     eur_rate: FxRate | None = None
     delivery_terms: dict[str, Any] = {}
-    if market.market == markets.HOME_MARKET:
+    pickup_point = body["delivery"].get("pickup_point")
+    village = None
+    if pickup_point and market.market != markets.HOME_MARKET:
+        raise ValidationFailed(
+            "village service centres serve the home market",
+            code="pickup_not_in_market",
+            details=[{"field": "delivery.pickup_point", "message": "deliver to an address in this market"}],
+        )
+    if pickup_point:  # collected at a village service centre (issue 10): read with the cart, still 2 calls
+        cart, claim, holds, business, village = repo.pickup_checkout_reads(
+            actor.user_id, claim_key, pickup_point, business_id_of(actor.user_id)
+        )
+    elif market.market == markets.HOME_MARKET:
         cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
     else:  # issue 12: the rates in force (the charge's, and EUR for customs) are read with the cart: one call
         pair = markets.market_pair(market)
@@ -412,6 +430,18 @@ def checkout(
         rate, eur_rate = rates.get(pair), rates.get(markets.CUSTOMS_PAIR)
     if claim is not None:
         return _replay(claim, digest), True
+    if pickup_point and village is None:
+        raise Unprocessable(
+            "there is no such village service centre",
+            code="pickup_point_not_found",
+            details=[{"field": "delivery.pickup_point", "message": "is not a village service centre"}],
+        )
+    if rate is not None and int(body.get("points_to_redeem") or 0):
+        raise ValidationFailed(
+            "points are spent in the home market",
+            code="points_not_in_market",
+            details=[{"field": "points_to_redeem", "message": "check out in roubles without points"}],
+        )
     if (rate is None or eur_rate is None) and market.market != markets.HOME_MARKET:
         raise ServiceUnavailable(
             f"checkout in {market.currency} is not available yet: no exchange rate recorded",
@@ -499,6 +529,7 @@ def checkout(
                 timeline_total=1,
                 expires_at=deadline,
                 holds=True,
+                pickup=pickup_snapshot(village) if village is not None else None,
                 deposit_amount=sum(line.deposit for line in lines),
                 business=business.badge() if b2b and business is not None and business.verified else None,
                 invoice_details=invoice_details if b2b else None,
@@ -512,13 +543,23 @@ def checkout(
                     if rate is not None and eur_rate is not None
                     else None
                 ),
-                delivery_promise=_promise(delivery_terms, body["delivery"]["city"], lines),
+                delivery_promise=_promise(delivery_terms, body["delivery"].get("city", ""), lines),
             )
         )
         if body["payment_method"] == "cash_on_delivery":  # nothing to wait for: the promise runs from now
             orders[-1] = orders[-1].with_promise_started(now)
     _require_duty_acceptance(orders, bool(body.get("accept_duty")))
-    result = {
+    points = int(body.get("points_to_redeem") or 0)
+    if points and any(o.deposit_amount for o in orders):
+        raise ValidationFailed(
+            "points cannot be used on a pre-sale paid by deposit",
+            code="points_not_on_deposits",
+            details=[{"field": "points_to_redeem", "message": "check out the pre-sale without points"}],
+        )
+    if points:
+        shares = allocate_redemption(points, [o.total for o in orders])
+        orders = [replace(o, points_redeemed=p, points_discount=p) for o, p in zip(orders, shares, strict=True)]
+    result: dict[str, Any] = {
         "checkout_id": checkout_id,
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
@@ -529,6 +570,9 @@ def checkout(
             "currency": market.currency,
         }
         result["fx"] = rate.tag()
+    if points:
+        result["points_redeemed"] = points
+        result["amount_due"] = {"amount": sum(o.amount_due for o in orders), "currency": orders[0].currency}
     # One stock update per product: the lines of one product (personalisations) add up inside the transaction.
     stock: Counter[str] = Counter()
     price_fps: dict[str, str] = {}
@@ -546,8 +590,32 @@ def checkout(
         _sample_claim(actor.user_id, line_product(key, line)) for key, line in cart.lines.items() if line.get("sample")
     )
     on_terms = terms.require_net_terms(business, orders) if net_terms else None
+    if points and on_terms is not None:
+        raise ValidationFailed(
+            "points cannot be used on net terms",
+            code="points_not_on_terms",
+            details=[{"field": "points_to_redeem", "message": "pay by card, cash or bank transfer to use points"}],
+        )
     try:
-        if on_terms is not None:
+        if points:  # issue 13: the redemption posting carries the checkout's writes, in one transaction
+            if ledger is None:
+                raise ValidationFailed("points cannot be redeemed here", code="points_unavailable")
+            writes, explain = repo.placement_writes(
+                orders,
+                dict(stock),
+                price_fps,
+                cart,
+                claim_key,
+                CheckoutClaim(digest, result),
+                now,
+                samples,
+                holds=holds,
+                hold_stock=hold_stock,
+            )
+            posting = redemption_posting(actor.user_id, claim_key, points, now)
+            if ledger.post(posting, alongside=writes, explain=explain).replayed:
+                raise Conflict("this checkout was placed meanwhile", code="idempotency_race")
+        elif on_terms is not None:
             if ledger is None or trade is None:
                 raise RuntimeError("net terms need the ledger and the trade repository")
             writes, explain = repo.placement_writes(

@@ -13,8 +13,8 @@ from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Account, basis_points, transfer
 from ..domain.markets import HOME_MARKET, get_market
 from ..domain.orders import PROMISE, Order, format_time, parse_time
-from . import order_lifecycle, settlement
-from .ports import JSON, BuyingRepository, CatalogRepository, Ledger, MarketsRepository
+from . import order_lifecycle, points, settlement
+from .ports import JSON, BuyingRepository, CatalogRepository, Ledger, MarketsRepository, TrustRepository
 
 POINTS_PER_UNIT = 1
 
@@ -119,23 +119,30 @@ def change_address(repo: BuyingRepository, actor: Actor, order_id: str, address:
 # --- the compensation job -------------------------------------------------------------------------------
 
 
-def compensate_due(repo: BuyingRepository, ledger: Ledger, *, now: str, limit: int = 500, page_size: int = 50) -> JSON:
+def compensate_due(
+    repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, *, now: str, limit: int = 500, page_size: int = 50
+) -> JSON:
     """Every order whose delivery promise passed without a delivery (schedule-index, job `promise`, sharded)
     gets its compensation once: the posting id is derived from the order and the order's change rides in the
     posting's transaction, so a second run, a retry or a concurrent run finds it done."""
     return order_lifecycle.run_scheduled(
-        repo, PROMISE, lambda order: _compensate(repo, ledger, order, now), now=now, limit=limit, page_size=page_size
+        repo,
+        PROMISE,
+        lambda order: _compensate(repo, ledger, trust, order, now),
+        now=now,
+        limit=limit,
+        page_size=page_size,
     )
 
 
-def _compensate(repo: BuyingRepository, ledger: Ledger, order: Order, now: str) -> bool:
+def _compensate(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order: Order, now: str) -> bool:
     for _ in range(3):
         if not order.promise_open or order.status == "cancelled":
             return False
         if parse_time(now) < parse_time(str(order.promise_passes_at)):
             return False
         try:
-            _issue(repo, ledger, order, now)
+            _issue(repo, ledger, trust, order, now)
             return True
         except PreconditionFailed:
             fresh = repo.get_order(order.order_id)  # changed meanwhile (delivered in time?): look again
@@ -149,31 +156,19 @@ def _compensate(repo: BuyingRepository, ledger: Ledger, order: Order, now: str) 
     return False
 
 
-def _issue(repo: BuyingRepository, ledger: Ledger, order: Order, now: str) -> None:
+def _issue(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order: Order, now: str) -> None:
     promise = order.delivery_promise or {}
     terms = promise.get("compensation") or {"type": "none", "value": 0, "funded_by": "platform"}
     posting_id = f"compensation:{order.order_id}"
     kind, value = terms["type"], int(terms["value"])
     if kind == "points":
+        # Issue 13's points service grants them (with their lot, so they expire like any points), once per
+        # compensation: its posting id is derived from the order, so a second run grants nothing; the order's
+        # change follows (a run stopped in between finds the promise still open and completes it).
         record = {"type": "points", "value": value, "points": value * POINTS_PER_UNIT, "posting_id": posting_id}
         changed = order.compensated(record, now)
-        writes = repo.order_writes(changed, order.version, event="order.compensated")
-        posted = ledger.post(
-            transfer(
-                posting_id,
-                "delivery.compensated",
-                now,
-                source=Account.external("points"),
-                destination=Account.points(order.buyer_id),
-                amount=value * POINTS_PER_UNIT,
-                currency="PTS",
-                refs={"order_id": order.order_id},
-                memo=f"Delivery promise missed on order {order.order_id}",
-            ),
-            alongside=writes,
-        )
-        if posted.replayed:
-            raise Conflict("already compensated", code="already_compensated")
+        points.grant(trust, ledger, order.buyer_id, value * POINTS_PER_UNIT, order.order_id, now=now)
+        repo.save_order(changed, order.version, event="order.compensated")
         return
     if kind == "percent_refund":
         amount = min(basis_points(order.total, value * 100), max(order.total - order.refunded, 0))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..domain.errors import Forbidden, ValidationFailed
-from ..domain.identity import SELF_REGISTERABLE_ROLES, Actor, Role
+from ..domain.identity import COUNTY_GROUP_PREFIX, SELF_REGISTERABLE_ROLES, Actor, Role
 from .ports import IdentityProvider, TokenVerifier
 
 _EMAIL = re.compile(
@@ -48,6 +48,25 @@ def login(identity: IdentityProvider, email: str, password: str) -> dict[str, An
     return identity.login(email.strip().lower(), password)
 
 
+def set_new_password(
+    identity: IdentityProvider, email: str, temporary_password: str, new_password: str
+) -> dict[str, Any]:
+    """The first sign-in of an account an operator created: its temporary password is replaced."""
+    email = normalise_email(email)
+    if not temporary_password or not temporary_password.isprintable():
+        raise ValidationFailed(
+            "the temporary password is required",
+            details=[{"field": "temporary_password", "message": "the one the operator gave you"}],
+        )
+    try:
+        check_password(new_password)
+    except ValidationFailed:
+        raise ValidationFailed(
+            "the new password is too weak", details=[{"field": "new_password", "message": PASSWORD_RULES}]
+        ) from None
+    return identity.set_new_password(email, temporary_password, new_password)
+
+
 CODE_RULES = "the 6 digits of the code we e-mailed"
 
 
@@ -71,7 +90,9 @@ def resend_code(identity: IdentityProvider, email: str) -> dict[str, Any]:
 def actor_from_token(tokens: TokenVerifier, token: str) -> Actor:
     claims = tokens.verify(token)
     known = {r.value: r for r in Role}
-    roles = frozenset(known[g] for g in claims.get("cognito:groups", []) if g in known)
+    groups = [g for g in claims.get("cognito:groups", []) if isinstance(g, str)]
+    roles = frozenset(known[g] for g in groups if g in known)
     if not roles:
         raise Forbidden("this account has no role", code="role_required")
-    return Actor(user_id=claims["sub"], email=claims.get("username", ""), roles=roles)
+    counties = frozenset(g.removeprefix(COUNTY_GROUP_PREFIX) for g in groups if g.startswith(COUNTY_GROUP_PREFIX))
+    return Actor(user_id=claims["sub"], email=claims.get("username", ""), roles=roles, counties=counties)

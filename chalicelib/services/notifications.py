@@ -8,6 +8,7 @@ order-events queue through the outbox relay (services/outbox.py). Nothing here p
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..domain.events import order_event
@@ -40,6 +41,11 @@ def parse_event_fields(event: dict[str, Any]) -> dict[str, Any]:
     for name in ("seller_id", "buyer_id"):
         if event.get(name) is not None and not isinstance(event[name], str):
             raise ValueError(f"order event with an invalid {name}")
+    pickup = event.get("pickup")
+    if pickup is not None and (
+        not isinstance(pickup, dict) or not all(isinstance(v, str) or v is None for v in pickup.values())
+    ):
+        raise ValueError("order event with an invalid pickup")
     return event
 
 
@@ -66,21 +72,47 @@ _BUYER_TEXT = {
     # issue 12
     "order.compensated": "Order {order_id} missed its delivery promise: your compensation has been issued",
     "order.tracked": "There is news of the parcel of order {order_id}",
+    # collected at a village service centre (issue 10)
+    "order.at_county": "Your order {order_id} reached the {county} county centre",
+    "order.to_village": "Your order {order_id} is on its way to {centre}",
+    "order.ready_for_pickup": "Your order {order_id} is ready at {centre}, open {hours}. Your pickup code: {code}",
+    "order.missing": "Your order {order_id} did not arrive at {centre}; the county centre is looking for it",
 }
+_PICKUP_BUYER_TEXT = {"order.delivered": "You collected your order {order_id} at {centre}"}
 
 
-def notify(repo: BuyingRepository, event: dict[str, Any]) -> int:
-    """Turns one order event into notifications; idempotent per event (delivery is at least once)."""
+def notify(
+    repo: BuyingRepository, event: dict[str, Any], *, pickup_code: Callable[[str, str], str] | None = None
+) -> int:
+    """Turns one order event into notifications; idempotent per event (delivery is at least once).
+
+    `pickup_code(order_id, ready_at)` derives the buyer's pickup code (domain/network.pickup_code): only the
+    buyer's notification of `order.ready_for_pickup` carries it, and no event ever does."""
     written = 0
+    pickup = event.get("pickup") or {}
     for user_id, texts in ((event.get("seller_id"), _SELLER_TEXT), (event.get("buyer_id"), _BUYER_TEXT)):
         if not user_id or event["type"] not in texts:
             continue
+        text = texts[event["type"]]
+        if texts is _BUYER_TEXT and pickup:
+            text = _PICKUP_BUYER_TEXT.get(event["type"], text)
+        code = ""
+        if "{code}" in text:
+            if pickup_code is None or not pickup.get("ready_at"):
+                raise ValueError("a ready-for-pickup event needs its ready time and the code key")
+            code = pickup_code(event["order_id"], pickup["ready_at"])
         body = {
             "notification_id": event["event_id"],
             "type": event["type"],
             "order_id": event["order_id"],
             "shop_id": event["shop_id"],
-            "message": texts[event["type"]].format(order_id=event["order_id"]),
+            "message": text.format(
+                order_id=event["order_id"],
+                centre=pickup.get("centre", ""),
+                hours=pickup.get("hours", ""),
+                county=pickup.get("county", ""),
+                code=code,
+            ),
             "at": event["at"],
         }
         written += repo.add_notification(user_id, f"{event['at']}#{event['event_id']}", body)
@@ -89,3 +121,23 @@ def notify(repo: BuyingRepository, event: dict[str, Any]) -> int:
 
 def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[JSON]:
     return repo.notifications(actor.user_id, limit, start)
+
+
+# Issue 13: every step of a quality-assurance dispute is notified to the party it concerns (both, when the
+# clock or the operators moved it).
+_SELLER_TEXT.update(
+    {
+        "order.dispute_opened": "A dispute was opened on order {order_id}: please answer within 3 days",
+        "order.dispute_accepted": "The buyer accepted your answer to the dispute on order {order_id}",
+        "order.dispute_escalated": "The dispute on order {order_id} went to Bazaar's operators",
+        "order.dispute_decided": "Bazaar decided the dispute on order {order_id}",
+    }
+)
+_BUYER_TEXT.update(
+    {
+        "order.dispute_responded": "The shop answered your dispute on order {order_id}",
+        "order.dispute_escalated": "Your dispute on order {order_id} went to Bazaar's operators",
+        "order.dispute_decided": "Bazaar decided your dispute on order {order_id}",
+        "order.dispute_refunded": "Your dispute on order {order_id} is refunded",
+    }
+)

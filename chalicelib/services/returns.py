@@ -14,10 +14,11 @@ from typing import Any
 
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
+from ..domain.network import check_seller_can_receive
 from ..domain.orders import Order, Return
-from . import settlement
+from . import points, settlement
 from .order_lifecycle import CHANGE_ATTEMPTS, REPLAYED_POSTING, buyer_order
-from .ports import BuyingRepository, CatalogRepository, Ledger, Page, Position
+from .ports import BuyingRepository, CatalogRepository, Ledger, Page, Position, TrustRepository
 from .shops import owned_shop
 
 
@@ -32,10 +33,31 @@ def request_return(
     return_id: str,
     if_match: int | None = None,
 ) -> Return:
+    return open_return(
+        repo, lambda: buyer_order(repo, actor, order_id), lines, reason, now=now, return_id=return_id,
+        actor="buyer", actor_id=actor.user_id, if_match=if_match,
+    )  # fmt: skip
+
+
+def open_return(
+    repo: BuyingRepository,
+    load: Callable[[], Order],
+    lines: list[dict[str, Any]],
+    reason: str | None,
+    *,
+    now: str,
+    return_id: str,
+    actor: str,
+    actor_id: str,
+    network: Callable[[Order], dict[str, Any]] | None = None,
+    if_match: int | None = None,
+) -> Return:
+    """A return of the order `load` reads (and checks access to), within its window, by its buyer or (issue 10:
+    `network`, the parcel's way back from the order) at its village service centre by the village's partner."""
     if not lines:
         raise ValidationFailed("name at least one line", details=[{"field": "lines", "message": "is empty"}])
     for _ in range(CHANGE_ATTEMPTS):
-        order = buyer_order(repo, actor, order_id)
+        order = load()
         if if_match is not None and order.version != if_match:
             raise PreconditionFailed("the order was changed since you read it", code="stale_order")
         returned_lines = order.check_return(lines, now)
@@ -54,10 +76,9 @@ def request_return(
             currency=order.currency,
             created_at=now,
             updated_at=now,
+            network=network(order) if network is not None else None,
         )
-        updated = order.noted(
-            "return_requested", "buyer", now, note=return_id, actor_id=actor.user_id, returned=returned
-        )
+        updated = order.noted("return_requested", actor, now, note=return_id, actor_id=actor_id, returned=returned)
         try:
             repo.create_return(ret, updated, order.version, event="order.return_requested")
             return ret
@@ -112,6 +133,7 @@ def receive_return(
     *,
     now: str,
     if_match: int | None = None,
+    trust: TrustRepository | None = None,
 ) -> Return:
     """The goods are back: the refund (if any) is recorded on the order and the stock restored, once; the money
     goes back to the buyer from the shop's pending balance (or, after completion, its available balance) with it."""
@@ -123,6 +145,7 @@ def receive_return(
             raise PreconditionFailed("the return was changed since you read it", code="stale_return")
         if ret.status != "requested":
             raise Conflict(f"a {ret.status} return cannot be received", code="illegal_return_transition")
+        check_seller_can_receive(ret)  # issue 10: a return opened at a village must reach the seller first
         order = repo.get_order(ret.order_id)
         if order is None:  # orders are never deleted; a return without its order is corrupt data
             raise NotFound("order not found", code="order_not_found")
@@ -144,6 +167,8 @@ def receive_return(
                 ret=received,
                 expected_return_version=ret.version,
             )
+            if trust is not None and received.refunded:  # issue 13: points earned on the goods (after completion)
+                points.reverse_for_refund(ledger, order, return_id, received.refunded, now=now)
             return replace(received, version=ret.version + 1)
         except PreconditionFailed:
             if if_match is not None:

@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 from ..api.routing import Budget
 from ..bootstrap import container
 from ..domain.errors import Conflict, Unauthenticated, ValidationFailed
+from ..domain.identity import Role
 from ..services import identity
 from . import i18n, render
 from .routing import Form, page
@@ -52,11 +53,59 @@ def signin(ctx: WebContext, form: Form) -> Response:
     try:
         tokens = identity.login(container().identity, email, password)
     except Unauthenticated as exc:
+        if exc.code == "new_password_required":  # an account an operator made: its first sign-in
+            return _new_password_form(ctx, email=email, next_path=next_path)
         if exc.code == "account_not_confirmed":
             return render.redirect(ctx, "/confirm", {"email": email, "next": next_path, "pending": "1"})
         return _signin_form(ctx, 400, {"form": ctx.t("err.credentials")}, email, next_path)
+    return _signed_in(ctx, tokens, next_path)
+
+
+def _signed_in(ctx: WebContext, tokens: dict, next_path: str) -> Response:
+    """Partners and county staff land on their console unless they were going somewhere."""
     ctx.sign_in(tokens["access_token"], tokens["expires_in"])
+    if next_path == "/":
+        roles = identity.actor_from_token(container().tokens, tokens["access_token"]).roles
+        if Role.PARTNER in roles:
+            next_path = "/village"
+        elif Role.COUNTY_STAFF in roles:
+            next_path = "/county"
     return render.redirect(ctx, next_path)
+
+
+def _new_password_form(ctx, status=200, errors=None, email="", next_path="/") -> Response:
+    return render.page(
+        ctx,
+        "new_password.html",
+        status=status,
+        title=ctx.t("auth.new_password_title"),
+        errors=errors or {},
+        email=email,
+        next_path=next_path,
+    )
+
+
+@page(bp, "POST", "/signin/new-password", budget=Budget(0, "Cognito only"))
+def new_password(ctx: WebContext, form: Form) -> Response:
+    """The first sign-in of a partner or county staff: their temporary password is replaced by their own."""
+    email = form.get("email").strip()[:254]
+    temporary, chosen = form.get("temporary_password")[:128], form.get("new_password")[:128]
+    next_path = safe_next(form.get("next"))
+    errors = {}
+    for name, value in (("email", email), ("temporary_password", temporary), ("new_password", chosen)):
+        if not value:
+            errors[name] = ctx.t("form.required")
+    if errors:
+        return _new_password_form(ctx, 400, errors, email, next_path)
+    try:
+        tokens = identity.set_new_password(container().identity, email, temporary, chosen)
+    except ValidationFailed:
+        return _new_password_form(ctx, 400, {"new_password": ctx.t("auth.password_rules")}, email, next_path)
+    except Unauthenticated:
+        return _new_password_form(ctx, 400, {"form": ctx.t("err.temporary_password")}, email, next_path)
+    except Conflict:  # already replaced: an ordinary sign-in
+        return _signin_form(ctx, 400, {"form": ctx.t("err.password_already_set")}, email, next_path)
+    return _signed_in(ctx, tokens, next_path)
 
 
 def _register_form(ctx, status=200, errors=None, email="", next_path="/") -> Response:

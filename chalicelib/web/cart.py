@@ -10,11 +10,12 @@ from ..api.presenters import buyer_order_public
 from ..api.routing import Budget
 from ..bootstrap import container
 from ..domain import seasons
-from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor
 from ..domain.orders import MAX_LINE_QUANTITY
+from ..domain.trust import redeemable
 from ..services import cart, checkout
-from . import render
+from . import pickup, render
 from .catalog import product_view
 from .routing import Form, buyer, looks_like_id, page, positive_int
 from .session import WebContext
@@ -73,11 +74,27 @@ def _cart_page(ctx: WebContext, actor: Actor, status: int = 200, error: str | No
         notice = ctx.t("cart.updated")
     view = _cart_for_page(ctx, actor)
     return render.page(
-        ctx, "cart.html", status=status, title=ctx.t("cart.title"), cart=view, notice=notice, error=error
+        ctx,
+        "cart.html",
+        status=status,
+        title=ctx.t("cart.title"),
+        cart=view,
+        notice=notice,
+        error=error,
+        pickup_centre=pickup.centre(ctx) if view["line_count"] else None,
     )
 
 
-@page(bp, "GET", "/cart", budget=Budget(2, "the API's cart view: GetItem cart + one BatchGetItem of its products"))
+@page(
+    bp,
+    "GET",
+    "/cart",
+    budget=Budget(
+        3,
+        "the API's cart view: GetItem cart + one BatchGetItem of its products; + GetItem of the village centre the "
+        "buyer collected at last time (its hours)",
+    ),
+)
 def cart_page(ctx: WebContext) -> Response:
     return _cart_page(ctx, buyer(ctx))
 
@@ -144,16 +161,35 @@ def _new_checkout_key() -> str:
     return "web-" + secrets.token_urlsafe(18)
 
 
+def _points_balance(actor) -> int:
+    """The buyer's points (issue 13): one GetItem of the ledger's balance."""
+    from ..domain.ledger import POINTS
+    from ..services.points import account
+
+    return container().ledger.balance(account(actor.user_id), POINTS).amount
+
+
 def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, problems=None) -> Response:
     defaults = {"country": "CN", "payment_method": "cash_on_delivery"}
+    values = {**defaults, **(values or {})}
+    centres = pickup.choices(ctx, values.get("pickup_point"))
+    if "delivery" not in values:  # collecting again where the buyer collected last time, or asking for centres
+        wanted = ctx.query.get("county") or ctx.query.get("pickup_point") or pickup.remembered(ctx)
+        values["delivery"] = "pickup" if wanted else "address"
+    cart_view = _cart_for_page(ctx, actor)
+    balance = _points_balance(actor)
+    most = sum(redeemable(group["subtotal"]["amount"]) for group in cart_view.get("shops", []))  # 25 % per order
     return render.page(
         ctx,
         "checkout.html",
         status=status,
         title=ctx.t("checkout.title"),
-        cart=_cart_for_page(ctx, actor),
-        values={**defaults, **(values or {})},
+        cart=cart_view,
+        points_balance=balance,
+        points_max=min(balance, most),
+        values=values,
         errors=errors or {},
+        pickup=centres,
         problems=problems or [],
         key=key or _new_checkout_key(),
         countries=COUNTRIES,
@@ -161,7 +197,17 @@ def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, p
     )
 
 
-@page(bp, "GET", "/checkout", budget=Budget(2, "the cart view under the address form"))
+@page(
+    bp,
+    "GET",
+    "/checkout",
+    budget=Budget(
+        6,
+        "the cart view under the address form (2) + the counties (1 Query) + the chosen county's village centres "
+        "(1 Query) + the remembered centre (GetItem), to collect at a village service centre; the points balance "
+        "(GetItem)",
+    ),
+)
 def checkout_page(ctx: WebContext) -> Response:
     return _checkout_page(ctx, buyer(ctx))
 
@@ -173,7 +219,7 @@ _MUST_HAVE_TEXT = ("name", "city", "region")  # their schema pattern refuses bla
 def _checkout_errors(ctx: WebContext, exc) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors(include_url=False, include_input=False):
-        loc = [str(p) for p in err["loc"]]
+        loc = [str(p) for p in err["loc"] if not str(p).startswith("~")]  # "~pickup": the shape of the delivery
         field = loc[-1] if loc[0] == "delivery" else loc[0]
         if loc[:2] == ["delivery", "lines"]:
             field = "line2" if loc[-1] == "1" else "line1"
@@ -200,7 +246,8 @@ def _checkout_errors(ctx: WebContext, exc) -> dict[str, str]:
     budget=Budget(
         3,
         "the API's checkout (2 whatever the lines and shops: the cart lines carry the offers; 3 on net terms, "
-        "issue 14: the ledger's read of the credit)",
+        "issue 14: the ledger's read of the credit; 3 when it redeems points, issue 13: the ledger's read of the "
+        "points balance)",
     ),
 )
 def place_order(ctx: WebContext, form: Form) -> Response:
@@ -211,24 +258,35 @@ def place_order(ctx: WebContext, form: Form) -> Response:
     actor = buyer(ctx)
     values = {name: form.get(name).strip() for name in _ADDRESS_FIELDS}
     values["payment_method"] = form.get("payment_method")
+    values["delivery"] = "pickup" if form.get("delivery") == "pickup" else "address"
+    values["pickup_point"] = form.get("pickup_point").strip()[:80]
     key = form.get("idempotency_key")
     if not key.startswith("web-") or len(key) > 100 or not key.isprintable():
         key = _new_checkout_key()
-    body = {
-        "delivery": {
-            "name": values["name"],
-            "phone": values["phone"],
-            "lines": [line for line in (values["line1"], values["line2"]) if line] or [""],
-            "city": values["city"],
-            "region": values["region"],
-            "postal_code": values["postal_code"],
-            "country": values["country"],
-        },
-        "payment_method": values["payment_method"],
+    delivery: dict = {
+        "name": values["name"],
+        "phone": values["phone"],
+        "lines": [line for line in (values["line1"], values["line2"]) if line] or [""],
+        "city": values["city"],
+        "region": values["region"],
+        "postal_code": values["postal_code"],
+        "country": values["country"],
     }
+    if values["delivery"] == "pickup":  # collected at a village service centre (issue 10)
+        delivery = {"pickup_point": values["pickup_point"], "name": values["name"], "phone": values["phone"]}
+    body = {"delivery": delivery, "payment_method": values["payment_method"]}
     errors = {}
+    if values["delivery"] == "pickup" and not values["pickup_point"]:
+        errors["pickup_point"] = ctx.t("checkout.choose_centre")
     if values["payment_method"] not in WEB_PAYMENT_METHODS:
         errors["payment_method"] = ctx.t("form.invalid")
+    values["points_to_redeem"] = form.get("points_to_redeem").strip()[:12]
+    if values["points_to_redeem"]:  # issue 13: points off the goods (at most 25 %)
+        points = positive_int(values["points_to_redeem"], 0, 10**9)
+        if points is None:
+            errors["points_to_redeem"] = ctx.t("form.invalid")
+        elif points:
+            body["points_to_redeem"] = points
     try:
         CheckoutIn.model_validate(body)
     except ValidationError as exc:
@@ -254,14 +312,22 @@ def place_order(ctx: WebContext, form: Form) -> Response:
         if exc.code == "empty_cart":
             return render.redirect(ctx, "/cart")
         raise
+    except Unprocessable as exc:
+        if exc.code != "pickup_point_not_found":
+            raise
+        return _checkout_page(ctx, actor, 422, values, {"pickup_point": ctx.t("checkout.choose_centre")}, key)
     except Conflict as exc:
         if exc.code in ("net_terms_unavailable", "credit_limit_exceeded", "net_terms_changed"):  # issue 14
             return _checkout_page(ctx, actor, 409, values, {"payment_method": ctx.t(f"error.{exc.code}")}, key)
         if exc.code == "price_changed":  # the cart now holds the new prices; the page below shows them
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.price_changed")])
+        if exc.code in ("points_over_limit", "insufficient_balance"):  # issue 13
+            return _checkout_page(ctx, actor, 409, values, {"points_to_redeem": ctx.t(f"error.{exc.code}")}, key)
         if exc.code == "shop_unavailable":
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.shop_unavailable")])
         if exc.code != "lines_unavailable":
             raise
         return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("cart.fix_first")])
+    if values["delivery"] == "pickup":
+        pickup.remember(ctx, values["pickup_point"])
     return render.redirect(ctx, "/checkout/done", {"orders": ",".join(o["order_id"] for o in result["orders"])})

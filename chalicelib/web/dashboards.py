@@ -42,12 +42,14 @@ def _axis_money(ctx: WebContext, currency: str):
 
 
 def _short_day(ctx: WebContext, day: str) -> str:
-    """`2026-03-04` -> "4 Mar" / "3月4日" / "4.03"."""
+    """`2026-03-04` -> "4 Mar" / "3月4日" / "4.03" / "4-مارت"."""
     month, date = int(day[5:7]), int(day[8:10])
     if ctx.lang == "zh":
         return f"{month}月{date}日"
     if ctx.lang == "ru":
         return f"{date:02d}.{month:02d}"
+    if ctx.lang == "ug":
+        return f"{date}-{formatting.month_name(month, 'ug')}"
     return f"{date} {formatting.month_name(month, 'en')[:3]}"
 
 

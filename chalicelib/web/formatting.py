@@ -19,6 +19,7 @@ _NUMBER_STYLE: dict[str, tuple[str, str, str]] = {
     "en": (".", ",", "{sign}{symbol}{number}"),
     "zh": (".", ",", "{sign}{symbol}{number}"),
     "ru": (",", NBSP, "{sign}{number}" + NBSP + "{symbol}"),
+    "ug": (".", ",", "{sign}{symbol}{number}"),  # as in Xinjiang: ¥1,820.00
 }
 
 _MONTHS = {
@@ -27,6 +28,8 @@ _MONTHS = {
     "ru": ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
            "ноябрь", "декабрь"),
     "zh": tuple(f"{m}月" for m in range(1, 13)),
+    "ug": ("يانۋار", "فېۋرال", "مارت", "ئاپرېل", "ماي", "ئىيۇن", "ئىيۇل", "ئاۋغۇست", "سېنتەبىر", "ئۆكتەبىر",
+           "نويابىر", "دېكابىر"),
 }  # fmt: skip
 _MONTHS_GENITIVE_RU = (
     "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
@@ -87,6 +90,8 @@ def format_date(value: str | None, lang: str) -> str:
         return f"{y}年{m}月{d}日"
     if lang == "ru":
         return f"{d} {_MONTHS_GENITIVE_RU[m - 1]} {y} г."
+    if lang == "ug":
+        return f"{y}-يىل {d}-{_MONTHS['ug'][m - 1]}"
     return f"{d} {_MONTHS['en'][m - 1]} {y}"
 
 
@@ -95,5 +100,13 @@ def format_datetime(value: str | None, lang: str) -> str:
     parsed = _parse(value or "")
     if parsed is None:
         return value or ""
+    if lang == "ug":  # right to left: the Latin "14:03 UTC" stays one left-to-right run
+        return f"{format_date(value, lang)}، \u2066{parsed:%H:%M} UTC\u2069"
     separator = " " if lang == "zh" else ", "
     return f"{format_date(value, lang)}{separator}{parsed:%H:%M} UTC"
+
+
+def isolate(value: object) -> str:
+    """`value` as a bidirectional isolate (FSI ... PDI): an address or opening hours in Latin letters keep their
+    own order inside a right-to-left (Uyghur) sentence, and the sentence keeps its own around them."""
+    return f"\u2068{value}\u2069"

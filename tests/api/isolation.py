@@ -4,7 +4,8 @@ Every route declares its scope (chalicelib/api/routing.Scope). The matrices take
 registry by scope, so a new route is tested against intruders the moment it is declared:
 
 - tests/api/test_tenant_isolation.py: SHOP, SELLER_ACCOUNT and OPERATOR routes;
-- tests/api/buying/test_buying_isolation.py: BUYER_ORDER, ACCOUNT and PROVIDER routes.
+- tests/api/buying/test_buying_isolation.py: BUYER_ORDER, ACCOUNT and PROVIDER routes;
+- tests/api/network/test_network_isolation.py: COUNTY and VILLAGE routes (issue 10).
 
 A route becomes one `Case`, plus one per query parameter declared with an `example` (a filter that selects
 another partition, e.g. `?archived=true`), plus one per flavour of a parameter that names two kinds of thing
@@ -39,14 +40,20 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
             "invoice_id",
             "upload_id",
             "maker_id",
+            "dispute_id",  # issue 13
+            "review_id",
         }
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "claim_id", "pair", "market"}),
-    Scope.BUYER_ORDER: frozenset({"order_id"}),
-    Scope.ACCOUNT: frozenset({"product_id"}),
+    Scope.OPERATOR: frozenset(
+        {"shop_id", "storefront", "business_id", "claim_id", "county_id", "dispute_id", "review_id", "pair", "market"}
+    ),
+    Scope.BUYER_ORDER: frozenset({"order_id", "dispute_id", "line_id"}),
+    Scope.ACCOUNT: frozenset({"product_id", "upload_id"}),
     Scope.PROVIDER: frozenset(),
     Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
+    Scope.COUNTY: frozenset({"county_id", "manifest_id", "return_id"}),
+    Scope.VILLAGE: frozenset({"village_id", "manifest_id"}),
 }
 WORLD_MODULE = {
     Scope.SHOP: "tests/api/test_tenant_isolation.py",
@@ -55,6 +62,8 @@ WORLD_MODULE = {
     Scope.BUYER_ORDER: "tests/api/buying/test_buying_isolation.py",
     Scope.ACCOUNT: "tests/api/buying/test_buying_isolation.py",
     Scope.PROVIDER: "tests/api/buying/test_buying_isolation.py",
+    Scope.COUNTY: "tests/api/network/test_network_isolation.py",
+    Scope.VILLAGE: "tests/api/network/test_network_isolation.py",
     Scope.BUSINESS: "tests/api/trade/test_trade_isolation.py",
 }
 UNTESTED_SCOPES = {Scope.PUBLIC}  # public by definition: nothing to isolate

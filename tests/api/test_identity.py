@@ -430,7 +430,7 @@ def test_an_account_in_no_role_group_is_forbidden(api, stack):
 
 
 def test_a_token_naming_only_unknown_groups_is_forbidden(api, seller):
-    token = forge({**seller["claims"], "cognito:groups": ["partner", "admins"]})
+    token = forge({**seller["claims"], "cognito:groups": ["wholesaler", "admins"]})
     assert_api_error(me(api, token), 403)
 
 

@@ -243,6 +243,116 @@ def test_an_order_reaches_the_sellers_notifications_through_the_queue(local_stac
         pytest.fail("the seller was not notified of the new order")
 
 
+def test_a_parcel_to_a_village_service_centre_over_http(local_stack):
+    """Issue 10 over HTTP with the demo accounts: the buyer orders to the Tokzak village centre, the seller ships
+    to the county centre, county staff scan in, build and dispatch a manifest, the partner receives it (one parcel
+    missing), the buyer sees their code (on the order and in a notification), the partner hands the parcel over,
+    the seller records the cash, a return opened at the village travels back on a return manifest, the county
+    forwards it, the seller receives it and the refund is recorded."""
+    import time
+
+    http = Http(local_stack.url)
+    buyer = http.login("buyer@bazaar.local", DEMO_PASSWORD)
+    seller = http.login("seller@bazaar.local", DEMO_PASSWORD)
+    staff = http.login("county@bazaar.local", DEMO_PASSWORD)
+    partner = http.login("partner@bazaar.local", DEMO_PASSWORD)
+
+    shufu = next(c for c in http.call("GET", "/v1/counties")["items"] if c["county"] == "Shufu")
+    centres = http.call("GET", f"/v1/counties/{shufu['county_id']}/villages")["items"]
+    tokzak = next(v for v in centres if v["village"] == "Tokzak")
+    county, village = f"/v1/county/{shufu['county_id']}", f"/v1/villages/{tokzak['village_id']}"
+
+    shop = next(s for s in http.call("GET", "/v1/me/shops", token=seller)["items"] if s["status"] == "active")
+    product = next(
+        p
+        for p in http.call("GET", f"/v1/shops/{shop['shop_id']}/products?limit=100", token=seller)["items"]
+        if p["listed"] and p["stock"] > 2 and p["storefront"] != "b2b"
+    )
+    parcels = []
+    for n in range(2):
+        http.call("PUT", f"/v1/cart/items/{product['product_id']}", token=buyer, json={"quantity": 1})
+        reply = http.session.post(
+            f"{http.base}/v1/checkout",
+            json={
+                "delivery": {"pickup_point": tokzak["village_id"], "name": "E2E Villager", "phone": "+86 998 555 0177"},
+                "payment_method": "cash_on_delivery",
+            },
+            headers={"Authorization": f"Bearer {buyer}", "Idempotency-Key": uuid.uuid4().hex},
+            timeout=TIMEOUT,
+        )
+        assert reply.status_code == 201, reply.text
+        order = reply.json()["orders"][0]
+        assert order["pickup"]["ship_to"] == shufu["address"]
+        tracking = f"E2E{uuid.uuid4().hex[:8].upper()}{n}"
+        http.call(
+            "POST",
+            f"/v1/shops/{shop['shop_id']}/orders/{order['order_id']}/ship",
+            token=seller,
+            json={"carrier": "China Post", "tracking_number": tracking},
+        )
+        scanned = http.call("POST", f"{county}/scans", token=staff, json={"code": tracking})
+        assert scanned["already"] is False and scanned["parcel"]["status"] == "at_county"
+        parcels.append((order, tracking))
+    (kept, kept_tracking), (lost, _) = parcels
+
+    manifest = http.call("POST", f"{county}/manifests", token=staff, json={"village_id": tokzak["village_id"]},
+                         expect=201)  # fmt: skip
+    lines = http.call("GET", f"{county}/manifests/{manifest['manifest_id']}?limit=100", token=staff)["items"]
+    assert {kept["order_id"], lost["order_id"]} <= {line["order_id"] for line in lines}
+    sent = http.call("POST", f"{county}/manifests/{manifest['manifest_id']}/dispatch", token=staff)
+    assert sent["status"] in ("dispatching", "dispatched")
+    waiting = http.call("GET", f"{village}/manifests?status=dispatched", token=partner)["items"]
+    assert manifest["manifest_id"] in {m["manifest_id"] for m in waiting}
+    received = http.call(
+        "POST", f"{village}/manifests/{manifest['manifest_id']}/receive", token=partner, json={"codes": [kept_tracking]}
+    )
+    assert received["status"] in ("receiving", "received")
+    missing = http.call("GET", f"{county}/parcels?status=missing&limit=100", token=staff)["items"]
+    assert lost["order_id"] in {p["order_id"] for p in missing}
+
+    mine = http.call("GET", f"/v1/orders/{kept['order_id']}", token=buyer)
+    assert mine["status"] == "ready_for_pickup"
+    code = mine["pickup"]["pickup_code"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the order-events pump turns the event into the buyer's notification
+        notes = http.call("GET", "/v1/me/notifications?limit=100", token=buyer)["items"]
+        if any(n["order_id"] == kept["order_id"] and code in n["message"] for n in notes):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the buyer was not notified with the pickup code")
+    ready = http.call("GET", f"{village}/parcels?status=ready_for_pickup&limit=100", token=partner)
+    assert kept["order_id"] in {p["order_id"] for p in ready["items"]} and code not in str(ready)
+
+    handed = http.call("POST", f"{village}/handovers", token=partner,
+                       json={"order_id": kept["order_id"], "pickup_code": code})  # fmt: skip
+    assert handed["status"] == "delivered"
+    # cash on delivery: the cash taken at the village reaches the seller, who records it (a return refunds only
+    # money that was received: issue 9)
+    http.call("POST", f"/v1/shops/{shop['shop_id']}/orders/{kept['order_id']}/mark-paid", token=seller)
+
+    opened = http.call(
+        "POST",
+        f"{village}/returns",
+        token=partner,
+        json={"order_id": kept["order_id"], "lines": [{"line_id": kept["lines"][0]["line_id"], "quantity": 1}]},
+        expect=201,
+    )
+    back = http.call("POST", f"{village}/manifests", token=partner, expect=201)
+    http.call("POST", f"{village}/manifests/{back['manifest_id']}/dispatch", token=partner)
+    http.call("POST", f"{county}/manifests/{back['manifest_id']}/receive", token=staff,
+              json={"codes": [opened["return_id"]]})  # fmt: skip
+    forwarded = http.call(
+        "POST", f"{county}/returns/{opened['return_id']}/forward", token=staff,
+        json={"carrier": "China Post", "tracking_number": "E2ERETURN1"},
+    )  # fmt: skip
+    assert forwarded["leg"] == "to_seller"
+    http.call("POST", f"/v1/shops/{shop['shop_id']}/returns/{opened['return_id']}/receive", token=seller)
+    refunded = http.call("GET", f"/v1/orders/{kept['order_id']}", token=buyer)
+    assert refunded["refunded"]["amount"] == kept["lines"][0]["unit_price"]["amount"]
+    assert [e["action"] for e in refunded["timeline"]][-2:] == ["return_requested", "refunded"]
+
+
 def _provider_key(local_stack) -> str:
     import boto3
 

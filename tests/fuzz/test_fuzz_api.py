@@ -33,7 +33,7 @@ from schemathesis.checks import (
 from app import app
 from chalicelib.api.openapi import openapi_document
 from devtools.local_stack import LocalStackProcess
-from devtools.seed import BUYER, OPERATOR, PASSWORD, SELLER
+from devtools.seed import BUYER, COUNTY_STAFF, OPERATOR, PARTNER, PASSWORD, SELLER
 
 pytestmark = pytest.mark.fuzz
 
@@ -69,7 +69,8 @@ def fuzz_stack(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tokens(fuzz_stack) -> dict[str, str]:
     out = {}
-    for role, email in (("buyer", BUYER), ("seller", SELLER), ("operator", OPERATOR)):
+    demo = (("buyer", BUYER), ("seller", SELLER), ("operator", OPERATOR), ("partner", PARTNER))
+    for role, email in (*demo, ("county_staff", COUNTY_STAFF)):
         reply = requests.post(
             f"{fuzz_stack.url}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=20
         )

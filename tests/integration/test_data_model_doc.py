@@ -16,6 +16,10 @@ NUMBERS = {
     "Fourteen": 14,
     "Fifteen": 15,
     "Sixteen": 16,
+    "Seventeen": 17,
+    "Eighteen": 18,
+    "Nineteen": 19,
+    "Twenty": 20,
 }
 
 

@@ -80,7 +80,7 @@ def test_cloudformation_deploys_every_resource_the_app_needs():
         assert [i["IndexName"] for i in indexes["GlobalSecondaryIndexes"]] == ["price-index"]
         session.client("s3").head_bucket(Bucket=env["MEDIA_BUCKET"])
         groups = session.client("cognito-idp").list_groups(UserPoolId=env["COGNITO_USER_POOL_ID"])["Groups"]
-        assert {g["GroupName"] for g in groups} == {"buyer", "seller", "operator"}
+        assert {g["GroupName"] for g in groups} == {"buyer", "seller", "operator", "partner", "county_staff"}
         assert env["COGNITO_CLIENT_ID"]
         secrets = session.client("secretsmanager")
         cursor = json.loads(secrets.get_secret_value(SecretId=env["SECRET_ID_CURSOR"])["SecretString"])

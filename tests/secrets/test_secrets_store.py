@@ -77,6 +77,7 @@ def test_the_environment_carries_secret_ids_not_values(stack):
 
     values = [stack.settings.payment_webhook_secret, stack.settings.cursor_secret, stack.settings.payment_provider_key]
     values += [stack.settings.payout_provider_key, stack.settings.payout_webhook_secret]  # issue 17
+    values += [stack.settings.pickup_code_secret]  # issue 10
     assert set(stack.settings.secret_ids) == set(secrets_catalogue())
     assert all(
         os.environ[f"SECRET_ID_{n.upper()}"].startswith("arn:aws:secretsmanager:") for n in stack.settings.secret_ids

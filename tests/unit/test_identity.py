@@ -181,7 +181,7 @@ def test_actor_from_token_maps_groups_to_roles():
     assert actor == Actor("u1", "a@example.com", frozenset({Role.SELLER, Role.BUYER}))
 
 
-@pytest.mark.parametrize("groups", [[], ["partner"], None])
+@pytest.mark.parametrize("groups", [[], ["wholesaler"], None])
 def test_actor_without_a_known_role_is_forbidden(groups):
     claims = {"sub": "u1"}
     if groups is not None:

@@ -26,6 +26,7 @@ from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
+from chalicelib.adapters.trust import DynamoTrustRepository
 from chalicelib.services import ports
 from tests.fakes import (
     InMemoryAggregatesRepository,
@@ -67,6 +68,7 @@ IMPLEMENTATIONS = [
     (ports.MarketsRepository, InMemoryMarketsRepository),
     (ports.PaymentProvider, MarketPaymentProvider),
     (ports.RuAcquirer, HttpRuAcquirer),
+    (ports.TrustRepository, DynamoTrustRepository),
 ]
 
 

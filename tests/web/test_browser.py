@@ -15,7 +15,7 @@ import pytest
 from devtools.local_stack import LocalStackProcess
 from devtools.seed import BUYER
 from devtools.seed import PASSWORD as DEMO_PASSWORD
-from tests.support import ROOT
+from tests.support import ROOT, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -342,6 +342,93 @@ def test_language_switch_changes_the_text_to_chinese_and_russian(session):
     assert page.locator("h1").inner_text() == "My orders"
 
 
+def _deliver_over_the_api(base: str, order_id: str, shop_name: str) -> None:
+    """The shop's owner (a demo seller) ships and delivers the order through the JSON API."""
+    import requests
+
+    from devtools.seed import EXTRA_SELLERS, SELLER
+
+    for email in (SELLER, *EXTRA_SELLERS):
+        login = requests.post(f"{base}/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=20)
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        shops = requests.get(f"{base}/v1/me/shops", headers=token, timeout=20).json()["items"]
+        for shop in (s for s in shops if s["name"] == shop_name):
+            path = f"{base}/v1/shops/{shop['shop_id']}/orders/{order_id}"
+            ship = {"carrier": "China Post", "tracking_number": "CP1"}
+            assert requests.post(f"{path}/ship", json=ship, headers=token, timeout=20).status_code == 200
+            assert requests.post(f"{path}/deliver", headers=token, timeout=20).status_code == 200
+            return
+    raise AssertionError(f"no demo seller owns {shop_name}")
+
+
+def _disputes_of(base: str, order_id: str, shop_name: str) -> list[dict]:
+    """The order's disputes as its shop's owner reads them through the JSON API."""
+    import requests
+
+    from devtools.seed import EXTRA_SELLERS, SELLER
+
+    for email in (SELLER, *EXTRA_SELLERS):
+        login = requests.post(f"{base}/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=20)
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        shops = requests.get(f"{base}/v1/me/shops", headers=token, timeout=20).json()["items"]
+        for shop in (s for s in shops if s["name"] == shop_name):
+            found = requests.get(f"{base}/v1/shops/{shop['shop_id']}/disputes", headers=token, timeout=20).json()
+            return [d for d in found["items"] if d["order_id"] == order_id]
+    return []
+
+
+def test_demo_buyer_reviews_a_delivered_order_and_disputes_it_and_sees_the_ratings(session, local_stack):
+    """Issue 13: the order placed above is delivered; its page has a review form per line and the dispute
+    form; the review puts a rating on the product and the shop."""
+    page = session
+    page.goto("/orders")
+    card = page.locator(".order-card").first
+    order_id = re.search(r"ord_\w+", card.inner_text()).group(0)
+    shop_name = re.search(r"Shop: (.+?) · Total", card.inner_text()).group(1)
+    _deliver_over_the_api(local_stack.url, order_id, shop_name)
+    page.goto(f"/orders/{order_id}")
+    assert "100% quality assurance" in page.locator("main").inner_text()
+    shot(page, "18-order-trust-forms")
+
+    form = page.locator(".review-form").first
+    form.get_by_label("4 of 5 stars").check()
+    form.get_by_label("What did you think? (optional)").fill("Sturdy and well made.")
+    form.get_by_role("button", name="Post the review").click()
+    page.wait_for_url(re.compile(r"reviewed=1"))
+    assert "Thank you for your review." in page.locator("main").inner_text()
+
+    # a photo of the damage, posted by the browser straight to S3 (no JavaScript), which sends it back here
+    page.get_by_role("button", name="Add a photo").click()
+    page.wait_for_url(re.compile(r"/evidence$"))
+    shot(page, "19-dispute-photo-upload")
+    picture = SCREENSHOTS.parent / "dent.png"
+    picture.write_bytes(png_bytes())
+    page.get_by_label("Photo", exact=True).set_input_files(str(picture))
+    page.get_by_role("button", name="Upload the photo").click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}\?evidence=evd_"))
+    assert "1 photo(s) will go with the dispute." in page.locator("main").inner_text()
+    page.get_by_label(re.compile("Items of .* with a problem")).first.fill("1")
+    page.get_by_label("What is wrong").select_option("damaged")
+    page.get_by_label("Tell us what happened").fill("One of them arrived dented.")
+    page.get_by_role("button", name="Open the dispute").click()
+    page.wait_for_url(re.compile(r"disputed=1"))
+    assert "Waiting for the shop" in page.locator(".disputes").inner_text()
+    shot(page, "19-order-dispute-open")
+    (dispute,) = [d for d in _disputes_of(local_stack.url, order_id, shop_name)]
+    assert len(dispute["evidence"]) == 1 and dispute["evidence"][0]["url"]
+
+    page.locator(".cart-table a").first.click()
+    page.wait_for_url(re.compile(r"/p/prd_"))
+    assert re.search(r"\d\.\d of 5 \(\d+ reviews\)", page.locator(".buy-box").inner_text())
+    assert "Sturdy and well made." in page.locator(".reviews").inner_text()
+    shot(page, "20-product-ratings")
+    page.get_by_role("link", name=re.compile("Visit the shop")).click()
+    page.wait_for_url(re.compile(r"/shops/"))
+    details = page.locator(".details").inner_text()
+    assert re.search(r"\d\.\d of 5", details) and "last 90 days" in details  # rating and dispute rate
+    shot(page, "21-shop-rating")
+
+
 def test_pages_fit_a_phone_screen(browser, local_stack):
     context = browser.new_context(
         base_url=local_stack.url, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
@@ -358,6 +445,199 @@ def test_pages_fit_a_phone_screen(browser, local_stack):
         page.wait_for_url(re.compile(r"/p/prd_"))
         assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
         shot(page, "17-phone-product")
+    finally:
+        context.close()
+
+
+# --- the rural service network's consoles (issue 10) ---------------------------------------------------------
+
+LANGUAGE_BUTTONS = {"en": "English", "zh": "中文", "ru": "Русский", "ug": "ئۇيغۇرچە"}
+
+
+def _console_page(browser, local_stack, email: str):
+    context = browser.new_context(base_url=local_stack.url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return context, page
+
+
+def _choose_language(page, lang: str) -> None:
+    page.locator(f".lang-switch button[value='{lang}']").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == {"zh": "zh-Hans"}.get(lang, lang)
+
+
+def _renders_in_a_uyghur_font(page) -> bool:
+    """The heading's text is drawn with a font that has Arabic-script glyphs (not tofu boxes): its width differs
+    from the same number of missing-glyph boxes, and the UKIJ family the stylesheet names is available."""
+    return page.evaluate(
+        """() => document.fonts.check('16px "UKIJ Tuz"') || document.fonts.check('16px "UKIJ Ekran"')"""
+    )
+
+
+def test_the_village_console_in_uyghur_is_right_to_left_and_receives_and_hands_over(browser, local_stack):
+    """The partner of the demo village centre receives the demo manifest waiting for them and hands the ready
+    parcel over, in Uyghur; every console page is right to left."""
+    import requests
+
+    context, page = _console_page(browser, local_stack, "partner@bazaar.local")
+    try:
+        page.wait_for_url(re.compile(r"/village$"))
+        _choose_language(page, "ug")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        assert _renders_in_a_uyghur_font(page)
+        heading = page.locator("h2#receive-heading").inner_text()
+        assert heading == "قوبۇل قىلىنىدىغان تىزىملىكلەر"
+        # the language switch stays on the far side: in RTL the account links come before it, on the left
+        shot(page, "20-village-ug")
+
+        page.locator("section[aria-labelledby='receive-heading'] a").first.click()
+        page.wait_for_url(re.compile(r"/village/manifests/mfs_"))
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        codes = [c.strip() for c in page.locator("tbody td:first-child span.ltr").all_inner_texts()]
+        assert codes
+        shot(page, "21-village-manifest-ug")
+        page.get_by_label("يېتىپ كەلگەن ھەر بىر بولاقنى سكانېرلاڭ").fill("\n".join(codes))  # the scanner's lines
+        page.get_by_role("button", name="قوبۇل قىلىش").click()
+        page.wait_for_load_state()
+        assert "قوبۇل قىلىندى" in page.locator("main").inner_text()
+
+        page.goto("/village")
+        ready = page.locator("section[aria-labelledby='ready-heading'] tbody tr")
+        assert ready.count() >= 1
+        order_id = ready.first.locator("td span.ltr").first.inner_text().strip()
+        http = requests.Session()
+        token = http.post(
+            f"{local_stack.url}/v1/auth/login", json={"email": BUYER, "password": DEMO_PASSWORD}, timeout=20
+        ).json()["access_token"]
+        mine = http.get(
+            f"{local_stack.url}/v1/orders/{order_id}", headers={"Authorization": f"Bearer {token}"}, timeout=20
+        ).json()
+        code = mine["pickup"]["pickup_code"]
+        assert code not in page.content()  # the partner's page never has it
+        row = page.locator("section[aria-labelledby='ready-heading'] tbody tr", has_text=order_id)
+        row.get_by_label("ئېلىش نومۇرى").fill(code)
+        row.get_by_role("button", name="تاپشۇرۇپ بېرىش").click()
+        page.wait_for_url(re.compile(r"/village\?handed="))
+        assert f"بولاق {order_id} تاپشۇرۇپ بېرىلدى" in page.locator(".alert.success").inner_text()
+        shot(page, "22-village-handed-over-ug")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_consoles_in_every_language(browser, local_stack, lang):
+    """Screenshots of both consoles and a printed manifest in each language (test-artifacts/screenshots/)."""
+    for email, path, name in (
+        ("county@bazaar.local", "/county", "county"),
+        ("partner@bazaar.local", "/village", "village"),
+    ):
+        context, page = _console_page(browser, local_stack, email)
+        try:
+            page.wait_for_url(re.compile(rf"{path}$"))
+            _choose_language(page, lang)
+            assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+            assert page.get_by_role("button", name=LANGUAGE_BUTTONS[lang]).get_attribute("aria-pressed") == "true"
+            shot(page, f"30-{name}-{lang}")
+            if name == "county":
+                page.goto("/county/parcels?status=missing")
+                shot(page, f"31-county-missing-{lang}")
+                manifest_id = _a_county_manifest(local_stack)
+                page.goto(f"/county/manifests/{manifest_id}")
+                shot(page, f"32-manifest-{lang}")
+                page.goto(f"/county/manifests/{manifest_id}/print")
+                assert page.locator("svg.barcode").count() >= 2
+                shot(page, f"33-manifest-print-{lang}")
+        finally:
+            context.close()
+
+
+def _a_county_manifest(local_stack) -> str:
+    """A manifest of the demo county (the demo data dispatched one to Tokzak), through the API."""
+    import requests
+
+    http = requests.Session()
+    token = http.post(
+        f"{local_stack.url}/v1/auth/login", json={"email": "county@bazaar.local", "password": DEMO_PASSWORD}, timeout=20
+    ).json()["access_token"]
+    shufu = next(
+        c for c in http.get(f"{local_stack.url}/v1/counties", timeout=20).json()["items"] if c["county"] == "Shufu"
+    )
+    for status in ("dispatched", "received"):
+        items = http.get(
+            f"{local_stack.url}/v1/county/{shufu['county_id']}/manifests?status={status}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=20,
+        ).json()["items"]
+        if items:
+            return items[0]["manifest_id"]
+    raise AssertionError("the demo data has no manifest")
+
+
+def test_the_county_console_scans_with_a_barcode_scanner(browser, local_stack):
+    """A USB scanner types the code and presses Enter: the form submits and the parcel is at the county."""
+    import requests
+
+    http = requests.Session()
+    staff = http.post(
+        f"{local_stack.url}/v1/auth/login", json={"email": "county@bazaar.local", "password": DEMO_PASSWORD}, timeout=20
+    ).json()["access_token"]
+    counties = http.get(f"{local_stack.url}/v1/counties", timeout=20).json()["items"]
+    shufu = next(c for c in counties if c["county"] == "Shufu")
+    missing = http.get(
+        f"{local_stack.url}/v1/county/{shufu['county_id']}/parcels?status=missing",
+        headers={"Authorization": f"Bearer {staff}"},
+        timeout=20,
+    ).json()["items"]
+    assert missing, "the demo data has a missing parcel"
+    context, page = _console_page(browser, local_stack, "county@bazaar.local")
+    try:
+        page.wait_for_url(re.compile(r"/county$"))
+        assert page.evaluate("document.activeElement.id") == "code"  # the scan box has the focus
+        page.keyboard.type(missing[0]["order_id"])
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/county\?scanned="))
+        assert missing[0]["order_id"] in page.locator(".alert.success").inner_text()
+        shot(page, "23-county-scanned")
+    finally:
+        context.close()
+
+
+def test_the_storefront_and_the_checkout_speak_uyghur_right_to_left(browser, local_stack):
+    """The buyer's pages in Uyghur: right to left, in a Uyghur font, money and dates per language; the
+    checkout offers the village centres of a county with their hours."""
+    context, page = _console_page(browser, local_stack, BUYER)
+    try:
+        page.wait_for_url(re.compile(r"/$"))
+        _choose_language(page, "ug")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.locator("h1").inner_text() == "ئۈچ بازار، بىر سېۋەت"
+        assert _renders_in_a_uyghur_font(page)
+        shot(page, "40-home-ug")
+        page.goto("/s/specialties")
+        assert page.get_by_role("button", name="قوللىنىش").count() == 1
+        assert re.match(r"^¥[\d,]+\.\d\d$", page.locator(".grid .price").first.inner_text())
+        shot(page, "41-storefront-ug")
+        page.locator(".grid .card-link").first.click()
+        page.wait_for_url(re.compile(r"/p/prd_"))
+        page.get_by_role("button", name="سېۋەتكە قوشۇش").click()
+        page.wait_for_url(re.compile(r"/cart"))
+        shot(page, "42-cart-ug")
+        page.goto("/checkout")
+        shufu = page.locator("#county option", has_text="Shufu").get_attribute("value")
+        page.get_by_label("ناھىيە").select_option(shufu)
+        page.get_by_role("button", name="پونكىتلارنى كۆرسىتىش").click()
+        page.wait_for_url(re.compile(r"/checkout\?county="))
+        centres = page.locator("#pickup_point .radio")
+        assert centres.count() == 2 and "ئىشلەش ۋاقتى: " in centres.first.inner_text()
+        shot(page, "43-checkout-pickup-ug")
+        page.goto("/cart")
+        page.locator(".qty-form button.secondary").first.click()  # empty the cart again for the other tests
     finally:
         context.close()
 

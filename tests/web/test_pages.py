@@ -73,7 +73,7 @@ def test_home_lists_the_three_storefronts_with_featured_products(web, products):
     page = web.get("/")
     assert page.status == 200, page
     assert page.headers["content-type"] == "text/html; charset=utf-8"
-    assert '<html lang="en">' in page.text
+    assert '<html lang="en" dir="ltr">' in page.text
     for name in ("Bulk trade", "Handicrafts &amp; farm produce", "Prefecture specialties"):
         assert name in page.text
     for product in products.values():
@@ -413,6 +413,24 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/confirm/resend", {"email": "a@b.cn"}),
         ("/orders/ord_x/cancel", {}),
         ("/orders/ord_x/return", {}),
+        ("/orders/ord_x/lines/ord_x-1/review", {"rating": "5"}),  # issue 13
+        ("/orders/ord_x/disputes", {"reason": "damaged"}),
+        ("/orders/ord_x/disputes/dsp_x/accept", {}),
+        ("/orders/ord_x/disputes/dsp_x/escalate", {}),
+        ("/orders/ord_x/evidence", {}),
+        ("/admin/disputes/dsp_x/decide", {"refund_amount": "1", "funded_by": "seller", "note": "x"}),
+        # the rural service network's consoles (issue 10)
+        ("/signin/new-password", {"email": "a@b.cn", "temporary_password": "x", "new_password": "y"}),
+        ("/county/scan", {"code": "ord_x"}),
+        ("/county/manifests", {"village_id": "vil_x"}),
+        ("/county/manifests/mfs_x/dispatch", {}),
+        ("/county/manifests/mfs_x/receive", {"codes": "ord_x"}),
+        ("/county/returns/ret_x/forward", {"carrier": "x", "tracking_number": "y"}),
+        ("/village/handovers", {"village_id": "vil_x", "order_id": "ord_x", "pickup_code": "123456"}),
+        ("/village/manifests", {"village_id": "vil_x"}),
+        ("/village/manifests/mfs_x/dispatch", {"village_id": "vil_x"}),
+        ("/village/manifests/mfs_x/receive", {"village_id": "vil_x", "codes": "ord_x"}),
+        ("/village/returns", {"village_id": "vil_x", "order_id": "ord_x"}),
         # issue 14: bulk trade
         ("/business", {"company_name": "X", "tax_id": "91350100M000100Y43"}),
         ("/rfqs", {"title": "X"}),
@@ -442,6 +460,23 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/checkout",
         "/orders/{order_id}/cancel",
         "/orders/{order_id}/return",
+        "/orders/{order_id}/lines/{line_id}/review",
+        "/orders/{order_id}/disputes",
+        "/orders/{order_id}/disputes/{dispute_id}/accept",
+        "/orders/{order_id}/disputes/{dispute_id}/escalate",
+        "/admin/disputes/{dispute_id}/decide",
+        "/orders/{order_id}/evidence",
+        "/signin/new-password",
+        "/county/scan",
+        "/county/manifests",
+        "/county/manifests/{manifest_id}/dispatch",
+        "/county/manifests/{manifest_id}/receive",
+        "/county/returns/{return_id}/forward",
+        "/village/handovers",
+        "/village/manifests",
+        "/village/manifests/{manifest_id}/dispatch",
+        "/village/manifests/{manifest_id}/receive",
+        "/village/returns",
         "/business",
         "/rfqs",
         "/rfqs/{rfq_id}/cancel",
@@ -564,7 +599,7 @@ def test_a_seller_account_gets_a_403_page_on_buyer_pages(web, factory):
 def test_language_comes_from_accept_language(chalice_client, stack, accept, lang, html_lang, heading):
     page = WebClient(chalice_client, accept_language=accept).get("/")
     assert page.status == 200
-    assert f'<html lang="{html_lang}">' in page.text and heading in page.text
+    assert f'<html lang="{html_lang}" dir="ltr">' in page.text and heading in page.text
     assert page.headers["content-language"] == html_lang
 
 
@@ -573,13 +608,13 @@ def test_the_language_switch_overrides_accept_language_on_every_page(web, produc
     product = products["handicrafts"]
     path = f"/s/handicrafts/p/{product['product_id']}"
     page = web.get(path)
-    assert page.text.count('name="lang"') == 3 and 'aria-pressed="true">English' in page.text
+    assert page.text.count('name="lang"') == 4 and 'aria-pressed="true">English' in page.text  # en, zh, ru, ug
     reply = web.post("/lang", {"csrf": page.hidden("csrf"), "lang": "ru", "next": path})
     assert reply.status == 303 and reply.location == path
     cookie = reply.cookie("lang")
     assert cookie.startswith("lang=ru;") and "Max-Age=31536000" in cookie and "SameSite=Lax" in cookie
     russian = web.get(path)
-    assert '<html lang="ru">' in russian.text and "Добавить в корзину" not in russian.text  # signed out
+    assert '<html lang="ru" dir="ltr">' in russian.text and "Добавить в корзину" not in russian.text  # signed out
     assert "Войдите, чтобы купить" in russian.text and "159,00\u00a0¥" in russian.text
     chinese = web.post("/lang", {"csrf": russian.hidden("csrf"), "lang": "zh", "next": path})
     assert chinese.status == 303
@@ -804,15 +839,19 @@ def test_return_request_on_a_delivered_order(web, api, factory, seller, shops, p
 # --- i18n completeness ------------------------------------------------------------------------------------
 
 
-def test_every_message_has_three_translations_with_the_same_placeholders():
+def test_every_message_has_its_four_translations_with_the_same_placeholders():
     from string import Formatter
 
     from chalicelib.web.i18n import LANGUAGES, MESSAGES
 
+    assert LANGUAGES == ("en", "zh", "ru", "ug")
     for key, row in MESSAGES.items():
         assert len(row) == len(LANGUAGES) and all(text.strip() for text in row), key
         names = [sorted({f for _, f, _, _ in Formatter().parse(text) if f}) for text in row]
-        assert names[0] == names[1] == names[2], key
+        assert all(n == names[0] for n in names), key
+        words = re.sub(r"{\w+}", "", row[0])
+        if any(ch.isalpha() for ch in words) and key != "browse.prefecture_hint":
+            assert any("\u0600" <= ch <= "\u06ff" for ch in row[3]), f"{key}: Uyghur is written in Arabic script"
 
 
 def test_every_key_the_templates_and_views_use_exists():
