@@ -18,6 +18,7 @@ from chalicelib.api import (
     trust,
 )
 from chalicelib.api import county as api_county
+from chalicelib.api import markets as api_markets  # issue 12
 from chalicelib.api import network as api_network
 from chalicelib.api import provenance as api_provenance
 from chalicelib.api import village as api_village
@@ -34,6 +35,7 @@ from chalicelib.web import edge as web_edge
 from chalicelib.web import groups as web_groups
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
+from chalicelib.web import ru as web_ru  # issue 12
 from chalicelib.web import trade as web_trade
 from chalicelib.web import trust as web_trust
 from chalicelib.web import village as web_village
@@ -64,6 +66,7 @@ app.register_blueprint(group_jobs.bp)
 app.register_blueprint(docs.bp)
 app.register_blueprint(api_provenance.bp)
 app.register_blueprint(season_events.bp)
+app.register_blueprint(api_markets.bp)  # issue 12
 app.register_blueprint(web_catalog.bp)
 app.register_blueprint(web_account.bp)
 app.register_blueprint(web_cart.bp)
@@ -74,5 +77,6 @@ app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(web_groups.bp)  # issue 19
+app.register_blueprint(web_ru.bp)  # issue 12
 app.register_blueprint(web_trust.bp)
 app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

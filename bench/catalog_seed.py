@@ -121,6 +121,7 @@ def build_catalog(n_products: int, seller_id: str) -> SeededCatalog:
             created_at=_at(clock),
             updated_at=_at(clock),
             version=1,
+            export_markets=("ru",) if i % 2 == 0 else (),  # issue 12: half the shops export to Russia
         )
 
     storefronts = list(STOREFRONTS)
@@ -164,6 +165,8 @@ def build_catalog(n_products: int, seller_id: str) -> SeededCatalog:
                 created_at=_at(clock),
                 updated_at=_at(clock),
                 gi=dict(GI_BADGE) if sf == "specialties" and i % 3 == 0 else None,
+                # issue 12: most have shipping data (sold in ru when their shop exports: half the shops do)
+                shipping={"weight_g": 250, "hs_code": "6214100000"} if i % 7 else None,
                 **fields,
             ).with_season(SEASON_DAY)
         )

@@ -1486,6 +1486,9 @@ SCENARIOS.extend(TRADE_SCENARIOS)
 from bench.group_scenarios import GROUP_SCENARIOS  # noqa: E402  (issue 19: buy together's routes)
 
 SCENARIOS.extend(GROUP_SCENARIOS)
+from bench.market_scenarios import MARKET_SCENARIOS  # noqa: E402  (issue 12: markets)
+
+SCENARIOS.extend(MARKET_SCENARIOS)
 # --- buyer trust (issue 13) ------------------------------------------------------------------------------------
 # A world of its own, the same at every catalog size: a shop with one product, a buyer of its own with six
 # delivered orders (bank transfer), points granted (expiring within 30 days), a review of the first order's line

@@ -18,6 +18,7 @@ from .services.ports import (
     IdentityProvider,
     JobQueue,
     Ledger,
+    MarketsRepository,
     MediaStore,
     Metrics,
     NetworkRepository,
@@ -25,6 +26,7 @@ from .services.ports import (
     PaymentProvider,
     PayoutProvider,
     ProvenanceRepository,
+    RuAcquirer,
     TokenVerifier,
     TradeRepository,
     TrustRepository,
@@ -55,6 +57,8 @@ class Container:
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
+    markets: MarketsRepository  # issue 12: exchange rates (cached per warm Lambda)
+    ru_acquirer: RuAcquirer  # issue 12: Mir card and SBP payments (refunds go through `payments`)
     trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
     group_buys: GroupBuyRepository  # issue 19: groups and their commitments (items of the Trade table)
 
@@ -73,6 +77,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.finance import DynamoFinanceRepository
     from .adapters.group_buys import DynamoGroupBuyRepository
     from .adapters.ledger import DynamoLedger
+    from .adapters.markets import DynamoMarketsRepository
     from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
     from .adapters.network import DynamoNetworkRepository
@@ -82,6 +87,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
     from .adapters.queue import SqsEventPublisher
+    from .adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .adapters.trade import DynamoTradeRepository
@@ -98,6 +104,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
     buying = DynamoBuyingRepository(settings.region, settings.endpoint_url, clock=lambda: built.clock())
+    ru_acquirer = HttpRuAcquirer(settings.ru_acquirer_url, lambda: built.settings.ru_acquirer_credentials)
     outbox = DynamoOutbox(settings.region, settings.endpoint_url)
     built = Container(
         settings=settings,
@@ -119,7 +126,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
         outbox=outbox,
         metrics=CloudWatchMetrics(cloudwatch),
-        payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
+        payments=MarketPaymentProvider(
+            HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key), ru_acquirer
+        ),
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
@@ -129,6 +138,8 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
+        markets=DynamoMarketsRepository(settings.region, settings.endpoint_url),
+        ru_acquirer=ru_acquirer,
         trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
         group_buys=DynamoGroupBuyRepository(buying),
     )

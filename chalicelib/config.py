@@ -67,12 +67,23 @@ class Settings:
     trust_table: str = ""  # issue 13: disputes, reviews and ratings, points lots and rules
     payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     trade_table: str = ""  # issue 14: businesses, RFQs and quotes, invoices, suppliers
+    ru_acquirer_url: str = ""  # issue 12: the Russian acquirer's API (devtools/ru_acquirer.py locally)
+    public_base_url: str = ""  # issue 12: where the acquirer reaches the API and sends buyers back (else the Host)
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
     secret_reader: SecretReader | None = field(default=None, compare=False, repr=False)
     clock: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def with_secrets(self, reader: SecretReader, clock: Callable[[], str]) -> Settings:
         return dataclasses.replace(self, secret_reader=reader, clock=clock)
+
+    @property
+    def ru_acquirer_credentials(self) -> tuple[str, str]:
+        """Issue 12: (TerminalKey, Password) of our terminal at the Russian acquirer: the secret `ru_acquirer`,
+        `<TerminalKey>:<Password>` as the bank issued them (a generated value without a colon is a local stage's:
+        terminal `BazaarLocal`, the value as its password)."""
+        value = self.secret("ru_acquirer")
+        terminal, sep, password = value.partition(":")
+        return (terminal, password) if sep else ("BazaarLocal", value)
 
     def secret(self, name: str) -> str:
         """The value of the secret `name` (an entry of infra/secrets.json), read on first use and cached."""
@@ -218,6 +229,8 @@ def _load() -> Settings:
         trust_table=_required("TRUST_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         trade_table=_required("TRADE_TABLE"),
+        ru_acquirer_url=os.environ.get("RU_ACQUIRER_URL", "").strip().rstrip("/"),
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
         secret_ids=_secret_ids(),
         media_base_url=_media_base_url(stage, endpoint_url, _required("MEDIA_BUCKET"), region),
     )

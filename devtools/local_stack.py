@@ -4,7 +4,8 @@
 2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
 3. starts the bank that pays sellers (devtools.bank_simulator, on a free port: PAYOUT_PROVIDER_URL);
 4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
-5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100;
+5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100, and the Russian
+   acquirer simulator (devtools.ru_acquirer, issue 12: Mir card / SBP, a hosted payment page) on a free port;
 6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
    table's stream and the order-events consumer on the queue (every half second; it also runs job steps: a
    shop's product job, issue 10's manifest steps), and the app's schedules
@@ -161,6 +162,7 @@ class LocalStack:
         self.moto = None
         self.provider_port = provider_port  # the card payment provider simulator (0: any free port)
         self.provider = None
+        self.ru_acquirer = None  # issue 12: the Russian acquirer simulator
         self.chalice: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.seed_result = None
@@ -272,6 +274,16 @@ class LocalStack:
             http_deliver(f"{self.url}/v1/payments/webhook"),
         )
         self.env["PAYMENT_PROVIDER_URL"] = self.provider.url
+        self._start_ru_acquirer(settings)
+
+    def _start_ru_acquirer(self, settings) -> None:
+        """Issue 12: the Russian acquirer simulator with this stack's terminal, notifying the app; a person pays
+        on its hosted page (RU_ACQUIRER_URL)."""
+        from .ru_acquirer import RuAcquirerServer
+
+        self.ru_acquirer = RuAcquirerServer(host=self.host, port=0).start()
+        self.ru_acquirer.acquirer.register(*settings.ru_acquirer_credentials)
+        self.env["RU_ACQUIRER_URL"] = self.ru_acquirer.url
 
     def _start_event_pump(self) -> None:
         """Plays AWS's triggers locally: the Outbox stream -> the relay, the queue -> the order-events consumer,
@@ -356,9 +368,11 @@ class LocalStack:
             "expire_orders": order_events.expire_due,
             "refunds": order_events.retry_due_refunds,
             "group_buys": group_jobs.settle_due,  # issue 19: group buys' deadlines and interrupted closings
+            "promises": order_events.compensate_promises,  # issue 12: missed delivery promises
             "trust": order_events.trust_due,  # issue 13: dispute escalations, points expiry
         }
         every = dict(LOCAL_SCHEDULES)
+        every.setdefault("promises", every["expire_orders"])
         due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1), "season": now()}
         due.update({name: now() + dt.timedelta(seconds=every[name]) for name in jobs})
         due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
@@ -414,6 +428,9 @@ class LocalStack:
         if self.provider is not None:
             self.provider.stop()
             self.provider = None
+        if self.ru_acquirer is not None:
+            self.ru_acquirer.stop()
+            self.ru_acquirer = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None

@@ -673,6 +673,89 @@ class SeedResult:
     sales: dict[str, int] = field(default_factory=dict)  # issue 17: demo orders, completions, refunds, payouts
 
 
+# --- issue 12: the Russian market ------------------------------------------------------------------------
+# Shops that export to Russia, the shipping data (weight per unit, HS code) of their products, and translated
+# titles for part of the catalogue (Chinese, Uyghur, Russian), so each storefront language has real titles.
+EXPORTING_SHOPS = ("Khotan Atlas Silk Workshop", "Kashgar Coppersmiths' Lane", "Hotan Jujube Cooperative")
+DEMO_SHIPPING: dict[str, dict] = {
+    "Atlas silk scarf, crimson ikat": {"weight_g": 120, "hs_code": "6214100000"},
+    "Atlas silk scarf in your colours": {"weight_g": 120, "hs_code": "6214100000"},
+    "Atlas silk dress length, 4 m": {"weight_g": 480, "hs_code": "5007200000"},
+    "Embroidered doppa cap": {"weight_g": 150, "hs_code": "6505009000"},
+    "Hammered copper teapot": {"weight_g": 1400, "hs_code": "7418100000"},
+    "Copper ewer (qumghan)": {"weight_g": 2100, "hs_code": "7418100000"},
+    "Engraved copper tray, 40 cm": {"weight_g": 1800, "hs_code": "7418100000"},
+    "Hotan jujubes, grade 1, 1 kg": {"weight_g": 1050, "hs_code": "0813400000"},
+    "Hotan jujubes, jumbo gift box, 2.5 kg": {"weight_g": 2700, "hs_code": "0813400000"},
+    "Hotan thin-shell walnuts, 1 kg": {"weight_g": 1050, "hs_code": "0802310000"},
+}
+DEMO_TRANSLATIONS: dict[str, dict[str, dict[str, str]]] = {
+    "Atlas silk scarf, crimson ikat": {
+        "zh": {"title": "艾德莱斯绸围巾，绯红扎染", "description": "手工扎经、染色、织造的艾德莱斯绸，180 x 45 厘米。"},
+        "ug": {"title": "ئەتلەس ياغلىق، قىزىل", "description": "قولدا توقۇلغان ئەتلەس، 180 x 45 سم."},
+        "ru": {
+            "title": "Шёлковый платок атлас, малиновый икат",
+            "description": "Ручная перевязка, крашение и ткачество, 180 x 45 см.",
+        },
+    },
+    "Atlas silk scarf in your colours": {
+        "zh": {"title": "定制艾德莱斯绸围巾"},
+        "ru": {"title": "Платок из атласного шёлка в ваших цветах"},
+    },
+    "Atlas silk dress length, 4 m": {
+        "zh": {"title": "艾德莱斯绸衣料，4 米"},
+        "ug": {"title": "ئەتلەس كۆينەكلىك، 4 مېتىر"},
+        "ru": {"title": "Атласный шёлк на платье, 4 м"},
+    },
+    "Embroidered doppa cap": {
+        "zh": {"title": "刺绣花帽"},
+        "ug": {"title": "كەشتىلىك دوپپا"},
+        "ru": {"title": "Вышитая тюбетейка доппа"},
+    },
+    "Hammered copper teapot": {
+        "zh": {"title": "手工锤打铜壶"},
+        "ug": {"title": "مىس چەينەك"},
+        "ru": {"title": "Чеканный медный чайник", "description": "Выколочен из одного листа, лужёный, 1,2 л."},
+    },
+    "Copper ewer (qumghan)": {
+        "zh": {"title": "铜水壶（库木汗）"},
+        "ru": {"title": "Медный кумган"},
+    },
+    "Engraved copper tray, 40 cm": {
+        "zh": {"title": "雕花铜托盘，40 厘米"},
+        "ru": {"title": "Гравированный медный поднос, 40 см"},
+    },
+    "Hotan jujubes, grade 1, 1 kg": {
+        "zh": {"title": "和田大枣，一级，1 公斤"},
+        "ug": {"title": "خوتەن چىلانى، 1 كىلو"},
+        "ru": {
+            "title": "Хотанские финики-жужуба, 1 сорт, 1 кг",
+            "description": "Крупные мясистые ююбы, высушенные на дереве.",
+        },
+    },
+    "Hotan jujubes, jumbo gift box, 2.5 kg": {
+        "zh": {"title": "和田骏枣礼盒，2.5 公斤"},
+        "ru": {"title": "Хотанская ююба, подарочная коробка, 2,5 кг"},
+    },
+    "Hotan thin-shell walnuts, 1 kg": {
+        "zh": {"title": "和田薄皮核桃，1 公斤"},
+        "ug": {"title": "خوتەن ياڭىقى، 1 كىلو"},
+        "ru": {"title": "Хотанские тонкокорые грецкие орехи, 1 кг"},
+    },
+    "Turpan green raisins, 1 kg": {"zh": {"title": "吐鲁番绿葡萄干，1 公斤"}, "ug": {"title": "تۇرپان يېشىل ئۈزۈمى"}},
+    "Hand-carved pear-wood comb": {"zh": {"title": "手工雕刻梨木梳"}, "ug": {"title": "ئامۇت ياغىچى تاراق"}},
+}
+DEMO_RATES = (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281"))
+DEMO_ZONES = [
+    {
+        "zone": "core",
+        "cities": ["Moscow", "Saint Petersburg", "Novosibirsk", "Yekaterinburg", "Kazan"],
+        "promise_days": 15,
+    },
+    {"zone": "rest", "promise_days": 30},
+]
+
+
 def _user_id(container, email: str) -> str:
     """The Cognito `sub` of an existing account."""
     import boto3
@@ -798,6 +881,13 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
         log("demo data already present; accounts checked, catalogue left as it is")
         return result
 
+    from chalicelib.services import delivery_promise
+    from chalicelib.services import markets as market_rates
+
+    for pair, rate in DEMO_RATES:  # issue 12: the rates the Russian storefront and customs convert at
+        market_rates.record_rate(c.markets, operator, pair, rate, None, now=c.clock(), rate_id=c.new_id("fx"))
+    delivery_promise.set_zones(c.markets, operator, "ru", DEMO_ZONES)
+    delivery_promise.set_compensation(c.markets, operator, "ru", {"type": "points", "value": 500})
     with requests.Session() as http:
         for spec in SHOPS:
             actor = seller(spec.owner)
@@ -810,6 +900,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                 }
             ).model_dump()
             shop = shops.open_shop(c.catalog, actor, body, now=c.clock(), shop_id=c.new_id("shp"))
+            if spec.name in EXPORTING_SHOPS:  # issue 12: sells to Russia too
+                shop = shops.edit_shop(c.catalog, actor, shop.shop_id, {"export_markets": ["ru"]}, now=c.clock())
             if spec.approve:
                 shop = shops.moderate(c.catalog, operator, shop.shop_id, "approve", now=c.clock())
             result.shops += 1
@@ -844,6 +936,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                         "stock": item.stock,
                         "status": item.status,
                         "attributes": attributes,
+                        "shipping": DEMO_SHIPPING.get(item.title),  # issue 12
+                        "translations": DEMO_TRANSLATIONS.get(item.title),
                     }
                 ).fields()
                 product = catalog.add_product(

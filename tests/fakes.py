@@ -44,6 +44,7 @@ from chalicelib.domain.ledger import (
     replay_of,
     require_running_balance,
 )
+from chalicelib.domain.markets import FxRate
 from chalicelib.domain.provenance import GiClaim, Maker, ShopUpload
 from chalicelib.domain.seller_money import CommissionRule, Payout, PayoutAccount
 from chalicelib.services.ports import (
@@ -56,6 +57,7 @@ from chalicelib.services.ports import (
     Page,
     PayoutProvider,
     PendingMedia,
+    Position,
     ProvenanceRepository,
     TransferRequest,
     TransferStatus,
@@ -855,3 +857,50 @@ if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
     _finance: FinanceRepository = InMemoryFinanceRepository()
     _aggregates: AggregatesRepository = InMemoryAggregatesRepository()
     _bank: PayoutProvider = InMemoryBank()
+
+
+# --- markets (issue 12) ----------------------------------------------------------------------------------
+
+
+class InMemoryMarketsRepository:
+    """services.ports.MarketsRepository in dicts (the same ordering rule as adapters/markets.py; no cache)."""
+
+    def __init__(self) -> None:
+        self.current: dict[str, FxRate] = {}
+        self.history: dict[str, list[FxRate]] = {}
+        self.terms: dict[str, dict] = {}
+
+    def record_rate(self, rate: FxRate) -> FxRate:
+        now = self.current.get(rate.pair)
+        if now is not None and now.as_of > rate.as_of:
+            raise Conflict("a later rate is in force", code="rate_out_of_order")
+        self.history.setdefault(rate.pair, []).append(rate)
+        self.current[rate.pair] = rate
+        return rate
+
+    def current_rate(self, pair: str, *, fresh: bool = False) -> FxRate | None:
+        return self.current.get(pair)
+
+    def remember_rate(self, pair: str, rate: FxRate | None) -> None:
+        return None
+
+    def delivery_terms(self, market: str, *, fresh: bool = False) -> dict:
+        return self.terms.get(market, {"zones": [], "compensation": None})
+
+    def save_delivery_terms(
+        self, market: str, *, zones: list[dict] | None = None, compensation: dict | None = None
+    ) -> dict:
+        terms = dict(self.delivery_terms(market))
+        if zones is not None:
+            terms["zones"] = zones
+        if compensation is not None:
+            terms["compensation"] = compensation
+        self.terms[market] = terms
+        return terms
+
+    def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]:
+        ordered = sorted(self.history.get(pair, []), key=lambda r: (r.as_of, r.rate_id), reverse=True)
+        offset = int((start or {}).get("offset", 0))
+        items = ordered[offset : offset + limit]
+        more = offset + limit < len(ordered)
+        return Page(items, {"offset": offset + limit} if more else None)

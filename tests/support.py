@@ -71,6 +71,22 @@ def card_provider_server():
     return _CARD_PROVIDER
 
 
+_RU_ACQUIRER = None
+
+
+def ru_acquirer_server():
+    """Issue 12: one local Russian acquirer (devtools/ru_acquirer.py) for the test session, on a free port; each
+    moto stack registers its terminal (the `ru_acquirer` secret) with it."""
+    global _RU_ACQUIRER
+    if _RU_ACQUIRER is None:
+        from devtools.ru_acquirer import RuAcquirerServer
+
+        server = RuAcquirerServer(deliver_in_background=False)  # tests deliver with acquirer.flush()
+        server.start()
+        _RU_ACQUIRER = server
+    return _RU_ACQUIRER
+
+
 @contextlib.contextmanager
 def moto_aws_stack():
     """A fresh in-process moto account with every resource of infra/ and the app bound to it.
@@ -85,9 +101,10 @@ def moto_aws_stack():
 
     saved = dict(os.environ)
     provider = card_provider_server()
+    acquirer = ru_acquirer_server()
     with mock_aws():
         env = provision(cached_clients(), "local")
-        os.environ.update(env, PAYMENT_PROVIDER_URL=provider.url)
+        os.environ.update(env, PAYMENT_PROVIDER_URL=provider.url, RU_ACQUIRER_URL=acquirer.url)
         config.reset_settings()
         container = bootstrap.build(config.get_settings(), jwks_loader=moto_jwks, session=cached_clients())
         container.outbox_stream = OutboxStreamPoller(cached_clients(), container.settings.outbox_table)
@@ -95,6 +112,8 @@ def moto_aws_stack():
         provider.provider.register(
             container.settings.payment_provider_key, container.settings.payment_webhook_secret, _no_merchant_yet
         )
+        container.ru_acquirer_sim = acquirer.acquirer  # issue 12
+        acquirer.acquirer.register(*container.settings.ru_acquirer_credentials, deliver=_nobody_listens)
         bootstrap.install(container)
         try:
             yield container
@@ -107,6 +126,21 @@ def moto_aws_stack():
 
 def _no_merchant_yet(body: bytes, headers: dict) -> int:
     return 0  # nothing listens until an API client is attached (connect_card_provider)
+
+
+def _nobody_listens(url: str, body: bytes) -> tuple[int, str]:
+    return 0, ""  # until an API client is attached (connect_ru_acquirer)
+
+
+def connect_ru_acquirer(stack, api: ApiClient) -> None:
+    """Issue 12: the simulated acquirer's notifications reach the app through `api` (on acquirer.flush())."""
+
+    def deliver(url: str, body: bytes) -> tuple[int, str]:
+        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
+        reply = api.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        return reply.status, reply.body.decode(errors="replace")
+
+    stack.ru_acquirer_sim.register(*stack.settings.ru_acquirer_credentials, deliver=deliver)
 
 
 def connect_card_provider(stack, api: ApiClient) -> None:

@@ -75,6 +75,7 @@ def shop_from_item(m: ShopModel) -> Shop:
         created_at=m.created_at,
         updated_at=m.updated_at,
         version=int(m.version),
+        export_markets=tuple(m.export_markets or ()),
     )
 
 
@@ -93,6 +94,7 @@ def _shop_item(shop: Shop) -> ShopModel:
         updated_at=shop.updated_at,
         created_key=f"{shop.created_at}#{shop.shop_id}",
         version=shop.version,
+        export_markets=list(shop.export_markets) or None,
     )
 
 
@@ -120,6 +122,8 @@ def product_from_item(m: ProductModel) -> Product:
         in_season=bool(m.in_season),
         season_next=m.season_next or None,
         counted_origin=m.origin_key or None,
+        shipping=m.shipping or None,
+        translations=m.translations or {},
         rating_count=int(m.rating_count or 0),
         rating_total=int(m.rating_total or 0),
     )
@@ -150,6 +154,8 @@ def _product_item(p: Product) -> ProductModel:
         updated_at=p.updated_at,
         version=p.version,
         gi=p.gi,
+        shipping=p.shipping,
+        translations=p.translations or None,
         in_season=p.in_season or None,
         origin_key=p.counted_origin,
         season_due="due" if p.season_next else None,

@@ -63,6 +63,7 @@ class ShopModel(Model):
     updated_at = UnicodeAttribute()
     created_key = UnicodeAttribute()
     version = NumberAttribute(default=0)
+    export_markets = ListAttribute(of=UnicodeAttribute, null=True)  # issue 12: foreign markets it sells to
 
     owner_index = ShopOwnerIndex()
     status_index = ShopStatusIndex()
@@ -125,6 +126,9 @@ class ProductModel(Model):
     origin_key = UnicodeAttribute(null=True)
     season_due = UnicodeAttribute(null=True)
     season_next = UnicodeAttribute(null=True)
+    # issue 12: shipping data for export ({"weight_g", "hs_code"}) and the seller's translations by language
+    shipping = JSONAttribute(null=True)
+    translations = JSONAttribute(null=True)
 
     shop_index = ProductShopIndex()
     season_index = ProductSeasonIndex()

@@ -31,6 +31,7 @@ from ..domain.catalog import Product
 from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.events import order_event
 from ..domain.ids import utc_now
+from ..domain.markets import FxRate
 from ..domain.network import Village
 from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
 from ..domain.trade import Business
@@ -378,6 +379,20 @@ class DynamoBuyingRepository:
     ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]:
         """The cart, any earlier use of this Idempotency-Key, the buyer's unpaid holds and the buyer's business
         (issue 14: its badge and net terms go on the orders), in one BatchGetItem."""
+        return self._checkout_reads(buyer_id, claim_key, business_id, (), None)[:4]  # type: ignore[return-value]
+
+    def checkout_reads_in_market(
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str], market: str
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate], dict]:
+        """Issue 12: the same, plus the current rates of `fx_pairs` and the market's delivery terms (consistent
+        reads, never the cache)."""
+        return self._checkout_reads(buyer_id, claim_key, business_id, fx_pairs, market)
+
+    def _checkout_reads(
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str], market: str | None
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate], dict]:
+        from .markets import current_rate_key, delivery_from_item, delivery_key, rate_from_item
+        from .models import FinanceModel
         from .trade import business_from_item, business_key
 
         carts, uniques, trade = CartModel.Meta.table_name, UniqueModel.Meta.table_name, TradeModel.Meta.table_name
@@ -387,7 +402,11 @@ class DynamoBuyingRepository:
         }
         if business_id:
             request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
-        responses: dict = {carts: [], uniques: [], trade: []}
+        finance = FinanceModel.Meta.table_name
+        if fx_pairs:
+            keys = [current_rate_key(p) for p in fx_pairs] + ([delivery_key(market)] if market else [])
+            request[finance] = {"Keys": keys, "ConsistentRead": True}
+        responses: dict = {carts: [], uniques: [], trade: [], finance: []}
         while request:
             raw = self._call("batch_get_item", RequestItems=request)
             for table, items in raw.get("Responses", {}).items():
@@ -396,7 +415,10 @@ class DynamoBuyingRepository:
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
         by_key = {item["key"]["S"]: item for item in responses[uniques]}
         business = business_from_item(responses[trade][0]) if responses[trade] else None
-        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id))), business
+        rate_items = [item for item in responses[finance] if item["pk"]["S"].startswith("fx#")]
+        rates = {r.pair: r for r in (rate_from_item(item) for item in rate_items) if r is not None}
+        terms = delivery_from_item(next((i for i in responses[finance] if i["sk"]["S"] == "delivery"), None))
+        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id))), business, rates, terms
 
     def _claim(self, item: dict | None) -> CheckoutClaim | None:
         if not item or _lapsed(item, self._clock()):
@@ -530,18 +552,27 @@ class DynamoBuyingRepository:
         *,
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
+        fx: FxRate | None = None,
     ) -> None:
         """One transaction of `_placement_actions`.
 
         Raises LinesRefused naming the products whose condition failed, ShopsUnavailable naming the shops.
+        Issue 12: with `fx`, the last action checks the rate is still in force (Conflict fx_rate_changed).
         """
+        from .markets import rate_unchanged_check
+        from .models import FinanceModel
+
         actions = self._placement_actions(
             orders, stock, price_fps, cart, claim_key, claim, now, sample_claims, holds, hold_stock
         )
+        if fx is not None:
+            actions.append(rate_unchanged_check(FinanceModel.Meta.table_name, fx))
         try:
             self._transact(actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            if fx is not None and reasons[-1] == "ConditionalCheckFailed":
+                raise Conflict("the exchange rate changed during checkout", code="fx_rate_changed") from exc
             raise self._placement_error(reasons, list(stock), _shop_ids(orders), len(orders), sample_claims) from exc
 
     def placement_writes(

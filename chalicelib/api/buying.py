@@ -5,12 +5,17 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
+from ..domain import ru_payments
 from ..domain.identity import Role
+from ..domain.markets import HOME_MARKET, get_market
 from ..services import cart, checkout, notifications, order_lifecycle, returns
+from ..services import markets as markets_service
+from ..services import ru_payments as ru_payment_service
 from ..services.ports import Page
 from .http import etag, if_match_version, ok
+from .markets import acquirer_urls
 from .presenters import buyer_order_public, return_public, timeline_entry_public
-from .routing import SIGNED_IN, Budget, Call, Header, Scope, roles, route
+from .routing import SIGNED_IN, Budget, Call, Header, Scope, choice, roles, route
 
 bp = Blueprint(__name__)
 
@@ -43,6 +48,14 @@ IDEMPOTENCY_KEY = Header(
     tag="cart",
     auth=roles(Role.BUYER),
     scope=Scope.ACCOUNT,
+    query=(
+        choice(
+            "market",
+            ("cn", "ru"),
+            "issue 12: show the prices in the market's currency at the rate in force (cached <= 60 s)",
+            example="ru",
+        ),
+    ),
     responses={200: "CartPublic"},
     budget=Budget(
         2,
@@ -55,6 +68,12 @@ IDEMPOTENCY_KEY = Header(
 )
 def view_cart(call: Call) -> dict:
     c = container()
+    key = call.params.get("market")
+    if key and key != HOME_MARKET:  # issue 12
+        market = get_market(key)
+        rate = markets_service.rate_for(c.markets, market)
+        saved, view = cart.view_in_market(c.buying, call.actor, now=c.clock())
+        return markets_service.localise_cart(view, saved, market, rate)
     return cart.view(c.buying, call.actor, now=c.clock())
 
 
@@ -86,6 +105,8 @@ def view_cart(call: Call) -> dict:
 def put_cart_item(call: Call, product_id: str) -> dict:
     c = container()
     now = c.clock()
+    market = get_market(call.body.market) if call.body.market and call.body.market != HOME_MARKET else None
+    rate = markets_service.rate_for(c.markets, market) if market else None  # issue 12: cached per instance
     saved, products = cart.set_line(
         c.buying,
         call.actor,
@@ -94,8 +115,10 @@ def put_cart_item(call: Call, product_id: str) -> dict:
         now=now,
         personalisation=call.body.personalisation,
         sample=call.body.sample,
+        fx=markets_service.offer_fx(market, rate) if market and rate else None,
     )
-    return cart.describe(saved, products, now=now)
+    view = cart.describe(saved, products, now=now)
+    return markets_service.localise_cart(view, saved, market, rate) if market and rate else view
 
 
 @route(
@@ -168,6 +191,13 @@ def do_checkout(call: Call) -> Response:
         ledger=c.ledger,
         trade=c.trade,
     )
+    if call.body.market == "ru" and call.body.payment_method in ru_payments.METHODS:  # issue 12: Mir card, SBP
+        result = {
+            **result,
+            "payments": ru_payment_service.start_checkout_payments(
+                c.ru_acquirer, result["orders"], urls=acquirer_urls(call.request)
+            ),
+        }
     return ok(result, status=200 if replayed else 201, headers={"Idempotent-Replayed": str(replayed).lower()})
 
 

@@ -11,6 +11,7 @@ from ..domain.network import County, Manifest, ManifestLine, Village, phone_last
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
+from ..services import delivery_promise
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -23,6 +24,7 @@ def shop_public(shop: Shop, *, private: bool = False) -> dict:
         "region": shop.region,
         "status": shop.status,
         "created_at": shop.created_at,
+        "export_markets": list(shop.export_markets),  # issue 12
     }
     if private:
         body["updated_at"] = shop.updated_at
@@ -74,6 +76,10 @@ def product_public(p: Product, media_url, *, private: bool = False, today: dt.da
             ships = seasons.estimated_ship_date(p.attributes, today)
             body["estimated_ship_date"] = ships.isoformat() if ships else None
     body["gi"] = gi_badge(p.gi) if p.gi else None
+    # issue 12: shipping data, translations, and the foreign markets it is sold in
+    body["shipping"] = p.shipping
+    body["translations"] = p.translations
+    body["markets"] = list(p.markets)
     return body
 
 
@@ -165,7 +171,70 @@ def order_public(order: Order, *, viewer: str) -> dict:
             body[name] = getattr(order, name)
     if getattr(order, "group", None):  # issue 19: the group buy it comes from
         body["group"] = order.group
+    if order.market:  # issue 12
+        body["market"] = order_market_public(order.market)
+    if order.customs:
+        body["customs"] = customs_public(order.customs)
+    if order.delivery_promise:
+        body["delivery_promise"] = delivery_promise.promise_public(order)
+    if order.tracking:
+        body["tracking"] = [dict(t) for t in order.tracking]
     return body
+
+
+def customs_public(c: dict) -> dict:
+    cur = c["currency"]
+    return {
+        "lines": [
+            {
+                "line_id": d["line_id"],
+                "hs_code": d["hs_code"],
+                "description": d["description"],
+                "quantity": d["quantity"],
+                "value": money(d["value"], cur),
+                "weight_g": d["weight_g"],
+            }
+            for d in c["lines"]
+        ],
+        "value": money(c["value"], cur),
+        "value_eur": money(c["value_eur"], "EUR"),
+        "weight_g": c["weight_g"],
+        "allowance": {"value": money(c["threshold_eur"], "EUR"), "weight_g": c["max_weight_g"]},
+        "over_allowance": c["over_allowance"],
+        "duty_estimate": money(c["duty"], c["duty_currency"]),
+        "duty_eur": money(c["duty_eur"], "EUR"),
+        "duty_accepted": c["duty_accepted"],
+        "eur_rate_id": c["eur_rate_id"],
+        "eur_rate": c["eur_rate"],
+    }
+
+
+def customs_declaration_public(order: Order) -> dict:
+    d = order.delivery
+    return {
+        "order_id": order.order_id,
+        "shop": {"shop_id": order.shop_id, "name": order.shop_name},
+        "created_at": order.created_at,
+        "consignee": {k: d.get(k) for k in ("name", "phone", "lines", "city", "region", "postal_code", "country")},
+        "customs": customs_public(order.customs or {}),
+    }
+
+
+def order_market_public(charge: dict) -> dict:
+    cur = charge["currency"]
+    return {
+        "market": charge["market"],
+        "currency": cur,
+        "rate_id": charge["rate_id"],
+        "rate": charge["rate"],
+        "as_of": charge["as_of"],
+        "total": money(charge["total"], cur),
+        "base_total": money(charge["base_total"], "CNY"),
+        "lines": {
+            line_id: {"unit_price": money(c["unit_amount"], cur), "line_total": money(c["total"], cur)}
+            for line_id, c in charge["lines"].items()
+        },
+    }
 
 
 def pickup_public(order: Order, *, with_code: bool) -> dict:
@@ -714,6 +783,13 @@ def claim_public(claim: GiClaim, media_url) -> dict:
         "decided_at": claim.decided_at,
         "reason": claim.reason,
     }
+
+
+# --- issue 12: markets ------------------------------------------------------------------------------
+
+
+def fx_rate_public(rate) -> dict:
+    return rate.to_dict()
 
 
 # --- buyer trust (issue 13) ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    RootModel,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -83,11 +84,31 @@ class ShopUpdate(Strict):
     name: StrictStr | None = Field(default=None, min_length=1, max_length=80, pattern=r"\S")
     description: StrictStr | None = Field(default=None, max_length=2000)
     region: Region | None = None
+    export_markets: list[Literal["ru"]] | None = Field(
+        default=None,
+        max_length=5,
+        description="issue 12: foreign markets to sell to; a product is sold there once it has `shipping`",
+    )
 
 
 class Price(Strict):
     amount: StrictInt = Field(ge=1, le=10**12, description="integer minor units (fen for CNY)")
     currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class Shipping(Strict):
+    """Issue 12: what exporting a product needs (customs declaration, parcel weight)."""
+
+    weight_g: StrictInt = Field(ge=1, le=31_000, description="grams per unit")
+    hs_code: StrictStr = Field(pattern=r"^\d{6,10}$", description="Harmonized System code, 6-10 digits")
+
+
+class Translation(Strict):
+    title: StrictStr = Field(min_length=1, max_length=120, pattern=r"\S")
+    description: StrictStr = Field(default="", max_length=5000)
+
+
+Language = Literal["ru", "zh", "ug", "en"]
 
 
 class ProductCreate(Strict):
@@ -114,6 +135,10 @@ class ProductCreate(Strict):
     stock: StrictInt = Field(ge=0, le=1_000_000_000)
     status: Literal["draft", "active"] = "draft"
     attributes: dict[str, Any]
+    shipping: Shipping | None = Field(default=None, description="issue 12: needed to be sold abroad")
+    translations: dict[Language, Translation] | None = Field(
+        default=None, description="issue 12: title and description by language (ru, zh, ug, en)"
+    )
 
     def fields(self) -> dict:
         return {
@@ -125,6 +150,8 @@ class ProductCreate(Strict):
             "stock": self.stock,
             "status": self.status,
             "attributes": self.attributes,
+            "shipping": self.shipping.model_dump() if self.shipping else None,
+            "translations": {k: v.model_dump() for k, v in (self.translations or {}).items()},
         }
 
 
@@ -138,6 +165,10 @@ class ProductUpdate(Strict):
     stock: StrictInt | None = Field(default=None, ge=0, le=1_000_000_000)
     status: Literal["draft", "active"] | None = None
     attributes: dict[str, Any] | None = None
+    shipping: Shipping | None = Field(default=None, description="issue 12: needed to be sold abroad")
+    translations: dict[Language, Translation] | None = Field(
+        default=None, description="issue 12: replaces the translations (an empty object removes them)"
+    )
 
     def changes(self) -> dict:
         data = self.model_dump(exclude_unset=True, exclude_none=True)
@@ -209,6 +240,7 @@ class ShopPublic(Public):
     created_at: str
     updated_at: str | None = Field(default=None, description="owner and operators only")
     owner_id: str | None = Field(default=None, description="owner and operators only")
+    export_markets: list[str] = Field(default_factory=list, description="foreign markets it sells to (issue 12)")
 
 
 class ShopsPage(Public):
@@ -240,6 +272,22 @@ class ShopSummary(Public):
     region: RegionPublic | None = None
 
 
+class ShippingPublic(Public):
+    weight_g: int
+    hs_code: str
+
+
+class TranslationPublic(Public):
+    title: str
+    description: str
+
+
+class FxTag(Public):
+    rate_id: str
+    rate: str = Field(description="decimal string: 1 CNY = rate RUB")
+    as_of: str
+
+
 class RatingBrief(Public):
     average: str = Field(description='one decimal, e.g. "4.3"')
     count: int
@@ -267,6 +315,16 @@ class ProductPublic(Public):
     gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
     season: SeasonPublic | None = Field(default=None, description="storefront view: in season today?")
     estimated_ship_date: str | None = Field(default=None, description="storefront view: if ordered today")
+    # issue 12
+    shipping: ShippingPublic | None = Field(default=None, description="weight and HS code, needed to export")
+    translations: dict[str, TranslationPublic] = Field(default_factory=dict, description="by language")
+    markets: list[str] = Field(default_factory=list, description="foreign markets it is sold in")
+    language: str | None = Field(default=None, description="storefront view: the language shown (None: original)")
+    base_price: Money | None = Field(default=None, description="in a foreign market: the CNY price converted")
+    fx: FxTag | None = Field(default=None, description="in a foreign market: the rate `price` was converted at")
+    delivery_promise: DeliveryPromisePublic | None = Field(
+        default=None, description="in a foreign market: delivered by, for the buyer's `city`"
+    )
     rating: RatingBrief | None = Field(default=None, description="issue 13: visible reviews' average and count")
 
 
@@ -292,6 +350,8 @@ class ProductCard(Public):
     specialties: dict[str, Any] | None = None
     gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
     season: SeasonPublic | None = Field(default=None, description="in season, pre-sale or out of season today")
+    base_price: Money | None = Field(default=None, description="market=ru: the CNY price it was converted from")
+    fx: FxTag | None = Field(default=None, description="market=ru: the rate `price` was converted at")
     rating: RatingBrief | None = None  # issue 13: only on products with reviews
 
 
@@ -342,6 +402,10 @@ class CartItemPut(Strict):
     )
     sample: StrictBool = Field(
         default=False, description="issue 14: a sample of a b2b product that offers one (below the MOQ)"
+    )
+    market: Literal["cn", "ru"] | None = Field(
+        default=None,
+        description="issue 12: the market the buyer shops in: the line records the rate its price was shown at",
     )
 
 
@@ -400,11 +464,21 @@ class CheckoutIn(Strict):
     ] = Field(description="an address, or a village service centre to collect at: {pickup_point, name, phone}")
     # Issue 13: points to spend (1 point = 0.01 of the currency; at most 25 % of each order's goods).
     points_to_redeem: StrictInt = Field(default=0, ge=0, le=1_000_000_000)
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"] = Field(
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"] = Field(
         description="net_terms: a verified business with a credit line, b2b orders within its available credit"
     )
     invoice: InvoiceDetailsIn | None = Field(
         default=None, description="b2b: invoice to this company (default: the buyer's verified business)"
+    )
+    market: Literal["cn", "ru"] | None = Field(
+        default=None,
+        description="issue 12: `ru` charges RUB at the rate in force, fixed on the orders (delivery to RU; "
+        "cash on delivery); a rate changed since the cart showed the prices is 409 price_changed",
+    )
+    accept_duty: StrictBool = Field(
+        default=False,
+        description="issue 12: the buyer accepts the estimated import duty of parcels over the duty-free "
+        "allowance (ru: EUR 200 / 31 kg per parcel); without it such a checkout is 409 duty_acceptance_required",
     )
 
 
@@ -488,6 +562,9 @@ class CartLine(Public):
     personalisation: dict[str, str] | None = Field(default=None, description="a personalised line's values")
     presale: PresalePublic | None = Field(default=None, description="on pre-sale: its ship date and deposit")
     sample: bool = False
+    price_changed: bool | None = Field(
+        default=None, description="market=ru: shown at another rate when set; the next checkout says so once"
+    )
 
 
 class CartShop(Public):
@@ -506,6 +583,9 @@ class CartPublic(Public):
     total: Money
     line_count: int
     can_checkout: bool
+    market: str | None = Field(default=None, description="issue 12: the market the prices are shown in")
+    base_total: Money | None = Field(default=None, description="market=ru: the total in CNY")
+    fx: FxTag | None = Field(default=None, description="market=ru: the rate the prices are converted at")
 
 
 class OrderShop(Public):
@@ -559,6 +639,48 @@ class Shipment(Public):
     shipped_at: str
 
 
+class CustomsLinePublic(Public):
+    line_id: str
+    hs_code: str
+    description: str
+    quantity: int
+    value: Money
+    weight_g: int
+
+
+class CustomsPublic(Public):
+    lines: list[CustomsLinePublic]
+    value: Money
+    value_eur: Money
+    weight_g: int
+    allowance: dict[str, Any] = Field(description="the duty-free allowance per parcel: value (EUR) and weight_g")
+    over_allowance: bool
+    duty_estimate: Money = Field(description="estimated import duty, paid on import, in the market's currency")
+    duty_eur: Money
+    duty_accepted: bool
+    eur_rate_id: str
+    eur_rate: str
+
+
+class CustomsDeclarationPublic(Public):
+    order_id: str
+    shop: OrderShop
+    created_at: str
+    consignee: dict[str, Any]
+    customs: CustomsPublic
+
+
+class OrderMarketPublic(Public):
+    market: str
+    currency: str
+    rate_id: str
+    rate: str = Field(description="decimal string: 1 CNY = rate RUB, fixed when the order was placed")
+    as_of: str
+    total: Money = Field(description="what the buyer is charged")
+    base_total: Money = Field(description="the same goods in CNY: what the seller is settled on")
+    lines: dict[str, dict[str, Money]] = Field(description="line_id -> unit_price and line_total in the currency")
+
+
 class PickupPublic(Public):
     """Where a pickup order is collected (issue 10); the seller ships it to `ship_to`, its county centre."""
 
@@ -592,7 +714,7 @@ class OrderPublic(Public):
     total: Money
     refunded: Money
     refunds: list[RefundPublic]
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"]
     paid_at: str | None
     shipment: Shipment | None
     delivered_at: str | None
@@ -608,6 +730,12 @@ class OrderPublic(Public):
     created_at: str
     updated_at: str
     version: int = Field(description="also sent as ETag; send it as If-Match to change the order only as you saw it")
+    market: OrderMarketPublic | None = Field(
+        default=None, description="issue 12: a foreign market's order: the charge in its currency at the fixed rate"
+    )
+    customs: CustomsPublic | None = Field(default=None, description="issue 12: the parcel's customs declaration")
+    delivery_promise: DeliveryPromisePublic | None = Field(default=None, description="issue 12: delivered by")
+    tracking: list[TrackingPublic] = Field(default_factory=list, description="issue 12: the parcel's events")
     buyer_id: str | None = Field(default=None, description="seller view only")
     pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
     # Issue 13: points redeemed at checkout (each worth one minor unit off the goods; amount_due is net of them)
@@ -631,11 +759,25 @@ class OrdersPage(Public):
     next_cursor: str | None
 
 
+class RuPaymentPublic(Public):
+    order_id: str
+    amount: Money
+    payment_id: str | None
+    payment_url: str | None = Field(description="the acquirer's hosted payment page (Mir card; SBP QR code)")
+    sbp_payload: str | None = Field(default=None, description="SBP: the QR code's payload (a qr.nspk.ru link)")
+    error: str | None = Field(default=None, description="the acquirer could not be reached: POST .../payment")
+
+
 class CheckoutResult(Public):
     checkout_id: str
     orders: list[OrderPublic]
     total: Money
     replayed: bool
+    charged: Money | None = Field(default=None, description="market=ru: what the buyer pays, in RUB")
+    fx: FxTag | None = Field(default=None, description="market=ru: the rate fixed on the orders")
+    payments: list[RuPaymentPublic] | None = Field(
+        default=None, description="market=ru by Mir card or SBP: where to pay each order (the acquirer's page)"
+    )
     points_redeemed: int | None = None  # issue 13
     amount_due: Money | None = None  # the total less the points redeemed
 
@@ -1416,7 +1558,7 @@ class AcceptIn(Strict):
 
     quantity: StrictInt = Field(ge=1, le=100_000_000)
     delivery: Address
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"]
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp"]
 
 
 class InvoicePaidIn(Strict):
@@ -1801,6 +1943,182 @@ class ProvinceCount(Public):
 class OriginsPublic(Public):
     storefront: Storefront
     items: list[ProvinceCount] = Field(description="provinces -> prefectures -> counties with live product counts")
+
+
+# --- issue 12: markets -------------------------------------------------------------------------------
+
+
+class MarketPublic(Public):
+    market: str
+    currency: str
+    languages: list[str]
+
+
+class FxRateIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rate": "12.8345", "as_of": "2026-11-30T09:00:00Z"}]})
+
+    rate: StrictStr = Field(
+        pattern=r"^\d{1,6}(\.\d{1,8})?$", description="a decimal string (never a float): 1 base = rate quote"
+    )
+    as_of: StrictStr | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$",
+        description="UTC ISO-8601; default now",
+    )
+
+
+class FxRatePublic(Public):
+    rate_id: str
+    pair: str
+    rate: str
+    as_of: str
+    recorded_at: str
+    recorded_by: str
+
+
+class FxRatesPage(Public):
+    items: list[FxRatePublic]
+    next_cursor: str | None
+
+
+class MarketList(RootModel[list[MarketPublic]]):
+    """A bare list, as the issue asks: [{"market", "currency", "languages"}]."""
+
+
+class RuNotificationIn(BaseModel):
+    """The acquirer's notification (its fields as it sends them; unknown ones are kept for the Token)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "TerminalKey": "BazaarLocal",
+                    "OrderId": "ord_1",
+                    "Success": True,
+                    "Status": "CONFIRMED",
+                    "PaymentId": 1000001,
+                    "ErrorCode": "0",
+                    "Amount": 205339,
+                    "Token": "0" * 64,
+                }
+            ]
+        },
+    )
+
+    TerminalKey: StrictStr = Field(max_length=40)
+    OrderId: StrictStr = Field(max_length=60)
+    Status: StrictStr = Field(max_length=40)
+    PaymentId: StrictInt | StrictStr
+    Token: StrictStr = Field(max_length=64)
+
+
+class RuNotificationAnswer(Public):
+    status: str
+
+
+# --- issue 12: the delivery promise ----------------------------------------------------------------
+
+
+class ZoneIn(Strict):
+    zone: StrictStr = Field(min_length=1, max_length=30, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    cities: list[Annotated[StrictStr, Field(min_length=1, max_length=60)]] | None = Field(
+        default=None, max_length=200, description="none: every city not in another zone"
+    )
+    promise_days: StrictInt = Field(ge=1, le=120)
+
+
+class ZonesIn(RootModel[Annotated[list[ZoneIn], Field(min_length=1, max_length=20)]]):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                [
+                    {
+                        "zone": "core",
+                        "cities": ["Moscow", "Saint Petersburg", "Novosibirsk", "Yekaterinburg", "Kazan"],
+                        "promise_days": 15,
+                    },
+                    {"zone": "rest", "promise_days": 30},
+                ]
+            ]
+        }
+    )
+
+
+class CompensationIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"type": "points", "value": 500}]})
+
+    type: Literal["points", "coupon", "percent_refund"] = Field(description="coupon: not available yet (400)")
+    value: StrictInt = Field(ge=1, le=1_000_000, description="points, or the percent of the order refunded")
+    funded_by: Literal["platform", "seller"] = Field(
+        default="platform", description="percent_refund: who pays it (the seller: debited through the ledger)"
+    )
+
+
+class ZonePublic(Public):
+    zone: str
+    cities: list[str] | None = None
+    promise_days: int
+
+
+class DeliveryTermsPublic(Public):
+    zones: list[ZonePublic]
+    compensation: dict[str, Any] | None
+
+
+class TrackingIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"event": "handed_to_carrier", "at": "2026-11-30T08:00:00Z", "location": "Urumqi"}]
+        }
+    )
+
+    event: Literal[
+        "handed_to_carrier", "export_customs", "import_customs", "arrived_in_city", "delivery_attempt", "delivered"
+    ]
+    at: StrictStr = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$", description="UTC")
+    location: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+
+
+class TrackingPublic(Public):
+    event: str
+    at: str
+    location: str | None = None
+    recorded_at: str
+
+
+class DeliveryPromisePublic(Public):
+    zone: str
+    city: str | None
+    promise_days: int
+    processing_days: int
+    status: Literal["open", "kept", "compensated", "void"] | None = None
+    promised_by: str | None = Field(default=None, description="the day it is promised by (set when paid)")
+    delivered_by: str | None = Field(default=None, description="product page: if bought and paid today")
+    compensation: dict[str, Any] | None = None
+    void_reason: str | None = None
+
+
+class AddressChangeIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "delivery": {
+                        "name": "Анна Смирнова",
+                        "phone": "+7 912 555 0142",
+                        "lines": ["ул. Баумана, 7"],
+                        "city": "Kazan",
+                        "region": "Tatarstan",
+                        "postal_code": "420111",
+                        "country": "RU",
+                    }
+                }
+            ]
+        }
+    )
+
+    delivery: Address
 
 
 # --- buyer trust (issue 13): disputes, points, reviews ---------------------------------------------------------

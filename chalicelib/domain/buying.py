@@ -7,6 +7,7 @@ from typing import Any
 
 from .catalog import Product
 from .errors import Conflict
+from .markets import MARKETS
 from .orders import Order, OrderLine, Refund, Return, TimelineEntry
 
 
@@ -36,12 +37,21 @@ class Offer:
     shop_id: str
     shop_name: str
     seller_id: str
+    # issue 12: in a foreign market, the rate the buyer was shown the price at ({"market", "rate_id", "rate"});
+    # checkout in that market conditions on it still being the rate in force
+    fx: dict[str, str] | None = None
+    shipping: dict[str, Any] | None = None  # issue 12: weight and HS code, for the customs declaration
 
     @classmethod
-    def of(cls, product: Product) -> Offer:
+    def of(cls, product: Product, fx: dict[str, str] | None = None) -> Offer:
+        # issue 12: bought in a foreign market, the line (and the order) carries the title in its language
+        lang = MARKETS[fx["market"]].default_language if fx and fx.get("market") in MARKETS else None
+        title = (product.translations.get(lang) or {}).get("title") if lang else None
         return cls(
+            fx=fx,
+            shipping=product.shipping,
             product_id=product.product_id,
-            title=product.title,
+            title=title or product.title,
             storefront=product.storefront,
             currency=product.currency,
             price_amount=product.price_amount,
@@ -59,7 +69,7 @@ class Offer:
     def from_dict(cls, data: dict[str, Any] | None) -> Offer | None:
         """None for lines put in the cart before offers were recorded (or a shape this code does not know)."""
         names = {f.name for f in fields(cls)}
-        if not isinstance(data, dict) or set(data) != names:
+        if not isinstance(data, dict) or not names - {"fx", "shipping"} <= set(data) <= names:
             return None
         return cls(**data)
 

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import search, seasons
+from . import markets, search, seasons
 from .errors import Conflict, ValidationFailed
 from .storefronts import get_storefront, product_prefecture, validate_attributes
 
@@ -46,6 +46,7 @@ class Shop:
     created_at: str
     updated_at: str
     version: int = 0
+    export_markets: tuple[str, ...] = ()  # issue 12: the foreign markets it sells to ("ru")
 
     def transition(self, action: str, now: str) -> Shop:
         allowed_from, target = _SHOP_TRANSITIONS[action]
@@ -123,6 +124,9 @@ class Product:
     season_next: str | None = None
     # issue 15: the origin count (specialties) this product is counted in now; see `origin_key`
     counted_origin: str | None = None
+    # issue 12: what exporting needs ({"weight_g", "hs_code"}) and the seller's translations by language
+    shipping: dict[str, Any] | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
     # Issue 13: the product's reviews (visible ones), kept by the review's transaction (adapters/trust.py)
     rating_count: int = 0
     rating_total: int = 0
@@ -154,8 +158,8 @@ class Product:
         return self.stock >= IN_STOCK_THRESHOLD
 
     def search_texts(self) -> list[str]:
-        """What search indexes, in order: the title (translated titles join here when products get them)."""
-        return [self.title]
+        """What search indexes, in order: the title, then the translated titles (issue 12)."""
+        return [self.title, *(t["title"] for _, t in sorted(self.translations.items()))]
 
     def search_tokens(self) -> list[str]:
         return search.index_tokens(self.search_texts())
@@ -176,7 +180,14 @@ class Product:
             flags.append(search.FLAG_GI)
         if self.in_season and self.attributes.get("season_months"):
             flags.append(search.FLAG_SEASON)
+        flags += [search.market_flag(m) for m in self.markets]
         return tuple(flags)
+
+    @property
+    def markets(self) -> tuple[str, ...]:
+        """Issue 12: the foreign markets it is sold in (its shop exports there and it has shipping data)."""
+        exported = tuple(self.shop.get("export_markets") or ())
+        return tuple(m for m in exported if markets.sold_in(m, exported, self.shipping))
 
     @property
     def origin_key(self) -> str | None:
@@ -256,6 +267,10 @@ class Product:
             }
         if self.gi:
             card["gi"] = gi_badge(self.gi)
+        if self.translations:  # issue 12: the grid shows the buyer's language
+            card["titles"] = {lang: t["title"] for lang, t in sorted(self.translations.items())}
+        if self.markets:
+            card["markets"] = list(self.markets)
         if attrs.get("season_months"):
             card["season"] = {k: attrs[k] for k in ("season_months", "harvest_window", "presale") if k in attrs}
         return card

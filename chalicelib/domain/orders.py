@@ -7,7 +7,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import seasons
+from . import delivery, seasons
 from .catalog import Product
 from .errors import Conflict, TooManyAttempts
 from .ledger import basis_points
@@ -21,7 +21,10 @@ MAX_LINE_QUANTITY = 1_000_000
 MAX_CHECKOUT_LINES = MAX_CART_LINES
 MAX_CHECKOUT_SHOPS = (100 - 4 - MAX_CHECKOUT_LINES) // 2
 
-PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms")  # net terms: issue 14
+PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms", "mir_card", "sbp")  # 14, 12
+# Paid through a provider that confirms the payment itself (and refunds through its API): the card provider, and
+# the Russian acquirer's Mir card and SBP (issue 12)
+PROVIDER_PAID = ("card", "mir_card", "sbp")
 ORDER_STATUSES: tuple[str, ...] = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
 OPEN_STATUSES = ("pending_payment", "paid")
 # Orders collected at a village service centre (issue 10) travel seller -> county centre -> village centre:
@@ -39,6 +42,7 @@ REFUNDS_ON_ORDER = 20
 # The scheduled jobs that act on orders, and how their due orders are spread over index partitions.
 SCHEDULE_SHARDS = 16
 EXPIRE, COMPLETE, REFUND = "expire", "complete", "refund"
+PROMISE = "promise"  # issue 12: a delivery promise that passes (compensation job)
 # Provider refunds that failed are tried again after these pauses (then every last one), never given up.
 REFUND_RETRY_MINUTES = (1, 5, 15, 60, 240)
 
@@ -220,6 +224,16 @@ class Order:
     invoice_id: str | None = None
     # issue 19: the group buy an order comes from ({"group_id"}): sellers see it as an ordinary order, marked
     group: dict[str, Any] | None = None
+    # issue 12: an order of a foreign market: {"market", "currency", "rate_id", "rate", "as_of", "total",
+    # "lines": {line_id: {"unit_amount", "total"}}}: what the buyer is charged, fixed at order time at the
+    # recorded rate. Everything else on the order (and the seller's settlement) stays in CNY.
+    market: dict[str, Any] | None = None
+    # issue 12: the parcel's customs declaration and duty estimate (domain/markets.parcel_customs) + duty_accepted
+    customs: dict[str, Any] | None = None
+    # issue 12: the delivery promise {zone, city, promise_days, processing_days, compensation, promised_by?,
+    # status: open|kept|compensated|void, compensated?} and the tracking events (newest last, bounded)
+    delivery_promise: dict[str, Any] | None = None
+    tracking: tuple[dict[str, Any], ...] = ()
     # Issue 13 (buyer trust): points used at checkout on this order and the money they stand for (1 point =
     # one minor unit; the platform funds it: `platform:points`), and the BIN of the card that paid it (the
     # partner bank's bonus).
@@ -362,7 +376,8 @@ class Order:
                 return self._moved("balance_paid", self.status, actor, now, actor_id=actor_id, paid_at=now)
             raise self._illegal("marked paid")
         if self.status == "pending_payment":
-            return self._moved("paid", "paid", actor, now, actor_id=actor_id, expires_at=None, **changes)
+            paid = self._moved("paid", "paid", actor, now, actor_id=actor_id, expires_at=None, **changes)
+            return paid.with_promise_started(now)  # issue 12: the promise runs from the payment
         if self.status in (*IN_TRANSIT_STATUSES, "delivered") and self.payment_method == "cash_on_delivery":
             # Cash is collected on delivery: the payment is recorded without moving the order back.
             return self._moved("paid", self.status, actor, now, actor_id=actor_id, **changes)
@@ -404,7 +419,63 @@ class Order:
                 "this order is collected at a village service centre: its partner hands it over",
                 code="collected_at_village",
             )
-        return self._moved("delivered", "delivered", "seller", now, actor_id=actor_id, delivered_at=now)
+        delivered = self._moved("delivered", "delivered", "seller", now, actor_id=actor_id, delivered_at=now)
+        return delivered.with_promise_kept(now)
+
+    # --- issue 12: the delivery promise --------------------------------------------------------------
+
+    @property
+    def promise_open(self) -> bool:
+        p = self.delivery_promise
+        return bool(p and p.get("status") == delivery.OPEN and p.get("promised_by"))
+
+    def with_promise_started(self, start: str) -> Order:
+        p = self.delivery_promise
+        if not p or p.get("promised_by") or p.get("status") != delivery.OPEN:
+            return self
+        day = delivery.promised_by(start, int(p["processing_days"]), int(p["promise_days"]))
+        return replace(self, delivery_promise={**p, "promised_by": day})
+
+    def with_promise_kept(self, at: str) -> Order:
+        """A delivery (or a delivery attempt) at `at`: the promise is kept if that is on or before its day."""
+        if not self.promise_open or parse_time(at) >= parse_time(self.promise_passes_at or at):
+            return self
+        return replace(self, delivery_promise={**(self.delivery_promise or {}), "status": delivery.KEPT, "kept_at": at})
+
+    @property
+    def promise_passes_at(self) -> str | None:
+        p = self.delivery_promise
+        return delivery.passes_at(p["promised_by"]) if p and p.get("promised_by") else None
+
+    def track(self, event: str, at: str, location: str | None, now: str, *, actor_id: str | None = None) -> Order:
+        """A tracking event from the seller (or their carrier). `delivered` on a shipped order delivers it."""
+        if self.status not in ("paid", "shipped", "delivered") and not (
+            self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
+        ):
+            raise self._illegal("tracked")
+        entry = {"event": event, "at": at, **({"location": location} if location else {}), "recorded_at": now}
+        tracked = replace(self, tracking=(*self.tracking, entry)[-delivery.MAX_TRACKING_EVENTS :])
+        note = f"{event} {location}" if location else event
+        if event == "delivered" and self.status == "shipped":
+            moved = tracked._moved(
+                "delivered", "delivered", "seller", now, note=note, actor_id=actor_id, delivered_at=at
+            )
+        else:
+            moved = tracked.noted("tracking", "seller", now, note=note, actor_id=actor_id)
+        return moved.with_promise_kept(at) if event in delivery.KEEPS_PROMISE else moved
+
+    def compensated(self, record: dict[str, Any], now: str) -> Order:
+        if not self.promise_open:
+            raise Conflict("no open delivery promise on this order", code="promise_not_open")
+        p = {**(self.delivery_promise or {}), "status": delivery.COMPENSATED, "compensated": record}
+        note = f"{record['type']} {record['value']}"
+        return self.noted("promise_missed", "system", now, note=note, delivery_promise=p)
+
+    def promise_voided(self, reason: str, now: str) -> Order:
+        p = self.delivery_promise
+        if not p or p.get("status") not in (delivery.OPEN,):
+            return self
+        return replace(self, delivery_promise={**p, "status": delivery.VOID, "void_reason": reason}, updated_at=now)
 
     def cancel(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
         """Stock goes back (the repository restocks in the same transaction); money paid goes back too: a
@@ -431,7 +502,7 @@ class Order:
 
     def with_refund(self, reason: str, amount: int, now: str, *, payment_ref: str | None = None) -> Order:
         """Records a refund of `amount`: pending at the provider for card money, settled otherwise."""
-        ref = payment_ref or (self.payment_ref if self.payment_method == "card" else None)
+        ref = payment_ref or (self.payment_ref if self.payment_method in PROVIDER_PAID else None)
         if ref:
             refund = Refund(reason, amount, now, status="pending", payment_ref=ref, next_attempt_at=now)
         else:
@@ -479,6 +550,9 @@ class Order:
             return EXPIRE, self.expires_at
         if self.pending_refunds:
             return REFUND, min(r.next_attempt_at or r.at for r in self.pending_refunds)
+        cod_waiting = self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
+        if self.promise_open and (self.status in ("paid", "shipped", "delivered") or cod_waiting):
+            return PROMISE, str(self.promise_passes_at)  # issue 12: compensated once it passes
         if self.status == "delivered" and self.paid_at:
             closes = self.return_window_closes()
             if closes:
@@ -675,7 +749,7 @@ def format_time(value: dt.datetime) -> str:
 
 def payment_deadline(payment_method: str, now: str, *, card_minutes: int, bank_transfer_hours: int) -> str | None:
     """When an unpaid order of this payment method gives its stock back (cash on delivery: never)."""
-    if payment_method == "card":
+    if payment_method in PROVIDER_PAID:
         return format_time(parse_time(now) + dt.timedelta(minutes=card_minutes))
     if payment_method == "bank_transfer":
         return format_time(parse_time(now) + dt.timedelta(hours=bank_transfer_hours))

@@ -237,6 +237,12 @@ FLAG_GI = "gi"
 FLAG_SEASON = "season"
 
 
+def market_flag(market: str) -> str:
+    """Issue 12: a product sold in a foreign market is listed under that market's flag (`f=ru`), with and
+    without its category and prefecture: the market's storefront page is one Query, like a flagged page."""
+    return market
+
+
 def flag_combinations(flags: tuple[str, ...]) -> list[tuple[str, ...]]:
     """Every non-empty combination of `flags` (sorted), e.g. (gi,), (season,), (gi, season)."""
     ordered = sorted(set(flags))

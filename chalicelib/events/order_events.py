@@ -19,7 +19,13 @@ log = logging.getLogger(__name__)
 
 # Order events after which the order may owe a card refund (services/refunds.py issues it right away).
 REFUND_EVENTS = frozenset(
-    {"order.cancelled", "order.refunded", "order.payment_after_cancellation", "order.dispute_refunded"}
+    {
+        "order.cancelled",
+        "order.refunded",
+        "order.payment_after_cancellation",
+        "order.dispute_refunded",
+        "order.compensated",  # issue 12: a percent-refund compensation
+    }
 )
 # Issue 13: events after which the points an order redeemed go back (once: the posting's id is the order's).
 POINTS_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
@@ -128,6 +134,14 @@ def trust_due() -> dict[str, int]:
     }
 
 
+def compensate_promises() -> dict[str, int]:
+    """Issue 12: delivery promises that passed without a delivery are compensated (once each)."""
+    from ..services import delivery_promise
+
+    c = container()
+    return delivery_promise.compensate_due(c.buying, c.ledger, c.trust, now=c.clock())
+
+
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
 def complete_orders(event):
     """The hourly sweep: completion (points earned), and issue 13's dispute escalations and points expiry."""
@@ -142,7 +156,8 @@ def complete_orders(event):
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")
 def expire_orders(event):
-    return expire_due()
+    # issue 12: the same 5-minute schedule compensates missed delivery promises (their own sharded job)
+    return {**expire_due(), "promises": compensate_promises()}
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry_refunds")

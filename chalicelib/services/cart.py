@@ -62,6 +62,7 @@ def set_line(
     with_products: bool = True,
     personalisation: dict[str, Any] | None = None,
     sample: bool = False,
+    fx: dict[str, str] | None = None,
 ) -> tuple[Cart, dict[str, Product]]:
     """Sets a line's quantity (0 removes it); returns the saved cart and its products, for `describe`.
 
@@ -82,7 +83,7 @@ def set_line(
     sample price (one line per product: it replaces a bulk line of the same product, and the other way round).
     """
     return _change_line(
-        repo, actor, product_id, quantity, lambda current: quantity, now, with_products, personalisation, sample
+        repo, actor, product_id, quantity, lambda current: quantity, now, with_products, personalisation, sample, fx
     )
 
 
@@ -101,9 +102,11 @@ def _change_line(
     with_products: bool,
     values: dict[str, Any] | None = None,
     sample: bool = False,
+    fx: dict[str, str] | None = None,
 ) -> tuple[Cart, dict[str, Product]]:
     """`new_quantity(quantity in the cart read)` is the line's quantity to save; `quantity` is what the caller
-    asked for (checked against the limits)."""
+    asked for (checked against the limits). `fx` (issue 12): the market and rate the buyer is shown the price
+    at (a product not sold in that market is 404)."""
     require_role(actor, Role.BUYER)
     if not 0 <= quantity <= MAX_LINE_QUANTITY:
         raise ValidationFailed(
@@ -129,6 +132,8 @@ def _change_line(
             product = products.get(product_id)
             if product is None or not product.is_listed:
                 raise NotFound("product not found", code="product_not_found")
+            if fx is not None and fx["market"] not in product.markets:
+                raise NotFound("this product is not sold in your market", code="product_not_found")
             checked = personalisation.check(product.attributes.get("personalisation"), chosen)
             if not seasons.buyable(product.attributes, seasons.day_of(now)):
                 raise Conflict(rule_text("out_of_season", product), code="out_of_season")
@@ -140,7 +145,7 @@ def _change_line(
             line: dict[str, Any] = {
                 "quantity": line_quantity,
                 "added_at": added_at,
-                "offer": Offer.of(product).to_dict(),
+                "offer": Offer.of(product, fx).to_dict(),
             }
             if checked:
                 line.update(product_id=product_id, personalisation=checked)
@@ -173,6 +178,15 @@ def view_with_products(
     wanted = list(dict.fromkeys(line_product(k, line) for k, line in cart.lines.items()))
     products = repo.get_products(wanted) if wanted else {}
     return describe(cart, products, now=now), products
+
+
+def view_in_market(repo: BuyingRepository, actor: Actor, *, now: str | None = None) -> tuple[Cart, dict[str, Any]]:
+    """Issue 12: the cart and its view (2 calls, like `view`): the view in a foreign market needs the offers."""
+    require_role(actor, Role.BUYER)
+    cart = repo.get_cart(actor.user_id)
+    wanted = list(dict.fromkeys(line_product(k, line) for k, line in cart.lines.items()))
+    products = repo.get_products(wanted) if wanted else {}
+    return cart, describe(cart, products, now=now)
 
 
 def describe(cart: Cart, products: dict[str, Any], *, now: str | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from ..domain import seasons
+from ..domain import markets, seasons
 from ..domain.catalog import Product, Shop, check_product_fields
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
@@ -14,6 +14,20 @@ from .ports import CatalogRepository, Page, Position, ProvenanceRepository
 from .shops import load_shop, owned_shop, shop_snapshot
 
 _EDITABLE = ("title", "description", "category", "price_amount", "currency", "stock", "status", "attributes")
+_EXPORT_FIELDS = ("shipping", "translations")  # issue 12
+
+
+def _export_fields(data: dict[str, Any], product: Product | None) -> dict[str, Any]:
+    """Issue 12: the product's shipping data and translations, checked (kept from `product` when not given)."""
+    out: dict[str, Any] = {
+        "shipping": product.shipping if product else None,
+        "translations": product.translations if product else {},
+    }
+    if data.get("shipping") is not None:
+        out["shipping"] = markets.validate_shipping(data["shipping"])
+    if data.get("translations") is not None:
+        out["translations"] = markets.validate_translations(data["translations"])
+    return out
 
 
 def add_product(
@@ -39,6 +53,7 @@ def add_product(
         created_at=now,
         updated_at=now,
         **fields,
+        **_export_fields(data, None),
     ).with_season(seasons.day_of(now))
     return repo.save_product(product, None, shop.status)
 
@@ -178,6 +193,7 @@ def edit_product(
     fields.update({k: v for k, v in changes.items() if k in _EDITABLE})
     fields["attributes"] = check_product_fields(product.storefront, fields)
     fields["attributes"] = _provenance_rules(fields["attributes"], product.attributes, shop.shop_id, makers, now)
+    fields.update(_export_fields(changes, product))
     updated = replace(product, **fields, shop=shop_snapshot(shop), updated_at=now).with_season(seasons.day_of(now))
     return repo.save_product(updated, product.version, shop.status)
 

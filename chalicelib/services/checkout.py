@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from ..domain import personalisation, seasons
+from ..domain import delivery, markets, personalisation, seasons
 from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHolds
-from ..domain.errors import Conflict, Unprocessable, ValidationFailed
+from ..domain.errors import Conflict, ServiceUnavailable, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
+from ..domain.markets import FxRate, Market
 from ..domain.network import pickup_snapshot
 from ..domain.orders import (
     MAX_CHECKOUT_LINES,
@@ -206,6 +207,132 @@ def _refused(
     )
 
 
+def _check_market_offers(
+    repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], market: Market, rate: FxRate, now: str
+) -> None:
+    """Issue 12: every line must have been shown at the rate in force, in this market. Lines set at another
+    rate (or in another market) are renewed with this one (the cart then shows the new price) and checkout is
+    409 price_changed; the products of lines set in another market are read (only then) to know whether they
+    are sold here at all (409 lines_unavailable `not_sold_in_market` if not)."""
+    shown = {key: offer.fx or {} for key, offer in offers.items()}
+    stale = [
+        key
+        for key, fx_shown in shown.items()
+        if fx_shown.get("rate_id") != rate.rate_id or fx_shown.get("market") != market.market
+    ]
+    if not stale:
+        return
+    elsewhere = [key for key in stale if shown[key].get("market") != market.market or not offers[key].shipping]
+    products = repo.get_products([line_product(k, cart.lines[k]) for k in elsewhere]) if elsewhere else {}
+    fx = {"market": market.market, "rate_id": rate.rate_id, "rate": rate.rate}
+    unavailable, repriced = [], []
+    lines = dict(cart.lines)
+    for key in stale:
+        line, offer = cart.lines[key], offers[key]
+        product = products.get(line_product(key, line))
+        if key in elsewhere and (product is None or market.market not in product.markets):
+            unavailable.append(_problem(key, "not_sold_in_market", f"not sold in the {market.market} market"))
+            continue
+        renewed = Offer.of(product, fx) if product is not None else replace(offer, fx=fx)
+        lines[key] = {**line, "offer": renewed.to_dict()}
+        was = shown[key].get("rate")
+        unit = unit_amount(offer, line["quantity"], _sample(cart, key))
+        new_amount = markets.charge_line(unit, line["quantity"], rate)[0]
+        repriced.append(
+            _problem(
+                key,
+                "price_changed",
+                f"the exchange rate changed ({was or 'no rate'} -> {rate.rate}): the unit price is now "
+                f"{new_amount} {market.currency} (minor units)",
+            )
+        )
+    with contextlib.suppress(Conflict):
+        repo.save_cart(replace(cart, lines=lines), now)
+    if unavailable:
+        _raise_unavailable(unavailable)
+    raise Conflict(
+        "the exchange rate changed since these lines were put in the cart; the cart now shows the new prices",
+        code="price_changed",
+        details=repriced,
+    )
+
+
+def _parcel(
+    lines: tuple[OrderLine, ...],
+    offers: dict[str, Offer],
+    market: Market,
+    rate: FxRate,
+    eur_rate: FxRate,
+    *,
+    accepted: bool,
+) -> dict[str, Any]:
+    """Issue 12: one shop's parcel (its order) against the market's duty-free allowance: the customs
+    declaration and the duty estimate (domain/markets.parcel_customs)."""
+    shipping = {offer.product_id: offer.shipping or {} for offer in offers.values()}
+    parcel = markets.parcel_customs(
+        market.market,
+        [
+            {
+                "line_id": line.line_id,
+                "hs_code": shipping[line.product_id].get("hs_code", ""),
+                "description": line.title,
+                "quantity": line.quantity,
+                "unit_amount": line.unit_amount,
+                "weight_g": int(shipping[line.product_id].get("weight_g", 0)),
+            }
+            for line in lines
+        ],
+        eur_rate,
+        rate,
+    )
+    return {**parcel, "duty_accepted": accepted and parcel["over_allowance"]}
+
+
+def _promise(terms: dict[str, Any], city: str, lines: tuple[OrderLine, ...]) -> dict[str, Any] | None:
+    """Issue 12: the order's delivery promise in a market with zones: its zone for the buyer's city, the
+    processing time of its lines, the compensation owed if it is missed (fixed now); the day itself is set when
+    the order is paid (Order.with_promise_started)."""
+    if not terms.get("zones"):
+        return None
+    zones = delivery.validate_zones(terms["zones"])
+    zone = delivery.zone_for(zones, city)
+    return {
+        "zone": zone.zone,
+        "city": city,
+        "promise_days": zone.promise_days,
+        "processing_days": delivery.processing_days([line.attributes for line in lines]),
+        "compensation": terms.get("compensation"),
+        "status": delivery.OPEN,
+    }
+
+
+def _require_duty_acceptance(orders: list[Order], accepted: bool) -> None:
+    """A parcel over the allowance needs the buyer's `accept_duty` (409 duty_acceptance_required, with the
+    estimates, before anything is written)."""
+    over = [o for o in orders if o.customs and o.customs["over_allowance"]]
+    if not over or accepted:
+        return
+    details = []
+    for order in over:
+        p = order.customs or {}
+        details.append(
+            {
+                "field": f"shops.{order.shop_id}",
+                "message": (
+                    f"parcel of {p['value_eur'] / 100:.2f} EUR and {p['weight_g'] / 1000:.1f} kg is over "
+                    f"{p['threshold_eur'] // 100} EUR / {p['max_weight_g'] // 1000} kg: estimated import duty "
+                    f"{p['duty'] / 100:.2f} {p['duty_currency']} ({p['duty_eur'] / 100:.2f} EUR), paid on import"
+                ),
+                "code": "duty",
+            }
+        )
+    raise Conflict(
+        "a parcel is over the duty-free allowance: accept the estimated import duty (accept_duty: true)",
+        code="duty_acceptance_required",
+        details=details,
+    )
+
+
 def _raise_unavailable(problems: list[dict[str, str]]) -> NoReturn:
     """409 lines_unavailable; out_of_season (issue 15) when every refused line is refused for its season."""
     if all(p["code"] == "out_of_season" for p in problems):
@@ -277,14 +404,30 @@ def checkout(
     require_role(actor, Role.BUYER)
     claim_key = _claim_key(actor.user_id, idempotency_key)
     digest = _digest(body)
+    market = markets.get_market(body.get("market") or markets.HOME_MARKET)
+    rate: FxRate | None = None
+    eur_rate: FxRate | None = None
+    delivery_terms: dict[str, Any] = {}
     pickup_point = body["delivery"].get("pickup_point")
     village = None
+    if pickup_point and market.market != markets.HOME_MARKET:
+        raise ValidationFailed(
+            "village service centres serve the home market",
+            code="pickup_not_in_market",
+            details=[{"field": "delivery.pickup_point", "message": "deliver to an address in this market"}],
+        )
     if pickup_point:  # collected at a village service centre (issue 10): read with the cart, still 2 calls
         cart, claim, holds, business, village = repo.pickup_checkout_reads(
             actor.user_id, claim_key, pickup_point, business_id_of(actor.user_id)
         )
-    else:
+    elif market.market == markets.HOME_MARKET:
         cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
+    else:  # issue 12: the rates in force (the charge's, and EUR for customs) are read with the cart: one call
+        pair = markets.market_pair(market)
+        cart, claim, holds, business, rates, delivery_terms = repo.checkout_reads_in_market(
+            actor.user_id, claim_key, business_id_of(actor.user_id), (pair, markets.CUSTOMS_PAIR), market.market
+        )
+        rate, eur_rate = rates.get(pair), rates.get(markets.CUSTOMS_PAIR)
     if claim is not None:
         return _replay(claim, digest), True
     if pickup_point and village is None:
@@ -292,6 +435,37 @@ def checkout(
             "there is no such village service centre",
             code="pickup_point_not_found",
             details=[{"field": "delivery.pickup_point", "message": "is not a village service centre"}],
+        )
+    if rate is not None and int(body.get("points_to_redeem") or 0):
+        raise ValidationFailed(
+            "points are spent in the home market",
+            code="points_not_in_market",
+            details=[{"field": "points_to_redeem", "message": "check out in roubles without points"}],
+        )
+    if (rate is None or eur_rate is None) and market.market != markets.HOME_MARKET:
+        raise ServiceUnavailable(
+            f"checkout in {market.currency} is not available yet: no exchange rate recorded",
+            code="no_exchange_rate",
+            retry_after=60,
+        )
+    foreign_only = {m for methods in markets.MARKET_PAYMENT_METHODS.values() for m in methods} - {"cash_on_delivery"}
+    if rate is None and body["payment_method"] in foreign_only:  # issue 12: Mir card and SBP charge roubles
+        raise ValidationFailed(
+            'Mir card and SBP pay orders of the Russian market ("market": "ru")',
+            code="payment_method_unavailable",
+            details=[{"field": "payment_method", "message": "not offered in this market"}],
+        )
+    if rate is not None and body["payment_method"] not in markets.MARKET_PAYMENT_METHODS[market.market]:
+        raise ValidationFailed(
+            f"in the {market.market} market you can pay by {', '.join(markets.MARKET_PAYMENT_METHODS[market.market])}",
+            code="payment_method_unavailable",
+            details=[{"field": "payment_method", "message": "not offered in this market"}],
+        )
+    if rate is not None and body["delivery"].get("country") != market.market.upper():
+        raise ValidationFailed(
+            f"orders in the {market.market} market are delivered to {market.market.upper()}",
+            code="delivery_outside_market",
+            details=[{"field": "delivery.country", "message": f"must be {market.market.upper()}"}],
         )
     if not cart.lines:
         raise ValidationFailed("the cart is empty", code="empty_cart")
@@ -301,6 +475,8 @@ def checkout(
     offers, problems = _offers(repo, cart, day)
     if problems:
         _raise_unavailable(problems)
+    if rate is not None:
+        _check_market_offers(repo, cart, offers, market, rate, now)
     if len({offer.shop_id for offer in offers.values()}) > MAX_CHECKOUT_SHOPS:
         raise ValidationFailed(
             f"one checkout takes the products of at most {MAX_CHECKOUT_SHOPS} shops; check out the rest separately",
@@ -357,8 +533,22 @@ def checkout(
                 deposit_amount=sum(line.deposit for line in lines),
                 business=business.badge() if b2b and business is not None and business.verified else None,
                 invoice_details=invoice_details if b2b else None,
+                market=(
+                    markets.order_charge([(ln.line_id, ln.unit_amount, ln.quantity) for ln in lines], rate, market)
+                    if rate is not None
+                    else None
+                ),
+                customs=(
+                    _parcel(lines, offers, market, rate, eur_rate, accepted=bool(body.get("accept_duty")))
+                    if rate is not None and eur_rate is not None
+                    else None
+                ),
+                delivery_promise=_promise(delivery_terms, body["delivery"].get("city", ""), lines),
             )
         )
+        if body["payment_method"] == "cash_on_delivery":  # nothing to wait for: the promise runs from now
+            orders[-1] = orders[-1].with_promise_started(now)
+    _require_duty_acceptance(orders, bool(body.get("accept_duty")))
     points = int(body.get("points_to_redeem") or 0)
     if points and any(o.deposit_amount for o in orders):
         raise ValidationFailed(
@@ -374,6 +564,12 @@ def checkout(
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
+    if rate is not None:  # issue 12: what the buyer is charged, in the market's currency
+        result["charged"] = {
+            "amount": sum(o.market["total"] for o in orders if o.market),
+            "currency": market.currency,
+        }
+        result["fx"] = rate.tag()
     if points:
         result["points_redeemed"] = points
         result["amount_due"] = {"amount": sum(o.amount_due for o in orders), "currency": orders[0].currency}
@@ -447,10 +643,15 @@ def checkout(
                 samples,
                 holds=holds,
                 hold_stock=hold_stock,
+                fx=rate,
             )
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now, holds)
     except Conflict as exc:
+        if exc.code == "fx_rate_changed" and rate is not None:
+            pair = markets.market_pair(market)
+            fresh = repo.checkout_reads_in_market(actor.user_id, claim_key, None, (pair,), market.market)[4]
+            _check_market_offers(repo, cart, offers, market, fresh.get(pair) or rate, now)
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)

@@ -77,6 +77,9 @@ _BUYER_TEXT = {
         "A payment reached us for order {order_id}, which was cancelled: it is refunded"
     ),
     "order.refund_issued": "Money for order {order_id} is on its way back to you",
+    # issue 12
+    "order.compensated": "Order {order_id} missed its delivery promise: your compensation has been issued",
+    "order.tracked": "There is news of the parcel of order {order_id}",
     # collected at a village service centre (issue 10)
     "order.at_county": "Your order {order_id} reached the {county} county centre",
     "order.to_village": "Your order {order_id} is on its way to {centre}",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
-from ..domain.orders import COMPLETE, EXPIRE, SCHEDULE_SHARDS, Order, TimelineEntry
+from ..domain.orders import COMPLETE, EXPIRE, PROVIDER_PAID, SCHEDULE_SHARDS, Order, TimelineEntry
 from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
 from . import points, settlement, terms
 from .ports import (
@@ -300,7 +300,7 @@ def mark_paid(
     money is posted into the shop's pending balance in the same transaction."""
 
     def pay(order: Order) -> Order:
-        if order.payment_method == "card":
+        if order.payment_method in PROVIDER_PAID:
             raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
         return order.mark_paid("seller", now, actor_id=actor.user_id)
 

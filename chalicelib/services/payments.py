@@ -16,7 +16,7 @@ from ..domain.errors import (
     Unauthenticated,
     Unprocessable,
 )
-from ..domain.orders import Order
+from ..domain.orders import PROVIDER_PAID, Order
 from . import settlement
 from .ports import BuyingRepository, Ledger, TradeRepository
 
@@ -86,19 +86,23 @@ def payment_event(
         from . import terms
 
         return {"status": terms.paid_by_provider(trade, repo, ledger, order, event["event_id"], now=now)}
-    if order.payment_method != "card":
+    if order.payment_method not in PROVIDER_PAID:
         raise Conflict("this order is not paid by card", code="not_a_card_order")
+    due_total, due_now = _due(order)
     payment_ref = event.get("payment_id") or event["event_id"]
     claim = f"payment-event#{event['event_id']}"
     for _ in range(3):
         if order.status == "cancelled":
             paid_in_money = order.total - order.points_discount  # issue 13: points are not paid by card
-            if event["amount"] != {"amount": paid_in_money, "currency": order.currency} and not (
+            if event["amount"] != (
+                due_total if order.market else {"amount": paid_in_money, "currency": order.currency}
+            ) and not (
                 order.deposit_amount and event["amount"] == {"amount": order.deposit_amount, "currency": order.currency}
             ):
                 raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
             try:
-                amount = event["amount"]["amount"]
+                # refunds are recorded in the order's currency (a rouble order's CNY total converts back exactly)
+                amount = order.total if order.market else event["amount"]["amount"]
                 changed, kind = order.late_payment(payment_ref, amount, now), "order.payment_after_cancellation"
             except Conflict:
                 return {"status": "duplicate"}
@@ -106,7 +110,7 @@ def payment_event(
             return {"status": "duplicate"}
         else:
             # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
-            if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
+            if event["amount"] != due_now:
                 if _already_paid_installment(order, event["amount"]):
                     return {"status": "duplicate"}
                 raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
@@ -130,6 +134,15 @@ def payment_event(
             continue
         return {"status": "refunding" if kind == "order.payment_after_cancellation" else "applied"}
     raise ServiceUnavailable("the order is busy; retry the event", retry_after=2)
+
+
+def _due(order: Order) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the order's whole charge, what is due now) as the provider charges them: an order of a foreign market
+    (issue 12) is charged in full in its currency at the rate fixed on the order (no deposits there)."""
+    if order.market:
+        charge = {"amount": order.market["total"], "currency": order.market["currency"]}
+        return charge, charge
+    return {"amount": order.total, "currency": order.currency}, {"amount": order.amount_due, "currency": order.currency}
 
 
 def _already_paid_installment(order: Order, amount: dict[str, Any]) -> bool:

@@ -18,6 +18,7 @@ from ..domain.events import OutboxBatch
 from ..domain.group_buys import Commitment, GroupBuy
 from ..domain.images import IMMUTABLE_CACHE_CONTROL
 from ..domain.ledger import Account, Balance, BookedEntry, Posted, Posting, Statement
+from ..domain.markets import FxRate
 from ..domain.network import County, Manifest, ManifestLine, Village
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
@@ -143,6 +144,13 @@ class BuyingRepository(Protocol):
     def checkout_reads(
         self, buyer_id: str, claim_key: str, business_id: str | None = None
     ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]: ...
+    def checkout_reads_in_market(
+        self, buyer_id: str, claim_key: str, business_id: str | None, fx_pairs: Sequence[str], market: str
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, dict[str, FxRate], JSON]:
+        """Issue 12: checkout_reads plus the pairs' current rates and the market's delivery terms, in the same
+        BatchGetItem."""
+        ...
+
     def get_claim(self, claim_key: str) -> CheckoutClaim | None: ...
     def place_orders(
         self,
@@ -157,7 +165,12 @@ class BuyingRepository(Protocol):
         *,
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
-    ) -> None: ...
+        fx: FxRate | None = None,
+    ) -> None:
+        """`fx` (issue 12): the transaction also checks that this rate is still in force (else Conflict
+        `fx_rate_changed`)."""
+        ...
+
     def placement_writes(
         self,
         orders: list[Order],
@@ -566,6 +579,62 @@ class GroupBuyRepository(Protocol):
     def stock_take(self, product_id: str, quantity: int) -> Write: ...
     def shop_active(self, shop_id: str) -> Write: ...
     def events_write(self, outbox_id: str, events: list[dict[str, Any]], now: str) -> Write: ...
+
+
+# --- markets (issue 12) ---------------------------------------------------------------------------------
+
+
+class MarketsRepository(Protocol):
+    """Exchange rates (the Finance table's `fx#<pair>` items, docs/data-model.md)."""
+
+    def record_rate(self, rate: FxRate) -> FxRate:
+        """History + current in one transaction; 409 rate_out_of_order when a later `as_of` is in force."""
+        ...
+
+    def current_rate(self, pair: str, *, fresh: bool = False) -> FxRate | None:
+        """The rate in force; cached per warm instance for a short while unless `fresh`."""
+        ...
+
+    def remember_rate(self, pair: str, rate: FxRate | None) -> None: ...
+    def delivery_terms(self, market: str, *, fresh: bool = False) -> JSON:
+        """Issue 12: {"zones": [...], "compensation": {...} | None} of a market (cached like the rates)."""
+        ...
+
+    def save_delivery_terms(
+        self, market: str, *, zones: list[JSON] | None = None, compensation: JSON | None = None
+    ) -> JSON: ...
+    def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...
+
+
+@dataclass(frozen=True)
+class AcquirerPayment:
+    """A payment started at the Russian acquirer: its id, the hosted payment page, and for SBP the QR payload."""
+
+    payment_id: str
+    payment_url: str
+    sbp_payload: str | None = None
+
+
+class RuAcquirer(Protocol):
+    """Issue 12: the Russian acquirer (adapters/ru_acquirer.py; devtools/ru_acquirer.py simulates it).
+
+    `init_payment` starts a payment of `amount` kopecks for `order_id` (Init; with `sbp`, also GetQr).
+    `refund` is the PaymentProvider's refund through `Cancel` (full or partial; the idempotency key is the
+    acquirer's ExternalRequestId, so asking again never refunds twice)."""
+
+    def init_payment(
+        self,
+        order_id: str,
+        amount: int,
+        description: str,
+        *,
+        notification_url: str,
+        success_url: str,
+        fail_url: str,
+        sbp: bool,
+    ) -> AcquirerPayment: ...
+
+    def refund(self, payment_ref: str, amount: int, currency: str, idempotency_key: str) -> str: ...
 
 
 class TrustRepository(Protocol):

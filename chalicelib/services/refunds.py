@@ -15,6 +15,7 @@ dropped; one it refuses outright stays pending and shows up in the job's `failed
 from __future__ import annotations
 
 import logging
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain.errors import DomainError, PreconditionFailed, ServiceUnavailable
 from ..domain.orders import REFUND, Order, parse_time
@@ -40,7 +41,8 @@ def issue_due(
         if refund.next_attempt_at and parse_time(refund.next_attempt_at) > parse_time(now):
             continue
         try:
-            refund_id = provider.refund(refund.payment_ref or "", refund.amount, order.currency, refund.idempotency_key)
+            amount, currency = refund_in_charge_currency(order, refund.amount)
+            refund_id = provider.refund(refund.payment_ref or "", amount, currency, refund.idempotency_key)
         except ServiceUnavailable:
             log.warning("refund not issued; retried later", extra={"order_id": order.order_id})
             order = _record(repo, order, refund.return_id, None, now, trust)
@@ -48,6 +50,17 @@ def issue_due(
         order = _record(repo, order, refund.return_id, refund_id, now, trust)
         issued += 1
     return issued
+
+
+def refund_in_charge_currency(order: Order, amount: int) -> tuple[int, str]:
+    """What a refund of `amount` (the order's currency) gives back in the currency the buyer paid. An order of a
+    foreign market (issue 12) was charged in its currency at the rate fixed on it: a refund is the same share of
+    that charge as of the order's total (half up), so the whole order refunds exactly what was charged."""
+    if not order.market or not order.total:
+        return amount, order.currency
+    charged = int(order.market["total"])
+    share = (Decimal(amount) * charged / order.total).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return min(int(share), charged), str(order.market["currency"])
 
 
 def _record(

@@ -6,9 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain.catalog import Product, Shop, slugify, validate_slug
-from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable, ValidationFailed
 from ..domain.events import OutboxBatch, shop_resync_event
 from ..domain.identity import Actor, Role, ensure_shop_owner, ensure_shop_visible, require_role
+from ..domain.markets import EXPORT_MARKETS
 from ..domain.storefronts import get_storefront, validate_region
 from .ports import JSON, CatalogRepository, Outbox, Page, Position
 
@@ -65,10 +66,13 @@ def edit_shop(repo: CatalogRepository, actor: Actor, shop_id: str, changes: dict
         fields["description"] = (changes["description"] or "").strip()
     if "region" in changes:
         fields["region"] = validate_region(changes["region"])
+    if "export_markets" in changes:  # issue 12: its products follow into (or out of) those markets in the job
+        fields["export_markets"] = validate_export_markets(changes["export_markets"])
     if not fields:
         return shop
     edited = replace(shop, **fields, updated_at=now)
     resync = any(edited.summary()[k] != shop.summary()[k] for k in ("name", "region"))
+    resync = resync or edited.export_markets != shop.export_markets
     events = [shop_resync_event(shop.shop_id, shop.version + 1, now)] if resync else []
     return repo.update_shop(edited, shop.version, events=events)
 
@@ -100,7 +104,21 @@ def moderate(repo: CatalogRepository, actor: Actor, shop_id: str, action: str, *
 def shop_snapshot(shop: Shop) -> dict[str, Any]:
     """What a product carries of its shop. `owner_id` lets owner reads check ownership without reading the
     shop (shops never change owner); it is never shown publicly (api/presenters.py picks public keys)."""
-    return {**shop.summary(), "status": shop.status, "owner_id": shop.owner_id}
+    snapshot = {**shop.summary(), "status": shop.status, "owner_id": shop.owner_id}
+    if shop.export_markets:  # issue 12: which of its products are sold abroad follows from it
+        snapshot["export_markets"] = list(shop.export_markets)
+    return snapshot
+
+
+def validate_export_markets(value: list[str]) -> tuple[str, ...]:
+    unknown = [m for m in value if m not in EXPORT_MARKETS]
+    if unknown:
+        raise ValidationFailed(
+            "unknown export market",
+            code="unknown_market",
+            details=[{"field": "export_markets", "message": f"foreign markets: {', '.join(EXPORT_MARKETS)}"}],
+        )
+    return tuple(sorted(set(value)))
 
 
 def resync_step(catalog: CatalogRepository, outbox: Outbox, event: JSON, *, now: str) -> dict[str, int]:

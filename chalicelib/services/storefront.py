@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain import search
+from ..domain import markets, search
 from ..domain.catalog import Product, Shop, validate_slug
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.identity import ensure_shop_visible
@@ -40,6 +40,8 @@ def browse(
     start: Position | None,
     gi: str | None = None,
     in_season: str | None = None,
+    market: str | None = None,
+    lang: str | None = None,
 ) -> Page[JSON]:
     """Issue 15: `gi="verified"` (a verified geographic indication) and `in_season="true"` read the partition
     of those flags (with the category and prefecture): still one Query."""
@@ -54,15 +56,20 @@ def browse(
     flags = tuple(
         flag for flag, on in ((search.FLAG_GI, gi == "verified"), (search.FLAG_SEASON, in_season == "true")) if on
     )
+    if market and market != markets.HOME_MARKET:  # issue 12: only products sold there, still one Query
+        flags += (search.market_flag(markets.get_market(market).market),)
     facet, must_contain = search.query_facet(sf.key, category, prefecture, q, flags)
     return repo.listings(facet, sort, limit, start, must_contain)
 
 
-def listed_product(repo: CatalogRepository, storefront: str, product_id: str) -> Product:
+def listed_product(repo: CatalogRepository, storefront: str, product_id: str, market: str | None = None) -> Product:
+    """Issue 12: in a foreign `market`, only a product sold there is found."""
     sf = get_storefront(storefront)
     product = repo.get_product(product_id)
     if product is None or product.storefront != sf.key or not product.is_listed:
         raise NotFound("product not found", code="product_not_found")
+    if market and market != markets.HOME_MARKET and market not in product.markets:
+        raise NotFound("this product is not sold in your market", code="product_not_found")
     return product
 
 

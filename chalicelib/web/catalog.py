@@ -66,7 +66,9 @@ def storefront_page(ctx: WebContext, storefront: str) -> Response:
     values = {"sf": sf, "filters": shown, "sorts": storefronts.SORTS, "cards": [], "pager": None, "error": None}
     try:
         filters = {q.name: q.parse(params) for q in api_storefronts.BROWSE_FILTERS}
-        scope = api_scope(api_storefronts.browse, path={"storefront_key": sf.key}, params=filters, caller=None)
+        # the API's cursor is bound to its issue 12 parameters too (the home market, no language: None)
+        bound = {**filters, **{q.name: None for q in api_storefronts.MARKET_QUERY}}
+        scope = api_scope(api_storefronts.browse, path={"storefront_key": sf.key}, params=bound, caller=None)
         pager = Pager.open(params, scope, PAGE_SIZE)
         result = storefronts.browse(c.catalog, sf.key, limit=PAGE_SIZE, start=pager.start, **filters)
     except ValidationFailed as exc:

@@ -2080,6 +2080,11 @@ from .i18n_groups import GROUP_MESSAGES  # noqa: E402
 
 MESSAGES.update(GROUP_MESSAGES)
 
+# The Russian storefront's pages (issue 12): their rows live in i18n_ru.py.
+from .i18n_ru import RU_MESSAGES  # noqa: E402
+
+MESSAGES.update(RU_MESSAGES)
+
 
 def translate(lang: str, key: str, **params: object) -> str:
     row = MESSAGES.get(key)

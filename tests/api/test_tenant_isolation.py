@@ -45,7 +45,7 @@ NOT_FOR_BUYERS = [c for c in SHOP_CASES + SELLER_ACCOUNT_CASES if not c.allows(R
 NOT_FOR_OPERATORS = [c for c in SHOP_CASES if not c.allows(Role.OPERATOR)]
 
 # The order a route acts on, by its operationId (default: a pending order).
-ORDER_STATE = {"shipOrder": "paid", "deliverOrder": "shipped"}
+ORDER_STATE = {"shipOrder": "paid", "deliverOrder": "shipped", "getCustomsDeclaration": "ru"}
 SHIP = {"carrier": "SF Express", "tracking_number": "SF999"}
 
 
@@ -158,6 +158,8 @@ class Tenant:
 
     def order(self, state: str) -> dict:
         """An order of this shop in `state` (pending, paid, shipped, delivered), bought by `buyer`."""
+        if state == "ru" and state not in self._orders:
+            self._orders[state] = self._ru_order()
         if state not in self._orders:
             (order,) = buy(self.api, self.buyer, {self.product["product_id"]: 2}, payment="bank_transfer")
             steps = {"pending": [], "paid": ["mark-paid"], "shipped": ["mark-paid", "ship"]}
@@ -171,6 +173,38 @@ class Tenant:
                 order = reply.json
             self._orders[state] = order
         return self._orders[state]
+
+    def _ru_order(self) -> dict:
+        """Issue 12: an order of the Russian market (it has a customs declaration)."""
+        for pair, rate in (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281")):
+            reply = self.api.put(f"/v1/admin/fx-rates/{pair}", {"rate": rate}, token=self.factory.operator)
+            assert reply.status in (200, 409), reply
+        shop_path = f"/v1/shops/{self.shop['shop_id']}"
+        assert self.api.patch(shop_path, {"export_markets": ["ru"]}, token=self.token).status == 200
+        shipping = {"shipping": {"weight_g": 200, "hs_code": "6214100000"}}
+        reply = self.api.patch(f"{shop_path}/products/{self.product['product_id']}", shipping, token=self.token)
+        assert reply.status == 200, reply
+        reply = self.api.put(
+            f"/v1/cart/items/{self.product['product_id']}", {"quantity": 1, "market": "ru"}, token=self.buyer
+        )
+        assert reply.status == 200, reply
+        address = {
+            "name": "Anna",
+            "phone": "+7 912 555 0142",
+            "lines": ["Lenina 5"],
+            "city": "Kazan",
+            "region": "Tatarstan",
+            "postal_code": "420111",
+            "country": "RU",
+        }
+        reply = self.api.post(
+            "/v1/checkout",
+            {"delivery": address, "payment_method": "cash_on_delivery", "market": "ru"},
+            token=self.buyer,
+            headers={"Idempotency-Key": "ru-order"},
+        )
+        assert reply.status == 201, reply
+        return reply.json["orders"][0]
 
     @functools.cached_property
     def return_id(self) -> str:
@@ -296,6 +330,8 @@ class Tenant:
             "claim_id": lambda: self.claim_id,
             "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
             "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
+            "pair": lambda: "CNY-RUB",  # an operator's exchange rate (issue 12)
+            "market": lambda: "ru",  # a market's delivery zones and compensation (issue 12)
             "dispute_id": lambda: self.dispute_id,  # issue 13
             "review_id": lambda: self.review_id,
         }

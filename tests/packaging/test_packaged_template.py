@@ -223,6 +223,7 @@ def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
             "PaymentProviderSecret",  # issue 9: the card provider's API key (refunds)
             "PayoutProviderSecret",  # issue 17: the bank's API key
             "PayoutWebhookSecret",  # issue 17: the bank's callback HMAC key
+            "RuAcquirerSecret",  # issue 12: the Russian acquirer's terminal key and password
         }
     )
     for secret in secrets.values():

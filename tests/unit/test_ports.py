@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.group_buys import DynamoGroupBuyRepository
 from chalicelib.adapters.ledger import DynamoLedger
+from chalicelib.adapters.markets import DynamoMarketsRepository
 from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
 from chalicelib.adapters.outbox import DynamoOutbox
@@ -23,6 +24,7 @@ from chalicelib.adapters.payments import HttpCardProvider
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
+from chalicelib.adapters.ru_acquirer import HttpRuAcquirer, MarketPaymentProvider
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
 from chalicelib.adapters.trust import DynamoTrustRepository
@@ -33,6 +35,7 @@ from tests.fakes import (
     InMemoryCatalogRepository,
     InMemoryFinanceRepository,
     InMemoryLedger,
+    InMemoryMarketsRepository,
     InMemoryMediaStore,
     InMemoryOutbox,
     InMemoryProvenanceRepository,
@@ -63,6 +66,10 @@ IMPLEMENTATIONS = [
     (ports.ProvenanceRepository, InMemoryProvenanceRepository),
     (ports.TradeRepository, DynamoTradeRepository),
     (ports.GroupBuyRepository, DynamoGroupBuyRepository),  # issue 19
+    (ports.MarketsRepository, DynamoMarketsRepository),
+    (ports.MarketsRepository, InMemoryMarketsRepository),
+    (ports.PaymentProvider, MarketPaymentProvider),
+    (ports.RuAcquirer, HttpRuAcquirer),
     (ports.TrustRepository, DynamoTrustRepository),
 ]
 

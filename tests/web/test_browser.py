@@ -768,3 +768,67 @@ def test_a_sample_is_offered_on_a_b2b_product_page(business_tab):
     page.wait_for_url(re.compile(r"/cart"))
     assert "¥32.00" in page.locator(".cart-table").inner_text()
     shot(page, "32-cart-sample")
+
+
+# --- issue 12: the Russian storefront, paid on the acquirer's page ---------------------------------------
+
+
+def test_a_russian_buyer_pays_by_sbp_on_the_acquirers_page(browser, local_stack):
+    """The /ru storefront in Russian with roubles and the promise date; the order is paid on the simulated
+    acquirer's hosted page (its SBP QR code) and comes back paid."""
+    context = browser.new_context(base_url=local_stack.url, locale="ru-RU", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/signin")
+        page.locator("#email").fill(BUYER)
+        page.locator("#password").fill(DEMO_PASSWORD)
+        page.locator("main form button.primary").click()
+        page.wait_for_url(re.compile(r"/$"))
+
+        page.goto("/ru")
+        assert page.locator("html").get_attribute("lang") == "ru"
+        main = page.locator("main").inner_text()
+        assert "Шёлковый платок атлас, малиновый икат" in main and "₽" in main
+        assert "Long-staple cotton" not in main  # the b2b cotton is not sold in Russia
+        shot(page, "ru-01-storefront")
+        page.get_by_role("link", name="Шёлковый платок атлас, малиновый икат").click()
+        page.wait_for_url(re.compile(r"/ru/s/handicrafts/p/prd_"))
+        page.get_by_label("Ваш город").select_option("Kazan")
+        page.get_by_role("button", name="Показать дату").click()
+        page.wait_for_url(re.compile(r"city=Kazan"))
+        promise = page.locator(".promise").inner_text()
+        assert promise.startswith("Доставим до") and "Kazan" in promise
+        assert "₽" in page.locator(".price.big").inner_text()
+        shot(page, "ru-02-product")
+        page.get_by_role("button", name="Купить").click()
+        page.wait_for_url(re.compile(r"/ru/checkout"))
+        page.get_by_label("Получатель").fill("Анна Смирнова")
+        page.get_by_label("Телефон").fill("+7 912 555 0142")
+        page.get_by_label("Улица и дом").fill("ул. Баумана, 7")
+        page.get_by_label("Город").fill("Kazan")
+        page.get_by_label("Регион").fill("Татарстан")
+        page.get_by_label("Индекс").fill("420111")
+        page.get_by_label("СБП").check()
+        shot(page, "ru-03-checkout")
+        page.get_by_role("button", name="Оформить заказ").click()
+        page.wait_for_url(re.compile(r"/ru/orders/ord_"))
+        assert "Ожидает оплаты" in page.locator("main").inner_text()
+        order_url = page.url
+        page.get_by_role("link", name="Перейти к оплате").click()
+        page.wait_for_url(re.compile(r"/pay/\d+"))
+        assert "₽" in page.locator(".amount").inner_text()
+        assert page.locator("figure svg").count() == 1  # the SBP QR code, as an image
+        page.screenshot(path=str(SCREENSHOTS / "ru-04-acquirer.png"), full_page=True)
+        page.get_by_role("button", name="Я оплатил(а) в приложении банка").click()
+        page.wait_for_url(order_url)
+        for _ in range(20):  # the notification reaches the app as the buyer comes back (retried until OK)
+            if "Оплачен" in page.locator(".status-line").inner_text():
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        assert "Оплачен" in page.locator(".status-line").inner_text()
+        assert "Доставим до" in page.locator(".promise").inner_text()
+        shot(page, "ru-05-paid")
+    finally:
+        context.close()

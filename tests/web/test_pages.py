@@ -442,6 +442,9 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/groups", {"product_id": product["product_id"], "target": "10", "deadline_days": "3"}),
         ("/groups/grp_x/join", {"quantity": "5"}),
         ("/groups/grp_x/withdraw", {}),
+        # issue 12: the Russian storefront
+        ("/ru/cart/add", {"product_id": product["product_id"], "quantity": "1"}),
+        ("/ru/checkout", {"name": "A", "payment_method": "sbp"}),
     ):
         missing = web.post(action, data)
         assert missing.status == 403, (action, missing)
@@ -487,6 +490,8 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/groups",  # issue 19
         "/groups/{group_id}/join",
         "/groups/{group_id}/withdraw",
+        "/ru/cart/add",  # issue 12
+        "/ru/checkout",
     }, "a new POST form route needs a line in this test"
 
 

@@ -33,6 +33,9 @@ PROVIDER_CASES = cases(Scope.PROVIDER)
 # The order a route acts on, by its operationId (default: a pending order).
 ORDER_STATE = {
     "requestReturn": "delivered",
+    # issue 12: the acquirer's payment page and an address change act on an unpaid Mir card order in Russia
+    "startRuPayment": "ru",
+    "changeDeliveryAddress": "ru",
     # issue 13: a new dispute and a review on a delivered order; an answered dispute to accept, an open one
     # to escalate
     "openDispute": "delivered",
@@ -147,6 +150,7 @@ def make_scene(api, factory) -> Scene:
     factory.container.media._s3.put_object(
         Bucket=factory.container.settings.media_bucket, Key=announced.json["upload"]["fields"]["key"], Body=picture
     )
+    orders["ru"] = _ru_order(api, factory, seller, shop, product, buyer)
     assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 3}, token=buyer).status == 200
     b2b = factory.product(seller, factory.shop(seller, "b2b"), stock=1000)
     group = api.post(
@@ -156,6 +160,35 @@ def make_scene(api, factory) -> Scene:
     )
     assert group.status == 201, group
     return Scene(seller, shop, product, buyer, orders, ret.json, group.json, disputes, announced.json["media_id"])
+
+
+def _ru_order(api, factory, seller, shop, product, buyer) -> dict:
+    """Issue 12: an unpaid Mir card order of the Russian market (the acquirer's payment page route acts on it)."""
+    for pair, rate in (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281")):
+        assert api.put(f"/v1/admin/fx-rates/{pair}", {"rate": rate}, token=factory.operator).status == 200
+    assert api.patch(f"/v1/shops/{shop['shop_id']}", {"export_markets": ["ru"]}, token=seller).status == 200
+    shipping = {"shipping": {"weight_g": 200, "hs_code": "6214100000"}}
+    path = f"/v1/shops/{shop['shop_id']}/products/{product['product_id']}"
+    assert api.patch(path, shipping, token=seller).status == 200
+    reply = api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 1, "market": "ru"}, token=buyer)
+    assert reply.status == 200, reply
+    address = {
+        "name": "Anna",
+        "phone": "+7 912 555 0142",
+        "lines": ["Lenina 5"],
+        "city": "Kazan",
+        "region": "Tatarstan",
+        "postal_code": "420111",
+        "country": "RU",
+    }
+    reply = api.post(
+        "/v1/checkout",
+        {"delivery": address, "payment_method": "mir_card", "market": "ru"},
+        token=buyer,
+        headers={"Idempotency-Key": "ru-scene"},
+    )
+    assert reply.status == 201, reply
+    return reply.json["orders"][0]
 
 
 @pytest.fixture(scope="module")

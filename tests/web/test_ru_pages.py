@@ -1,0 +1,96 @@
+"""Issue 12: the Russian storefront in the browser, in process: Russian titles, roubles, the delivery date for
+the buyer's city, checkout by SBP ending on the acquirer's page, and what each page costs."""
+
+from __future__ import annotations
+
+import re
+
+from bench.counting import CallRecorder
+from chalicelib.web.formatting import format_money
+from tests.support import connect_ru_acquirer
+from tests.web.helpers import buyer_session
+
+RU_TRANSLATIONS = {"ru": {"title": "Шёлковый платок атлас", "description": "Ткань ручной работы."}}
+ZONES = [
+    {"zone": "core", "cities": ["Moscow", "Kazan"], "promise_days": 15},
+    {"zone": "rest", "promise_days": 30},
+]
+RU_FORM = {
+    "name": "Анна Смирнова",
+    "phone": "+7 912 555 0142",
+    "line1": "ул. Ленина, 5",
+    "city": "Kazan",
+    "region": "Tatarstan",
+    "postal_code": "420111",
+    "payment_method": "sbp",
+}
+# the page budgets of the Russian storefront, measured here (tests/web/test_page_costs.py leaves them to us)
+RU_PAGES = {
+    "GET /ru",
+    "GET /ru/s/{storefront_key}/p/{product_id}",
+    "POST /ru/cart/add",
+    "GET /ru/checkout",
+    "POST /ru/checkout",
+    "GET /ru/orders/{order_id}",
+    "GET /ru/orders/{order_id}/pay",
+}
+
+
+def ru_shop(api, factory, stack):
+    operator = factory.operator
+    for pair, rate in (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281")):
+        assert api.put(f"/v1/admin/fx-rates/{pair}", {"rate": rate}, token=operator).status == 200
+    assert api.put("/v1/admin/markets/ru/zones", ZONES, token=operator).status == 200
+    seller = factory.user("seller")
+    shop = factory.shop(seller)
+    assert api.patch(f"/v1/shops/{shop['shop_id']}", {"export_markets": ["ru"]}, token=seller).status == 200
+    shipping = {"weight_g": 180, "hs_code": "6214100000"}
+    product = factory.product(seller, shop, shipping=shipping, translations=RU_TRANSLATIONS, stock=50)
+    factory.product(seller, shop, title="Felt rug (not exported)")
+    return product
+
+
+def test_the_russian_storefront_shows_russian_titles_roubles_and_the_promise_date(web, api, factory, stack):
+    from tests.web.test_page_costs import PAGE_BUDGETS
+
+    product = ru_shop(api, factory, stack)
+    connect_ru_acquirer(stack, api)
+    measured: dict[str, int] = {}
+
+    def measure(route: str, request, status: int):
+        with CallRecorder() as rec:
+            reply = request()
+        assert reply.status == status, (route, reply)
+        measured[route] = rec.totals().calls
+        return reply
+
+    home = measure("GET /ru", lambda: web.get("/ru"), 200)
+    assert 'lang="ru"' in home.text and "Шёлковый платок атлас" in home.text
+    # 159.00 CNY x 12.8345 = 2040.6855 -> 2 040,69 ₽
+    assert format_money(204069, "RUB", "ru") in home.text
+    assert "Felt rug" not in home.text  # not sold in Russia
+    path = f"/ru/s/handicrafts/p/{product['product_id']}"
+    page = measure("GET /ru/s/{storefront_key}/p/{product_id}", lambda: web.get(path + "?city=Kazan"), 200)
+    assert "Доставим до" in page.text and "Ткань ручной работы." in page.text
+
+    buyer_session(web, factory)
+    token = web.get(path).hidden("csrf")
+    added = measure(
+        "POST /ru/cart/add",
+        lambda: web.post("/ru/cart/add", {"csrf": token, "product_id": product["product_id"], "quantity": "2"}),
+        303,
+    )
+    assert "/ru/checkout" in added.location
+    form = measure("GET /ru/checkout", lambda: web.get("/ru/checkout"), 200)
+    assert "Итого" in form.text
+    data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+    placed = measure("POST /ru/checkout", lambda: web.post("/ru/checkout", data), 303)
+    order_id = re.search(r"/ru/orders/(ord_\w+)", placed.location).group(1)
+    order = measure("GET /ru/orders/{order_id}", lambda: web.get(f"/ru/orders/{order_id}"), 200)
+    assert "Ожидает оплаты" in order.text and "Перейти к оплате" in order.text
+    pay = measure("GET /ru/orders/{order_id}/pay", lambda: web.get(f"/ru/orders/{order_id}/pay"), 303)
+    assert pay.location.startswith(stack.settings.ru_acquirer_url + "/pay/")
+
+    assert set(measured) == RU_PAGES
+    over = {r: (n, PAGE_BUDGETS[r][0]) for r, n in measured.items() if n > PAGE_BUDGETS[r][0]}
+    assert over == {}, over
