@@ -19,6 +19,7 @@ from chalicelib.api import county as api_county
 from chalicelib.api import network as api_network
 from chalicelib.api import provenance as api_provenance
 from chalicelib.api import village as api_village
+from chalicelib.api import villagers as api_villagers
 from chalicelib.api.routing import options_answers
 from chalicelib.events import network_jobs, order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
@@ -33,6 +34,7 @@ from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
 from chalicelib.web import trade as web_trade
 from chalicelib.web import village as web_village
+from chalicelib.web import villagers as web_villagers
 
 app = Chalice(app_name="bazaar")
 
@@ -50,6 +52,7 @@ app.register_blueprint(order_events.bp)
 app.register_blueprint(api_network.bp)
 app.register_blueprint(api_county.bp)
 app.register_blueprint(api_village.bp)
+app.register_blueprint(api_villagers.bp)
 app.register_blueprint(network_jobs.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
@@ -63,6 +66,7 @@ app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
+app.register_blueprint(web_villagers.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)

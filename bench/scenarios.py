@@ -993,6 +993,81 @@ NETWORK_SCENARIOS: list[Scenario] = [
     ),
 ]
 SCENARIOS.extend(NETWORK_SCENARIOS)
+
+# --- villagers a partner serves (issue 11): three villagers in the bench village, added once (not counted) ----
+
+VILLAGER_CONSENT = {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"}
+
+
+def _villagers(b: Bench) -> None:
+    _network_world(b)
+    net = _net(b)
+    if "villagers" in net:
+        return
+    made = []
+    for name in ("Aynur Tohti", "Ayshem Tohti", "Memet Ali"):
+        body = {"name": name, "phone": "+86 998 555 0142", "consent": VILLAGER_CONSENT}
+        made.append(_expect(b.api.post(_village_path(b, "/villagers"), body, token=net["partner"]), 201, "villager"))
+    net["villagers"] = [reply.json["villager_id"] for reply in made]
+
+
+def _villager_path(b: Bench, index: int, suffix: str = "") -> str:
+    return _village_path(b, f"/villagers/{_net(b)['villagers'][index]}{suffix}")
+
+
+VILLAGER_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "villagers of the village (partner)",
+        "GET /v1/villages/{village_id}/villagers",
+        lambda b: b.api.get(_village_path(b, "/villagers"), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+        paged=True,
+    ),
+    Scenario(
+        "villagers by name (partner)",
+        "GET /v1/villages/{village_id}/villagers",
+        lambda b: b.api.get(_village_path(b, "/villagers?q=tohti"), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+        paged=True,
+    ),
+    Scenario(
+        "one villager (partner)",
+        "GET /v1/villages/{village_id}/villagers/{villager_id}",
+        lambda b: b.api.get(_villager_path(b, 0), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "add a villager (partner)",
+        "POST /v1/villages/{village_id}/villagers",
+        lambda b: b.api.post(
+            _village_path(b, "/villagers"),
+            {"name": "Rozi Qari", "consent": VILLAGER_CONSENT},
+            token=_net(b)["partner"],
+        ),
+        201,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "correct a villager's name (partner)",
+        "PATCH /v1/villages/{village_id}/villagers/{villager_id}",
+        lambda b: b.api.patch(
+            _villager_path(b, 1), {"name": f"Ayshem Tohti {uuid.uuid4().hex[:4]}"}, token=_net(b)["partner"]
+        ),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "erase a villager (partner)",
+        "POST /v1/villages/{village_id}/villagers/{villager_id}/erase",
+        lambda b: b.api.post(_villager_path(b, 2, "/erase"), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+    ),
+]
+SCENARIOS.extend(VILLAGER_SCENARIOS)
 # --- account confirmation (issue 9). The bench runs on the local stage, where accounts are created confirmed:
 # both calls answer 409 already_confirmed for the account "register" made (tests/api/test_account_confirmation.py
 # drives the code flow of dev/prod). Cognito only: no DynamoDB call either way.

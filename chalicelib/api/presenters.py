@@ -11,6 +11,7 @@ from ..domain.network import County, Manifest, ManifestLine, Village, phone_last
 from ..domain.orders import Order, Return
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
+from ..domain.villagers import Villager
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -694,4 +695,25 @@ def claim_public(claim: GiClaim, media_url) -> dict:
         "updated_at": claim.updated_at,
         "decided_at": claim.decided_at,
         "reason": claim.reason,
+    }
+
+
+# --- villagers a partner serves (issue 11) -------------------------------------------------------------------
+
+
+def villager_public(v: Villager) -> dict:
+    return {
+        "villager_id": v.villager_id,
+        "village_id": v.village_id,
+        "name": None if v.erased else v.name,
+        "phone": v.phone,
+        "consent": {
+            "method": v.consent.get("method", ""),
+            "recorded_at": v.consent.get("recorded_at"),
+            "witness": v.consent.get("witness"),
+        },
+        "erased": v.erased,
+        "created_at": v.created_at,
+        "updated_at": v.updated_at,
+        "erased_at": v.erased_at,
     }

@@ -1736,3 +1736,73 @@ class ProvinceCount(Public):
 class OriginsPublic(Public):
     storefront: Storefront
     items: list[ProvinceCount] = Field(description="provinces -> prefectures -> counties with live product counts")
+
+
+# --- villagers a partner serves (issue 11) -------------------------------------------------------------------
+
+VillagerPhone = Field(default=None, min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
+IsoDateTime = Field(
+    min_length=16,
+    max_length=40,
+    pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+    description="ISO-8601 with a time zone",
+)
+
+
+class ConsentIn(Strict):
+    method: Literal["signed_form", "witnessed_verbal"]
+    recorded_at: StrictStr = IsoDateTime
+    witness: StrictStr | None = Field(
+        default=None, max_length=100, description="who witnessed a verbal consent (required for witnessed_verbal)"
+    )
+
+
+class VillagerIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Aynur Tohti",
+                    "phone": "+86 998 555 0142",
+                    "consent": {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"},
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=100)
+    phone: StrictStr | None = VillagerPhone
+    consent: ConsentIn = Field(description="the villager's consent to keep this profile: required")
+
+
+class VillagerPatchIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Aynur Tohti", "phone": None}, {"phone": "+86 998 555 0199"}]}
+    )
+
+    name: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+    phone: StrictStr | None = VillagerPhone
+    consent: ConsentIn | None = None
+
+
+class ConsentPublic(Public):
+    method: str
+    recorded_at: str | None
+    witness: str | None
+
+
+class VillagerPublic(Public):
+    villager_id: str
+    village_id: str
+    name: str | None = Field(description="null once erased")
+    phone: str | None
+    consent: ConsentPublic
+    erased: bool
+    created_at: str
+    updated_at: str
+    erased_at: str | None
+
+
+class VillagersPage(Public):
+    items: list[VillagerPublic]
+    next_cursor: str | None

@@ -241,6 +241,25 @@ def test_the_network_pages_stay_within_their_budgets(chalice_client, web, api, f
         303,
     )
 
+    # the partner's villagers (issue 11)
+    villager = {"csrf": vcsrf, "village_id": village_id, "name": "Aynur Tohti", "phone": "", "consent": "yes",
+                "consent_method": "signed_form", "witness": ""}  # fmt: skip
+    measure("POST /village/villagers", lambda: partner.post("/village/villagers", villager), 303)
+    listed = measure("GET /village/villagers", lambda: partner.get("/village/villagers?q=ayn"), 200)
+    measure("GET /village/villagers", lambda: partner.get("/village/villagers"), 200)
+    villager_path = re.search(r'href="(/village/villagers/vgr_[^"]+)"', listed.text).group(1)
+    measure("GET /village/villagers/{villager_id}", lambda: partner.get(villager_path), 200)
+    measure(
+        "POST /village/villagers/{villager_id}",
+        lambda: partner.post(villager_path, {"csrf": vcsrf, "village_id": village_id, "name": "Aynur T", "phone": ""}),
+        303,
+    )
+    measure(
+        "POST /village/villagers/{villager_id}/erase",
+        lambda: partner.post(f"{villager_path}/erase", {"csrf": vcsrf, "village_id": village_id, "confirm": "yes"}),
+        303,
+    )
+
     email = f"web-{uuid.uuid4().hex[:8]}@example.com"
     temporary = api.post(f"/v1/admin/counties/{shufu.county_id}/staff", {"email": email}, token=factory.operator).json[
         "temporary_password"

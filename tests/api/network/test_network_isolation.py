@@ -21,6 +21,7 @@ from tests.api.isolation import Case, cases, control_order
 from tests.api.network import helpers as h
 from tests.support import Storage, assert_api_error
 
+VILLAGER_CONSENT = {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"}
 COUNTY_CASES = cases(Scope.COUNTY)
 VILLAGE_CASES = cases(Scope.VILLAGE)
 ALL_CASES = COUNTY_CASES + VILLAGE_CASES
@@ -31,7 +32,9 @@ COUNTY_CHILD_CASES = [
     if c.has("manifest_id", "return_id") or c.spec.operation_id in ("scanParcel", "buildManifest")
 ]
 VILLAGE_CHILD_CASES = [
-    c for c in VILLAGE_CASES if c.has("manifest_id") or c.spec.operation_id in ("handOver", "openVillageReturn")
+    c
+    for c in VILLAGE_CASES
+    if c.has("manifest_id", "villager_id") or c.spec.operation_id in ("handOver", "openVillageReturn")
 ]
 
 
@@ -46,6 +49,7 @@ class Centre:
     buyer: str
     parcels: dict = field(default_factory=dict)  # name -> order (buyer view) or return
     manifests: dict = field(default_factory=dict)  # name -> manifest id
+    villager_id: str = ""  # a villager the village's partner serves (issue 11)
 
     @property
     def village(self) -> h.Village:
@@ -59,6 +63,8 @@ class Centre:
             return self.village.village_id
         if name == "return_id":
             return self.parcels["return_at_county"]["return_id"]
+        if name == "villager_id":
+            return self.villager_id
         if name == "manifest_id":
             return self.manifests[
                 {
@@ -89,6 +95,8 @@ class Centre:
                 "order_id": p["delivered"]["order_id"],
                 "lines": [{"line_id": p["delivered"]["lines"][0]["line_id"], "quantity": 1}],
             },
+            "addVillager": lambda: {"name": "Intruded Villager", "consent": VILLAGER_CONSENT},
+            "updateVillager": lambda: {"name": "Renamed Villager", "phone": None},
         }
         return bodies[op]() if op in bodies else None
 
@@ -112,6 +120,8 @@ class Centre:
             (v.partner, f"/v1/villages/{v.village_id}/parcels?status=ready_for_pickup&limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/manifests?status=dispatched&limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/returns?limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/villagers?limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/villagers?q=amina&limit=100"),
         ]
         seen = {}
         for token, path in paths:
@@ -197,6 +207,13 @@ def make_centre(api, stack, factory) -> Centre:
     assert h.scan(api, county, p["waiting"]["order_id"]).status == 200
     p["shipped"] = order()
     assert h.run_jobs(stack) == 0  # small manifests: every step ran in its request
+    villager = api.post(
+        f"/v1/villages/{v.village_id}/villagers",
+        {"name": "Amina Rozi", "phone": "+86 998 555 0142", "consent": VILLAGER_CONSENT},
+        token=v.partner,
+    )
+    assert villager.status == 201, villager
+    centre.villager_id = villager.json["villager_id"]
     return centre
 
 

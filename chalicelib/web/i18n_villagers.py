@@ -1,0 +1,141 @@
+"""UI text of the village console's villager pages (issue 11).
+
+Merged into i18n.MESSAGES (one row per message: English, Chinese, Russian and Uyghur side by side, as there)."""
+
+from __future__ import annotations
+
+VILLAGER_MESSAGES: dict[str, tuple[str, str, str, str]] = {
+    "villagers.console_nav": ("Village centre", "村级服务站", "Сельский пункт", "كەنت مۇلازىمەت پونكىتى"),
+    "villagers.nav_parcels": ("Parcels", "包裹", "Посылки", "يوللانمىلار"),
+    "villagers.title": ("Villagers", "村民", "Жители", "كەنت ئاھالىسى"),
+    "villagers.search": ("Find a villager", "查找村民", "Найти жителя", "ئاھالە ئىزدەش"),
+    "villagers.search_label": (
+        "Name or the start of a name",
+        "姓名或姓名开头",
+        "Имя или его начало",
+        "ئىسىم ياكى ئىسىمنىڭ بېشى",
+    ),
+    "villagers.search_button": ("Search", "搜索", "Искать", "ئىزدەش"),
+    "villagers.name": ("Name", "姓名", "Имя", "ئىسىم"),
+    "villagers.phone": ("Phone", "电话", "Телефон", "تېلېفون"),
+    "villagers.phone_optional": (
+        "Phone (optional)",
+        "电话（选填）",
+        "Телефон (необязательно)",
+        "تېلېفون (ئىختىيارى)",
+    ),
+    "villagers.consent": ("Consent", "同意书", "Согласие", "رازىلىق"),
+    "villagers.method.signed_form": ("Signed form", "签字同意书", "Подписанная форма", "ئىمزالانغان جەدۋەل"),
+    "villagers.method.witnessed_verbal": (
+        "Verbal, witnessed",
+        "口头同意（有见证人）",
+        "Устно, при свидетеле",
+        "ئاغزاكى، گۇۋاھچى بىلەن",
+    ),
+    "villagers.witness": (
+        "Witness (for a verbal consent)",
+        "见证人（口头同意时填写）",
+        "Свидетель (для устного согласия)",
+        "گۇۋاھچى (ئاغزاكى رازىلىق ئۈچۈن)",
+    ),
+    "villagers.witnessed_by": ("witnessed by", "见证人：", "свидетель:", "گۇۋاھچى:"),
+    "villagers.consent_given": (
+        "The villager agrees that this centre keeps their name and phone to order for them",
+        "村民同意本服务站保存其姓名和电话，用于代其下单",
+        "Житель согласен, что пункт хранит его имя и телефон, чтобы заказывать для него",
+        "ئاھالە بۇ پونكىتنىڭ ئۇنىڭ ئۈچۈن زاكاز قىلىش ئۈچۈن ئىسمى ۋە تېلېفونىنى ساقلىشىغا قوشۇلىدۇ",
+    ),
+    "villagers.add": ("Add a villager", "添加村民", "Добавить жителя", "ئاھالە قوشۇش"),
+    "villagers.add_button": ("Add", "添加", "Добавить", "قوشۇش"),
+    "villagers.added": ("{name} was added.", "已添加 {name}。", "{name}: добавлен(а).", "{name} قوشۇلدى."),
+    "villagers.none_yet": (
+        "No villagers yet.",
+        "还没有村民。",
+        "Жителей пока нет.",
+        "تېخى ئاھالە يوق.",
+    ),
+    "villagers.none_found": (
+        "No villager has a name like this.",
+        "没有找到这个名字的村民。",
+        "Жителей с таким именем нет.",
+        "بۇنداق ئىسىملىك ئاھالە تېپىلمىدى.",
+    ),
+    "villagers.more": (
+        "More villagers match: type more of the name.",
+        "匹配的村民较多，请输入更完整的姓名。",
+        "Подходят и другие жители: уточните имя.",
+        "يەنە باشقا ئاھالىلەر ماس كېلىدۇ: ئىسىمنى تولۇقراق يېزىڭ.",
+    ),
+    "villagers.name_needed": (
+        "Enter the villager's name.",
+        "请填写村民姓名。",
+        "Укажите имя жителя.",
+        "ئاھالىنىڭ ئىسمىنى يېزىڭ.",
+    ),
+    "villagers.phone_invalid": (
+        "This phone number does not look right.",
+        "电话号码格式不正确。",
+        "Номер телефона выглядит неверно.",
+        "تېلېفون نومۇرى توغرا ئەمەستەك.",
+    ),
+    "villagers.consent_needed": (
+        "The villager's consent is needed: choose how it was given and tick the box.",
+        "需要村民同意：请选择同意方式并勾选确认。",
+        "Нужно согласие жителя: выберите, как оно дано, и отметьте флажок.",
+        "ئاھالىنىڭ رازىلىقى كېرەك: قانداق بېرىلگەنلىكىنى تاللاپ، بەلگە قويۇڭ.",
+    ),
+    "villagers.witness_needed": (
+        "A verbal consent needs the name of its witness.",
+        "口头同意需要填写见证人姓名。",
+        "Для устного согласия укажите свидетеля.",
+        "ئاغزاكى رازىلىق ئۈچۈن گۇۋاھچىنىڭ ئىسمى كېرەك.",
+    ),
+    "villagers.edit": ("Correct the profile", "修改资料", "Исправить данные", "ئۇچۇرنى تۈزىتىش"),
+    "villagers.save": ("Save", "保存", "Сохранить", "ساقلاش"),
+    "villagers.saved": ("Saved.", "已保存。", "Сохранено.", "ساقلاندى."),
+    "villagers.erase": (
+        "Erase at the villager's request",
+        "应村民要求删除",
+        "Удалить по просьбе жителя",
+        "ئاھالىنىڭ تەلىپى بويىچە ئۆچۈرۈش",
+    ),
+    "villagers.erase_hint": (
+        "The name, phone and witness are removed for good. Orders and money records stay, without the name.",
+        "姓名、电话和见证人将被永久删除。订单和账目记录会保留，但不再显示姓名。",
+        "Имя, телефон и свидетель удаляются навсегда. Заказы и денежные записи остаются, без имени.",
+        "ئىسىم، تېلېفون ۋە گۇۋاھچى مەڭگۈلۈك ئۆچۈرۈلىدۇ. زاكاز ۋە پۇل خاتىرىلىرى ئىسىمسىز ساقلىنىدۇ.",
+    ),
+    "villagers.erase_confirm": (
+        "The villager asked for this",
+        "这是村民本人的要求",
+        "Об этом попросил сам житель",
+        "بۇ ئاھالىنىڭ ئۆزىنىڭ تەلىپى",
+    ),
+    "villagers.erase_confirm_needed": (
+        "Tick the box to confirm that the villager asked for the erasure.",
+        "请勾选确认这是村民本人的删除要求。",
+        "Отметьте флажок: удаление запросил сам житель.",
+        "ئاھالىنىڭ ئۆزى ئۆچۈرۈشنى تەلەپ قىلغانلىقىنى بەلگە قويۇپ جەزملەڭ.",
+    ),
+    "villagers.erase_button": ("Erase", "删除", "Удалить", "ئۆچۈرۈش"),
+    "villagers.erased": ("Erased villager", "已删除的村民", "Удалённый житель", "ئۆچۈرۈلگەن ئاھالە"),
+    "villagers.erased_notice": (
+        "The villager's personal data was erased.",
+        "该村民的个人信息已删除。",
+        "Личные данные жителя удалены.",
+        "ئاھالىنىڭ شەخسىي ئۇچۇرى ئۆچۈرۈلدى.",
+    ),
+    "villagers.erased_on": ("Erased {time}.", "删除时间：{time}。", "Удалено {time}.", "ئۆچۈرۈلگەن ۋاقىت: {time}."),
+    "error.villager_erased": (
+        "This villager's data was erased.",
+        "该村民的信息已删除。",
+        "Данные этого жителя удалены.",
+        "بۇ ئاھالىنىڭ ئۇچۇرى ئۆچۈرۈلگەن.",
+    ),
+    "error.villager_changed": (
+        "Someone changed this villager meanwhile; look and try again.",
+        "该村民资料刚被修改，请查看后重试。",
+        "Данные жителя только что изменились; проверьте и повторите.",
+        "بۇ ئاھالىنىڭ ئۇچۇرى ھازىرلا ئۆزگەردى؛ كۆرۈپ قايتا سىناڭ.",
+    ),
+}
