@@ -1009,10 +1009,32 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
         manifest()
         scan("at_county")
     result.pickup_orders = orders
+    seed_villagers(c, partner, village_id, log)
     log(
         f"seeded {result.counties} county centres, {result.villages} village centres and the demo buyer's pickup "
         f"orders to Tokzak at each stage ({', '.join(orders)})"
     )
+
+
+# --- villagers partner@ serves at Tokzak (issue 11) ----------------------------------------------------------
+
+DEMO_VILLAGERS = (
+    ("Aynur Tohti", "+86 998 555 0201", {"method": "signed_form"}),
+    ("Memet Niyaz", None, {"method": "witnessed_verbal", "witness": "Tursun Ablet (village committee)"}),
+    ("Ayshem Qurban", "+86 998 555 0203", {"method": "signed_form"}),
+    ("ئابدۇكېرىم ياسىن", None, {"method": "witnessed_verbal", "witness": "Gulnar Hasan"}),
+)
+
+
+def seed_villagers(c, partner, village_id: str, log=print) -> None:
+    """Villagers the Tokzak partner orders for, with their consent, through the same use case as the API."""
+    from chalicelib.services import villagers
+
+    for name, phone, consent in DEMO_VILLAGERS:
+        now = c.clock()
+        fields = {"name": name, "phone": phone, "consent": {**consent, "recorded_at": now}}
+        villagers.add_villager(c.network, partner, village_id, fields, now=now, villager_id=c.new_id("vgr"))
+    log(f"seeded {len(DEMO_VILLAGERS)} villagers served by {PARTNER}")
 
 
 def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:

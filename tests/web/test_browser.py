@@ -681,3 +681,41 @@ def test_a_sample_is_offered_on_a_b2b_product_page(business_tab):
     page.wait_for_url(re.compile(r"/cart"))
     assert "¥32.00" in page.locator(".cart-table").inner_text()
     shot(page, "32-cart-sample")
+
+
+# --- the partner's villagers (issue 11) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_partner_finds_and_adds_villagers_in_every_language(browser, local_stack, lang):
+    """The demo villagers of Tokzak, searched by name; one added with a witnessed verbal consent; screenshots of
+    the list and a profile in each language (Uyghur right to left)."""
+    context, page = _console_page(browser, local_stack, "partner@bazaar.local")
+    try:
+        page.wait_for_url(re.compile(r"/village$"))
+        _choose_language(page, lang)
+        page.locator("nav.console-nav a[href^='/village/villagers']").click()
+        page.wait_for_url(re.compile(r"/village/villagers"))
+        assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+        assert "Aynur Tohti" in page.locator("main").inner_text()  # demo data
+        shot(page, f"40-villagers-{lang}")
+        page.locator("input#q").fill("tohti")
+        page.locator("form[role=search] button").click()
+        page.wait_for_url(re.compile(r"q=tohti"))
+        found = page.locator("main table").inner_text()
+        assert "Aynur Tohti" in found and "Memet Niyaz" not in found
+
+        name = f"Browser Villager {lang}"
+        page.locator("input#name").fill(name)
+        page.locator("input[name=consent_method][value=witnessed_verbal]").check()
+        page.locator("input#witness").fill("Village head")
+        page.locator("input[name=consent]").check()
+        page.locator("form[method=post][action='/village/villagers'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"added="))
+        assert page.locator(".alert.success").count() == 1
+        page.locator("main table a", has_text=name).click()
+        page.wait_for_url(re.compile(r"/village/villagers/vgr_"))
+        assert "Village head" in page.locator("main").inner_text()
+        shot(page, f"41-villager-{lang}")
+    finally:
+        context.close()
