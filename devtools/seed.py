@@ -959,7 +959,12 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
     staff = Actor(result.accounts[COUNTY_STAFF], COUNTY_STAFF, frozenset({Role.COUNTY_STAFF}), frozenset({county_id}))
     partner = Actor(result.accounts[PARTNER], PARTNER, frozenset({Role.PARTNER}))
     orders: dict[str, str] = {}
-    for stage, (owner, _, product_id, shop_id) in zip(PICKUP_STAGES, _collectable(result), strict=False):
+    collectable = [
+        entry
+        for entry in _collectable(result)
+        if not (c.buying.get_products([entry[2]])[entry[2]].attributes or {}).get("personalisation")
+    ]  # a personalised product needs its choices in the cart line
+    for stage, (owner, _, product_id, shop_id) in zip(PICKUP_STAGES, collectable, strict=False):
         cart.set_line(c.buying, buyer, product_id, 1, now=c.clock())
         body = {
             "delivery": {"pickup_point": village_id, "name": "Dilnur Abdulla", "phone": "+86 998 555 0142"},
