@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from chalicelib.api import assisted as api_assisted
 from chalicelib.api import (
     buying,
     docs,
@@ -25,6 +26,7 @@ from chalicelib.events import network_jobs, order_events, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
+from chalicelib.web import assisted as web_assisted
 from chalicelib.web import cart as web_cart
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import county as web_county
@@ -52,6 +54,7 @@ app.register_blueprint(order_events.bp)
 app.register_blueprint(api_network.bp)
 app.register_blueprint(api_county.bp)
 app.register_blueprint(api_village.bp)
+app.register_blueprint(api_assisted.bp)  # before the villagers': the isolation control erases its villager last
 app.register_blueprint(api_villagers.bp)
 app.register_blueprint(network_jobs.bp)
 app.register_blueprint(payout_events.bp)
@@ -67,6 +70,7 @@ app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
 app.register_blueprint(web_villagers.bp)
+app.register_blueprint(web_assisted.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)

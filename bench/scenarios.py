@@ -1068,6 +1068,56 @@ VILLAGER_SCENARIOS: list[Scenario] = [
     ),
 ]
 SCENARIOS.extend(VILLAGER_SCENARIOS)
+
+
+# --- assisted orders (issue 11): the bench village's partner orders the buying shop's products for a villager ---
+
+
+def _assisted_body(b: Bench, payment: str | None = None) -> dict:
+    lines = [{"product_id": p["product_id"], "quantity": 1} for p in b.state["buy_products"]]
+    body: dict = {"villager_id": _net(b)["villagers"][0], "lines": lines}
+    if payment:
+        body["payment"] = payment
+    return body
+
+
+def _place_assisted(b: Bench):
+    return b.api.post(
+        _village_path(b, "/orders"),
+        _assisted_body(b, "cash_on_pickup"),
+        token=_net(b)["partner"],
+        headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+    )
+
+
+ASSISTED_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "set a county's fee rule (operator)",
+        "PUT /v1/admin/counties/{county_id}/fee-rule",
+        lambda b: b.api.put(
+            f"/v1/admin/counties/{_net(b)['county_id']}/fee-rule",
+            {"percent_bp": 300, "min_amount": 100, "max_amount": 2000, "currency": "CNY"},
+            token=b.operator,
+        ),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "quote an assisted order (partner, 2 products)",
+        "POST /v1/villages/{village_id}/orders/quote",
+        lambda b: b.api.post(_village_path(b, "/orders/quote"), _assisted_body(b), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "place an assisted order (partner, 2 products)",
+        "POST /v1/villages/{village_id}/orders",
+        _place_assisted,
+        201,
+        prepare=_villagers,
+    ),
+]
+SCENARIOS.extend(ASSISTED_SCENARIOS)
 # --- account confirmation (issue 9). The bench runs on the local stage, where accounts are created confirmed:
 # both calls answer 409 already_confirmed for the account "register" made (tests/api/test_account_confirmation.py
 # drives the code flow of dev/prod). Cognito only: no DynamoDB call either way.

@@ -7,6 +7,7 @@
 - `manifest#<id>` / `#manifest`: a manifest's header; listed under `county#<id>#manifests#<direction>#<status>`
   and `village#<id>#manifests#<direction>#<status>`.
 - `manifest#<id>` / `line#<item id>`: one parcel on it (sorted after the header: one Query reads both).
+- `county#<id>` / `fee-rule`: the county's service fee rule for assisted orders (issue 11).
 - `villager#<id>` / `villager`: a villager a partner serves (issue 11); listed under `village#<id>#villagers`
   (newest first); `villager#<id>` / `word#<word>`: a copy per word of the name, listed under
   `village#<id>#villager-words` by `<word>#<villager id>` (search by the prefix of any word: one Query).
@@ -21,6 +22,7 @@ import json
 from dataclasses import asdict, fields, replace
 from typing import Any
 
+from ..domain.assisted import FeeRule
 from ..domain.errors import Conflict, PreconditionFailed
 from ..domain.network import County, Manifest, ManifestLine, Village
 from ..domain.villagers import Villager, search_words
@@ -364,6 +366,16 @@ class DynamoNetworkRepository:
         index = "list-index" if side == "county" else "list2-index"
         raw = self._list(index, f"{side}#{place_id}#manifests#{direction}#{status}", limit, start, newest_first=True)
         return Page([manifest_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    # --- a county's service fee rule (issue 11) ---------------------------------------------------------
+
+    def get_fee_rule(self, county_id: str) -> FeeRule | None:
+        item = self._get(f"county#{county_id}", "fee-rule")
+        return FeeRule(**json.loads(item["body"]["S"])) if item else None
+
+    def put_fee_rule(self, rule: FeeRule) -> None:
+        item = {"pk": _s(f"county#{rule.county_id}"), "sk": _s("fee-rule"), "body": _json(asdict(rule))}
+        self._call("put_item", TableName=_table(), Item=item)
 
     # --- villagers (issue 11) -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..domain import seasons
+from ..domain.assisted import FeeRule
 from ..domain.catalog import Product, Shop, gi_badge
 from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
@@ -291,6 +292,23 @@ def parcel_public(order: Order) -> dict:
         "delivered_at": order.delivered_at,
         "return_window_closes": order.return_window_closes(),
         "handover_locked_until": p.get("locked_until"),
+        "assisted": assisted_public(order),
+    }
+
+
+def assisted_public(order: Order) -> dict | None:
+    """Issue 11: who placed it for which villager, the partner's fee, and what the partner collects."""
+    a = order.assisted
+    if not a:
+        return None
+    fee = int(a.get("service_fee") or 0)
+    due = order.total + fee if a["payment"] == "cash_on_pickup" else fee
+    return {
+        "placed_by": a["placed_by"],
+        "villager_id": a["villager_id"],
+        "payment": a["payment"],
+        "service_fee": money(fee, order.currency),
+        "due_at_pickup": money(due, order.currency),
     }
 
 
@@ -717,3 +735,7 @@ def villager_public(v: Villager) -> dict:
         "updated_at": v.updated_at,
         "erased_at": v.erased_at,
     }
+
+
+def fee_rule_public(rule: FeeRule) -> dict:
+    return {"county_id": rule.county_id, **rule.as_dict(), "updated_at": rule.updated_at}

@@ -734,10 +734,22 @@ class ReceiveIn(Strict):
 
 
 class HandoverIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"order_id": "ord_01HX7Q", "pickup_code": "482913"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"order_id": "ord_01HX7Q", "pickup_code": "482913"},
+                {"order_id": "ord_01HX7Q", "villager_present": True, "villager_id": "vgr_01HX7Q"},
+            ]
+        }
+    )
 
     order_id: StrictStr = Id
-    pickup_code: StrictStr = Field(pattern=r"^[0-9]{6}$", description="the 6 digits the buyer shows")
+    pickup_code: StrictStr | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="the 6 digits the buyer shows"
+    )
+    # issue 11: an order the partner placed for a villager is handed over without a code to that villager
+    villager_present: StrictBool = Field(default=False, description="the villager the order is for is here")
+    villager_id: StrictStr | None = Field(default=None, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class VillageReturnIn(Strict):
@@ -854,6 +866,9 @@ class ParcelPublic(Public):
     delivered_at: str | None
     return_window_closes: str | None
     handover_locked_until: str | None
+    assisted: AssistedPublic | None = Field(
+        default=None, description="issue 11: placed by the village's partner for a villager"
+    )
 
 
 class ParcelsPage(Public):
@@ -1806,3 +1821,105 @@ class VillagerPublic(Public):
 class VillagersPage(Public):
     items: list[VillagerPublic]
     next_cursor: str | None
+
+
+# --- assisted orders and the service fee (issue 11) ----------------------------------------------------------
+
+
+class FeeRuleIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"percent_bp": 300, "min_amount": 100, "max_amount": 2000, "currency": "CNY"}]}
+    )
+
+    percent_bp: StrictInt = Field(ge=0, le=2000, description="basis points of an order's goods (300 = 3 %)")
+    min_amount: StrictInt = Field(ge=0, le=10**9, description="minor units")
+    max_amount: StrictInt = Field(ge=0, le=10**9, description="minor units")
+    currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class FeeRulePublic(Public):
+    county_id: str
+    percent_bp: int
+    min_amount: int
+    max_amount: int
+    currency: str
+    updated_at: str
+
+
+class AssistedLineIn(Strict):
+    product_id: StrictStr = Id
+    quantity: StrictInt = Field(ge=1, le=100_000)
+
+
+class AssistedQuoteIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"villager_id": "vgr_01HX7Q", "lines": [{"product_id": "prd_01HX7Q", "quantity": 2}]}]
+        }
+    )
+
+    villager_id: StrictStr = Id
+    lines: list[AssistedLineIn] = Field(min_length=1, max_length=40)
+
+
+class AssistedOrderIn(AssistedQuoteIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "villager_id": "vgr_01HX7Q",
+                    "lines": [{"product_id": "prd_01HX7Q", "quantity": 2}],
+                    "payment": "cash_on_pickup",
+                }
+            ]
+        }
+    )
+
+    payment: Literal["cash_on_pickup", "paid_by_partner"]
+
+
+class AssistedPublic(Public):
+    placed_by: str
+    villager_id: str
+    payment: Literal["cash_on_pickup", "paid_by_partner"]
+    service_fee: Money
+    due_at_pickup: Money = Field(description="goods + fee for cash_on_pickup, the fee alone when paid_by_partner")
+
+
+class QuoteLinePublic(Public):
+    product_id: str
+    title: str
+    quantity: int
+    unit_price: Money
+    total: Money
+
+
+class ShopQuotePublic(Public):
+    shop_id: str
+    shop_name: str
+    storefront: str
+    lines: list[QuoteLinePublic]
+    goods_total: Money
+    service_fee: Money
+    total: Money
+
+
+class AssistedQuotePublic(Public):
+    village_id: str
+    villager_id: str
+    orders: list[ShopQuotePublic] = Field(description="one order per shop")
+    goods_total: Money
+    service_fee: Money
+    total: Money
+    fee_rule: dict | None = Field(description="the county's rule: percent_bp, min_amount, max_amount, currency")
+
+
+class AssistedOrdersPublic(Public):
+    checkout_id: str
+    villager_id: str
+    payment: Literal["cash_on_pickup", "paid_by_partner"]
+    orders: list[ParcelPublic]
+    goods_total: Money
+    service_fee: Money
+    total: Money
+    replayed: bool

@@ -149,7 +149,9 @@ def parcels(call: Call, village_id: str) -> dict:
     description=(
         "The right code: the order is delivered and its return window starts. A wrong code is 422 "
         "wrong_pickup_code; the fifth wrong code in a row locks the handover for 15 minutes (429 handover_locked, "
-        "Retry-After)."
+        "Retry-After). Issue 11: an order the partner placed for a villager is handed over without a code with "
+        "`villager_present: true` and that `villager_id` (another villager: 422 not_this_villagers_order); the "
+        "timeline says which (`note`: pickup code / villager present)."
     ),
     budget=Budget(2, "GetItem order (it names the partner) + one version-checked write"),
 )
@@ -157,7 +159,8 @@ def hand_over(call: Call, village_id: str) -> dict:
     c = container()
     order = village.hand_over(
         c.buying, c.network, c.events, call.actor, village_id, call.body.order_id, call.body.pickup_code,
-        now=c.clock(), secret=c.settings.pickup_code_secret,
+        now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=call.body.villager_present,
+        villager_id=call.body.villager_id,
     )  # fmt: skip
     return parcel_public(order)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from ..domain.assisted import FeeRule
 from ..domain.buying import Cart, CheckoutClaim
 from ..domain.catalog import Product, Shop
 from ..domain.dashboards import AggregateUpdate
@@ -210,6 +211,20 @@ class BuyingRepository(Protocol):
     def pickup_checkout_reads(
         self, buyer_id: str, claim_key: str, village_id: str, business_id: str | None = None
     ) -> tuple[Cart, CheckoutClaim | None, Business | None, Village | None]: ...
+    # --- assisted orders (issue 11) ---
+    def assisted_reads(
+        self, claim_key: str | None, village_id: str, villager_id: str, product_ids: list[str]
+    ) -> tuple[CheckoutClaim | None, Village | None, Villager | None, dict[str, Product]]: ...
+    def place_assisted_orders(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        owner: str,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> None: ...
     def county_parcels(self, county_id: str, status: str, limit: int, start: Position | None) -> Page[Order]: ...
     def village_parcels(
         self, village_id: str, status: str, limit: int, start: Position | None, *, waiting_only: bool = False
@@ -268,7 +283,9 @@ class NetworkRepository(Protocol):
     def close_manifest_write(self, village_id: str, direction: str, manifest_id: str) -> Write: ...
     def finish_build_write(self, manifest_id: str, manifest: Manifest) -> Write: ...
     def transact(self, writes: list[Write]) -> None: ...
-    # Villagers a partner serves (issue 11).
+    # Villagers a partner serves, the county's service fee rule (issue 11).
+    def get_fee_rule(self, county_id: str) -> FeeRule | None: ...
+    def put_fee_rule(self, rule: FeeRule) -> None: ...
     def create_villager(self, villager: Villager) -> None: ...
     def get_villager(self, villager_id: str, *, consistent: bool = False) -> Villager | None: ...
     def villagers(self, village_id: str, limit: int, start: Position | None) -> Page[Villager]: ...

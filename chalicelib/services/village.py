@@ -123,15 +123,35 @@ def hand_over(
     actor: Actor,
     village_id: str,
     order_id: str,
-    pickup_code: str,
+    pickup_code: str | None,
     *,
     now: str,
     secret: str,
+    villager_present: bool = False,
+    villager_id: str | None = None,
 ) -> Order:
     """The buyer shows their pickup code: delivered (the return window starts). A wrong code is 422 and
-    counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After)."""
+    counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After). Issue 11: an order the
+    partner placed for a villager is handed over to that villager in person without a code."""
     order = _village_order(buying, network, actor, village_id, order_id)
     order.check_handover(now)
+    if villager_present:
+        assisted = order.assisted or {}
+        if not assisted or assisted.get("villager_id") != villager_id:
+            raise Unprocessable(
+                "only an order placed here for this villager is handed over without a code",
+                code="not_this_villagers_order",
+                details=[{"field": "villager_id", "message": "not the villager this order was placed for"}],
+            )
+        saved = buying.save_order(order.hand_over(actor.user_id, now, note="villager present"), order.version)
+        announce(publisher, saved, "order.delivered")
+        return saved
+    if not pickup_code:
+        raise Unprocessable(
+            "the buyer's pickup code is needed",
+            code="pickup_code_required",
+            details=[{"field": "pickup_code", "message": "the 6 digits the buyer shows"}],
+        )
     ready_at = str((order.pickup or {}).get("ready_at") or "")
     if not code_matches(secret, order.order_id, ready_at, pickup_code):
         counted = buying.save_order(order.wrong_code(now), order.version)
@@ -145,7 +165,7 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    saved = buying.save_order(order.hand_over(actor.user_id, now), order.version)
+    saved = buying.save_order(order.hand_over(actor.user_id, now, note="pickup code"), order.version)
     announce(publisher, saved, "order.delivered")
     return saved
 

@@ -260,6 +260,34 @@ def test_the_network_pages_stay_within_their_budgets(chalice_client, web, api, f
         303,
     )
 
+    # ordering for a villager (issue 11)
+    partner.post("/village/villagers", {**villager, "name": "Memet Ali"})
+    found = measure("GET /village/order", lambda: partner.get("/village/order?storefront=handicrafts&q=atlas"), 200)
+    villager_id, product_id = found.hidden("villager_id"), seller.product["product_id"]
+    quoted = measure(
+        "POST /village/order/quote",
+        lambda: partner.post(
+            "/village/order/quote",
+            {"csrf": vcsrf, "village_id": village_id, "villager_id": villager_id, f"qty-{product_id}": "1"},
+        ),
+        200,
+    )
+    measure(
+        "POST /village/orders",
+        lambda: partner.post(
+            "/village/orders",
+            {
+                "csrf": vcsrf,
+                "village_id": village_id,
+                "villager_id": villager_id,
+                f"line-{product_id}": "1",
+                "idempotency_key": quoted.hidden("idempotency_key"),
+                "payment": "cash_on_pickup",
+            },
+        ),  # fmt: skip
+        303,
+    )
+
     email = f"web-{uuid.uuid4().hex[:8]}@example.com"
     temporary = api.post(f"/v1/admin/counties/{shufu.county_id}/staff", {"email": email}, token=factory.operator).json[
         "temporary_password"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from chalicelib.api.routing import Scope
-from tests.api.isolation import Case, cases, control_order
+from tests.api.isolation import HEADER_VALUES, Case, cases, control_order
 from tests.api.network import helpers as h
 from tests.support import Storage, assert_api_error
 
@@ -34,7 +34,8 @@ COUNTY_CHILD_CASES = [
 VILLAGE_CHILD_CASES = [
     c
     for c in VILLAGE_CASES
-    if c.has("manifest_id", "villager_id") or c.spec.operation_id in ("handOver", "openVillageReturn")
+    if c.has("manifest_id", "villager_id")
+    or c.spec.operation_id in ("handOver", "openVillageReturn", "quoteAssistedOrder", "placeAssistedOrder")
 ]
 
 
@@ -96,9 +97,18 @@ class Centre:
                 "lines": [{"line_id": p["delivered"]["lines"][0]["line_id"], "quantity": 1}],
             },
             "addVillager": lambda: {"name": "Intruded Villager", "consent": VILLAGER_CONSENT},
+            "quoteAssistedOrder": lambda: {"villager_id": self.villager_id, "lines": self.assisted_lines()},
+            "placeAssistedOrder": lambda: {
+                "villager_id": self.villager_id,
+                "lines": self.assisted_lines(),
+                "payment": "cash_on_pickup",
+            },
             "updateVillager": lambda: {"name": "Renamed Villager", "phone": None},
         }
         return bodies[op]() if op in bodies else None
+
+    def assisted_lines(self) -> list[dict]:
+        return [{"product_id": self.shop.product["product_id"], "quantity": 1}]
 
     def call(self, case: Case, token: str | None, *, path_from: Centre | None = None, body_from: Centre | None = None):
         """`case` with this centre's ids, or the path of `path_from` (another centre) and its ids in the body."""
@@ -108,7 +118,10 @@ class Centre:
             if name not in ("county_id", "village_id") and path_from is not None and body_from is None:
                 values[name] = self.value(name, case)  # own centre in the path, this centre's child after it
         path = case.spec.path.format(**values) + case.query
-        return self.api.request(case.spec.method, path, json_body=(body_from or self).body(case), token=token)
+        headers = {hd.name: HEADER_VALUES[hd.name] for hd in case.spec.headers if hd.required}
+        return self.api.request(
+            case.spec.method, path, json_body=(body_from or self).body(case), token=token, headers=headers or None
+        )
 
     def views(self) -> dict:
         """What the county's staff and the village's partner see of everything here."""
