@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ValidationFailed
-from .ledger import basis_points
+from .ledger import Account, Posting, basis_points, transfer
+from .orders import Order
 
 MAX_FEE_BP = 2_000  # 20 %: a partner's fee above that is a typo, not a business
 ASSISTED_PAYMENTS = ("cash_on_pickup", "paid_by_partner")
@@ -55,3 +56,65 @@ def fee_rule(county_id: str, fields: dict[str, Any], *, actor_id: str, now: str)
     if problems:
         raise ValidationFailed("the fee rule is not valid", details=problems)
     return FeeRule(county_id, percent, low, high, fields["currency"], updated_at=now, updated_by=actor_id)
+
+
+# --- the partner's fee in the ledger (docs/ledger.md) ----------------------------------------------------------
+# The villager pays the fee to the partner in cash at the handover: it is earned then (external:cash ->
+# village:<id>:fees), in the handover's own transaction. Goods returned at the village give back the share of
+# the fee their value bears (the same rounding, cumulated over the order's returns so that a whole return
+# gives back exactly the whole fee).
+
+CASH = Account.external("cash")
+
+
+def fee_of(order: Order) -> int:
+    return int((order.assisted or {}).get("service_fee") or 0)
+
+
+def fee_earned(order: Order, at: str) -> Posting | None:
+    """The fee earned by the village's partner when `order` (assisted) is handed over; None without a fee."""
+    fee = fee_of(order)
+    if not order.assisted or fee <= 0:
+        return None
+    return transfer(
+        f"service-fee-earned:{order.order_id}",
+        "service_fee.earned",
+        at,
+        source=CASH,
+        destination=Account.village(order.assisted["village_id"], "fees"),
+        amount=fee,
+        currency=order.currency,
+        refs={"order_id": order.order_id, "villager_id": order.assisted["villager_id"]},
+        memo=f"Service fee for order {order.order_id}",
+    )
+
+
+def _returned_value(order: Order, returned: dict[str, int]) -> int:
+    return sum(line.unit_amount * returned.get(line.line_id, 0) for line in order.lines)
+
+
+def fee_reversed(order: Order, returned_after: dict[str, int], return_id: str, at: str) -> Posting | None:
+    """The share of the fee given back for the goods of return `return_id` (`returned_after`: the order's
+    returned quantities including it). None when the order had no fee, was not handed over, or the share
+    rounds to nothing."""
+    fee, goods = fee_of(order), order.total
+    if not order.assisted or fee <= 0 or goods <= 0 or order.delivered_at is None:
+        return None
+
+    def share(returned: dict[str, int]) -> int:
+        return (fee * _returned_value(order, returned) * 2 + goods) // (2 * goods)  # half away from zero
+
+    amount = share(returned_after) - share(order.returned)
+    if amount <= 0:
+        return None
+    return transfer(
+        f"service-fee-reversed:{return_id}",
+        "service_fee.reversed",
+        at,
+        source=Account.village(order.assisted["village_id"], "fees"),
+        destination=CASH,
+        amount=amount,
+        currency=order.currency,
+        refs={"order_id": order.order_id, "return_id": return_id},
+        memo=f"Service fee given back: return {return_id} of order {order.order_id}",
+    )

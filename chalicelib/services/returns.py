@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
+from ..domain.ledger import Posting
 from ..domain.network import check_seller_can_receive
 from ..domain.orders import Order, Refund, Return, TimelineEntry
 from . import settlement
@@ -46,8 +48,12 @@ def open_return(
     actor: str,
     actor_id: str,
     network: dict[str, Any] | None = None,
+    ledger: Ledger | None = None,
+    fee_back: Callable[[dict[str, int]], Posting | None] | None = None,
 ) -> Return:
-    """A return of `order` within its window, by its buyer or (`network`) at its village service centre."""
+    """A return of `order` within its window, by its buyer or (`network`) at its village service centre.
+    `fee_back` (issue 11): the share of an assisted order's service fee the goods give back, given the order's
+    returned quantities with this return, posted in the return's own transaction."""
     if not lines:
         raise ValidationFailed("name at least one line", details=[{"field": "lines", "message": "is empty"}])
     returned_lines = order.check_return(lines, now)
@@ -72,7 +78,14 @@ def open_return(
         at=now, actor=actor, action="return_requested", status=order.status, note=return_id, actor_id=actor_id
     )
     updated = replace(order, returned=returned, updated_at=now, timeline=(*order.timeline, entry))
-    saved = repo.create_return(ret, updated, order.version)
+    posting = fee_back(returned) if fee_back else None
+    if posting is None:
+        saved = repo.create_return(ret, updated, order.version)
+    else:
+        if ledger is None:
+            raise RuntimeError("giving a service fee back needs the ledger")
+        ledger.post(posting, alongside=repo.order_writes(updated, order.version, ret=ret))
+        saved = replace(updated, version=order.version + 1)
     announce(publisher, saved, "order.return_requested")
     return ret
 

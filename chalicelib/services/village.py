@@ -9,8 +9,10 @@ is never read back here: a handover only compares it (domain/network.code_matche
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from ..domain.assisted import fee_earned, fee_reversed
 from ..domain.errors import Conflict, NotFound, TooManyAttempts, Unprocessable
 from ..domain.identity import Actor
 from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Village, code_matches, village_return
@@ -18,7 +20,7 @@ from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
 from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, JobQueue, NetworkRepository, Page, Position
+from .ports import BuyingRepository, EventPublisher, JobQueue, Ledger, NetworkRepository, Page, Position
 from .returns import open_return
 
 
@@ -129,6 +131,7 @@ def hand_over(
     secret: str,
     villager_present: bool = False,
     villager_id: str | None = None,
+    ledger: Ledger | None = None,
 ) -> Order:
     """The buyer shows their pickup code: delivered (the return window starts). A wrong code is 422 and
     counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After). Issue 11: an order the
@@ -143,9 +146,9 @@ def hand_over(
                 code="not_this_villagers_order",
                 details=[{"field": "villager_id", "message": "not the villager this order was placed for"}],
             )
-        saved = buying.save_order(order.hand_over(actor.user_id, now, note="villager present"), order.version)
-        announce(publisher, saved, "order.delivered")
-        return saved
+        return _delivered(
+            buying, publisher, ledger, order, order.hand_over(actor.user_id, now, note="villager present")
+        )
     if not pickup_code:
         raise Unprocessable(
             "the buyer's pickup code is needed",
@@ -165,7 +168,21 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    saved = buying.save_order(order.hand_over(actor.user_id, now, note="pickup code"), order.version)
+    return _delivered(buying, publisher, ledger, order, order.hand_over(actor.user_id, now, note="pickup code"))
+
+
+def _delivered(
+    buying: BuyingRepository, publisher: EventPublisher, ledger: Ledger | None, order: Order, delivered: Order
+) -> Order:
+    """Saves the handed-over order; an assisted order's service fee is earned in the same transaction."""
+    posting = fee_earned(delivered, delivered.updated_at)
+    if posting is None:
+        saved = buying.save_order(delivered, order.version)
+    else:
+        if ledger is None:
+            raise RuntimeError("an assisted order's handover needs the ledger")
+        ledger.post(posting, alongside=buying.order_writes(delivered, order.version))
+        saved = replace(delivered, version=order.version + 1)
     announce(publisher, saved, "order.delivered")
     return saved
 
@@ -182,6 +199,7 @@ def open_village_return(
     *,
     now: str,
     return_id: str,
+    ledger: Ledger | None = None,
 ) -> Return:
     """The buyer brings goods back to the village centre: their return, with the same rules and window as
     their own, and the parcel starts its way village -> county -> seller."""
@@ -189,7 +207,8 @@ def open_village_return(
     network_state = village_return(order, actor.user_id, now)
     return open_return(
         buying, publisher, order, lines, reason, now=now, return_id=return_id, actor="partner",
-        actor_id=actor.user_id, network=network_state,
+        actor_id=actor.user_id, network=network_state, ledger=ledger,
+        fee_back=lambda returned: fee_reversed(order, returned, return_id, now),
     )  # fmt: skip
 
 

@@ -106,7 +106,12 @@ def console(ctx: WebContext) -> Response:
     return _console(ctx)
 
 
-@page(bp, "POST", "/village/handovers", budget=Budget(2, "the API's handover: GetItem order + one write"))
+@page(
+    bp,
+    "POST",
+    "/village/handovers",
+    budget=Budget(3, "the API's handover: GetItem order + one write (an assisted order: + the ledger's BatchGetItem)"),
+)
 def hand_over(ctx: WebContext, form: Form) -> Response:
     actor, village_id = _form_village(ctx, form)
     order_id, code = form.get("order_id"), form.get("pickup_code").strip()
@@ -123,7 +128,7 @@ def hand_over(ctx: WebContext, form: Form) -> Response:
         village_service.hand_over(
             c.buying, c.network, c.events, actor, village_id, order_id, None if in_person else code,
             now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=in_person,
-            villager_id=villager_id if in_person else None,
+            villager_id=villager_id if in_person else None, ledger=c.ledger,
         )  # fmt: skip
     except TooManyAttempts:
         return _console(ctx, 429, ctx.t("error.handover_locked"), {"order_id": order_id})
@@ -294,7 +299,9 @@ def new_return(ctx: WebContext) -> Response:
     bp,
     "POST",
     "/village/returns",
-    budget=Budget(2, "the API's village return: GetItem order + one transaction"),
+    budget=Budget(
+        3, "the API's village return: GetItem order + one transaction (+ the ledger's BatchGetItem for a fee)"
+    ),
 )
 def open_return(ctx: WebContext, form: Form) -> Response:
     actor, village_id = _form_village(ctx, form)
@@ -320,7 +327,7 @@ def open_return(ctx: WebContext, form: Form) -> Response:
     try:
         village_service.open_village_return(
             c.buying, c.network, c.events, actor, village_id, order_id, lines, reason,
-            now=c.clock(), return_id=c.new_id("ret"),
+            now=c.clock(), return_id=c.new_id("ret"), ledger=c.ledger,
         )  # fmt: skip
     except Conflict as exc:
         return _return_form(ctx, order_id, 409, _message(ctx, exc), values)

@@ -254,3 +254,62 @@ def test_an_order_needs_an_idempotency_key(api, setting):
     }
     reply = api.post(f"/v1/villages/{village.village_id}/orders", body, token=village.partner)
     assert_api_error(reply, 400)
+
+
+def fees_of(stack, village_id: str) -> int:
+    from chalicelib.domain.ledger import Account
+
+    return stack.ledger.balance(Account.village(village_id, "fees"), "CNY").amount
+
+
+def delivered_for(api, county, village, villager_id: str, shop: h.Shop, quantity: int) -> dict:
+    body = {
+        "villager_id": villager_id,
+        "lines": [{"product_id": shop.product["product_id"], "quantity": quantity}],
+        "payment": "cash_on_pickup",
+    }
+    placed = place(api, village, body)
+    assert placed.status == 201, placed
+    order = placed.json["orders"][0]
+    h.ship(api, shop, {"order_id": order["order_id"], "payment_method": "cash_on_delivery"})
+    assert h.scan(api, county, order["order_id"]).status == 200
+    built = h.build(api, county, village.village_id)
+    assert h.dispatch(api, county, built.json["manifest_id"]).status == 200
+    assert h.receive(api, village, built.json["manifest_id"], [order["order_id"]]).status == 200
+    handed = api.post(
+        f"/v1/villages/{village.village_id}/handovers",
+        {"order_id": order["order_id"], "villager_present": True, "villager_id": villager_id},
+        token=village.partner,
+    )
+    assert handed.status == 200, handed
+    return handed.json
+
+
+def test_the_fee_is_earned_at_the_handover_and_given_back_with_returned_goods(api, stack, factory, setting):
+    county, *_, first, _ = setting
+    assert set_rule(api, factory, county.county_id).status == 200
+    village = h.village(api, factory, county.county_id)
+    villager = api.post(
+        f"/v1/villages/{village.village_id}/villagers", {"name": "Fee Payer", "consent": CONSENT},
+        token=village.partner,
+    ).json  # fmt: skip
+    assert fees_of(stack, village.village_id) == 0
+    parcel = delivered_for(api, county, village, villager["villager_id"], first, 3)  # 477.00: fee 14.31
+    assert parcel["assisted"]["service_fee"]["amount"] == 1431
+    assert fees_of(stack, village.village_id) == 1431
+    line_id = parcel["lines"][0]["line_id"]
+
+    def give_back(quantity: int) -> None:
+        reply = api.post(
+            f"/v1/villages/{village.village_id}/returns",
+            {"order_id": parcel["order_id"], "lines": [{"line_id": line_id, "quantity": quantity}]},
+            token=village.partner,
+        )
+        assert reply.status == 201, reply
+
+    give_back(1)  # a third of the goods: 477 of 1,431 fen
+    assert fees_of(stack, village.village_id) == 1431 - 477
+    give_back(2)  # the rest: the whole fee is back
+    assert fees_of(stack, village.village_id) == 0
+    stored = stack.ledger.get_posting(f"service-fee-earned:{parcel['order_id']}")
+    assert stored is not None and sum(e.amount for e in stored.posting.entries) == 0
