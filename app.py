@@ -16,6 +16,7 @@ from chalicelib.api import (
     storefronts,
     trade,
 )
+from chalicelib.api import cash as api_cash
 from chalicelib.api import county as api_county
 from chalicelib.api import network as api_network
 from chalicelib.api import provenance as api_provenance
@@ -28,6 +29,7 @@ from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
 from chalicelib.web import assisted as web_assisted
 from chalicelib.web import cart as web_cart
+from chalicelib.web import cash as web_cash
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import county as web_county
 from chalicelib.web import dashboards as web_dashboards
@@ -55,6 +57,7 @@ app.register_blueprint(api_network.bp)
 app.register_blueprint(api_county.bp)
 app.register_blueprint(api_village.bp)
 app.register_blueprint(api_assisted.bp)  # before the villagers': the isolation control erases its villager last
+app.register_blueprint(api_cash.bp)
 app.register_blueprint(api_villagers.bp)
 app.register_blueprint(network_jobs.bp)
 app.register_blueprint(payout_events.bp)
@@ -71,6 +74,7 @@ app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
 app.register_blueprint(web_villagers.bp)
 app.register_blueprint(web_assisted.bp)
+app.register_blueprint(web_cash.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)

@@ -1118,6 +1118,71 @@ ASSISTED_SCENARIOS: list[Scenario] = [
     ),
 ]
 SCENARIOS.extend(ASSISTED_SCENARIOS)
+
+
+# --- the partner's cash (issue 11): the bench village's drawer holds cash as collected at handovers ------------
+
+
+def _cash(b: Bench) -> None:
+    _villagers(b)
+    net = _net(b)
+    if "remittance" in net:
+        return
+    from chalicelib.domain.ledger import Account, transfer
+
+    b.container.ledger.post(
+        transfer(f"bench-cash:{net['village_id']}", "assisted.handover", b.container.clock(),
+                 source=Account.external("cash"), destination=Account.village(net["village_id"], "cash"),
+                 amount=1_000_000, currency="CNY")
+    )  # fmt: skip
+    sent = b.api.post(_village_path(b, "/remittances"), {"amount": 10_000}, token=net["partner"])
+    net["remittance"] = _expect(sent, 201, "remittance").json["remittance_id"]
+
+
+CASH_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "village remittances (partner)",
+        "GET /v1/villages/{village_id}/remittances",
+        lambda b: b.api.get(_village_path(b, "/remittances"), token=_net(b)["partner"]),
+        200,
+        prepare=_cash,
+        paged=True,
+    ),
+    Scenario(
+        "village ledger statement (partner)",
+        "GET /v1/villages/{village_id}/ledger",
+        lambda b: b.api.get(_village_path(b, "/ledger"), token=_net(b)["partner"]),
+        200,
+        prepare=_cash,
+    ),
+    Scenario(
+        "county remittances pending (staff)",
+        "GET /v1/county/{county_id}/remittances",
+        lambda b: b.api.get(_county_path(b, "/remittances"), token=_net(b)["staff"]),
+        200,
+        prepare=_cash,
+        paged=True,
+    ),
+    Scenario(
+        "remit cash to the county (partner)",
+        "POST /v1/villages/{village_id}/remittances",
+        lambda b: b.api.post(_village_path(b, "/remittances"), {"amount": 5_000}, token=_net(b)["partner"]),
+        201,
+        prepare=_cash,
+    ),
+    Scenario(
+        "confirm a remittance with a variance (staff)",
+        "POST /v1/county/{county_id}/remittances/{remittance_id}/confirm",
+        lambda b: b.api.post(
+            _county_path(b, f"/remittances/{_net(b)['remittance']}/confirm"),
+            {"amount_received": 9_500},
+            token=_net(b)["staff"],
+        ),
+        200,
+        prepare=_cash,
+    ),
+]
+SCENARIOS.extend(CASH_SCENARIOS)
 # --- account confirmation (issue 9). The bench runs on the local stage, where accounts are created confirmed:
 # both calls answer 409 already_confirmed for the account "register" made (tests/api/test_account_confirmation.py
 # drives the code flow of dev/prod). Cognito only: no DynamoDB call either way.

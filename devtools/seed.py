@@ -1015,6 +1015,7 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
         scan("at_county")
     result.pickup_orders = orders
     seed_villagers(c, partner, village_id, log)
+    seed_assisted_orders(c, result, operator, partner, county_id, village_id, collectable, log)
     log(
         f"seeded {result.counties} county centres, {result.villages} village centres and the demo buyer's pickup "
         f"orders to Tokzak at each stage ({', '.join(orders)})"
@@ -1040,6 +1041,40 @@ def seed_villagers(c, partner, village_id: str, log=print) -> None:
         fields = {"name": name, "phone": phone, "consent": {**consent, "recorded_at": now}}
         villagers.add_villager(c.network, partner, village_id, fields, now=now, villager_id=c.new_id("vgr"))
     log(f"seeded {len(DEMO_VILLAGERS)} villagers served by {PARTNER}")
+
+
+def seed_assisted_orders(
+    c, result: SeedResult, operator, partner, county_id: str, village_id: str, products, log=print
+):
+    """Shufu's service fee rule (3 %, 1.00 to 20.00 CNY) and partner@'s orders for two demo villagers: one
+    waiting for the seller (cash on pickup), one paid by the partner and shipped to the county."""
+    from chalicelib.api.presenters import parcel_public
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.services import assisted, order_lifecycle
+
+    rule = {"percent_bp": 300, "min_amount": 100, "max_amount": 2000, "currency": "CNY"}
+    assisted.set_fee_rule(c.network, operator, county_id, rule, now=c.clock())
+    people = c.network.villagers(village_id, 10, None).items
+    by_name = {v.name: v.villager_id for v in people}
+    placed = []
+    for (owner, _, product_id, shop_id), (name, payment) in zip(
+        products[-2:], (("Aynur Tohti", "cash_on_pickup"), ("Memet Niyaz", "paid_by_partner")), strict=False
+    ):
+        body = {"villager_id": by_name[name], "lines": [{"product_id": product_id, "quantity": 1}], "payment": payment}
+        out, _ = assisted.place(
+            c.buying, c.network, c.events, partner, village_id, f"seed-assisted-{name}", body,
+            now=c.clock(), new_id=c.new_id, present_order=parcel_public,
+        )  # fmt: skip
+        order_id = out["orders"][0]["order_id"]
+        placed.append(order_id)
+        if payment == "paid_by_partner":
+            seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
+            order_lifecycle.mark_paid(c.catalog, c.buying, c.ledger, c.events, seller, shop_id, order_id, now=c.clock())
+            order_lifecycle.ship(
+                c.catalog, c.buying, c.events, seller, shop_id, order_id, "China Post",
+                f"CP{order_id[-9:].upper()}CN", now=c.clock(),
+            )  # fmt: skip
+    log(f"seeded Shufu's service fee rule and {len(placed)} assisted orders for Tokzak's villagers")
 
 
 def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:

@@ -8,6 +8,8 @@
   and `village#<id>#manifests#<direction>#<status>`.
 - `manifest#<id>` / `line#<item id>`: one parcel on it (sorted after the header: one Query reads both).
 - `county#<id>` / `fee-rule`: the county's service fee rule for assisted orders (issue 11).
+- `remittance#<id>` / `remittance`: cash a partner sent to the county (issue 11); listed under
+  `county#<id>#remittances#<status>` and `village#<id>#remittances` (newest first).
 - `villager#<id>` / `villager`: a villager a partner serves (issue 11); listed under `village#<id>#villagers`
   (newest first); `villager#<id>` / `word#<word>`: a copy per word of the name, listed under
   `village#<id>#villager-words` by `<word>#<villager id>` (search by the prefix of any word: one Query).
@@ -25,6 +27,7 @@ from typing import Any
 from ..domain.assisted import FeeRule
 from ..domain.errors import Conflict, PreconditionFailed
 from ..domain.network import County, Manifest, ManifestLine, Village
+from ..domain.remittances import Remittance
 from ..domain.villagers import Villager, search_words
 from ..services.ports import Page, Write
 from .models import NetworkModel
@@ -187,6 +190,32 @@ def villager_from_item(item: dict) -> Villager:
 
 def _villager_words(v: Villager) -> tuple[str, ...]:
     return () if v.erased else search_words(v.name)
+
+
+_REMITTANCE_FIELDS = {f.name for f in fields(Remittance)}
+
+
+def remittance_item(r: Remittance) -> dict:
+    body = asdict(r)
+    body.pop("version")
+    return {
+        "pk": _s(f"remittance#{r.remittance_id}"),
+        "sk": _s("remittance"),
+        "body": _json(body),
+        "partner_id": _s(r.partner_id),
+        "status": _s(r.status),
+        "version": _n(r.version),
+        "list_pk": _s(f"county#{r.county_id}#remittances#{r.status}"),
+        "list_sk": _s(f"{r.created_at}#{r.remittance_id}"),
+        "list2_pk": _s(f"village#{r.village_id}#remittances"),
+        "list2_sk": _s(f"{r.created_at}#{r.remittance_id}"),
+    }
+
+
+def remittance_from_item(item: dict) -> Remittance:
+    body = {k: v for k, v in json.loads(item["body"]["S"]).items() if k in _REMITTANCE_FIELDS}
+    body["status"] = item["status"]["S"]
+    return Remittance(**body, version=int(item["version"]["N"]))
 
 
 class DynamoNetworkRepository:
@@ -376,6 +405,36 @@ class DynamoNetworkRepository:
     def put_fee_rule(self, rule: FeeRule) -> None:
         item = {"pk": _s(f"county#{rule.county_id}"), "sk": _s("fee-rule"), "body": _json(asdict(rule))}
         self._call("put_item", TableName=_table(), Item=item)
+
+    # --- remittances (issue 11) ------------------------------------------------------------------------
+
+    def get_remittance(self, remittance_id: str) -> Remittance | None:
+        item = self._get(f"remittance#{remittance_id}", "remittance", consistent=True)
+        return remittance_from_item(item) if item else None
+
+    def county_remittances(self, county_id: str, status: str, limit: int, start: dict | None) -> Page[Remittance]:
+        raw = self._list("list-index", f"county#{county_id}#remittances#{status}", limit, start, newest_first=True)
+        return Page([remittance_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def village_remittances(self, village_id: str, limit: int, start: dict | None) -> Page[Remittance]:
+        raw = self._list("list2-index", f"village#{village_id}#remittances", limit, start, newest_first=True)
+        return Page([remittance_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def new_remittance_write(self, r: Remittance) -> Write:
+        return Write(_new(remittance_item(r)), Conflict("this remittance exists already", code="remittance_exists"))
+
+    def remittance_write(self, r: Remittance, expected_version: int) -> Write:
+        """The remittance as confirmed, if it is still the version (and pending) that was read."""
+        action = {
+            "Put": {
+                "TableName": _table(),
+                "Item": remittance_item(replace(r, version=expected_version + 1)),
+                "ConditionExpression": "version = :v AND #s = :pending",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":v": _n(expected_version), ":pending": _s("pending")},
+            }
+        }
+        return Write(action, Conflict("this remittance was confirmed meanwhile", code="remittance_confirmed"))
 
     # --- villagers (issue 11) -------------------------------------------------------------------------
 

@@ -11,8 +11,10 @@ from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return
 from ..domain.provenance import GiClaim, Maker, ShopUpload
+from ..domain.remittances import Remittance
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
 from ..domain.villagers import Villager
+from ..services.cash import VillageStatement
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -739,3 +741,48 @@ def villager_public(v: Villager) -> dict:
 
 def fee_rule_public(rule: FeeRule) -> dict:
     return {"county_id": rule.county_id, **rule.as_dict(), "updated_at": rule.updated_at}
+
+
+def remittance_public(r: Remittance) -> dict:
+    return {
+        "remittance_id": r.remittance_id,
+        "village_id": r.village_id,
+        "village_name": r.village_name,
+        "county_id": r.county_id,
+        "amount": money(r.amount, r.currency),
+        "status": r.status,
+        "amount_received": None if r.amount_received is None else money(r.amount_received, r.currency),
+        "variance": None if r.variance is None else money(r.variance, r.currency),
+        "created_at": r.created_at,
+        "confirmed_at": r.confirmed_at,
+    }
+
+
+def village_entry_public(entry: BookedEntry) -> dict:
+    return {
+        "posting_id": entry.posting_id,
+        "kind": entry.kind,
+        "amount": money(entry.amount, entry.currency),
+        "balance_after": None if entry.balance_after is None else money(entry.balance_after, entry.currency),
+        "at": entry.at,
+        "order_id": entry.refs.get("order_id"),
+        "remittance_id": entry.refs.get("remittance_id"),
+        "memo": entry.memo,
+    }
+
+
+def village_statement_public(s: VillageStatement, next_cursor: str | None) -> dict:
+    st = s.statement
+    return {
+        "village_id": s.village_id,
+        "account": s.account,
+        "start_at": st.start_at,
+        "end_at": st.end_at,
+        "opening": money(st.opening, st.currency),
+        "closing": money(st.closing, st.currency),
+        "items": [village_entry_public(e) for e in st.entries],
+        "next_cursor": next_cursor,
+        "cash_on_hand": money(s.cash_on_hand, st.currency),
+        "fees_earned": money(s.fees_earned, st.currency),
+        "in_transit": money(s.in_transit, st.currency),
+    }

@@ -1923,3 +1923,61 @@ class AssistedOrdersPublic(Public):
     service_fee: Money
     total: Money
     replayed: bool
+
+
+# --- the partner's cash and remittances (issue 11) -----------------------------------------------------------
+
+
+class RemitIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": 50000}]})
+
+    amount: StrictInt = Field(ge=1, le=10**10, description="fen: at most the cash on hand")
+
+
+class ConfirmRemittanceIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_received": 49500}]})
+
+    amount_received: StrictInt = Field(ge=0, le=10**10, description="fen counted at the county centre")
+
+
+class RemittancePublic(Public):
+    remittance_id: str
+    village_id: str
+    village_name: str
+    county_id: str
+    amount: Money
+    status: Literal["pending", "confirmed"]
+    amount_received: Money | None
+    variance: Money | None = Field(description="amount - amount_received (positive: less arrived)")
+    created_at: str
+    confirmed_at: str | None
+
+
+class RemittancesPage(Public):
+    items: list[RemittancePublic]
+    next_cursor: str | None
+
+
+class VillageLedgerEntryPublic(Public):
+    posting_id: str
+    kind: str
+    amount: Money = Field(description="into the account (negative: out of it)")
+    balance_after: Money | None
+    at: str
+    order_id: str | None
+    remittance_id: str | None
+    memo: str
+
+
+class VillageStatementPublic(Public):
+    village_id: str
+    account: Literal["cash", "fees", "remittances"]
+    start_at: str
+    end_at: str
+    opening: Money
+    closing: Money
+    items: list[VillageLedgerEntryPublic] = Field(description="this page's movements, oldest first")
+    next_cursor: str | None
+    cash_on_hand: Money = Field(description="now: cash collected and not yet remitted")
+    fees_earned: Money = Field(description="now: service fees earned, net of those given back")
+    in_transit: Money = Field(description="now: remitted, not yet confirmed by the county")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ValidationFailed
-from .ledger import Account, Posting, basis_points, transfer
+from .ledger import Account, Posting, basis_points, split, transfer
 from .orders import Order
 
 MAX_FEE_BP = 2_000  # 20 %: a partner's fee above that is a typo, not a business
@@ -59,10 +59,11 @@ def fee_rule(county_id: str, fields: dict[str, Any], *, actor_id: str, now: str)
 
 
 # --- the partner's fee in the ledger (docs/ledger.md) ----------------------------------------------------------
-# The villager pays the fee to the partner in cash at the handover: it is earned then (external:cash ->
-# village:<id>:fees), in the handover's own transaction. Goods returned at the village give back the share of
-# the fee their value bears (the same rounding, cumulated over the order's returns so that a whole return
-# gives back exactly the whole fee).
+# The villager pays the partner in cash at the handover (goods + fee on cash on pickup, the fee when the partner
+# paid the goods): the fee is earned then (external:cash -> village:<id>:fees) and the goods' cash is owed by
+# the partner (village:<id>:cash), in the handover's own transaction. Goods returned at the village give back
+# the share of the fee their value bears (the same rounding, cumulated over the order's returns so that a whole
+# return gives back exactly the whole fee).
 
 CASH = Account.external("cash")
 
@@ -71,21 +72,27 @@ def fee_of(order: Order) -> int:
     return int((order.assisted or {}).get("service_fee") or 0)
 
 
-def fee_earned(order: Order, at: str) -> Posting | None:
-    """The fee earned by the village's partner when `order` (assisted) is handed over; None without a fee."""
-    fee = fee_of(order)
-    if not order.assisted or fee <= 0:
+def handover_posting(order: Order, at: str) -> Posting | None:
+    """What the handover of an assisted `order` posts, in the handover's own transaction: the villager pays the
+    partner in cash. Cash on pickup: goods + fee; the goods' value is cash the partner owes (village:cash, until
+    remitted to the county) and the fee is theirs (village:fees). Paid by the partner: the fee only. None when
+    nothing is paid at the handover."""
+    if not order.assisted:
         return None
-    return transfer(
-        f"service-fee-earned:{order.order_id}",
-        "service_fee.earned",
+    fee = fee_of(order)
+    village_id = order.assisted["village_id"]
+    goods = order.total if order.assisted["payment"] == "cash_on_pickup" else 0
+    if goods + fee <= 0:
+        return None
+    return split(
+        f"assisted-handover:{order.order_id}",
+        "assisted.handover",
         at,
         source=CASH,
-        destination=Account.village(order.assisted["village_id"], "fees"),
-        amount=fee,
+        shares={Account.village(village_id, "cash"): goods, Account.village(village_id, "fees"): fee},
         currency=order.currency,
         refs={"order_id": order.order_id, "villager_id": order.assisted["villager_id"]},
-        memo=f"Service fee for order {order.order_id}",
+        memo=f"Collected at the handover of order {order.order_id}",
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..domain.assisted import fee_earned, fee_reversed
+from ..domain.assisted import fee_reversed, handover_posting
 from ..domain.errors import Conflict, NotFound, TooManyAttempts, Unprocessable
 from ..domain.identity import Actor
 from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Village, code_matches, village_return
@@ -174,14 +174,21 @@ def hand_over(
 def _delivered(
     buying: BuyingRepository, publisher: EventPublisher, ledger: Ledger | None, order: Order, delivered: Order
 ) -> Order:
-    """Saves the handed-over order; an assisted order's service fee is earned in the same transaction."""
-    posting = fee_earned(delivered, delivered.updated_at)
+    """Saves the handed-over order; an assisted order's cash (the fee earned, the goods' cash when paid at the
+    pickup, then recorded as paid) is posted in the same transaction."""
+    if delivered.assisted and delivered.assisted.get("payment") == "cash_on_pickup" and not delivered.paid_at:
+        delivered = delivered.mark_paid("partner", delivered.updated_at, actor_id=delivered.timeline[-1].actor_id)
+    posting = handover_posting(delivered, delivered.updated_at)
     if posting is None:
         saved = buying.save_order(delivered, order.version)
     else:
         if ledger is None:
             raise RuntimeError("an assisted order's handover needs the ledger")
-        ledger.post(posting, alongside=buying.order_writes(delivered, order.version))
+        if ledger.post(posting, alongside=buying.order_writes(delivered, order.version)).replayed:
+            # handed over at the same moment by another request: nothing was written twice; answer what is stored
+            stored = buying.get_order(order.order_id)
+            assert stored is not None
+            return stored
         saved = replace(delivered, version=order.version + 1)
     announce(publisher, saved, "order.delivered")
     return saved

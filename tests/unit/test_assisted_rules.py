@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.domain.assisted import FeeRule, fee_earned, fee_reversed, fee_rule
+from chalicelib.domain.assisted import FeeRule, fee_reversed, fee_rule, handover_posting
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.orders import Order, OrderLine
 
@@ -53,12 +53,22 @@ def order(fee: int, quantities=(3, 2), prices=(1_333, 999)) -> Order:
     )  # fmt: skip
 
 
-def test_the_fee_is_earned_from_the_villagers_cash():
-    posting = fee_earned(order(123), NOW)
-    assert posting is not None and posting.posting_id == "service-fee-earned:o"
+def test_the_handover_collects_the_goods_and_the_fee_in_cash():
+    posting = handover_posting(order(123), NOW)  # 3 x 13.33 + 2 x 9.99 = 59.97
+    assert posting is not None and posting.posting_id == "assisted-handover:o"
+    assert {str(e.account): e.amount for e in posting.entries} == {
+        "external:cash": -(5_997 + 123),
+        "village:vil_1:cash": 5_997,
+        "village:vil_1:fees": 123,
+    }
+    paid_by_partner = replace(order(123), assisted={**order(123).assisted, "payment": "paid_by_partner"})
+    posting = handover_posting(paid_by_partner, NOW)
+    assert posting is not None
     assert {str(e.account): e.amount for e in posting.entries} == {"external:cash": -123, "village:vil_1:fees": 123}
-    assert fee_earned(order(0), NOW) is None
-    assert fee_earned(replace(order(10), assisted=None), NOW) is None
+    assert (
+        handover_posting(replace(paid_by_partner, assisted={**paid_by_partner.assisted, "service_fee": 0}), NOW) is None
+    )
+    assert handover_posting(replace(order(10), assisted=None), NOW) is None
 
 
 def test_returns_in_any_order_give_back_exactly_the_whole_fee():

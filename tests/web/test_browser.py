@@ -719,3 +719,35 @@ def test_the_partner_finds_and_adds_villagers_in_every_language(browser, local_s
         shot(page, f"41-villager-{lang}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_partner_places_an_assisted_order_from_the_console(browser, local_stack, lang):
+    """Order for a villager: choose Aynur Tohti (demo), search the handicrafts for a tray, quote with the
+    service fee, confirm cash on pickup; the order page and the quote photographed in each language."""
+    context, page = _console_page(browser, local_stack, "partner@bazaar.local")
+    try:
+        page.wait_for_url(re.compile(r"/village$"))
+        _choose_language(page, lang)
+        page.locator("nav.console-nav a[href^='/village/order']").click()
+        page.wait_for_url(re.compile(r"/village/order"))
+        page.locator("select#villager_id").select_option(label="Aynur Tohti")
+        page.locator("select#storefront").select_option("handicrafts")
+        page.locator("input#q").fill("tray")
+        page.locator("form[role=search] button").click()
+        page.wait_for_url(re.compile(r"q=tray"))
+        row = page.locator("main table tbody tr", has_text="Engraved copper tray")
+        assert row.count() == 1
+        shot(page, f"42-assisted-order-{lang}")
+        row.locator("input[type=number]").fill("1")
+        page.locator("form[action='/village/order/quote'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+        assert "Engraved copper tray" in page.locator("main").inner_text()
+        shot(page, f"43-assisted-quote-{lang}")
+        page.locator("input[name=payment][value=cash_on_pickup]").check()
+        page.locator("form[action='/village/orders'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"placed=chk_"))
+        assert page.locator(".alert.success").count() == 1
+    finally:
+        context.close()

@@ -288,6 +288,27 @@ def test_the_network_pages_stay_within_their_budgets(chalice_client, web, api, f
         303,
     )
 
+    # the cash drawer and the county's remittances (issue 11): cash as collected at a handover
+    from chalicelib.domain.ledger import Account, transfer
+
+    stack.ledger.post(
+        transfer(f"cost-cash:{village_id}", "assisted.handover", stack.clock(), source=Account.external("cash"),
+                 destination=Account.village(village_id, "cash"), amount=50_000, currency="CNY")
+    )  # fmt: skip
+    measure("GET /village/cash", lambda: partner.get("/village/cash"), 200)
+    measure(
+        "POST /village/remittances",
+        lambda: partner.post("/village/remittances", {"csrf": vcsrf, "village_id": village_id, "amount": "100"}),
+        303,
+    )
+    remittances = measure("GET /county/remittances", lambda: staff.get("/county/remittances"), 200)
+    confirm_path = "/county/remittances/" + remittances.text.split('action="/county/remittances/')[1].split('"')[0]
+    measure(
+        "POST /county/remittances/{remittance_id}/confirm",
+        lambda: staff.post(confirm_path, {"csrf": csrf, "amount_received": "99.50"}),
+        303,
+    )
+
     email = f"web-{uuid.uuid4().hex[:8]}@example.com"
     temporary = api.post(f"/v1/admin/counties/{shufu.county_id}/staff", {"email": email}, token=factory.operator).json[
         "temporary_password"

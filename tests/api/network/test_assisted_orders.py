@@ -256,10 +256,10 @@ def test_an_order_needs_an_idempotency_key(api, setting):
     assert_api_error(reply, 400)
 
 
-def fees_of(stack, village_id: str) -> int:
+def fees_of(stack, village_id: str, purpose: str = "fees") -> int:
     from chalicelib.domain.ledger import Account
 
-    return stack.ledger.balance(Account.village(village_id, "fees"), "CNY").amount
+    return stack.ledger.balance(Account.village(village_id, purpose), "CNY").amount
 
 
 def delivered_for(api, county, village, villager_id: str, shop: h.Shop, quantity: int) -> dict:
@@ -297,6 +297,8 @@ def test_the_fee_is_earned_at_the_handover_and_given_back_with_returned_goods(ap
     parcel = delivered_for(api, county, village, villager["villager_id"], first, 3)  # 477.00: fee 14.31
     assert parcel["assisted"]["service_fee"]["amount"] == 1431
     assert fees_of(stack, village.village_id) == 1431
+    assert fees_of(stack, village.village_id, "cash") == 3 * PRICE  # the goods' cash, owed until remitted
+    assert parcel["paid"] is True  # cash on pickup: paid at the handover
     line_id = parcel["lines"][0]["line_id"]
 
     def give_back(quantity: int) -> None:
@@ -311,5 +313,5 @@ def test_the_fee_is_earned_at_the_handover_and_given_back_with_returned_goods(ap
     assert fees_of(stack, village.village_id) == 1431 - 477
     give_back(2)  # the rest: the whole fee is back
     assert fees_of(stack, village.village_id) == 0
-    stored = stack.ledger.get_posting(f"service-fee-earned:{parcel['order_id']}")
+    stored = stack.ledger.get_posting(f"assisted-handover:{parcel['order_id']}")
     assert stored is not None and sum(e.amount for e in stored.posting.entries) == 0

@@ -29,7 +29,7 @@ ALL_CASES = COUNTY_CASES + VILLAGE_CASES
 COUNTY_CHILD_CASES = [
     c
     for c in COUNTY_CASES
-    if c.has("manifest_id", "return_id") or c.spec.operation_id in ("scanParcel", "buildManifest")
+    if c.has("manifest_id", "return_id", "remittance_id") or c.spec.operation_id in ("scanParcel", "buildManifest")
 ]
 VILLAGE_CHILD_CASES = [
     c
@@ -51,6 +51,7 @@ class Centre:
     parcels: dict = field(default_factory=dict)  # name -> order (buyer view) or return
     manifests: dict = field(default_factory=dict)  # name -> manifest id
     villager_id: str = ""  # a villager the village's partner serves (issue 11)
+    remittance_id: str = ""  # cash the partner sent to the county, pending (issue 11)
 
     @property
     def village(self) -> h.Village:
@@ -66,6 +67,8 @@ class Centre:
             return self.parcels["return_at_county"]["return_id"]
         if name == "villager_id":
             return self.villager_id
+        if name == "remittance_id":
+            return self.remittance_id
         if name == "manifest_id":
             return self.manifests[
                 {
@@ -104,6 +107,8 @@ class Centre:
                 "payment": "cash_on_pickup",
             },
             "updateVillager": lambda: {"name": "Renamed Villager", "phone": None},
+            "remitCash": lambda: {"amount": 100},
+            "confirmRemittance": lambda: {"amount_received": 90},
         }
         return bodies[op]() if op in bodies else None
 
@@ -135,6 +140,8 @@ class Centre:
             (v.partner, f"/v1/villages/{v.village_id}/returns?limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/villagers?limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/villagers?q=amina&limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/remittances?limit=100"),
+            (c.staff, f"/v1/county/{c.county_id}/remittances?status=pending&limit=100"),
         ]
         seen = {}
         for token, path in paths:
@@ -227,6 +234,16 @@ def make_centre(api, stack, factory) -> Centre:
     )
     assert villager.status == 201, villager
     centre.villager_id = villager.json["villager_id"]
+    # cash in the partner's drawer (as collected at handovers: tests/api/network/test_cash.py), one remittance
+    from chalicelib.domain.ledger import Account, transfer
+
+    stack.ledger.post(
+        transfer(f"seed-cash:{v.village_id}", "assisted.handover", stack.clock(), source=Account.external("cash"),
+                 destination=Account.village(v.village_id, "cash"), amount=100_000, currency="CNY")
+    )  # fmt: skip
+    sent = api.post(f"/v1/villages/{v.village_id}/remittances", {"amount": 5_000}, token=v.partner)
+    assert sent.status == 201, sent
+    centre.remittance_id = sent.json["remittance_id"]
     return centre
 
 
