@@ -751,3 +751,22 @@ def test_the_partner_places_an_assisted_order_from_the_console(browser, local_st
         assert page.locator(".alert.success").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_cash_drawer_and_the_countys_remittances_in_every_language(browser, local_stack, lang):
+    """The demo's collected order and its half remitted: the partner's drawer and the county's list to count."""
+    for email, path, name in (
+        ("partner@bazaar.local", "/village/cash", "44-village-cash"),
+        ("county@bazaar.local", "/county/remittances", "45-county-remittances"),
+    ):
+        context, page = _console_page(browser, local_stack, email)
+        try:
+            page.wait_for_load_state()
+            _choose_language(page, lang)
+            page.goto(path)
+            assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+            assert page.locator("main table").count() >= 1  # the collected cash's movements / the remittance to count
+            shot(page, f"{name}-{lang}")
+        finally:
+            context.close()
