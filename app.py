@@ -23,7 +23,7 @@ from chalicelib.api import provenance as api_provenance
 from chalicelib.api import village as api_village
 from chalicelib.api import villagers as api_villagers
 from chalicelib.api.routing import options_answers
-from chalicelib.events import network_jobs, order_events, trade_jobs
+from chalicelib.events import order_events, outbox, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
@@ -59,7 +59,7 @@ app.register_blueprint(api_village.bp)
 app.register_blueprint(api_assisted.bp)  # before the villagers': the isolation control erases its villager last
 app.register_blueprint(api_cash.bp)
 app.register_blueprint(api_villagers.bp)
-app.register_blueprint(network_jobs.bp)
+app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
 app.register_blueprint(trade_jobs.bp)

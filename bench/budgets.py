@@ -14,6 +14,7 @@ costs one more Query per further 100 (`allowed()` accounts for it).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from chalicelib.api.routing import Budget
 
@@ -54,3 +55,35 @@ def allowed(route: str, products: int = 0) -> int:
         return budget.calls
     extra_pages = max(0, math.ceil(products / SHOP_PRODUCTS_PAGE) - 1)
     return budget.calls + extra_pages + budget.per_product * products
+
+
+# --- scheduled jobs and the outbox (issue 9): calls per run, checked by bench/jobs_bench.py --------------------
+# Each job reads its work through a sharded index (16 partitions: one Query each, one more per further page of
+# 100) and then writes each item once. `per_item` is every DynamoDB call but the Queries, per item handled.
+SHARDS = 16
+JOB_PAGE = 100
+
+
+@dataclass(frozen=True)
+class JobBudget:
+    per_item: int  # DynamoDB calls per item handled, Queries aside
+    why: str
+    extra_queries: int = 0  # Queries beyond one per shard and one per page
+    sharded: bool = True  # reads a sharded index (False: reads nothing, it is handed its work)
+
+    def queries(self, items: int) -> int:
+        """The most Queries a run over `items` due items makes (each shard's pages of JOB_PAGE)."""
+        return SHARDS + self.extra_queries + math.ceil(items / JOB_PAGE) if self.sharded else 0
+
+
+JOB_BUDGETS: dict[str, JobBudget] = {
+    "completion": JobBudget(
+        2,
+        "per order one BatchGetItem (its posting's claim, the balances: the ledger) + one TransactWriteItems (the "
+        "order, the seller's credit, its event); + the legacy due-index's Query and the commission rules' Query",
+        extra_queries=2,
+    ),
+    "expiry": JobBudget(1, "one TransactWriteItems per order (the order, its restock, its hold, its event)"),
+    "stream relay": JobBudget(1, "reads nothing: one UpdateItem per outbox item (marked published)", sharded=False),
+    "outbox sweeper": JobBudget(1, "one UpdateItem per outbox item (marked published); SQS aside"),
+}

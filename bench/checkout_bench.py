@@ -195,8 +195,9 @@ def render(rows: list[Row]) -> tuple[str, bool]:
     out += [
         "",
         "- The cart page needs the cart before it knows which products to read: GetItem + BatchGetItem (2).",
-        "- A replay reads the claim (with the cart, one BatchGetItem) and re-reads its k orders in one "
-        "BatchGetItem to re-queue their `order.created` events (consumers deduplicate by event id).",
+        "- A replay reads the claim (with the cart, one BatchGetItem) and answers from it: 1 call (before issue 9 "
+        "it re-read its k orders to queue their events again; they are now written with the orders, in the "
+        "transaction's outbox item).",
         "",
     ]
     return "\n".join(out), ok

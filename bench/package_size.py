@@ -14,8 +14,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "prod")
-# Top-level packages that must never be deployed (tests/packaging checks the same list on every CI run).
-TEST_ONLY = ("moto", "pytest", "_pytest", "cfn_lint", "requests", "schemathesis", "playwright", "hypothesis", "ruff")
+# Top-level packages that must never be deployed (tests/packaging checks the same list on every CI run); devtools
+# holds the local stack and the simulators of outside services (the card payment provider).
+TEST_ONLY = (
+    "moto",
+    "pytest",
+    "_pytest",
+    "cfn_lint",
+    "requests",
+    "schemathesis",
+    "playwright",
+    "hypothesis",
+    "ruff",
+    "devtools",
+    "tests",
+    "bench",
+)
 
 
 def _top_level(name: str) -> str:

@@ -1,9 +1,10 @@
 """`make bench`: DynamoDB calls and items per route at 1k and 10k products, and the cold-start proxy.
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
-(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the payout run and the dashboards'
-counters (bench/payouts_bench.py, issue 17), bulk trade's opportunity lists at 1k and 10k open RFQs
-(bench/trade_bench.py, issue 14), the peak memory of a picture completion's rendering
+(bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the flash sale
+(bench/flash_sale.py), the scheduled jobs and outbox at 50 and 5,000 items (bench/jobs_bench.py, issue 9), the
+payout run and the dashboards' counters (bench/payouts_bench.py, issue 17), bulk trade's opportunity lists at 1k
+and 10k open RFQs (bench/trade_bench.py, issue 14), the peak memory of a picture completion's rendering
 (bench/thumbnail_memory.py, issue 9) and the rural service network at 1k and 10k parcels (bench/network_bench.py,
 issue 10), appended to the report.
 
@@ -254,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench import network_bench  # issue 10: the rural service network's routes at 1k and 10k parcels
 
     ok = network_bench.report(RESULTS / "latest.md") and ok
+
+    from bench import jobs_bench  # issue 9: completion, expiry and the outbox sweeper at 50 and 5,000 items
+
+    ok = jobs_bench.report(RESULTS / "latest.md") and ok
+
     from bench import payouts_bench  # issue 17: the payout run per payout and per 100 shops, dashboard counters
 
     ok = payouts_bench.report(RESULTS / "latest.md") and ok

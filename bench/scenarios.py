@@ -521,6 +521,24 @@ def _buy_shop(b: Bench) -> str:
     return b.state["buy_shop"]["shop_id"]
 
 
+def _long_history(b: Bench) -> None:
+    """Once: a delivered order of 25 units with 20 one-unit returns (24 history entries: the order keeps the
+    newest 20, the oldest 4 are items of their own), and the cursor of its history's second page."""
+    if "long_order" in b.state:
+        return
+    _buying_world(b)
+    _expect(b.api.delete("/v1/cart", token=b.buyer), 204, "empty the cart")
+    _expect(_cart_put(b, b.state["buy_products"][0], 25), 200, "add to cart")
+    order = _expect(_checkout(b, f"bench-{uuid.uuid4().hex}"), 201, "checkout").json["orders"][0]
+    _ship_and_deliver(b, order)
+    for _ in range(20):
+        body = {"lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}]}
+        _expect(b.api.post(f"/v1/orders/{order['order_id']}/returns", body, token=b.buyer), 201, "return")
+    b.state["long_order"] = order
+    first = _expect(b.api.get(f"/v1/orders/{order['order_id']}/timeline?limit=20", token=b.buyer), 200, "history")
+    b.state["history_cursor"] = first.json["next_cursor"]
+
+
 BUYING_SCENARIOS: list[Scenario] = [
     # reads: the world above, the same at every catalog size
     Scenario(
@@ -640,6 +658,34 @@ BUYING_SCENARIOS: list[Scenario] = [
         200,
     ),
     Scenario("payment webhook (card paid)", "POST /v1/payments/webhook", _payment_webhook, 200, prepare=_card_order),
+    # issue 9: an order's whole history (the newest entries are on the order, older ones are items of their own)
+    Scenario(
+        "order history, newest page (buyer)",
+        "GET /v1/orders/{order_id}/timeline",
+        lambda b: b.api.get(f"/v1/orders/{b.state['long_order']['order_id']}/timeline?limit=20", token=b.buyer),
+        200,
+        prepare=_long_history,
+        paged=True,
+    ),
+    Scenario(
+        "order history, older page (buyer)",
+        "GET /v1/orders/{order_id}/timeline",
+        lambda b: b.api.get(
+            f"/v1/orders/{b.state['long_order']['order_id']}/timeline?limit=20&cursor={b.state['history_cursor']}",
+            token=b.buyer,
+        ),
+        200,
+        prepare=_long_history,
+        paged=True,
+    ),
+    Scenario(
+        "order history, newest page (seller)",
+        "GET /v1/shops/{shop_id}/orders/{order_id}/timeline",
+        lambda b: b.api.get(_shop_order_path(b, b.state["long_order"], "/timeline?limit=20"), token=b.seller),
+        200,
+        prepare=_long_history,
+        paged=True,
+    ),
 ]
 SCENARIOS.extend(BUYING_SCENARIOS)
 
@@ -1487,7 +1533,7 @@ def _money_shop(b: Bench, account_number: str) -> dict:
         _expect(b.api.post(f"{path}/deliver", token=b.seller), 200, "deliver")
     c = b.container
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat().replace("+00:00", "Z")
-    while order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=later):
+    while order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=later)["done"]:
         pass
     details = {"holder_name": "Bench Seller", "bank_name": "Bench Bank", "account_number": account_number}
     _expect(b.api.put(f"/v1/shops/{shop['shop_id']}/payout-account", details, token=b.seller), 200, "details")

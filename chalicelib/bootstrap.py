@@ -18,7 +18,10 @@ from .services.ports import (
     JobQueue,
     Ledger,
     MediaStore,
+    Metrics,
     NetworkRepository,
+    Outbox,
+    PaymentProvider,
     PayoutProvider,
     ProvenanceRepository,
     TokenVerifier,
@@ -36,14 +39,17 @@ class Container:
     identity: IdentityProvider
     tokens: TokenVerifier
     buying: BuyingRepository
-    events: EventPublisher
+    events: EventPublisher  # the order-events queue: only the outbox relay and sweeper publish to it
     ledger: Ledger
+    outbox: Outbox
+    metrics: Metrics
+    payments: PaymentProvider
     trade: TradeRepository  # issue 14: businesses, RFQs and quotes, invoices
     provenance: ProvenanceRepository  # issue 15: makers, GI claims, shop uploads, origin counts
     clock: Callable[[], str]  # UTC ISO-8601 now; tests move it
     new_id: Callable[[str], str]  # a new id with a prefix ("ord", "shp", ...)
     network: NetworkRepository  # the rural service network (issue 10)
-    jobs: JobQueue  # manifest steps too long for one request (issue 10)
+    jobs: JobQueue  # manifest steps too long for one request (issue 10): outbox events the consumer runs
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
@@ -62,12 +68,15 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.finance import DynamoFinanceRepository
     from .adapters.ledger import DynamoLedger
+    from .adapters.metrics import CloudWatchMetrics
     from .adapters.models import bind_models
     from .adapters.network import DynamoNetworkRepository
     from .adapters.orders import DynamoBuyingRepository
+    from .adapters.outbox import DynamoOutbox, OutboxJobQueue
+    from .adapters.payments import HttpCardProvider
     from .adapters.payouts_bank import HttpPayoutProvider
     from .adapters.provenance import DynamoProvenanceRepository
-    from .adapters.queue import SqsEventPublisher, SqsJobQueue
+    from .adapters.queue import SqsEventPublisher
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .adapters.trade import DynamoTradeRepository
@@ -78,9 +87,11 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     s3 = session.client("s3", endpoint_url=settings.endpoint_url)
     cognito = session.client("cognito-idp", endpoint_url=settings.endpoint_url)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url)
+    cloudwatch = session.client("cloudwatch", endpoint_url=settings.endpoint_url)
     secrets = SecretsManagerStore(
         lambda: session.client("secretsmanager", endpoint_url=settings.endpoint_url), settings.secret_ids
     )
+    outbox = DynamoOutbox(settings.region, settings.endpoint_url)
     built = Container(
         settings=settings,
         catalog=DynamoCatalogRepository(settings.region, settings.endpoint_url),
@@ -96,15 +107,18 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
             settings.user_pool_client_id,
             jwks_loader or (lambda: fetch_jwks(settings.jwks_url)),
         ),
-        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url),
+        buying=DynamoBuyingRepository(settings.region, settings.endpoint_url, clock=lambda: built.clock()),
         events=SqsEventPublisher(sqs, settings.order_events_queue_url),
         ledger=DynamoLedger(settings.region, settings.endpoint_url),
+        outbox=outbox,
+        metrics=CloudWatchMetrics(cloudwatch),
+        payments=HttpCardProvider(settings.payment_provider_url, lambda: built.settings.payment_provider_key),
         provenance=DynamoProvenanceRepository(settings.region, settings.endpoint_url),
         trade=DynamoTradeRepository(settings.region, settings.endpoint_url),
         clock=utc_now,
         new_id=new_id,
         network=DynamoNetworkRepository(settings.region, settings.endpoint_url),
-        jobs=SqsJobQueue(sqs, settings.network_jobs_queue_url),
+        jobs=OutboxJobQueue(outbox, lambda: built.clock()),
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),

@@ -51,11 +51,17 @@ class Settings:
     notifications_table: str
     order_events_queue_url: str
     ledger_table: str
+    outbox_table: str
+    order_history_table: str
     media_base_url: str  # product media are served from here: the stage's CloudFront distribution
     provenance_table: str  # issue 15: makers, geographic-indication claims, origin counts
     upload_url_ttl_seconds: int = 900
     network_table: str = ""  # the rural service network (issue 10): counties, villages, manifests
-    network_jobs_queue_url: str = ""  # manifest steps too long for one request run from this queue
+    # Unpaid orders give their stock back after this long (cash on delivery never expires). Per stage:
+    # CARD_PAYMENT_MINUTES, BANK_TRANSFER_HOURS in the stage's environment (.chalice/config.json).
+    card_payment_minutes: int = 30
+    bank_transfer_hours: int = 72
+    payment_provider_url: str = ""  # the card payment provider's API (a local simulator on local stages)
     finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
     aggregates_table: str = ""  # issue 17: dashboard counters
     payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
@@ -102,6 +108,11 @@ class Settings:
         return value
 
     @property
+    def payment_provider_key(self) -> str:
+        """The API key the card payment provider gave us (infra/secrets.json `payment_provider`)."""
+        return self.secret("payment_provider")
+
+    @property
     def payout_provider_key(self) -> str:
         """The API key the bank gave us (Authorization: Bearer)."""
         return self.secret("payout_provider")
@@ -139,6 +150,15 @@ def _required(name: str) -> str:
     if not value:
         raise SettingsError(f"environment variable {name} is required")
     return value
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"environment variable {name} must be a positive whole number")
+    return int(raw)
 
 
 def _secret_ids() -> dict[str, str]:
@@ -186,7 +206,11 @@ def _load() -> Settings:
         order_events_queue_url=_required("ORDER_EVENTS_QUEUE_URL"),
         ledger_table=_required("LEDGER_TABLE"),
         network_table=_required("NETWORK_TABLE"),
-        network_jobs_queue_url=_required("NETWORK_JOBS_QUEUE_URL"),
+        outbox_table=_required("OUTBOX_TABLE"),
+        order_history_table=_required("ORDER_HISTORY_TABLE"),
+        card_payment_minutes=_positive_int("CARD_PAYMENT_MINUTES", 30),
+        bank_transfer_hours=_positive_int("BANK_TRANSFER_HOURS", 72),
+        payment_provider_url=os.environ.get("PAYMENT_PROVIDER_URL", "").strip(),
         provenance_table=_required("PROVENANCE_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),

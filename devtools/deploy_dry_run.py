@@ -11,10 +11,11 @@ What it runs for real, with the same code as `make deploy` (devtools/deploy.py):
 What it cannot cover, because moto's CloudFormation cannot:
 - the SAM transform (moto has none): the dry run replaces each Chalice SAM resource with the plain resource the
   transform makes for it (`for_moto`): function -> AWS::Lambda::Function (the uploaded code, layer, role,
-  environment), schedule -> AWS::Events::Rule + permission, layer -> AWS::Lambda::LayerVersion, API ->
-  AWS::ApiGateway::RestApi without its OpenAPI routes and stage (moto cannot import the body, so neither the
-  routes nor the gateway responses of infra/gateway-responses.json are created: tests/packaging checks them on the
-  packaged template); on AWS, CloudFormation's own transform does this;
+  environment), schedule -> AWS::Events::Rule + permission, DynamoDB stream trigger (the outbox relay) ->
+  AWS::Lambda::EventSourceMapping, layer -> AWS::Lambda::LayerVersion, API -> AWS::ApiGateway::RestApi without
+  its OpenAPI routes and stage (moto cannot import the body, so neither the routes nor the gateway responses of
+  infra/gateway-responses.json are created: tests/packaging checks them on the packaged template); on AWS,
+  CloudFormation's own transform does this;
 - Cognito, Secrets Manager secrets, CloudWatch alarms and SNS subscriptions: moto skips them (listed at the end).
   The user pool, its client and the secrets are then created by devtools/provision.py from the same template
   definitions (as devtools/deploy_stack.py does for CI's data stack), so the printed user pool id comes from
@@ -149,6 +150,22 @@ def for_moto(template: dict, physical: dict[str, dict[str, str]]) -> dict:
                 plain["ReservedConcurrentExecutions"] = props["ReservedConcurrentExecutions"]
             resources[name] = {"Type": "AWS::Lambda::Function", "Properties": plain}
             for event_name, event in props.get("Events", {}).items():
+                if event["Type"] == "DynamoDB":  # a stream trigger: the event source mapping SAM makes for it
+                    stream = event["Properties"]
+                    mapping = {"EventSourceArn": stream["Stream"], "FunctionName": {"Ref": name}}
+                    for key in (
+                        "StartingPosition",
+                        "BatchSize",
+                        "MaximumBatchingWindowInSeconds",
+                        "FunctionResponseTypes",
+                        "BisectBatchOnFunctionError",
+                        "MaximumRetryAttempts",
+                        "MaximumRecordAgeInSeconds",
+                    ):
+                        if key in stream:
+                            mapping[key] = stream[key]
+                    resources[event_name] = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": mapping}
+                    continue
                 if event["Type"] != "Schedule":
                     raise ValueError(f"{name}: the dry run does not expand {event['Type']} events")
                 resources[event_name] = {

@@ -4,16 +4,20 @@
 2. provisions every resource from infra/data-stack.json (devtools.provision, stage "local");
 3. starts the bank that pays sellers (devtools.bank_simulator, on a free port: PAYOUT_PROVIDER_URL);
 4. seeds the demo accounts, shops and products with pictures, and weeks of demo sales (devtools.seed);
-5. serves the app with `chalice local --stage local` on http://127.0.0.1:8000, pumps the order-events queue
-   into its consumer and runs the app's schedules (order completion, payout runs, the payout poll, RFQ and quote
-   expiry, overdue invoices).
+5. starts the card payment provider simulator (devtools.card_provider) on 127.0.0.1:5100;
+6. runs what AWS runs beside the API, in background threads of this process: the outbox relay on the Outbox
+   table's stream and the order-events consumer on the queue (every half second; it also runs job steps: a
+   shop's product job, issue 10's manifest steps), and the app's schedules
+   (outbox sweeper, order expiry, refund retries: every minute; order completion: hourly; payout runs, the
+   payout poll; RFQ and quote expiry, overdue invoices);
+7. serves the app with `chalice local --stage local` on http://127.0.0.1:8000.
 
 Ctrl-C (or SIGTERM) stops everything it started and frees both ports. moto keeps its data in memory, so
 each run starts from a fresh, freshly seeded stack.
 
     python -m devtools.local_stack [--port 8000] [--moto-port 5000] [--no-seed] [--reload]
 
-Environment overrides: BAZAAR_PORT, BAZAAR_MOTO_PORT (e.g. `make run BAZAAR_PORT=8080`).
+Environment overrides: BAZAAR_PORT, BAZAAR_MOTO_PORT, BAZAAR_PROVIDER_PORT (e.g. `make run BAZAAR_PORT=8080`).
 In code (the end-to-end tests): `LocalStack(...)` in-process, or `LocalStackProcess(...)` which runs this
 module as a child process and stops it with SIGINT, exactly like a developer's Ctrl-C.
 """
@@ -38,6 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MOTO_PORT = 5000
+DEFAULT_PROVIDER_PORT = 5100
+# How often the scheduler thread runs issue 9's jobs locally (seconds); on AWS they are Lambda schedules.
+LOCAL_SCHEDULES = (("sweep", 60.0), ("expire_orders", 60.0), ("refunds", 60.0))
 REGION = "us-east-1"
 READY_PATH = "/v1/storefronts"
 
@@ -131,6 +138,7 @@ class LocalStack:
         log=print,
         ready_timeout: float = 60.0,
         deploy: str = "provision",
+        provider_port: int = 0,
         sales: bool = True,
     ) -> None:
         self.sales = sales  # weeks of demo sales for the dashboards (with `seed`)
@@ -145,6 +153,8 @@ class LocalStack:
         self.log = log
         self.ready_timeout = ready_timeout
         self.moto = None
+        self.provider_port = provider_port  # the card payment provider simulator (0: any free port)
+        self.provider = None
         self.chalice: subprocess.Popen | None = None
         self.env: dict[str, str] = {}
         self.seed_result = None
@@ -200,6 +210,7 @@ class LocalStack:
             self.seed_result = seed.seed(seed.container_for(self.env), log=self.log, sales=self.sales)
             self.timings["seed"] = time.monotonic() - t
 
+        self._start_card_provider()
         self._start_event_pump()
         self._start_scheduler()
 
@@ -234,8 +245,31 @@ class LocalStack:
             start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the server in order
         )
 
+    def _start_card_provider(self) -> None:
+        """The card payment provider simulator, with this stack's merchant keys, calling the app's webhook."""
+        from chalicelib import config
+
+        from .card_provider import CardProviderServer, http_deliver
+
+        os.environ.update(self.env)
+        config.reset_settings()
+        settings = container_settings()
+        try:
+            self.provider = CardProviderServer(host=self.host, port=self.provider_port).start()
+        except OSError as exc:
+            raise StartupError(
+                f"cannot start the card provider simulator on port {self.provider_port}: {exc} (try --provider-port)"
+            ) from exc
+        self.provider.provider.register(
+            settings.payment_provider_key,
+            settings.payment_webhook_secret,
+            http_deliver(f"{self.url}/v1/payments/webhook"),
+        )
+        self.env["PAYMENT_PROVIDER_URL"] = self.provider.url
+
     def _start_event_pump(self) -> None:
-        """Plays the SQS -> Lambda triggers locally: order events and network jobs reach the same code as on AWS."""
+        """Plays AWS's triggers locally: the Outbox stream -> the relay, the queue -> the order-events consumer,
+        and the schedules, all reaching the same code as on AWS."""
         from chalicelib import bootstrap, config
 
         os.environ.update(self.env)
@@ -248,26 +282,28 @@ class LocalStack:
     def _pump_events(self) -> None:
         import boto3
 
-        from chalicelib.events import network_jobs
-        from chalicelib.events.order_events import handle_records
+        from chalicelib.events import order_events
 
-        sqs = boto3.session.Session(region_name=REGION).client("sqs", endpoint_url=self.endpoint_url)
-        queues = [(self.env["ORDER_EVENTS_QUEUE_URL"], handle_records, "order-events")]
-        if self.env.get("NETWORK_JOBS_QUEUE_URL"):  # manifest steps (issue 10): the network_jobs function
-            queues.append((self.env["NETWORK_JOBS_QUEUE_URL"], network_jobs.handle_records, "network-jobs"))
+        from .outbox_stream import OutboxStreamPoller
+
+        session = boto3.session.Session(region_name=REGION)
+        sqs = session.client("sqs", endpoint_url=self.endpoint_url)
+        stream = OutboxStreamPoller(session, self.env["OUTBOX_TABLE"], self.endpoint_url)
+        if self.seed_result is not None:
+            stream.skip_existing()  # the seed published its events itself (devtools/seed_money.py)
+        url = self.env["ORDER_EVENTS_QUEUE_URL"]
         while not self._pump_stop.wait(0.5):  # short polls: the moto server serves one request at a time
-            for url, handle, name in queues:
-                try:
-                    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-                    if not messages:
-                        continue
+            try:
+                stream.relay_once()
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                if messages:
                     records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
-                    failed = {f["itemIdentifier"] for f in handle(records)["batchItemFailures"]}
+                    failed = {f["itemIdentifier"] for f in order_events.handle_records(records)["batchItemFailures"]}
                     for m in messages:
                         if m["MessageId"] not in failed:
                             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-                except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
-                    self.log(f"{name} pump: {exc}")
+            except Exception as exc:  # the pump must outlive a hiccup; the message is received again later
+                self.log(f"order-events pump: {exc}")
 
     def _start_bank(self, session) -> None:
         """The local bank for payouts (issue 17): the app's secrets are its API key and callback key, its
@@ -290,9 +326,9 @@ class LocalStack:
 
     def _start_scheduler(self) -> None:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
-        completion sweep hourly, the payout poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue
-        14: RFQ and quote expiry hourly, overdue invoices daily, both first a few seconds after start; issue 15: the
-        season sweep hourly)."""
+        outbox sweeper, order expiry and refund retries every minute, the completion sweep hourly, the payout
+        poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue 14: RFQ and quote expiry hourly,
+        overdue invoices daily, both first a few seconds after start; issue 15: the season sweep hourly)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -302,21 +338,36 @@ class LocalStack:
 
         from chalicelib.bootstrap import container
         from chalicelib.domain.seller_money import next_payout_at
-        from chalicelib.services import catalog, order_lifecycle, payouts, rfq, terms
+        from chalicelib.events import order_events, outbox
+        from chalicelib.services import catalog, payouts, rfq, terms
 
         def now() -> dt.datetime:
             return dt.datetime.now(dt.UTC)
 
+        jobs = {
+            "sweep": outbox.sweep,
+            "expire_orders": order_events.expire_due,
+            "refunds": order_events.retry_due_refunds,
+        }
+        every = dict(LOCAL_SCHEDULES)
         due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1), "season": now()}
+        due.update({name: now() + dt.timedelta(seconds=every[name]) for name in jobs})
         due["expire"] = now() + dt.timedelta(seconds=5)  # issue 14: quoting deadlines, quote validity (hourly)
         due["overdue"] = now() + dt.timedelta(seconds=5)  # issue 14: overdue invoices (daily)
         due["run"] = dt.datetime.fromisoformat(next_payout_at(container().clock()).replace("Z", "+00:00"))
         while not self._schedule_stop.wait(15):
             c = container()
+            for name, job in jobs.items():
+                if now() >= due[name]:
+                    due[name] = now() + dt.timedelta(seconds=every[name])
+                    try:
+                        job()
+                    except Exception as exc:  # like a failed Lambda invocation: the next one tries again
+                        self.log(f"schedules: {name}: {exc}")
             try:
                 if now() >= due["complete"]:
                     due["complete"] = now() + dt.timedelta(hours=1)
-                    order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock())
+                    order_events.complete_due()
                 if now() >= due["run"]:
                     due["run"] = dt.datetime.fromisoformat(next_payout_at(c.clock()).replace("Z", "+00:00"))
                     payouts.run_payouts(c.catalog, c.finance, c.ledger, c.payouts, c.buying, now=c.clock())
@@ -351,6 +402,9 @@ class LocalStack:
         if self.chalice is not None:
             _stop_process_group(self.chalice)
             self.chalice = None
+        if self.provider is not None:
+            self.provider.stop()
+            self.provider = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
@@ -385,6 +439,7 @@ class LocalStackProcess:
     ) -> None:
         self.port = port or free_port()
         self.moto_port = moto_port or free_port()
+        self.provider_port = free_port()
         self.seed = seed
         self.sales = sales  # the demo sales cost ~40 s of start-up: only the tests that look at dashboards ask
         self.deploy = deploy or os.environ.get("BAZAAR_STACK_DEPLOY") or "provision"
@@ -413,6 +468,8 @@ class LocalStackProcess:
             str(self.port),
             "--moto-port",
             str(self.moto_port),
+            "--provider-port",
+            str(self.provider_port),
             "--die-with-parent",
             str(os.getpid()),
         ]
@@ -458,6 +515,14 @@ class LocalStackProcess:
         self.stop()
 
 
+def container_settings():
+    """The settings of the stack this process points at, with its secrets readable (bootstrap attaches them)."""
+    from chalicelib import bootstrap
+
+    bootstrap.install(None)
+    return bootstrap.container().settings
+
+
 def _interrupt(signum, frame):  # SIGINT and SIGTERM: stop everything, like Ctrl-C
     raise KeyboardInterrupt
 
@@ -475,6 +540,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("BAZAAR_MOTO_PORT") or DEFAULT_MOTO_PORT),
         help="port of the moto server (default 5000, env BAZAAR_MOTO_PORT; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--provider-port",
+        type=int,
+        default=int(os.environ.get("BAZAAR_PROVIDER_PORT") or DEFAULT_PROVIDER_PORT),
+        help="port of the card payment provider simulator (default 5100, env BAZAAR_PROVIDER_PORT; 0 picks one)",
     )
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with empty tables")
     parser.add_argument(
@@ -513,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         reload=args.reload,
         log=lambda msg: print(msg, flush=True),
         deploy=args.deploy,
+        provider_port=args.provider_port,
     )
     code = 0
     try:
@@ -550,6 +622,7 @@ def _banner(stack: LocalStack) -> None:
         f"  try: curl {stack.url}/v1/storefronts/handicrafts/products",
         f"  API docs: {stack.url}/v1/docs",
         f"  moto server (AWS endpoint): {stack.endpoint_url}",
+        f"  card payment provider (simulator): {stack.provider.url if stack.provider else '-'}",
     ]
     if stack.seed_result is not None:
         r = stack.seed_result

@@ -5,12 +5,15 @@ touches it, so a product write with ~30 listing entries copied the listings tabl
 product bench deep-copied millions of items per write). Here each table is snapshotted once per
 transaction: the same pre-transaction state and the same rollback, a fraction of the work.
 
-The snapshot is a structural copy of the table's item index (new dicts, the same Item objects): Put and
-Delete only replace or remove Item objects, never edit one. An Update edits its Item in place, so the
-partitions the transaction updates (by hash key) are deep-copied into the snapshot as well: a ledger posting
-that adds to a system account's balance shard copies that one small partition, not the whole ledger.
+The snapshot is a structural copy of the table's item index (new dicts, the same Item objects): Put and Delete
+only replace or remove Item objects, never edit one. An Update edits its Item in place, so the items the
+transaction's Updates name are deep-copied into the snapshot (only those: a transaction of 100 actions on a
+table of 10,000 items copies at most 100 items, not the table). The table's stream is snapshotted too (its
+records list), so a rolled-back transaction leaves no stream record behind: moto applies every action of a
+failed transaction before it rolls back, and the outbox relay (devtools/outbox_stream.py) reads that stream.
 
-Only moto's speed changes: requests and responses, and so every count the bench reports, are the same.
+Only moto's speed changes: requests and responses, and so every count the bench reports, are the same
+(tests/integration/test_moto_patches.py compares rollbacks with and without the patch).
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ _MARK = "_bazaar_single_snapshot"
 class _SnapshotOncePerTable:
     """Stands in for the `copy` module inside moto.dynamodb.models during one transaction."""
 
-    def __init__(self, table_type: type, updated: dict[str, set]) -> None:
+    def __init__(self, table_type: type, updated: dict[str, list[dict]]) -> None:
         self._table_type = table_type
-        self._updated = updated  # table name -> hash keys (DynamoType) of the partitions the transaction updates
+        self._updated = updated  # table name -> the keys its Update actions name
         self._snapshots: dict[int, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -42,23 +45,28 @@ class _SnapshotOncePerTable:
         if id(obj) not in self._snapshots:
             snap = copy.copy(obj)
             snap.items = defaultdict(dict, {h: (dict(v) if isinstance(v, dict) else v) for h, v in obj.items.items()})
-            for h in self._updated.get(obj.name, ()):
-                if h in obj.items:
-                    snap.items[h] = copy.deepcopy(obj.items[h])
+            for key in self._updated.get(obj.name, ()):
+                _copy_item(obj, snap, key)
+            if obj.stream_shard is not None:
+                shard = copy.copy(obj.stream_shard)
+                shard.items = list(obj.stream_shard.items)
+                snap.stream_shard = shard
             self._snapshots[id(obj)] = snap
         return self._snapshots[id(obj)]
 
 
-def _updated_partitions(backend: Any, transact_items: list[dict]) -> dict[str, set]:
+def _copy_item(table: Any, snap: Any, key: dict) -> None:
+    """Puts a deep copy of the item `key` names (if it exists) in the snapshot, in place of the shared one."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    updated: dict[str, set] = defaultdict(set)
-    for item in transact_items:
-        op = item.get("Update")
-        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-        if table is not None and table.hash_key_attr in (op.get("Key") or {}):
-            updated[table.name].add(DynamoType(op["Key"][table.hash_key_attr]))
-    return updated
+    hash_value = DynamoType(key[table.hash_key_attr])
+    if table.range_key_attr is None:
+        if hash_value in table.items:
+            snap.items[hash_value] = copy.deepcopy(table.items[hash_value])
+        return
+    range_value = DynamoType(key[table.range_key_attr])
+    if range_value in table.items.get(hash_value, {}):
+        snap.items[hash_value][range_value] = copy.deepcopy(table.items[hash_value][range_value])
 
 
 def _patched(original):
@@ -67,8 +75,12 @@ def _patched(original):
 
     @functools.wraps(original)
     def transact_write_items(self, transact_items, *args: Any, **kwargs: Any):
+        updated: dict[str, list[dict]] = {}
+        for item in transact_items:
+            if "Update" in item:
+                updated.setdefault(item["Update"]["TableName"], []).append(item["Update"]["Key"])
         saved = models.copy
-        models.copy = _SnapshotOncePerTable(Table, _updated_partitions(self, transact_items))  # type: ignore[assignment]
+        models.copy = _SnapshotOncePerTable(Table, updated)  # type: ignore[assignment]
         try:
             return original(self, transact_items, *args, **kwargs)
         finally:

@@ -49,10 +49,15 @@ def _create_table(dynamodb, name: str, props: dict) -> None:
     }
     if props.get("GlobalSecondaryIndexes"):
         args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):  # CloudFormation's shape -> the API's
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     try:
         dynamodb.create_table(**args)
     except dynamodb.exceptions.ResourceInUseException:
         return
+    if props.get("TimeToLiveSpecification"):
+        # moto accepts the setting (and never deletes anything): the app never relies on TTL having run
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
 
 
 def _create_bucket(s3, name: str, props: dict, region: str) -> None:

@@ -666,6 +666,7 @@ class SeedResult:
     skipped: bool = False
     seconds: float = 0.0
     listed: list = field(default_factory=list)  # (owner, storefront, product id, shop id) of each listed product
+    personalised: set = field(default_factory=set)  # ids of products whose buyers must personalise them (issue 15)
     counties: int = 0
     villages: int = 0
     pickup_orders: dict = field(default_factory=dict)  # stage -> order id
@@ -856,6 +857,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                 )
                 if spec.approve and item.status == "active":
                     result.listed.append((spec.owner, spec.storefront, product.product_id, shop.shop_id))
+                if any(f.get("required") for f in attributes.get("personalisation") or []):
+                    result.personalised.add(product.product_id)
                 titles[item.title] = product.product_id
                 content_type = "image/png" if item.image_format == "PNG" else "image/jpeg"
                 picture = render(item.kind, item.title, f"{spec.name} · {spec.region['prefecture']}", item.image_format)
@@ -971,28 +974,24 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
             "payment_method": "cash_on_delivery",
         }
         placed, _ = checkout.checkout(
-            c.buying, c.events, buyer, f"seed-pickup-{stage}", body,
+            c.buying, buyer, f"seed-pickup-{stage}", body,
             now=c.clock(), new_id=c.new_id, present_order=buyer_order_public,
         )  # fmt: skip
         order_id = placed["orders"][0]["order_id"]
         seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
         tracking = f"CP{order_id[-9:].upper()}CN"
-        order_lifecycle.ship(
-            c.catalog, c.buying, c.events, seller, shop_id, order_id, "China Post", tracking, now=c.clock()
-        )
+        order_lifecycle.ship(c.catalog, c.buying, seller, shop_id, order_id, "China Post", tracking, now=c.clock())
         orders[stage] = order_id
 
     def scan(*stages: str) -> None:
         for stage in stages:
-            county.scan(c.buying, c.network, c.events, staff, county_id, orders[stage], now=c.clock())
+            county.scan(c.buying, c.network, staff, county_id, orders[stage], now=c.clock())
 
     def manifest() -> str:
         built, _ = county.build_manifest(
-            c.buying, c.network, c.events, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
+            c.buying, c.network, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
         )
-        county.dispatch_manifest(
-            c.buying, c.network, c.events, c.jobs, staff, county_id, built.manifest_id, now=c.clock()
-        )
+        county.dispatch_manifest(c.buying, c.network, c.jobs, staff, county_id, built.manifest_id, now=c.clock())
         return built.manifest_id
 
     if len(orders) == len(PICKUP_STAGES):
@@ -1000,13 +999,11 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
         scan("delivered", "ready_for_pickup", "missing")
         first = manifest()
         arrived = [orders["delivered"], orders["ready_for_pickup"]]
-        village.receive_manifest(
-            c.buying, c.network, c.events, c.jobs, partner, village_id, first, arrived, now=c.clock()
-        )
+        village.receive_manifest(c.buying, c.network, c.jobs, partner, village_id, first, arrived, now=c.clock())
         ready = c.buying.get_order(orders["delivered"])
         code = pickup_code(c.settings.pickup_code_secret, ready.order_id, ready.pickup["ready_at"])
         village.hand_over(
-            c.buying, c.network, c.events, partner, village_id, ready.order_id, code,
+            c.buying, c.network, partner, village_id, ready.order_id, code,
             now=c.clock(), secret=c.settings.pickup_code_secret,
         )  # fmt: skip
         # issue 11: villagers of Tokzak, and orders partner@ placed for them (one collected and paid in cash)
@@ -1074,37 +1071,35 @@ def seed_assisted_orders(
         payment = "cash_on_pickup" if collected else plan
         body = {"villager_id": by_name[name], "lines": [{"product_id": product_id, "quantity": 1}], "payment": payment}
         out, _ = assisted.place(
-            c.buying, c.network, c.events, partner, village_id, f"seed-assisted-{name}", body,
+            c.buying, c.network, partner, village_id, f"seed-assisted-{name}", body,
             now=c.clock(), new_id=c.new_id, present_order=parcel_public,
         )  # fmt: skip
         order_id = out["orders"][0]["order_id"]
         placed.append(order_id)
         if payment == "paid_by_partner":
             seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
-            order_lifecycle.mark_paid(c.catalog, c.buying, c.ledger, c.events, seller, shop_id, order_id, now=c.clock())
+            order_lifecycle.mark_paid(c.catalog, c.buying, c.ledger, seller, shop_id, order_id, now=c.clock())
             order_lifecycle.ship(
-                c.catalog, c.buying, c.events, seller, shop_id, order_id, "China Post",
+                c.catalog, c.buying, seller, shop_id, order_id, "China Post",
                 f"CP{order_id[-9:].upper()}CN", now=c.clock(),
             )  # fmt: skip
         if collected:
             seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
             order_lifecycle.ship(
-                c.catalog, c.buying, c.events, seller, shop_id, order_id, "China Post",
+                c.catalog, c.buying, seller, shop_id, order_id, "China Post",
                 f"CP{order_id[-9:].upper()}CN", now=c.clock(),
             )  # fmt: skip
-            county.scan(c.buying, c.network, c.events, staff, county_id, order_id, now=c.clock())
+            county.scan(c.buying, c.network, staff, county_id, order_id, now=c.clock())
             built, _ = county.build_manifest(
-                c.buying, c.network, c.events, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
+                c.buying, c.network, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
             )
-            county.dispatch_manifest(
-                c.buying, c.network, c.events, c.jobs, staff, county_id, built.manifest_id, now=c.clock()
-            )
+            county.dispatch_manifest(c.buying, c.network, c.jobs, staff, county_id, built.manifest_id, now=c.clock())
             village.receive_manifest(
-                c.buying, c.network, c.events, c.jobs, partner, village_id, built.manifest_id, [order_id],
+                c.buying, c.network, c.jobs, partner, village_id, built.manifest_id, [order_id],
                 now=c.clock(),
             )  # fmt: skip
             village.hand_over(
-                c.buying, c.network, c.events, partner, village_id, order_id, None, now=c.clock(),
+                c.buying, c.network, partner, village_id, order_id, None, now=c.clock(),
                 secret=c.settings.pickup_code_secret, villager_present=True, villager_id=by_name[name],
                 ledger=c.ledger,
             )  # fmt: skip
@@ -1114,8 +1109,9 @@ def seed_assisted_orders(
 
 
 def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:
-    """Listed products sold one at a time (b2b lots have minimum orders), by different sellers first."""
-    picked = [entry for entry in result.listed if entry[1] != "b2b"]
+    """Listed products sold one at a time (b2b lots have minimum orders) and without a personalisation to fill
+    in (issue 15), by different sellers first."""
+    picked = [entry for entry in result.listed if entry[1] != "b2b" and entry[2] not in result.personalised]
     by_owner: dict[str, list] = {}
     for entry in picked:
         by_owner.setdefault(entry[0], []).append(entry)
@@ -1259,7 +1255,6 @@ def seed_trade(c, result: SeedResult, operator, log=print) -> None:
     order_lifecycle.ship(
         c.catalog,
         c.buying,
-        c.events,
         seller,
         shop.shop_id,
         accepted["order"]["order_id"],

@@ -38,9 +38,12 @@ def api(stack):
     from chalice.test import Client
 
     from app import app
+    from tests.support import connect_card_provider
 
     with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
-        yield ApiClient(client)
+        api = ApiClient(client)
+        connect_card_provider(stack, api)
+        yield api
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.catalog import Product, Shop
 from chalicelib.domain.dashboards import COUNTERS_SK, AggregateUpdate, day_sk, dimension_pk, shop_pk, week_sk
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.domain.events import OutboxBatch
 from chalicelib.domain.images import IMMUTABLE_CACHE_CONTROL
 from chalicelib.domain.ledger import (
     Account,
@@ -51,6 +52,7 @@ from chalicelib.services.ports import (
     FinanceRepository,
     Ledger,
     MediaStore,
+    Outbox,
     Page,
     PayoutProvider,
     PendingMedia,
@@ -89,6 +91,7 @@ class InMemoryCatalogRepository:
         self.products: dict[str, Product] = {}
         self.listings_by_facet: dict[str, dict[str, dict]] = {}  # facet -> newest_key -> entry
         self.pending: dict[str, PendingMedia] = {}
+        self.outbox: list[dict] = []  # events written with shop changes (update_shop), in order
         # issue 15: origin counts, as the product transaction keeps them (storefront, key) -> count and names
         self.origin_counts: dict[tuple[str, str], dict] = {}
 
@@ -113,13 +116,14 @@ class InMemoryCatalogRepository:
             shop_id = self.slugs.get((storefront, slug))
             return self.get_shop(shop_id) if shop_id else None
 
-    def update_shop(self, shop: Shop, expected_version: int) -> Shop:
+    def update_shop(self, shop: Shop, expected_version: int, *, events: Sequence[dict] = ()) -> Shop:
         with self._lock:
             current = self.shops.get(shop.shop_id)
             if current is None or current.version != expected_version:
                 raise Conflict("the shop was changed by someone else; reload and retry", code="stale_shop")
             new = replace(shop, version=expected_version + 1)
             self.shops[shop.shop_id] = copy.deepcopy(new)
+            self.outbox.extend(copy.deepcopy(list(events)))  # what the outbox would relay
             return new
 
     def _shop_page(self, match: Callable[[Shop], bool], limit: int, start: dict | None) -> Page:
@@ -442,6 +446,47 @@ class InMemoryMediaStore:
 
     def download_url(self, key: str, expires_in: int) -> str:
         return f"memory://media/{key}?expires_in={expires_in}"
+
+
+# --- outbox ---------------------------------------------------------------------------------------------
+
+
+class InMemoryOutbox:
+    """services.ports.Outbox in a list: `batches` in the order written; `published` the ids marked published.
+    `sink`, when given, also receives each added batch's events (e.g. the catalog fake's `outbox` list, so that
+    a job's next step joins the events its first step came with)."""
+
+    def __init__(self, sink: list[dict] | None = None) -> None:
+        self.batches: dict[str, OutboxBatch] = {}
+        self.published: set[str] = set()
+        self.sink = sink
+
+    def add(self, batch: OutboxBatch) -> bool:
+        if batch.outbox_id in self.batches:
+            return False
+        self.batches[batch.outbox_id] = batch
+        if self.sink is not None:
+            self.sink.extend(copy.deepcopy(list(batch.events)))
+        return True
+
+    def pending(self, shard: str, created_before: str, limit: int, start: dict | None) -> Page:
+        chosen = [
+            b
+            for b in self.batches.values()
+            if b.outbox_id not in self.published and b.shard == shard and b.created_at < created_before
+        ]
+        items, last = _page(
+            chosen,
+            lambda b: f"{b.created_at}#{b.outbox_id}",
+            False,
+            limit,
+            start,
+            lambda b: {"sort": f"{b.created_at}#{b.outbox_id}"},
+        )
+        return Page(items, last)
+
+    def mark_published(self, outbox_id: str, now: str) -> None:
+        self.published.add(outbox_id)
 
 
 # --- ledger ---------------------------------------------------------------------------------------------
@@ -800,6 +845,7 @@ if TYPE_CHECKING:  # mypy: the fakes satisfy the ports they stand in for
     _catalog: CatalogRepository = InMemoryCatalogRepository()
     _media: MediaStore = InMemoryMediaStore()
     _ledger: Ledger = InMemoryLedger()
+    _outbox: Outbox = InMemoryOutbox()
     _provenance: ProvenanceRepository = InMemoryProvenanceRepository()
     _finance: FinanceRepository = InMemoryFinanceRepository()
     _aggregates: AggregatesRepository = InMemoryAggregatesRepository()

@@ -55,20 +55,46 @@ def cached_clients() -> CachedClientSession:
     return _CLIENTS
 
 
+_CARD_PROVIDER = None
+
+
+def card_provider_server():
+    """One local card payment provider (devtools/card_provider.py) for the whole test session, on a free port;
+    each moto stack registers its own merchant keys with it."""
+    global _CARD_PROVIDER
+    if _CARD_PROVIDER is None:
+        from devtools.card_provider import CardProviderServer
+
+        server = CardProviderServer(deliver_in_background=False)  # tests deliver with provider.flush()
+        server.start()
+        _CARD_PROVIDER = server
+    return _CARD_PROVIDER
+
+
 @contextlib.contextmanager
 def moto_aws_stack():
-    """A fresh in-process moto account with every resource of infra/ and the app bound to it."""
+    """A fresh in-process moto account with every resource of infra/ and the app bound to it.
+
+    The container also carries `outbox_stream` (the local outbox relay over the Outbox table's stream) and
+    `card_provider` (the simulated card payment provider, with this stack's merchant keys registered)."""
     from moto import mock_aws
 
     from chalicelib import bootstrap, config
+    from devtools.outbox_stream import OutboxStreamPoller
     from devtools.provision import provision
 
     saved = dict(os.environ)
+    provider = card_provider_server()
     with mock_aws():
         env = provision(cached_clients(), "local")
-        os.environ.update(env)
+        os.environ.update(env, PAYMENT_PROVIDER_URL=provider.url)
         config.reset_settings()
         container = bootstrap.build(config.get_settings(), jwks_loader=moto_jwks, session=cached_clients())
+        container.outbox_stream = OutboxStreamPoller(cached_clients(), container.settings.outbox_table)
+        container.card_provider = provider.provider
+        provider.provider.register(
+            container.settings.payment_provider_key, container.settings.payment_webhook_secret, _no_merchant_yet
+        )
         bootstrap.install(container)
         try:
             yield container
@@ -77,6 +103,19 @@ def moto_aws_stack():
             os.environ.clear()
             os.environ.update(saved)
             config.reset_settings()
+
+
+def _no_merchant_yet(body: bytes, headers: dict) -> int:
+    return 0  # nothing listens until an API client is attached (connect_card_provider)
+
+
+def connect_card_provider(stack, api: ApiClient) -> None:
+    """Webhooks from the simulated provider reach the app through `api` (when a test calls provider.flush())."""
+
+    def deliver(body: bytes, headers: dict) -> int:
+        return api.request("POST", "/v1/payments/webhook", body=body, headers=headers).status
+
+    stack.card_provider.register(stack.settings.payment_provider_key, stack.settings.payment_webhook_secret, deliver)
 
 
 @dataclass
@@ -343,8 +382,33 @@ def stock_of(api: ApiClient, seller_token: str, product: dict) -> int:
     return reply.json["stock"]
 
 
-def drain_order_events(stack) -> list[dict]:
-    """Receives (and deletes) every message on the order-events queue, as SQS records for the consumer."""
+def relay_outbox(stack) -> int:
+    """What the outbox stream trigger does on AWS: new outbox items -> the order-events queue."""
+    return stack.outbox_stream.relay_once()
+
+
+def settle(stack, rounds: int = 200) -> list[dict]:
+    """Relays the outbox and runs the queue consumer until nothing is left (jobs write further steps, events
+    prompt refunds...): what the stream, the queue and their Lambdas do on AWS within moments. Returns the
+    events handled."""
+    from chalicelib.events.order_events import handle_records
+
+    handled = []
+    for _ in range(rounds):
+        records = drain_order_events(stack)
+        if not records:
+            return handled
+        result = handle_records(records)
+        assert not result["batchItemFailures"], result
+        handled += [json.loads(r["body"]) for r in records]
+    raise AssertionError("the events did not settle")
+
+
+def drain_order_events(stack, relay: bool = True) -> list[dict]:
+    """Relays the outbox, then receives (and deletes) every message on the order-events queue, as SQS records
+    for the consumer."""
+    if relay:
+        relay_outbox(stack)
     sqs, url = stack.events._sqs, stack.events._url
     records = []
     while True:

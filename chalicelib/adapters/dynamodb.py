@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -12,8 +12,18 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.catalog import MediaRef, Product, Shop
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
+from ..domain.events import outbox_shard
 from ..services.ports import Page, PendingMedia
-from .models import ListingModel, MediaModel, ProductModel, ProvenanceModel, ShopModel, UniqueModel, shared_connection
+from .models import (
+    ListingModel,
+    MediaModel,
+    OutboxModel,
+    ProductModel,
+    ProvenanceModel,
+    ShopModel,
+    UniqueModel,
+    shared_connection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -204,14 +214,33 @@ class DynamoCatalogRepository:
                 return None
         return self.get_shop(claim.owner)
 
-    def update_shop(self, shop: Shop, expected_version: int) -> Shop:
+    def update_shop(self, shop: Shop, expected_version: int, *, events: Sequence[dict] = ()) -> Shop:
+        """Version-checked. With `events`, one transaction: the shop and one outbox item holding them."""
         new = replace(shop, version=expected_version + 1)
+        stale = Conflict("the shop was changed by someone else; reload and retry", code="stale_shop")
+        if events:
+            outbox = OutboxModel(
+                events[0]["event_id"],
+                events=list(events),
+                created_at=shop.updated_at,
+                pending_shard=outbox_shard(events[0]["event_id"]),
+            )
+            try:
+                with _translated(), self._transaction() as tx:
+                    tx.save(_shop_item(new), condition=ShopModel.version == expected_version)
+                    tx.save(outbox, condition=OutboxModel.outbox_id.does_not_exist())
+            except TransactWriteError as exc:
+                codes = _cancelled_codes(exc)
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    raise stale from exc
+                _raise_transaction_failure(exc)
+            return new
         try:
             with _translated():
                 _shop_item(new).save(condition=ShopModel.version == expected_version)
         except PynamoDBException as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise Conflict("the shop was changed by someone else; reload and retry", code="stale_shop") from exc
+                raise stale from exc
             raise
         return new
 

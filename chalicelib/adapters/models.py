@@ -165,6 +165,7 @@ class UniqueModel(Model):
     created_at = UnicodeAttribute()
     digest = UnicodeAttribute(null=True)  # idempotency: hash of the request that claimed the key
     result = JSONAttribute(null=True)  # idempotency: what that request answered
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds) of claims that lapse; reads ignore lapsed ones
 
 
 class MediaModel(Model):
@@ -192,6 +193,7 @@ class CartModel(Model):
     lines = JSONAttribute(default=dict)  # {product_id: {"quantity": int, "added_at": str}}
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # TTL: 90 days after the last change; reads treat it as empty after
 
 
 class OrderBuyerIndex(GlobalSecondaryIndex):
@@ -222,7 +224,8 @@ class OrderShopStatusIndex(GlobalSecondaryIndex):
 
 
 class OrderDueIndex(GlobalSecondaryIndex):
-    """Sparse: delivered orders by the time their return window closes (the completion sweep)."""
+    """Legacy (before issue 9): delivered orders by the time their return window closes, all under the one
+    partition "due". No longer written; the completion job drains what is left (see schedule-index)."""
 
     class Meta:
         index_name = "due-index"
@@ -266,6 +269,19 @@ class OrderTrackingIndex(GlobalSecondaryIndex):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class OrderScheduleIndex(GlobalSecondaryIndex):
+    """Sparse: orders some scheduled job must act on, by when. `schedule_key` = "<job>#<shard 00-15>" (jobs:
+    "expire" for unpaid card/bank-transfer orders, "complete" for delivered, paid orders, "refund" for provider
+    refunds to retry), so no job writes one hot partition; `due_at` = when the job is due."""
+
+    class Meta:
+        index_name = "schedule-index"
+        projection = AllProjection()
+
+    schedule_key = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
 class OrderModel(Model):
     class Meta(_Unbound):
         pass
@@ -275,8 +291,10 @@ class OrderModel(Model):
     shop_id = UnicodeAttribute()
     shop_status = UnicodeAttribute()  # "<shop_id>#<status>"
     created_key = UnicodeAttribute()  # "<created_at>#<order_id>"
-    due_key = UnicodeAttribute(null=True)  # "due" while delivered and not completed
+    due_key = UnicodeAttribute(null=True)  # legacy (due-index): "due" on delivered orders written before issue 9
     window_closes = UnicodeAttribute(null=True)
+    schedule_key = UnicodeAttribute(null=True)  # "<job>#<shard>" while a scheduled job is due on the order
+    due_at = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     body = JSONAttribute()  # the whole order (lines, delivery, timeline, refunds, ...)
     version = NumberAttribute(default=1)
@@ -294,6 +312,7 @@ class OrderModel(Model):
     county_status_index = OrderCountyStatusIndex()
     village_status_index = OrderVillageStatusIndex()
     tracking_index = OrderTrackingIndex()
+    schedule_index = OrderScheduleIndex()
 
 
 class ReturnShopIndex(GlobalSecondaryIndex):
@@ -341,6 +360,50 @@ class NotificationModel(Model):
     user_id = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)  # "<created_at>#<event_id>": an event notifies once
     body = JSONAttribute()
+    expires_at = NumberAttribute(null=True)  # TTL: 180 days; reads skip older ones
+
+
+class OrderHistoryModel(Model):
+    """Timeline entries of an order older than the newest ones the order item keeps (domain.orders.
+    TIMELINE_ON_ORDER): moved here, one item per entry, in the same transaction that pushes them off the order."""
+
+    class Meta(_Unbound):
+        pass
+
+    order_id = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)  # the entry's position in the order's whole history, 8 digits
+    buyer_id = UnicodeAttribute()
+    seller_id = UnicodeAttribute()
+    entry = JSONAttribute()
+
+
+class OutboxPendingIndex(GlobalSecondaryIndex):
+    """Sparse: outbox items not yet published, by shard and age (the sweeper's read)."""
+
+    class Meta:
+        index_name = "pending-index"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxModel(Model):
+    """The transactional outbox: each item is the events of one committed change, written in the change's own
+    transaction. The table's stream relays new items to the queue (chalicelib/events/outbox.py); the sweeper
+    republishes whatever is still pending. adapters/outbox.py reads and writes them as raw items."""
+
+    class Meta(_Unbound):
+        pass
+
+    outbox_id = UnicodeAttribute(hash_key=True)
+    events = JSONAttribute()  # a list of event objects
+    created_at = UnicodeAttribute()
+    pending_shard = UnicodeAttribute(null=True)  # "00"-"15" until published
+    published_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds), set once published
+
+    pending_index = OutboxPendingIndex()
 
 
 class LedgerModel(Model):
@@ -570,6 +633,8 @@ MODELS_BY_SETTING = {
     "notifications_table": NotificationModel,
     "ledger_table": LedgerModel,
     "network_table": NetworkModel,
+    "outbox_table": OutboxModel,
+    "order_history_table": OrderHistoryModel,
     "finance_table": FinanceModel,
     "aggregates_table": AggregateModel,
     "provenance_table": ProvenanceModel,

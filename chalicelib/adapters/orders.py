@@ -6,11 +6,12 @@ DynamoDB reports which condition failed (PynamoDB's TransactWrite reorders actio
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +21,8 @@ from ..domain.buying import (
     Cart,
     CheckoutClaim,
     LinesRefused,
+    ShopsUnavailable,
+    UnpaidHolds,
     order_from_dict,
     order_to_dict,
     return_from_dict,
@@ -27,8 +30,10 @@ from ..domain.buying import (
 )
 from ..domain.catalog import Product
 from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.events import order_event
+from ..domain.ids import utc_now
 from ..domain.network import Village
-from ..domain.orders import Order, Return
+from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
 from ..domain.trade import Business
 from ..domain.villagers import Villager
 from ..services.ports import Page, Write
@@ -36,13 +41,16 @@ from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
 from .models import (
     CartModel,
     NotificationModel,
+    OrderHistoryModel,
     OrderModel,
     ProductModel,
     ReturnModel,
+    ShopModel,
     TradeModel,
     UniqueModel,
     shared_connection,
 )
+from .outbox import outbox_put
 
 # TransactionConflict: another transaction held one of the items (a flash sale: many buyers, one product).
 # Retried here with full-jitter exponential backoff, within a small part of the request's time budget
@@ -52,6 +60,31 @@ CONFLICT_BASE_SECONDS = 0.025
 CONFLICT_CAP_SECONDS = 0.4
 CONFLICT_BUDGET_SECONDS = 2.0
 _JITTER = secrets.SystemRandom()
+
+# Time-to-live (DynamoDB TTL, declared in infra/data-stack.json). TTL deletes lapsed items some time later, or
+# never (moto): every read and condition below treats a lapsed item as absent, so nothing depends on TTL running.
+CHECKOUT_CLAIM_DAYS = 1  # an Idempotency-Key answers replays for 24 hours after its checkout
+PAYMENT_EVENT_CLAIM_DAYS = 30  # a provider event id is remembered 30 days
+IDLE_CART_DAYS = 90
+NOTIFICATION_DAYS = 180
+_LAPSED = "(attribute_not_exists(#k) OR expires_at < :now_epoch)"
+
+
+def _epoch(at: str, days: int = 0) -> int:
+    return int((parse_time(at) + dt.timedelta(days=days)).timestamp())
+
+
+def _lapsed(item: dict | None, now: str) -> bool:
+    """A TTL'd item whose time has passed (TTL may not have deleted it yet)."""
+    return bool(item) and "expires_at" in item and int(item["expires_at"]["N"]) < _epoch(now)
+
+
+def _hold_key(buyer_id: str) -> str:
+    return f"hold#{buyer_id}"
+
+
+def _hold_attribute(product_id: str) -> str:
+    return f"q_{product_id}"
 
 
 class TransactionCancelled(Exception):
@@ -80,15 +113,16 @@ def _put(model, condition: str | None = None, names: dict | None = None, values:
 
 
 def _order_item(order: Order) -> OrderModel:
-    due = order.status == "delivered"
+    """The stored order; `schedule_key`/`due_at` put it in schedule-index while a job is due on it."""
+    schedule = order.schedule()
     return OrderModel(
         order.order_id,
         buyer_id=order.buyer_id,
         shop_id=order.shop_id,
         shop_status=f"{order.shop_id}#{order.status}",
         created_key=f"{order.created_at}#{order.order_id}",
-        due_key="due" if due else None,
-        window_closes=order.return_window_closes() if due else None,
+        schedule_key=f"{schedule[0]}#{schedule_shard(order.order_id)}" if schedule else None,
+        due_at=schedule[1] if schedule else None,
         status=order.status,
         body=order_to_dict(order),
         version=order.version,
@@ -133,7 +167,68 @@ def _return_keys(ret: Return) -> dict:
     return {"network_leg": f"{place}#{leg}", "leg_sort": leg_sort}
 
 
-def _stock_change(product_id: str, delta: int, *, require_listed: bool, price_fp: str | None = None) -> dict:
+def _history_put(order: Order, entry: TimelineEntry) -> dict:
+    return _put(
+        OrderHistoryModel(
+            order.order_id,
+            f"{entry.seq:08d}",
+            buyer_id=order.buyer_id,
+            seller_id=order.seller_id,
+            entry=entry.__dict__,
+        )
+    )
+
+
+def _hold_change(buyer_id: str, units: dict[str, int], *, held: UnpaidHolds | None = None) -> dict:
+    """One Update of the buyer's unpaid-hold item: + units per product at checkout (each conditioned on the
+    count read, so two checkouts of one buyer cannot both pass the cap; zeros read are tidied away), or
+    - units when an order stops waiting for payment (never conditioned: it must not fail)."""
+    names: dict = {}
+    values: dict = {":zero": {"N": "0"}}
+    sets, removes, conditions = [], [], []
+    for i, (product_id, quantity) in enumerate(sorted(units.items())):
+        names[f"#q{i}"] = _hold_attribute(product_id)
+        values[f":n{i}"] = {"N": str(abs(quantity))}
+        sign = "+" if quantity > 0 else "-"
+        sets.append(f"#q{i} = if_not_exists(#q{i}, :zero) {sign} :n{i}")
+        if held is not None:
+            values[f":h{i}"] = {"N": str(held.units.get(product_id, 0))}
+            conditions.append(f"(attribute_not_exists(#q{i}) OR #q{i} <= :h{i})")
+    if held is not None:
+        zeros = [pid for pid, n in sorted(held.units.items()) if n == 0 and pid not in units]
+        for j, product_id in enumerate(zeros):
+            names[f"#z{j}"] = _hold_attribute(product_id)
+            removes.append(f"#z{j}")
+            conditions.append(f"(attribute_not_exists(#z{j}) OR #z{j} = :zero)")
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    update: dict = {
+        "TableName": UniqueModel.Meta.table_name,
+        "Key": {"key": {"S": _hold_key(buyer_id)}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    if conditions:
+        update["ConditionExpression"] = " AND ".join(conditions)
+    return {"Update": update}
+
+
+def _holds(item: dict | None) -> UnpaidHolds:
+    if not item:
+        return UnpaidHolds()
+    return UnpaidHolds(
+        {name[2:]: int(value["N"]) for name, value in item.items() if name.startswith("q_") and "N" in value}
+    )
+
+
+def _stock_change(
+    product_id: str,
+    delta: int,
+    *,
+    require_listed: bool,
+    price_fp: str | None = None,
+    min_stock: int | None = None,
+) -> dict:
     update: dict = {
         "TableName": ProductModel.Meta.table_name,
         "Key": {"product_id": {"S": product_id}},
@@ -157,15 +252,36 @@ def _stock_change(product_id: str, delta: int, *, require_listed: bool, price_fp
                 ":fp": {"S": price_fp or ""},
             }
         )
+        if min_stock is not None:  # the buyer's unpaid hold is within its cap at this stock (domain.storefronts)
+            update["ConditionExpression"] += " AND stock >= :hold_stock"
+            update["ExpressionAttributeValues"][":hold_stock"] = {"N": str(min_stock)}
     else:
         update["ConditionExpression"] = "attribute_exists(product_id)"
     return {"Update": update}
 
 
+def _shop_ids(orders: list[Order]) -> list[str]:
+    """The shops of a checkout's orders, each once."""
+    return list(dict.fromkeys(order.shop_id for order in orders))
+
+
+def _shop_active(shop_id: str) -> dict:
+    return {
+        "ConditionCheck": {
+            "TableName": ShopModel.Meta.table_name,
+            "Key": {"shop_id": {"S": shop_id}},
+            "ConditionExpression": "#status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":active": {"S": "active"}},
+        }
+    }
+
+
 class DynamoBuyingRepository:
-    def __init__(self, region: str, host: str | None, *, sleep=time.sleep) -> None:
+    def __init__(self, region: str, host: str | None, *, sleep=time.sleep, clock: Callable[[], str] = utc_now) -> None:
         self._connection = shared_connection(region, host)
         self._sleep = sleep
+        self._clock = clock  # the container's clock: what "lapsed" means for TTL'd items
         # transactions sent, conflicts met, retries made, conflicts given up on (503): the flash-sale bench
         self.transaction_stats: Counter = Counter()
 
@@ -220,16 +336,19 @@ class DynamoBuyingRepository:
         )
         return self._cart(buyer_id, raw.get("Item"))
 
-    @staticmethod
-    def _cart(buyer_id: str, item: dict | None) -> Cart:
+    def _cart(self, buyer_id: str, item: dict | None) -> Cart:
         if not item:
             return Cart(buyer_id)
         model = CartModel.from_raw_data(item)
+        if _lapsed(item, self._clock()):  # idle for IDLE_CART_DAYS: empty (its version still guards the next save)
+            return Cart(buyer_id, {}, int(model.version))
         return Cart(buyer_id, dict(model.lines or {}), int(model.version))
 
     def save_cart(self, cart: Cart, now: str) -> Cart:
         new = replace(cart, version=cart.version + 1)
-        model = CartModel(cart.buyer_id, lines=new.lines, updated_at=now, version=new.version)
+        model = CartModel(
+            cart.buyer_id, lines=new.lines, updated_at=now, version=new.version, expires_at=_epoch(now, IDLE_CART_DAYS)
+        )
         condition = "attribute_not_exists(buyer_id)" if cart.version == 0 else "version = :expected"
         values = None if cart.version == 0 else {":expected": {"N": str(cart.version)}}
         try:
@@ -258,15 +377,15 @@ class DynamoBuyingRepository:
 
     def checkout_reads(
         self, buyer_id: str, claim_key: str, business_id: str | None = None
-    ) -> tuple[Cart, CheckoutClaim | None, Business | None]:
-        """The cart, any earlier use of this Idempotency-Key and the buyer's business (issue 14: its badge and
-        net terms go on the orders), in one BatchGetItem."""
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]:
+        """The cart, any earlier use of this Idempotency-Key, the buyer's unpaid holds and the buyer's business
+        (issue 14: its badge and net terms go on the orders), in one BatchGetItem."""
         from .trade import business_from_item, business_key
 
         carts, uniques, trade = CartModel.Meta.table_name, UniqueModel.Meta.table_name, TradeModel.Meta.table_name
         request = {
             carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
-            uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
+            uniques: {"Keys": [{"key": {"S": claim_key}}, {"key": {"S": _hold_key(buyer_id)}}], "ConsistentRead": True},
         }
         if business_id:
             request[trade] = {"Keys": [business_key(business_id)], "ConsistentRead": True}
@@ -277,12 +396,12 @@ class DynamoBuyingRepository:
                 responses[table].extend(items)
             request = raw.get("UnprocessedKeys") or {}
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
+        by_key = {item["key"]["S"]: item for item in responses[uniques]}
         business = business_from_item(responses[trade][0]) if responses[trade] else None
-        return cart, self._claim(responses[uniques][0] if responses[uniques] else None), business
+        return cart, self._claim(by_key.get(claim_key)), _holds(by_key.get(_hold_key(buyer_id))), business
 
-    @staticmethod
-    def _claim(item: dict | None) -> CheckoutClaim | None:
-        if not item:
+    def _claim(self, item: dict | None) -> CheckoutClaim | None:
+        if not item or _lapsed(item, self._clock()):
             return None
         model = UniqueModel.from_raw_data(item)
         return CheckoutClaim(digest=model.digest or "", result=model.result or {})
@@ -303,12 +422,26 @@ class DynamoBuyingRepository:
         claim: CheckoutClaim,
         now: str,
         sample_claims: tuple[str, ...],
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
     ) -> list[dict]:
+        """The placement's actions: the idempotency claim, the cart, the buyer's unpaid holds, each line's stock
+        (conditional on stock, listing, the price fingerprint the buyer was shown and, per `hold_stock`, the
+        stock the buyer's unpaid hold needs), each shop still active, each order, each sample's once-per-buyer
+        claim (issue 14), and the orders' events (one outbox item): 4 + lines + 2 x shops + samples actions."""
         return [
             _put(
-                UniqueModel(claim_key, owner=cart.buyer_id, created_at=now, digest=claim.digest, result=claim.result),
-                "attribute_not_exists(#k)",
+                UniqueModel(
+                    claim_key,
+                    owner=cart.buyer_id,
+                    created_at=now,
+                    digest=claim.digest,
+                    result=claim.result,
+                    expires_at=_epoch(now, CHECKOUT_CLAIM_DAYS),
+                ),
+                _LAPSED,
                 names={"#k": "key"},
+                values={":now_epoch": {"N": str(_epoch(now))}},
             ),
             {
                 "Delete": {
@@ -318,7 +451,14 @@ class DynamoBuyingRepository:
                     "ExpressionAttributeValues": {":expected": {"N": str(cart.version)}},
                 }
             },
-            *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in stock),
+            _hold_change(cart.buyer_id, stock, held=holds),
+            *(
+                _stock_change(
+                    pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid), min_stock=hold_stock.get(pid)
+                )
+                for pid in stock
+            ),
+            *(_shop_active(shop_id) for shop_id in _shop_ids(orders)),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
             # issue 14: a sample is bought once per buyer and product (the claim refuses a second one)
             *(
@@ -329,24 +469,43 @@ class DynamoBuyingRepository:
                 )
                 for key in sample_claims
             ),
+            outbox_put(f"checkout:{orders[0].checkout_id}", [order_event(o, "order.created") for o in orders], now),
         ]
 
     @staticmethod
     def _placement_error(
-        reasons: list[str | None], product_ids: list[str], orders: int, sample_claims: tuple[str, ...]
+        reasons: list[str | None],
+        product_ids: list[str],
+        shop_ids: list[str],
+        orders: int,
+        sample_claims: tuple[str, ...],
     ) -> DomainError:
         if reasons[0] == "ConditionalCheckFailed":
             return Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race")
         if reasons[1] == "ConditionalCheckFailed":
             return Conflict("the cart changed during checkout; review it and retry", code="cart_changed")
+        if reasons[2] == "ConditionalCheckFailed":
+            return Conflict(
+                "another of your checkouts ran at the same moment; review your orders and retry",
+                code="checkout_race",
+            )
+        at = 3
         sold_out = [
             pid
-            for pid, reason in zip(product_ids, reasons[2 : 2 + len(product_ids)], strict=True)
+            for pid, reason in zip(product_ids, reasons[at : at + len(product_ids)], strict=True)
             if reason == "ConditionalCheckFailed"
         ]
+        at += len(product_ids)
+        closed = [
+            sid
+            for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if closed:
+            return ShopsUnavailable(closed)
         if sold_out:
             return LinesRefused(sold_out)
-        first_sample = 2 + len(product_ids) + orders
+        first_sample = at + len(shop_ids) + orders
         taken = [
             key.split("#")[-1]
             for key, reason in zip(sample_claims, reasons[first_sample:], strict=False)
@@ -370,18 +529,22 @@ class DynamoBuyingRepository:
         claim: CheckoutClaim,
         now: str,
         sample_claims: tuple[str, ...] = (),
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
     ) -> None:
-        """One transaction: the idempotency claim, the cart, each line's stock (conditional on stock, listing
-        and the price fingerprint the buyer was shown), each order, each sample's once-per-buyer claim.
+        """One transaction of `_placement_actions`.
 
-        Raises LinesRefused naming the products whose condition failed.
+        Raises LinesRefused naming the products whose condition failed, ShopsUnavailable naming the shops.
         """
-        actions = self._placement_actions(orders, stock, price_fps, cart, claim_key, claim, now, sample_claims)
+        actions = self._placement_actions(
+            orders, stock, price_fps, cart, claim_key, claim, now, sample_claims, holds, hold_stock
+        )
         try:
             self._transact(actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
-            raise self._placement_error(reasons, list(stock), len(orders), sample_claims) from exc
+            raise self._placement_error(reasons, list(stock), _shop_ids(orders), len(orders), sample_claims) from exc
 
     def placement_writes(
         self,
@@ -393,16 +556,21 @@ class DynamoBuyingRepository:
         claim: CheckoutClaim,
         now: str,
         sample_claims: tuple[str, ...] = (),
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
     ) -> tuple[list[Write], Callable[[list[int]], DomainError]]:
-        """place_orders' actions as Writes (to ride in a ledger posting: net terms), and what a refusal of
-        some of them means (the errors place_orders raises)."""
-        actions = self._placement_actions(orders, stock, price_fps, cart, claim_key, claim, now, sample_claims)
+        """place_orders' actions as Writes (to ride in a ledger posting: net terms), the orders' events
+        included, and what a refusal of some of them means (the errors place_orders raises)."""
+        actions = self._placement_actions(
+            orders, stock, price_fps, cart, claim_key, claim, now, sample_claims, holds, hold_stock
+        )
 
         def explain(refused: list[int]) -> DomainError:
             reasons: list[str | None] = [None] * len(actions)
             for i in refused:
                 reasons[i] = "ConditionalCheckFailed"
-            return self._placement_error(reasons, list(stock), len(orders), sample_claims)
+            return self._placement_error(reasons, list(stock), _shop_ids(orders), len(orders), sample_claims)
 
         return [Write(action) for action in actions], explain
 
@@ -412,6 +580,12 @@ class DynamoBuyingRepository:
             _put(_order_item(order), "attribute_not_exists(order_id)"),
             Conflict("this order exists already", code="order_exists"),
         )
+
+    def order_created_write(self, order: Order, also: Sequence[dict] = ()) -> Write:
+        """The event of a new order put by `new_order_write`, and any events `also` announcing the same change
+        (one outbox item: it rides in the same transaction, so they are published if and only if it commits)."""
+        events = [order_event(order, "order.created"), *also]
+        return Write(outbox_put(f"new-order:{order.order_id}", events, order.created_at))
 
     def stock_take_write(self, product_id: str, quantity: int) -> Write:
         """`quantity` units of a product taken from its stock, refused when fewer are left."""
@@ -427,9 +601,17 @@ class DynamoBuyingRepository:
         """An Idempotency-Key's claim with the answer it got (written with what it answers)."""
         return Write(
             _put(
-                UniqueModel(claim_key, owner=owner, created_at=now, digest=claim.digest, result=claim.result),
-                "attribute_not_exists(#k)",
+                UniqueModel(
+                    claim_key,
+                    owner=owner,
+                    created_at=now,
+                    digest=claim.digest,
+                    result=claim.result,
+                    expires_at=_epoch(now, CHECKOUT_CLAIM_DAYS),
+                ),
+                _LAPSED,
                 names={"#k": "key"},
+                values={":now_epoch": {"N": str(_epoch(now))}},
             ),
             Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race"),
         )
@@ -477,16 +659,37 @@ class DynamoBuyingRepository:
             return self._order_page("shop-status-index", "shop_status", f"{shop_id}#{status}", limit, start)
         return self._order_page("shop-index", "shop_id", shop_id, limit, start)
 
-    def due_orders(self, now: str, limit: int) -> list[Order]:
-        raw = self._call(
-            "query",
-            TableName=OrderModel.Meta.table_name,
-            IndexName="due-index",
-            KeyConditionExpression="due_key = :due AND window_closes <= :now",
-            ExpressionAttributeValues={":due": {"S": "due"}, ":now": {"S": now}},
-            Limit=limit,
-        )
-        return [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+    def scheduled_orders(self, job: str, shard: str, due_by: str, limit: int, start: dict | None) -> Page:
+        """One Query of a schedule-index partition ("<job>#<shard>"): orders whose `job` is due by `due_by`,
+        earliest first."""
+        kwargs = {
+            "TableName": OrderModel.Meta.table_name,
+            "IndexName": "schedule-index",
+            "KeyConditionExpression": "schedule_key = :k AND due_at <= :due",
+            "ExpressionAttributeValues": {":k": {"S": f"{job}#{shard}"}, ":due": {"S": due_by}},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
+
+    def legacy_due_orders(self, due_by: str, limit: int, start: dict | None) -> Page:
+        """Delivered orders stored before schedule-index existed, in the old single "due" partition of
+        due-index. Nothing writes it any more; the completion job drains it (saving an order moves it over)."""
+        kwargs = {
+            "TableName": OrderModel.Meta.table_name,
+            "IndexName": "due-index",
+            "KeyConditionExpression": "due_key = :due AND window_closes <= :now",
+            "ExpressionAttributeValues": {":due": {"S": "due"}, ":now": {"S": due_by}},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [order_from_dict(OrderModel.from_raw_data(i).body) for i in raw.get("Items", [])]
+        return Page(items, raw.get("LastEvaluatedKey"))
 
     def _order_put(self, order: Order, expected_version: int) -> dict:
         return _put(_order_item(order), "version = :expected", values={":expected": {"N": str(expected_version)}})
@@ -496,57 +699,72 @@ class DynamoBuyingRepository:
         order: Order,
         expected_version: int,
         *,
+        event: str,
         restock: dict[str, int] | None = None,
         claim_key: str | None = None,
-        extra: list[dict] | None = None,
+        extra: Sequence[Write] = (),
     ) -> Order:
-        """Writes a new state of an order (version-checked) with its side effects in one transaction."""
-        new = replace(order, version=expected_version + 1)
-        actions = [self._order_put(new, expected_version)]
-        if claim_key:
-            actions.append(
-                _put(
-                    UniqueModel(claim_key, owner=order.order_id, created_at=order.updated_at),
-                    "attribute_not_exists(#k)",
-                    names={"#k": "key"},
-                )
-            )
-        # lines without a catalog product (a quote for a custom lot, issue 14) have no stock to restore
-        actions += [_stock_change(pid, qty, require_listed=False) for pid, qty in (restock or {}).items() if pid]
-        actions += extra or []
-        try:
-            self._transact(actions)
-        except TransactionCancelled as exc:
-            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                raise PreconditionFailed("the order changed meanwhile; reload it", code="stale_order") from exc
-            if claim_key and len(exc.reasons) > 1 and exc.reasons[1] == "ConditionalCheckFailed":
-                raise Conflict("this event was already processed", code="duplicate_event") from exc
-            raise _busy(exc) from exc
-        return new
+        """Writes a new state of an order (version-checked) with its side effects and its event, in one
+        transaction (`order_writes`); a refused condition raises its write's error."""
+        self.commit(
+            self.order_writes(order, expected_version, event=event, restock=restock, claim_key=claim_key, extra=extra)
+        )
+        return order.as_saved(expected_version)
+
+    def order_history(self, order_id: str, before_seq: int, limit: int) -> list[tuple[str, str, TimelineEntry]]:
+        """Timeline entries moved off the order with `seq` < `before_seq`, newest first: one Query. Each with
+        the order's buyer and seller ids (so a reader's access is checked without reading the order)."""
+        raw = self._call(
+            "query",
+            TableName=OrderHistoryModel.Meta.table_name,
+            KeyConditionExpression="order_id = :o AND seq < :before",
+            ExpressionAttributeValues={":o": {"S": order_id}, ":before": {"S": f"{before_seq:08d}"}},
+            Limit=limit,
+            ScanIndexForward=False,
+        )
+        out = []
+        for item in raw.get("Items", []):
+            model = OrderHistoryModel.from_raw_data(item)
+            out.append((model.buyer_id, model.seller_id, TimelineEntry(**model.entry)))
+        return out
 
     def order_writes(
         self,
         order: Order,
         expected_version: int,
         *,
+        event: str,
         restock: dict[str, int] | None = None,
         claim_key: str | None = None,
         ret: Return | None = None,
         expected_return_version: int | None = None,
+        extra: Sequence[Write] = (),
     ) -> list[Write]:
-        """save_order's actions (and a return's put) as Writes, each with the error its condition means."""
-        new = replace(order, version=expected_version + 1)
+        """Every action of saving a new state of an order, as Writes (each with the error its condition means),
+        for one transaction (`commit`, or a ledger posting's `alongside`): the order (version-checked); a
+        provider event's claim; restocking; the buyer's unpaid hold given back when the order stops waiting for
+        payment; the timeline entries pushed off the order (OrderHistory); a return's put (new, or
+        version-checked); the caller's `extra` writes; and the event `event` announcing the change (an outbox
+        item: it is published if and only if the change commits). No order change can go unannounced."""
+        stored, moved = replace(order, version=expected_version + 1, hold_released=False).bounded()
         writes = [
             Write(
-                self._order_put(new, expected_version),
+                self._order_put(stored, expected_version),
                 PreconditionFailed("the order changed meanwhile; reload it", code="stale_order"),
             )
         ]
         if claim_key:
-            claim = UniqueModel(claim_key, owner=order.order_id, created_at=order.updated_at)
+            claim = UniqueModel(
+                claim_key,
+                owner=order.order_id,
+                created_at=order.updated_at,
+                expires_at=_epoch(order.updated_at, PAYMENT_EVENT_CLAIM_DAYS),
+            )
             writes.append(
                 Write(
-                    _put(claim, "attribute_not_exists(#k)", names={"#k": "key"}),
+                    _put(
+                        claim, _LAPSED, names={"#k": "key"}, values={":now_epoch": {"N": str(_epoch(order.updated_at))}}
+                    ),
                     Conflict("this event was already processed", code="duplicate_event"),
                 )
             )
@@ -559,21 +777,30 @@ class DynamoBuyingRepository:
                     NotFound("a product of this order no longer exists", code="product_not_found"),
                 )
             )
+        if order.hold_released:
+            writes.append(Write(_hold_change(order.buyer_id, {pid: -n for pid, n in order.quantities().items()})))
+        writes += [Write(_history_put(stored, entry)) for entry in moved]
         if ret is not None:
             if expected_return_version is None:
                 put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
-                refused = Conflict("this return exists already", code="return_exists")
+                writes.append(Write(put, Conflict("this return exists already", code="return_exists")))
             else:
                 put = _put(
                     self._return_item(replace(ret, version=expected_return_version + 1)),
                     "version = :rv",
                     values={":rv": {"N": str(expected_return_version)}},
                 )
-                refused = PreconditionFailed("the return changed meanwhile; reload it", code="stale_return")
-            writes.append(Write(put, refused))
+                writes.append(
+                    Write(put, PreconditionFailed("the return changed meanwhile; reload it", code="stale_return"))
+                )
+        writes += list(extra)
+        writes.append(
+            Write(outbox_put(f"{stored.order_id}:{stored.version}", [order_event(stored, event)], stored.updated_at))
+        )
         return writes
 
-    def commit(self, writes) -> None:
+    def commit(self, writes: Sequence[Write]) -> None:
+        """One transaction of `writes`; the first refused condition raises its write's error (else 503)."""
         actions = [w.action for w in writes]
         try:
             self._transact(actions)
@@ -597,16 +824,9 @@ class DynamoBuyingRepository:
             **_return_keys(ret),
         )
 
-    def create_return(self, ret: Return, order: Order, expected_order_version: int) -> Order:
-        put = _put(self._return_item(ret), "attribute_not_exists(return_id)")
-        return self.save_order(order, expected_order_version, extra=[put])
-
-    def receive_return(
-        self, ret: Return, expected_version: int, order: Order, expected_order_version: int, restock: dict[str, int]
-    ) -> Order:
-        new_return = replace(ret, version=expected_version + 1)
-        put = _put(self._return_item(new_return), "version = :rv", values={":rv": {"N": str(expected_version)}})
-        return self.save_order(order, expected_order_version, restock=restock, extra=[put])
+    def create_return(self, ret: Return, order: Order, expected_order_version: int, *, event: str) -> Order:
+        self.commit(self.order_writes(order, expected_order_version, event=event, ret=ret))
+        return order.as_saved(expected_order_version)
 
     def get_return(self, return_id: str) -> Return | None:
         raw = self._call("get_item", TableName=ReturnModel.Meta.table_name, Key={"return_id": {"S": return_id}})
@@ -631,7 +851,7 @@ class DynamoBuyingRepository:
 
     def add_notification(self, user_id: str, created_key: str, body: dict) -> bool:
         """False when this notification already exists (events are delivered at least once)."""
-        model = NotificationModel(user_id, created_key, body=body)
+        model = NotificationModel(user_id, created_key, body=body, expires_at=_epoch(body["at"], NOTIFICATION_DAYS))
         try:
             self._call(
                 "put_item",
@@ -646,10 +866,13 @@ class DynamoBuyingRepository:
         return True
 
     def notifications(self, user_id: str, limit: int, start: dict | None) -> Page:
+        """Newest first; notifications older than NOTIFICATION_DAYS are left out (whether TTL deleted them yet
+        or not), so a page may hold fewer than `limit`."""
         kwargs = {
             "TableName": NotificationModel.Meta.table_name,
             "KeyConditionExpression": "user_id = :u",
-            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "FilterExpression": "attribute_not_exists(expires_at) OR expires_at >= :now",
+            "ExpressionAttributeValues": {":u": {"S": user_id}, ":now": {"N": str(_epoch(self._clock()))}},
             "Limit": limit,
             "ScanIndexForward": False,
         }
@@ -715,16 +938,28 @@ class DynamoBuyingRepository:
         now: str,
     ) -> None:
         """Checkout's transaction without a cart: the Idempotency-Key's claim, each product's stock (conditional
-        on stock, listing and the price fingerprint the partner was quoted), each order. Raises LinesRefused
-        naming the products whose condition failed."""
+        on stock, listing and the price fingerprint the partner was quoted), each shop still active, each order,
+        and the orders' events (one outbox item). Raises LinesRefused naming the products whose condition
+        failed, ShopsUnavailable naming the shops."""
+        shop_ids = _shop_ids(orders)
         actions = [
             _put(
-                UniqueModel(claim_key, owner=owner, created_at=now, digest=claim.digest, result=claim.result),
-                "attribute_not_exists(#k)",
+                UniqueModel(
+                    claim_key,
+                    owner=owner,
+                    created_at=now,
+                    digest=claim.digest,
+                    result=claim.result,
+                    expires_at=_epoch(now, CHECKOUT_CLAIM_DAYS),
+                ),
+                _LAPSED,
                 names={"#k": "key"},
+                values={":now_epoch": {"N": str(_epoch(now))}},
             ),
             *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in stock),
+            *(_shop_active(shop_id) for shop_id in shop_ids),
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
+            outbox_put(f"assisted:{orders[0].checkout_id}", [order_event(o, "order.created") for o in orders], now),
         ]
         try:
             self._transact(actions)
@@ -732,11 +967,17 @@ class DynamoBuyingRepository:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
             if reasons[0] == "ConditionalCheckFailed":
                 raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
+            at = 1 + len(stock)
             sold_out = [
-                pid
-                for pid, reason in zip(stock, reasons[1 : 1 + len(stock)], strict=True)
+                pid for pid, reason in zip(stock, reasons[1:at], strict=True) if reason == "ConditionalCheckFailed"
+            ]
+            closed = [
+                sid
+                for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
                 if reason == "ConditionalCheckFailed"
             ]
+            if closed:
+                raise ShopsUnavailable(closed) from exc
             if sold_out:
                 raise LinesRefused(sold_out) from exc
             raise _busy(RuntimeError(str(reasons))) from exc
@@ -745,9 +986,9 @@ class DynamoBuyingRepository:
 
     def pickup_checkout_reads(
         self, buyer_id: str, claim_key: str, village_id: str, business_id: str | None = None
-    ) -> tuple[Cart, CheckoutClaim | None, Business | None, Village | None]:
-        """checkout_reads for a checkout to a pickup point: the cart, the claim, the buyer's business (issue 14)
-        and the village, in one BatchGetItem (checkout stays at 2 calls)."""
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, Village | None]:
+        """checkout_reads for a checkout to a pickup point: the cart, the claim, the buyer's unpaid holds, the
+        buyer's business (issue 14) and the village, in one BatchGetItem (checkout stays at 2 calls)."""
         from .models import NetworkModel
         from .network import village_from_item
         from .trade import business_from_item, business_key
@@ -756,7 +997,7 @@ class DynamoBuyingRepository:
         trade = TradeModel.Meta.table_name
         request = {
             carts: {"Keys": [{"buyer_id": {"S": buyer_id}}], "ConsistentRead": True},
-            uniques: {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True},
+            uniques: {"Keys": [{"key": {"S": claim_key}}, {"key": {"S": _hold_key(buyer_id)}}], "ConsistentRead": True},
             network: {"Keys": [{"pk": {"S": f"village#{village_id}"}, "sk": {"S": "village"}}]},
         }
         if business_id:
@@ -768,10 +1009,11 @@ class DynamoBuyingRepository:
                 responses[table].extend(items)
             request = raw.get("UnprocessedKeys") or {}
         cart = self._cart(buyer_id, responses[carts][0] if responses[carts] else None)
-        claim = self._claim(responses[uniques][0] if responses[uniques] else None)
+        by_key = {item["key"]["S"]: item for item in responses[uniques]}
         business = business_from_item(responses[trade][0]) if responses[trade] else None
         village = village_from_item(responses[network][0]) if responses[network] else None
-        return cart, claim, business, village
+        holds = _holds(by_key.get(_hold_key(buyer_id)))
+        return cart, self._claim(by_key.get(claim_key)), holds, business, village
 
     def _index_page(
         self, table: str, index: str, hash_name: str, hash_value: str, limit: int, start: dict | None,
@@ -858,13 +1100,19 @@ class DynamoBuyingRepository:
         self,
         orders: list[tuple[Order, int]],
         *,
+        events: Sequence[str] = (),
         returns: list[tuple[Return, int]] | None = None,
         alongside: list[Write] | None = None,
     ) -> tuple[list[Order], list[Return]]:
-        """New states of several orders and returns (each version-checked) and the caller's own writes, in
-        ONE transaction (at most 100 actions): a manifest step. Nothing is written if any condition fails."""
+        """New states of several orders and returns (each version-checked), the timeline entries pushed off the
+        orders (OrderHistory), the caller's own writes and the orders' events (`events[i]` announces `orders[i]`;
+        one outbox item), in ONE transaction (at most 100 actions): a manifest step. Nothing is written (and
+        nothing announced) if any condition fails."""
         returns, alongside = returns or [], alongside or []
-        new_orders = [replace(order, version=expected + 1) for order, expected in orders]
+        if len(events) != len(orders):
+            raise ValueError("one event per order")
+        bounded = [replace(order, version=expected + 1, hold_released=False).bounded() for order, expected in orders]
+        new_orders = [stored for stored, _ in bounded]
         new_returns = [replace(ret, version=expected + 1) for ret, expected in returns]
         actions = [self._order_put(new, expected) for new, (_, expected) in zip(new_orders, orders, strict=True)]
         actions += [
@@ -872,6 +1120,11 @@ class DynamoBuyingRepository:
             for new, (_, expected) in zip(new_returns, returns, strict=True)
         ]
         actions += [write.action for write in alongside]
+        actions += [_history_put(stored, entry) for stored, moved in bounded for entry in moved]
+        if new_orders:
+            first = new_orders[0]
+            announced = [order_event(order, kind) for order, kind in zip(new_orders, events, strict=True)]
+            actions.append(outbox_put(f"{first.order_id}:{first.version}", announced, first.updated_at))
         if not actions:
             return [], []
         if len(actions) > 100:
@@ -887,7 +1140,9 @@ class DynamoBuyingRepository:
                     raise PreconditionFailed("an order changed meanwhile; reload it", code="stale_order") from exc
                 if index < len(orders) + len(returns):
                     raise PreconditionFailed("a return changed meanwhile; reload it", code="stale_return") from exc
-                refused = alongside[index - len(orders) - len(returns)].refused
-                raise (refused or Conflict("the change could not be applied; retry", code="conflict")) from exc
+                if index < len(orders) + len(returns) + len(alongside):
+                    refused = alongside[index - len(orders) - len(returns)].refused
+                    raise (refused or Conflict("the change could not be applied; retry", code="conflict")) from exc
+                raise Conflict("the change was announced already; retry", code="conflict") from exc
             raise _busy(exc) from exc
         return new_orders, new_returns

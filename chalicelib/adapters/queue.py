@@ -24,17 +24,3 @@ class SqsEventPublisher:
                 raise ServiceUnavailable("order events could not be queued, please retry", retry_after=2) from exc
             if result.get("Failed"):
                 raise ServiceUnavailable("order events could not be queued, please retry", retry_after=2)
-
-
-class SqsJobQueue:
-    """Work too long for one request (a manifest of hundreds of parcels), for the network_jobs function."""
-
-    def __init__(self, client, queue_url: str) -> None:
-        self._sqs = client
-        self._url = queue_url
-
-    def enqueue(self, job: dict) -> None:
-        try:
-            self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(job, sort_keys=True))
-        except (ClientError, BotoCoreError) as exc:
-            raise ServiceUnavailable("the job could not be queued, please retry", retry_after=2) from exc

@@ -100,7 +100,7 @@ def quote(call: Call, village_id: str) -> dict:
 def place(call: Call, village_id: str) -> Response:
     c = container()
     result, replayed = assisted.place(
-        c.buying, c.network, c.events, call.actor, village_id, call.request.headers["idempotency-key"].strip(),
+        c.buying, c.network, call.actor, village_id, call.request.headers["idempotency-key"].strip(),
         call.body.model_dump(), now=c.clock(), new_id=c.new_id, present_order=parcel_public,
     )  # fmt: skip
     return ok(result, status=200 if replayed else 201)

@@ -7,11 +7,24 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..domain.identity import Role
 from ..services import cart, checkout, notifications, order_lifecycle, returns
-from .http import ok
-from .presenters import buyer_order_public, return_public
+from ..services.ports import Page
+from .http import etag, if_match_version, ok
+from .presenters import buyer_order_public, return_public, timeline_entry_public
 from .routing import SIGNED_IN, Budget, Call, Header, Scope, roles, route
 
 bp = Blueprint(__name__)
+
+ORDER_ETAG = (("ETag", "the order's version; send it back as If-Match to change it only if nobody else has"),)
+IF_MATCH = Header(
+    "If-Match",
+    "optional: the ETag (version) you read; a change made meanwhile is then 412 and nothing happens. Without it, "
+    "a change made meanwhile is applied to the order as it is now, or refused with 409 if it no longer applies",
+)
+
+
+def order_response(order, status: int = 200) -> Response:
+    return ok(buyer_order_public(order), status=status, headers={"ETag": etag(order.version)})
+
 
 IDEMPOTENCY_KEY = Header(
     "Idempotency-Key",
@@ -119,19 +132,22 @@ def empty_cart(call: Call) -> None:
         "Each line is sold at the price shown when it was put in the cart (or its quantity last set). If the "
         "seller changed that price (or b2b terms) since, the answer is 409 price_changed naming the lines, "
         "the cart takes the new prices, and the next checkout pays them. A line that can no longer be "
-        "bought (sold out, withdrawn, under a new MOQ) is 409 lines_unavailable."
+        "bought (sold out, withdrawn, under a new MOQ) is 409 lines_unavailable; one that would take your "
+        "unpaid units of a product over the storefront's cap (20% of its stock, at least 5 units or the MOQ) "
+        "is 409 lines_unavailable with the detail code unpaid_limit. A shop that was suspended is 409 "
+        "shop_unavailable. Unpaid card orders are cancelled after 30 minutes and bank-transfer orders after 72 "
+        "hours (their stock comes back); cash on delivery never expires. At most 40 lines from 28 shops."
     ),
     budget=Budget(
         3,
-        "Card, cash on delivery, bank transfer: 2. BatchGetItem cart + idempotency claim (+ the buyer's business, "
-        "issue 14), one TransactWriteItems (claim, cart, a stock update per line "
-        "conditioned on stock, listing and the price fingerprint of the offer the cart line recorded, an order "
-        "per shop), whatever the lines and shops. Was 3: the products were read to price the orders and check "
-        "them; the cart lines now carry the offer (title, terms, price, shop) and the transaction's conditions "
-        "do the checking. A refused line costs one BatchGetItem of the products, to say why (and one cart put "
-        "when a price changed); a replay is 2: the first BatchGetItem + one BatchGetItem of its orders. "
-        "Net terms (issue 14) are 3: the transaction rides in the ledger posting that takes the orders' total "
-        "from the business's available credit (+ its BatchGetItem of the balance)",
+        "Card, cash on delivery, bank transfer: 2. BatchGetItem cart + idempotency claim + the buyer's unpaid "
+        "holds (+ the buyer's business, issue 14), one TransactWriteItems (claim, cart, holds, a stock update per "
+        "line conditioned on stock, listing, the price fingerprint of the offer the cart line recorded and the "
+        "unpaid-hold cap, per shop a status check and an order, and one outbox item with the orders' events), "
+        "whatever the lines and shops. A refused line costs one BatchGetItem of the products, to say why (and one "
+        "cart put when a price changed); a replay is 1: the first BatchGetItem. Net terms (issue 14) are 3: the "
+        "transaction rides in the ledger posting that takes the orders' total from the business's available "
+        "credit (+ its BatchGetItem of the balance)",
     ),
 )
 def do_checkout(call: Call) -> Response:
@@ -139,13 +155,14 @@ def do_checkout(call: Call) -> Response:
     key = call.request.headers["idempotency-key"].strip()
     result, replayed = checkout.checkout(
         c.buying,
-        c.events,
         call.actor,
         key,
         call.body.model_dump(),
         now=c.clock(),
         new_id=c.new_id,
         present_order=buyer_order_public,
+        card_payment_minutes=c.settings.card_payment_minutes,
+        bank_transfer_hours=c.settings.bank_transfer_hours,
         ledger=c.ledger,
         trade=c.trade,
     )
@@ -180,10 +197,45 @@ def my_orders(call: Call) -> dict:
     auth=roles(Role.BUYER),
     scope=Scope.BUYER_ORDER,
     responses={200: "OrderPublic"},
+    response_headers=ORDER_ETAG,
     budget=Budget(1, "one GetItem"),
 )
-def my_order(call: Call, order_id: str) -> dict:
-    return buyer_order_public(order_lifecycle.buyer_order(container().buying, call.actor, order_id))
+def my_order(call: Call, order_id: str) -> Response:
+    return order_response(order_lifecycle.buyer_order(container().buying, call.actor, order_id))
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/orders/{order_id}/timeline",
+    "listMyOrderTimeline",
+    "Your order's whole history, newest first",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.BUYER_ORDER,
+    paged=True,
+    responses={200: "TimelinePage"},
+    description=(
+        "An order shows its newest 20 history entries; this pages through all of them. The first pages come "
+        "from the order, the older ones from their own items."
+    ),
+    budget=Budget(
+        1,
+        "one GetItem of the order for its newest entries, or one Query of the older entries (their items name "
+        "the order's buyer: an empty page also reads the order, for 403/404)",
+    ),
+)
+def my_order_timeline(call: Call, order_id: str) -> dict:
+    c = container()
+    entries, position = order_lifecycle.history_page(
+        c.buying,
+        order_id,
+        call.page.limit,
+        call.page.start,
+        lambda: order_lifecycle.buyer_order(c.buying, call.actor, order_id),
+        lambda buyer_id, seller_id: buyer_id == call.actor.user_id,
+    )
+    return call.page.respond(Page(entries, position), timeline_entry_public)
 
 
 @route(
@@ -197,16 +249,23 @@ def my_order(call: Call, order_id: str) -> dict:
     scope=Scope.BUYER_ORDER,
     responses={200: "OrderPublic"},
     errors=(409, 412),
+    headers=(IF_MATCH,),
+    response_headers=ORDER_ETAG,
     budget=Budget(
         3,
-        "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored); a paid "
-        "order's refund rides in it as a posting, read first (BatchGetItem: posting claim, the shop's balance); "
-        "an order on net terms (issue 14) gives its credit back the same way",
+        "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored; the buyer's "
+        "unpaid hold given back; the event in the outbox); a paid order's refund rides in it as a posting, read "
+        "first (BatchGetItem: posting claim, the shop's balance); an order on net terms (issue 14) gives its "
+        "credit back the same way. A cancel that raced another change is computed again (the same calls per "
+        "attempt)",
     ),
 )
-def cancel_order(call: Call, order_id: str) -> dict:
+def cancel_order(call: Call, order_id: str) -> Response:
     c = container()
-    return buyer_order_public(order_lifecycle.cancel(c.buying, c.ledger, c.events, call.actor, order_id, now=c.clock()))
+    order = order_lifecycle.cancel(
+        c.buying, c.ledger, call.actor, order_id, now=c.clock(), if_match=if_match_version(call.request)
+    )
+    return order_response(order)
 
 
 @route(
@@ -219,23 +278,26 @@ def cancel_order(call: Call, order_id: str) -> dict:
     auth=roles(Role.BUYER),
     scope=Scope.BUYER_ORDER,
     body="ReturnIn",
+    headers=(IF_MATCH,),
     responses={201: "ReturnPublic"},
     errors=(409, 412),
     budget=Budget(
-        2, "GetItem order + one TransactWriteItems (order's returned quantities, version-checked; the return)"
+        2,
+        "GetItem order + one TransactWriteItems (order's returned quantities, version-checked; the return; the "
+        "event in the outbox). A return that raced another change is computed again (2 more per attempt)",
     ),
 )
 def request_return(call: Call, order_id: str) -> dict:
     c = container()
     ret = returns.request_return(
         c.buying,
-        c.events,
         call.actor,
         order_id,
         [line.model_dump() for line in call.body.lines],
         call.body.reason,
         now=c.clock(),
         return_id=c.new_id("ret"),
+        if_match=if_match_version(call.request),
     )
     return return_public(ret)
 

@@ -39,7 +39,7 @@ AUTH_NOTE = "county staff named by the token (a token from before the binding: +
 )
 def scan(call: Call, county_id: str) -> dict:
     c = container()
-    order, already = county.scan(c.buying, c.network, c.events, call.actor, county_id, call.body.code, now=c.clock())
+    order, already = county.scan(c.buying, c.network, call.actor, county_id, call.body.code, now=c.clock())
     return {"already": already, "parcel": parcel_public(order)}
 
 
@@ -96,7 +96,7 @@ def parcels(call: Call, county_id: str) -> dict:
 def build_manifest(call: Call, county_id: str) -> Response:
     c = container()
     manifest, created = county.build_manifest(
-        c.buying, c.network, c.events, c.jobs, call.actor, county_id, call.body.village_id,
+        c.buying, c.network, c.jobs, call.actor, county_id, call.body.village_id,
         now=c.clock(), new_id=c.new_id,
     )  # fmt: skip
     return ok(manifest_public(manifest), status=201 if created else 200)
@@ -180,9 +180,7 @@ def manifest(call: Call, county_id: str, manifest_id: str) -> dict:
 )
 def dispatch(call: Call, county_id: str, manifest_id: str) -> dict:
     c = container()
-    manifest = county.dispatch_manifest(
-        c.buying, c.network, c.events, c.jobs, call.actor, county_id, manifest_id, now=c.clock()
-    )
+    manifest = county.dispatch_manifest(c.buying, c.network, c.jobs, call.actor, county_id, manifest_id, now=c.clock())
     return manifest_public(manifest)
 
 
@@ -207,7 +205,7 @@ def dispatch(call: Call, county_id: str, manifest_id: str) -> dict:
 def receive(call: Call, county_id: str, manifest_id: str) -> dict:
     c = container()
     manifest = county.receive_manifest(
-        c.buying, c.network, c.events, c.jobs, call.actor, county_id, manifest_id, list(call.body.codes), now=c.clock()
+        c.buying, c.network, c.jobs, call.actor, county_id, manifest_id, list(call.body.codes), now=c.clock()
     )
     return manifest_public(manifest)
 

@@ -9,7 +9,7 @@ from ..domain.assisted import FeeRule
 from ..domain.catalog import Product, Shop, gi_badge
 from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
-from ..domain.orders import Order, Return
+from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.remittances import Remittance
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
@@ -124,7 +124,14 @@ def order_public(order: Order, *, viewer: str) -> dict:
         "total": money(order.total, order.currency),
         "refunded": money(order.refunded, order.currency),
         "refunds": [
-            {"return_id": r.return_id, "amount": money(r.amount, order.currency), "at": r.at} for r in order.refunds
+            {
+                "return_id": r.return_id,
+                "amount": money(r.amount, order.currency),
+                "at": r.at,
+                "status": r.status,
+                "refund_id": r.refund_id,
+            }
+            for r in order.refunds
         ],
         "payment_method": order.payment_method,
         "paid_at": order.paid_at,
@@ -132,19 +139,12 @@ def order_public(order: Order, *, viewer: str) -> dict:
         "delivered_at": order.delivered_at,
         "return_window_closes": order.return_window_closes(),
         "delivery": order.delivery,
-        "timeline": [
-            {
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "status": e.status,
-                "note": e.note,
-                "actor_id": e.actor_id,
-            }
-            for e in order.timeline
-        ],
+        "timeline": [timeline_entry_public(e) for e in order.timeline],
+        "timeline_total": order.timeline_total,
+        "payment_due_by": order.expires_at if order.status == "pending_payment" else None,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
+        "version": order.version,
     }
     if viewer == "seller":
         body["buyer_id"] = order.buyer_id
@@ -191,6 +191,18 @@ def pickup_public(order: Order, *, with_code: bool) -> dict:
     }
 
 
+def timeline_entry_public(e: TimelineEntry) -> dict:
+    return {
+        "at": e.at,
+        "actor": e.actor,
+        "actor_id": e.actor_id,
+        "action": e.action,
+        "status": e.status,
+        "note": e.note,
+        "seq": e.seq,
+    }
+
+
 def buyer_order_public(order: Order) -> dict:
     return order_public(order, viewer="buyer")
 
@@ -216,9 +228,12 @@ def return_public(ret: Return) -> dict:
             for line in ret.lines
         ],
         "refund": money(ret.amount, ret.currency),
+        "refunded": money(ret.refunded, ret.currency) if ret.refunded is not None else None,
+        "outcome": ret.outcome,
         "created_at": ret.created_at,
         "updated_at": ret.updated_at,
         "leg": (ret.network or {}).get("leg"),
+        "version": ret.version,
     }
 
 

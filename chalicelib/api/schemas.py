@@ -419,6 +419,7 @@ class PaymentEventIn(BaseModel):
                     "type": "payment.succeeded",
                     "order_id": "ord_01HX7Q",
                     "amount": {"amount": 31800, "currency": "CNY"},
+                    "payment_id": "pay_9c1e4b",
                 }
             ]
         },
@@ -428,6 +429,9 @@ class PaymentEventIn(BaseModel):
     type: StrictStr = Field(min_length=1, max_length=60)
     order_id: StrictStr = Field(min_length=1, max_length=80)
     amount: Price
+    payment_id: StrictStr | None = Field(
+        default=None, min_length=1, max_length=100, description="the provider's payment id (refunds name it)"
+    )
 
 
 # --- buying: responses ------------------------------------------------------------------------------
@@ -494,18 +498,28 @@ class OrderLinePublic(Public):
 
 
 class RefundPublic(Public):
-    return_id: str
+    return_id: str = Field(description='what it is for: a return\'s id, "cancellation" or "late-payment:<payment id>"')
     amount: Money
     at: str
+    status: Literal["recorded", "pending", "issued"] = Field(
+        description="card money goes back through the payment provider: pending until it confirms (issued)"
+    )
+    refund_id: str | None = Field(description="the payment provider's refund id, once issued")
 
 
 class TimelineEntryPublic(Public):
     at: str
-    actor: str
+    actor: str = Field(description="the role: buyer, seller, operator, payments, system, county_staff or partner")
+    actor_id: str | None = Field(description="the user who did it (none for the payment provider and scheduled jobs)")
     action: str
     status: str
     note: str | None
-    actor_id: str | None = Field(default=None, description="the user who did it (none for the system)")
+    seq: int = Field(description="its position in the order's whole history (1: placed)")
+
+
+class TimelinePage(Public):
+    items: list[TimelineEntryPublic]
+    next_cursor: str | None
 
 
 class Shipment(Public):
@@ -553,9 +567,16 @@ class OrderPublic(Public):
     delivered_at: str | None
     return_window_closes: str | None
     delivery: dict[str, Any]
-    timeline: list[TimelineEntryPublic]
+    timeline: list[TimelineEntryPublic] = Field(
+        description="the newest 20 entries; GET .../timeline pages through all of them"
+    )
+    timeline_total: int = Field(description="how many entries the whole history holds")
+    payment_due_by: str | None = Field(
+        description="an unpaid card or bank-transfer order is cancelled at this time (its stock comes back)"
+    )
     created_at: str
     updated_at: str
+    version: int = Field(description="also sent as ETag; send it as If-Match to change the order only as you saw it")
     buyer_id: str | None = Field(default=None, description="seller view only")
     pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
     estimated_ship_date: str | None = Field(
@@ -597,12 +618,19 @@ class ReturnPublic(Public):
     status: Literal["requested", "received"]
     reason: str | None
     lines: list[ReturnLinePublic]
-    refund: Money
+    refund: Money = Field(description="the value of the returned lines at the prices paid")
+    refunded: Money | None = Field(
+        description="what was refunded when the goods came back (only money that was received); null until then"
+    )
+    outcome: Literal["awaiting_goods", "refunded", "nothing_to_refund"] = Field(
+        description='"nothing_to_refund": goods back, nothing was paid (an unpaid cash-on-delivery order)'
+    )
     created_at: str
     updated_at: str
     leg: str | None = Field(
         default=None, description="opened at a village: where the parcel is (at_village ... to_seller)"
     )
+    version: int = Field(description="send it as If-Match to receive the return only as you saw it")
 
 
 class ReturnsPage(Public):
@@ -629,7 +657,7 @@ class NotificationsPage(Public):
 
 
 class WebhookResult(Public):
-    status: Literal["applied", "duplicate", "ignored"]
+    status: Literal["applied", "duplicate", "ignored", "refunding"]
 
 
 # --- the rural service network (issue 10): requests -----------------------------------------------------------

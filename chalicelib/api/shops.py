@@ -70,10 +70,9 @@ def get_shop(call: Call, shop_id: str) -> dict:
     responses={200: "ShopPublic"},
     errors=(409,),
     budget=Budget(
-        3,
-        "GetItem shop + conditional PutItem; a new name or region adds the Query of the live products "
-        "and one transaction per product",
-        per_product=1,
+        2,
+        "GetItem shop + conditional PutItem; a new name or region makes that one TransactWriteItems with the "
+        "product job's event in the outbox (the products follow in the job, never in the request)",
     ),
 )
 def edit_shop(call: Call, shop_id: str) -> dict:
@@ -131,10 +130,16 @@ def moderation_queue(call: Call) -> dict:
     scope=Scope.OPERATOR,
     responses={200: "ShopPublic"},
     errors=(409,),
+    description=(
+        "From the moment it answers, no checkout of the shop's products fails for the shop's status. Its products "
+        "return to (or, for suspend, leave) the storefronts in a job that follows within moments, whatever the "
+        "number of products. Repeating the action is allowed (200): it runs that job again."
+    ),
     budget=Budget(
-        3,
-        "GetItem shop + conditional PutItem + Query of its live products, then one transaction per product",
-        per_product=1,
+        2,
+        "GetItem shop + one TransactWriteItems (the version-checked shop and the product job's event in the "
+        "outbox); the products follow in the job (shop.resync: one Query + one transaction per product per page "
+        "of 100), never in the request",
     ),
 )
 def approve_shop(call: Call, shop_id: str) -> dict:
@@ -153,7 +158,12 @@ def approve_shop(call: Call, shop_id: str) -> dict:
     scope=Scope.OPERATOR,
     responses={200: "ShopPublic"},
     errors=(409,),
-    budget=Budget(3, "as approve: the products leave the storefronts with their shop", per_product=1),
+    description=(
+        "From the moment it answers, no checkout containing the shop's products succeeds (409 shop_unavailable). "
+        "Its products leave the storefronts in a job that follows within moments, whatever their number. "
+        "Repeating the action is allowed (200): it runs that job again."
+    ),
+    budget=Budget(2, "as approve: the products leave the storefronts in the job, never in the request"),
 )
 def suspend_shop(call: Call, shop_id: str) -> dict:
     c = container()

@@ -739,6 +739,6 @@ def mark_invoice_paid(call: Call, shop_id: str, invoice_id: str) -> dict:
     c = container()
     now = c.clock()
     paid = terms.mark_invoice_paid(
-        c.catalog, c.trade, c.buying, c.ledger, c.events, call.actor, shop_id, invoice_id, call.body.reference, now=now
+        c.catalog, c.trade, c.buying, c.ledger, call.actor, shop_id, invoice_id, call.body.reference, now=now
     )
     return invoice_public(paid, now)

@@ -102,7 +102,7 @@ def manifest(call: Call, village_id: str, manifest_id: str) -> dict:
 def receive(call: Call, village_id: str, manifest_id: str) -> dict:
     c = container()
     manifest = village.receive_manifest(
-        c.buying, c.network, c.events, c.jobs, call.actor, village_id, manifest_id, list(call.body.codes),
+        c.buying, c.network, c.jobs, call.actor, village_id, manifest_id, list(call.body.codes),
         now=c.clock(),
     )  # fmt: skip
     return manifest_public(manifest)
@@ -162,7 +162,7 @@ def parcels(call: Call, village_id: str) -> dict:
 def hand_over(call: Call, village_id: str) -> dict:
     c = container()
     order = village.hand_over(
-        c.buying, c.network, c.events, call.actor, village_id, call.body.order_id, call.body.pickup_code,
+        c.buying, c.network, call.actor, village_id, call.body.order_id, call.body.pickup_code,
         now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=call.body.villager_present,
         villager_id=call.body.villager_id, ledger=c.ledger,
     )  # fmt: skip
@@ -194,7 +194,7 @@ def hand_over(call: Call, village_id: str) -> dict:
 def open_return(call: Call, village_id: str) -> dict:
     c = container()
     ret = village.open_village_return(
-        c.buying, c.network, c.events, call.actor, village_id, call.body.order_id,
+        c.buying, c.network, call.actor, village_id, call.body.order_id,
         [line.model_dump() for line in call.body.lines], call.body.reason, now=c.clock(), return_id=c.new_id("ret"),
         ledger=c.ledger,
     )  # fmt: skip
@@ -240,7 +240,7 @@ def returns(call: Call, village_id: str) -> dict:
 def build_return_manifest(call: Call, village_id: str) -> Response:
     c = container()
     manifest, created = village.build_return_manifest(
-        c.buying, c.network, c.events, c.jobs, call.actor, village_id, now=c.clock(), new_id=c.new_id
+        c.buying, c.network, c.jobs, call.actor, village_id, now=c.clock(), new_id=c.new_id
     )
     return ok(manifest_public(manifest), status=201 if created else 200)
 
@@ -263,6 +263,6 @@ def build_return_manifest(call: Call, village_id: str) -> Response:
 def dispatch(call: Call, village_id: str, manifest_id: str) -> dict:
     c = container()
     manifest = village.dispatch_return_manifest(
-        c.buying, c.network, c.events, c.jobs, call.actor, village_id, manifest_id, now=c.clock()
+        c.buying, c.network, c.jobs, call.actor, village_id, manifest_id, now=c.clock()
     )
     return manifest_public(manifest)

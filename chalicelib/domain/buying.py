@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .catalog import Product
@@ -77,6 +77,19 @@ class LinesRefused(Conflict):
         self.product_ids = product_ids
 
 
+class ShopsUnavailable(Conflict):
+    """The checkout transaction's condition on these shops failed: suspended (or otherwise not active)."""
+
+    code = "shop_unavailable"
+
+    def __init__(self, shop_ids: list[str]) -> None:
+        super().__init__(
+            "some shops in your cart are not selling right now",
+            details=[{"field": f"shops.{sid}", "message": "this shop is not selling right now"} for sid in shop_ids],
+        )
+        self.shop_ids = shop_ids
+
+
 @dataclass(frozen=True)
 class CheckoutClaim:
     """An Idempotency-Key already used by this buyer: the request's digest and the answer it got."""
@@ -85,8 +98,21 @@ class CheckoutClaim:
     result: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class UnpaidHolds:
+    """What a buyer holds unpaid: product_id -> units on their orders awaiting payment (zeros included, until a
+    checkout tidies them away). One item per buyer, read with the cart and updated in checkout's transaction."""
+
+    units: dict[str, int] = field(default_factory=dict)
+
+    def held(self, product_id: str) -> int:
+        return max(self.units.get(product_id, 0), 0)
+
+
 def order_to_dict(order: Order) -> dict[str, Any]:
-    return asdict(order)
+    data = asdict(order)
+    data.pop("hold_released")  # a signal to the repository within one save, never stored
+    return data
 
 
 def order_from_dict(data: dict[str, Any]) -> Order:
@@ -94,6 +120,11 @@ def order_from_dict(data: dict[str, Any]) -> Order:
     data["lines"] = tuple(OrderLine(**line) for line in data["lines"])
     data["timeline"] = tuple(TimelineEntry(**entry) for entry in data.get("timeline", ()))
     data["refunds"] = tuple(Refund(**refund) for refund in data.get("refunds", ()))
+    # orders stored before issue 9 kept every entry and refund on the order
+    if "timeline_total" not in data:
+        data["timeline"] = tuple(replace(e, seq=i + 1) for i, e in enumerate(data["timeline"]))
+        data["timeline_total"] = len(data["timeline"])
+    data.setdefault("refunded_total", sum(r.amount for r in data["refunds"]))
     return Order(**data)
 
 

@@ -15,9 +15,11 @@ from .errors import Conflict, ValidationFailed
 from .storefronts import get_storefront, product_prefecture, validate_attributes
 
 SHOP_STATUSES = ("pending", "active", "suspended")
+# A moderation may be repeated (approve an active shop, suspend a suspended one): it changes no status, and
+# re-runs the copy of the shop onto its products (services/shops.moderate), which finishes an interrupted one.
 _SHOP_TRANSITIONS = {
-    "approve": ({"pending", "suspended"}, "active"),
-    "suspend": ({"pending", "active"}, "suspended"),
+    "approve": ({"pending", "suspended", "active"}, "active"),
+    "suspend": ({"pending", "active", "suspended"}, "suspended"),
 }
 PRODUCT_STATUSES = ("draft", "active", "archived")
 MAX_MEDIA_PER_PRODUCT = 8

@@ -1,6 +1,6 @@
 """Dashboard figures (issue 17): counters kept incrementally from order events, read one partition per chart.
 
-Every order event (services/notifications.order_event) adds to a few counters; nothing ever scans orders. The
+Every order event (domain/events.order_event) adds to a few counters; nothing ever scans orders. The
 counters are sums, so events may arrive in any order; each event is applied once (its id is claimed in the same
 transaction as its counters: adapters/aggregates.py).
 
@@ -108,7 +108,7 @@ def updates_for_event(event: dict[str, Any]) -> list[AggregateUpdate]:
             counters["to_ship"] = 1
     elif kind == "order.shipped":
         counters["to_ship"] = -1
-    elif kind == "order.cancelled":
+    elif kind in ("order.cancelled", "order.expired"):  # expired: an unpaid order cancelled by its schedule
         figures = {"cancelled": 1}
         if refund:
             figures[f"refunds:{currency}"] = refund
@@ -117,7 +117,7 @@ def updates_for_event(event: dict[str, Any]) -> list[AggregateUpdate]:
     elif kind == "order.return_requested":
         figures = {"returns": 1}
         counters["open_returns"] = 1
-    elif kind == "order.refunded":
+    elif kind in ("order.refunded", "order.returned"):  # returned: goods back, nothing was paid to refund
         figures = {f"refunds:{currency}": refund} if refund else {}
         if "commission_returned" in event:  # after completion: less commission kept, less credited to the seller
             returned = _int(event.get("commission_returned"))

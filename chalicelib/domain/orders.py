@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,9 +15,11 @@ from .storefronts import get_storefront
 
 MAX_CART_LINES = 40
 MAX_LINE_QUANTITY = 1_000_000
-# One checkout is one DynamoDB transaction (at most 100 actions): per line one conditional stock update,
-# per shop one order, plus the cart and the idempotency record. 40 lines across up to 40 shops = 82 actions.
+# One checkout is one DynamoDB transaction (at most 100 actions): per line one conditional stock update, per
+# shop a check that it is active and one order, plus the idempotency record, the cart, the buyer's unpaid holds
+# and the orders' events: 4 + lines + 2 x shops. 40 lines across up to 28 shops = 100 actions.
 MAX_CHECKOUT_LINES = MAX_CART_LINES
+MAX_CHECKOUT_SHOPS = (100 - 4 - MAX_CHECKOUT_LINES) // 2
 
 PAYMENT_METHODS = ("cash_on_delivery", "bank_transfer", "card", "net_terms")  # net terms: issue 14
 ORDER_STATUSES: tuple[str, ...] = ("pending_payment", "paid", "shipped", "delivered", "completed", "cancelled")
@@ -28,6 +31,16 @@ ORDER_STATUSES += PICKUP_STATUSES
 IN_TRANSIT_STATUSES = ("shipped", *PICKUP_STATUSES)
 WRONG_CODES_BEFORE_LOCK = 5
 HANDOVER_LOCK = dt.timedelta(minutes=15)
+# An order item keeps the newest entries of its timeline; older ones move to their own items (OrderHistory),
+# in the same transaction, so an order item stays bounded however many returns and refunds it sees.
+TIMELINE_ON_ORDER = 20
+# Likewise the refunds shown on the order (the total refunded is kept exactly; every refund is on the timeline).
+REFUNDS_ON_ORDER = 20
+# The scheduled jobs that act on orders, and how their due orders are spread over index partitions.
+SCHEDULE_SHARDS = 16
+EXPIRE, COMPLETE, REFUND = "expire", "complete", "refund"
+# Provider refunds that failed are tried again after these pauses (then every last one), never given up.
+REFUND_RETRY_MINUTES = (1, 5, 15, 60, 240)
 
 
 def unit_amount(product: Any, quantity: int, sample: bool = False) -> int:
@@ -124,18 +137,34 @@ class OrderLine:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: str
-    actor: str  # "buyer", "seller", "operator", "payments", "system", "county_staff", "partner"
+    actor: str  # the role: "buyer", "seller", "operator", "payments", "system", "county_staff", "partner"
     action: str
     status: str
     note: str | None = None
-    actor_id: str | None = None  # the user who did it (None for the system and the payment provider)
+    actor_id: str | None = None  # the user who did it (None for the payment provider and scheduled jobs)
+    seq: int = 0  # position in the order's whole history (1 = placed); 0 on entries stored before issue 9
 
 
 @dataclass(frozen=True)
 class Refund:
+    """Money given back. `return_id` names what it is for: a return's id, "cancellation", or
+    "late-payment:<payment id>". Card money goes back through the payment provider: such a refund is `pending`
+    until the provider confirms it (`refund_id`), retried by a job until then; other payment methods are settled
+    by the seller and the refund is `recorded` at once."""
+
     return_id: str
     amount: int
     at: str
+    status: str = "recorded"  # recorded | pending | issued
+    refund_id: str | None = None  # the provider's id, once issued
+    payment_ref: str | None = None  # the provider's payment it refunds
+    attempts: int = 0
+    next_attempt_at: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """Sent to the provider with every attempt of this refund: one refund however often it is retried."""
+        return f"refund:{self.payment_ref}:{self.return_id}"
 
 
 @dataclass(frozen=True)
@@ -165,6 +194,15 @@ class Order:
     # Collected at a village service centre (issue 10): the centre and its county as they were at checkout
     # (domain/network.pickup_snapshot), the inbound manifest carrying it, when it became ready, wrong codes.
     pickup: dict[str, Any] | None = None
+    expires_at: str | None = None  # unpaid card / bank-transfer orders are cancelled then (stock goes back)
+    timeline_total: int = 0  # entries ever written (those on the order are the newest of them)
+    refunded_total: int = 0  # every refund ever recorded (the order shows the newest REFUNDS_ON_ORDER)
+    payment_ref: str | None = None  # the card provider's payment id
+    # This order's quantities count against the buyer's unpaid-hold cap while it waits for payment (orders
+    # placed before issue 9 hold nothing). `hold_released` is set by the transition that ends the wait and is
+    # never stored: it tells the repository to give the quantities back in that transition's transaction.
+    holds: bool = False
+    hold_released: bool = False
     # issue 15: a pre-sale with a deposit is paid twice: `deposit_amount` first (the order is then "paid" and
     # may ship), the balance when it ships (`paid_at` is set when everything is paid)
     deposit_amount: int = 0
@@ -223,44 +261,107 @@ class Order:
 
     @property
     def refunded(self) -> int:
-        return sum(r.amount for r in self.refunds)
+        """Every refund ever recorded (the order keeps the newest ones; `refunded_total` counts them all)."""
+        return max(self.refunded_total, sum(r.amount for r in self.refunds))
 
-    def _moved(
+    @property
+    def received(self) -> int:
+        """What the buyer has paid for this order (a payment after cancellation is refunded on its own)."""
+        return self.amount_paid
+
+    @property
+    def pending_refunds(self) -> tuple[Refund, ...]:
+        return tuple(r for r in self.refunds if r.status == "pending")
+
+    def quantities(self) -> dict[str, int]:
+        """product_id -> units on this order."""
+        out: dict[str, int] = {}
+        for line in self.lines:
+            out[line.product_id] = out.get(line.product_id, 0) + line.quantity
+        return out
+
+    def noted(
         self,
         action: str,
-        status: str,
         actor: str,
         now: str,
+        *,
         note: str | None = None,
         actor_id: str | None = None,
+        status: str | None = None,
         **changes: Any,
     ) -> Order:
-        entry = TimelineEntry(at=now, actor=actor, action=action, status=status, note=note, actor_id=actor_id)
-        return replace(self, status=status, updated_at=now, timeline=(*self.timeline, entry), **changes)
+        """This order with one more timeline entry (and `changes`); leaving `pending_payment` releases the
+        buyer's unpaid hold. Every change of an order goes through here."""
+        new_status = status or self.status
+        entry = TimelineEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            status=new_status,
+            note=note,
+            actor_id=actor_id,
+            seq=self.timeline_total + 1,
+        )
+        release = self.holds and self.status == "pending_payment" and new_status != "pending_payment"
+        return replace(
+            self,
+            status=new_status,
+            updated_at=now,
+            timeline=(*self.timeline, entry),
+            timeline_total=self.timeline_total + 1,
+            holds=self.holds and not release,
+            hold_released=release,
+            **changes,
+        )
+
+    def _moved(self, action: str, status: str, actor: str, now: str, note: str | None = None, **changes: Any) -> Order:
+        return self.noted(action, actor, now, note=note, status=status, **changes)
+
+    def bounded(self) -> tuple[Order, tuple[TimelineEntry, ...]]:
+        """The order as stored: the newest TIMELINE_ON_ORDER entries and REFUNDS_ON_ORDER settled refunds
+        (pending refunds always stay); and the entries moved off it, which go to their own items."""
+        moved = self.timeline[:-TIMELINE_ON_ORDER]
+        settled = [r for r in self.refunds if r.status != "pending"]
+        dropped = {id(r) for r in settled[:-REFUNDS_ON_ORDER]} if len(settled) > REFUNDS_ON_ORDER else set()
+        refunds = tuple(r for r in self.refunds if id(r) not in dropped)
+        if not moved and len(refunds) == len(self.refunds):
+            return self, ()
+        return replace(self, timeline=self.timeline[-TIMELINE_ON_ORDER:], refunds=refunds), moved
+
+    def as_saved(self, expected_version: int) -> Order:
+        """This order as a save conditioned on `expected_version` stores it: the next version, bounded."""
+        return replace(self, version=expected_version + 1, hold_released=False).bounded()[0]
 
     def _illegal(self, action: str) -> Conflict:
         return Conflict(f"a {self.status} order cannot be {action}", code="illegal_order_transition")
 
-    def mark_paid(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
+    def mark_paid(self, actor: str, now: str, *, actor_id: str | None = None, payment_ref: str | None = None) -> Order:
         if self.deposit_amount and not self.deposit_paid_at and not self.paid_at:
             # the first of a pre-sale's two payments: the order is confirmed and may ship
             if self.status != "pending_payment":
                 raise self._illegal("marked paid")
-            return self._moved("deposit_paid", "paid", actor, now, deposit_paid_at=now, actor_id=actor_id)
+            first: dict[str, Any] = {"deposit_paid_at": now, "expires_at": None}
+            if payment_ref:
+                first["payment_ref"] = payment_ref
+            return self._moved("deposit_paid", "paid", actor, now, actor_id=actor_id, **first)
         if self.paid_at:
             raise Conflict("the order is already paid", code="already_paid")
         if self.payment_method == "net_terms":
             raise Conflict("an order on net terms is paid through its invoice", code="pay_the_invoice")
+        changes: dict[str, Any] = {"paid_at": now}
+        if payment_ref:
+            changes["payment_ref"] = payment_ref
         if self.deposit_amount:
             # the balance: when the seller ships (or before, if the buyer pays early), the status stays
             if self.status in ("paid", *IN_TRANSIT_STATUSES, "delivered"):
-                return self._moved("balance_paid", self.status, actor, now, paid_at=now, actor_id=actor_id)
+                return self._moved("balance_paid", self.status, actor, now, actor_id=actor_id, paid_at=now)
             raise self._illegal("marked paid")
         if self.status == "pending_payment":
-            return self._moved("paid", "paid", actor, now, paid_at=now, actor_id=actor_id)
+            return self._moved("paid", "paid", actor, now, actor_id=actor_id, expires_at=None, **changes)
         if self.status in (*IN_TRANSIT_STATUSES, "delivered") and self.payment_method == "cash_on_delivery":
             # Cash is collected on delivery: the payment is recorded without moving the order back.
-            return self._moved("paid", self.status, actor, now, paid_at=now, actor_id=actor_id)
+            return self._moved("paid", self.status, actor, now, actor_id=actor_id, **changes)
         raise self._illegal("marked paid")
 
     def settle_on_terms(self, actor: str, now: str) -> Order:
@@ -282,9 +383,14 @@ class Order:
             raise self._illegal("shipped")
         shipment = {"carrier": carrier, "tracking_number": tracking_number, "shipped_at": now}
         return self._moved(
-            "shipped", "shipped", "seller", now, note=f"{carrier} {tracking_number}", shipment=shipment,
+            "shipped",
+            "shipped",
+            "seller",
+            now,
+            note=f"{carrier} {tracking_number}",
             actor_id=actor_id,
-        )  # fmt: skip
+            shipment=shipment,
+        )
 
     def deliver(self, now: str, *, actor_id: str | None = None) -> Order:
         if self.status != "shipped":
@@ -294,17 +400,86 @@ class Order:
                 "this order is collected at a village service centre: its partner hands it over",
                 code="collected_at_village",
             )
-        return self._moved("delivered", "delivered", "seller", now, delivered_at=now, actor_id=actor_id)
+        return self._moved("delivered", "delivered", "seller", now, actor_id=actor_id, delivered_at=now)
 
     def cancel(self, actor: str, now: str, *, actor_id: str | None = None) -> Order:
+        """Stock goes back (the repository restocks in the same transaction); money paid goes back too: a
+        card payment through the provider (a pending refund), a bank transfer recorded as refunded."""
         if self.status not in OPEN_STATUSES:
             raise self._illegal("cancelled")
-        return self._moved("cancelled", "cancelled", actor, now, stock_restored=True, actor_id=actor_id)
+        cancelled = self._moved(
+            "cancelled", "cancelled", actor, now, actor_id=actor_id, stock_restored=True, expires_at=None
+        )
+        if self.amount_paid:  # the whole order, or a pre-sale's deposit (issue 15)
+            cancelled = cancelled.with_refund("cancellation", self.amount_paid, now)
+        return cancelled
+
+    def expire(self, now: str) -> Order:
+        """An unpaid card or bank-transfer order whose payment window closed: cancelled, stock back."""
+        if self.status != "pending_payment" or not self.expires_at or parse_time(now) < parse_time(self.expires_at):
+            raise self._illegal("expired")
+        return self._moved("expired", "cancelled", "system", now, stock_restored=True, expires_at=None)
 
     def complete(self, now: str) -> Order:
         if self.status != "delivered" or not self.paid_at:
             raise self._illegal("completed")
         return self._moved("completed", "completed", "system", now)
+
+    def with_refund(self, reason: str, amount: int, now: str, *, payment_ref: str | None = None) -> Order:
+        """Records a refund of `amount`: pending at the provider for card money, settled otherwise."""
+        ref = payment_ref or (self.payment_ref if self.payment_method == "card" else None)
+        if ref:
+            refund = Refund(reason, amount, now, status="pending", payment_ref=ref, next_attempt_at=now)
+        else:
+            refund = Refund(reason, amount, now)
+        return replace(self, refunds=(*self.refunds, refund), refunded_total=self.refunded_total + amount)
+
+    def late_payment(self, payment_ref: str, amount: int, now: str) -> Order:
+        """A card payment arrived for an order that was cancelled (or expired) meanwhile: recorded, and all of
+        it goes back through the provider. The order stays cancelled."""
+        if self.status != "cancelled":
+            raise self._illegal("paid late")
+        reason = f"late-payment:{payment_ref}"
+        if any(r.return_id == reason for r in self.refunds):
+            raise Conflict("this payment was already received", code="already_paid")
+        noted = self.noted(
+            "payment_after_cancellation", "payments", now, note=f"{payment_ref}: refund of {amount} {self.currency}"
+        )
+        return noted.with_refund(reason, amount, now, payment_ref=payment_ref)
+
+    def refund_issued(self, reason: str, refund_id: str, now: str) -> Order:
+        refunds = tuple(
+            replace(r, status="issued", refund_id=refund_id, next_attempt_at=None) if r.return_id == reason else r
+            for r in self.refunds
+        )
+        return replace(self, refunds=refunds).noted(
+            "refund_issued", "payments", now, note=f"{reason}: refund {refund_id}"
+        )
+
+    def refund_failed(self, reason: str, now: str) -> Order:
+        """The provider could not refund now: try again later (REFUND_RETRY_MINUTES), never give up."""
+
+        def later(r: Refund) -> Refund:
+            if r.return_id != reason:
+                return r
+            pause = REFUND_RETRY_MINUTES[min(r.attempts, len(REFUND_RETRY_MINUTES) - 1)]
+            at = parse_time(now) + dt.timedelta(minutes=pause)
+            return replace(r, attempts=r.attempts + 1, next_attempt_at=format_time(at))
+
+        return replace(self, refunds=tuple(later(r) for r in self.refunds))
+
+    def schedule(self) -> tuple[str, str] | None:
+        """(job, when) of the scheduled job due on this order, if any: one at a time by construction (an
+        unpaid order can expire, a delivered paid one can complete, a cancelled one can only owe refunds)."""
+        if self.status == "pending_payment" and self.expires_at:
+            return EXPIRE, self.expires_at
+        if self.pending_refunds:
+            return REFUND, min(r.next_attempt_at or r.at for r in self.pending_refunds)
+        if self.status == "delivered" and self.paid_at:
+            closes = self.return_window_closes()
+            if closes:
+                return COMPLETE, closes
+        return None
 
     def return_window_closes(self) -> str | None:
         if not self.delivered_at:
@@ -475,11 +650,37 @@ class Return:
     # Opened at a village service centre (issue 10): the parcel travels village -> county -> seller. Holds
     # village_id, county_id, partner_id, leg (domain/network.RETURN_LEGS), manifest_id, forwarding, history.
     network: dict[str, Any] | None = None
+    refunded: int | None = None  # what was refunded when the goods came back (None until they do)
 
     @property
     def amount(self) -> int:
+        """The value of the returned lines at the prices paid."""
         return sum(line["amount"] for line in self.lines)
+
+    @property
+    def outcome(self) -> str:
+        if self.status != "received":
+            return "awaiting_goods"
+        return "refunded" if self.refunded else "nothing_to_refund"
 
 
 def parse_time(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def format_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def payment_deadline(payment_method: str, now: str, *, card_minutes: int, bank_transfer_hours: int) -> str | None:
+    """When an unpaid order of this payment method gives its stock back (cash on delivery: never)."""
+    if payment_method == "card":
+        return format_time(parse_time(now) + dt.timedelta(minutes=card_minutes))
+    if payment_method == "bank_transfer":
+        return format_time(parse_time(now) + dt.timedelta(hours=bank_transfer_hours))
+    return None
+
+
+def schedule_shard(order_id: str) -> str:
+    """Which of the SCHEDULE_SHARDS index partitions an order's schedule entry goes to (stable per order)."""
+    return f"{zlib.crc32(order_id.encode()) % SCHEDULE_SHARDS:02d}"

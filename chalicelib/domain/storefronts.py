@@ -387,3 +387,33 @@ def product_prefecture(storefront: str, attributes: dict[str, Any], shop_region:
     if storefront == "specialties":
         return str(attributes["origin"]["prefecture"])
     return str(shop_region["prefecture"])
+
+
+# --- unpaid holds (issue 9) ------------------------------------------------------------------------------
+# An order waiting for payment holds its units. So that one account cannot lock a listing, a buyer's open
+# unpaid quantity of one product (over all their orders awaiting payment) may be at most UNPAID_HOLD_PERCENT
+# of the units in stock when they check out, or the storefront's floor, whichever is larger: b2b's floor is
+# the product's MOQ (a buyer can always order one minimum lot); retail storefronts let anyone hold a few units.
+UNPAID_HOLD_PERCENT = 20
+RETAIL_UNPAID_HOLD_FLOOR = 5
+
+
+def unpaid_hold_floor(storefront: str, attributes: dict[str, Any]) -> int:
+    if storefront == "b2b":
+        return int(attributes.get("moq") or 1)
+    return RETAIL_UNPAID_HOLD_FLOOR
+
+
+def unpaid_hold_cap(storefront: str, attributes: dict[str, Any], stock: int) -> int:
+    """The most units of a product one buyer may hold unpaid when `stock` units are in stock."""
+    share = -(-max(stock, 0) * UNPAID_HOLD_PERCENT // 100)  # rounded up
+    return max(share, unpaid_hold_floor(storefront, attributes))
+
+
+def stock_needed_for_hold(storefront: str, attributes: dict[str, Any], held: int) -> int | None:
+    """The least stock (before the sale) at which a buyer may hold `held` units unpaid, as the checkout
+    transaction's condition; None when the floor allows it whatever the stock. `unpaid_hold_cap(stock) >= held`
+    holds exactly when stock >= this (ceil(stock * p / 100) >= held  <=>  stock * p > (held - 1) * 100)."""
+    if held <= unpaid_hold_floor(storefront, attributes):
+        return None
+    return (held - 1) * 100 // UNPAID_HOLD_PERCENT + 1

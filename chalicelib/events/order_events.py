@@ -1,8 +1,14 @@
-"""Non-HTTP entry points: the order-events queue consumer and the completion schedule."""
+"""Non-HTTP entry points: the order-events queue consumer and the order schedules.
+
+The queue carries every outbox event (services/outbox.py): order events, which become notifications, refresh
+storefront cards and prompt provider refunds, and job steps (a shop's product job, `shop.resync`; issue 10: a
+manifest's build, dispatch and receipt, `manifest.*`).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from chalice import Blueprint, Rate
 
@@ -11,10 +17,37 @@ from ..bootstrap import container
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
+# Order events after which the order may owe a card refund (services/refunds.py issues it right away).
+REFUND_EVENTS = frozenset({"order.cancelled", "order.refunded", "order.payment_after_cancellation"})
+
+
+def handle_event(event: dict[str, Any]) -> None:
+    """One event, whatever its type; raises when it must be delivered again (idempotent by event id)."""
+    from ..services import catalog, dashboards, manifests, notifications, refunds, shops
+
+    c = container()
+    kind = event["type"]
+    if kind == "shop.resync":
+        shops.resync_step(c.catalog, c.outbox, event, now=c.clock())
+        return
+    if kind in manifests.STEPS:  # issue 10: one step of a manifest's job; the step queues the next one
+        manifests.run_step(manifests.Ports(buying=c.buying, network=c.network, jobs=c.jobs), event, now=c.clock())
+        return
+    if not kind.startswith("order."):
+        log.warning("unknown event ignored", extra={"event_id": event["event_id"], "type": kind})
+        return
+    event = notifications.parse_event_fields(event)
+    notifications.notify(c.buying, event, pickup_code=_pickup_code)
+    dashboards.record_event(c.aggregates, event)
+    if kind in catalog.STOCK_EVENTS:
+        catalog.refresh_cards(c.catalog, event.get("product_ids") or [])
+    if kind in REFUND_EVENTS:
+        refunds.issue_for(c.buying, c.payments, event["order_id"], now=c.clock())
+
 
 def handle_records(records: list[dict]) -> dict:
     """SQS batch (ReportBatchItemFailures): a bad message is reported, the others are still processed."""
-    from ..services import catalog, dashboards, notifications, rfq
+    from ..services import notifications, rfq
 
     failures = []
     for record in records:
@@ -24,13 +57,9 @@ def handle_records(records: list[dict]) -> dict:
                 c = container()
                 rfq.close_other_quotes(c.trade, c.buying, trade_event["rfq_id"], now=c.clock())
                 continue
-            event = notifications.parse_event(record["body"])
-            notifications.notify(container().buying, event, pickup_code=_pickup_code)
-            dashboards.record_event(container().aggregates, event)
-            if event["type"] in catalog.STOCK_EVENTS:
-                catalog.refresh_cards(container().catalog, event.get("product_ids") or [])
+            handle_event(notifications.parse_message(record["body"]))
         except Exception:  # whatever goes wrong with one message, the others still count
-            log.warning("order event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
+            log.warning("event not processed", extra={"message_id": record.get("messageId")}, exc_info=True)
             failures.append({"itemIdentifier": record.get("messageId")})
     return {"batchItemFailures": failures}
 
@@ -46,9 +75,42 @@ def order_events(event, context):
     return handle_records(event.get("Records", []))
 
 
-@bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
-def complete_orders(event):
+# --- schedules: each a plain function (the local stack and the tests run them too) and its trigger ----------
+
+
+def complete_due() -> dict[str, int]:
+    """The completion sweep; `completed` (= `done`) is how many orders it completed."""
     from ..services import order_lifecycle
 
     c = container()
-    return {"completed": order_lifecycle.complete_due(c.buying, c.ledger, c.finance, c.events, now=c.clock())}
+    result = order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock())
+    return {"completed": result["done"], **result}
+
+
+def expire_due() -> dict[str, int]:
+    from ..services import order_lifecycle
+
+    c = container()
+    return order_lifecycle.expire_due(c.buying, now=c.clock())
+
+
+def retry_due_refunds() -> dict[str, int]:
+    from ..services import refunds
+
+    c = container()
+    return refunds.retry_due(c.buying, c.payments, now=c.clock())
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
+def complete_orders(event):
+    return complete_due()
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")
+def expire_orders(event):
+    return expire_due()
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="retry_refunds")
+def retry_refunds(event):
+    return retry_due_refunds()

@@ -25,8 +25,7 @@ from ..domain.network import Village, pickup_snapshot, require_partner
 from ..domain.orders import Order, OrderLine, TimelineEntry, line_problems, rule_text
 from ..domain.villagers import Villager
 from .checkout import _order_line, _raise_unavailable
-from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher, NetworkRepository
+from .ports import BuyingRepository, NetworkRepository
 
 # The payment the partner chose -> the order's payment method: cash collected at the pickup (the seller ships
 # before payment, as cash on delivery), or paid by the partner by bank transfer (the seller ships once paid).
@@ -161,7 +160,6 @@ def quote(
 def place(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     actor: Actor,
     village_id: str,
     idempotency_key: str,
@@ -171,8 +169,9 @@ def place(
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
-    """One order per shop for the villager, collected at the village: atomic with the stock decrements and the
-    Idempotency-Key's claim (a replay answers the first result; another body with the key is 422).
+    """One order per shop for the villager, collected at the village: atomic with the stock decrements, each
+    shop still selling (409 shop_unavailable), the orders' events (one outbox item) and the Idempotency-Key's
+    claim (a replay answers the first result; another body with the key is 422).
     Three calls: the BatchGetItem, the fee rule, one TransactWriteItems."""
     require_role(actor, Role.PARTNER)
     lines = body["lines"]
@@ -265,7 +264,6 @@ def place(
         if earlier is None:
             raise
         return _replayed(earlier, digest), True
-    publisher.publish([order_event(o, "order.created") for o in orders])
     return {**result, "replayed": False}, False
 
 

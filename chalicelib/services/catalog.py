@@ -195,7 +195,7 @@ def archive_product(
     return repo.save_product(archived, product.version, shop.status)
 
 
-STOCK_EVENTS = frozenset({"order.created", "order.cancelled", "order.refunded"})
+STOCK_EVENTS = frozenset({"order.created", "order.cancelled", "order.expired", "order.refunded", "order.returned"})
 
 
 def refresh_cards(repo: CatalogRepository, product_ids: list[str]) -> int:

@@ -13,25 +13,27 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from ..domain import personalisation, seasons
-from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer
+from ..domain.buying import Cart, CheckoutClaim, LinesRefused, Offer, UnpaidHolds
 from ..domain.errors import Conflict, Unprocessable, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.network import pickup_snapshot
 from ..domain.orders import (
     MAX_CHECKOUT_LINES,
+    MAX_CHECKOUT_SHOPS,
     Order,
     OrderLine,
     TimelineEntry,
     line_problems,
+    payment_deadline,
     rule_text,
     terms_problems,
     unit_amount,
 )
+from ..domain.storefronts import stock_needed_for_hold, unpaid_hold_cap
 from ..domain.trade import Business, business_id_of, validate_uscc
 from . import terms
 from .cart import line_product
-from .notifications import order_event
-from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
+from .ports import BuyingRepository, Ledger, TradeRepository
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -42,14 +44,12 @@ def _claim_key(buyer_id: str, key: str) -> str:
     return f"checkout#{buyer_id}#{key}"
 
 
-def _replay(repo: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+    """The answer the first attempt got (its orders' events were written with them: nothing to re-send)."""
     if claim.digest != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
         )
-    # The first attempt may have failed to queue its events: queue them again (consumers deduplicate).
-    orders = repo.get_orders([o["order_id"] for o in claim.result["orders"]])
-    publisher.publish([order_event(o, "order.created") for o in orders if o.version == 1])
     return {**claim.result, "replayed": True}
 
 
@@ -129,20 +129,32 @@ def _invoice_details(body: dict[str, Any], business: Business | None) -> dict[st
     return None
 
 
-def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refused: LinesRefused, now: str) -> NoReturn:
+def _refused(
+    repo: BuyingRepository,
+    cart: Cart,
+    offers: dict[str, Offer],
+    refused: LinesRefused,
+    now: str,
+    holds: UnpaidHolds,
+) -> NoReturn:
     """The transaction refused some products (or lines of one product were set at different prices): read those
     products (only now) to say why, line by line.
 
     A line whose product is no longer sold as it was (gone, sold out, below a new MOQ, out of season) is
-    `lines_unavailable`. A line that is fine but whose price (or terms) changed since the buyer set it is
-    `price_changed`: the cart's offer for it is renewed here, so the cart shows the new price and the buyer's
-    next checkout pays it. A line refused for neither reason lost a race (sold meanwhile): `lines_unavailable`.
+    `lines_unavailable`. A line that would take the buyer's unpaid units of the product over the storefront's cap
+    is `lines_unavailable` with the detail code `unpaid_limit`. A line that is fine but whose price (or terms)
+    changed since the buyer set it is `price_changed`: the cart's offer for it is renewed here, so the cart shows
+    the new price and the buyer's next checkout pays it. A line refused for none of these reasons lost a race
+    (sold meanwhile): `lines_unavailable`.
     """
     products = repo.get_products(refused.product_ids)
     day = seasons.day_of(now)
     unavailable: list[dict[str, str]] = []
     repriced: list[dict[str, str]] = []
     renewed: dict[str, Offer] = {}
+    wanted: Counter[str] = Counter()  # the units of each product in the cart (its lines add up)
+    for key, line in cart.lines.items():
+        wanted[line_product(key, line)] += line["quantity"]
     for key, line in cart.lines.items():
         product_id = line_product(key, line)
         if product_id not in refused.product_ids:
@@ -150,6 +162,19 @@ def _refused(repo: BuyingRepository, cart: Cart, offers: dict[str, Offer], refus
         product, quantity, offer = products.get(product_id), line["quantity"], offers[key]
         codes = line_problems(product, quantity, _sample(cart, key), day=day)
         unavailable += [_problem(key, code, rule_text(code, product)) for code in codes]
+        if product is not None and not codes:
+            held = holds.held(product_id) + wanted[product_id]
+            cap = unpaid_hold_cap(product.storefront, product.attributes, product.stock)
+            if held > cap:  # the storefront's unpaid-hold rule (domain/storefronts.py)
+                codes = ["unpaid_limit"]
+                unavailable.append(
+                    _problem(
+                        key,
+                        "unpaid_limit",
+                        f"one buyer may hold at most {cap} unpaid units of this product (this would make {held}); "
+                        "pay for your open orders of it first, or buy fewer",
+                    )
+                )
         if product is not None and product.price_fingerprint != offer.price_fp:
             renewed[key] = Offer.of(product)
             if not codes:
@@ -216,7 +241,6 @@ def _order_line(order_id: str, i: int, offer: Offer, line: dict[str, Any], day: 
 
 def checkout(
     repo: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     idempotency_key: str,
     body: dict[str, Any],
@@ -224,16 +248,20 @@ def checkout(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    card_payment_minutes: int = 30,
+    bank_transfer_hours: int = 72,
     ledger: Ledger | None = None,
     trade: TradeRepository | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
 
-    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, and the idempotency claim) and
-    one transaction (claim, cart, per line a stock update conditioned on stock, listing and the offer's price
-    fingerprint, per shop an order). Products are read only when the transaction refuses a line (to say why)
-    or for cart lines that predate offers.
+    Two DynamoDB calls: one BatchGetItem (the cart, with each line's Offer, the idempotency claim and the buyer's
+    unpaid holds) and one transaction (claim, cart, holds, per line a stock update conditioned on stock, listing,
+    the offer's price fingerprint and the unpaid-hold cap, per shop a check that it is still active and an order,
+    and the orders' events). Products are read only when the transaction refuses a line (to say why) or for cart
+    lines that predate offers. Unpaid card and bank-transfer orders expire (their stock comes back) after
+    `card_payment_minutes` / `bank_transfer_hours` (settings per stage).
 
     Issue 14: the first read also fetches the buyer's business (its badge and invoice details go on b2b
     orders); a sample line adds its once-per-buyer claim to the transaction. `payment_method: net_terms`
@@ -247,13 +275,13 @@ def checkout(
     pickup_point = body["delivery"].get("pickup_point")
     village = None
     if pickup_point:  # collected at a village service centre (issue 10): read with the cart, still 2 calls
-        cart, claim, business, village = repo.pickup_checkout_reads(
+        cart, claim, holds, business, village = repo.pickup_checkout_reads(
             actor.user_id, claim_key, pickup_point, business_id_of(actor.user_id)
         )
     else:
-        cart, claim, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
+        cart, claim, holds, business = repo.checkout_reads(actor.user_id, claim_key, business_id_of(actor.user_id))
     if claim is not None:
-        return _replay(repo, publisher, claim, digest), True
+        return _replay(claim, digest), True
     if pickup_point and village is None:
         raise Unprocessable(
             "there is no such village service centre",
@@ -268,12 +296,17 @@ def checkout(
     offers, problems = _offers(repo, cart, day)
     if problems:
         _raise_unavailable(problems)
+    if len({offer.shop_id for offer in offers.values()}) > MAX_CHECKOUT_SHOPS:
+        raise ValidationFailed(
+            f"one checkout takes the products of at most {MAX_CHECKOUT_SHOPS} shops; check out the rest separately",
+            code="too_many_shops",
+        )
     fingerprints: dict[str, set[str]] = defaultdict(set)
     for key, line in cart.lines.items():
         fingerprints[line_product(key, line)].add(offers[key].price_fp)
     mixed = [pid for pid, fps in fingerprints.items() if len(fps) > 1]
     if mixed:  # two lines of one product set at different prices: one of them is stale
-        _refused(repo, cart, offers, LinesRefused(mixed), now)
+        _refused(repo, cart, offers, LinesRefused(mixed), now, holds)
 
     checkout_id = new_id("chk")
     by_shop: dict[str, list[tuple[Offer, dict[str, Any]]]] = defaultdict(list)
@@ -290,6 +323,9 @@ def checkout(
         lines = tuple(_order_line(order_id, i, offer, line, day) for i, (offer, line) in enumerate(items))
         b2b = first.storefront == "b2b"
         status = "pending_payment"
+        deadline = payment_deadline(
+            body["payment_method"], now, card_minutes=card_payment_minutes, bank_transfer_hours=bank_transfer_hours
+        )
         orders.append(
             Order(
                 order_id=order_id,
@@ -307,8 +343,11 @@ def checkout(
                 created_at=now,
                 updated_at=now,
                 timeline=(
-                    TimelineEntry(at=now, actor="buyer", action="placed", status=status, actor_id=actor.user_id),
+                    TimelineEntry(at=now, actor="buyer", action="placed", status=status, actor_id=actor.user_id, seq=1),
                 ),
+                timeline_total=1,
+                expires_at=deadline,
+                holds=True,
                 pickup=pickup_snapshot(village) if village is not None else None,
                 deposit_amount=sum(line.deposit for line in lines),
                 business=business.badge() if b2b and business is not None and business.verified else None,
@@ -323,9 +362,16 @@ def checkout(
     # One stock update per product: the lines of one product (personalisations) add up inside the transaction.
     stock: Counter[str] = Counter()
     price_fps: dict[str, str] = {}
+    kinds: dict[str, Offer] = {}
     for key, line in cart.lines.items():
         stock[line_product(key, line)] += line["quantity"]
         price_fps[line_product(key, line)] = offers[key].price_fp
+        kinds[line_product(key, line)] = offers[key]
+    hold_stock = {
+        pid: need
+        for pid, units in stock.items()
+        if (need := stock_needed_for_hold(kinds[pid].storefront, kinds[pid].attributes, holds.held(pid) + units))
+    }
     samples = tuple(
         _sample_claim(actor.user_id, line_product(key, line)) for key, line in cart.lines.items() if line.get("sample")
     )
@@ -335,21 +381,38 @@ def checkout(
             if ledger is None or trade is None:
                 raise RuntimeError("net terms need the ledger and the trade repository")
             writes, explain = repo.placement_writes(
-                orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+                orders,
+                dict(stock),
+                price_fps,
+                cart,
+                claim_key,
+                CheckoutClaim(digest, result),
+                now,
+                samples,
+                holds=holds,
+                hold_stock=hold_stock,
             )
             terms.place_on_terms(ledger, trade, on_terms, checkout_id, orders, writes, explain, now=now)
         else:
             repo.place_orders(
-                orders, dict(stock), price_fps, cart, claim_key, CheckoutClaim(digest, result), now, samples
+                orders,
+                dict(stock),
+                price_fps,
+                cart,
+                claim_key,
+                CheckoutClaim(digest, result),
+                now,
+                samples,
+                holds=holds,
+                hold_stock=hold_stock,
             )
     except LinesRefused as refused:
-        _refused(repo, cart, offers, refused, now)
+        _refused(repo, cart, offers, refused, now, holds)
     except Conflict as exc:
         if exc.code != "idempotency_race":
             raise
         earlier = repo.get_claim(claim_key)
         if earlier is None:  # the claim that won the race is written with its orders: it is there
             raise
-        return _replay(repo, publisher, earlier, digest), True
-    publisher.publish([order_event(o, "order.created") for o in orders])
+        return _replay(earlier, digest), True
     return {**result, "replayed": False}, False

@@ -15,8 +15,7 @@ from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, forw
 from ..domain.orders import Order, Return
 from . import manifests
 from .network import county_access
-from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, JobQueue, NetworkRepository, Page, Position
+from .ports import BuyingRepository, JobQueue, NetworkRepository, Page, Position
 
 
 def _of_county(order: Order | None, county_id: str) -> bool:
@@ -26,7 +25,6 @@ def _of_county(order: Order | None, county_id: str) -> bool:
 def scan(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     actor: Actor,
     county_id: str,
     code: str,
@@ -53,9 +51,7 @@ def scan(
     order = mine[0]
     if order.status == "at_county":
         return order, True
-    saved = buying.save_order(order.arrive_at_county(actor.user_id, now), order.version)
-    announce(publisher, saved, "order.at_county")
-    return saved, False
+    return buying.save_order(order.arrive_at_county(actor.user_id, now), order.version, event="order.at_county"), False
 
 
 def parcels(
@@ -76,16 +72,13 @@ def parcels(
     return buying.county_parcels(county_id, status, limit, start)
 
 
-def _ports(
-    buying: BuyingRepository, network: NetworkRepository, publisher: EventPublisher, jobs: JobQueue
-) -> manifests.Ports:
-    return manifests.Ports(buying=buying, network=network, publisher=publisher, jobs=jobs)
+def _ports(buying: BuyingRepository, network: NetworkRepository, jobs: JobQueue) -> manifests.Ports:
+    return manifests.Ports(buying=buying, network=network, jobs=jobs)
 
 
 def build_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     county_id: str,
@@ -100,9 +93,7 @@ def build_manifest(
     village = network.get_village(village_id)
     if village is None or village.county_id != county_id:
         raise NotFound("this county centre has no such village service centre", code="village_not_found")
-    return manifests.build(
-        _ports(buying, network, publisher, jobs), village, TO_VILLAGE, actor.user_id, now=now, new_id=new_id
-    )
+    return manifests.build(_ports(buying, network, jobs), village, TO_VILLAGE, actor.user_id, now=now, new_id=new_id)
 
 
 def county_manifests(
@@ -139,7 +130,6 @@ def manifest_view(
 def dispatch_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     county_id: str,
@@ -154,13 +144,12 @@ def dispatch_manifest(
     manifest = _county_manifest(header, county_id)
     if manifest.direction != TO_VILLAGE:
         raise Conflict("a village dispatches its return manifests", code="wrong_direction")
-    return manifests.dispatch(_ports(buying, network, publisher, jobs), manifest, first, actor.user_id, now=now)
+    return manifests.dispatch(_ports(buying, network, jobs), manifest, first, actor.user_id, now=now)
 
 
 def receive_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     county_id: str,
@@ -175,7 +164,7 @@ def receive_manifest(
     manifest = _county_manifest(header, county_id)
     if manifest.direction != TO_COUNTY:
         raise Conflict("its village receives an inbound manifest", code="wrong_direction")
-    return manifests.receive(_ports(buying, network, publisher, jobs), manifest, lines, codes, actor.user_id, now=now)
+    return manifests.receive(_ports(buying, network, jobs), manifest, lines, codes, actor.user_id, now=now)
 
 
 def returns_at(

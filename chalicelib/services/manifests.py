@@ -3,17 +3,18 @@
 Each step is ONE transaction of at most CHUNK parcels (each parcel's order or return, version-checked, and its
 manifest line) with the manifest's header: the header's version (or, while building, the village's open
 manifest and the parcels' own versions) makes a step apply exactly once, so a retried request or a redelivered
-job neither loses nor duplicates a parcel. A request runs the first step itself; when parcels are left it
-queues a job (`network_jobs`, events/network_jobs.py) that runs the following steps, a few seconds' worth per
-invocation, and queues itself again until the manifest is done. Calling the same route again also resumes a
-stalled manifest (a lost job message).
+job neither loses nor duplicates a parcel. A request runs the first step itself; when parcels are left, that
+step's transaction also writes the next step as an outbox event (adapters/outbox.OutboxJobQueue), which reaches
+the order-events queue like every other event; its consumer (events/order_events.handle_event) runs one step
+per event, each writing the next the same way until the manifest is done. Calling the same route again also
+resumes a stalled manifest. The orders' events (`order.to_village`, `order.ready_for_pickup`, ...) are written to the
+outbox in each step's own transaction (BuyingRepository.save_orders): nothing is published after a write.
 
 Inbound manifests (to_village) carry orders; outbound ones (to_county) carry returns opened at a village.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -35,26 +36,26 @@ from ..domain.network import (
     start_receipt,
 )
 from ..domain.orders import Order, Return
-from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, JobQueue, NetworkRepository, Page, Write
+from .ports import BuyingRepository, JobQueue, NetworkRepository, Page, Write
 
-# Parcels per step: 2 actions each (the order or return, its line) + the header + the village = 52 of the
-# transaction's 100, leaving room for an outbox event per order.
+# Parcels per step: 2 actions each (the order or return, its line), at most one timeline entry per order moved
+# to OrderHistory, the header, the village, the orders' events (one outbox item) and the next step's job (one
+# outbox item) = at most 79 of the transaction's 100.
 CHUNK = 25
 STEP_RETRIES = 3
-JOB_SECONDS = 10.0  # a job invocation stops starting steps after this, and queues the rest
 
 
 @dataclass(frozen=True)
 class Ports:
     buying: BuyingRepository
     network: NetworkRepository
-    publisher: EventPublisher
     jobs: JobQueue
 
 
-def _job(ports: Ports, kind: str, manifest: Manifest) -> None:
-    ports.jobs.enqueue({"job": kind, "manifest_id": manifest.manifest_id})
+def _next_step(ports: Ports, kind: str, manifest_id: str, version: int, now: str) -> list[Write]:
+    """The next step of `kind`, for the transaction of the step that leaves the header at `version` (the
+    version names the step: written twice, it is one outbox item)."""
+    return [ports.jobs.job_write({"job": kind, "manifest_id": manifest_id, "version": version}, now)]
 
 
 # --- lines --------------------------------------------------------------------------------------------------
@@ -160,7 +161,12 @@ def _build_step(
             ports.network.grow_manifest_write(manifest, count, now, complete=not more),
         ]
     order_changes, return_changes, line_writes = _claim_writes(ports, manifest.manifest_id, orders, returns, now)
-    ports.buying.save_orders(order_changes, returns=return_changes, alongside=writes + line_writes)
+    after = manifest.version if open_id is None else manifest.version + 1
+    job = _next_step(ports, "manifest.build", manifest.manifest_id, after, now) if more else []
+    ports.buying.save_orders(
+        order_changes, events=_each(order_changes, "order.on_manifest"), returns=return_changes,
+        alongside=writes + line_writes + job,
+    )  # fmt: skip
     if open_id is not None:
         manifest = replace(
             manifest,
@@ -169,30 +175,39 @@ def _build_step(
             version=manifest.version + 1,
             updated_at=now,
         )
-    if more:
-        _job(ports, "manifest.build", manifest)
     return manifest, open_id is None
 
 
-def build_step_job(ports: Ports, manifest_id: str, *, now: str) -> bool:
-    """One step of a build in the background; True when the manifest is complete."""
+def _each(changes: list[tuple[Order, int]], kind: str) -> list[str]:
+    return [kind] * len(changes)
+
+
+def build_step_job(ports: Ports, manifest_id: str, *, now: str) -> Manifest | None:
+    """One step of a build in the background: the manifest after it, or None when the build is complete."""
     manifest = ports.network.get_manifest(manifest_id)
     if manifest is None or manifest.status != "building":
-        return True
+        return None
     village = ports.network.get_village_consistent(manifest.village_id)
     if village is None or village.open_manifest(manifest.direction) != manifest_id:
-        return True
+        return None
     orders, returns, more = _waiting(ports, village.village_id, manifest.direction)
     if not orders and not returns:
         ports.network.transact([ports.network.finish_build_write(manifest_id, manifest)])
-        return True
+        return None
     order_changes, return_changes, line_writes = _claim_writes(ports, manifest_id, orders, returns, now)
+    count = len(orders) + len(returns)
     writes = [
         ports.network.open_manifest_write(village.village_id, manifest.direction, manifest_id, opening=False),
-        ports.network.grow_manifest_write(manifest, len(orders) + len(returns), now, complete=not more),
+        ports.network.grow_manifest_write(manifest, count, now, complete=not more),
     ]
-    ports.buying.save_orders(order_changes, returns=return_changes, alongside=writes + line_writes)
-    return not more
+    job = _next_step(ports, "manifest.build", manifest_id, manifest.version + 1, now) if more else []
+    ports.buying.save_orders(
+        order_changes, events=_each(order_changes, "order.on_manifest"), returns=return_changes,
+        alongside=writes + line_writes + job,
+    )  # fmt: skip
+    if not more:
+        return None
+    return replace(manifest, parcel_count=manifest.parcel_count + count, version=manifest.version + 1, updated_at=now)
 
 
 # --- dispatch -----------------------------------------------------------------------------------------------
@@ -217,8 +232,9 @@ def _dispatch_lines(
     now: str,
     first: bool = False,
 ) -> Manifest:
-    """Moves `lines`' parcels on their way, with the header (version-checked): one transaction. The first
-    step also closes the village's open manifest (the next build starts a new one)."""
+    """Moves `lines`' parcels on their way, with the header (version-checked) and, unless `done`, the next
+    step's job: one transaction. The first step also closes the village's open manifest (the next build starts
+    a new one)."""
     actor_id = manifest.dispatched_by or manifest.created_by
     items = _items(ports, manifest, lines)
     order_changes: list[tuple[Order, int]] = []
@@ -239,9 +255,11 @@ def _dispatch_lines(
     writes = [ports.network.manifest_write(header, expected_version)]
     if first:
         writes.append(ports.network.close_manifest_write(manifest.village_id, manifest.direction, manifest.manifest_id))
-    saved, _ = ports.buying.save_orders(order_changes, returns=return_changes, alongside=writes)
-    for order in saved:
-        announce(ports.publisher, order, "order.to_village")
+    if not done:
+        writes += _next_step(ports, "manifest.dispatch", manifest.manifest_id, expected_version + 1, now)
+    ports.buying.save_orders(
+        order_changes, events=_each(order_changes, "order.to_village"), returns=return_changes, alongside=writes
+    )
     return replace(header, version=expected_version + 1)
 
 
@@ -254,10 +272,7 @@ def dispatch(ports: Ports, manifest: Manifest, first: Page[ManifestLine], actor_
         return _resume(ports, manifest, "manifest.dispatch", now=now)
     started = start_dispatch(manifest, actor_id, now)
     done = first.last_key is None and len(first.items) <= CHUNK
-    header = _dispatch_lines(ports, started, manifest.version, first.items[:CHUNK], done, now=now, first=True)
-    if not done:
-        _job(ports, "manifest.dispatch", header)
-    return header
+    return _dispatch_lines(ports, started, manifest.version, first.items[:CHUNK], done, now=now, first=True)
 
 
 def _step_lines(ports: Ports, manifest: Manifest) -> tuple[list[ManifestLine], bool]:
@@ -265,13 +280,13 @@ def _step_lines(ports: Ports, manifest: Manifest) -> tuple[list[ManifestLine], b
     return list(page.items), page.last_key is None
 
 
-def dispatch_step_job(ports: Ports, manifest_id: str, *, now: str) -> bool:
+def dispatch_step_job(ports: Ports, manifest_id: str, *, now: str) -> Manifest | None:
     manifest = ports.network.get_manifest(manifest_id)
     if manifest is None or manifest.status != "dispatching":
-        return True
+        return None
     lines, done = _step_lines(ports, manifest)
-    _dispatch_lines(ports, manifest, manifest.version, lines, done, now=now)
-    return done
+    header = _dispatch_lines(ports, manifest, manifest.version, lines, done, now=now)
+    return None if done else header
 
 
 # --- receive ------------------------------------------------------------------------------------------------
@@ -285,6 +300,7 @@ def _receive_lines(
     scanned = set(manifest.scanned)
     items = _items(ports, manifest, lines)
     order_changes: list[tuple[Order, int]] = []
+    events: list[str] = []
     return_changes: list[tuple[Return, int]] = []
     line_writes: list[Write] = []
     arrived = missing = 0
@@ -296,6 +312,7 @@ def _receive_lines(
         if isinstance(item, Order) and item.status == "to_village":
             changed = item.ready_at_village(actor_id, now) if here else item.go_missing(actor_id, now)
             order_changes.append((changed, item.version))
+            events.append("order.ready_for_pickup" if here else "order.missing")
         elif isinstance(item, Return) and (item.network or {}).get("leg") == "to_county":
             moved = return_at_county(item, actor_id, now) if here else return_missing(item, actor_id, now)
             return_changes.append((moved, item.version))
@@ -312,10 +329,9 @@ def _receive_lines(
         updated_at=now,
     )
     writes = [ports.network.manifest_write(header, expected_version), *line_writes]
-    saved, _ = ports.buying.save_orders(order_changes, returns=return_changes, alongside=writes)
-    for order in saved:
-        kind = "order.ready_for_pickup" if order.status == "ready_for_pickup" else "order.missing"
-        announce(ports.publisher, order, kind)
+    if not done:
+        writes += _next_step(ports, "manifest.receive", manifest.manifest_id, expected_version + 1, now)
+    ports.buying.save_orders(order_changes, events=events, returns=return_changes, alongside=writes)
     return replace(header, version=expected_version + 1)
 
 
@@ -340,24 +356,22 @@ def receive(
         return manifest
     started = start_receipt(manifest, scanned, actor_id, now)
     done = len(lines) <= CHUNK
-    header = _receive_lines(ports, started, manifest.version, lines[:CHUNK], done, now=now)
-    if not done:
-        _job(ports, "manifest.receive", header)
-    return header
+    return _receive_lines(ports, started, manifest.version, lines[:CHUNK], done, now=now)
 
 
-def receive_step_job(ports: Ports, manifest_id: str, *, now: str) -> bool:
+def receive_step_job(ports: Ports, manifest_id: str, *, now: str) -> Manifest | None:
     manifest = ports.network.get_manifest(manifest_id)
     if manifest is None or manifest.status != "receiving":
-        return True
+        return None
     lines, done = _step_lines(ports, manifest)
-    _receive_lines(ports, manifest, manifest.version, lines, done, now=now)
-    return done
+    header = _receive_lines(ports, manifest, manifest.version, lines, done, now=now)
+    return None if done else header
 
 
 # --- jobs ---------------------------------------------------------------------------------------------------
 
-STEPS: dict[str, Callable[..., bool]] = {
+# Each step returns the manifest after it, or None when the job is done.
+STEPS: dict[str, Callable[..., Manifest | None]] = {
     "manifest.build": build_step_job,
     "manifest.dispatch": dispatch_step_job,
     "manifest.receive": receive_step_job,
@@ -365,37 +379,26 @@ STEPS: dict[str, Callable[..., bool]] = {
 
 
 def _resume(ports: Ports, manifest: Manifest, kind: str, *, now: str) -> Manifest:
-    """A busy manifest asked again (its job may be lost): one step here, and the job queued again."""
-    done = STEPS[kind](ports, manifest.manifest_id, now=now)
-    if not done:
-        _job(ports, kind, manifest)
+    """A busy manifest asked again (its job may be stalled): one step here (which queues the next one)."""
+    STEPS[kind](ports, manifest.manifest_id, now=now)
     return ports.network.get_manifest(manifest.manifest_id) or manifest
 
 
-def run_job(
-    ports: Ports,
-    job: dict[str, Any],
-    *,
-    clock: Callable[[], str],
-    seconds: float = JOB_SECONDS,
-    monotonic: Callable[[], float] = time.monotonic,
-) -> bool:
-    """Runs steps of one job for about `seconds`; queues the job again when steps are left. True when done.
-    A step that meets a concurrent change (another run of the same job) is simply tried again."""
-    kind, manifest_id = job.get("job"), job.get("manifest_id")
+def run_step(ports: Ports, job: dict[str, Any], *, now: str) -> bool:
+    """One step of a manifest's job (an outbox event: {"type": "manifest.build" | "manifest.dispatch" |
+    "manifest.receive", "manifest_id", "version"}); the step writes the next one's event in its own transaction
+    while steps are left. True when the job is done. Steps read the manifest as it is, so an event delivered
+    twice runs the step that is due then, never one twice; a step that meets a concurrent change (another run
+    of the same job) is tried again."""
+    kind, manifest_id = job.get("type"), job.get("manifest_id")
     step = STEPS.get(str(kind))
     if step is None or not isinstance(manifest_id, str):
         raise ValueError(f"not a network job: {job!r}")
-    started = monotonic()
-    failures = 0
-    while monotonic() - started < seconds:
+    for attempt in range(STEP_RETRIES):
         try:
-            if step(ports, manifest_id, now=clock()):
-                return True
-            failures = 0
+            after = step(ports, manifest_id, now=now)
+            break
         except (PreconditionFailed, Conflict):
-            failures += 1
-            if failures >= STEP_RETRIES:
+            if attempt + 1 == STEP_RETRIES:
                 raise
-    ports.jobs.enqueue({"job": kind, "manifest_id": manifest_id})
-    return False
+    return after is None

@@ -1,84 +1,40 @@
-"""Order events: what each order change announces, and the notifications the events turn into."""
+"""Order events and the notifications they turn into.
+
+Order events are written by the buying repository in the same transaction as the change they announce
+(`save_order(..., event=...)`, an outbox item; domain/events.order_event is their shape) and reach the
+order-events queue through the outbox relay (services/outbox.py). Nothing here publishes.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from ..domain.errors import DomainError
+from ..domain.events import order_event
 from ..domain.identity import Actor
-from ..domain.orders import Order
-from .ports import JSON, BuyingRepository, EventPublisher, Page, Position
+from .ports import JSON, BuyingRepository, Page, Position
 
-log = logging.getLogger(__name__)
+__all__ = ["my_notifications", "notify", "order_event", "parse_event", "parse_event_fields", "parse_message"]
 
 
-def order_event(order: Order, kind: str) -> dict[str, Any]:
-    event = {
-        "event_id": f"{order.order_id}:{order.version}",
-        "type": kind,
-        "order_id": order.order_id,
-        "shop_id": order.shop_id,
-        "seller_id": order.seller_id,
-        "buyer_id": order.buyer_id,
-        "status": order.status,
-        "total": {"amount": order.total, "currency": order.currency},
-        "product_ids": sorted({line.product_id for line in order.lines if line.product_id}),
-        "at": order.updated_at,
-        **dashboard_facts(order, kind),
-    }
-    if order.pickup:  # collected at a village centre (issue 10); never the pickup code: notify() derives it
-        event["pickup"] = {
-            "centre": order.pickup["village_name"],
-            "hours": order.pickup["hours"],
-            "county": order.pickup["county_name"],
-            "ready_at": order.pickup.get("ready_at"),
-        }
+def parse_message(raw: str) -> dict[str, Any]:
+    """A queue message: any event (order events, jobs) with at least an id, a type and a time."""
+    event = json.loads(raw)
+    if not isinstance(event, dict):
+        raise ValueError("not an event")
+    for name in ("event_id", "type", "at"):
+        if not isinstance(event.get(name), str) or not event[name]:
+            raise ValueError(f"event without a valid {name}")
     return event
 
 
-def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
-    """What the dashboards' counters need from an event (domain/dashboards.updates_for_event): the order's
-    dimensions, its lines, the refund recorded by this change, the commission kept at completion."""
-    facts: dict[str, Any] = {
-        "storefront": order.storefront,
-        "currency": order.currency,
-        "payment_method": order.payment_method,
-        "paid": bool(order.paid_at),
-    }
-    for dimension in ("county", "market"):  # issue 10 (pickup orders) and issue 12 (cross-border markets)
-        value = getattr(order, dimension, None)
-        if isinstance(value, str) and value:
-            facts[dimension] = value
-    if kind == "order.created":
-        facts["lines"] = [
-            {"product_id": line.product_id, "title": line.title, "quantity": line.quantity, "amount": line.total}
-            for line in order.lines
-        ]
-    if kind in ("order.refunded", "order.cancelled") and order.refunds and order.refunds[-1].at == order.updated_at:
-        facts["refund"] = order.refunds[-1].amount
-        if order.commission is not None:  # refunded after completion: the commission on it went back
-            facts["commission_returned"] = order.commission.get("returned", 0)
-    if kind == "order.completed" and order.commission is not None:
-        facts["commission"] = order.commission["amount"]
-        facts["settled"] = order.commission["base"]
-    return facts
-
-
-def announce(publisher: EventPublisher, order: Order, kind: str) -> None:
-    """The order change is committed; a queue outage must not turn it into an error for the caller."""
-    try:
-        publisher.publish([order_event(order, kind)])
-    except DomainError:
-        log.warning("order event not queued", extra={"order_id": order.order_id, "event": kind})
-
-
 def parse_event(raw: str) -> dict[str, Any]:
-    event = json.loads(raw)
-    if not isinstance(event, dict):
-        raise ValueError("not an order event")
+    return parse_event_fields(parse_message(raw))
+
+
+def parse_event_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` if it is a well-formed order event (else ValueError)."""
     for name in ("event_id", "type", "order_id", "shop_id", "at"):
         if not isinstance(event.get(name), str) or not event[name]:
             raise ValueError(f"order event without a valid {name}")
@@ -99,11 +55,20 @@ _SELLER_TEXT = {
     "order.cancelled": "Order {order_id} was cancelled by the buyer",
     "order.return_requested": "A return was requested on order {order_id}",
     "order.completed": "Order {order_id} is completed",
+    "order.expired": "Order {order_id} was not paid in time and is cancelled; its stock is back",
 }
 _BUYER_TEXT = {
     "order.shipped": "Your order {order_id} has shipped",
     "order.delivered": "Your order {order_id} was delivered",
     "order.refunded": "A refund was recorded on order {order_id}",
+    "order.returned": (
+        "The goods of order {order_id} are back with the seller; nothing was paid, so nothing is refunded"
+    ),
+    "order.expired": "Order {order_id} was not paid in time and is cancelled; its items are back on sale",
+    "order.payment_after_cancellation": (
+        "A payment reached us for order {order_id}, which was cancelled: it is refunded"
+    ),
+    "order.refund_issued": "Money for order {order_id} is on its way back to you",
     # collected at a village service centre (issue 10)
     "order.at_county": "Your order {order_id} reached the {county} county centre",
     "order.to_village": "Your order {order_id} is on its way to {centre}",

@@ -1,28 +1,65 @@
-"""An order after checkout: reading it, and its lifecycle (cancel, pay, ship, deliver, complete)."""
+"""An order after checkout: reading it, and its lifecycle (cancel, pay, ship, deliver, expire, complete).
+
+Every change is saved through `BuyingRepository.save_order(..., event=...)`, which writes the change's event to
+the outbox in the same transaction: nothing here publishes anything, and nothing can be committed unannounced.
+
+Concurrency: a change is computed from the order as read and saved conditioned on its version. When the
+caller sent `If-Match` (the version they saw), a changed order is 412. When they did not, the change is
+computed again from the order as it is now (a few times), so two requests that touch the same order both apply
+when both still can; a change that no longer applies gets its own 409 (e.g. a second cancel).
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 
-from ..domain.errors import Conflict, DomainError, NotFound
+from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
-from ..domain.orders import Order, Refund
-from ..domain.seller_money import terms_for
+from ..domain.orders import COMPLETE, EXPIRE, SCHEDULE_SHARDS, Order, TimelineEntry
+from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
 from . import settlement, terms
-from .notifications import announce
-from .ports import (
-    BuyingRepository,
-    CatalogRepository,
-    EventPublisher,
-    FinanceRepository,
-    Ledger,
-    Page,
-    Position,
-    TradeRepository,
-)
+from .ports import BuyingRepository, CatalogRepository, FinanceRepository, Ledger, Page, Position, TradeRepository
 from .shops import owned_shop
+
+CHANGE_ATTEMPTS = 4
+# A change's posting was already made (services/settlement.py): another request made the same change meanwhile
+# (its id is derived from the order), so the change is computed again on the order as it now is.
+REPLAYED_POSTING = frozenset({"already_paid", "already_refunded"})
+
+
+def apply_change(
+    repo: BuyingRepository,
+    load: Callable[[], Order],
+    change: Callable[[Order], Order],
+    event: str,
+    *,
+    if_match: int | None = None,
+    restock: Callable[[Order], dict[str, int]] | None = None,
+    save: Callable[[Order, Order], Order] | None = None,
+) -> Order:
+    """Loads the order, applies `change` and saves it with `event` (or with `save(order, changed)`, for a
+    change that moves money: services/settlement.py); see the module's note on concurrency."""
+    for _ in range(CHANGE_ATTEMPTS):
+        order = load()
+        if if_match is not None and order.version != if_match:
+            raise PreconditionFailed("the order was changed since you read it", code="stale_order")
+        changed = change(order)
+        try:
+            if save is not None:
+                return save(order, changed)
+            return repo.save_order(changed, order.version, event=event, restock=restock(order) if restock else None)
+        except PreconditionFailed as exc:
+            if exc.code != "stale_order":
+                raise
+            if if_match is not None:
+                raise
+        except Conflict as exc:
+            if exc.code not in REPLAYED_POSTING:
+                raise
+            if if_match is not None:
+                raise PreconditionFailed("the order was changed since you read it", code="stale_order") from exc
+    raise Conflict("the order kept changing while this request ran; reload it and retry", code="order_busy")
+
 
 # --- buyer ----------------------------------------------------------------------------------------
 
@@ -41,28 +78,73 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
 
 
 def cancel(
-    repo: BuyingRepository, ledger: Ledger, publisher: EventPublisher, actor: Actor, order_id: str, *, now: str
+    repo: BuyingRepository, ledger: Ledger, actor: Actor, order_id: str, *, now: str, if_match: int | None = None
 ) -> Order:
-    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; a paid
-    order's money goes back to the buyer from the shop's pending balance in the same transaction. An order on
-    net terms (issue 14; never paid before it ships) gives its credit back in the same transaction instead."""
-    order = buyer_order(repo, actor, order_id)
-    cancelled = order.cancel("buyer", now, actor_id=actor.user_id)
-    if order.payment_method == "net_terms":
-        return terms.cancel_on_terms(repo, ledger, publisher, order, cancelled, now=now)
-    restock: Counter[str] = Counter()
-    for line in order.lines:
-        restock[line.product_id] += line.quantity
-    paid = order.amount_paid  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
-    if paid:
-        cancelled = replace(cancelled, refunds=(*cancelled.refunds, Refund("cancellation", paid, now)))
-        saved = settlement.record_refund(
-            repo, ledger, order, cancelled, paid, "cancellation", now=now, restock=dict(restock)
+    """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; money
+    paid goes back: from the shop's pending balance in the same transaction (a ledger posting), and a card
+    payment to the buyer through the provider (services/refunds.py). An order on net terms (issue 14; never paid
+    before it ships) gives its credit back in the same transaction instead."""
+
+    def save(order: Order, cancelled: Order) -> Order:
+        if order.payment_method == "net_terms":
+            return terms.cancel_on_terms(repo, ledger, order, cancelled, now=now)
+        paid = order.amount_paid  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
+        if not paid:
+            return repo.save_order(cancelled, order.version, event="order.cancelled", restock=order.quantities())
+        return settlement.record_refund(
+            repo,
+            ledger,
+            order,
+            cancelled,
+            paid,
+            "cancellation",
+            now=now,
+            event="order.cancelled",
+            restock=order.quantities(),
         )
-    else:
-        saved = repo.save_order(cancelled, order.version, restock=dict(restock))
-    announce(publisher, saved, "order.cancelled")
-    return saved
+
+    return apply_change(
+        repo,
+        lambda: buyer_order(repo, actor, order_id),
+        lambda order: order.cancel("buyer", now, actor_id=actor.user_id),
+        "order.cancelled",
+        if_match=if_match,
+        save=save,
+    )
+
+
+def history_page(
+    repo: BuyingRepository,
+    order_id: str,
+    limit: int,
+    position: Position | None,
+    load_order: Callable[[], Order],
+    may_see: Callable[[str, str], bool],
+) -> tuple[list[TimelineEntry], Position | None]:
+    """One page of an order's whole timeline, newest first, and where the next page starts (None at the end).
+
+    The first pages are the newest entries, on the order item (`load_order()` reads it and checks the caller
+    may see it: one GetItem). Then the entries moved to their own items: one Query per page, whose items carry
+    the order's buyer and seller, checked with `may_see(buyer_id, seller_id)` (only an empty or foreign page
+    reads the order, for the usual 403/404). A page may hold fewer than `limit` where the two meet.
+    """
+    before = position.get("before") if position else None
+    if position is None or not position.get("stored"):
+        order = load_order()
+        kept = [e for e in reversed(order.timeline) if before is None or e.seq < before]
+        page = kept[:limit]
+        if len(kept) > limit:
+            return page, {"before": page[-1].seq, "stored": False}
+        oldest = order.timeline[0].seq if order.timeline else 1
+        return page, ({"before": oldest, "stored": True} if oldest > 1 else None)
+    if not isinstance(before, int):
+        raise ValueError("not a timeline position")
+    stored = repo.order_history(order_id, before, limit)
+    if not stored or not all(may_see(buyer_id, seller_id) for buyer_id, seller_id, _ in stored):
+        load_order()
+    entries = [entry for _, _, entry in stored]
+    last = entries[-1].seq if entries else 1
+    return entries, ({"before": last, "stored": True} if last > 1 else None)
 
 
 # --- seller ---------------------------------------------------------------------------------------
@@ -101,23 +183,21 @@ def shop_orders(
 def _seller_change(
     catalog: CatalogRepository,
     repo: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
     order_id: str,
     change: Callable[[Order], Order],
-    kind: str,
+    event: str,
+    if_match: int | None,
 ) -> Order:
-    order = shop_order(catalog, repo, actor, shop_id, order_id)
-    saved = repo.save_order(change(order), order.version)
-    announce(publisher, saved, kind)
-    return saved
+    return apply_change(
+        repo, lambda: shop_order(catalog, repo, actor, shop_id, order_id), change, event, if_match=if_match
+    )
 
 
 def ship(
     catalog: CatalogRepository,
     repo: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
     order_id: str,
@@ -125,42 +205,49 @@ def ship(
     tracking: str,
     *,
     now: str,
+    if_match: int | None = None,
     trade: TradeRepository | None = None,
     ledger: Ledger | None = None,
     invoice_id: str | None = None,
 ) -> Order:
     """An order on net terms is invoiced as it ships, in the same transaction (issue 14: services/terms.py)."""
-    order = shop_order(catalog, repo, actor, shop_id, order_id)
-    shipped = order.ship(carrier, tracking, now, actor_id=actor.user_id)
-    if order.payment_method == "net_terms":
+
+    def save(order: Order, shipped: Order) -> Order:
+        if order.payment_method != "net_terms":
+            return repo.save_order(shipped, order.version, event="order.shipped")
         if trade is None or ledger is None or invoice_id is None:
             raise RuntimeError("shipping an order on net terms needs the trade repository and the ledger")
-        saved = terms.ship_with_invoice(repo, trade, ledger, order, shipped, invoice_id=invoice_id, now=now)
-    else:
-        saved = repo.save_order(shipped, order.version)
-    announce(publisher, saved, "order.shipped")
-    return saved
+        return terms.ship_with_invoice(repo, trade, ledger, order, shipped, invoice_id=invoice_id, now=now)
+
+    return apply_change(
+        repo,
+        lambda: shop_order(catalog, repo, actor, shop_id, order_id),
+        lambda o: o.ship(carrier, tracking, now, actor_id=actor.user_id),
+        "order.shipped",
+        if_match=if_match,
+        save=save,
+    )
 
 
 def deliver(
     catalog: CatalogRepository,
     repo: BuyingRepository,
-    publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
     order_id: str,
     *,
     now: str,
+    if_match: int | None = None,
 ) -> Order:
     return _seller_change(
         catalog,
         repo,
-        publisher,
         actor,
         shop_id,
         order_id,
         lambda o: o.deliver(now, actor_id=actor.user_id),
         "order.delivered",
+        if_match,
     )
 
 
@@ -168,50 +255,155 @@ def mark_paid(
     catalog: CatalogRepository,
     repo: BuyingRepository,
     ledger: Ledger,
-    publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
     order_id: str,
     *,
     now: str,
+    if_match: int | None = None,
 ) -> Order:
     """A bank transfer or cash on delivery, recorded by the seller (card payments come from the provider). The
     money is posted into the shop's pending balance in the same transaction."""
-    order = shop_order(catalog, repo, actor, shop_id, order_id)
-    if order.payment_method == "card":
-        raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
-    saved = settlement.record_payment(
-        repo, ledger, order, order.mark_paid("seller", now, actor_id=actor.user_id), now=now
+
+    def pay(order: Order) -> Order:
+        if order.payment_method == "card":
+            raise Conflict("card payments are confirmed by the payment provider", code="card_payment")
+        return order.mark_paid("seller", now, actor_id=actor.user_id)
+
+    return apply_change(
+        repo,
+        lambda: shop_order(catalog, repo, actor, shop_id, order_id),
+        pay,
+        "order.paid",
+        if_match=if_match,
+        save=lambda order, paid: settlement.record_payment(repo, ledger, order, paid, now=now),
     )
-    announce(publisher, saved, "order.paid")
-    return saved
 
 
 # --- schedule -------------------------------------------------------------------------------------
+
+
+def run_scheduled(
+    repo: BuyingRepository,
+    job: str,
+    act: Callable[[Order], bool],
+    *,
+    now: str,
+    limit: int,
+    page_size: int,
+) -> dict[str, int]:
+    """Runs `act` on the orders whose `job` is due, shard by shard, page by page (one Query per page of up to
+    `page_size` due orders). An order `act` cannot handle (it raises) is counted and passed over: the pages
+    move on past it, so it never holds up the orders after it; it is still due, and the next run tries again.
+    Stops after `limit` orders."""
+    done = failed = queries = 0
+    for shard in range(SCHEDULE_SHARDS):
+        start: Position | None = None
+        while done + failed < limit:
+            page = repo.scheduled_orders(job, f"{shard:02d}", now, min(page_size, limit - done - failed), start)
+            queries += 1
+            for order in page.items:
+                try:
+                    if act(order):
+                        done += 1
+                except DomainError:
+                    failed += 1
+            start = page.last_key
+            if not start:
+                break
+    return {"done": done, "failed": failed, "queries": queries}
+
+
+def _save_due(
+    repo: BuyingRepository,
+    order: Order,
+    change: Callable[[Order], Order],
+    event: str,
+    save: Callable[[Order, Order], Order | None] | None = None,
+) -> bool:
+    """Applies a scheduled change to the order as read from the index (GSIs lag: the version condition catches
+    an order changed meanwhile, which is then read again); False if the change no longer applies. `save(order,
+    changed)` saves a change that moves money (None: the order changed meanwhile)."""
+    for attempt in range(2):
+        try:
+            changed = change(order)
+        except Conflict:
+            return False
+        try:
+            if save is None:
+                repo.save_order(changed, order.version, event=event, restock=_restock_of(order, changed))
+                return True
+            if save(order, changed) is not None:
+                return True
+        except PreconditionFailed as exc:
+            if exc.code != "stale_order":
+                raise
+        fresh = repo.get_order(order.order_id) if attempt == 0 else None
+        if fresh is None:
+            raise PreconditionFailed("the order kept changing; the next run looks at it again", code="stale_order")
+        order = fresh
+    return False
+
+
+def _restock_of(before: Order, after: Order) -> dict[str, int] | None:
+    return before.quantities() if after.stock_restored and not before.stock_restored else None
+
+
+def expire_due(repo: BuyingRepository, *, now: str, limit: int = 1000, page_size: int = 100) -> dict[str, int]:
+    """Cancels unpaid card and bank-transfer orders whose payment window closed (a schedule): stock goes back
+    exactly once (version-checked, like a cancel), the buyer is notified (order.expired)."""
+    return run_scheduled(
+        repo,
+        EXPIRE,
+        lambda order: _save_due(repo, order, lambda o: o.expire(now), "order.expired"),
+        now=now,
+        limit=limit,
+        page_size=page_size,
+    )
 
 
 def complete_due(
     repo: BuyingRepository,
     ledger: Ledger,
     finance: FinanceRepository,
-    publisher: EventPublisher,
     *,
     now: str,
-    limit: int = 100,
-) -> int:
-    """Completes delivered, paid orders whose return window has closed (run on a schedule), each in one
-    transaction with its seller's credit net of the commission in force when the order was placed."""
-    done = 0
-    due = [order for order in repo.due_orders(now, limit) if order.paid_at]
-    rules = finance.commission_rules() if due else {}
-    for order in due:
-        terms = terms_for(rules, order.storefront, getattr(order, "market", None), order.currency, order.created_at)
-        try:
-            saved = settlement.complete(repo, ledger, order, terms, now=now)
-        except DomainError:
-            continue
-        if saved is None:
-            continue
-        announce(publisher, saved, "order.completed")
-        done += 1
-    return done
+    limit: int = 5000,
+    page_size: int = 100,
+) -> dict[str, int]:
+    """Completes delivered, paid orders whose return window has closed (a schedule), each in one transaction
+    with its seller's credit net of the commission in force when the order was placed (services/settlement.py)
+    and its event. Also drains the legacy single-partition index (orders delivered before schedule-index
+    existed). The commission rules are read once per run, and only when an order is due."""
+    rules: list[dict[str, CommissionRule]] = []  # read lazily, once
+
+    def terms(order: Order) -> CommissionTerms:
+        if not rules:
+            rules.append(finance.commission_rules())
+        market = getattr(order, "market", None)
+        return terms_for(rules[0], order.storefront, market, order.currency, order.created_at)
+
+    def complete(order: Order) -> bool:
+        return _save_due(
+            repo,
+            order,
+            lambda o: o.complete(now),
+            "order.completed",
+            save=lambda before, _: settlement.complete(repo, ledger, before, terms(before), now=now),
+        )
+
+    result = run_scheduled(repo, COMPLETE, complete, now=now, limit=limit, page_size=page_size)
+    start: Position | None = None
+    while result["done"] + result["failed"] < limit:
+        page = repo.legacy_due_orders(now, page_size, start)
+        result["queries"] += 1
+        for order in page.items:
+            if order.paid_at:
+                try:
+                    result["done"] += int(complete(order))
+                except DomainError:
+                    result["failed"] += 1
+        start = page.last_key
+        if not start:
+            break
+    return result

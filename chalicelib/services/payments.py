@@ -7,11 +7,17 @@ import hmac
 import time
 from typing import Any
 
-from ..domain.errors import Conflict, NotFound, Unauthenticated, Unprocessable
+from ..domain.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+    Unauthenticated,
+    Unprocessable,
+)
 from ..domain.orders import Order
 from . import settlement
-from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, Ledger, TradeRepository
+from .ports import BuyingRepository, Ledger, TradeRepository
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -53,7 +59,6 @@ def sign_webhook(secret: str, raw_body: bytes, timestamp: int) -> str:
 def payment_event(
     repo: BuyingRepository,
     ledger: Ledger,
-    publisher: EventPublisher,
     event: dict[str, Any],
     *,
     now: str,
@@ -61,7 +66,14 @@ def payment_event(
 ) -> dict[str, Any]:
     """Applies a verified provider event. A replayed event id changes nothing. The money is posted into the
     shop's pending balance with the order's change (issue 17). A payment of an order on net terms pays its
-    invoice (issue 14: services/terms.py)."""
+    invoice (issue 14: services/terms.py).
+
+    A payment for an order that was cancelled (by the buyer, or expired unpaid) meanwhile is kept on record and
+    all of it goes back through the provider (services/refunds.py: promptly by the order-events consumer, else
+    by the refund schedule; the refund id lands on the order's timeline). The provider is answered 200
+    ("refunding") either way, so it stops retrying: the money is now ours to give back, and we will. That money
+    never was the seller's: it posts nothing to the shop's balances.
+    """
     if event["type"] != "payment.succeeded":
         return {"status": "ignored"}
     order = repo.get_order(event["order_id"])
@@ -72,26 +84,48 @@ def payment_event(
             raise Unprocessable("the paid amount does not match the invoice", code="amount_mismatch")
         from . import terms
 
-        return {"status": terms.paid_by_provider(trade, repo, ledger, publisher, order, event["event_id"], now=now)}
+        return {"status": terms.paid_by_provider(trade, repo, ledger, order, event["event_id"], now=now)}
     if order.payment_method != "card":
         raise Conflict("this order is not paid by card", code="not_a_card_order")
-    if order.paid_at:
-        return {"status": "duplicate"}
-    # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
-    if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
-        if _already_paid_installment(order, event["amount"]):
+    payment_ref = event.get("payment_id") or event["event_id"]
+    claim = f"payment-event#{event['event_id']}"
+    for _ in range(3):
+        if order.status == "cancelled":
+            if event["amount"] != {"amount": order.total, "currency": order.currency} and not (
+                order.deposit_amount and event["amount"] == {"amount": order.deposit_amount, "currency": order.currency}
+            ):
+                raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
+            try:
+                amount = event["amount"]["amount"]
+                changed, kind = order.late_payment(payment_ref, amount, now), "order.payment_after_cancellation"
+            except Conflict:
+                return {"status": "duplicate"}
+        elif order.paid_at:
             return {"status": "duplicate"}
-        raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
-    try:
-        paid = order.mark_paid("payments", now)
-        claim = f"payment-event#{event['event_id']}"
-        saved = settlement.record_payment(repo, ledger, order, paid, now=now, claim_key=claim)
-    except Conflict as exc:
-        if exc.code in ("duplicate_event", "already_paid"):
-            return {"status": "duplicate"}
-        raise
-    announce(publisher, saved, "order.paid")
-    return {"status": "applied"}
+        else:
+            # A pre-sale with a deposit is paid twice on the same order (issue 15): the deposit, then the balance.
+            if event["amount"] != {"amount": order.amount_due, "currency": order.currency}:
+                if _already_paid_installment(order, event["amount"]):
+                    return {"status": "duplicate"}
+                raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
+            changed, kind = order.mark_paid("payments", now, payment_ref=payment_ref), "order.paid"
+        try:
+            if kind == "order.paid":
+                settlement.record_payment(repo, ledger, order, changed, now=now, claim_key=claim)
+            else:
+                repo.save_order(changed, order.version, event=kind, claim_key=claim)
+        except Conflict as exc:
+            if exc.code in ("duplicate_event", "already_paid"):
+                return {"status": "duplicate"}
+            raise
+        except PreconditionFailed:  # changed meanwhile (say, cancelled or expired this instant): look again
+            fresh = repo.get_order(order.order_id)
+            if fresh is None:
+                raise
+            order = fresh
+            continue
+        return {"status": "refunding" if kind == "order.payment_after_cancellation" else "applied"}
+    raise ServiceUnavailable("the order is busy; retry the event", retry_after=2)
 
 
 def _already_paid_installment(order: Order, amount: dict[str, Any]) -> bool:

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..domain.assisted import FeeRule
-from ..domain.buying import Cart, CheckoutClaim
+from ..domain.buying import Cart, CheckoutClaim, UnpaidHolds
 from ..domain.catalog import Product, Shop
 from ..domain.dashboards import AggregateUpdate
 from ..domain.errors import DomainError
+from ..domain.events import OutboxBatch
 from ..domain.images import IMMUTABLE_CACHE_CONTROL
 from ..domain.ledger import Account, Balance, BookedEntry, Posted, Posting, Statement
 from ..domain.network import County, Manifest, ManifestLine, Village
-from ..domain.orders import Order, Return
+from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
 from ..domain.remittances import Remittance
 from ..domain.seller_money import CommissionRule, Payout, PayoutAccount
@@ -52,7 +53,10 @@ class CatalogRepository(Protocol):
     def create_shop(self, shop: Shop) -> None: ...
     def get_shop(self, shop_id: str) -> Shop | None: ...
     def get_shop_by_slug(self, storefront: str, slug: str) -> Shop | None: ...
-    def update_shop(self, shop: Shop, expected_version: int) -> Shop: ...
+    def update_shop(self, shop: Shop, expected_version: int, *, events: Sequence[JSON] = ()) -> Shop:
+        """Version-checked; `events` go to the outbox in the same transaction (a moderation's product job)."""
+        ...
+
     def shops_by_owner(self, owner_id: str, limit: int, start: Position | None) -> Page[Shop]: ...
     def shops_by_status(self, status: str, limit: int, start: Position | None) -> Page[Shop]: ...
     def active_shops(self, storefront: str, limit: int, start: Position | None) -> Page[Shop]: ...
@@ -137,7 +141,7 @@ class BuyingRepository(Protocol):
     def get_products(self, product_ids: list[str]) -> dict[str, Product]: ...
     def checkout_reads(
         self, buyer_id: str, claim_key: str, business_id: str | None = None
-    ) -> tuple[Cart, CheckoutClaim | None, Business | None]: ...
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None]: ...
     def get_claim(self, claim_key: str) -> CheckoutClaim | None: ...
     def place_orders(
         self,
@@ -149,6 +153,9 @@ class BuyingRepository(Protocol):
         claim: CheckoutClaim,
         now: str,
         sample_claims: tuple[str, ...] = (),
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
     ) -> None: ...
     def placement_writes(
         self,
@@ -160,50 +167,67 @@ class BuyingRepository(Protocol):
         claim: CheckoutClaim,
         now: str,
         sample_claims: tuple[str, ...] = (),
+        *,
+        holds: UnpaidHolds,
+        hold_stock: dict[str, int],
     ) -> tuple[list[Write], Callable[[list[int]], DomainError]]:
-        """place_orders' writes, to commit alongside a ledger posting (net terms), and what refusals mean."""
+        """place_orders' writes (the orders' events included), to commit alongside a ledger posting (net terms),
+        and what refusals mean."""
         ...
 
     def new_order_write(self, order: Order) -> Write: ...
+    def order_created_write(self, order: Order, also: Sequence[JSON] = ()) -> Write:
+        """The `order.created` event of an order put by `new_order_write` (and `also` events of the same change),
+        for the same transaction."""
+        ...
+
     def stock_take_write(self, product_id: str, quantity: int) -> Write: ...
     def claim_write(self, claim_key: str, owner: str, claim: CheckoutClaim, now: str) -> Write: ...
     def get_order(self, order_id: str) -> Order | None: ...
     def get_orders(self, order_ids: list[str]) -> list[Order]: ...
     def buyer_orders(self, buyer_id: str, limit: int, start: Position | None) -> Page[Order]: ...
     def shop_orders(self, shop_id: str, status: str | None, limit: int, start: Position | None) -> Page[Order]: ...
-    def due_orders(self, now: str, limit: int) -> list[Order]: ...
+    def scheduled_orders(
+        self, job: str, shard: str, due_by: str, limit: int, start: Position | None
+    ) -> Page[Order]: ...
+    def legacy_due_orders(self, due_by: str, limit: int, start: Position | None) -> Page[Order]: ...
     def save_order(
         self,
         order: Order,
         expected_version: int,
         *,
+        event: str,
         restock: dict[str, int] | None = None,
         claim_key: str | None = None,
-        extra: list[JSON] | None = None,
-    ) -> Order: ...
+        extra: Sequence[Write] = (),
+    ) -> Order:
+        """Every change of an order goes through here (or `order_writes` + `commit`/a ledger posting): the
+        change, its event `event` (outbox), its side effects, one transaction. No caller publishes events."""
+        ...
+
     def order_writes(
         self,
         order: Order,
         expected_version: int,
         *,
+        event: str,
         restock: dict[str, int] | None = None,
         claim_key: str | None = None,
         ret: Return | None = None,
         expected_return_version: int | None = None,
+        extra: Sequence[Write] = (),
     ) -> list[Write]:
-        """What `save_order` (with a return created, or a return's version-checked update) would write, as
-        Writes for `Ledger.post(..., alongside=...)`: the order change and its money movement in one transaction.
-        The order is written with version `expected_version + 1`."""
+        """What `save_order` (with a return created, or a return's version-checked update) would write, its
+        event `event` included, as Writes for `Ledger.post(..., alongside=...)`: the order change, its event and
+        its money movement in one transaction. The order is written as `order.as_saved(expected_version)`."""
         ...
 
     def commit(self, writes: Sequence[Write]) -> None:
         """`order_writes` in one transaction without a posting (a change that moves no money)."""
         ...
 
-    def create_return(self, ret: Return, order: Order, expected_order_version: int) -> Order: ...
-    def receive_return(
-        self, ret: Return, expected_version: int, order: Order, expected_order_version: int, restock: dict[str, int]
-    ) -> Order: ...
+    def order_history(self, order_id: str, before_seq: int, limit: int) -> list[tuple[str, str, TimelineEntry]]: ...
+    def create_return(self, ret: Return, order: Order, expected_order_version: int, *, event: str) -> Order: ...
     def get_return(self, return_id: str) -> Return | None: ...
     def shop_returns(self, shop_id: str, limit: int, start: Position | None) -> Page[Return]: ...
     def add_notification(self, user_id: str, created_key: str, body: JSON) -> bool: ...
@@ -211,7 +235,7 @@ class BuyingRepository(Protocol):
     # --- the rural service network (issue 10) ---
     def pickup_checkout_reads(
         self, buyer_id: str, claim_key: str, village_id: str, business_id: str | None = None
-    ) -> tuple[Cart, CheckoutClaim | None, Business | None, Village | None]: ...
+    ) -> tuple[Cart, CheckoutClaim | None, UnpaidHolds, Business | None, Village | None]: ...
     # --- assisted orders (issue 11) ---
     def assisted_reads(
         self, claim_key: str | None, village_id: str, villager_id: str, product_ids: list[str]
@@ -239,9 +263,13 @@ class BuyingRepository(Protocol):
         self,
         orders: list[tuple[Order, int]],
         *,
+        events: Sequence[str] = (),
         returns: list[tuple[Return, int]] | None = None,
         alongside: list[Write] | None = None,
-    ) -> tuple[list[Order], list[Return]]: ...
+    ) -> tuple[list[Order], list[Return]]:
+        """Several orders and returns (version-checked), `alongside` writes and the orders' events (`events[i]`
+        announces `orders[i]`, through the outbox), one transaction: a manifest step."""
+        ...
 
 
 class EventPublisher(Protocol):
@@ -249,9 +277,16 @@ class EventPublisher(Protocol):
 
 
 class JobQueue(Protocol):
-    """Work too long for one request, run by the network_jobs function (issue 10: manifest steps)."""
+    """Work too long for one request (issue 10: manifest steps): each job step is an event in the outbox, which
+    the order-events consumer runs, one step per event (adapters/outbox.OutboxJobQueue)."""
 
-    def enqueue(self, job: JSON) -> None: ...
+    def enqueue(self, job: JSON) -> None:
+        """Queues a job step on its own (restarting a stalled job)."""
+        ...
+
+    def job_write(self, job: JSON, now: str) -> Write:
+        """The job step's outbox item, for the transaction of the step before it."""
+        ...
 
 
 class NetworkRepository(Protocol):
@@ -299,6 +334,32 @@ class NetworkRepository(Protocol):
     def villagers(self, village_id: str, limit: int, start: Position | None) -> Page[Villager]: ...
     def search_villagers(self, village_id: str, prefix: str, limit: int, start: Position | None) -> Page[Villager]: ...
     def save_villager(self, before: Villager, after: Villager) -> Villager: ...
+
+
+class Outbox(Protocol):
+    """The outbox items that repositories write inside their transactions (adapters/outbox.outbox_put), as the
+    relay and the sweeper see them."""
+
+    def add(self, batch: OutboxBatch) -> bool: ...
+    def pending(self, shard: str, created_before: str, limit: int, start: Position | None) -> Page[OutboxBatch]: ...
+    def mark_published(self, outbox_id: str, now: str) -> None: ...
+
+
+class Metrics(Protocol):
+    def gauge(self, name: str, value: float, unit: str, dimensions: dict[str, str]) -> None: ...
+
+
+class PaymentProvider(Protocol):
+    """The card payment provider (adapters/payments.py; devtools/card_provider.py simulates it locally).
+
+    `refund` gives back `amount` (minor units of `currency`, any part of a payment: full or partial) of the
+    payment `payment_ref` and returns the provider's refund id. Repeating it with the same `idempotency_key`
+    returns the same refund, never a second one. Failures are domain errors: ServiceUnavailable when the
+    provider could not be reached or answered 5xx after the adapter's own retries (try again later),
+    Unprocessable when it refused the refund (nothing to retry).
+    """
+
+    def refund(self, payment_ref: str, amount: int, currency: str, idempotency_key: str) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ from ..domain.trade import (
 )
 from . import terms
 from .business import verified_uploads
-from .notifications import order_event
 from .ports import (
     JSON,
     BuyingRepository,
@@ -453,7 +452,7 @@ def accept(
     digest = _digest({"rfq_id": rfq_id, "quote_id": quote_id, **body})
     rfq, quote, claim, business = trade.acceptance_reads(rfq_id, quote_id, claim_key, business_id_of(actor.user_id))
     if claim is not None:
-        return _replay(buying, publisher, claim, digest), True
+        return _replay(claim, digest), True
     if rfq is None or rfq.buyer_id != actor.user_id:
         raise NotFound("request for quotation not found", code="rfq_not_found")
     if quote is None:
@@ -517,6 +516,9 @@ def accept(
     ]
     if quote.product_id:
         writes.append(buying.stock_take_write(quote.product_id, quantity))
+    # the new order's event and the award (its consumer closes the other quotes) ride in the same transaction:
+    # both are published if and only if the acceptance commits (the outbox, issue 9)
+    writes.append(buying.order_created_write(order, also=[rfq_event(awarded, "rfq.awarded")]))
     try:
         if payment_method == "net_terms":
             on_terms = terms.require_net_terms(business, [order])
@@ -538,8 +540,7 @@ def accept(
         earlier = buying.get_claim(claim_key)
         if earlier is None:
             raise
-        return _replay(buying, publisher, earlier, digest), True
-    publisher.publish([order_event(order, "order.created"), rfq_event(awarded, "rfq.awarded")])
+        return _replay(earlier, digest), True
     return {**result, "replayed": False}, False
 
 
@@ -548,23 +549,12 @@ def _refusal(writes: list[Any], refused: list[int]) -> DomainError:
     return error if error is not None else Conflict("the acceptance was refused", code="acceptance_refused")
 
 
-def _replay(buying: BuyingRepository, publisher: EventPublisher, claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+def _replay(claim: CheckoutClaim, digest: str) -> dict[str, Any]:
+    """The first attempt's answer (its events were written with it, in the outbox: nothing to queue again)."""
     if claim.digest != digest:
         raise Unprocessable(
             "this Idempotency-Key was already used with a different request", code="idempotency_key_reused"
         )
-    # The first attempt may have failed to queue its events: queue them again (consumers deduplicate).
-    order = claim.result["order"]
-    orders = buying.get_orders([order["order_id"]])
-    awarded = {
-        "event_id": f"{claim.result['rfq_id']}:rfq.awarded",
-        "type": "rfq.awarded",
-        "rfq_id": claim.result["rfq_id"],
-        "order_id": order["order_id"],
-        "quote_id": claim.result["quote_id"],
-        "at": order["created_at"],
-    }
-    publisher.publish([*(order_event(o, "order.created") for o in orders if o.version == 1), awarded])
     return {**claim.result, "replayed": True}
 
 

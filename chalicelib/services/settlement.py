@@ -36,11 +36,12 @@ def record_payment(
     A payment already recorded (the same order paid twice at the same moment) -> 409 already_paid."""
     paid = replace(paid, pending_credited=True)
     posted = ledger.post(
-        payment_posting(paid, now), alongside=repo.order_writes(paid, order.version, claim_key=claim_key)
+        payment_posting(paid, now),
+        alongside=repo.order_writes(paid, order.version, event="order.paid", claim_key=claim_key),
     )
     if posted.replayed:
         raise Conflict("the order is already paid", code="already_paid")
-    return replace(paid, version=order.version + 1)
+    return paid.as_saved(order.version)
 
 
 def complete(repo: BuyingRepository, ledger: Ledger, order: Order, terms: CommissionTerms, *, now: str) -> Order | None:
@@ -50,7 +51,7 @@ def complete(repo: BuyingRepository, ledger: Ledger, order: Order, terms: Commis
     completed = order.complete(now)
     posting, record = completion(completed, terms, now)
     completed = replace(completed, commission=record)
-    writes = repo.order_writes(completed, order.version)
+    writes = repo.order_writes(completed, order.version, event="order.completed")
     try:
         if posting is None:  # everything was refunded: nothing to credit
             repo.commit(writes)
@@ -60,7 +61,7 @@ def complete(repo: BuyingRepository, ledger: Ledger, order: Order, terms: Commis
         if exc.code != "stale_order":
             raise
         return None
-    return replace(completed, version=order.version + 1)
+    return completed.as_saved(order.version)
 
 
 def record_refund(
@@ -72,21 +73,28 @@ def record_refund(
     refund_id: str,
     *,
     now: str,
+    event: str,
     restock: dict[str, int] | None = None,
     ret: Return | None = None,
     expected_return_version: int | None = None,
 ) -> Order:
     """`refunded` (the order with its refund recorded) saved with the money going back to the buyer: from the
-    shop's pending account before completion, from its available balance (commission on it given back) after."""
+    shop's pending account before completion, from its available balance (commission on it given back) after.
+    `event` announces the change (an outbox item in the same transaction)."""
     posting, refunded = refund(refunded, amount, refund_id, now)
     writes = repo.order_writes(
-        refunded, order.version, restock=restock, ret=ret, expected_return_version=expected_return_version
+        refunded,
+        order.version,
+        event=event,
+        restock=restock,
+        ret=ret,
+        expected_return_version=expected_return_version,
     )
     if posting is None:
         repo.commit(writes)
     elif ledger.post(posting, alongside=writes).replayed:
         raise Conflict("this refund was already recorded", code="already_refunded")
-    return replace(refunded, version=order.version + 1)
+    return refunded.as_saved(order.version)
 
 
 # --- seller debits (for issues 11, 12, 13) ----------------------------------------------------------------

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..domain.catalog import Shop, slugify, validate_slug
-from ..domain.errors import Conflict, NotFound, PreconditionFailed
+from ..domain.catalog import Product, Shop, slugify, validate_slug
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable
+from ..domain.events import OutboxBatch, shop_resync_event
 from ..domain.identity import Actor, Role, ensure_shop_owner, ensure_shop_visible, require_role
 from ..domain.storefronts import get_storefront, validate_region
-from .ports import CatalogRepository, Page, Position
+from .ports import JSON, CatalogRepository, Outbox, Page, Position
+
+RESYNC_PAGE = 100  # live products one step of the product job rewrites (one Query + up to 100 transactions)
 
 
 def open_shop(repo: CatalogRepository, actor: Actor, data: dict[str, Any], *, now: str, shop_id: str) -> Shop:
@@ -64,10 +67,10 @@ def edit_shop(repo: CatalogRepository, actor: Actor, shop_id: str, changes: dict
         fields["region"] = validate_region(changes["region"])
     if not fields:
         return shop
-    updated = repo.update_shop(replace(shop, **fields, updated_at=now), shop.version)
-    if any(updated.summary()[k] != shop.summary()[k] for k in ("name", "region")):
-        resync_products(repo, updated)
-    return updated
+    edited = replace(shop, **fields, updated_at=now)
+    resync = any(edited.summary()[k] != shop.summary()[k] for k in ("name", "region"))
+    events = [shop_resync_event(shop.shop_id, shop.version + 1, now)] if resync else []
+    return repo.update_shop(edited, shop.version, events=events)
 
 
 def my_shops(repo: CatalogRepository, actor: Actor, limit: int, start: Position | None) -> Page[Shop]:
@@ -83,12 +86,15 @@ def moderation_queue(
 
 
 def moderate(repo: CatalogRepository, actor: Actor, shop_id: str, action: str, *, now: str) -> Shop:
-    """approve -> active, suspend -> suspended; the shop's products follow it in or out of storefronts."""
+    """approve -> active, suspend -> suspended. The shop's new status is one write, and from that moment no
+    checkout of its products can commit (checkout conditions on each shop's status). Its products then follow
+    it in or out of storefronts in a job (`resync_step`), started by an event written in the same transaction
+    as the status, so it cannot be lost. Repeating the action is allowed: it changes no status and runs the job
+    again, which finishes one that was interrupted."""
     require_role(actor, Role.OPERATOR)
     shop = load_shop(repo, shop_id)
-    updated = repo.update_shop(shop.transition(action, now), shop.version)
-    resync_products(repo, updated)
-    return updated
+    event = shop_resync_event(shop.shop_id, shop.version + 1, now)
+    return repo.update_shop(shop.transition(action, now), shop.version, events=[event])
 
 
 def shop_snapshot(shop: Shop) -> dict[str, Any]:
@@ -97,24 +103,39 @@ def shop_snapshot(shop: Shop) -> dict[str, Any]:
     return {**shop.summary(), "status": shop.status, "owner_id": shop.owner_id}
 
 
-def resync_products(repo: CatalogRepository, shop: Shop) -> int:
-    """Copies the shop's summary and status onto each of its live products (and so their listings).
-
-    Idempotent: running it again (the shop's next moderation or rename) finishes a job a failure interrupted.
+def resync_step(catalog: CatalogRepository, outbox: Outbox, event: JSON, *, now: str) -> dict[str, int]:
+    """One step of a shop's product job (the `shop.resync` events of `domain.events.shop_resync_event`): copies
+    the shop's summary and status onto one page of its live products (and so their listings), then writes the
+    next step's event to the outbox if more products follow. Idempotent: a step run twice (a redelivered
+    message) rewrites nothing the first run did and writes the same next event (the outbox keeps one). A job
+    for an older version of the shop stops: the newer change has its own job, which copies the shop as it is.
     """
+    shop = catalog.get_shop(event["shop_id"])
+    if shop is None or shop.version != event["version"]:
+        return {"changed": 0, "more": 0, "stale": 1}
+    page = catalog.shop_products(shop.shop_id, RESYNC_PAGE, event.get("start"), False)
+    changed = sum(_resync(catalog, product, shop) for product in page.items)
+    if page.last_key:
+        following = shop_resync_event(
+            shop.shop_id, shop.version, now, start=page.last_key, page=int(event.get("page", 0)) + 1
+        )
+        outbox.add(OutboxBatch(following["event_id"], (following,), now))
+    return {"changed": changed, "more": int(bool(page.last_key)), "stale": 0}
+
+
+def _resync(repo: CatalogRepository, product: Product, shop: Shop) -> int:
+    """Copies the shop onto one product (re-read and retried if it changed meanwhile); 1 if it was rewritten.
+    A product that keeps changing fails the step, whose message is then delivered again (the step re-runs)."""
     snapshot = shop_snapshot(shop)
-    changed = 0
-    for product in repo.all_live_shop_products(shop.shop_id):
-        for _ in range(3):
-            if product.shop == snapshot:
-                break
-            try:
-                repo.save_product(replace(product, shop=snapshot), product.version, shop.status)
-                changed += 1
-                break
-            except (PreconditionFailed, Conflict):
-                fresh = repo.get_product(product.product_id)
-                if fresh is None:
-                    break
-                product = fresh
-    return changed
+    for _ in range(3):
+        if product.shop == snapshot:
+            return 0
+        try:
+            repo.save_product(replace(product, shop=snapshot), product.version, shop.status)
+            return 1
+        except (PreconditionFailed, Conflict):
+            fresh = repo.get_product(product.product_id)
+            if fresh is None:
+                return 0
+            product = fresh
+    raise ServiceUnavailable(f"product {product.product_id} kept changing; the step runs again", retry_after=5)

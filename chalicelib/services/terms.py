@@ -39,11 +39,9 @@ from ..domain.trade import (
     terms_order_posting,
     terms_release_posting,
 )
-from .notifications import announce
 from .ports import (
     BuyingRepository,
     CatalogRepository,
-    EventPublisher,
     Ledger,
     Page,
     Position,
@@ -125,21 +123,19 @@ def _major(amount: int) -> str:
     return f"{sign}{abs(amount) // 100}.{abs(amount) % 100:02d}"
 
 
-def cancel_on_terms(
-    buying: BuyingRepository, ledger: Ledger, publisher: EventPublisher, order: Order, cancelled: Order, *, now: str
-) -> Order:
-    """`cancelled` (order.cancel(...)) saved with its stock back and its credit released, in one transaction."""
+def cancel_on_terms(buying: BuyingRepository, ledger: Ledger, order: Order, cancelled: Order, *, now: str) -> Order:
+    """`cancelled` (order.cancel(...)) saved with its stock back, its credit released and its event, in one
+    transaction."""
     restock: Counter[str] = Counter()
     for line in order.lines:
         restock[line.product_id] += line.quantity
     business_id = (order.business or {}).get("business_id") or business_id_of(order.buyer_id)
     posting = terms_release_posting(business_id, order.order_id, order.total, order.currency, now)
-    posted = ledger.post(posting, alongside=buying.order_writes(cancelled, order.version, restock=dict(restock)))
+    writes = buying.order_writes(cancelled, order.version, event="order.cancelled", restock=dict(restock))
+    posted = ledger.post(posting, alongside=writes)
     if posted.replayed:
         raise Conflict("the order is already cancelled", code="illegal_order_transition")
-    saved = replace(cancelled, version=order.version + 1)
-    announce(publisher, saved, "order.cancelled")
-    return saved
+    return cancelled.as_saved(order.version)
 
 
 # --- invoices -----------------------------------------------------------------------------------------------
@@ -166,14 +162,16 @@ def ship_with_invoice(
             order, invoice_id, supplier.invoice_seq + 1, {p: v.category for p, v in products.items()}, now
         )
         invoiced = replace(shipped, invoice_id=invoice_id)
-        writes = buying.order_writes(invoiced, order.version) + trade.invoice_writes(invoice, supplier.invoice_seq)
+        writes = buying.order_writes(invoiced, order.version, event="order.shipped") + trade.invoice_writes(
+            invoice, supplier.invoice_seq
+        )
         try:
             ledger.post(invoice_issued_posting(invoice), alongside=writes)
         except Conflict as exc:
             if exc.code == "invoice_number_taken" and attempt + 1 < INVOICE_NUMBER_ATTEMPTS:
                 continue
             raise
-        return replace(invoiced, version=order.version + 1)
+        return invoiced.as_saved(order.version)
     raise AssertionError("unreachable")
 
 
@@ -268,7 +266,6 @@ def _pay(
     trade: TradeRepository,
     buying: BuyingRepository,
     ledger: Ledger,
-    publisher: EventPublisher,
     invoice: Invoice,
     order: Order,
     *,
@@ -283,14 +280,13 @@ def _pay(
     paid_order = replace(order.settle_on_terms(actor, now), pending_credited=True)
     writes = [
         trade.invoice_write(paid, invoice.version),
-        *buying.order_writes(paid_order, order.version, claim_key=claim_key),
+        *buying.order_writes(paid_order, order.version, event="order.paid", claim_key=claim_key),
     ]
     if invoice.status == "overdue":  # one overdue invoice fewer: net terms come back when none is left
         writes.append(trade.overdue_change(invoice.business_id, -1))
     posted = ledger.post(invoice_paid_posting(paid, now), alongside=writes)
     if posted.replayed:
         raise Conflict("this invoice is already paid", code="invoice_already_paid")
-    announce(publisher, replace(paid_order, version=order.version + 1), "order.paid")
     return paid
 
 
@@ -299,7 +295,6 @@ def mark_invoice_paid(
     trade: TradeRepository,
     buying: BuyingRepository,
     ledger: Ledger,
-    publisher: EventPublisher,
     actor: Actor,
     shop_id: str,
     invoice_id: str,
@@ -318,7 +313,6 @@ def mark_invoice_paid(
         trade,
         buying,
         ledger,
-        publisher,
         invoice,
         order,
         actor="seller",
@@ -332,7 +326,6 @@ def paid_by_provider(
     trade: TradeRepository,
     buying: BuyingRepository,
     ledger: Ledger,
-    publisher: EventPublisher,
     order: Order,
     event_id: str,
     *,
@@ -351,7 +344,6 @@ def paid_by_provider(
             trade,
             buying,
             ledger,
-            publisher,
             invoice,
             order,
             actor="payments",

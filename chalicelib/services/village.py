@@ -9,7 +9,6 @@ is never read back here: a handover only compares it (domain/network.code_matche
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from ..domain.assisted import fee_reversed, handover_posting
@@ -19,15 +18,12 @@ from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Vill
 from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
-from .notifications import announce
-from .ports import BuyingRepository, EventPublisher, JobQueue, Ledger, NetworkRepository, Page, Position
+from .ports import BuyingRepository, JobQueue, Ledger, NetworkRepository, Page, Position
 from .returns import open_return
 
 
-def _ports(
-    buying: BuyingRepository, network: NetworkRepository, publisher: EventPublisher, jobs: JobQueue
-) -> manifests.Ports:
-    return manifests.Ports(buying=buying, network=network, publisher=publisher, jobs=jobs)
+def _ports(buying: BuyingRepository, network: NetworkRepository, jobs: JobQueue) -> manifests.Ports:
+    return manifests.Ports(buying=buying, network=network, jobs=jobs)
 
 
 def _village_manifest(network: NetworkRepository, actor: Actor, village_id: str, manifest: Manifest | None) -> Manifest:
@@ -71,7 +67,6 @@ def manifest_view(
 def receive_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     village_id: str,
@@ -86,7 +81,7 @@ def receive_manifest(
     manifest = _village_manifest(network, actor, village_id, header)
     if manifest.direction != TO_VILLAGE:
         raise Conflict("the county centre receives return manifests", code="wrong_direction")
-    return manifests.receive(_ports(buying, network, publisher, jobs), manifest, lines, codes, actor.user_id, now=now)
+    return manifests.receive(_ports(buying, network, jobs), manifest, lines, codes, actor.user_id, now=now)
 
 
 def parcels(
@@ -121,7 +116,6 @@ def _village_order(
 def hand_over(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     actor: Actor,
     village_id: str,
     order_id: str,
@@ -146,9 +140,7 @@ def hand_over(
                 code="not_this_villagers_order",
                 details=[{"field": "villager_id", "message": "not the villager this order was placed for"}],
             )
-        return _delivered(
-            buying, publisher, ledger, order, order.hand_over(actor.user_id, now, note="villager present")
-        )
+        return _delivered(buying, ledger, order, order.hand_over(actor.user_id, now, note="villager present"))
     if not pickup_code:
         raise Unprocessable(
             "the buyer's pickup code is needed",
@@ -157,7 +149,7 @@ def hand_over(
         )
     ready_at = str((order.pickup or {}).get("ready_at") or "")
     if not code_matches(secret, order.order_id, ready_at, pickup_code):
-        counted = buying.save_order(order.wrong_code(now), order.version)
+        counted = buying.save_order(order.wrong_code(now), order.version, event="order.wrong_pickup_code")
         locked = counted.handover_locked_until(now)
         if locked:
             counted.check_handover(now)  # raises TooManyAttempts (429)
@@ -168,36 +160,31 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    return _delivered(buying, publisher, ledger, order, order.hand_over(actor.user_id, now, note="pickup code"))
+    return _delivered(buying, ledger, order, order.hand_over(actor.user_id, now, note="pickup code"))
 
 
-def _delivered(
-    buying: BuyingRepository, publisher: EventPublisher, ledger: Ledger | None, order: Order, delivered: Order
-) -> Order:
+def _delivered(buying: BuyingRepository, ledger: Ledger | None, order: Order, delivered: Order) -> Order:
     """Saves the handed-over order; an assisted order's cash (the fee earned, the goods' cash when paid at the
     pickup, then recorded as paid) is posted in the same transaction."""
     if delivered.assisted and delivered.assisted.get("payment") == "cash_on_pickup" and not delivered.paid_at:
         delivered = delivered.mark_paid("partner", delivered.updated_at, actor_id=delivered.timeline[-1].actor_id)
     posting = handover_posting(delivered, delivered.updated_at)
     if posting is None:
-        saved = buying.save_order(delivered, order.version)
-    else:
-        if ledger is None:
-            raise RuntimeError("an assisted order's handover needs the ledger")
-        if ledger.post(posting, alongside=buying.order_writes(delivered, order.version)).replayed:
-            # handed over at the same moment by another request: nothing was written twice; answer what is stored
-            stored = buying.get_order(order.order_id)
-            assert stored is not None
-            return stored
-        saved = replace(delivered, version=order.version + 1)
-    announce(publisher, saved, "order.delivered")
-    return saved
+        return buying.save_order(delivered, order.version, event="order.delivered")
+    if ledger is None:
+        raise RuntimeError("an assisted order's handover needs the ledger")
+    writes = buying.order_writes(delivered, order.version, event="order.delivered")
+    if ledger.post(posting, alongside=writes).replayed:
+        # handed over at the same moment by another request: nothing was written twice; answer what is stored
+        stored = buying.get_order(order.order_id)
+        assert stored is not None
+        return stored
+    return delivered.as_saved(order.version)
 
 
 def open_village_return(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     actor: Actor,
     village_id: str,
     order_id: str,
@@ -210,12 +197,11 @@ def open_village_return(
 ) -> Return:
     """The buyer brings goods back to the village centre: their return, with the same rules and window as
     their own, and the parcel starts its way village -> county -> seller."""
-    order = _village_order(buying, network, actor, village_id, order_id)
-    network_state = village_return(order, actor.user_id, now)
     return open_return(
-        buying, publisher, order, lines, reason, now=now, return_id=return_id, actor="partner",
-        actor_id=actor.user_id, network=network_state, ledger=ledger,
-        fee_back=lambda returned: fee_reversed(order, returned, return_id, now),
+        buying, lambda: _village_order(buying, network, actor, village_id, order_id), lines, reason, now=now,
+        return_id=return_id, actor="partner", actor_id=actor.user_id,
+        network=lambda order: village_return(order, actor.user_id, now), ledger=ledger,
+        fee_back=lambda order, returned: fee_reversed(order, returned, return_id, now),
     )  # fmt: skip
 
 
@@ -239,7 +225,6 @@ def returns_waiting(
 def build_return_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     village_id: str,
@@ -250,15 +235,12 @@ def build_return_manifest(
     """Every return waiting at the village on one manifest to the county (joining the open one)."""
     village = village_access(network, actor, village_id)
     assert village is not None  # no proof given: the village was read
-    return manifests.build(
-        _ports(buying, network, publisher, jobs), village, TO_COUNTY, actor.user_id, now=now, new_id=new_id
-    )
+    return manifests.build(_ports(buying, network, jobs), village, TO_COUNTY, actor.user_id, now=now, new_id=new_id)
 
 
 def dispatch_return_manifest(
     buying: BuyingRepository,
     network: NetworkRepository,
-    publisher: EventPublisher,
     jobs: JobQueue,
     actor: Actor,
     village_id: str,
@@ -270,4 +252,4 @@ def dispatch_return_manifest(
     manifest = _village_manifest(network, actor, village_id, header)
     if manifest.direction != TO_COUNTY:
         raise Conflict("the county centre dispatches inbound manifests", code="wrong_direction")
-    return manifests.dispatch(_ports(buying, network, publisher, jobs), manifest, first, actor.user_id, now=now)
+    return manifests.dispatch(_ports(buying, network, jobs), manifest, first, actor.user_id, now=now)

@@ -154,7 +154,7 @@ def place(ctx: WebContext, form: Form) -> Response:
     body = {"villager_id": villager_id, "lines": lines, "payment": payment}
     try:
         result, _ = assisted_service.place(
-            c.buying, c.network, c.events, actor, village_id, key, body,
+            c.buying, c.network, actor, village_id, key, body,
             now=c.clock(), new_id=c.new_id, present_order=parcel_public,
         )  # fmt: skip
     except (Conflict, Unprocessable, ValidationFailed) as exc:

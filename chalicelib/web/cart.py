@@ -274,13 +274,14 @@ def place_order(ctx: WebContext, form: Form) -> Response:
     try:
         result, _ = checkout.checkout(
             c.buying,
-            c.events,
             actor,
             key,
             body,
             now=c.clock(),
             new_id=c.new_id,
             present_order=buyer_order_public,
+            card_payment_minutes=c.settings.card_payment_minutes,
+            bank_transfer_hours=c.settings.bank_transfer_hours,
             ledger=c.ledger,
             trade=c.trade,
         )
@@ -297,6 +298,8 @@ def place_order(ctx: WebContext, form: Form) -> Response:
             return _checkout_page(ctx, actor, 409, values, {"payment_method": ctx.t(f"error.{exc.code}")}, key)
         if exc.code == "price_changed":  # the cart now holds the new prices; the page below shows them
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.price_changed")])
+        if exc.code == "shop_unavailable":
+            return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.shop_unavailable")])
         if exc.code != "lines_unavailable":
             raise
         return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("cart.fix_first")])

@@ -112,7 +112,7 @@ def scan(ctx: WebContext, form: Form) -> Response:
         return _console(ctx, 400, ctx.t("county.scan_invalid"), code)
     c = container()
     try:
-        order, already = county_service.scan(c.buying, c.network, c.events, actor, county_id, code, now=c.clock())
+        order, already = county_service.scan(c.buying, c.network, actor, county_id, code, now=c.clock())
     except (NotFound, Conflict) as exc:
         return _console(ctx, 404 if isinstance(exc, NotFound) else 409, _message(ctx, exc), code)
     return render.redirect(ctx, "/county", {"scanned": order.order_id, "already": "1" if already else None})
@@ -159,7 +159,7 @@ def build(ctx: WebContext, form: Form) -> Response:
     c = container()
     try:
         manifest, _ = county_service.build_manifest(
-            c.buying, c.network, c.events, c.jobs, actor, county_id, village_id, now=c.clock(), new_id=c.new_id
+            c.buying, c.network, c.jobs, actor, county_id, village_id, now=c.clock(), new_id=c.new_id
         )
     except (NotFound, Conflict) as exc:
         return _console(ctx, 404 if isinstance(exc, NotFound) else 409, _message(ctx, exc))
@@ -208,9 +208,7 @@ def dispatch(ctx: WebContext, form: Form, manifest_id: str) -> Response:
         raise NotFound("manifest not found", code="manifest_not_found")
     c = container()
     try:
-        county_service.dispatch_manifest(
-            c.buying, c.network, c.events, c.jobs, actor, county_id, manifest_id, now=c.clock()
-        )
+        county_service.dispatch_manifest(c.buying, c.network, c.jobs, actor, county_id, manifest_id, now=c.clock())
     except Conflict as exc:
         return _manifest_page(ctx, manifest_id, 409, _message(ctx, exc))
     return render.redirect(ctx, f"/county/manifests/{manifest_id}")
@@ -240,7 +238,7 @@ def receive(ctx: WebContext, form: Form, manifest_id: str) -> Response:
     c = container()
     try:
         county_service.receive_manifest(
-            c.buying, c.network, c.events, c.jobs, actor, county_id, manifest_id, codes, now=c.clock()
+            c.buying, c.network, c.jobs, actor, county_id, manifest_id, codes, now=c.clock()
         )
     except DomainError as exc:
         if exc.code == "not_on_manifest":

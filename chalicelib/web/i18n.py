@@ -1189,6 +1189,38 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Этот заказ получают в сельском пункте: его выдаёт партнёр пункта.",
         "بۇ زاكاز كەنت پونكىتىدىن ئېلىنىدۇ: ئۇنى پونكىت مەسئۇلى تاپشۇرۇپ بېرىدۇ.",
     ),
+    # --- issue 9: expiry, refunds through the provider, returns with nothing to refund, suspended shops ----
+    "action.expired": (
+        "Not paid in time: cancelled",
+        "超时未付款，已取消",
+        "Не оплачен вовремя: отменён",
+        "ۋاقتىدا تۆلەنمىدى: بىكار قىلىندى",
+    ),
+    "action.payment_after_cancellation": (
+        "Payment received after cancellation: refunding it",
+        "订单取消后收到付款，正在退还",
+        "Оплата пришла после отмены: возвращаем её",
+        "بىكار قىلىنغاندىن كېيىن پۇل كەلدى: قايتۇرۇلۇۋاتىدۇ",
+    ),
+    "action.refund_issued": ("Refund sent", "退款已发出", "Возврат отправлен", "قايتۇرۇلغان پۇل ئەۋەتىلدى"),
+    "action.returned_nothing_to_refund": (
+        "Goods back, nothing to refund",
+        "商品已退回，无需退款",
+        "Товар возвращён, возвращать нечего",
+        "تاۋار قايتىپ كەلدى، قايتۇرىدىغان پۇل يوق",
+    ),
+    "order.payment_due": (
+        "Pay by {date}, or the order is cancelled",
+        "请在 {date} 前付款，否则订单将被取消",
+        "Оплатите до {date}, иначе заказ будет отменён",
+        "تۆلەش مۆھلىتى: {date}؛ ئۇنىڭدىن كېيىن زاكاز بىكار قىلىنىدۇ",
+    ),
+    "checkout.shop_unavailable": (
+        "A shop in your cart has stopped selling. Remove its products from the cart to check out.",
+        "购物车中有店铺已暂停销售，请删除其商品后再结算。",
+        "Один из магазинов в корзине приостановил продажи. Удалите его товары, чтобы оформить заказ.",
+        "سېۋىتىڭىزدىكى بىر دۇكان سېتىشنى توختاتتى. ھېسابلىشىش ئۈچۈن ئۇنىڭ مەھسۇلاتلىرىنى سېۋەتتىن چىقىرىۋېتىڭ.",
+    ),
     # --- issue 15: makers, origins, geographic indications, harvests and pre-sale ----------------------------
     "card.personalised": ("Personalised for you", "可个性化定制", "Персонализация", "سىز ئۈچۈن خاسلاشتۇرغىلى بولىدۇ"),
     "season.in_season": ("In season", "应季", "Сезон", "پەسلى كەلدى"),

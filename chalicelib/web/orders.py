@@ -114,7 +114,7 @@ def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
         raise NotFound("order not found", code="order_not_found")
     c = container()
     try:
-        order_lifecycle.cancel(c.buying, c.ledger, c.events, actor, order_id, now=c.clock())
+        order_lifecycle.cancel(c.buying, c.ledger, actor, order_id, now=c.clock())
     except Conflict as exc:
         return _order_page(ctx, actor, order_id, 409, ctx.t(f"error.{exc.code}") if _known(exc) else None)
     return render.redirect(ctx, f"/orders/{order_id}", {"cancelled": "1"})
@@ -147,9 +147,7 @@ def request_return(ctx: WebContext, form: Form, order_id: str) -> Response:
         return _order_page(ctx, actor, order_id, 400, error, values)
     c = container()
     try:
-        returns.request_return(
-            c.buying, c.events, actor, order_id, lines, reason, now=c.clock(), return_id=c.new_id("ret")
-        )
+        returns.request_return(c.buying, actor, order_id, lines, reason, now=c.clock(), return_id=c.new_id("ret"))
     except Conflict as exc:
         message = ctx.t(f"error.{exc.code}") if _known(exc) else ctx.t("error.body.generic")
         return _order_page(ctx, actor, order_id, 409, message, values)

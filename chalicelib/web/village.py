@@ -126,7 +126,7 @@ def hand_over(ctx: WebContext, form: Form) -> Response:
     c = container()
     try:
         village_service.hand_over(
-            c.buying, c.network, c.events, actor, village_id, order_id, None if in_person else code,
+            c.buying, c.network, actor, village_id, order_id, None if in_person else code,
             now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=in_person,
             villager_id=villager_id if in_person else None, ledger=c.ledger,
         )  # fmt: skip
@@ -192,7 +192,7 @@ def receive(ctx: WebContext, form: Form, manifest_id: str) -> Response:
     c = container()
     try:
         village_service.receive_manifest(
-            c.buying, c.network, c.events, c.jobs, actor, village_id, manifest_id, codes, now=c.clock()
+            c.buying, c.network, c.jobs, actor, village_id, manifest_id, codes, now=c.clock()
         )
     except DomainError as exc:
         if exc.code == "not_on_manifest":
@@ -215,7 +215,7 @@ def build(ctx: WebContext, form: Form) -> Response:
     c = container()
     try:
         built, _ = village_service.build_return_manifest(
-            c.buying, c.network, c.events, c.jobs, actor, village_id, now=c.clock(), new_id=c.new_id
+            c.buying, c.network, c.jobs, actor, village_id, now=c.clock(), new_id=c.new_id
         )
     except Conflict as exc:
         return _console(ctx, 409, _message(ctx, exc))
@@ -235,7 +235,7 @@ def dispatch(ctx: WebContext, form: Form, manifest_id: str) -> Response:
     c = container()
     try:
         village_service.dispatch_return_manifest(
-            c.buying, c.network, c.events, c.jobs, actor, village_id, manifest_id, now=c.clock()
+            c.buying, c.network, c.jobs, actor, village_id, manifest_id, now=c.clock()
         )
     except Conflict as exc:
         return _manifest_page(ctx, manifest_id, 409, _message(ctx, exc))
@@ -326,7 +326,7 @@ def open_return(ctx: WebContext, form: Form) -> Response:
     c = container()
     try:
         village_service.open_village_return(
-            c.buying, c.network, c.events, actor, village_id, order_id, lines, reason,
+            c.buying, c.network, actor, village_id, order_id, lines, reason,
             now=c.clock(), return_id=c.new_id("ret"), ledger=c.ledger,
         )  # fmt: skip
     except Conflict as exc:

@@ -15,7 +15,7 @@ import requests
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from tests.support import Storage, assert_api_error, png_bytes
+from tests.support import Storage, assert_api_error, png_bytes, relay_outbox
 
 ADDRESS = {
     "name": "Aynur Tohti",
@@ -126,6 +126,8 @@ class Shopper:
         return self.api.get("/v1/cart", token=self.buyer).json["line_count"]
 
     def drain_events(self) -> list[dict]:
+        """The outbox relayed (as the stream trigger does), then every message on the queue."""
+        relay_outbox(self.stack)
         sqs, url = self.stack.events._sqs, self.stack.settings.order_events_queue_url
         events = []
         while True:
@@ -254,55 +256,24 @@ QUEUE_FAULTS = {
 
 
 @pytest.mark.parametrize("fault", QUEUE_FAULTS, ids=str)
-def test_queue_failure_after_commit_is_503_orders_complete_and_a_replay_requeues(shopper, faults, fault):
+def test_with_the_queue_down_checkout_succeeds_and_its_events_arrive_once_the_queue_recovers(shopper, faults, fault):
+    """Issue 9: the orders' events are written with the orders (the outbox); a queue outage delays them, it
+    cannot fail the checkout or lose them."""
     with faults.failing("sqs", "SendMessageBatch", QUEUE_FAULTS[fault]) as rule:
         reply = shopper.checkout("q-1")
-        assert rule["fired"] == 1
-        assert_busy(reply)
-
-        # the checkout itself is committed, whole: both orders with every line, stock taken once, cart emptied
+        assert reply.status == 201, reply
         orders = shopper.orders()
-        assert sorted(
-            (o["shop"]["shop_id"], [(li["product_id"], li["quantity"]) for li in o["lines"]]) for o in orders
-        ) == sorted(
-            [
-                (shopper.shop_a["shop_id"], [(shopper.product_a["product_id"], 2)]),
-                (shopper.shop_b["shop_id"], [(shopper.product_b["product_id"], 1)]),
-            ]
-        )
-        assert len({o["checkout_id"] for o in orders}) == 1
-        assert shopper.stocks() == (3, 6)
-        assert shopper.cart_lines() == 0
-        assert shopper.drain_events() == []
+        assert len(orders) == 2 and shopper.stocks() == (3, 6) and shopper.cart_lines() == 0
+        assert shopper.drain_events() == []  # the relay tried, and could not publish
+        assert rule["fired"] >= 1
+        assert shopper.checkout("q-1").status == 200  # a replay answers from the claim; nothing is re-sent
 
-        # replaying while the queue is still down: 503 again, nothing changes
-        assert_busy(shopper.checkout("q-1"))
-        assert shopper.stocks() == (3, 6)
-        assert len(shopper.orders()) == 2
-
-    replay = shopper.checkout("q-1")
-    assert replay.status == 200, replay
-    assert replay.headers["idempotent-replayed"] == "true"
-    assert replay.json["checkout_id"] == orders[0]["checkout_id"]
-    assert {o["order_id"] for o in replay.json["orders"]} == {o["order_id"] for o in orders}
-    events = shopper.drain_events()
+    events = shopper.drain_events()  # the queue is back: the relay publishes what it could not
     assert sorted((e["type"], e["order_id"]) for e in events) == sorted(
         ("order.created", o["order_id"]) for o in orders
     )
-    assert shopper.stocks() == (3, 6)
-    assert len(shopper.orders()) == 2
-
-
-def test_queue_failure_on_cancel_keeps_the_cancel_and_restores_stock_once(shopper, faults):
-    """A committed cancel is not an error because its event could not be queued (services/notifications.announce)."""
-    placed = shopper.checkout("c-1")
-    assert placed.status == 201
-    order_a = next(o for o in placed.json["orders"] if o["shop"]["shop_id"] == shopper.shop_a["shop_id"])
-    with faults.failing("sqs", "SendMessageBatch", QUEUE_FAULTS["send fails"]):
-        cancelled = shopper.api.post(f"/v1/orders/{order_a['order_id']}/cancel", token=shopper.buyer)
-    assert cancelled.status == 200, cancelled
-    assert cancelled.json["status"] == "cancelled"
-    assert shopper.stocks() == (5, 6)
+    assert shopper.drain_events() == []
+    assert shopper.stocks() == (3, 6) and len(shopper.orders()) == 2
 
 
 # --- DynamoDB throttling on the other buying routes ---------------------------------------------------

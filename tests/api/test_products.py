@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tests.support import ATTRIBUTES, CATEGORY, product_body
+from tests.support import ATTRIBUTES, CATEGORY, product_body, settle
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -659,6 +659,7 @@ def test_product_of_pending_shop_is_listed_only_after_approval(api, factory, sel
 
     reply = api.post(f"/v1/admin/shops/{shop['shop_id']}/approve", token=factory.operator)
     assert reply.status == 200, reply
+    settle(factory.container)  # the shop's products follow it in a job
     assert storefront_ids(api, "specialties") == [product["product_id"]]
     assert storefront_ids(api, "specialties", q="hotan", prefecture="Hotan") == [product["product_id"]]
     assert api.get(f"/v1/storefronts/specialties/products/{product['product_id']}").status == 200
@@ -667,6 +668,7 @@ def test_product_of_pending_shop_is_listed_only_after_approval(api, factory, sel
 
     reply = api.post(f"/v1/admin/shops/{shop['shop_id']}/suspend", token=factory.operator)
     assert reply.status == 200, reply
+    settle(factory.container)
     assert storefront_ids(api, "specialties") == []
     assert storefront_ids(api, "specialties", q="jujubes") == []
     assert api.get(f"/v1/storefronts/specialties/products/{product['product_id']}").status == 404

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.support import REGION, assert_api_error, error_fields
+from tests.support import REGION, assert_api_error, error_fields, settle
 
 # --- helpers ----------------------------------------------------------------------------------------
 
@@ -242,6 +242,7 @@ def test_a_renamed_shop_is_renamed_on_its_product_pages(api, factory):
     shop = factory.shop(seller)
     product = factory.product(seller, shop)
     assert api.patch(f"/v1/shops/{shop['shop_id']}", {"name": "Renamed Looms"}, token=seller).status == 200
+    settle(factory.container)  # the products follow the shop in a job
     page = api.get(f"/v1/storefronts/handicrafts/products/{product['product_id']}")
     assert page.json["shop"]["name"] == "Renamed Looms"
 
@@ -427,15 +428,28 @@ def test_an_operator_suspends_an_active_shop_and_can_approve_it_again(api, facto
     ("start", "action"),
     [("active", "approve"), ("suspended", "suspend")],
 )
-def test_an_illegal_moderation_transition_is_a_conflict_and_changes_nothing(api, factory, start, action):
+def test_repeating_a_moderation_is_allowed_and_runs_the_product_job_again(api, factory, start, action):
+    """Issue 9: re-running approve/suspend is always allowed (200, the status stays) and finishes the work: it
+    copies the shop onto its products again (here a product left behind by an interrupted job)."""
     seller, operator = factory.user("seller"), factory.operator
     shop = factory.shop(seller)
+    product = factory.product(seller, shop)
     if start == "suspended":
         assert suspend(api, operator, shop["shop_id"]).status == 200
-    before = api.get(f"/v1/shops/{shop['shop_id']}", token=operator).json
+        settle(factory.container)
+    stack = factory.container
+    stored = stack.catalog.get_product(product["product_id"])
+    from dataclasses import replace
+
+    wrong = "suspended" if start == "active" else "active"  # as if the last job had stopped before this product
+    stack.catalog.save_product(replace(stored, shop={**stored.shop, "status": wrong}), stored.version, start)
     reply = api.post(f"/v1/admin/shops/{shop['shop_id']}/{action}", token=operator)
-    assert_api_error(reply, 409)
-    assert api.get(f"/v1/shops/{shop['shop_id']}", token=operator).json == before
+    assert reply.status == 200, reply
+    assert reply.json["status"] == start
+    settle(stack)
+    listed = api.get(f"/v1/storefronts/handicrafts/products/{product['product_id']}").status == 200
+    assert listed is (start == "active")
+    assert stack.catalog.get_product(product["product_id"]).shop["status"] == start
 
 
 @pytest.mark.parametrize("action", ["approve", "suspend"])
@@ -483,6 +497,7 @@ def test_a_suspended_shops_products_leave_the_storefront_and_return_when_approve
     assert storefront_product_ids(api, "handicrafts") == mine | {comb["product_id"]}
 
     assert suspend(api, operator, shop["shop_id"]).status == 200
+    settle(factory.container)  # the products follow the shop in a job
     assert storefront_product_ids(api, "handicrafts") == {comb["product_id"]}
     for product_id in mine:
         assert_api_error(api.get(f"/v1/storefronts/handicrafts/products/{product_id}"), 404)
@@ -495,6 +510,7 @@ def test_a_suspended_shops_products_leave_the_storefront_and_return_when_approve
     assert not any(p["listed"] for p in owned)
 
     assert approve(api, operator, shop["shop_id"]).status == 200
+    settle(factory.container)
     assert storefront_product_ids(api, "handicrafts") == mine | {comb["product_id"]}
     for product_id in mine:
         assert api.get(f"/v1/storefronts/handicrafts/products/{product_id}").status == 200
@@ -508,6 +524,7 @@ def test_a_product_added_while_a_shop_is_suspended_stays_out_until_approval(api,
     assert product["product_id"] not in storefront_product_ids(api, "handicrafts")
     assert_api_error(api.get(f"/v1/storefronts/handicrafts/products/{product['product_id']}"), 404)
     assert approve(api, operator, shop["shop_id"]).status == 200
+    settle(factory.container)
     assert product["product_id"] in storefront_product_ids(api, "handicrafts")
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.support import ATTRIBUTES, REGION, png_bytes
+from tests.support import ATTRIBUTES, REGION, png_bytes, settle
 
 STOREFRONTS = ("b2b", "handicrafts", "specialties")
 
@@ -220,6 +220,7 @@ def test_prefecture_filter_uses_the_shops_region_outside_specialties(api, factor
         token=seller,
     )
     assert reply.status == 200, reply
+    settle(factory.container)  # the products follow the shop in a job
     assert ids(api, "b2b", prefecture="Korla") == [cotton]
     assert ids(api, "b2b", prefecture="Aksu") == []
 

@@ -19,7 +19,7 @@ import pytest
 from chalicelib.api.routing import Scope
 from chalicelib.domain.identity import Role
 from tests.api.isolation import Case, call, cases, control_order, example_body
-from tests.support import ADDRESS, Storage, assert_api_error, buy, png_bytes
+from tests.support import ADDRESS, Storage, assert_api_error, buy, png_bytes, relay_outbox, settle
 
 # --- the routes, from the registry ------------------------------------------------------------------------
 
@@ -332,6 +332,8 @@ def storage(stack) -> Storage:
 
 
 def queued(stack) -> int:
+    """Events published so far: the outbox relayed first (events are written with their change, in the outbox)."""
+    relay_outbox(stack)
     attributes = stack.events._sqs.get_queue_attributes(
         QueueUrl=stack.events._url, AttributeNames=["ApproximateNumberOfMessages"]
     )
@@ -346,7 +348,8 @@ def assert_refused_and_unchanged(
     values = {name: world.value(name, case) for name in case.params if name not in overrides}
     example_body(case.spec, lambda name: values.get(name) or world.value(name, case))  # its ids exist before
     views = [owner.owner_view() for owner in owners]
-    before, events = storage.snapshot(), queued(stack)
+    events = queued(stack)  # relays the outbox: before the snapshot
+    before = storage.snapshot()
     reply = call(api, case, lambda name: values.get(name) or world.value(name, case), token, **overrides)
     assert reply.status in statuses, f"{case}: {reply}"
     assert_api_error(reply, reply.status)
@@ -563,6 +566,7 @@ def test_pending_shops_and_their_products_never_appear_in_storefronts(api, stack
     assert product_id not in storefront_ids(api, query="&q=silk")
 
     assert api.post(f"/v1/admin/shops/{pending.shop['shop_id']}/approve", token=factory.operator).status == 200
+    settle(stack)  # the products follow the shop in a job
     assert product_id in storefront_ids(api)
     assert api.get(f"/v1/storefronts/handicrafts/products/{product_id}").status == 200
 

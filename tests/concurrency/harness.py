@@ -73,6 +73,7 @@ def locked_moto_stack() -> Iterator[Any]:
 
     from chalicelib import bootstrap, config
     from devtools.moto_server import MotoServer
+    from devtools.outbox_stream import OutboxStreamPoller
     from devtools.provision import provision
 
     saved = dict(os.environ)
@@ -86,6 +87,10 @@ def locked_moto_stack() -> Iterator[Any]:
             assert container.settings.endpoint_url == server.url
             bootstrap.install(container)
             container.server = server  # type: ignore[attr-defined]
+            # the outbox relay, as the local stack runs it (over the moto server's stream)
+            container.outbox_stream = OutboxStreamPoller(  # type: ignore[attr-defined]
+                boto3.session.Session(region_name="us-east-1"), container.settings.outbox_table, server.url
+            )
             yield container
         finally:
             bootstrap.install(None)

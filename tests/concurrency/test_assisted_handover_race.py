@@ -23,11 +23,6 @@ THREADS = 20
 AT = "2026-06-01T12:00:00.000Z"
 
 
-class _Quiet:
-    def publish(self, events) -> None:  # the order events are not what is raced here
-        return None
-
-
 @pytest.fixture(scope="module")
 def stack():
     with locked_moto_stack() as stack:
@@ -62,7 +57,7 @@ def test_concurrent_handovers_to_the_villager_count_the_cash_once(stack):
     def hand_over(i: int) -> str:
         try:
             village.hand_over(
-                stack.buying, stack.network, _Quiet(), partner, village_id, order.order_id, None,
+                stack.buying, stack.network, partner, village_id, order.order_id, None,
                 now=AT, secret="s", villager_present=True, villager_id=villager_id, ledger=stack.ledger,
             )  # fmt: skip
         except PreconditionFailed:

@@ -23,6 +23,7 @@ def dry(tmp_path_factory):
     def inspect(session, url):
         lam = session.client("lambda", endpoint_url=url)
         seen["functions"] = lam.list_functions()["Functions"]
+        seen["mappings"] = lam.list_event_source_mappings()["EventSourceMappings"]
         seen["apis"] = session.client("apigateway", endpoint_url=url).get_rest_apis()["items"]
         seen["dashboards"] = session.client("cloudwatch", endpoint_url=url).list_dashboards()["DashboardEntries"]
         s3 = session.client("s3", endpoint_url=url)
@@ -63,7 +64,10 @@ def test_the_dry_run_deployed_the_packaged_functions_from_the_uploaded_artifacts
         "app.app",
         "chalicelib.events.order_events.order_events",
         "chalicelib.events.order_events.complete_orders",
-        "chalicelib.events.network_jobs.network_jobs",
+        "chalicelib.events.order_events.expire_orders",
+        "chalicelib.events.order_events.retry_refunds",
+        "chalicelib.events.outbox.outbox_relay",
+        "chalicelib.events.outbox.sweep_outbox",
         "chalicelib.events.seasons.season_sweep",
         "chalicelib.events.payouts.run_payouts",
         "chalicelib.events.payouts.poll_payouts",
@@ -80,6 +84,10 @@ def test_the_dry_run_deployed_the_packaged_functions_from_the_uploaded_artifacts
         sum(k.endswith(".zip") for k in seen["artifacts"]) == 2
         and sum(k.endswith(".template.json") for k in seen["artifacts"]) == 1
     )
+    # the outbox relay is triggered by the Outbox table's stream, reporting partial batch failures
+    (stream_mapping,) = [m for m in seen["mappings"] if ":dynamodb:" in m["EventSourceArn"]]
+    assert "/stream/" in stream_mapping["EventSourceArn"] and "outbox" in stream_mapping["EventSourceArn"].lower()
+    assert stream_mapping["FunctionArn"].split(":")[-1] in {f["FunctionName"] for f in seen["functions"]}
     function_role = next(name for name in seen["role_policies"] if "DefaultRole" in name)
     assert {"bazaar-data-access", "bazaar-read-secrets"} <= set(seen["role_policies"][function_role])
     assert {"bazaar-deploy-dev", "bazaar-cfn-exec-dev"} <= set(seen["role_policies"])  # infra/bootstrap.json

@@ -247,8 +247,8 @@ def test_a_parcel_to_a_village_service_centre_over_http(local_stack):
     """Issue 10 over HTTP with the demo accounts: the buyer orders to the Tokzak village centre, the seller ships
     to the county centre, county staff scan in, build and dispatch a manifest, the partner receives it (one parcel
     missing), the buyer sees their code (on the order and in a notification), the partner hands the parcel over,
-    a return opened at the village travels back on a return manifest, the county forwards it, the seller
-    receives it and the refund is recorded."""
+    the seller records the cash, a return opened at the village travels back on a return manifest, the county
+    forwards it, the seller receives it and the refund is recorded."""
     import time
 
     http = Http(local_stack.url)
@@ -327,6 +327,9 @@ def test_a_parcel_to_a_village_service_centre_over_http(local_stack):
     handed = http.call("POST", f"{village}/handovers", token=partner,
                        json={"order_id": kept["order_id"], "pickup_code": code})  # fmt: skip
     assert handed["status"] == "delivered"
+    # cash on delivery: the cash taken at the village reaches the seller, who records it (a return refunds only
+    # money that was received: issue 9)
+    http.call("POST", f"/v1/shops/{shop['shop_id']}/orders/{kept['order_id']}/mark-paid", token=seller)
 
     opened = http.call(
         "POST",
@@ -348,6 +351,93 @@ def test_a_parcel_to_a_village_service_centre_over_http(local_stack):
     refunded = http.call("GET", f"/v1/orders/{kept['order_id']}", token=buyer)
     assert refunded["refunded"]["amount"] == kept["lines"][0]["unit_price"]["amount"]
     assert [e["action"] for e in refunded["timeline"]][-2:] == ["return_requested", "refunded"]
+
+
+def _provider_key(local_stack) -> str:
+    import boto3
+
+    secrets = boto3.session.Session(
+        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    ).client("secretsmanager", endpoint_url=f"http://127.0.0.1:{local_stack.moto_port}")
+    return secrets.get_secret_value(SecretId="bazaar-local-PaymentProviderSecret")["SecretString"]
+
+
+def _wait_for(what: str, check, seconds: float = 20):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_card_payments_go_through_the_simulated_provider_and_a_late_one_is_refunded(local_stack):
+    """`make run` starts the card provider simulator: its signed webhook reaches the app over HTTP; a payment
+    for an order cancelled meanwhile is refunded through it (the outbox relay, the consumer, the provider)."""
+    http = Http(local_stack.url)
+    seller = http.login("seller@bazaar.local", DEMO_PASSWORD)
+    buyer = http.login("buyer@bazaar.local", DEMO_PASSWORD)
+    shop = next(s for s in http.call("GET", "/v1/me/shops", token=seller)["items"] if s["status"] == "active")
+    product = next(
+        p
+        for p in http.call("GET", f"/v1/shops/{shop['shop_id']}/products", token=seller)["items"]
+        if p["listed"] and p["stock"] > 2 and p["storefront"] != "b2b"
+    )
+    provider = f"http://127.0.0.1:{local_stack.provider_port}"
+    key = {"Authorization": f"Bearer {_provider_key(local_stack)}"}
+
+    def card_order() -> dict:
+        http.call("PUT", f"/v1/cart/items/{product['product_id']}", token=buyer, json={"quantity": 1})
+        reply = http.session.post(
+            f"{http.base}/v1/checkout",
+            json={
+                "delivery": {
+                    "name": "E2E Buyer",
+                    "phone": "+86 991 555 0101",
+                    "lines": ["1 Bazaar St"],
+                    "city": "Kashgar",
+                    "region": "Xinjiang",
+                    "postal_code": "844000",
+                    "country": "CN",
+                },
+                "payment_method": "card",
+            },
+            headers={"Authorization": f"Bearer {buyer}", "Idempotency-Key": uuid.uuid4().hex},
+            timeout=TIMEOUT,
+        )
+        assert reply.status_code == 201, reply.text
+        return reply.json()["orders"][0]
+
+    def pay(order: dict) -> str:
+        body = {"order_id": order["order_id"], "amount": order["total"]}
+        reply = http.session.post(f"{provider}/v1/payments", json=body, headers=key, timeout=TIMEOUT)
+        assert reply.status_code == 201, reply.text
+        return reply.json()["payment_id"]
+
+    paid = card_order()
+    pay(paid)
+    _wait_for(
+        "the payment webhook",
+        lambda: http.call("GET", f"/v1/orders/{paid['order_id']}", token=buyer)["status"] == "paid",
+    )
+
+    late = card_order()
+    http.call("POST", f"/v1/orders/{late['order_id']}/cancel", token=buyer)
+    payment_id = pay(late)
+    timeline = _wait_for(
+        "the refund of a late payment",
+        lambda: [
+            e
+            for e in http.call("GET", f"/v1/orders/{late['order_id']}", token=buyer)["timeline"]
+            if e["action"] == "refund_issued"
+        ],
+    )
+    at_provider = http.session.get(f"{provider}/v1/payments/{payment_id}", headers=key, timeout=TIMEOUT).json()
+    assert at_provider["refunded"] == late["total"]["amount"] and len(at_provider["refunds"]) == 1
+    assert at_provider["refunds"][0] in timeline[0]["note"]
 
 
 def test_bulk_trade_from_verification_to_a_paid_invoice_over_http(local_stack):
@@ -489,8 +579,9 @@ def test_bulk_trade_from_verification_to_a_paid_invoice_over_http(local_stack):
 
 def test_ctrl_c_stops_everything_and_frees_the_ports(local_stack):
     port, moto_port = local_stack.port, local_stack.moto_port
-    assert not port_is_free(port) and not port_is_free(moto_port)
+    provider_port = local_stack.provider_port
+    assert not port_is_free(port) and not port_is_free(moto_port) and not port_is_free(provider_port)
     returncode = local_stack.stop(grace=15)
     assert returncode == 0, local_stack.log_text()[-3000:]
-    assert port_is_free(port) and port_is_free(moto_port)
+    assert port_is_free(port) and port_is_free(moto_port) and port_is_free(provider_port)
     assert "stopped: app and moto server are down" in local_stack.log_text()

@@ -7,7 +7,18 @@ import re
 from chalicelib.adapters.models import MODELS_BY_SETTING
 from tests.support import ROOT
 
-NUMBERS = {"Nine": 9, "Ten": 10, "Eleven": 11, "Twelve": 12, "Thirteen": 13, "Fourteen": 14, "Fifteen": 15}
+NUMBERS = {
+    "Nine": 9,
+    "Ten": 10,
+    "Eleven": 11,
+    "Twelve": 12,
+    "Thirteen": 13,
+    "Fourteen": 14,
+    "Fifteen": 15,
+    "Sixteen": 16,
+    "Seventeen": 17,
+    "Eighteen": 18,
+}
 
 
 def _doc() -> str:

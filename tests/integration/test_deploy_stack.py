@@ -26,9 +26,6 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "OrderEventsMapping",
         "CompleteOrders",
         "CompleteOrdersLogGroup",
-        "NetworkJobs",
-        "NetworkJobsLogGroup",
-        "NetworkJobsMapping",
         "SeasonSweep",
         "SeasonSweepLogGroup",
         "RunPayouts",
@@ -39,6 +36,15 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
         "ExpireQuotationsLogGroup",
         "MarkOverdueInvoices",
         "MarkOverdueInvoicesLogGroup",
+        "OutboxRelay",  # issue 9: the outbox relay on the table's stream, the sweeper, expiry, refund retries
+        "OutboxRelayLogGroup",
+        "SweepOutbox",
+        "SweepOutboxLogGroup",
+        "ExpireOrders",
+        "ExpireOrdersLogGroup",
+        "RetryRefunds",
+        "RetryRefundsLogGroup",
+        "DefaultRole",  # amends the role Chalice generates (the relay's stream grant)
         "BazaarDataAccessPolicy",
         "BazaarSecretsReadPolicy",
         "OperationsDashboard",
@@ -49,12 +55,15 @@ def test_data_stack_leaves_out_only_what_chalice_owns_and_what_moto_cannot_creat
             "APIHandler",
             "OrderEvents",
             "CompleteOrders",
-            "NetworkJobs",
             "RunPayouts",
             "PollPayouts",
             "SeasonSweep",
             "ExpireQuotations",
             "MarkOverdueInvoices",
+            "OutboxRelay",
+            "SweepOutbox",
+            "ExpireOrders",
+            "RetryRefunds",
         )
         for metric in ("Errors", "Throttles")
     }

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import PASSWORD, REGION, random_email
+from tests.support import PASSWORD, REGION, random_email, settle
 
 PACKAGE = "bazaar_client"
 
@@ -139,6 +139,7 @@ def test_a_generated_client_drives_a_seller_and_a_buyer(sdk, stack):
         shop_id=opened.shop_id, client=make(operator_token.access_token)
     )
     assert approved.status == models.ShopPublicStatus.ACTIVE
+    settle(stack)  # the shop's products follow it onto the storefront in a job (issue 9)
 
     # --- buyer: browse, put in the cart, check out with an Idempotency-Key ----------------------------------
     buyer = make(_sign_up(package, make, "buyer"))

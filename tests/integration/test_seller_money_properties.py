@@ -60,8 +60,8 @@ class FakeOrders:
     def get_order(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
-    def order_writes(self, order, expected_version, *, restock=None, claim_key=None, ret=None,
-                     expected_return_version=None):  # fmt: skip
+    def order_writes(self, order, expected_version, *, event, restock=None, claim_key=None, ret=None,
+                     expected_return_version=None, extra=()):  # fmt: skip
         new = replace(order, version=expected_version + 1)
 
         def check() -> bool:
@@ -80,8 +80,8 @@ class FakeOrders:
         for w in writes:
             w.action.apply()
 
-    def save_order(self, order, expected_version, **_):
-        self.commit(self.order_writes(order, expected_version))
+    def save_order(self, order, expected_version, *, event, **_):
+        self.commit(self.order_writes(order, expected_version, event=event))
         return replace(order, version=expected_version + 1)
 
     def add_notification(self, user_id: str, created_key: str, body: dict) -> bool:
@@ -160,8 +160,8 @@ def sale(world: World, shop: str, unit: int, quantity: int, deliver: bool = True
     world.model_pending[shop] += order.total
     if not deliver:
         return paid
-    shipped = world.orders.save_order(paid.ship("SF", "SF1", world.at), paid.version)
-    delivered = world.orders.save_order(shipped.deliver(world.at), shipped.version)
+    shipped = world.orders.save_order(paid.ship("SF", "SF1", world.at), paid.version, event="order.shipped")
+    delivered = world.orders.save_order(shipped.deliver(world.at), shipped.version, event="order.delivered")
     world.made.append(order.order_id)
     return delivered
 
@@ -170,7 +170,9 @@ def cancel(world: World, shop: str, unit: int) -> None:
     paid = sale(world, shop, unit, 1, deliver=False)
     cancelled = paid.cancel("buyer", world.at)
     cancelled = replace(cancelled, refunds=(Refund("cancellation", paid.total, world.at),))
-    settlement.record_refund(world.orders, world.ledger, paid, cancelled, paid.total, "cancellation", now=world.at)
+    settlement.record_refund(
+        world.orders, world.ledger, paid, cancelled, paid.total, "cancellation", now=world.at, event="order.cancelled"
+    )
     world.model_pending[shop] -= paid.total
 
 
@@ -192,7 +194,9 @@ def refund_some(world: World, index: int, quantity: int) -> None:
         updated_at=world.at,
     )
     before = order.commission
-    after = settlement.record_refund(world.orders, world.ledger, order, refunded, amount, return_id, now=world.at)
+    after = settlement.record_refund(
+        world.orders, world.ledger, order, refunded, amount, return_id, now=world.at, event="order.refunded"
+    )
     if before is None:
         world.model_pending[order.shop_id] -= amount
     else:

@@ -15,7 +15,21 @@ from chalicelib.adapters.models import MODELS_BY_SETTING
 
 STAGES = ("dev", "prod")
 DATA_ACTIONS = ("dynamodb:", "s3:", "cognito-idp:", "sqs:")
-TEST_ONLY = ("moto", "pytest", "_pytest", "cfn_lint", "requests", "schemathesis", "playwright", "hypothesis", "ruff")
+# devtools: the local stack and the simulators of outside services (the card payment provider) never ship
+TEST_ONLY = (
+    "moto",
+    "pytest",
+    "_pytest",
+    "cfn_lint",
+    "requests",
+    "schemathesis",
+    "playwright",
+    "hypothesis",
+    "ruff",
+    "devtools",
+    "tests",
+    "bench",
+)
 
 
 @pytest.fixture(scope="session", params=STAGES)
@@ -206,6 +220,7 @@ def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
             "CursorSecret",
             "PaymentWebhookSecret",
             "PickupCodeSecret",
+            "PaymentProviderSecret",  # issue 9: the card provider's API key (refunds)
             "PayoutProviderSecret",  # issue 17: the bank's API key
             "PayoutWebhookSecret",  # issue 17: the bank's callback HMAC key
         }
@@ -227,10 +242,15 @@ def test_functions_get_secret_ids_and_no_secret_values(packaged):
         assert secret_vars == {f"SECRET_ID_{n.upper()}": {"Ref": secret_logical_id(n)} for n in secrets_catalogue()}, (
             name
         )
-        assert {"SECRET_ID_CURSOR", "SECRET_ID_PAYMENT_WEBHOOK", "SECRET_ID_PAYOUT_PROVIDER"} <= set(secret_vars)
+        assert {
+            "SECRET_ID_CURSOR",
+            "SECRET_ID_PAYMENT_WEBHOOK",
+            "SECRET_ID_PAYOUT_PROVIDER",
+            "SECRET_ID_PAYMENT_PROVIDER",
+        } <= set(secret_vars)
         assert {v["Ref"] for v in secret_vars.values()} == secrets
-        for value in variables.values():
-            assert isinstance(value, dict) or len(value) < 32 or value.startswith("arn:"), (name, value)
+        for value in variables.values():  # references, short settings, ARNs and service URLs: never a key
+            assert isinstance(value, dict) or len(value) < 32 or value.startswith(("arn:", "https://")), (name, value)
 
 
 def test_the_function_role_can_read_exactly_the_stacks_secrets(packaged):
@@ -334,7 +354,7 @@ def test_the_dead_letter_queue_alarms_on_any_message(packaged):
     _, template, _ = packaged
     alarms = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     watched = {dims[0]["Value"]["Fn::GetAtt"][0] for _, _, dims in alarms}
-    assert watched == {"OrderEventsDeadLetterQueue", "NetworkJobsDeadLetterQueue"}  # + the network's jobs (issue 10)
+    assert watched == {"OrderEventsDeadLetterQueue"}  # the only queue: events and job steps (issue 10's too)
     for _, alarm, _ in alarms:
         assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
@@ -372,6 +392,68 @@ def test_the_dashboard_shows_the_same_signals(packaged):
     for table in _of_type(template, "AWS::DynamoDB::Table"):
         assert "${" + table + "}" in body
     assert f"Bazaar {stage}" in body
+
+
+# --- issue 9: the outbox, the schedules, time to live -----------------------------------------------------------
+
+
+def _function_by_handler(template: dict, handler: str) -> dict:
+    (found,) = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function" and r["Properties"]["Handler"] == handler
+    ]
+    return found["Properties"]
+
+
+def test_the_outbox_relay_is_triggered_by_the_outbox_tables_stream_and_reports_partial_failures(packaged):
+    _, template, _ = packaged
+    outbox = template["Resources"]["OutboxTable"]["Properties"]
+    assert outbox["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    relay = _function_by_handler(template, "chalicelib.events.outbox.outbox_relay")
+    ((_, source),) = relay["Events"].items()
+    assert source["Type"] == "DynamoDB"
+    props = source["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": ["OutboxTable", "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["StartingPosition"] == "TRIM_HORIZON" and props["MaximumRetryAttempts"] >= 1
+
+
+def test_the_scheduled_jobs_are_packaged_with_their_rates(packaged):
+    _, template, _ = packaged
+    rates = {
+        "chalicelib.events.outbox.sweep_outbox": "rate(1 minute)",
+        "chalicelib.events.order_events.expire_orders": "rate(5 minutes)",
+        "chalicelib.events.order_events.retry_refunds": "rate(5 minutes)",
+        "chalicelib.events.order_events.complete_orders": "rate(1 hour)",
+    }
+    for handler, rate in rates.items():
+        ((_, event),) = _function_by_handler(template, handler)["Events"].items()
+        assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == rate, handler
+
+
+def test_time_to_live_is_declared_on_the_items_that_lapse(packaged):
+    _, template, _ = packaged
+    ttl = {
+        name: r["Properties"].get("TimeToLiveSpecification")
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    }
+    for table in ("UniquesTable", "CartsTable", "NotificationsTable", "OutboxTable"):
+        assert ttl[table] == {"AttributeName": "expires_at", "Enabled": True}, table
+    lapsing = {"UniquesTable", "CartsTable", "NotificationsTable", "OutboxTable", "AggregatesTable"}  # + issue 17's
+    assert {t for t, spec in ttl.items() if spec} == lapsing
+
+
+def test_the_functions_may_read_the_outbox_stream_and_publish_the_outbox_metric_only(packaged):
+    _, template, _ = packaged
+    statements = [s for _, group in _statements(template) for s in group]
+    stream = [
+        s for s in statements if "dynamodb:GetRecords" in _as_list(s["Action"]) and isinstance(s["Resource"], dict)
+    ]
+    assert stream and stream[0]["Resource"] == {"Fn::GetAtt": ["OutboxTable", "StreamArn"]}
+    (metric,) = [s for s in statements if "cloudwatch:PutMetricData" in _as_list(s["Action"])]
+    assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Bazaar"}}
 
 
 # --- API Gateway's own answers in the house error shape (issue 9) -------------------------------------------

@@ -75,7 +75,7 @@ def test_an_unknown_secret_is_a_clear_error(stack):
 def test_the_environment_carries_secret_ids_not_values(stack):
     from devtools.template import secrets_catalogue
 
-    values = [stack.settings.payment_webhook_secret, stack.settings.cursor_secret]
+    values = [stack.settings.payment_webhook_secret, stack.settings.cursor_secret, stack.settings.payment_provider_key]
     values += [stack.settings.payout_provider_key, stack.settings.payout_webhook_secret]  # issue 17
     values += [stack.settings.pickup_code_secret]  # issue 10
     assert set(stack.settings.secret_ids) == set(secrets_catalogue())

@@ -15,7 +15,10 @@ from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVer
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.ledger import DynamoLedger
+from chalicelib.adapters.metrics import CloudWatchMetrics
 from chalicelib.adapters.orders import DynamoBuyingRepository
+from chalicelib.adapters.outbox import DynamoOutbox
+from chalicelib.adapters.payments import HttpCardProvider
 from chalicelib.adapters.payouts_bank import HttpPayoutProvider
 from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
@@ -29,6 +32,7 @@ from tests.fakes import (
     InMemoryFinanceRepository,
     InMemoryLedger,
     InMemoryMediaStore,
+    InMemoryOutbox,
     InMemoryProvenanceRepository,
 )
 
@@ -43,6 +47,10 @@ IMPLEMENTATIONS = [
     (ports.EventPublisher, SqsEventPublisher),
     (ports.Ledger, DynamoLedger),
     (ports.Ledger, InMemoryLedger),
+    (ports.Outbox, DynamoOutbox),
+    (ports.Outbox, InMemoryOutbox),
+    (ports.Metrics, CloudWatchMetrics),
+    (ports.PaymentProvider, HttpCardProvider),
     (ports.FinanceRepository, DynamoFinanceRepository),
     (ports.FinanceRepository, InMemoryFinanceRepository),
     (ports.AggregatesRepository, DynamoAggregatesRepository),

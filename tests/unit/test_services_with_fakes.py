@@ -7,7 +7,7 @@ import pytest
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.domain.identity import Actor, Role
 from chalicelib.services import catalog, media, shops, storefront
-from tests.fakes import InMemoryCatalogRepository, InMemoryMediaStore
+from tests.fakes import InMemoryCatalogRepository, InMemoryMediaStore, InMemoryOutbox
 from tests.support import ATTRIBUTES, REGION, png_bytes
 
 SELLER = Actor("u-seller", "s@example.com", frozenset({Role.SELLER}))
@@ -67,11 +67,24 @@ def test_shop_lifecycle_moves_products_in_and_out_of_the_storefront(repo):
     assert browse(repo, q="SILK scarf") == [product.product_id]
     assert browse(repo, q="teapot") == []
     shops.moderate(repo, OPERATOR, shop.shop_id, "suspend", now=NOW)
+    run_product_jobs(repo)
     assert browse(repo) == []
     with pytest.raises(NotFound):
         storefront.listed_product(repo, "handicrafts", product.product_id)
     shops.moderate(repo, OPERATOR, shop.shop_id, "approve", now=NOW)
+    run_product_jobs(repo)
     assert browse(repo) == [product.product_id]
+
+
+def run_product_jobs(repo) -> int:
+    """What the outbox relay and the queue consumer do with the jobs a moderation writes (shop.resync steps)."""
+    outbox, steps = InMemoryOutbox(sink=repo.outbox), 0
+    while repo.outbox:
+        event = repo.outbox.pop(0)
+        if event["type"] == "shop.resync":
+            shops.resync_step(repo, outbox, event, now=NOW)
+            steps += 1
+    return steps
 
 
 def test_slug_clash_in_the_same_storefront(repo):

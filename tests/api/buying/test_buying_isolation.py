@@ -18,7 +18,7 @@ import pytest
 from chalicelib.api.routing import Scope
 from chalicelib.domain.identity import Role
 from tests.api.isolation import Case, call, cases, control_order
-from tests.support import ADDRESS, Storage, assert_api_error, buy
+from tests.support import ADDRESS, Storage, assert_api_error, buy, relay_outbox
 
 # --- the routes, from the registry --------------------------------------------------------------------------
 
@@ -130,6 +130,8 @@ def storage(stack) -> Storage:
 
 
 def queued(stack) -> int:
+    """Events published so far: the outbox relayed first (events are written with their change, in the outbox)."""
+    relay_outbox(stack)
     attributes = stack.events._sqs.get_queue_attributes(
         QueueUrl=stack.events._url, AttributeNames=["ApproximateNumberOfMessages"]
     )
@@ -140,7 +142,8 @@ def assert_refused_and_unchanged(api, stack, storage, scenes, scene, case, token
     """Refused with one of `statuses`, nothing about the order in the answer, and nothing changed: the owners'
     views, the event queue and (for writes: a full scan is slow on moto) everything stored."""
     views = [s.views(api) for s in scenes]
-    before, events = storage.snapshot() if case.writes else None, queued(stack)
+    events = queued(stack)  # relays the outbox: before the snapshot
+    before = storage.snapshot() if case.writes else None
     reply = scene.call(api, case, token)
     assert reply.status in statuses, f"{case}: {reply}"
     assert_api_error(reply, reply.status)

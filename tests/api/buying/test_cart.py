@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import assert_api_error, error_fields
+from tests.support import assert_api_error, error_fields, settle
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +220,7 @@ def make_gone(api, factory, seller, shop, product, how):
         reply = api.patch(path, {"status": "draft"}, token=seller)
     else:
         reply = api.post(f"/v1/admin/shops/{shop['shop_id']}/suspend", token=factory.operator)
+        settle(factory.container)  # the shop's products follow it in a job (issue 9): the cart shows them after
     assert reply.status in (200, 204), reply
 
 
@@ -332,7 +333,7 @@ def test_a_cart_holds_at_most_40_lines(api, stack, factory, seller, crafts, buye
     products = clone_products(stack, factory.product(seller, crafts), 41)
     buyer_id = api.get("/v1/me", token=buyer).json["user_id"]
     lines = {pid: {"quantity": 1, "added_at": f"2026-01-01T00:00:{i:02d}.000Z"} for i, pid in enumerate(products[:39])}
-    stack.buying.save_cart(Cart(buyer_id, lines), "2026-01-01T00:01:00.000Z")  # 39 lines, seeded
+    stack.buying.save_cart(Cart(buyer_id, lines), stack.clock())  # 39 lines, seeded
 
     assert put(api, buyer, products[39], 1).json["line_count"] == 40
     full = put(api, buyer, products[40], 1)

@@ -153,7 +153,7 @@ def test_a_cart_line_from_before_offers_is_still_checked_out_with_a_product_read
     buyer_id = api.get("/v1/me", token=buyer).json["user_id"]
     cart = stack.buying.get_cart(buyer_id)
     legacy = {pid: {"quantity": line["quantity"], "added_at": line["added_at"]} for pid, line in cart.lines.items()}
-    stack.buying.save_cart(Cart(buyer_id, legacy, cart.version), "2026-03-01T09:00:00.000Z")
+    stack.buying.save_cart(Cart(buyer_id, legacy, cart.version), stack.clock())
 
     with CallRecorder() as rec:
         placed = checkout(api, buyer)

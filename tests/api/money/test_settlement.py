@@ -146,7 +146,7 @@ def test_an_order_paid_before_the_ledger_is_credited_from_the_buyers_account_at_
     order = sell(api, seller, buyer, steps=())
     legacy = stack.buying.get_order(order["order_id"])
     paid = replace(legacy.mark_paid("seller", stack.clock()), version=legacy.version)
-    stack.buying.save_order(paid, legacy.version)  # the old way: no posting
+    stack.buying.save_order(paid, legacy.version, event="order.paid")  # the old way: no posting
     seller.act(order, "ship")
     seller.act(order, "deliver")
     clock.advance(days=8)

@@ -1,33 +1,44 @@
 """Building the rural service network through its API: counties, staff, villages, partners, pickup orders at
-any stage, and running the manifest jobs the way the network_jobs function does."""
+any stage, and running the manifest jobs the way the order-events consumer does."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
-from tests.support import PASSWORD, Reply, random_email
+from tests.support import PASSWORD, Reply, drain_order_events, random_email
 
 SHIP = {"carrier": "China Post", "tracking_number": "CP000000000CN"}
 
 
-def run_jobs(stack) -> int:
-    """Receives (and deletes) every queued network job and runs it as the network_jobs function would, until
-    none is left; returns how many messages ran."""
-    from chalicelib.events.network_jobs import handle_records
+def queued_jobs(stack) -> list[dict]:
+    """Relays the outbox and takes everything off the order-events queue: the order events are handled as the
+    consumer handles them, the manifest job steps are returned (as SQS records) without running them."""
+    from chalicelib.events.order_events import handle_records
+    from chalicelib.services.manifests import STEPS
 
-    sqs = stack.jobs._sqs
-    url = stack.jobs._url
+    records = drain_order_events(stack)
+    jobs = [r for r in records if json.loads(r["body"]).get("type") in STEPS]
+    others = [r for r in records if r not in jobs]
+    if others:
+        result = handle_records(others)
+        assert result == {"batchItemFailures": []}, result
+    return jobs
+
+
+def run_jobs(stack) -> int:
+    """Runs every queued manifest job step as the order-events consumer does (one step per event, each queueing
+    the next through the outbox; the order events are handled too), until none is left; returns how many
+    steps ran."""
+    from chalicelib.events.order_events import handle_records
+
     ran = 0
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not got:
-            return ran
-        for message in got:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            result = handle_records([{"messageId": message["MessageId"], "body": message["Body"]}])
-            assert result == {"batchItemFailures": []}, result
-            ran += 1
+    while jobs := queued_jobs(stack):
+        result = handle_records(jobs)
+        assert result == {"batchItemFailures": []}, result
+        ran += len(jobs)
+    return ran
 
 
 def first_sign_in(api, email: str, temporary_password: str, new_password: str = PASSWORD) -> str:

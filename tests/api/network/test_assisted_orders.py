@@ -315,3 +315,18 @@ def test_the_fee_is_earned_at_the_handover_and_given_back_with_returned_goods(ap
     assert fees_of(stack, village.village_id) == 0
     stored = stack.ledger.get_posting(f"assisted-handover:{parcel['order_id']}")
     assert stored is not None and sum(e.amount for e in stored.posting.entries) == 0
+
+
+def test_a_suspended_shop_takes_no_assisted_order(api, factory, setting):
+    """The transaction's condition on each shop (issue 9), as in checkout: suspended -> 409, nothing taken."""
+    _, village, villager, *_ = setting
+    shop = h.shop(factory)
+    assert api.post(f"/v1/admin/shops/{shop.shop['shop_id']}/suspend", token=factory.operator).status == 200
+    body = {
+        "villager_id": villager["villager_id"],
+        "lines": [{"product_id": shop.product["product_id"], "quantity": 1}],
+        "payment": "cash_on_pickup",
+    }
+    error = assert_api_error(place(api, village, body), 409, "shop_unavailable")
+    assert error["details"][0]["field"] == f"shops.{shop.shop['shop_id']}"
+    assert stock_of(api, shop) == 1000

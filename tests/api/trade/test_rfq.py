@@ -264,17 +264,19 @@ def test_accepting_is_idempotent_by_key(api, stack, trade):
     assert [o["order_id"] for o in orders] == [first.json["order"]["order_id"]]
 
 
-def test_a_replayed_acceptance_queues_the_award_again_so_the_other_sellers_are_told(api, stack, trade):
+def test_the_award_is_written_with_the_acceptance_so_the_other_sellers_are_told_once(api, stack, trade):
+    """The new order's event and the award ride in the acceptance's own transaction (the outbox, issue 9): they
+    reach the queue however the queue fared meanwhile, and a replayed acceptance writes nothing more."""
     buyer = trade.business()
     winner, loser = trade.supplier(), trade.supplier()
     rfq = trade.rfq(buyer)
     won = trade.quote(winner, rfq["rfq_id"], 8500)
     lost = trade.quote(loser, rfq["rfq_id"], 9000)
     assert trade.accept(buyer, rfq["rfq_id"], won["quote_id"], key="retry-me").status == 201
-    drain_order_events(stack)  # the first attempt's events are lost (the queue was unreachable)
     assert trade.accept(buyer, rfq["rfq_id"], won["quote_id"], key="retry-me").status == 200
-    records = drain_order_events(stack)
-    assert "rfq.awarded" in [json.loads(r["body"])["type"] for r in records]
+    records = drain_order_events(stack)  # relays the outbox, then reads the queue
+    types = [json.loads(r["body"])["type"] for r in records]
+    assert types.count("rfq.awarded") == 1 and types.count("order.created") == 1
     assert handle_records(records) == {"batchItemFailures": []}
     mine = api.get(f"/v1/shops/{loser.shop_id}/rfqs/{rfq['rfq_id']}", token=loser.token).json
     assert mine["my_quote"]["quote_id"] == lost["quote_id"] and mine["my_quote"]["status"] == "not_selected"

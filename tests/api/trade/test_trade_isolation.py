@@ -145,6 +145,10 @@ def storage(stack) -> Storage:
 
 
 def queued(stack) -> int:
+    """Events published so far: the outbox relayed first (order events are written with their change)."""
+    from tests.support import relay_outbox
+
+    relay_outbox(stack)
     attributes = stack.events._sqs.get_queue_attributes(
         QueueUrl=stack.events._url, AttributeNames=["ApproximateNumberOfMessages"]
     )
@@ -155,7 +159,8 @@ def assert_refused_and_unchanged(stack, storage, desks, desk, case, token, statu
     for name in case.params:  # made before the snapshot: making them is not what is tested
         desk.value(name, case)
     views = [d.views() for d in desks]
-    before, events = storage.snapshot(), queued(stack)
+    events = queued(stack)  # relays what is pending first: the snapshot is of the settled state
+    before = storage.snapshot()
     reply = desk.call(case, token)
     assert reply.status in statuses, f"{case}: {reply}"
     assert_api_error(reply, reply.status)
