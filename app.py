@@ -15,6 +15,7 @@ from chalicelib.api import (
     shops,
     storefronts,
     trade,
+    trust,
 )
 from chalicelib.api import cash as api_cash
 from chalicelib.api import county as api_county
@@ -37,6 +38,7 @@ from chalicelib.web import edge as web_edge
 from chalicelib.web import orders as web_orders
 from chalicelib.web import provenance as web_provenance
 from chalicelib.web import trade as web_trade
+from chalicelib.web import trust as web_trust
 from chalicelib.web import village as web_village
 from chalicelib.web import villagers as web_villagers
 
@@ -52,6 +54,7 @@ app.register_blueprint(buying.bp)
 app.register_blueprint(fulfilment.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(money.bp)
+app.register_blueprint(trust.bp)
 app.register_blueprint(order_events.bp)
 app.register_blueprint(api_network.bp)
 app.register_blueprint(api_county.bp)
@@ -78,4 +81,5 @@ app.register_blueprint(web_cash.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
+app.register_blueprint(web_trust.bp)
 app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

@@ -5,8 +5,8 @@ Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries
 (bench/flash_sale.py), the scheduled jobs and outbox at 50 and 5,000 items (bench/jobs_bench.py, issue 9), the
 payout run and the dashboards' counters (bench/payouts_bench.py, issue 17), bulk trade's opportunity lists at 1k
 and 10k open RFQs (bench/trade_bench.py, issue 14), the peak memory of a picture completion's rendering
-(bench/thumbnail_memory.py, issue 9) and the rural service network at 1k and 10k parcels (bench/network_bench.py,
-issue 10), appended to the report.
+(bench/thumbnail_memory.py, issue 9), the rural service network at 1k and 10k parcels (bench/network_bench.py,
+issue 10) and a product's review pages (bench/trust_bench.py, issue 13), appended to the report.
 
 Everything runs in-process on moto (tests/support.moto_aws_stack, resources from infra/) through
 chalice.test.Client with real Cognito tokens. The catalog is seeded straight into the tables
@@ -263,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import payouts_bench  # issue 17: the payout run per payout and per 100 shops, dashboard counters
 
     ok = payouts_bench.report(RESULTS / "latest.md") and ok
+    from bench import trust_bench  # issue 13: a product's review pages at 1k and 10k reviews
+
+    ok = trust_bench.report(RESULTS / "latest.md") and ok
     from bench import thumbnail_memory  # issue 9: peak RSS of a picture completion's rendering (40 MP JPEG)
 
     ok = thumbnail_memory.report(RESULTS / "latest.md") and ok

@@ -1673,6 +1673,302 @@ from bench.trade_scenarios import TRADE_SCENARIOS  # noqa: E402  (issue 14: bulk
 
 SCENARIOS.extend(TRADE_SCENARIOS)
 
+# --- buyer trust (issue 13) ------------------------------------------------------------------------------------
+# A world of its own, the same at every catalog size: a shop with one product, a buyer of its own with six
+# delivered orders (bank transfer), points granted (expiring within 30 days), a review of the first order's line
+# and a dispute on it. The writes then walk a dispute through every counted step: opened, answered with a refund
+# and accepted (the refund posted), rejected, escalated, decided platform-funded; a review written, replied to,
+# reported, hidden.
+
+TRUST_ORDERS = 6
+
+
+def _trust_buy(b: Bench, token: str, product: dict) -> dict:
+    _expect(b.api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 1}, token=token), 200, "cart")
+    body = {"delivery": ADDRESS, "payment_method": "bank_transfer"}
+    reply = b.api.post("/v1/checkout", body, token=token, headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"})
+    order = _expect(reply, 201, "checkout").json["orders"][0]
+    path = f"/v1/shops/{product['shop_id']}/orders/{order['order_id']}"
+    _expect(b.api.post(f"{path}/mark-paid", token=b.seller), 200, "mark paid")
+    _expect(b.api.post(f"{path}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=b.seller), 200, "ship")
+    _expect(b.api.post(f"{path}/deliver", token=b.seller), 200, "deliver")
+    return order
+
+
+def _dispute_body(order: dict) -> dict:
+    line = order["lines"][0]["line_id"]
+    return {"lines": [{"line_id": line, "quantity": 1}], "reason": "damaged", "description": "Torn"}
+
+
+def _trust_world(b: Bench) -> None:
+    if "trust_shop" in b.state:
+        return
+    from chalicelib.domain.trust import plus_days, plus_months
+    from chalicelib.services import points
+
+    shop = b.factory.shop(b.seller, STOREFRONT, operator=b.operator, name=f"Bench trust {uuid.uuid4().hex[:8]}")
+    product = b.factory.product(b.seller, shop, title="Felt rug", stock=BUY_STOCK)
+    buyer = b.factory.user("buyer")
+    b.state.update(trust_shop=shop, trust_product=product, trust_buyer=buyer)
+    b.state["trust_orders"] = [_trust_buy(b, buyer, product) for _ in range(TRUST_ORDERS)]
+    first = b.state["trust_orders"][0]
+    c = b.container
+    buyer_id = _expect(b.api.get("/v1/me", token=buyer), 200, "me").json["user_id"]
+    # points granted 12 months less 10 days ago: they expire within 30 days, which "my points" then reads
+    granted_at = plus_days(plus_months(c.clock(), -12), 10)
+    points.grant(c.trust, c.ledger, buyer_id, 500, f"bench-{uuid.uuid4().hex}", now=granted_at)
+    path = f"/v1/orders/{first['order_id']}/lines/{first['lines'][0]['line_id']}/review"
+    _expect(b.api.post(path, {"rating": 5, "text": "Soft and thick"}, token=buyer), 201, "review")
+    opened = b.api.post(f"/v1/orders/{first['order_id']}/disputes", _dispute_body(first), token=buyer)
+    b.state["trust_dispute"] = _expect(opened, 201, "dispute").json
+
+
+def _trust_order(b: Bench, i: int) -> dict:
+    return b.state["trust_orders"][i]
+
+
+def _open_dispute(i: int, key: str):
+    def request(b: Bench):
+        order = _trust_order(b, i)
+        reply = b.api.post(
+            f"/v1/orders/{order['order_id']}/disputes", _dispute_body(order), token=b.state["trust_buyer"]
+        )
+        if reply.status == 201:
+            b.state[key] = reply.json
+        return reply
+
+    return request
+
+
+def _respond(key: str, answer: dict):
+    def request(b: Bench):
+        path = f"/v1/shops/{b.state['trust_shop']['shop_id']}/disputes/{b.state[key]['dispute_id']}/respond"
+        return b.api.post(path, answer, token=b.seller)
+
+    return request
+
+
+def _buyer_dispute_step(i: int, key: str, step: str):
+    def request(b: Bench):
+        order = _trust_order(b, i)
+        path = f"/v1/orders/{order['order_id']}/disputes/{b.state[key]['dispute_id']}/{step}"
+        return b.api.post(path, token=b.state["trust_buyer"])
+
+    return request
+
+
+def _review_line(b: Bench):
+    order = _trust_order(b, 3)
+    path = f"/v1/orders/{order['order_id']}/lines/{order['lines'][0]['line_id']}/review"
+    reply = b.api.post(path, {"rating": 2, "text": "Smaller than the picture"}, token=b.state["trust_buyer"])
+    if reply.status == 201:
+        b.state["trust_review"] = reply.json
+    return reply
+
+
+def _review_path(b: Bench, suffix: str) -> str:
+    return f"/v1/shops/{b.state['trust_shop']['shop_id']}/reviews/{b.state['trust_review']['review_id']}/{suffix}"
+
+
+def _evidence_upload(b: Bench):
+    from tests.support import png_bytes
+
+    picture = png_bytes()
+    reply = b.api.post(
+        "/v1/me/uploads", {"content_type": "image/png", "size": len(picture)}, token=b.state["trust_buyer"]
+    )
+    if reply.status == 201:
+        b.state["evidence"] = reply.json
+        b.container.media._s3.put_object(
+            Bucket=b.container.settings.media_bucket, Key=reply.json["upload"]["fields"]["key"], Body=picture
+        )
+    return reply
+
+
+def _first_order(b: Bench) -> dict:
+    return _trust_order(b, 0)
+
+
+TRUST_SCENARIOS: list[Scenario] = [
+    # reads: the world above
+    Scenario(
+        "order disputes (buyer)",
+        "GET /v1/orders/{order_id}/disputes",
+        lambda b: b.api.get(f"/v1/orders/{_first_order(b)['order_id']}/disputes", token=b.state["trust_buyer"]),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop disputes (seller)",
+        "GET /v1/shops/{shop_id}/disputes",
+        lambda b: b.api.get(f"/v1/shops/{b.state['trust_shop']['shop_id']}/disputes", token=b.seller),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop disputes, status=awaiting_seller (seller)",
+        "GET /v1/shops/{shop_id}/disputes",
+        lambda b: b.api.get(
+            f"/v1/shops/{b.state['trust_shop']['shop_id']}/disputes?status=awaiting_seller", token=b.seller
+        ),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "disputes awaiting the seller (operator)",
+        "GET /v1/admin/disputes",
+        lambda b: b.api.get("/v1/admin/disputes?status=awaiting_seller", token=b.operator),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "my points",
+        "GET /v1/me/points",
+        lambda b: b.api.get("/v1/me/points", token=b.state["trust_buyer"]),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "product reviews (newest)",
+        "GET /v1/storefronts/{storefront}/products/{product_id}/reviews",
+        lambda b: b.api.get(f"/v1/storefronts/{STOREFRONT}/products/{b.state['trust_product']['product_id']}/reviews"),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "product reviews (rating)",
+        "GET /v1/storefronts/{storefront}/products/{product_id}/reviews",
+        lambda b: b.api.get(
+            f"/v1/storefronts/{STOREFRONT}/products/{b.state['trust_product']['product_id']}/reviews?sort=rating"
+        ),
+        200,
+        prepare=_trust_world,
+        paged=True,
+    ),
+    Scenario(
+        "shop trust (rating, dispute rate)",
+        "GET /v1/shops/{shop_id}/trust",
+        lambda b: b.api.get(f"/v1/shops/{b.state['trust_shop']['shop_id']}/trust"),
+        200,
+        prepare=_trust_world,
+    ),
+    # writes, in order
+    Scenario("request evidence upload", "POST /v1/me/uploads", _evidence_upload, 201, prepare=_trust_world),
+    Scenario(
+        "complete evidence upload",
+        "POST /v1/me/uploads/{upload_id}/complete",
+        lambda b: b.api.post(
+            f"/v1/me/uploads/{b.state['evidence']['media_id']}/complete", token=b.state["trust_buyer"]
+        ),
+        200,
+    ),
+    Scenario("open dispute", "POST /v1/orders/{order_id}/disputes", _open_dispute(1, "dispute_a"), 201),
+    Scenario(
+        "answer dispute (refund)",
+        "POST /v1/shops/{shop_id}/disputes/{dispute_id}/respond",
+        _respond("dispute_a", {"action": "refund", "message": "Sorry"}),
+        200,
+    ),
+    Scenario(
+        "accept the answer (refund posted)",
+        "POST /v1/orders/{order_id}/disputes/{dispute_id}/accept",
+        _buyer_dispute_step(1, "dispute_a", "accept"),
+        200,
+    ),
+    Scenario(
+        "answer dispute (reject)",
+        "POST /v1/shops/{shop_id}/disputes/{dispute_id}/respond",
+        _respond("dispute_b", {"action": "reject", "message": "It left us whole"}),
+        200,
+        prepare=lambda b: _expect(_open_dispute(2, "dispute_b")(b), 201, "dispute"),
+    ),
+    Scenario(
+        "escalate dispute",
+        "POST /v1/orders/{order_id}/disputes/{dispute_id}/escalate",
+        _buyer_dispute_step(2, "dispute_b", "escalate"),
+        200,
+    ),
+    Scenario(
+        "decide dispute (platform-funded refund)",
+        "POST /v1/admin/disputes/{dispute_id}/decide",
+        lambda b: b.api.post(
+            f"/v1/admin/disputes/{b.state['dispute_b']['dispute_id']}/decide",
+            {"refund_amount": 5000, "funded_by": "platform", "note": "Transit damage"},
+            token=b.operator,
+        ),
+        200,
+    ),
+    Scenario("review an order line", "POST /v1/orders/{order_id}/lines/{line_id}/review", _review_line, 201),
+    Scenario(
+        "reply to a review",
+        "POST /v1/shops/{shop_id}/reviews/{review_id}/reply",
+        lambda b: b.api.post(_review_path(b, "reply"), {"text": "We will send a bigger one"}, token=b.seller),
+        200,
+    ),
+    Scenario(
+        "ask to hide a review",
+        "POST /v1/shops/{shop_id}/reviews/{review_id}/hide-request",
+        lambda b: b.api.post(_review_path(b, "hide-request"), {"reason": "Not about the product"}, token=b.seller),
+        200,
+    ),
+    Scenario(
+        "hide a review (operator)",
+        "POST /v1/admin/reviews/{review_id}/hide",
+        lambda b: b.api.post(
+            f"/v1/admin/reviews/{b.state['trust_review']['review_id']}/hide", {"reason": "Off topic"}, token=b.operator
+        ),
+        200,
+    ),
+    Scenario(
+        "points rules (operator)",
+        "PUT /v1/admin/points/rules",
+        lambda b: b.api.put(
+            "/v1/admin/points/rules",
+            {"markets": [{"currency": "CNY", "points": 1, "per_amount": 100}]},
+            token=b.operator,
+        ),
+        200,
+    ),
+    Scenario(
+        "partner bank (operator)",
+        "PUT /v1/admin/points/partner-bank",
+        lambda b: b.api.put(
+            "/v1/admin/points/partner-bank",
+            {"name": "Silk Road Bank", "bin_ranges": [{"from": "622848", "to": "622849"}], "multiplier": "2"},
+            token=b.operator,
+        ),
+        200,
+    ),
+    Scenario(
+        "checkout redeeming points (1 line)",
+        "POST /v1/checkout",
+        lambda b: b.api.post(
+            "/v1/checkout",
+            {"delivery": ADDRESS, "payment_method": "bank_transfer", "points_to_redeem": 100},
+            token=b.state["trust_buyer"],
+            headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+        ),
+        201,
+        prepare=lambda b: _expect(
+            b.api.put(
+                f"/v1/cart/items/{b.state['trust_product']['product_id']}",
+                {"quantity": 1},
+                token=b.state["trust_buyer"],
+            ),
+            200,
+            "cart",
+        ),
+    ),
+]
+SCENARIOS.extend(TRUST_SCENARIOS)
+
+
 assert all(s.route in BUDGETS for s in SCENARIOS), "every scenario's route needs a budget"
 
 

@@ -26,6 +26,7 @@ from .services.ports import (
     ProvenanceRepository,
     TokenVerifier,
     TradeRepository,
+    TrustRepository,
 )
 
 
@@ -53,6 +54,7 @@ class Container:
     finance: FinanceRepository  # issue 17: commission rules, payout accounts, payouts
     aggregates: AggregatesRepository  # issue 17: dashboard counters
     payouts: PayoutProvider  # issue 17: the bank that pays sellers
+    trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
 
 
 _container: Container | None = None
@@ -80,6 +82,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     from .adapters.s3 import S3MediaStore
     from .adapters.secrets import SecretsManagerStore
     from .adapters.trade import DynamoTradeRepository
+    from .adapters.trust import DynamoTrustRepository
     from .domain.ids import new_id, utc_now
 
     bind_models(settings)
@@ -122,6 +125,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         finance=DynamoFinanceRepository(settings.region, settings.endpoint_url),
         aggregates=DynamoAggregatesRepository(settings.region, settings.endpoint_url),
         payouts=HttpPayoutProvider(settings.payout_provider_url, lambda: built.settings.payout_provider_key),
+        trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

@@ -64,6 +64,7 @@ class Settings:
     payment_provider_url: str = ""  # the card payment provider's API (a local simulator on local stages)
     finance_table: str = ""  # issue 17: commission rules, payout accounts, payouts
     aggregates_table: str = ""  # issue 17: dashboard counters
+    trust_table: str = ""  # issue 13: disputes, reviews and ratings, points lots and rules
     payout_provider_url: str | None = None  # the bank's payouts API (devtools/bank_simulator.py locally)
     trade_table: str = ""  # issue 14: businesses, RFQs and quotes, invoices, suppliers
     secret_ids: Mapping[str, str] = field(default_factory=dict)  # short name ("cursor") -> Secrets Manager id
@@ -214,6 +215,7 @@ def _load() -> Settings:
         provenance_table=_required("PROVENANCE_TABLE"),
         finance_table=_required("FINANCE_TABLE"),
         aggregates_table=_required("AGGREGATES_TABLE"),
+        trust_table=_required("TRUST_TABLE"),
         payout_provider_url=os.environ.get("PAYOUT_PROVIDER_URL", "").strip().rstrip("/") or None,
         trade_table=_required("TRADE_TABLE"),
         secret_ids=_secret_ids(),

@@ -44,7 +44,7 @@ DEFAULT_PORT = 8000
 DEFAULT_MOTO_PORT = 5000
 DEFAULT_PROVIDER_PORT = 5100
 # How often the scheduler thread runs issue 9's jobs locally (seconds); on AWS they are Lambda schedules.
-LOCAL_SCHEDULES = (("sweep", 60.0), ("expire_orders", 60.0), ("refunds", 60.0))
+LOCAL_SCHEDULES = (("sweep", 60.0), ("expire_orders", 60.0), ("refunds", 60.0), ("trust", 300.0))
 REGION = "us-east-1"
 READY_PATH = "/v1/storefronts"
 
@@ -328,7 +328,8 @@ class LocalStack:
         """Plays EventBridge's schedules locally: the same scheduled functions as on AWS, at their times (the
         outbox sweeper, order expiry and refund retries every minute, the completion sweep hourly, the payout
         poll every 30 minutes, the payout run on Mondays at 02:00 UTC; issue 14: RFQ and quote expiry hourly,
-        overdue invoices daily, both first a few seconds after start; issue 15: the season sweep hourly)."""
+        overdue invoices daily, both first a few seconds after start; issue 15: the season sweep hourly; issue 13:
+        dispute escalations and points expiry every few minutes, over their sharded due indexes)."""
         self._schedule_stop = threading.Event()
         self._scheduler = threading.Thread(target=self._run_schedules, name="schedules", daemon=True)
         self._scheduler.start()
@@ -348,6 +349,7 @@ class LocalStack:
             "sweep": outbox.sweep,
             "expire_orders": order_events.expire_due,
             "refunds": order_events.retry_due_refunds,
+            "trust": order_events.trust_due,  # issue 13: dispute escalations, points expiry
         }
         every = dict(LOCAL_SCHEDULES)
         due = {"complete": now(), "poll": now() + dt.timedelta(minutes=1), "season": now()}

@@ -170,16 +170,20 @@ def seed_sales(container, accounts: dict[str, str], log=print, *, bank_url: str 
                     _advance(c, plan, (day - plan.placed).days, buyer, counts, order_lifecycle, payments, returns)
             if at(day, 12) <= now:
                 move(at(day, 12))
-                while done := order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock())["done"]:
+                while done := order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock(), trust=c.trust)[
+                    "done"
+                ]:  # issue 13: completion earns the buyer's points
                     counts["completed"] += done
             day += dt.timedelta(days=1)
     finally:
         c.clock = real_clock
+    _trust_demo(c, plans, buyer, rng, counts)
     sales = time.monotonic() - started
     _consume_events(c)
     log(
         f"seeded {counts['orders']} demo orders over {DAYS} days ({counts['completed']} completed, "
-        f"{counts['refunds']} refunded) and {counts['payouts']} payouts in {sales:.1f} s, their events counted "
+        f"{counts['refunds']} refunded, {counts.get('reviews', 0)} reviewed) and {counts['payouts']} payouts in "
+        f"{sales:.1f} s, their events counted "
         f"in {time.monotonic() - started - sales:.1f} s"
     )
     return counts
@@ -195,7 +199,7 @@ def _advance(c, plan: Plan, age: int, buyer, counts, order_lifecycle, payments, 
     try:
         if due("cancel", plan.cancel):
             plan.done.add("cancel")
-            order_lifecycle.cancel(c.buying, c.ledger, buyer, plan.order_id, now=c.clock())
+            order_lifecycle.cancel(c.buying, c.ledger, buyer, plan.order_id, now=c.clock(), trust=c.trust)
             return
         if due("pay", plan.pay):
             plan.done.add("pay")
@@ -242,6 +246,45 @@ def _advance(c, plan: Plan, age: int, buyer, counts, order_lifecycle, payments, 
             counts["refunds"] += 1
     except DomainError:
         plan.done.update({"pay", "ship", "deliver", "return", "receive", "cancel"})  # a demo order left as it is
+
+
+REVIEW_TEXTS = (
+    "Exactly as pictured, and well packed.",
+    "Good quality, a little slower to arrive than I hoped.",
+    "Lovely work, I will order again.",
+    "Fine, but smaller than I expected.",
+)
+
+
+def _trust_demo(c, plans: list[Plan], buyer, rng: random.Random, counts: dict[str, int]) -> None:
+    """Issue 13: the demo buyer reviews some delivered orders (ratings on cards and pages) and opens one dispute
+    on a recent delivery (the seller's to answer); points were earned at completion above."""
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import disputes, reviews
+
+    counts.setdefault("reviews", 0)
+    delivered = [p for p in plans if "deliver" in p.done and not p.return_id]
+    disputed = False
+    for plan in reversed(delivered):
+        order = c.buying.get_order(plan.order_id)
+        if order is None or not order.delivered_at:
+            continue
+        line = order.lines[0]
+        try:
+            if not disputed and order.status == "delivered":
+                body = {"lines": [{"line_id": line.line_id, "quantity": 1}], "reason": "damaged",
+                        "description": "One of them arrived crushed in the box.", "evidence": []}  # fmt: skip
+                disputes.open_dispute(c.buying, c.trust, buyer, plan.order_id, body, now=c.clock(),
+                                      new_id=c.new_id)  # fmt: skip
+                disputed = True
+                continue
+            if rng.random() < 0.6:
+                body = {"rating": rng.choice((3, 4, 4, 5, 5, 5)), "text": rng.choice(REVIEW_TEXTS), "photos": []}
+                reviews.create_review(c.buying, c.trust, c.catalog, buyer, plan.order_id, line.line_id, body,
+                                      now=c.clock())  # fmt: skip
+                counts["reviews"] += 1
+        except DomainError:
+            continue  # outside its window, or done already: the demo goes on
 
 
 def _details(c, shop_and_seller, number: str, payouts) -> None:

@@ -419,9 +419,14 @@ class InMemoryMediaStore:
         self.objects: dict[str, tuple[bytes, str]] = {}
         self.uploads: dict[str, dict] = {}
 
-    def presigned_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict:
+    def presigned_upload(
+        self, key: str, content_type: str, max_size: int, expires_in: int, redirect: str | None = None
+    ) -> dict:
         self.uploads[key] = {"content_type": content_type, "max_size": max_size, "expires_in": expires_in}
-        return {"url": "memory://media/", "fields": {"key": key, "Content-Type": content_type}}
+        fields = {"key": key, "Content-Type": content_type}
+        if redirect:
+            fields["success_action_redirect"] = redirect
+        return {"url": "memory://media/", "fields": fields}
 
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self.objects[key] = (body, content_type)

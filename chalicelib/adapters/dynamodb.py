@@ -120,6 +120,8 @@ def product_from_item(m: ProductModel) -> Product:
         in_season=bool(m.in_season),
         season_next=m.season_next or None,
         counted_origin=m.origin_key or None,
+        rating_count=int(m.rating_count or 0),
+        rating_total=int(m.rating_total or 0),
     )
 
 
@@ -152,6 +154,8 @@ def _product_item(p: Product) -> ProductModel:
         origin_key=p.counted_origin,
         season_due="due" if p.season_next else None,
         season_next=p.season_next,
+        rating_count=p.rating_count or None,
+        rating_total=p.rating_total or None,
     )
 
 

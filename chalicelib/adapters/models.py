@@ -113,6 +113,8 @@ class ProductModel(Model):
     # Top-level copies for checkout's transaction conditions (JSON attributes cannot be conditioned on):
     listed = BooleanAttribute(null=True)  # active product of an active shop
     price_fp = UnicodeAttribute(null=True)  # Product.price_fingerprint
+    rating_count = NumberAttribute(null=True)  # issue 13: visible reviews (ADDed by the review's transaction)
+    rating_total = NumberAttribute(null=True)  # their ratings' sum
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=0)
@@ -621,6 +623,78 @@ class ProvenanceModel(Model):
     queue_index = ProvenanceQueueIndex()
 
 
+class TrustIndex1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g1-index"
+        projection = AllProjection()
+
+    g1pk = UnicodeAttribute(hash_key=True)
+    g1sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g2-index"
+        projection = AllProjection()
+
+    g2pk = UnicodeAttribute(hash_key=True)
+    g2sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g3-index"
+        projection = AllProjection()
+
+    g3pk = UnicodeAttribute(hash_key=True)
+    g3sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex4(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g4-index"
+        projection = AllProjection()
+
+    g4pk = UnicodeAttribute(hash_key=True)
+    g4sk = UnicodeAttribute(range_key=True)
+
+
+class TrustIndex5(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "g5-index"
+        projection = AllProjection()
+
+    g5pk = UnicodeAttribute(hash_key=True)
+    g5sk = UnicodeAttribute(range_key=True)
+
+
+class TrustModel(Model):
+    """Buyer trust (issue 13; docs/data-model.md, adapters/trust.py): disputes, reviews, rating aggregates,
+    points lots and rules, told apart by their keys; five generic sparse indexes (g1..g5)."""
+
+    class Meta(_Unbound):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    g1pk = UnicodeAttribute(null=True)
+    g1sk = UnicodeAttribute(null=True)
+    g2pk = UnicodeAttribute(null=True)
+    g2sk = UnicodeAttribute(null=True)
+    g3pk = UnicodeAttribute(null=True)
+    g3sk = UnicodeAttribute(null=True)
+    g4pk = UnicodeAttribute(null=True)
+    g4sk = UnicodeAttribute(null=True)
+    g5pk = UnicodeAttribute(null=True)
+    g5sk = UnicodeAttribute(null=True)
+
+    g1_index = TrustIndex1()
+    g2_index = TrustIndex2()
+    g3_index = TrustIndex3()
+    g4_index = TrustIndex4()
+    g5_index = TrustIndex5()
+
+
 MODELS_BY_SETTING = {
     "shops_table": ShopModel,
     "products_table": ProductModel,
@@ -639,6 +713,7 @@ MODELS_BY_SETTING = {
     "aggregates_table": AggregateModel,
     "provenance_table": ProvenanceModel,
     "trade_table": TradeModel,
+    "trust_table": TrustModel,
 }
 
 

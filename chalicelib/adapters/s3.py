@@ -18,18 +18,23 @@ class S3MediaStore:
         self._bucket = bucket
         self._base_url = base_url.rstrip("/")
 
-    def presigned_upload(self, key: str, content_type: str, max_size: int, expires_in: int) -> dict:
+    def presigned_upload(
+        self, key: str, content_type: str, max_size: int, expires_in: int, redirect: str | None = None
+    ) -> dict:
+        """A presigned POST for one object. `content_type` "image/*" accepts any image type (a browser form
+        cannot name the file's type: the completion sniffs it); `redirect`: S3 sends the browser there (303)
+        after the upload, for forms posted without JavaScript."""
+        fields = {"Content-Type": "image/jpeg" if content_type == "image/*" else content_type}
+        conditions: list = [{"bucket": self._bucket}, ["eq", "$key", key], ["content-length-range", 1, max_size]]
+        if content_type == "image/*":
+            conditions.append(["starts-with", "$Content-Type", "image/"])
+        else:
+            conditions.append({"Content-Type": content_type})
+        if redirect:
+            fields["success_action_redirect"] = redirect
+            conditions.append({"success_action_redirect": redirect})
         return self._s3.generate_presigned_post(
-            Bucket=self._bucket,
-            Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[
-                {"bucket": self._bucket},
-                ["eq", "$key", key],
-                {"Content-Type": content_type},
-                ["content-length-range", 1, max_size],
-            ],
-            ExpiresIn=expires_in,
+            Bucket=self._bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
         )
 
     def head(self, key: str) -> dict | None:

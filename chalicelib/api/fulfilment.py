@@ -170,7 +170,14 @@ def ship(call: Call, shop_id: str, order_id: str) -> Response:
 def deliver(call: Call, shop_id: str, order_id: str) -> Response:
     c = container()
     order = order_lifecycle.deliver(
-        c.catalog, c.buying, call.actor, shop_id, order_id, now=c.clock(), if_match=if_match_version(call.request)
+        c.catalog,
+        c.buying,
+        call.actor,
+        shop_id,
+        order_id,
+        now=c.clock(),
+        if_match=if_match_version(call.request),
+        trust=c.trust,
     )
     return _order_response(order)
 
@@ -268,5 +275,6 @@ def receive_return(call: Call, shop_id: str, return_id: str) -> dict:
         return_id,
         now=c.clock(),
         if_match=if_match_version(call.request),
+        trust=c.trust,
     )
     return return_public(ret)

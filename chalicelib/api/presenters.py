@@ -72,6 +72,7 @@ def product_public(p: Product, media_url, *, private: bool = False, today: dt.da
     else:
         body["shop"] = {k: p.shop[k] for k in ("shop_id", "name", "slug", "region")}
         body["prefecture"] = p.prefecture
+        body["rating"] = p.rating
         if today is not None:
             body["season"] = seasons.describe(p.attributes, today)
             ships = seasons.estimated_ship_date(p.attributes, today)
@@ -122,6 +123,7 @@ def order_public(order: Order, *, viewer: str) -> dict:
             for line in order.lines
         ],
         "total": money(order.total, order.currency),
+        "points_redeemed": order.points_redeemed,
         "refunded": money(order.refunded, order.currency),
         "refunds": [
             {
@@ -800,4 +802,80 @@ def village_statement_public(s: VillageStatement, next_cursor: str | None) -> di
         "cash_on_hand": money(s.cash_on_hand, st.currency),
         "fees_earned": money(s.fees_earned, st.currency),
         "in_transit": money(s.in_transit, st.currency),
+    }
+
+
+# --- buyer trust (issue 13) ---------------------------------------------------------------------------------
+
+
+def _pictures(ids, keys: dict, media_url) -> list[dict]:
+    return [{"media_id": m, "url": media_url(keys[m]) if m in keys else None} for m in ids]
+
+
+def dispute_public(d, media_url) -> dict:
+    cur = d.currency
+    return {
+        "dispute_id": d.dispute_id,
+        "order_id": d.order_id,
+        "shop_id": d.shop_id,
+        "status": d.status,
+        "reason": d.reason,
+        "description": d.description,
+        "lines": [
+            {
+                "line_id": x["line_id"],
+                "product_id": x["product_id"],
+                "title": x["title"],
+                "quantity": x["quantity"],
+                "amount": money(int(x["amount"]), cur),
+            }
+            for x in d.lines
+        ],
+        "claimed": money(d.claimed, cur),
+        "evidence": _pictures(d.evidence, d.evidence_keys, media_url),
+        "seller_evidence": _pictures(d.seller_evidence, d.evidence_keys, media_url),
+        "due_at": d.due_at,
+        "response": d.response,
+        "decision": d.decision,
+        "refund": d.refund,
+        "steps": [
+            {
+                "at": s.at,
+                "actor": s.actor,
+                "action": s.action,
+                "note": s.note,
+                "amount": None if s.amount is None else money(s.amount, cur),
+            }
+            for s in d.steps
+        ],
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    }
+
+
+def review_public(r, media_url, *, party: bool = False) -> dict:
+    body = {
+        "review_id": r.review_id,
+        "product_id": r.product_id,
+        "rating": r.rating,
+        "text": r.text,
+        "photos": _pictures(r.photos, r.photo_keys, media_url),
+        "author": r.author,
+        "created_at": r.created_at,
+        "status": r.status,
+        "reply": r.reply,
+    }
+    if party:
+        body.update({"order_id": r.order_id, "line_id": r.line_id, "hidden": r.hidden, "hide_request": r.hide_request})
+    return body
+
+
+def points_entry_public(e) -> dict:
+    return {
+        "points": e.amount,
+        "kind": e.kind,
+        "at": e.at,
+        "balance_after": e.balance_after,
+        "order_id": e.refs.get("order_id"),
+        "memo": e.memo,
     }

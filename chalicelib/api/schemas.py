@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictInt, StrictStr, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+)
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
 Name = Field(min_length=1, max_length=120)
@@ -227,6 +237,11 @@ class ShopSummary(Public):
     region: RegionPublic | None = None
 
 
+class RatingBrief(Public):
+    average: str = Field(description='one decimal, e.g. "4.3"')
+    count: int
+
+
 class ProductPublic(Public):
     product_id: str
     shop_id: str
@@ -249,6 +264,7 @@ class ProductPublic(Public):
     gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
     season: SeasonPublic | None = Field(default=None, description="storefront view: in season today?")
     estimated_ship_date: str | None = Field(default=None, description="storefront view: if ordered today")
+    rating: RatingBrief | None = Field(default=None, description="issue 13: visible reviews' average and count")
 
 
 class ProductsPage(Public):
@@ -273,6 +289,7 @@ class ProductCard(Public):
     specialties: dict[str, Any] | None = None
     gi: GiBadgePublic | None = Field(default=None, description="a verified geographic indication")
     season: SeasonPublic | None = Field(default=None, description="in season, pre-sale or out of season today")
+    rating: RatingBrief | None = None  # issue 13: only on products with reviews
 
 
 class CardsPage(Public):
@@ -378,6 +395,8 @@ class CheckoutIn(Strict):
         Annotated[Address, Tag("~address")] | Annotated[PickupDelivery, Tag("~pickup")],
         Discriminator(_delivery_kind),
     ] = Field(description="an address, or a village service centre to collect at: {pickup_point, name, phone}")
+    # Issue 13: points to spend (1 point = 0.01 of the currency; at most 25 % of each order's goods).
+    points_to_redeem: StrictInt = Field(default=0, ge=0, le=1_000_000_000)
     payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "net_terms"] = Field(
         description="net_terms: a verified business with a credit line, b2b orders within its available credit"
     )
@@ -409,6 +428,14 @@ class ReturnIn(Strict):
     reason: StrictStr | None = Field(default=None, max_length=500)
 
 
+class PaymentCard(BaseModel):
+    """The paying card as the provider reports it: its BIN (first 6-8 digits), never the full number."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
+
+
 class PaymentEventIn(BaseModel):
     model_config = ConfigDict(
         extra="ignore",  # providers add fields over time
@@ -432,6 +459,7 @@ class PaymentEventIn(BaseModel):
     payment_id: StrictStr | None = Field(
         default=None, min_length=1, max_length=100, description="the provider's payment id (refunds name it)"
     )
+    card: PaymentCard | None = None  # issue 13: the card's BIN (the partner bank's points bonus)
 
 
 # --- buying: responses ------------------------------------------------------------------------------
@@ -579,6 +607,8 @@ class OrderPublic(Public):
     version: int = Field(description="also sent as ETag; send it as If-Match to change the order only as you saw it")
     buyer_id: str | None = Field(default=None, description="seller view only")
     pickup: PickupPublic | None = Field(default=None, description="collected at a village service centre")
+    # Issue 13: points redeemed at checkout (each worth one minor unit off the goods; amount_due is net of them)
+    points_redeemed: int = 0
     estimated_ship_date: str | None = Field(
         default=None, description="the latest ship date of its lines: the seller is not late before it"
     )
@@ -602,6 +632,8 @@ class CheckoutResult(Public):
     orders: list[OrderPublic]
     total: Money
     replayed: bool
+    points_redeemed: int | None = None  # issue 13
+    amount_due: Money | None = None  # the total less the points redeemed
 
 
 class ReturnLinePublic(Public):
@@ -2009,3 +2041,249 @@ class VillageStatementPublic(Public):
     cash_on_hand: Money = Field(description="now: cash collected and not yet remitted")
     fees_earned: Money = Field(description="now: service fees earned, net of those given back")
     in_transit: Money = Field(description="now: remitted, not yet confirmed by the county")
+
+
+# --- buyer trust (issue 13): disputes, points, reviews ---------------------------------------------------------
+
+MediaIds = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=80)]], Field(max_length=6)]
+
+
+class DisputeLineIn(Strict):
+    line_id: StrictStr = Field(min_length=1, max_length=120)
+    quantity: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class DisputeIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lines": [{"line_id": "ord_01HX7Q-1", "quantity": 1}],
+                    "reason": "damaged",
+                    "description": "The scarf arrived torn along one edge.",
+                    "evidence": [],
+                }
+            ]
+        }
+    )
+
+    lines: list[DisputeLineIn] = Field(min_length=1, max_length=40)
+    reason: Literal["not_as_described", "damaged", "counterfeit", "not_received"]
+    description: StrictStr = Field(min_length=1, max_length=2000)
+    evidence: MediaIds = Field(default_factory=list, description="media ids from POST /v1/me/uploads (completed)")
+
+
+class DisputeResponseIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"action": "partial_refund", "amount": 100, "message": "Sorry: here is part of it back."}]
+        }
+    )
+
+    action: Literal["refund", "partial_refund", "return_and_refund", "reject"]
+    amount: StrictInt | None = Field(default=None, ge=1, le=10**12, description="partial_refund only")
+    message: StrictStr = Field(min_length=1, max_length=2000)
+    evidence: MediaIds = Field(default_factory=list)
+
+
+class DisputeDecisionIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refund_amount": 100, "funded_by": "platform", "note": "Photos show transit damage."}]
+        }
+    )
+
+    refund_amount: StrictInt = Field(ge=0, le=10**12, description="minor units; 0 rejects the claim")
+    funded_by: Literal["seller", "platform"]
+    note: StrictStr = Field(min_length=1, max_length=2000)
+
+
+class UploadIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"content_type": "image/png", "size": 2048}]})
+
+    content_type: StrictStr = Field(min_length=1, max_length=100)
+    size: StrictInt = Field(ge=1, le=10 * 1024 * 1024)
+
+
+class EarnRuleIn(Strict):
+    currency: Literal["CNY", "RUB"]
+    points: StrictInt = Field(ge=1, le=1000)
+    per_amount: StrictInt = Field(ge=1, le=10**9, description="minor units of goods that earn `points`")
+
+
+class PointsRulesIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "markets": [
+                        {"currency": "CNY", "points": 1, "per_amount": 100},
+                        {"currency": "RUB", "points": 1, "per_amount": 1000},
+                    ]
+                }
+            ]
+        }
+    )
+
+    markets: list[EarnRuleIn] = Field(min_length=1, max_length=10)
+
+
+class BinRangeIn(Strict):
+    from_: StrictStr = Field(alias="from", pattern=r"^\d{6,8}$")
+    to: StrictStr | None = Field(default=None, pattern=r"^\d{6,8}$")
+
+
+class PartnerBankIn(Strict):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {"name": "Silk Road Bank", "bin_ranges": [{"from": "622848", "to": "622849"}], "multiplier": "2"}
+            ]
+        },
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=100)
+    bin_ranges: list[BinRangeIn] = Field(min_length=1, max_length=50)
+    multiplier: StrictStr = Field(min_length=1, max_length=8, pattern=r"^\d+(\.\d{1,2})?$")
+
+
+class ProductReviewIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rating": 5, "text": "Beautiful silk, fast delivery.", "photos": []}]}
+    )
+
+    rating: StrictInt = Field(ge=1, le=5)
+    text: StrictStr = Field(default="", max_length=2000)
+    photos: MediaIds = Field(default_factory=list)
+
+
+class ReviewReplyIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Thank you for your kind words!"}]})
+
+    text: StrictStr = Field(min_length=1, max_length=2000)
+
+
+class ReasonIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Offensive language"}]})
+
+    reason: StrictStr = Field(min_length=1, max_length=500)
+
+
+class PicturePublic(Public):
+    media_id: str
+    url: str | None
+
+
+class DisputeLinePublic(Public):
+    line_id: str
+    product_id: str
+    title: str
+    quantity: int
+    amount: Money
+
+
+class DisputeStepPublic(Public):
+    at: str
+    actor: str
+    action: str
+    note: str
+    amount: Money | None
+
+
+class DisputePublic(Public):
+    dispute_id: str
+    order_id: str
+    shop_id: str
+    status: Literal["awaiting_seller", "awaiting_buyer", "escalated", "resolved", "closed", "decided"]
+    reason: str
+    description: str
+    lines: list[DisputeLinePublic]
+    claimed: Money
+    evidence: list[PicturePublic]
+    seller_evidence: list[PicturePublic]
+    due_at: str | None = Field(description="when the clock escalates it, if nobody acts")
+    response: dict[str, Any] | None
+    decision: dict[str, Any] | None
+    refund: dict[str, Any] | None
+    steps: list[DisputeStepPublic]
+    created_at: str
+    updated_at: str
+
+
+class DisputesPage(Public):
+    items: list[DisputePublic]
+    next_cursor: str | None
+
+
+class UploadPublic(Public):
+    media_id: str
+    upload: PresignedPost
+    expires_in: int
+
+
+class UploadedPublic(Public):
+    media_id: str
+    url: str
+    thumbnail_url: str
+
+
+class PointsEntryPublic(Public):
+    points: int = Field(description="positive: in, negative: out")
+    kind: str
+    at: str
+    balance_after: int | None
+    order_id: str | None
+    memo: str
+
+
+class PointsPublic(Public):
+    balance: int
+    expiring_soon: list[dict[str, Any]] = Field(description="[{points, expires_at}] within 30 days, oldest first")
+    items: list[PointsEntryPublic]
+    next_cursor: str | None
+
+
+class PointsRulesPublic(Public):
+    markets: list[dict[str, Any]]
+    updated_at: str | None
+
+
+class PartnerBankPublic(Public):
+    name: str
+    bin_ranges: list[dict[str, str]]
+    multiplier: str
+    updated_at: str | None
+
+
+class ReviewPublic(Public):
+    review_id: str
+    product_id: str
+    order_id: str | None = Field(default=None, description="the parties only")
+    line_id: str | None = Field(default=None, description="the parties only")
+    rating: int
+    text: str
+    photos: list[PicturePublic]
+    author: str
+    created_at: str
+    status: Literal["visible", "hidden"]
+    reply: dict[str, Any] | None
+    hidden: dict[str, Any] | None = None
+    hide_request: dict[str, Any] | None = None
+
+
+class ReviewsPage(Public):
+    items: list[ReviewPublic]
+    next_cursor: str | None
+
+
+class RatingPublic(Public):
+    average: str | None
+    count: int
+    stars: list[int]
+
+
+class ShopTrustPublic(Public):
+    shop_id: str
+    rating: RatingPublic
+    disputes: dict[str, Any] = Field(description="the last 90 days: delivered orders, disputes opened, percent")

@@ -164,7 +164,7 @@ def hand_over(call: Call, village_id: str) -> dict:
     order = village.hand_over(
         c.buying, c.network, call.actor, village_id, call.body.order_id, call.body.pickup_code,
         now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=call.body.villager_present,
-        villager_id=call.body.villager_id, ledger=c.ledger,
+        villager_id=call.body.villager_id, ledger=c.ledger, trust=c.trust,
     )  # fmt: skip
     return parcel_public(order)
 

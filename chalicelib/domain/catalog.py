@@ -123,6 +123,19 @@ class Product:
     season_next: str | None = None
     # issue 15: the origin count (specialties) this product is counted in now; see `origin_key`
     counted_origin: str | None = None
+    # Issue 13: the product's reviews (visible ones), kept by the review's transaction (adapters/trust.py)
+    rating_count: int = 0
+    rating_total: int = 0
+
+    @property
+    def rating(self) -> dict[str, Any] | None:
+        """Average (one decimal, a string) and count of the visible reviews; None without any."""
+        if self.rating_count <= 0:
+            return None
+        from decimal import ROUND_HALF_UP, Decimal
+
+        average = (Decimal(self.rating_total) / Decimal(self.rating_count)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return {"average": str(average), "count": self.rating_count}
 
     @property
     def shop_status(self) -> str:
@@ -219,6 +232,8 @@ class Product:
         }
         if self.media and self.media[0].medium_key:
             card["medium_key"] = self.media[0].medium_key
+        if self.rating is not None:  # issue 13: only rated products carry it, so unrated cards stay as they were
+            card["rating"] = self.rating
         attrs = self.attributes
         if self.storefront == "b2b":
             card["b2b"] = {

@@ -128,8 +128,18 @@ def updates_for_event(event: dict[str, Any]) -> list[AggregateUpdate]:
         commission = _int(event.get("commission"))
         base = _int(event.get("settled"))
         figures = {"completed": 1, f"commission:{currency}": commission, f"net:{currency}": base - commission}
-    elif kind in ("dispute.opened", "dispute.closed"):  # issue 13 publishes these
+    elif kind in ("dispute.opened", "dispute.closed"):
         counters["open_disputes"] = 1 if kind == "dispute.opened" else -1
+    elif kind == "order.dispute_opened":  # issue 13: a dispute opened, and the steps that end one
+        counters["open_disputes"] = 1
+    elif kind in ("order.dispute_accepted", "order.dispute_decided"):
+        counters["open_disputes"] = -1
+    elif kind == "order.dispute_refunded":
+        figures = {f"refunds:{currency}": refund} if refund else {}
+        if "commission_returned" in event:
+            returned = _int(event.get("commission_returned"))
+            figures[f"commission:{currency}"] = -returned
+            figures[f"net:{currency}"] = -(refund - returned)
     figures = {k: v for k, v in figures.items() if v}
     out = []
     if figures or products:

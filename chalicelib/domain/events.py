@@ -93,6 +93,12 @@ def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
     if kind == "order.completed" and order.commission is not None:
         facts["commission"] = order.commission["amount"]
         facts["settled"] = order.commission["base"]
+    if kind == "order.dispute_refunded" and order.refunds and order.refunds[-1].at == order.updated_at:
+        facts["refund"] = order.refunds[-1].amount  # issue 13: a dispute's refund
+        if order.commission is not None:
+            facts["commission_returned"] = order.commission.get("returned", 0)
+    if order.points_redeemed:  # issue 13: a cancelled or expired order gives them back (the consumer checks)
+        facts["points_redeemed"] = order.points_redeemed
     return facts
 
 

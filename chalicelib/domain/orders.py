@@ -222,6 +222,12 @@ class Order:
     # "villager_id", "payment": cash_on_pickup | paid_by_partner, "service_fee": amount (minor units) | 0,
     # "fee_rule": the county's rule as applied | None}
     assisted: dict[str, Any] | None = None
+    # Issue 13 (buyer trust): points used at checkout on this order and the money they stand for (1 point =
+    # one minor unit; the platform funds it: `platform:points`), and the BIN of the card that paid it (the
+    # partner bank's bonus).
+    points_redeemed: int = 0
+    points_discount: int = 0
+    card_bin: str | None = None
 
     @property
     def total(self) -> int:
@@ -234,7 +240,7 @@ class Order:
     @property
     def amount_paid(self) -> int:
         if self.paid_at:
-            return self.total
+            return self.total - self.points_discount  # points redeemed (issue 13) are not paid in money
         return self.deposit_amount if self.deposit_paid_at else 0
 
     @property
@@ -244,7 +250,7 @@ class Order:
             return 0
         if self.deposit_amount and not self.deposit_paid_at:
             return self.deposit_amount
-        return self.total - self.amount_paid
+        return self.total - self.points_discount - self.amount_paid
 
     @property
     def ship_by(self) -> str | None:

@@ -152,6 +152,7 @@ def terms_for(
 BUYERS = Account.external("buyer-payments")
 PLATFORM_COMMISSION = Account.platform("commission")
 BANK_PAYOUTS = Account.external("bank-payouts")
+PLATFORM_POINTS = Account.platform("points")  # the money value of points redeemed (issue 13)
 
 
 def pending(shop_id: str) -> Account:
@@ -170,7 +171,22 @@ def payment_posting(order: Order, at: str) -> Posting:
     """The buyer's money arrived (a card payment, a transfer or cash the seller recorded): held as pending.
 
     `order` is the order as this payment leaves it. A pre-sale with a deposit (issue 15) is paid twice: the
-    deposit first (`order-paid:<id>:deposit`), then the balance (`order-paid:<id>`); each posts what it brought."""
+    deposit first (`order-paid:<id>:deposit`), then the balance (`order-paid:<id>`); each posts what it brought.
+    Points redeemed on the order (issue 13; never with a deposit) are paid in by the platform (`platform:points`),
+    so the seller is credited the whole goods value."""
+    if order.points_discount and not order.deposit_amount:
+        return Posting(
+            f"order-paid:{order.order_id}",
+            "order.paid",
+            at,
+            (
+                Entry(str(BUYERS), -(order.total - order.points_discount), order.currency),
+                Entry(str(PLATFORM_POINTS), -order.points_discount, order.currency),
+                Entry(str(pending(order.shop_id)), order.total, order.currency),
+            ),
+            refs=_order_refs(order),
+            memo=f"Payment for order {order.order_id} ({order.points_redeemed} points redeemed)",
+        )
     posting_id, amount, memo = f"order-paid:{order.order_id}", order.total, f"Payment for order {order.order_id}"
     if order.deposit_amount and not order.paid_at:
         posting_id, amount = f"{posting_id}:deposit", order.deposit_amount

@@ -18,12 +18,16 @@ bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
 
 # Order events after which the order may owe a card refund (services/refunds.py issues it right away).
-REFUND_EVENTS = frozenset({"order.cancelled", "order.refunded", "order.payment_after_cancellation"})
+REFUND_EVENTS = frozenset(
+    {"order.cancelled", "order.refunded", "order.payment_after_cancellation", "order.dispute_refunded"}
+)
+# Issue 13: events after which the points an order redeemed go back (once: the posting's id is the order's).
+POINTS_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
 
 
 def handle_event(event: dict[str, Any]) -> None:
     """One event, whatever its type; raises when it must be delivered again (idempotent by event id)."""
-    from ..services import catalog, dashboards, manifests, notifications, refunds, shops
+    from ..services import catalog, dashboards, manifests, notifications, points, refunds, shops
 
     c = container()
     kind = event["type"]
@@ -42,7 +46,11 @@ def handle_event(event: dict[str, Any]) -> None:
     if kind in catalog.STOCK_EVENTS:
         catalog.refresh_cards(c.catalog, event.get("product_ids") or [])
     if kind in REFUND_EVENTS:
-        refunds.issue_for(c.buying, c.payments, event["order_id"], now=c.clock())
+        refunds.issue_for(c.buying, c.payments, event["order_id"], now=c.clock(), trust=c.trust)
+    if kind == "order.completed":  # issue 13: earned by the job already, unless it stopped in between
+        points.earn_for_order_id(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
+    if kind in POINTS_BACK_EVENTS and event.get("points_redeemed"):
+        points.return_redemption_of(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
 
 
 def handle_records(records: list[dict]) -> dict:
@@ -83,7 +91,7 @@ def complete_due() -> dict[str, int]:
     from ..services import order_lifecycle
 
     c = container()
-    result = order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock())
+    result = order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock(), trust=c.trust)
     return {"completed": result["done"], **result}
 
 
@@ -91,19 +99,42 @@ def expire_due() -> dict[str, int]:
     from ..services import order_lifecycle
 
     c = container()
-    return order_lifecycle.expire_due(c.buying, now=c.clock())
+    return order_lifecycle.expire_due(c.buying, now=c.clock(), trust=c.trust, ledger=c.ledger)
 
 
 def retry_due_refunds() -> dict[str, int]:
     from ..services import refunds
 
     c = container()
-    return refunds.retry_due(c.buying, c.payments, now=c.clock())
+    return refunds.retry_due(c.buying, c.payments, now=c.clock(), trust=c.trust)
+
+
+def trust_due() -> dict[str, int]:
+    """Issue 13: disputes nobody answered in time escalate, points earned 12 months ago expire (each over its
+    sharded due index, page by page)."""
+    from ..services import disputes, points
+
+    c = container()
+    escalated = disputes.escalate_due(c.buying, c.trust, now=c.clock())
+    expired = points.expire_due(c.trust, c.buying, c.ledger, now=c.clock())
+    return {
+        "disputes_escalated": escalated["done"],
+        "points_expired": expired["points"],
+        "failed": escalated["failed"] + expired["failed"],
+        "queries": escalated["queries"] + expired["queries"],
+    }
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")
 def complete_orders(event):
-    return complete_due()
+    """The hourly sweep: completion (points earned), and issue 13's dispute escalations and points expiry."""
+    completed = complete_due()
+    trust = trust_due()
+    return {
+        **completed,
+        "disputes_escalated": trust["disputes_escalated"],
+        "points_expired": trust["points_expired"],
+    }
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="expire_orders")

@@ -31,8 +31,10 @@ from ..domain.orders import (
 )
 from ..domain.storefronts import stock_needed_for_hold, unpaid_hold_cap
 from ..domain.trade import Business, business_id_of, validate_uscc
+from ..domain.trust import allocate_redemption
 from . import terms
 from .cart import line_product
+from .points import redemption_posting
 from .ports import BuyingRepository, Ledger, TradeRepository
 
 
@@ -263,6 +265,9 @@ def checkout(
     lines that predate offers. Unpaid card and bank-transfer orders expire (their stock comes back) after
     `card_payment_minutes` / `bank_transfer_hours` (settings per stage).
 
+    With `points_to_redeem` (issue 13) the points are spread over the orders (each at most 25 % of its goods)
+    and their ledger posting commits in the same transaction as the orders (`ledger.post(..., alongside=...)`):
+    one more call (the ledger's BatchGetItem of the points balance and the posting's claim) and 5 more actions.
     Issue 14: the first read also fetches the buyer's business (its badge and invoice details go on b2b
     orders); a sample line adds its once-per-buyer claim to the transaction. `payment_method: net_terms`
     (a verified business with a credit line, b2b orders) is 3 calls: the transaction rides in a ledger posting
@@ -354,11 +359,24 @@ def checkout(
                 invoice_details=invoice_details if b2b else None,
             )
         )
-    result = {
+    points = int(body.get("points_to_redeem") or 0)
+    if points and any(o.deposit_amount for o in orders):
+        raise ValidationFailed(
+            "points cannot be used on a pre-sale paid by deposit",
+            code="points_not_on_deposits",
+            details=[{"field": "points_to_redeem", "message": "check out the pre-sale without points"}],
+        )
+    if points:
+        shares = allocate_redemption(points, [o.total for o in orders])
+        orders = [replace(o, points_redeemed=p, points_discount=p) for o, p in zip(orders, shares, strict=True)]
+    result: dict[str, Any] = {
         "checkout_id": checkout_id,
         "orders": [present_order(o) for o in orders],
         "total": {"amount": sum(o.total for o in orders), "currency": orders[0].currency},
     }
+    if points:
+        result["points_redeemed"] = points
+        result["amount_due"] = {"amount": sum(o.amount_due for o in orders), "currency": orders[0].currency}
     # One stock update per product: the lines of one product (personalisations) add up inside the transaction.
     stock: Counter[str] = Counter()
     price_fps: dict[str, str] = {}
@@ -376,8 +394,32 @@ def checkout(
         _sample_claim(actor.user_id, line_product(key, line)) for key, line in cart.lines.items() if line.get("sample")
     )
     on_terms = terms.require_net_terms(business, orders) if net_terms else None
+    if points and on_terms is not None:
+        raise ValidationFailed(
+            "points cannot be used on net terms",
+            code="points_not_on_terms",
+            details=[{"field": "points_to_redeem", "message": "pay by card, cash or bank transfer to use points"}],
+        )
     try:
-        if on_terms is not None:
+        if points:  # issue 13: the redemption posting carries the checkout's writes, in one transaction
+            if ledger is None:
+                raise ValidationFailed("points cannot be redeemed here", code="points_unavailable")
+            writes, explain = repo.placement_writes(
+                orders,
+                dict(stock),
+                price_fps,
+                cart,
+                claim_key,
+                CheckoutClaim(digest, result),
+                now,
+                samples,
+                holds=holds,
+                hold_stock=hold_stock,
+            )
+            posting = redemption_posting(actor.user_id, claim_key, points, now)
+            if ledger.post(posting, alongside=writes, explain=explain).replayed:
+                raise Conflict("this checkout was placed meanwhile", code="idempotency_race")
+        elif on_terms is not None:
             if ledger is None or trade is None:
                 raise RuntimeError("net terms need the ledger and the trade repository")
             writes, explain = repo.placement_writes(

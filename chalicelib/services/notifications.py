@@ -118,3 +118,23 @@ def notify(
 
 def my_notifications(repo: BuyingRepository, actor: Actor, limit: int, start: Position | None) -> Page[JSON]:
     return repo.notifications(actor.user_id, limit, start)
+
+
+# Issue 13: every step of a quality-assurance dispute is notified to the party it concerns (both, when the
+# clock or the operators moved it).
+_SELLER_TEXT.update(
+    {
+        "order.dispute_opened": "A dispute was opened on order {order_id}: please answer within 3 days",
+        "order.dispute_accepted": "The buyer accepted your answer to the dispute on order {order_id}",
+        "order.dispute_escalated": "The dispute on order {order_id} went to Bazaar's operators",
+        "order.dispute_decided": "Bazaar decided the dispute on order {order_id}",
+    }
+)
+_BUYER_TEXT.update(
+    {
+        "order.dispute_responded": "The shop answered your dispute on order {order_id}",
+        "order.dispute_escalated": "Your dispute on order {order_id} went to Bazaar's operators",
+        "order.dispute_decided": "Bazaar decided your dispute on order {order_id}",
+        "order.dispute_refunded": "Your dispute on order {order_id} is refunded",
+    }
+)

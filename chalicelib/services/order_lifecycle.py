@@ -11,14 +11,24 @@ when both still can; a change that no longer applies gets its own 409 (e.g. a se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import COMPLETE, EXPIRE, SCHEDULE_SHARDS, Order, TimelineEntry
 from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
-from . import settlement, terms
-from .ports import BuyingRepository, CatalogRepository, FinanceRepository, Ledger, Page, Position, TradeRepository
+from . import points, settlement, terms
+from .ports import (
+    BuyingRepository,
+    CatalogRepository,
+    FinanceRepository,
+    Ledger,
+    Page,
+    Position,
+    TradeRepository,
+    TrustRepository,
+    Write,
+)
 from .shops import owned_shop
 
 CHANGE_ATTEMPTS = 4
@@ -78,12 +88,20 @@ def buyer_orders(repo: BuyingRepository, actor: Actor, limit: int, start: Positi
 
 
 def cancel(
-    repo: BuyingRepository, ledger: Ledger, actor: Actor, order_id: str, *, now: str, if_match: int | None = None
+    repo: BuyingRepository,
+    ledger: Ledger,
+    actor: Actor,
+    order_id: str,
+    *,
+    now: str,
+    if_match: int | None = None,
+    trust: TrustRepository | None = None,
 ) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; money
     paid goes back: from the shop's pending balance in the same transaction (a ledger posting), and a card
     payment to the buyer through the provider (services/refunds.py). An order on net terms (issue 14; never paid
-    before it ships) gives its credit back in the same transaction instead."""
+    before it ships) gives its credit back in the same transaction instead. With `trust` (issue 13) the points
+    redeemed on it come back (services/points.return_redemption: once, however often it is asked)."""
 
     def save(order: Order, cancelled: Order) -> Order:
         if order.payment_method == "net_terms":
@@ -103,7 +121,7 @@ def cancel(
             restock=order.quantities(),
         )
 
-    return apply_change(
+    saved = apply_change(
         repo,
         lambda: buyer_order(repo, actor, order_id),
         lambda order: order.cancel("buyer", now, actor_id=actor.user_id),
@@ -111,6 +129,9 @@ def cancel(
         if_match=if_match,
         save=save,
     )
+    if trust is not None:
+        points.return_redemption(trust, repo, ledger, saved, now=now)
+    return saved
 
 
 def history_page(
@@ -189,9 +210,18 @@ def _seller_change(
     change: Callable[[Order], Order],
     event: str,
     if_match: int | None,
+    extra: Sequence[Write] = (),
 ) -> Order:
+    """`extra`: the caller's own writes in the change's transaction (issue 13: the shop's delivery counter)."""
     return apply_change(
-        repo, lambda: shop_order(catalog, repo, actor, shop_id, order_id), change, event, if_match=if_match
+        repo,
+        lambda: shop_order(catalog, repo, actor, shop_id, order_id),
+        change,
+        event,
+        if_match=if_match,
+        save=(lambda order, changed: repo.save_order(changed, order.version, event=event, extra=extra))
+        if extra
+        else None,
     )
 
 
@@ -238,7 +268,10 @@ def deliver(
     *,
     now: str,
     if_match: int | None = None,
+    trust: TrustRepository | None = None,
 ) -> Order:
+    """With `trust` (issue 13) the delivery is counted on the shop's day (its dispute rate) in the same write."""
+    counted = [trust.delivered_write(shop_id, now)] if trust is not None else []
     return _seller_change(
         catalog,
         repo,
@@ -248,6 +281,7 @@ def deliver(
         lambda o: o.deliver(now, actor_id=actor.user_id),
         "order.delivered",
         if_match,
+        counted,
     )
 
 
@@ -349,17 +383,28 @@ def _restock_of(before: Order, after: Order) -> dict[str, int] | None:
     return before.quantities() if after.stock_restored and not before.stock_restored else None
 
 
-def expire_due(repo: BuyingRepository, *, now: str, limit: int = 1000, page_size: int = 100) -> dict[str, int]:
+def expire_due(
+    repo: BuyingRepository,
+    *,
+    now: str,
+    limit: int = 1000,
+    page_size: int = 100,
+    trust: TrustRepository | None = None,
+    ledger: Ledger | None = None,
+) -> dict[str, int]:
     """Cancels unpaid card and bank-transfer orders whose payment window closed (a schedule): stock goes back
-    exactly once (version-checked, like a cancel), the buyer is notified (order.expired)."""
-    return run_scheduled(
-        repo,
-        EXPIRE,
-        lambda order: _save_due(repo, order, lambda o: o.expire(now), "order.expired"),
-        now=now,
-        limit=limit,
-        page_size=page_size,
-    )
+    exactly once (version-checked, like a cancel), the buyer is notified (order.expired). With `trust` and
+    `ledger` (issue 13) the points the order redeemed come back, once (the posting's id is the order's; the
+    order-events consumer asks again on order.expired, in case this run stopped in between)."""
+
+    def expire(order: Order) -> bool:
+        if not _save_due(repo, order, lambda o: o.expire(now), "order.expired"):
+            return False
+        if trust is not None and ledger is not None:
+            points.return_redemption(trust, repo, ledger, order, now=now)
+        return True
+
+    return run_scheduled(repo, EXPIRE, expire, now=now, limit=limit, page_size=page_size)
 
 
 def complete_due(
@@ -370,11 +415,13 @@ def complete_due(
     now: str,
     limit: int = 5000,
     page_size: int = 100,
+    trust: TrustRepository | None = None,
 ) -> dict[str, int]:
     """Completes delivered, paid orders whose return window has closed (a schedule), each in one transaction
     with its seller's credit net of the commission in force when the order was placed (services/settlement.py)
     and its event. Also drains the legacy single-partition index (orders delivered before schedule-index
-    existed). The commission rules are read once per run, and only when an order is due."""
+    existed). The commission rules are read once per run, and only when an order is due. With `trust` (issue
+    13) the buyer then earns the order's points (idempotent per order: services/points.earn_for_order)."""
     rules: list[dict[str, CommissionRule]] = []  # read lazily, once
 
     def terms(order: Order) -> CommissionTerms:
@@ -389,8 +436,13 @@ def complete_due(
             order,
             lambda o: o.complete(now),
             "order.completed",
-            save=lambda before, _: settlement.complete(repo, ledger, before, terms(before), now=now),
+            save=lambda before, _: earn(settlement.complete(repo, ledger, before, terms(before), now=now)),
         )
+
+    def earn(saved: Order | None) -> Order | None:
+        if saved is not None and trust is not None:
+            points.earn_for_order(trust, ledger, saved, now=now)
+        return saved
 
     result = run_scheduled(repo, COMPLETE, complete, now=now, limit=limit, page_size=page_size)
     start: Position | None = None

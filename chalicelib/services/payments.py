@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from dataclasses import replace
 from typing import Any
 
 from ..domain.errors import (
@@ -91,7 +92,8 @@ def payment_event(
     claim = f"payment-event#{event['event_id']}"
     for _ in range(3):
         if order.status == "cancelled":
-            if event["amount"] != {"amount": order.total, "currency": order.currency} and not (
+            paid_in_money = order.total - order.points_discount  # issue 13: points are not paid by card
+            if event["amount"] != {"amount": paid_in_money, "currency": order.currency} and not (
                 order.deposit_amount and event["amount"] == {"amount": order.deposit_amount, "currency": order.currency}
             ):
                 raise Unprocessable("the paid amount does not match the order", code="amount_mismatch")
@@ -109,6 +111,8 @@ def payment_event(
                     return {"status": "duplicate"}
                 raise Unprocessable("the paid amount does not match what the order is due", code="amount_mismatch")
             changed, kind = order.mark_paid("payments", now, payment_ref=payment_ref), "order.paid"
+            if (event.get("card") or {}).get("bin"):  # issue 13: the partner bank's card earns a bonus at completion
+                changed = replace(changed, card_bin=str(event["card"]["bin"]))
         try:
             if kind == "order.paid":
                 settlement.record_payment(repo, ledger, order, changed, now=now, claim_key=claim)

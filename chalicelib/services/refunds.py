@@ -19,14 +19,22 @@ import logging
 from ..domain.errors import DomainError, PreconditionFailed, ServiceUnavailable
 from ..domain.orders import REFUND, Order, parse_time
 from .order_lifecycle import run_scheduled
-from .ports import BuyingRepository, PaymentProvider
+from .ports import BuyingRepository, PaymentProvider, TrustRepository, Write
 
 log = logging.getLogger(__name__)
 
 
-def issue_due(repo: BuyingRepository, provider: PaymentProvider, order: Order, *, now: str) -> int:
+def issue_due(
+    repo: BuyingRepository,
+    provider: PaymentProvider,
+    order: Order,
+    *,
+    now: str,
+    trust: TrustRepository | None = None,
+) -> int:
     """Asks the provider for each of the order's pending refunds that is due; returns how many it issued.
-    Raises DomainError for a refund the provider refused (after recording nothing)."""
+    Raises DomainError for a refund the provider refused (after recording nothing). With `trust` (issue 13) a
+    dispute's refund also records the answer on the dispute, in the same transaction as on the order."""
     issued = 0
     for refund in order.pending_refunds:
         if refund.next_attempt_at and parse_time(refund.next_attempt_at) > parse_time(now):
@@ -35,14 +43,21 @@ def issue_due(repo: BuyingRepository, provider: PaymentProvider, order: Order, *
             refund_id = provider.refund(refund.payment_ref or "", refund.amount, order.currency, refund.idempotency_key)
         except ServiceUnavailable:
             log.warning("refund not issued; retried later", extra={"order_id": order.order_id})
-            order = _record(repo, order, refund.return_id, None, now)
+            order = _record(repo, order, refund.return_id, None, now, trust)
             continue
-        order = _record(repo, order, refund.return_id, refund_id, now)
+        order = _record(repo, order, refund.return_id, refund_id, now, trust)
         issued += 1
     return issued
 
 
-def _record(repo: BuyingRepository, order: Order, reason: str, refund_id: str | None, now: str) -> Order:
+def _record(
+    repo: BuyingRepository,
+    order: Order,
+    reason: str,
+    refund_id: str | None,
+    now: str,
+    trust: TrustRepository | None = None,
+) -> Order:
     """Records the provider's answer for the refund `reason` (issued as `refund_id`, or None: try later),
     re-reading the order if it changed meanwhile. A refund no longer pending (recorded by a concurrent attempt,
     with the same refund id: the provider deduplicates by key) is left as it is."""
@@ -53,8 +68,13 @@ def _record(repo: BuyingRepository, order: Order, reason: str, refund_id: str | 
             changed, event = order.refund_failed(reason, now), "order.refund_delayed"
         else:
             changed, event = order.refund_issued(reason, refund_id, now), "order.refund_issued"
+        extra: list[Write] = []
+        if trust is not None:
+            from .disputes import record_provider_answer
+
+            extra = record_provider_answer(trust, order, reason, refund_id, now)
         try:
-            return repo.save_order(changed, order.version, event=event)
+            return repo.save_order(changed, order.version, event=event, extra=extra)
         except PreconditionFailed:
             fresh = repo.get_order(order.order_id)
             if fresh is None:
@@ -63,26 +83,39 @@ def _record(repo: BuyingRepository, order: Order, reason: str, refund_id: str | 
     raise ServiceUnavailable("the order is too busy to record its refund; retried later", retry_after=5)
 
 
-def issue_for(repo: BuyingRepository, provider: PaymentProvider, order_id: str, *, now: str) -> int:
+def issue_for(
+    repo: BuyingRepository,
+    provider: PaymentProvider,
+    order_id: str,
+    *,
+    now: str,
+    trust: TrustRepository | None = None,
+) -> int:
     """The consumer's prompt attempt for one order (an event said it may owe a refund)."""
     order = repo.get_order(order_id)
     if order is None or not order.pending_refunds:
         return 0
     try:
-        return issue_due(repo, provider, order, now=now)
+        return issue_due(repo, provider, order, now=now, trust=trust)
     except DomainError:
         log.warning("refund refused by the provider; it stays pending", extra={"order_id": order_id}, exc_info=True)
         return 0
 
 
 def retry_due(
-    repo: BuyingRepository, provider: PaymentProvider, *, now: str, limit: int = 500, page_size: int = 100
+    repo: BuyingRepository,
+    provider: PaymentProvider,
+    *,
+    now: str,
+    limit: int = 500,
+    page_size: int = 100,
+    trust: TrustRepository | None = None,
 ) -> dict[str, int]:
     """The schedule: every order with a refund due for an attempt (schedule-index, "refund" job)."""
     return run_scheduled(
         repo,
         REFUND,
-        lambda order: issue_due(repo, provider, order, now=now) > 0,
+        lambda order: issue_due(repo, provider, order, now=now, trust=trust) > 0,
         now=now,
         limit=limit,
         page_size=page_size,

@@ -17,9 +17,9 @@ from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Posting
 from ..domain.network import check_seller_can_receive
 from ..domain.orders import Order, Return
-from . import settlement
+from . import points, settlement
 from .order_lifecycle import CHANGE_ATTEMPTS, REPLAYED_POSTING, buyer_order
-from .ports import BuyingRepository, CatalogRepository, Ledger, Page, Position
+from .ports import BuyingRepository, CatalogRepository, Ledger, Page, Position, TrustRepository
 from .shops import owned_shop
 
 
@@ -145,6 +145,7 @@ def receive_return(
     *,
     now: str,
     if_match: int | None = None,
+    trust: TrustRepository | None = None,
 ) -> Return:
     """The goods are back: the refund (if any) is recorded on the order and the stock restored, once; the money
     goes back to the buyer from the shop's pending balance (or, after completion, its available balance) with it."""
@@ -178,6 +179,8 @@ def receive_return(
                 ret=received,
                 expected_return_version=ret.version,
             )
+            if trust is not None and received.refunded:  # issue 13: points earned on the goods (after completion)
+                points.reverse_for_refund(ledger, order, return_id, received.refunded, now=now)
             return replace(received, version=ret.version + 1)
         except PreconditionFailed:
             if if_match is not None:

@@ -77,10 +77,12 @@ def record_refund(
     restock: dict[str, int] | None = None,
     ret: Return | None = None,
     expected_return_version: int | None = None,
+    alongside: Sequence[Write] = (),
 ) -> Order:
     """`refunded` (the order with its refund recorded) saved with the money going back to the buyer: from the
     shop's pending account before completion, from its available balance (commission on it given back) after.
-    `event` announces the change (an outbox item in the same transaction)."""
+    `event` announces the change (an outbox item in the same transaction); `alongside`: the caller's own writes
+    in the same transaction (a dispute's refund, issue 13)."""
     posting, refunded = refund(refunded, amount, refund_id, now)
     writes = repo.order_writes(
         refunded,
@@ -89,7 +91,7 @@ def record_refund(
         restock=restock,
         ret=ret,
         expected_return_version=expected_return_version,
-    )
+    ) + list(alongside)
     if posting is None:
         repo.commit(writes)
     elif ledger.post(posting, alongside=writes).replayed:

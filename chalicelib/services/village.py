@@ -18,7 +18,7 @@ from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Vill
 from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
-from .ports import BuyingRepository, JobQueue, Ledger, NetworkRepository, Page, Position
+from .ports import BuyingRepository, JobQueue, Ledger, NetworkRepository, Page, Position, TrustRepository, Write
 from .returns import open_return
 
 
@@ -126,10 +126,12 @@ def hand_over(
     villager_present: bool = False,
     villager_id: str | None = None,
     ledger: Ledger | None = None,
+    trust: TrustRepository | None = None,
 ) -> Order:
     """The buyer shows their pickup code: delivered (the return window starts). A wrong code is 422 and
-    counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After). Issue 11: an order the
-    partner placed for a villager is handed over to that villager in person without a code."""
+    counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After). With `trust` (issue 13)
+    the delivery is counted on the shop's day (its dispute rate), in the same transaction. Issue 11: an order
+    the partner placed for a villager is handed over to that villager in person without a code."""
     order = _village_order(buying, network, actor, village_id, order_id)
     order.check_handover(now)
     if villager_present:
@@ -140,7 +142,8 @@ def hand_over(
                 code="not_this_villagers_order",
                 details=[{"field": "villager_id", "message": "not the villager this order was placed for"}],
             )
-        return _delivered(buying, ledger, order, order.hand_over(actor.user_id, now, note="villager present"))
+        in_person = order.hand_over(actor.user_id, now, note="villager present")
+        return _delivered(buying, ledger, order, in_person, _counted(trust, order, now))
     if not pickup_code:
         raise Unprocessable(
             "the buyer's pickup code is needed",
@@ -160,20 +163,28 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    return _delivered(buying, ledger, order, order.hand_over(actor.user_id, now, note="pickup code"))
+    return _delivered(
+        buying, ledger, order, order.hand_over(actor.user_id, now, note="pickup code"), _counted(trust, order, now)
+    )
 
 
-def _delivered(buying: BuyingRepository, ledger: Ledger | None, order: Order, delivered: Order) -> Order:
-    """Saves the handed-over order; an assisted order's cash (the fee earned, the goods' cash when paid at the
-    pickup, then recorded as paid) is posted in the same transaction."""
+def _counted(trust: TrustRepository | None, order: Order, now: str) -> list[Write]:
+    return [trust.delivered_write(order.shop_id, now)] if trust is not None else []
+
+
+def _delivered(
+    buying: BuyingRepository, ledger: Ledger | None, order: Order, delivered: Order, extra: list[Write]
+) -> Order:
+    """Saves the handed-over order (with `extra`: issue 13's delivery count); an assisted order's cash (the fee
+    earned, the goods' cash when paid at the pickup, then recorded as paid) is posted in the same transaction."""
     if delivered.assisted and delivered.assisted.get("payment") == "cash_on_pickup" and not delivered.paid_at:
         delivered = delivered.mark_paid("partner", delivered.updated_at, actor_id=delivered.timeline[-1].actor_id)
     posting = handover_posting(delivered, delivered.updated_at)
     if posting is None:
-        return buying.save_order(delivered, order.version, event="order.delivered")
+        return buying.save_order(delivered, order.version, event="order.delivered", extra=extra)
     if ledger is None:
         raise RuntimeError("an assisted order's handover needs the ledger")
-    writes = buying.order_writes(delivered, order.version, event="order.delivered")
+    writes = buying.order_writes(delivered, order.version, event="order.delivered", extra=extra)
     if ledger.post(posting, alongside=writes).replayed:
         # handed over at the same moment by another request: nothing was written twice; answer what is stored
         stored = buying.get_order(order.order_id)

@@ -13,6 +13,7 @@ from ..domain import seasons
 from ..domain.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..domain.identity import Actor
 from ..domain.orders import MAX_LINE_QUANTITY
+from ..domain.trust import redeemable
 from ..services import cart, checkout
 from . import pickup, render
 from .catalog import product_view
@@ -160,6 +161,14 @@ def _new_checkout_key() -> str:
     return "web-" + secrets.token_urlsafe(18)
 
 
+def _points_balance(actor) -> int:
+    """The buyer's points (issue 13): one GetItem of the ledger's balance."""
+    from ..domain.ledger import POINTS
+    from ..services.points import account
+
+    return container().ledger.balance(account(actor.user_id), POINTS).amount
+
+
 def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, problems=None) -> Response:
     defaults = {"country": "CN", "payment_method": "cash_on_delivery"}
     values = {**defaults, **(values or {})}
@@ -167,12 +176,17 @@ def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, p
     if "delivery" not in values:  # collecting again where the buyer collected last time, or asking for centres
         wanted = ctx.query.get("county") or ctx.query.get("pickup_point") or pickup.remembered(ctx)
         values["delivery"] = "pickup" if wanted else "address"
+    cart_view = _cart_for_page(ctx, actor)
+    balance = _points_balance(actor)
+    most = sum(redeemable(group["subtotal"]["amount"]) for group in cart_view.get("shops", []))  # 25 % per order
     return render.page(
         ctx,
         "checkout.html",
         status=status,
         title=ctx.t("checkout.title"),
-        cart=_cart_for_page(ctx, actor),
+        cart=cart_view,
+        points_balance=balance,
+        points_max=min(balance, most),
         values=values,
         errors=errors or {},
         pickup=centres,
@@ -188,9 +202,10 @@ def _checkout_page(ctx, actor, status=200, values=None, errors=None, key=None, p
     "GET",
     "/checkout",
     budget=Budget(
-        5,
+        6,
         "the cart view under the address form (2) + the counties (1 Query) + the chosen county's village centres "
-        "(1 Query) + the remembered centre (GetItem), to collect at a village service centre",
+        "(1 Query) + the remembered centre (GetItem), to collect at a village service centre; the points balance "
+        "(GetItem)",
     ),
 )
 def checkout_page(ctx: WebContext) -> Response:
@@ -231,7 +246,8 @@ def _checkout_errors(ctx: WebContext, exc) -> dict[str, str]:
     budget=Budget(
         3,
         "the API's checkout (2 whatever the lines and shops: the cart lines carry the offers; 3 on net terms, "
-        "issue 14: the ledger's read of the credit)",
+        "issue 14: the ledger's read of the credit; 3 when it redeems points, issue 13: the ledger's read of the "
+        "points balance)",
     ),
 )
 def place_order(ctx: WebContext, form: Form) -> Response:
@@ -264,6 +280,13 @@ def place_order(ctx: WebContext, form: Form) -> Response:
         errors["pickup_point"] = ctx.t("checkout.choose_centre")
     if values["payment_method"] not in WEB_PAYMENT_METHODS:
         errors["payment_method"] = ctx.t("form.invalid")
+    values["points_to_redeem"] = form.get("points_to_redeem").strip()[:12]
+    if values["points_to_redeem"]:  # issue 13: points off the goods (at most 25 %)
+        points = positive_int(values["points_to_redeem"], 0, 10**9)
+        if points is None:
+            errors["points_to_redeem"] = ctx.t("form.invalid")
+        elif points:
+            body["points_to_redeem"] = points
     try:
         CheckoutIn.model_validate(body)
     except ValidationError as exc:
@@ -298,6 +321,8 @@ def place_order(ctx: WebContext, form: Form) -> Response:
             return _checkout_page(ctx, actor, 409, values, {"payment_method": ctx.t(f"error.{exc.code}")}, key)
         if exc.code == "price_changed":  # the cart now holds the new prices; the page below shows them
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.price_changed")])
+        if exc.code in ("points_over_limit", "insufficient_balance"):  # issue 13
+            return _checkout_page(ctx, actor, 409, values, {"points_to_redeem": ctx.t(f"error.{exc.code}")}, key)
         if exc.code == "shop_unavailable":
             return _checkout_page(ctx, actor, 409, values, {}, key, [ctx.t("checkout.shop_unavailable")])
         if exc.code != "lines_unavailable":

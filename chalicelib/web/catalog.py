@@ -103,6 +103,9 @@ def product_view(
     step = (attrs.get("order_multiple") or 1) if product["storefront"] == "b2b" else 1
     minimum = attrs["moq"] if product["storefront"] == "b2b" else 1
     image = positive_int(ctx.query.get("image", "1"), 1, max(1, len(product["media"]))) or 1
+    from .trust import product_reviews  # issue 13: the newest reviews under the product
+
+    reviews, more = product_reviews(product_id)
     return render.page(
         ctx,
         "product.html",
@@ -116,10 +119,17 @@ def product_view(
         quantity=quantity or minimum,
         error=error,
         personalisation=personalisation or {},
+        reviews=reviews,
+        reviews_more=ctx.url(f"/s/{product['storefront']}/p/{product_id}/reviews") if more else None,
     )
 
 
-@page(bp, "GET", "/s/{storefront}/p/{product_id}", budget=Budget(1, "the API's product page: one GetItem"))
+@page(
+    bp,
+    "GET",
+    "/s/{storefront}/p/{product_id}",
+    budget=Budget(2, "the API's product page: one GetItem; its newest reviews: one Query (issue 13)"),
+)
 def product_page(ctx: WebContext, storefront: str, product_id: str) -> Response:
     return product_view(ctx, storefront, product_id)
 
@@ -129,9 +139,10 @@ def product_page(ctx: WebContext, storefront: str, product_id: str) -> Response:
     "GET",
     "/shops/{slug}",
     budget=Budget(
-        5,
+        6,
         "per storefront one GetItem of the slug claim (+ the shop's GetItem where it exists), then one Query of "
-        "the shop's products; ?storefront= (the links the pages make) costs 3",
+        "the shop's products and one BatchGetItem of its rating and dispute counters (issue 13); ?storefront= "
+        "(the links the pages make) costs 4",
     ),
 )
 def shop_page(ctx: WebContext, slug: str) -> Response:
@@ -150,11 +161,14 @@ def shop_page(ctx: WebContext, slug: str) -> Response:
     except ValidationFailed:
         return render.error_page(ctx, 400, "err.bad_cursor")
     result = storefronts.listed_shop_products(c.catalog, shop, PAGE_SIZE, pager.start)
+    from ..services.disputes import shop_trust  # issue 13: the shop's rating and dispute rate
+
     return render.page(
         ctx,
         "shop.html",
         title=shop.name,
         shop=shop,
+        trust=shop_trust(c.catalog, c.trust, shop.shop_id, now=c.clock()),
         cards=[card_public(p.card(), c.media.url, seasons.day_of(c.clock())) for p in result.items],
         pager=pager.links(ctx, f"/shops/{shop.slug}", {"storefront": wanted}, result),
     )

@@ -15,6 +15,7 @@ from ..services import order_lifecycle, returns
 from . import i18n, render
 from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
 from .session import WebContext
+from .trust import evidence_ids, order_trust
 
 bp = Blueprint(__name__)
 
@@ -52,11 +53,16 @@ def orders_page(ctx: WebContext) -> Response:
     )
 
 
-def _order_page(ctx: WebContext, actor: Actor, order_id: str, status=200, error=None, return_values=None) -> Response:
+def _order_page(
+    ctx: WebContext, actor: Actor, order_id: str, status=200, error=None, return_values=None, trust_values=None
+) -> Response:
     if not looks_like_id(order_id):
         raise NotFound("order not found", code="order_not_found")
     c = container()
-    order = buyer_order_public(order_lifecycle.buyer_order(c.buying, actor, order_id))
+    found = order_lifecycle.buyer_order(c.buying, actor, order_id)
+    order = buyer_order_public(found)
+    pictures = (trust_values or {}).get("pictures") or evidence_ids(ctx.query.get("evidence") or "")
+    trust = order_trust(found, c.clock(), pictures)  # issue 13: disputes, reviews and their forms
     closes = order["return_window_closes"]
     returnable = [
         {**line, "left": line["quantity"] - line["returned_quantity"]}
@@ -74,6 +80,12 @@ def _order_page(ctx: WebContext, actor: Actor, order_id: str, status=200, error=
         notice = ctx.t("order.return_requested")
     elif ctx.query.get("cancelled"):
         notice = ctx.t("order.cancelled_note")
+    elif ctx.query.get("reviewed"):
+        notice = ctx.t("order.reviewed_note")
+    elif ctx.query.get("disputed"):
+        notice = ctx.t("order.disputed_note")
+    elif ctx.query.get("dispute") in ("accepted", "escalated"):
+        notice = ctx.t(f"order.dispute_{ctx.query.get('dispute')}_note")
     return render.page(
         ctx,
         "order.html",
@@ -84,12 +96,23 @@ def _order_page(ctx: WebContext, actor: Actor, order_id: str, status=200, error=
         can_return=can_return,
         returnable=returnable,
         return_values=return_values or {},
+        trust=trust,
+        trust_values=trust_values or {},
         notice=notice,
         error=error,
     )
 
 
-@page(bp, "GET", "/orders/{order_id}", budget=Budget(1, "one GetItem"))
+@page(
+    bp,
+    "GET",
+    "/orders/{order_id}",
+    budget=Budget(
+        4,
+        "one GetItem; once shipped, a Query of its disputes; once delivered, a BatchGetItem of its lines' reviews; "
+        "while pictures are being added to a dispute, a BatchGetItem of them",
+    ),
+)
 def order_page(ctx: WebContext, order_id: str) -> Response:
     return _order_page(ctx, buyer(ctx), order_id)
 
@@ -114,7 +137,7 @@ def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
         raise NotFound("order not found", code="order_not_found")
     c = container()
     try:
-        order_lifecycle.cancel(c.buying, c.ledger, actor, order_id, now=c.clock())
+        order_lifecycle.cancel(c.buying, c.ledger, actor, order_id, now=c.clock(), trust=c.trust)
     except Conflict as exc:
         return _order_page(ctx, actor, order_id, 409, ctx.t(f"error.{exc.code}") if _known(exc) else None)
     return render.redirect(ctx, f"/orders/{order_id}", {"cancelled": "1"})

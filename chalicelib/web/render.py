@@ -71,7 +71,10 @@ def _headers(ctx: WebContext, extra: dict | None = None) -> dict:
     return headers
 
 
-def page(ctx: WebContext, template: str, status: int = 200, **values) -> Response:
+def page(
+    ctx: WebContext, template: str, status: int = 200, *, form_origins: tuple[str, ...] = (), **values
+) -> Response:
+    """`form_origins`: other origins this page's forms may post to (a presigned S3 upload, issue 13)."""
     lang = ctx.lang
 
     def money(price: dict | None = None, amount: int | None = None, currency: str | None = None) -> str:
@@ -102,11 +105,13 @@ def page(ctx: WebContext, template: str, status: int = 200, **values) -> Respons
             **values,
         )
     )
-    return Response(
-        body=html,
-        status_code=status,
-        headers=_headers(ctx, {"Content-Type": "text/html; charset=utf-8", "Content-Language": i18n.HTML_LANG[lang]}),
-    )
+    headers = _headers(ctx, {"Content-Type": "text/html; charset=utf-8", "Content-Language": i18n.HTML_LANG[lang]})
+    if form_origins:
+        targets = " ".join(form_origins)
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {targets}"
+        )
+    return Response(body=html, status_code=status, headers=headers)
 
 
 def redirect(ctx: WebContext, path: str, params: dict | None = None) -> Response:

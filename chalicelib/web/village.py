@@ -128,7 +128,7 @@ def hand_over(ctx: WebContext, form: Form) -> Response:
         village_service.hand_over(
             c.buying, c.network, actor, village_id, order_id, None if in_person else code,
             now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=in_person,
-            villager_id=villager_id if in_person else None, ledger=c.ledger,
+            villager_id=villager_id if in_person else None, ledger=c.ledger, trust=c.trust,
         )  # fmt: skip
     except TooManyAttempts:
         return _console(ctx, 429, ctx.t("error.handover_locked"), {"order_id": order_id})

@@ -40,12 +40,16 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
             "invoice_id",
             "upload_id",
             "maker_id",
+            "dispute_id",  # issue 13
+            "review_id",
         }
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
-    Scope.OPERATOR: frozenset({"shop_id", "storefront", "business_id", "claim_id", "county_id"}),
-    Scope.BUYER_ORDER: frozenset({"order_id"}),
-    Scope.ACCOUNT: frozenset({"product_id"}),
+    Scope.OPERATOR: frozenset(
+        {"shop_id", "storefront", "business_id", "claim_id", "county_id", "dispute_id", "review_id"}
+    ),
+    Scope.BUYER_ORDER: frozenset({"order_id", "dispute_id", "line_id"}),
+    Scope.ACCOUNT: frozenset({"product_id", "upload_id"}),
     Scope.PROVIDER: frozenset(),
     Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
     Scope.COUNTY: frozenset({"county_id", "manifest_id", "return_id", "remittance_id"}),

@@ -29,11 +29,14 @@ SHOP_CASES = cases(Scope.SHOP)
 CHILD_CASES = [
     c
     for c in SHOP_CASES
-    if c.has("product_id", "order_id", "return_id", "quote_id", "invoice_id", "maker_id", "upload_id")
+    if c.has("product_id", "order_id", "return_id", "quote_id", "invoice_id", "maker_id", "upload_id", "dispute_id")
+    or c.has("review_id")
 ]
 MEDIA_CASES = [c for c in SHOP_CASES if c.has("media_id")]
 # A pending shop sells nothing, so it has no orders or returns to name (nor quotes and invoices).
-PENDING_SHOP_CASES = [c for c in SHOP_CASES if not c.has("order_id", "return_id", "quote_id", "invoice_id")]
+PENDING_SHOP_CASES = [
+    c for c in SHOP_CASES if not c.has("order_id", "return_id", "quote_id", "invoice_id", "dispute_id", "review_id")
+]
 # Bulk trade's routes (issue 14) act on the tenant's b2b shop.
 TRADE_TAGS = ("rfq", "invoices")
 SELLER_ACCOUNT_CASES = cases(Scope.SELLER_ACCOUNT)
@@ -238,6 +241,35 @@ class Tenant:
         assert reply.status == 201, reply
         return reply.json["business_id"]
 
+    @functools.cached_property
+    def trust_order(self) -> dict:
+        """A delivered order for disputes and reviews (issue 13), of this shop or, while it is pending, of
+        another active shop of the same seller."""
+        if self.shop["status"] == "active":
+            return self.order("delivered")
+        shop = self.factory.shop(self.token, "handicrafts")
+        other = Tenant(self.api, self.stack, self.factory, self.token, shop, self.factory.product(self.token, shop))
+        other.buyer = self.buyer
+        return other.order("delivered")
+
+    @functools.cached_property
+    def dispute_id(self) -> str:
+        """A dispute waiting for the seller's answer."""
+        order = self.trust_order
+        body = {"lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}], "reason": "damaged",
+                "description": "Torn"}  # fmt: skip
+        opened = self.api.post(f"/v1/orders/{order['order_id']}/disputes", body, token=self.buyer)
+        assert opened.status == 201, opened
+        return opened.json["dispute_id"]
+
+    @functools.cached_property
+    def review_id(self) -> str:
+        order = self.trust_order
+        path = f"/v1/orders/{order['order_id']}/lines/{order['lines'][0]['line_id']}/review"
+        reviewed = self.api.post(path, {"rating": 4, "text": "Good"}, token=self.buyer)
+        assert reviewed.status == 201, reviewed
+        return reviewed.json["review_id"]
+
     def value(self, name: str, case: Case) -> str:
         """The world's value for a path parameter (or body id) of `case`, by its name."""
         from tests.api.trade.support import later
@@ -264,6 +296,8 @@ class Tenant:
             "claim_id": lambda: self.claim_id,
             "month": lambda: self.stack.clock()[:7],  # a shop's monthly statement (issue 17)
             "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
+            "dispute_id": lambda: self.dispute_id,  # issue 13
+            "review_id": lambda: self.review_id,
         }
         return values[name]()
 

@@ -14,7 +14,15 @@ from __future__ import annotations
 import pytest
 
 from bench.budgets import BUDGETS, MAX_READ_AMPLIFICATION, READ, READ_EXCEPTIONS
-from bench.scenarios import BUYING_SCENARIOS, MONEY_SCENARIOS, SCENARIOS, Measurement, measure, setup_bench
+from bench.scenarios import (
+    BUYING_SCENARIOS,
+    MONEY_SCENARIOS,
+    SCENARIOS,
+    TRUST_SCENARIOS,
+    Measurement,
+    measure,
+    setup_bench,
+)
 from bench.trade_scenarios import TRADE_SCENARIOS
 from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
 
@@ -36,7 +44,9 @@ MUST_MATCH = {
 }
 # The buying reads see state built by their own preparation (bench/scenarios._buying_world), which does not
 # depend on the catalog: every figure must match exactly too.
-MUST_MATCH_EXACTLY = {s.name for s in BUYING_SCENARIOS + MONEY_SCENARIOS + TRADE_SCENARIOS if s.is_read}
+MUST_MATCH_EXACTLY = {
+    s.name for s in BUYING_SCENARIOS + MONEY_SCENARIOS + TRADE_SCENARIOS + TRUST_SCENARIOS if s.is_read
+}
 
 
 def _measure(n_products: int, scenarios) -> dict[str, Measurement]:

@@ -18,6 +18,8 @@ NUMBERS = {
     "Sixteen": 16,
     "Seventeen": 17,
     "Eighteen": 18,
+    "Nineteen": 19,
+    "Twenty": 20,
 }
 
 

@@ -24,6 +24,7 @@ from chalicelib.adapters.provenance import DynamoProvenanceRepository
 from chalicelib.adapters.queue import SqsEventPublisher
 from chalicelib.adapters.s3 import S3MediaStore
 from chalicelib.adapters.trade import DynamoTradeRepository
+from chalicelib.adapters.trust import DynamoTrustRepository
 from chalicelib.services import ports
 from tests.fakes import (
     InMemoryAggregatesRepository,
@@ -60,6 +61,7 @@ IMPLEMENTATIONS = [
     (ports.ProvenanceRepository, DynamoProvenanceRepository),
     (ports.ProvenanceRepository, InMemoryProvenanceRepository),
     (ports.TradeRepository, DynamoTradeRepository),
+    (ports.TrustRepository, DynamoTrustRepository),
 ]
 
 

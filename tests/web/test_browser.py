@@ -15,7 +15,7 @@ import pytest
 from devtools.local_stack import LocalStackProcess
 from devtools.seed import BUYER
 from devtools.seed import PASSWORD as DEMO_PASSWORD
-from tests.support import ROOT
+from tests.support import ROOT, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -340,6 +340,93 @@ def test_language_switch_changes_the_text_to_chinese_and_russian(session):
     page.get_by_role("button", name="English").click()
     page.wait_for_url(re.compile(r"/orders"))
     assert page.locator("h1").inner_text() == "My orders"
+
+
+def _deliver_over_the_api(base: str, order_id: str, shop_name: str) -> None:
+    """The shop's owner (a demo seller) ships and delivers the order through the JSON API."""
+    import requests
+
+    from devtools.seed import EXTRA_SELLERS, SELLER
+
+    for email in (SELLER, *EXTRA_SELLERS):
+        login = requests.post(f"{base}/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=20)
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        shops = requests.get(f"{base}/v1/me/shops", headers=token, timeout=20).json()["items"]
+        for shop in (s for s in shops if s["name"] == shop_name):
+            path = f"{base}/v1/shops/{shop['shop_id']}/orders/{order_id}"
+            ship = {"carrier": "China Post", "tracking_number": "CP1"}
+            assert requests.post(f"{path}/ship", json=ship, headers=token, timeout=20).status_code == 200
+            assert requests.post(f"{path}/deliver", headers=token, timeout=20).status_code == 200
+            return
+    raise AssertionError(f"no demo seller owns {shop_name}")
+
+
+def _disputes_of(base: str, order_id: str, shop_name: str) -> list[dict]:
+    """The order's disputes as its shop's owner reads them through the JSON API."""
+    import requests
+
+    from devtools.seed import EXTRA_SELLERS, SELLER
+
+    for email in (SELLER, *EXTRA_SELLERS):
+        login = requests.post(f"{base}/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=20)
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        shops = requests.get(f"{base}/v1/me/shops", headers=token, timeout=20).json()["items"]
+        for shop in (s for s in shops if s["name"] == shop_name):
+            found = requests.get(f"{base}/v1/shops/{shop['shop_id']}/disputes", headers=token, timeout=20).json()
+            return [d for d in found["items"] if d["order_id"] == order_id]
+    return []
+
+
+def test_demo_buyer_reviews_a_delivered_order_and_disputes_it_and_sees_the_ratings(session, local_stack):
+    """Issue 13: the order placed above is delivered; its page has a review form per line and the dispute
+    form; the review puts a rating on the product and the shop."""
+    page = session
+    page.goto("/orders")
+    card = page.locator(".order-card").first
+    order_id = re.search(r"ord_\w+", card.inner_text()).group(0)
+    shop_name = re.search(r"Shop: (.+?) · Total", card.inner_text()).group(1)
+    _deliver_over_the_api(local_stack.url, order_id, shop_name)
+    page.goto(f"/orders/{order_id}")
+    assert "100% quality assurance" in page.locator("main").inner_text()
+    shot(page, "18-order-trust-forms")
+
+    form = page.locator(".review-form").first
+    form.get_by_label("4 of 5 stars").check()
+    form.get_by_label("What did you think? (optional)").fill("Sturdy and well made.")
+    form.get_by_role("button", name="Post the review").click()
+    page.wait_for_url(re.compile(r"reviewed=1"))
+    assert "Thank you for your review." in page.locator("main").inner_text()
+
+    # a photo of the damage, posted by the browser straight to S3 (no JavaScript), which sends it back here
+    page.get_by_role("button", name="Add a photo").click()
+    page.wait_for_url(re.compile(r"/evidence$"))
+    shot(page, "19-dispute-photo-upload")
+    picture = SCREENSHOTS.parent / "dent.png"
+    picture.write_bytes(png_bytes())
+    page.get_by_label("Photo", exact=True).set_input_files(str(picture))
+    page.get_by_role("button", name="Upload the photo").click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}\?evidence=evd_"))
+    assert "1 photo(s) will go with the dispute." in page.locator("main").inner_text()
+    page.get_by_label(re.compile("Items of .* with a problem")).first.fill("1")
+    page.get_by_label("What is wrong").select_option("damaged")
+    page.get_by_label("Tell us what happened").fill("One of them arrived dented.")
+    page.get_by_role("button", name="Open the dispute").click()
+    page.wait_for_url(re.compile(r"disputed=1"))
+    assert "Waiting for the shop" in page.locator(".disputes").inner_text()
+    shot(page, "19-order-dispute-open")
+    (dispute,) = [d for d in _disputes_of(local_stack.url, order_id, shop_name)]
+    assert len(dispute["evidence"]) == 1 and dispute["evidence"][0]["url"]
+
+    page.locator(".cart-table a").first.click()
+    page.wait_for_url(re.compile(r"/p/prd_"))
+    assert re.search(r"\d\.\d of 5 \(\d+ reviews\)", page.locator(".buy-box").inner_text())
+    assert "Sturdy and well made." in page.locator(".reviews").inner_text()
+    shot(page, "20-product-ratings")
+    page.get_by_role("link", name=re.compile("Visit the shop")).click()
+    page.wait_for_url(re.compile(r"/shops/"))
+    details = page.locator(".details").inner_text()
+    assert re.search(r"\d\.\d of 5", details) and "last 90 days" in details  # rating and dispute rate
+    shot(page, "21-shop-rating")
 
 
 def test_pages_fit_a_phone_screen(browser, local_stack):

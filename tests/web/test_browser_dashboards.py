@@ -83,7 +83,8 @@ def figure(page, name: str) -> str:
 
 
 def cny(amount: int) -> str:
-    return f"¥{amount // 100:,}.{amount % 100:02d}"
+    sign = "-" if amount < 0 else ""  # a refund after a payout can leave the shop owing
+    return f"{sign}¥{abs(amount) // 100:,}.{abs(amount) % 100:02d}"
 
 
 def test_the_seller_dashboard_shows_the_demo_sellers_money_and_sales_matching_the_api(browser, local_stack):

@@ -18,7 +18,7 @@ import pytest
 from chalicelib.api.routing import Scope
 from chalicelib.domain.identity import Role
 from tests.api.isolation import Case, call, cases, control_order
-from tests.support import ADDRESS, Storage, assert_api_error, buy, relay_outbox
+from tests.support import ADDRESS, Storage, assert_api_error, buy, png_bytes, relay_outbox
 
 # --- the routes, from the registry --------------------------------------------------------------------------
 
@@ -30,7 +30,16 @@ NOT_FOR_OPERATORS = [c for c in BUYER_CASES if c.spec.auth.roles and not c.allow
 PROVIDER_CASES = cases(Scope.PROVIDER)
 
 # The order a route acts on, by its operationId (default: a pending order).
-ORDER_STATE = {"requestReturn": "delivered"}
+ORDER_STATE = {
+    "requestReturn": "delivered",
+    # issue 13: a new dispute and a review on a delivered order; an answered dispute to accept, an open one
+    # to escalate
+    "openDispute": "delivered",
+    "reviewOrderLine": "delivered",
+    "listOrderDisputes": "answered",
+    "acceptDisputeAnswer": "answered",
+    "escalateDispute": "disputed",
+}
 SHIP = {"carrier": "SF Express", "tracking_number": "SF999"}
 
 
@@ -45,6 +54,8 @@ class Scene:
     buyer: str
     orders: dict  # state -> order (buyer view)
     ret: dict
+    disputes: dict  # state ("answered", "disputed") -> dispute
+    upload_id: str  # a picture uploaded to S3 by the buyer, not completed yet
 
     def value(self, name: str, case: Case) -> str:
         """The scene's value for a path parameter (or body id) of `case`, by its name."""
@@ -55,6 +66,8 @@ class Scene:
             "product_id": self.product["product_id"],
             "return_id": self.ret["return_id"],
             "shop_id": self.shop["shop_id"],
+            "dispute_id": self.disputes.get(ORDER_STATE.get(case.spec.operation_id, ""), {}).get("dispute_id", ""),
+            "upload_id": self.upload_id,
         }
         return values[name]
 
@@ -90,6 +103,8 @@ def make_scene(api, factory) -> Scene:
         "shipped": ["mark-paid", "ship"],
         "delivered": ["mark-paid", "ship", "deliver"],
         "returned": ["mark-paid", "ship", "deliver"],
+        "answered": ["mark-paid", "ship", "deliver"],
+        "disputed": ["mark-paid", "ship", "deliver"],
     }
     for state, actions in steps.items():
         (order,) = buy(api, buyer, {product["product_id"]: 2}, payment="bank_transfer")
@@ -109,8 +124,25 @@ def make_scene(api, factory) -> Scene:
         token=buyer,
     )
     assert ret.status == 201, ret
+    disputes = {}
+    for state in ("answered", "disputed"):
+        order = orders[state]
+        body = {"lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}], "reason": "damaged",
+                "description": "Torn"}  # fmt: skip
+        opened = api.post(f"/v1/orders/{order['order_id']}/disputes", body, token=buyer)
+        assert opened.status == 201, opened
+        disputes[state] = opened.json
+    answer = {"action": "refund", "message": "Sorry"}
+    path = f"/v1/shops/{shop['shop_id']}/disputes/{disputes['answered']['dispute_id']}/respond"
+    assert api.post(path, answer, token=seller).status == 200
+    picture = png_bytes()
+    announced = api.post("/v1/me/uploads", {"content_type": "image/png", "size": len(picture)}, token=buyer)
+    assert announced.status == 201, announced
+    factory.container.media._s3.put_object(
+        Bucket=factory.container.settings.media_bucket, Key=announced.json["upload"]["fields"]["key"], Body=picture
+    )
     assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 3}, token=buyer).status == 200
-    return Scene(seller, shop, product, buyer, orders, ret.json)
+    return Scene(seller, shop, product, buyer, orders, ret.json, disputes, announced.json["media_id"])
 
 
 @pytest.fixture(scope="module")

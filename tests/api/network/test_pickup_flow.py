@@ -118,6 +118,8 @@ def test_a_parcel_travels_to_the_village_and_is_handed_over_and_returned(api, st
         "pending_payment", "paid", "shipped", "at_county", "to_village", "ready_for_pickup", "delivered",
     ]  # fmt: skip
     assert all(e["actor_id"] for e in delivered["timeline"])
+    trust = api.get(f"/v1/shops/{seller.shop['shop_id']}/trust").json  # issue 13: the dispute rate's denominator
+    assert trust["disputes"]["orders"] == 1, trust
 
     # the village return: back to the county, forwarded to the seller, refunded when received
     opened = api.post(
