@@ -2,6 +2,7 @@
 
 from chalice import Chalice
 
+from chalicelib.api import assisted as api_assisted
 from chalicelib.api import (
     buying,
     docs,
@@ -17,17 +18,21 @@ from chalicelib.api import (
     trade,
     trust,
 )
+from chalicelib.api import cash as api_cash
 from chalicelib.api import county as api_county
 from chalicelib.api import markets as api_markets  # issue 12
 from chalicelib.api import network as api_network
 from chalicelib.api import provenance as api_provenance
 from chalicelib.api import village as api_village
+from chalicelib.api import villagers as api_villagers
 from chalicelib.api.routing import options_answers
 from chalicelib.events import group_jobs, order_events, outbox, trade_jobs
 from chalicelib.events import payouts as payout_events
 from chalicelib.events import seasons as season_events
 from chalicelib.web import account as web_account
+from chalicelib.web import assisted as web_assisted
 from chalicelib.web import cart as web_cart
+from chalicelib.web import cash as web_cash
 from chalicelib.web import catalog as web_catalog
 from chalicelib.web import county as web_county
 from chalicelib.web import dashboards as web_dashboards
@@ -39,6 +44,7 @@ from chalicelib.web import ru as web_ru  # issue 12
 from chalicelib.web import trade as web_trade
 from chalicelib.web import trust as web_trust
 from chalicelib.web import village as web_village
+from chalicelib.web import villagers as web_villagers
 
 app = Chalice(app_name="bazaar")
 
@@ -57,6 +63,9 @@ app.register_blueprint(order_events.bp)
 app.register_blueprint(api_network.bp)
 app.register_blueprint(api_county.bp)
 app.register_blueprint(api_village.bp)
+app.register_blueprint(api_assisted.bp)  # before the villagers': the isolation control erases its villager last
+app.register_blueprint(api_cash.bp)
+app.register_blueprint(api_villagers.bp)
 app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)
@@ -73,6 +82,9 @@ app.register_blueprint(web_cart.bp)
 app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
+app.register_blueprint(web_villagers.bp)
+app.register_blueprint(web_assisted.bp)
+app.register_blueprint(web_cash.bp)
 app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)

@@ -1039,6 +1039,196 @@ NETWORK_SCENARIOS: list[Scenario] = [
     ),
 ]
 SCENARIOS.extend(NETWORK_SCENARIOS)
+
+# --- villagers a partner serves (issue 11): three villagers in the bench village, added once (not counted) ----
+
+VILLAGER_CONSENT = {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"}
+
+
+def _villagers(b: Bench) -> None:
+    _network_world(b)
+    net = _net(b)
+    if "villagers" in net:
+        return
+    made = []
+    for name in ("Aynur Tohti", "Ayshem Tohti", "Memet Ali"):
+        body = {"name": name, "phone": "+86 998 555 0142", "consent": VILLAGER_CONSENT}
+        made.append(_expect(b.api.post(_village_path(b, "/villagers"), body, token=net["partner"]), 201, "villager"))
+    net["villagers"] = [reply.json["villager_id"] for reply in made]
+
+
+def _villager_path(b: Bench, index: int, suffix: str = "") -> str:
+    return _village_path(b, f"/villagers/{_net(b)['villagers'][index]}{suffix}")
+
+
+VILLAGER_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "villagers of the village (partner)",
+        "GET /v1/villages/{village_id}/villagers",
+        lambda b: b.api.get(_village_path(b, "/villagers"), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+        paged=True,
+    ),
+    Scenario(
+        "villagers by name (partner)",
+        "GET /v1/villages/{village_id}/villagers",
+        lambda b: b.api.get(_village_path(b, "/villagers?q=tohti"), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+        paged=True,
+    ),
+    Scenario(
+        "one villager (partner)",
+        "GET /v1/villages/{village_id}/villagers/{villager_id}",
+        lambda b: b.api.get(_villager_path(b, 0), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "add a villager (partner)",
+        "POST /v1/villages/{village_id}/villagers",
+        lambda b: b.api.post(
+            _village_path(b, "/villagers"),
+            {"name": "Rozi Qari", "consent": VILLAGER_CONSENT},
+            token=_net(b)["partner"],
+        ),
+        201,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "correct a villager's name (partner)",
+        "PATCH /v1/villages/{village_id}/villagers/{villager_id}",
+        lambda b: b.api.patch(
+            _villager_path(b, 1), {"name": f"Ayshem Tohti {uuid.uuid4().hex[:4]}"}, token=_net(b)["partner"]
+        ),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "erase a villager (partner)",
+        "POST /v1/villages/{village_id}/villagers/{villager_id}/erase",
+        lambda b: b.api.post(_villager_path(b, 2, "/erase"), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+    ),
+]
+SCENARIOS.extend(VILLAGER_SCENARIOS)
+
+
+# --- assisted orders (issue 11): the bench village's partner orders the buying shop's products for a villager ---
+
+
+def _assisted_body(b: Bench, payment: str | None = None) -> dict:
+    lines = [{"product_id": p["product_id"], "quantity": 1} for p in b.state["buy_products"]]
+    body: dict = {"villager_id": _net(b)["villagers"][0], "lines": lines}
+    if payment:
+        body["payment"] = payment
+    return body
+
+
+def _place_assisted(b: Bench):
+    return b.api.post(
+        _village_path(b, "/orders"),
+        _assisted_body(b, "cash_on_pickup"),
+        token=_net(b)["partner"],
+        headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+    )
+
+
+ASSISTED_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "set a county's fee rule (operator)",
+        "PUT /v1/admin/counties/{county_id}/fee-rule",
+        lambda b: b.api.put(
+            f"/v1/admin/counties/{_net(b)['county_id']}/fee-rule",
+            {"percent_bp": 300, "min_amount": 100, "max_amount": 2000, "currency": "CNY"},
+            token=b.operator,
+        ),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "quote an assisted order (partner, 2 products)",
+        "POST /v1/villages/{village_id}/orders/quote",
+        lambda b: b.api.post(_village_path(b, "/orders/quote"), _assisted_body(b), token=_net(b)["partner"]),
+        200,
+        prepare=_villagers,
+    ),
+    Scenario(
+        "place an assisted order (partner, 2 products)",
+        "POST /v1/villages/{village_id}/orders",
+        _place_assisted,
+        201,
+        prepare=_villagers,
+    ),
+]
+SCENARIOS.extend(ASSISTED_SCENARIOS)
+
+
+# --- the partner's cash (issue 11): the bench village's drawer holds cash as collected at handovers ------------
+
+
+def _cash(b: Bench) -> None:
+    _villagers(b)
+    net = _net(b)
+    if "remittance" in net:
+        return
+    from chalicelib.domain.ledger import Account, transfer
+
+    b.container.ledger.post(
+        transfer(f"bench-cash:{net['village_id']}", "assisted.handover", b.container.clock(),
+                 source=Account.external("cash"), destination=Account.village(net["village_id"], "cash"),
+                 amount=1_000_000, currency="CNY")
+    )  # fmt: skip
+    sent = b.api.post(_village_path(b, "/remittances"), {"amount": 10_000}, token=net["partner"])
+    net["remittance"] = _expect(sent, 201, "remittance").json["remittance_id"]
+
+
+CASH_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "village remittances (partner)",
+        "GET /v1/villages/{village_id}/remittances",
+        lambda b: b.api.get(_village_path(b, "/remittances"), token=_net(b)["partner"]),
+        200,
+        prepare=_cash,
+        paged=True,
+    ),
+    Scenario(
+        "village ledger statement (partner)",
+        "GET /v1/villages/{village_id}/ledger",
+        lambda b: b.api.get(_village_path(b, "/ledger"), token=_net(b)["partner"]),
+        200,
+        prepare=_cash,
+    ),
+    Scenario(
+        "county remittances pending (staff)",
+        "GET /v1/county/{county_id}/remittances",
+        lambda b: b.api.get(_county_path(b, "/remittances"), token=_net(b)["staff"]),
+        200,
+        prepare=_cash,
+        paged=True,
+    ),
+    Scenario(
+        "remit cash to the county (partner)",
+        "POST /v1/villages/{village_id}/remittances",
+        lambda b: b.api.post(_village_path(b, "/remittances"), {"amount": 5_000}, token=_net(b)["partner"]),
+        201,
+        prepare=_cash,
+    ),
+    Scenario(
+        "confirm a remittance with a variance (staff)",
+        "POST /v1/county/{county_id}/remittances/{remittance_id}/confirm",
+        lambda b: b.api.post(
+            _county_path(b, f"/remittances/{_net(b)['remittance']}/confirm"),
+            {"amount_received": 9_500},
+            token=_net(b)["staff"],
+        ),
+        200,
+        prepare=_cash,
+    ),
+]
+SCENARIOS.extend(CASH_SCENARIOS)
 # --- account confirmation (issue 9). The bench runs on the local stage, where accounts are created confirmed:
 # both calls answer 409 already_confirmed for the account "register" made (tests/api/test_account_confirmation.py
 # drives the code flow of dev/prod). Cognito only: no DynamoDB call either way.

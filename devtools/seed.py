@@ -1057,7 +1057,12 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
     staff = Actor(result.accounts[COUNTY_STAFF], COUNTY_STAFF, frozenset({Role.COUNTY_STAFF}), frozenset({county_id}))
     partner = Actor(result.accounts[PARTNER], PARTNER, frozenset({Role.PARTNER}))
     orders: dict[str, str] = {}
-    for stage, (owner, _, product_id, shop_id) in zip(PICKUP_STAGES, _collectable(result), strict=False):
+    collectable = [
+        entry
+        for entry in _collectable(result)
+        if not (c.buying.get_products([entry[2]])[entry[2]].attributes or {}).get("personalisation")
+    ]  # a personalised product needs its choices in the cart line
+    for stage, (owner, _, product_id, shop_id) in zip(PICKUP_STAGES, collectable, strict=False):
         cart.set_line(c.buying, buyer, product_id, 1, now=c.clock())
         body = {
             "delivery": {"pickup_point": village_id, "name": "Dilnur Abdulla", "phone": "+86 998 555 0142"},
@@ -1096,6 +1101,9 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
             c.buying, c.network, partner, village_id, ready.order_id, code,
             now=c.clock(), secret=c.settings.pickup_code_secret,
         )  # fmt: skip
+        # issue 11: villagers of Tokzak, and orders partner@ placed for them (one collected and paid in cash)
+        seed_villagers(c, partner, village_id, log)
+        seed_assisted_orders(c, result, operator, partner, staff, county_id, village_id, collectable, log)
         # a second manifest on its way to the village, and a parcel waiting at the county
         scan("to_village")
         manifest()
@@ -1105,6 +1113,94 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
         f"seeded {result.counties} county centres, {result.villages} village centres and the demo buyer's pickup "
         f"orders to Tokzak at each stage ({', '.join(orders)})"
     )
+
+
+# --- villagers partner@ serves at Tokzak (issue 11) ----------------------------------------------------------
+
+DEMO_VILLAGERS = (
+    ("Aynur Tohti", "+86 998 555 0201", {"method": "signed_form"}),
+    ("Memet Niyaz", None, {"method": "witnessed_verbal", "witness": "Tursun Ablet (village committee)"}),
+    ("Ayshem Qurban", "+86 998 555 0203", {"method": "signed_form"}),
+    ("ئابدۇكېرىم ياسىن", None, {"method": "witnessed_verbal", "witness": "Gulnar Hasan"}),
+)
+
+
+def seed_villagers(c, partner, village_id: str, log=print) -> None:
+    """Villagers the Tokzak partner orders for, with their consent, through the same use case as the API."""
+    from chalicelib.services import villagers
+
+    for name, phone, consent in DEMO_VILLAGERS:
+        now = c.clock()
+        fields = {"name": name, "phone": phone, "consent": {**consent, "recorded_at": now}}
+        villagers.add_villager(c.network, partner, village_id, fields, now=now, villager_id=c.new_id("vgr"))
+    log(f"seeded {len(DEMO_VILLAGERS)} villagers served by {PARTNER}")
+
+
+def seed_assisted_orders(
+    c, result: SeedResult, operator, partner, staff, county_id: str, village_id: str, products, log=print
+):
+    """Shufu's service fee rule (3 %, 1.00 to 20.00 CNY) and partner@'s orders for three demo villagers: one
+    waiting for the seller (cash on pickup), one paid by the partner and shipped to the county, one that went
+    all the way and was handed over to its villager in person (its cash collected; half of it remitted to the
+    county, waiting to be counted)."""
+    from chalicelib.api.presenters import parcel_public
+    from chalicelib.domain import seasons
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.domain.orders import line_problems
+    from chalicelib.services import assisted, cash, county, order_lifecycle, village
+
+    rule = {"percent_bp": 300, "min_amount": 100, "max_amount": 2000, "currency": "CNY"}
+    assisted.set_fee_rule(c.network, operator, county_id, rule, now=c.clock())
+    people = c.network.villagers(village_id, 10, None).items
+    by_name = {v.name: v.villager_id for v in people}
+    placed = []
+    day = seasons.day_of(c.clock())
+    buyable = [
+        entry
+        for entry in reversed(products)
+        if not line_problems(c.buying.get_products([entry[2]]).get(entry[2]), 1, day=day)
+    ]  # in season, in stock: the demo's clock is today's
+    plans = (("Aynur Tohti", "cash_on_pickup"), ("Memet Niyaz", "paid_by_partner"), ("Ayshem Qurban", "collected"))
+    for (owner, _, product_id, shop_id), (name, plan) in zip(buyable[:3], plans, strict=False):
+        collected = plan == "collected"
+        payment = "cash_on_pickup" if collected else plan
+        body = {"villager_id": by_name[name], "lines": [{"product_id": product_id, "quantity": 1}], "payment": payment}
+        out, _ = assisted.place(
+            c.buying, c.network, partner, village_id, f"seed-assisted-{name}", body,
+            now=c.clock(), new_id=c.new_id, present_order=parcel_public,
+        )  # fmt: skip
+        order_id = out["orders"][0]["order_id"]
+        placed.append(order_id)
+        if payment == "paid_by_partner":
+            seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
+            order_lifecycle.mark_paid(c.catalog, c.buying, c.ledger, seller, shop_id, order_id, now=c.clock())
+            order_lifecycle.ship(
+                c.catalog, c.buying, seller, shop_id, order_id, "China Post",
+                f"CP{order_id[-9:].upper()}CN", now=c.clock(),
+            )  # fmt: skip
+        if collected:
+            seller = Actor(result.accounts[owner], owner, frozenset({Role.SELLER}))
+            order_lifecycle.ship(
+                c.catalog, c.buying, seller, shop_id, order_id, "China Post",
+                f"CP{order_id[-9:].upper()}CN", now=c.clock(),
+            )  # fmt: skip
+            county.scan(c.buying, c.network, staff, county_id, order_id, now=c.clock())
+            built, _ = county.build_manifest(
+                c.buying, c.network, c.jobs, staff, county_id, village_id, now=c.clock(), new_id=c.new_id
+            )
+            county.dispatch_manifest(c.buying, c.network, c.jobs, staff, county_id, built.manifest_id, now=c.clock())
+            village.receive_manifest(
+                c.buying, c.network, c.jobs, partner, village_id, built.manifest_id, [order_id],
+                now=c.clock(),
+            )  # fmt: skip
+            village.hand_over(
+                c.buying, c.network, partner, village_id, order_id, None, now=c.clock(),
+                secret=c.settings.pickup_code_secret, villager_present=True, villager_id=by_name[name],
+                ledger=c.ledger,
+            )  # fmt: skip
+            due = out["total"]["amount"] - out["service_fee"]["amount"]
+            cash.remit(c.network, c.ledger, partner, village_id, due // 2, now=c.clock(), remittance_id=c.new_id("rmt"))
+    log(f"seeded Shufu's service fee rule and {len(placed)} assisted orders for Tokzak's villagers")
 
 
 def _collectable(result: SeedResult) -> list[tuple[str, str, str, str]]:

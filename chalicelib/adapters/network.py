@@ -7,6 +7,12 @@
 - `manifest#<id>` / `#manifest`: a manifest's header; listed under `county#<id>#manifests#<direction>#<status>`
   and `village#<id>#manifests#<direction>#<status>`.
 - `manifest#<id>` / `line#<item id>`: one parcel on it (sorted after the header: one Query reads both).
+- `county#<id>` / `fee-rule`: the county's service fee rule for assisted orders (issue 11).
+- `remittance#<id>` / `remittance`: cash a partner sent to the county (issue 11); listed under
+  `county#<id>#remittances#<status>` and `village#<id>#remittances` (newest first).
+- `villager#<id>` / `villager`: a villager a partner serves (issue 11); listed under `village#<id>#villagers`
+  (newest first); `villager#<id>` / `word#<word>`: a copy per word of the name, listed under
+  `village#<id>#villager-words` by `<word>#<villager id>` (search by the prefix of any word: one Query).
 
 Writes that change orders or returns too go through the buying repository's transaction (`save_orders`), as
 `Write`s built here (services/ports.Write): the same all-or-nothing TransactWriteItems.
@@ -18,8 +24,11 @@ import json
 from dataclasses import asdict, fields, replace
 from typing import Any
 
+from ..domain.assisted import FeeRule
 from ..domain.errors import Conflict, PreconditionFailed
 from ..domain.network import County, Manifest, ManifestLine, Village
+from ..domain.remittances import Remittance
+from ..domain.villagers import Villager, search_words
 from ..services.ports import Page, Write
 from .models import NetworkModel
 from .orders import DynamoBuyingRepository, TransactionCancelled
@@ -139,6 +148,74 @@ def line_item(line: ManifestLine) -> dict:
 
 def line_from_item(item: dict) -> ManifestLine:
     return ManifestLine(**json.loads(item["body"]["S"]), state=item["state"]["S"])
+
+
+_VILLAGER_FIELDS = {f.name for f in fields(Villager)}
+
+
+def _villager_body(v: Villager) -> dict:
+    body = asdict(v)
+    body.pop("version")
+    return _json(body)
+
+
+def villager_item(v: Villager) -> dict:
+    return {
+        "pk": _s(f"villager#{v.villager_id}"),
+        "sk": _s("villager"),
+        "body": _villager_body(v),
+        "partner_id": _s(v.partner_id),
+        "version": _n(v.version),
+        "list_pk": _s(f"village#{v.village_id}#villagers"),
+        "list_sk": _s(f"{v.created_at}#{v.villager_id}"),
+    }
+
+
+def villager_word_item(v: Villager, word: str) -> dict:
+    return {
+        "pk": _s(f"villager#{v.villager_id}"),
+        "sk": _s(f"word#{word}"),
+        "body": _villager_body(v),
+        "partner_id": _s(v.partner_id),
+        "version": _n(v.version),
+        "list2_pk": _s(f"village#{v.village_id}#villager-words"),
+        "list2_sk": _s(f"{word}#{v.villager_id}"),
+    }
+
+
+def villager_from_item(item: dict) -> Villager:
+    body = {k: v for k, v in json.loads(item["body"]["S"]).items() if k in _VILLAGER_FIELDS}
+    return Villager(**body, version=int(item["version"]["N"]))
+
+
+def _villager_words(v: Villager) -> tuple[str, ...]:
+    return () if v.erased else search_words(v.name)
+
+
+_REMITTANCE_FIELDS = {f.name for f in fields(Remittance)}
+
+
+def remittance_item(r: Remittance) -> dict:
+    body = asdict(r)
+    body.pop("version")
+    return {
+        "pk": _s(f"remittance#{r.remittance_id}"),
+        "sk": _s("remittance"),
+        "body": _json(body),
+        "partner_id": _s(r.partner_id),
+        "status": _s(r.status),
+        "version": _n(r.version),
+        "list_pk": _s(f"county#{r.county_id}#remittances#{r.status}"),
+        "list_sk": _s(f"{r.created_at}#{r.remittance_id}"),
+        "list2_pk": _s(f"village#{r.village_id}#remittances"),
+        "list2_sk": _s(f"{r.created_at}#{r.remittance_id}"),
+    }
+
+
+def remittance_from_item(item: dict) -> Remittance:
+    body = {k: v for k, v in json.loads(item["body"]["S"]).items() if k in _REMITTANCE_FIELDS}
+    body["status"] = item["status"]["S"]
+    return Remittance(**body, version=int(item["version"]["N"]))
 
 
 class DynamoNetworkRepository:
@@ -318,6 +395,117 @@ class DynamoNetworkRepository:
         index = "list-index" if side == "county" else "list2-index"
         raw = self._list(index, f"{side}#{place_id}#manifests#{direction}#{status}", limit, start, newest_first=True)
         return Page([manifest_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    # --- a county's service fee rule (issue 11) ---------------------------------------------------------
+
+    def get_fee_rule(self, county_id: str) -> FeeRule | None:
+        item = self._get(f"county#{county_id}", "fee-rule")
+        return FeeRule(**json.loads(item["body"]["S"])) if item else None
+
+    def put_fee_rule(self, rule: FeeRule) -> None:
+        item = {"pk": _s(f"county#{rule.county_id}"), "sk": _s("fee-rule"), "body": _json(asdict(rule))}
+        self._call("put_item", TableName=_table(), Item=item)
+
+    # --- remittances (issue 11) ------------------------------------------------------------------------
+
+    def get_remittance(self, remittance_id: str) -> Remittance | None:
+        item = self._get(f"remittance#{remittance_id}", "remittance", consistent=True)
+        return remittance_from_item(item) if item else None
+
+    def county_remittances(self, county_id: str, status: str, limit: int, start: dict | None) -> Page[Remittance]:
+        raw = self._list("list-index", f"county#{county_id}#remittances#{status}", limit, start, newest_first=True)
+        return Page([remittance_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def village_remittances(self, village_id: str, limit: int, start: dict | None) -> Page[Remittance]:
+        raw = self._list("list2-index", f"village#{village_id}#remittances", limit, start, newest_first=True)
+        return Page([remittance_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def new_remittance_write(self, r: Remittance) -> Write:
+        return Write(_new(remittance_item(r)), Conflict("this remittance exists already", code="remittance_exists"))
+
+    def remittance_write(self, r: Remittance, expected_version: int) -> Write:
+        """The remittance as confirmed, if it is still the version (and pending) that was read."""
+        action = {
+            "Put": {
+                "TableName": _table(),
+                "Item": remittance_item(replace(r, version=expected_version + 1)),
+                "ConditionExpression": "version = :v AND #s = :pending",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":v": _n(expected_version), ":pending": _s("pending")},
+            }
+        }
+        return Write(action, Conflict("this remittance was confirmed meanwhile", code="remittance_confirmed"))
+
+    # --- villagers (issue 11) -------------------------------------------------------------------------
+
+    def create_villager(self, villager: Villager) -> None:
+        """The profile and one search copy per word of the name, together."""
+        actions = [_new(villager_item(villager))]
+        actions += [
+            {"Put": {"TableName": _table(), "Item": villager_word_item(villager, w)}} for w in _villager_words(villager)
+        ]
+        try:
+            self._raw._transact(actions)
+        except TransactionCancelled as exc:
+            raise Conflict("this villager exists already", code="villager_exists") from exc
+
+    def get_villager(self, villager_id: str, *, consistent: bool = False) -> Villager | None:
+        item = self._get(f"villager#{villager_id}", "villager", consistent=consistent)
+        return villager_from_item(item) if item else None
+
+    def villagers(self, village_id: str, limit: int, start: dict | None) -> Page[Villager]:
+        """A village's villagers, newest first (erased ones too, anonymised)."""
+        raw = self._list("list-index", f"village#{village_id}#villagers", limit, start, newest_first=True)
+        return Page([villager_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def search_villagers(self, village_id: str, prefix: str, limit: int, start: dict | None) -> Page[Villager]:
+        """Villagers with a word of their name starting with `prefix`, by that word (one Query of list2-index)."""
+        kwargs: dict[str, Any] = {
+            "TableName": _table(),
+            "IndexName": "list2-index",
+            "KeyConditionExpression": "list2_pk = :p AND begins_with(list2_sk, :w)",
+            "ExpressionAttributeValues": {":p": _s(f"village#{village_id}#villager-words"), ":w": _s(prefix)},
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        found: dict[str, Villager] = {}
+        for item in raw.get("Items", []):
+            villager = villager_from_item(item)
+            found.setdefault(villager.villager_id, villager)  # two words of one name may match
+        return Page(list(found.values()), raw.get("LastEvaluatedKey"))
+
+    def save_villager(self, before: Villager, after: Villager) -> Villager:
+        """`after` written over `before` (version-checked), its search copies replaced; returns what was stored."""
+        saved = replace(after, version=before.version + 1)
+        actions: list[dict] = [
+            {
+                "Put": {
+                    "TableName": _table(),
+                    "Item": villager_item(saved),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": {":v": _n(before.version)},
+                }
+            }
+        ]
+        kept = _villager_words(saved)
+        actions += [
+            {
+                "Delete": {
+                    "TableName": _table(),
+                    "Key": {"pk": _s(f"villager#{before.villager_id}"), "sk": _s(f"word#{w}")},
+                }
+            }
+            for w in _villager_words(before)
+            if w not in kept
+        ]
+        actions += [{"Put": {"TableName": _table(), "Item": villager_word_item(saved, w)}} for w in kept]
+        try:
+            self._raw._transact(actions)
+        except TransactionCancelled as exc:
+            raise PreconditionFailed("the villager changed meanwhile; retry", code="villager_changed") from exc
+        return saved
 
     # --- writes for a transaction (services/ports.Write) ------------------------------------------
 

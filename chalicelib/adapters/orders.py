@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -35,6 +36,7 @@ from ..domain.markets import FxRate
 from ..domain.network import Village
 from ..domain.orders import Order, Return, TimelineEntry, parse_time, schedule_shard
 from ..domain.trade import Business
+from ..domain.villagers import Villager
 from ..services.ports import Page, Write
 from .dynamodb import RETRYABLE_CODES, RETRYABLE_REASONS, product_from_item
 from .models import (
@@ -909,6 +911,107 @@ class DynamoBuyingRepository:
             kwargs["ExclusiveStartKey"] = start
         raw = self._call("query", **kwargs)
         return Page([json.loads(i["body"]["S"]) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    # --- assisted orders (issue 11) -----------------------------------------------------------------
+
+    def assisted_reads(
+        self, claim_key: str | None, village_id: str, villager_id: str, product_ids: list[str]
+    ) -> tuple[CheckoutClaim | None, Village | None, Villager | None, dict[str, Product]]:
+        """What a partner's quote or order for a villager needs, in one BatchGetItem: the Idempotency-Key's
+        claim (orders only), the village, the villager and every product (at most 40 lines)."""
+        from .models import NetworkModel
+        from .network import village_from_item, villager_from_item
+
+        uniques, network, products = (
+            UniqueModel.Meta.table_name,
+            NetworkModel.Meta.table_name,
+            ProductModel.Meta.table_name,
+        )
+        request: dict[str, Any] = {
+            network: {
+                "Keys": [
+                    {"pk": {"S": f"village#{village_id}"}, "sk": {"S": "village"}},
+                    {"pk": {"S": f"villager#{villager_id}"}, "sk": {"S": "villager"}},
+                ],
+                "ConsistentRead": True,
+            },
+            products: {"Keys": [{"product_id": {"S": pid}} for pid in dict.fromkeys(product_ids)]},
+        }
+        if claim_key:
+            request[uniques] = {"Keys": [{"key": {"S": claim_key}}], "ConsistentRead": True}
+        responses: dict = {uniques: [], network: [], products: []}
+        while request:
+            raw = self._call("batch_get_item", RequestItems=request)
+            for table, items in raw.get("Responses", {}).items():
+                responses[table].extend(items)
+            request = raw.get("UnprocessedKeys") or {}
+        claim = self._claim(responses[uniques][0] if responses[uniques] else None)
+        village = villager = None
+        for item in responses[network]:
+            if item["sk"]["S"] == "village":
+                village = village_from_item(item)
+            else:
+                villager = villager_from_item(item)
+        found = {}
+        for item in responses[products]:
+            product = product_from_item(ProductModel.from_raw_data(item))
+            found[product.product_id] = product
+        return claim, village, villager, found
+
+    def place_assisted_orders(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        owner: str,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> None:
+        """Checkout's transaction without a cart: the Idempotency-Key's claim, each product's stock (conditional
+        on stock, listing and the price fingerprint the partner was quoted), each shop still active, each order,
+        and the orders' events (one outbox item). Raises LinesRefused naming the products whose condition
+        failed, ShopsUnavailable naming the shops."""
+        shop_ids = _shop_ids(orders)
+        actions = [
+            _put(
+                UniqueModel(
+                    claim_key,
+                    owner=owner,
+                    created_at=now,
+                    digest=claim.digest,
+                    result=claim.result,
+                    expires_at=_epoch(now, CHECKOUT_CLAIM_DAYS),
+                ),
+                _LAPSED,
+                names={"#k": "key"},
+                values={":now_epoch": {"N": str(_epoch(now))}},
+            ),
+            *(_stock_change(pid, -stock[pid], require_listed=True, price_fp=price_fps.get(pid)) for pid in stock),
+            *(_shop_active(shop_id) for shop_id in shop_ids),
+            *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
+            outbox_put(f"assisted:{orders[0].checkout_id}", [order_event(o, "order.created") for o in orders], now),
+        ]
+        try:
+            self._transact(actions)
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            if reasons[0] == "ConditionalCheckFailed":
+                raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
+            at = 1 + len(stock)
+            sold_out = [
+                pid for pid, reason in zip(stock, reasons[1:at], strict=True) if reason == "ConditionalCheckFailed"
+            ]
+            closed = [
+                sid
+                for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
+                if reason == "ConditionalCheckFailed"
+            ]
+            if closed:
+                raise ShopsUnavailable(closed) from exc
+            if sold_out:
+                raise LinesRefused(sold_out) from exc
+            raise _busy(RuntimeError(str(reasons))) from exc
 
     # --- the rural service network (issue 10) -------------------------------------------------------
 

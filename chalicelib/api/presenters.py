@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from ..domain import seasons
+from ..domain.assisted import FeeRule
 from ..domain.catalog import Product, Shop, gi_badge
 from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return, TimelineEntry
 from ..domain.provenance import GiClaim, Maker, ShopUpload
+from ..domain.remittances import Remittance
 from ..domain.seller_money import Payout, PayoutAccount, masked_destination, reason_text
+from ..domain.villagers import Villager
 from ..services import delivery_promise
+from ..services.cash import VillageStatement
 
 
 def shop_public(shop: Shop, *, private: bool = False) -> dict:
@@ -378,6 +382,23 @@ def parcel_public(order: Order) -> dict:
         "delivered_at": order.delivered_at,
         "return_window_closes": order.return_window_closes(),
         "handover_locked_until": p.get("locked_until"),
+        "assisted": assisted_public(order),
+    }
+
+
+def assisted_public(order: Order) -> dict | None:
+    """Issue 11: who placed it for which villager, the partner's fee, and what the partner collects."""
+    a = order.assisted
+    if not a:
+        return None
+    fee = int(a.get("service_fee") or 0)
+    due = order.total + fee if a["payment"] == "cash_on_pickup" else fee
+    return {
+        "placed_by": a["placed_by"],
+        "villager_id": a["villager_id"],
+        "payment": a["payment"],
+        "service_fee": money(fee, order.currency),
+        "due_at_pickup": money(due, order.currency),
     }
 
 
@@ -790,6 +811,76 @@ def claim_public(claim: GiClaim, media_url) -> dict:
 
 def fx_rate_public(rate) -> dict:
     return rate.to_dict()
+
+
+# --- villagers a partner serves (issue 11) -------------------------------------------------------------------
+
+
+def villager_public(v: Villager) -> dict:
+    return {
+        "villager_id": v.villager_id,
+        "village_id": v.village_id,
+        "name": None if v.erased else v.name,
+        "phone": v.phone,
+        "consent": {
+            "method": v.consent.get("method", ""),
+            "recorded_at": v.consent.get("recorded_at"),
+            "witness": v.consent.get("witness"),
+        },
+        "erased": v.erased,
+        "created_at": v.created_at,
+        "updated_at": v.updated_at,
+        "erased_at": v.erased_at,
+    }
+
+
+def fee_rule_public(rule: FeeRule) -> dict:
+    return {"county_id": rule.county_id, **rule.as_dict(), "updated_at": rule.updated_at}
+
+
+def remittance_public(r: Remittance) -> dict:
+    return {
+        "remittance_id": r.remittance_id,
+        "village_id": r.village_id,
+        "village_name": r.village_name,
+        "county_id": r.county_id,
+        "amount": money(r.amount, r.currency),
+        "status": r.status,
+        "amount_received": None if r.amount_received is None else money(r.amount_received, r.currency),
+        "variance": None if r.variance is None else money(r.variance, r.currency),
+        "created_at": r.created_at,
+        "confirmed_at": r.confirmed_at,
+    }
+
+
+def village_entry_public(entry: BookedEntry) -> dict:
+    return {
+        "posting_id": entry.posting_id,
+        "kind": entry.kind,
+        "amount": money(entry.amount, entry.currency),
+        "balance_after": None if entry.balance_after is None else money(entry.balance_after, entry.currency),
+        "at": entry.at,
+        "order_id": entry.refs.get("order_id"),
+        "remittance_id": entry.refs.get("remittance_id"),
+        "memo": entry.memo,
+    }
+
+
+def village_statement_public(s: VillageStatement, next_cursor: str | None) -> dict:
+    st = s.statement
+    return {
+        "village_id": s.village_id,
+        "account": s.account,
+        "start_at": st.start_at,
+        "end_at": st.end_at,
+        "opening": money(st.opening, st.currency),
+        "closing": money(st.closing, st.currency),
+        "items": [village_entry_public(e) for e in st.entries],
+        "next_cursor": next_cursor,
+        "cash_on_hand": money(s.cash_on_hand, st.currency),
+        "fees_earned": money(s.fees_earned, st.currency),
+        "in_transit": money(s.in_transit, st.currency),
+    }
 
 
 # --- buyer trust (issue 13) ---------------------------------------------------------------------------------

@@ -941,10 +941,22 @@ class ReceiveIn(Strict):
 
 
 class HandoverIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"order_id": "ord_01HX7Q", "pickup_code": "482913"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"order_id": "ord_01HX7Q", "pickup_code": "482913"},
+                {"order_id": "ord_01HX7Q", "villager_present": True, "villager_id": "vgr_01HX7Q"},
+            ]
+        }
+    )
 
     order_id: StrictStr = Id
-    pickup_code: StrictStr = Field(pattern=r"^[0-9]{6}$", description="the 6 digits the buyer shows")
+    pickup_code: StrictStr | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="the 6 digits the buyer shows"
+    )
+    # issue 11: an order the partner placed for a villager is handed over without a code to that villager
+    villager_present: StrictBool = Field(default=False, description="the villager the order is for is here")
+    villager_id: StrictStr | None = Field(default=None, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class VillageReturnIn(Strict):
@@ -1061,6 +1073,9 @@ class ParcelPublic(Public):
     delivered_at: str | None
     return_window_closes: str | None
     handover_locked_until: str | None
+    assisted: AssistedPublic | None = Field(
+        default=None, description="issue 11: placed by the village's partner for a villager"
+    )
 
 
 class ParcelsPage(Public):
@@ -2119,6 +2134,236 @@ class AddressChangeIn(Strict):
     )
 
     delivery: Address
+
+
+# --- villagers a partner serves (issue 11) -------------------------------------------------------------------
+
+VillagerPhone = Field(default=None, min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 ()-]{3,28}[0-9]$")
+IsoDateTime = Field(
+    min_length=16,
+    max_length=40,
+    pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+    description="ISO-8601 with a time zone",
+)
+
+
+class ConsentIn(Strict):
+    method: Literal["signed_form", "witnessed_verbal"]
+    recorded_at: StrictStr = IsoDateTime
+    witness: StrictStr | None = Field(
+        default=None, max_length=100, description="who witnessed a verbal consent (required for witnessed_verbal)"
+    )
+
+
+class VillagerIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Aynur Tohti",
+                    "phone": "+86 998 555 0142",
+                    "consent": {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"},
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=100)
+    phone: StrictStr | None = VillagerPhone
+    consent: ConsentIn = Field(description="the villager's consent to keep this profile: required")
+
+
+class VillagerPatchIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Aynur Tohti", "phone": None}, {"phone": "+86 998 555 0199"}]}
+    )
+
+    name: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+    phone: StrictStr | None = VillagerPhone
+    consent: ConsentIn | None = None
+
+
+class ConsentPublic(Public):
+    method: str
+    recorded_at: str | None
+    witness: str | None
+
+
+class VillagerPublic(Public):
+    villager_id: str
+    village_id: str
+    name: str | None = Field(description="null once erased")
+    phone: str | None
+    consent: ConsentPublic
+    erased: bool
+    created_at: str
+    updated_at: str
+    erased_at: str | None
+
+
+class VillagersPage(Public):
+    items: list[VillagerPublic]
+    next_cursor: str | None
+
+
+# --- assisted orders and the service fee (issue 11) ----------------------------------------------------------
+
+
+class FeeRuleIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"percent_bp": 300, "min_amount": 100, "max_amount": 2000, "currency": "CNY"}]}
+    )
+
+    percent_bp: StrictInt = Field(ge=0, le=2000, description="basis points of an order's goods (300 = 3 %)")
+    min_amount: StrictInt = Field(ge=0, le=10**9, description="minor units")
+    max_amount: StrictInt = Field(ge=0, le=10**9, description="minor units")
+    currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class FeeRulePublic(Public):
+    county_id: str
+    percent_bp: int
+    min_amount: int
+    max_amount: int
+    currency: str
+    updated_at: str
+
+
+class AssistedLineIn(Strict):
+    product_id: StrictStr = Id
+    quantity: StrictInt = Field(ge=1, le=100_000)
+
+
+class AssistedQuoteIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"villager_id": "vgr_01HX7Q", "lines": [{"product_id": "prd_01HX7Q", "quantity": 2}]}]
+        }
+    )
+
+    villager_id: StrictStr = Id
+    lines: list[AssistedLineIn] = Field(min_length=1, max_length=40)
+
+
+class AssistedOrderIn(AssistedQuoteIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "villager_id": "vgr_01HX7Q",
+                    "lines": [{"product_id": "prd_01HX7Q", "quantity": 2}],
+                    "payment": "cash_on_pickup",
+                }
+            ]
+        }
+    )
+
+    payment: Literal["cash_on_pickup", "paid_by_partner"]
+
+
+class AssistedPublic(Public):
+    placed_by: str
+    villager_id: str
+    payment: Literal["cash_on_pickup", "paid_by_partner"]
+    service_fee: Money
+    due_at_pickup: Money = Field(description="goods + fee for cash_on_pickup, the fee alone when paid_by_partner")
+
+
+class QuoteLinePublic(Public):
+    product_id: str
+    title: str
+    quantity: int
+    unit_price: Money
+    total: Money
+
+
+class ShopQuotePublic(Public):
+    shop_id: str
+    shop_name: str
+    storefront: str
+    lines: list[QuoteLinePublic]
+    goods_total: Money
+    service_fee: Money
+    total: Money
+
+
+class AssistedQuotePublic(Public):
+    village_id: str
+    villager_id: str
+    orders: list[ShopQuotePublic] = Field(description="one order per shop")
+    goods_total: Money
+    service_fee: Money
+    total: Money
+    fee_rule: dict | None = Field(description="the county's rule: percent_bp, min_amount, max_amount, currency")
+
+
+class AssistedOrdersPublic(Public):
+    checkout_id: str
+    villager_id: str
+    payment: Literal["cash_on_pickup", "paid_by_partner"]
+    orders: list[ParcelPublic]
+    goods_total: Money
+    service_fee: Money
+    total: Money
+    replayed: bool
+
+
+# --- the partner's cash and remittances (issue 11) -----------------------------------------------------------
+
+
+class RemitIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": 50000}]})
+
+    amount: StrictInt = Field(ge=1, le=10**10, description="fen: at most the cash on hand")
+
+
+class ConfirmRemittanceIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_received": 49500}]})
+
+    amount_received: StrictInt = Field(ge=0, le=10**10, description="fen counted at the county centre")
+
+
+class RemittancePublic(Public):
+    remittance_id: str
+    village_id: str
+    village_name: str
+    county_id: str
+    amount: Money
+    status: Literal["pending", "confirmed"]
+    amount_received: Money | None
+    variance: Money | None = Field(description="amount - amount_received (positive: less arrived)")
+    created_at: str
+    confirmed_at: str | None
+
+
+class RemittancesPage(Public):
+    items: list[RemittancePublic]
+    next_cursor: str | None
+
+
+class VillageLedgerEntryPublic(Public):
+    posting_id: str
+    kind: str
+    amount: Money = Field(description="into the account (negative: out of it)")
+    balance_after: Money | None
+    at: str
+    order_id: str | None
+    remittance_id: str | None
+    memo: str
+
+
+class VillageStatementPublic(Public):
+    village_id: str
+    account: Literal["cash", "fees", "remittances"]
+    start_at: str
+    end_at: str
+    opening: Money
+    closing: Money
+    items: list[VillageLedgerEntryPublic] = Field(description="this page's movements, oldest first")
+    next_cursor: str | None
+    cash_on_hand: Money = Field(description="now: cash collected and not yet remitted")
+    fees_earned: Money = Field(description="now: service fees earned, net of those given back")
+    in_transit: Money = Field(description="now: remitted, not yet confirmed by the county")
 
 
 # --- buyer trust (issue 13): disputes, points, reviews ---------------------------------------------------------

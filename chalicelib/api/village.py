@@ -149,15 +149,22 @@ def parcels(call: Call, village_id: str) -> dict:
     description=(
         "The right code: the order is delivered and its return window starts. A wrong code is 422 "
         "wrong_pickup_code; the fifth wrong code in a row locks the handover for 15 minutes (429 handover_locked, "
-        "Retry-After)."
+        "Retry-After). Issue 11: an order the partner placed for a villager is handed over without a code with "
+        "`villager_present: true` and that `villager_id` (another villager: 422 not_this_villagers_order); the "
+        "timeline says which (`note`: pickup code / villager present)."
     ),
-    budget=Budget(2, "GetItem order (it names the partner) + one version-checked write"),
+    budget=Budget(
+        3,
+        "GetItem order (it names the partner) + one version-checked write; an assisted order's fee is earned in "
+        "that write's transaction (issue 11: the ledger's BatchGetItem of the balances + TransactWriteItems)",
+    ),
 )
 def hand_over(call: Call, village_id: str) -> dict:
     c = container()
     order = village.hand_over(
         c.buying, c.network, call.actor, village_id, call.body.order_id, call.body.pickup_code,
-        now=c.clock(), secret=c.settings.pickup_code_secret, trust=c.trust,
+        now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=call.body.villager_present,
+        villager_id=call.body.villager_id, ledger=c.ledger, trust=c.trust,
     )  # fmt: skip
     return parcel_public(order)
 
@@ -179,7 +186,9 @@ def hand_over(call: Call, village_id: str) -> dict:
         "seller (a return manifest, then forwarded), and the refund is recorded when the seller receives it."
     ),
     budget=Budget(
-        2, "GetItem order + one TransactWriteItems (order's returned quantities, version-checked; the return)"
+        3,
+        "GetItem order + one TransactWriteItems (order's returned quantities, version-checked; the return); an "
+        "assisted order's fee share given back rides in it (issue 11: + the ledger's BatchGetItem of balances)",
     ),
 )
 def open_return(call: Call, village_id: str) -> dict:
@@ -187,6 +196,7 @@ def open_return(call: Call, village_id: str) -> dict:
     ret = village.open_village_return(
         c.buying, c.network, call.actor, village_id, call.body.order_id,
         [line.model_dump() for line in call.body.lines], call.body.reason, now=c.clock(), return_id=c.new_id("ret"),
+        ledger=c.ledger,
     )  # fmt: skip
     return network_return_public(ret)
 

@@ -234,6 +234,11 @@ class Order:
     # status: open|kept|compensated|void, compensated?} and the tracking events (newest last, bounded)
     delivery_promise: dict[str, Any] | None = None
     tracking: tuple[dict[str, Any], ...] = ()
+
+    # Issue 11: placed by a village partner for a villager (domain/assisted.py): {"placed_by", "village_id",
+    # "villager_id", "payment": cash_on_pickup | paid_by_partner, "service_fee": amount (minor units) | 0,
+    # "fee_rule": the county's rule as applied | None}
+    assisted: dict[str, Any] | None = None
     # Issue 13 (buyer trust): points used at checkout on this order and the money they stand for (1 point =
     # one minor unit; the platform funds it: `platform:points`), and the BIN of the card that paid it (the
     # partner bank's bonus).
@@ -692,11 +697,14 @@ class Order:
     def wrong_codes(self) -> int:
         return int((self.pickup or {}).get("wrong_codes") or 0)
 
-    def hand_over(self, actor_id: str, now: str) -> Order:
-        """The buyer showed the right code: delivered (the return window starts now)."""
+    def hand_over(self, actor_id: str, now: str, *, note: str | None = None) -> Order:
+        """The buyer showed the right code (or, issue 11, the villager it was ordered for is present: `note`
+        says how): delivered (the return window starts now)."""
         self.check_handover(now)
         pickup = self._pickup_changed(wrong_codes=0, locked_until=None)
-        return self._moved("collected", "delivered", "partner", now, actor_id=actor_id, delivered_at=now, pickup=pickup)
+        return self._moved(
+            "collected", "delivered", "partner", now, note=note, actor_id=actor_id, delivered_at=now, pickup=pickup
+        )
 
     def status_since(self) -> str:
         """When the order entered its current status: the first timeline entry of the last run in it."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
+from ..domain.ledger import Posting
 from ..domain.network import check_seller_can_receive
 from ..domain.orders import Order, Return
 from . import points, settlement
@@ -51,9 +52,13 @@ def open_return(
     actor_id: str,
     network: Callable[[Order], dict[str, Any]] | None = None,
     if_match: int | None = None,
+    ledger: Ledger | None = None,
+    fee_back: Callable[[Order, dict[str, int]], Posting | None] | None = None,
 ) -> Return:
     """A return of the order `load` reads (and checks access to), within its window, by its buyer or (issue 10:
-    `network`, the parcel's way back from the order) at its village service centre by the village's partner."""
+    `network`, the parcel's way back from the order) at its village service centre by the village's partner.
+    `fee_back` (issue 11): the share of an assisted order's service fee the goods give back, given the order and
+    its returned quantities with this return, posted in the return's own transaction."""
     if not lines:
         raise ValidationFailed("name at least one line", details=[{"field": "lines", "message": "is empty"}])
     for _ in range(CHANGE_ATTEMPTS):
@@ -79,8 +84,15 @@ def open_return(
             network=network(order) if network is not None else None,
         )
         updated = order.noted("return_requested", actor, now, note=return_id, actor_id=actor_id, returned=returned)
+        posting = fee_back(order, returned) if fee_back else None
         try:
-            repo.create_return(ret, updated, order.version, event="order.return_requested")
+            if posting is None:
+                repo.create_return(ret, updated, order.version, event="order.return_requested")
+            elif ledger is None:
+                raise RuntimeError("giving a service fee back needs the ledger")
+            else:
+                writes = repo.order_writes(updated, order.version, event="order.return_requested", ret=ret)
+                ledger.post(posting, alongside=writes)
             return ret
         except PreconditionFailed:
             if if_match is not None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..domain.assisted import fee_reversed, handover_posting
 from ..domain.errors import Conflict, NotFound, TooManyAttempts, Unprocessable
 from ..domain.identity import Actor
 from ..domain.network import TO_COUNTY, TO_VILLAGE, Manifest, ManifestLine, Village, code_matches, village_return
 from ..domain.orders import WRONG_CODES_BEFORE_LOCK, Order, Return
 from . import manifests
 from .network import village_access
-from .ports import BuyingRepository, JobQueue, NetworkRepository, Page, Position, TrustRepository
+from .ports import BuyingRepository, JobQueue, Ledger, NetworkRepository, Page, Position, TrustRepository, Write
 from .returns import open_return
 
 
@@ -118,17 +119,37 @@ def hand_over(
     actor: Actor,
     village_id: str,
     order_id: str,
-    pickup_code: str,
+    pickup_code: str | None,
     *,
     now: str,
     secret: str,
+    villager_present: bool = False,
+    villager_id: str | None = None,
+    ledger: Ledger | None = None,
     trust: TrustRepository | None = None,
 ) -> Order:
     """The buyer shows their pickup code: delivered (the return window starts). A wrong code is 422 and
     counted; the fifth in a row locks the handover for 15 minutes (429 + Retry-After). With `trust` (issue 13)
-    the delivery is counted on the shop's day (its dispute rate), in the same transaction."""
+    the delivery is counted on the shop's day (its dispute rate), in the same transaction. Issue 11: an order
+    the partner placed for a villager is handed over to that villager in person without a code."""
     order = _village_order(buying, network, actor, village_id, order_id)
     order.check_handover(now)
+    if villager_present:
+        assisted = order.assisted or {}
+        if not assisted or assisted.get("villager_id") != villager_id:
+            raise Unprocessable(
+                "only an order placed here for this villager is handed over without a code",
+                code="not_this_villagers_order",
+                details=[{"field": "villager_id", "message": "not the villager this order was placed for"}],
+            )
+        in_person = order.hand_over(actor.user_id, now, note="villager present")
+        return _delivered(buying, ledger, order, in_person, _counted(trust, order, now))
+    if not pickup_code:
+        raise Unprocessable(
+            "the buyer's pickup code is needed",
+            code="pickup_code_required",
+            details=[{"field": "pickup_code", "message": "the 6 digits the buyer shows"}],
+        )
     ready_at = str((order.pickup or {}).get("ready_at") or "")
     if not code_matches(secret, order.order_id, ready_at, pickup_code):
         counted = buying.save_order(order.wrong_code(now), order.version, event="order.wrong_pickup_code")
@@ -142,10 +163,34 @@ def hand_over(
             code="wrong_pickup_code",
             details=[{"field": "pickup_code", "message": f"wrong code; {left} tries left before a 15-minute lock"}],
         )
-    counted_delivery = [trust.delivered_write(order.shop_id, now)] if trust is not None else []
-    return buying.save_order(
-        order.hand_over(actor.user_id, now), order.version, event="order.delivered", extra=counted_delivery
+    return _delivered(
+        buying, ledger, order, order.hand_over(actor.user_id, now, note="pickup code"), _counted(trust, order, now)
     )
+
+
+def _counted(trust: TrustRepository | None, order: Order, now: str) -> list[Write]:
+    return [trust.delivered_write(order.shop_id, now)] if trust is not None else []
+
+
+def _delivered(
+    buying: BuyingRepository, ledger: Ledger | None, order: Order, delivered: Order, extra: list[Write]
+) -> Order:
+    """Saves the handed-over order (with `extra`: issue 13's delivery count); an assisted order's cash (the fee
+    earned, the goods' cash when paid at the pickup, then recorded as paid) is posted in the same transaction."""
+    if delivered.assisted and delivered.assisted.get("payment") == "cash_on_pickup" and not delivered.paid_at:
+        delivered = delivered.mark_paid("partner", delivered.updated_at, actor_id=delivered.timeline[-1].actor_id)
+    posting = handover_posting(delivered, delivered.updated_at)
+    if posting is None:
+        return buying.save_order(delivered, order.version, event="order.delivered", extra=extra)
+    if ledger is None:
+        raise RuntimeError("an assisted order's handover needs the ledger")
+    writes = buying.order_writes(delivered, order.version, event="order.delivered", extra=extra)
+    if ledger.post(posting, alongside=writes).replayed:
+        # handed over at the same moment by another request: nothing was written twice; answer what is stored
+        stored = buying.get_order(order.order_id)
+        assert stored is not None
+        return stored
+    return delivered.as_saved(order.version)
 
 
 def open_village_return(
@@ -159,13 +204,15 @@ def open_village_return(
     *,
     now: str,
     return_id: str,
+    ledger: Ledger | None = None,
 ) -> Return:
     """The buyer brings goods back to the village centre: their return, with the same rules and window as
     their own, and the parcel starts its way village -> county -> seller."""
     return open_return(
         buying, lambda: _village_order(buying, network, actor, village_id, order_id), lines, reason, now=now,
         return_id=return_id, actor="partner", actor_id=actor.user_id,
-        network=lambda order: village_return(order, actor.user_id, now),
+        network=lambda order: village_return(order, actor.user_id, now), ledger=ledger,
+        fee_back=lambda order, returned: fee_reversed(order, returned, return_id, now),
     )  # fmt: skip
 
 

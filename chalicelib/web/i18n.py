@@ -2086,6 +2086,12 @@ from .i18n_ru import RU_MESSAGES  # noqa: E402
 MESSAGES.update(RU_MESSAGES)
 
 
+# The village console's villager pages (issue 11): their rows live in i18n_villagers.py.
+from .i18n_villagers import VILLAGER_MESSAGES  # noqa: E402
+
+MESSAGES.update(VILLAGER_MESSAGES)
+
+
 def translate(lang: str, key: str, **params: object) -> str:
     row = MESSAGES.get(key)
     if row is None:

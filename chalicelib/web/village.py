@@ -106,23 +106,35 @@ def console(ctx: WebContext) -> Response:
     return _console(ctx)
 
 
-@page(bp, "POST", "/village/handovers", budget=Budget(2, "the API's handover: GetItem order + one write"))
+@page(
+    bp,
+    "POST",
+    "/village/handovers",
+    budget=Budget(3, "the API's handover: GetItem order + one write (an assisted order: + the ledger's BatchGetItem)"),
+)
 def hand_over(ctx: WebContext, form: Form) -> Response:
     actor, village_id = _form_village(ctx, form)
     order_id, code = form.get("order_id"), form.get("pickup_code").strip()
     if not looks_like_id(order_id):
         raise NotFound("parcel not found", code="parcel_not_found")
-    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+    in_person = form.get("villager_present") == "yes"  # issue 11: to the villager the order was placed for
+    villager_id = form.get("villager_id")
+    if in_person and not looks_like_id(villager_id):
+        raise NotFound("villager not found", code="villager_not_found")
+    if not in_person and not (len(code) == 6 and code.isascii() and code.isdigit()):
         return _console(ctx, 400, ctx.t("village.code_format"), {"order_id": order_id})
     c = container()
     try:
         village_service.hand_over(
-            c.buying, c.network, actor, village_id, order_id, code,
-            now=c.clock(), secret=c.settings.pickup_code_secret, trust=c.trust,
+            c.buying, c.network, actor, village_id, order_id, None if in_person else code,
+            now=c.clock(), secret=c.settings.pickup_code_secret, villager_present=in_person,
+            villager_id=villager_id if in_person else None, ledger=c.ledger, trust=c.trust,
         )  # fmt: skip
     except TooManyAttempts:
         return _console(ctx, 429, ctx.t("error.handover_locked"), {"order_id": order_id})
-    except Unprocessable:
+    except Unprocessable as exc:
+        if in_person:
+            return _console(ctx, 422, _message(ctx, exc), {"order_id": order_id})
         return _console(ctx, 422, ctx.t("error.wrong_pickup_code"), {"order_id": order_id})
     except Conflict as exc:
         return _console(ctx, 409, _message(ctx, exc), {"order_id": order_id})
@@ -287,7 +299,9 @@ def new_return(ctx: WebContext) -> Response:
     bp,
     "POST",
     "/village/returns",
-    budget=Budget(2, "the API's village return: GetItem order + one transaction"),
+    budget=Budget(
+        3, "the API's village return: GetItem order + one transaction (+ the ledger's BatchGetItem for a fee)"
+    ),
 )
 def open_return(ctx: WebContext, form: Form) -> Response:
     actor, village_id = _form_village(ctx, form)
@@ -313,7 +327,7 @@ def open_return(ctx: WebContext, form: Form) -> Response:
     try:
         village_service.open_village_return(
             c.buying, c.network, actor, village_id, order_id, lines, reason,
-            now=c.clock(), return_id=c.new_id("ret"),
+            now=c.clock(), return_id=c.new_id("ret"), ledger=c.ledger,
         )  # fmt: skip
     except Conflict as exc:
         return _return_form(ctx, order_id, 409, _message(ctx, exc), values)

@@ -52,8 +52,8 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     Scope.ACCOUNT: frozenset({"product_id", "upload_id", "group_id"}),  # group_id: issue 19
     Scope.PROVIDER: frozenset(),
     Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
-    Scope.COUNTY: frozenset({"county_id", "manifest_id", "return_id"}),
-    Scope.VILLAGE: frozenset({"village_id", "manifest_id"}),
+    Scope.COUNTY: frozenset({"county_id", "manifest_id", "return_id", "remittance_id"}),
+    Scope.VILLAGE: frozenset({"village_id", "manifest_id", "villager_id"}),
 }
 WORLD_MODULE = {
     Scope.SHOP: "tests/api/test_tenant_isolation.py",

@@ -832,3 +832,92 @@ def test_a_russian_buyer_pays_by_sbp_on_the_acquirers_page(browser, local_stack)
         shot(page, "ru-05-paid")
     finally:
         context.close()
+
+
+# --- the partner's villagers (issue 11) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_partner_finds_and_adds_villagers_in_every_language(browser, local_stack, lang):
+    """The demo villagers of Tokzak, searched by name; one added with a witnessed verbal consent; screenshots of
+    the list and a profile in each language (Uyghur right to left)."""
+    context, page = _console_page(browser, local_stack, "partner@bazaar.local")
+    try:
+        page.wait_for_url(re.compile(r"/village$"))
+        _choose_language(page, lang)
+        page.locator("nav.console-nav a[href^='/village/villagers']").click()
+        page.wait_for_url(re.compile(r"/village/villagers"))
+        assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+        assert "Aynur Tohti" in page.locator("main").inner_text()  # demo data
+        shot(page, f"40-villagers-{lang}")
+        page.locator("input#q").fill("tohti")
+        page.locator("form[role=search] button").click()
+        page.wait_for_url(re.compile(r"q=tohti"))
+        found = page.locator("main table").inner_text()
+        assert "Aynur Tohti" in found and "Memet Niyaz" not in found
+
+        name = f"Browser Villager {lang}"
+        page.locator("input#name").fill(name)
+        page.locator("input[name=consent_method][value=witnessed_verbal]").check()
+        page.locator("input#witness").fill("Village head")
+        page.locator("input[name=consent]").check()
+        page.locator("form[method=post][action='/village/villagers'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"added="))
+        assert page.locator(".alert.success").count() == 1
+        page.locator("main table a", has_text=name).click()
+        page.wait_for_url(re.compile(r"/village/villagers/vgr_"))
+        assert "Village head" in page.locator("main").inner_text()
+        shot(page, f"41-villager-{lang}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_partner_places_an_assisted_order_from_the_console(browser, local_stack, lang):
+    """Order for a villager: choose Aynur Tohti (demo), search the handicrafts for a tray, quote with the
+    service fee, confirm cash on pickup; the order page and the quote photographed in each language."""
+    context, page = _console_page(browser, local_stack, "partner@bazaar.local")
+    try:
+        page.wait_for_url(re.compile(r"/village$"))
+        _choose_language(page, lang)
+        page.locator("nav.console-nav a[href^='/village/order']").click()
+        page.wait_for_url(re.compile(r"/village/order"))
+        page.locator("select#villager_id").select_option(label="Aynur Tohti")
+        page.locator("select#storefront").select_option("handicrafts")
+        page.locator("input#q").fill("tray")
+        page.locator("form[role=search] button").click()
+        page.wait_for_url(re.compile(r"q=tray"))
+        row = page.locator("main table tbody tr", has_text="Engraved copper tray")
+        assert row.count() == 1
+        shot(page, f"42-assisted-order-{lang}")
+        row.locator("input[type=number]").fill("1")
+        page.locator("form[action='/village/order/quote'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+        assert "Engraved copper tray" in page.locator("main").inner_text()
+        shot(page, f"43-assisted-quote-{lang}")
+        page.locator("input[name=payment][value=cash_on_pickup]").check()
+        page.locator("form[action='/village/orders'] button[type=submit]").click()
+        page.wait_for_url(re.compile(r"placed=chk_"))
+        assert page.locator(".alert.success").count() == 1
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru", "ug"])
+def test_the_cash_drawer_and_the_countys_remittances_in_every_language(browser, local_stack, lang):
+    """The demo's collected order and its half remitted: the partner's drawer and the county's list to count."""
+    for email, path, name in (
+        ("partner@bazaar.local", "/village/cash", "44-village-cash"),
+        ("county@bazaar.local", "/county/remittances", "45-county-remittances"),
+    ):
+        context, page = _console_page(browser, local_stack, email)
+        try:
+            page.wait_for_load_state()
+            _choose_language(page, lang)
+            page.goto(path)
+            assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+            assert page.locator("main table").count() >= 1  # the collected cash's movements / the remittance to count
+            shot(page, f"{name}-{lang}")
+        finally:
+            context.close()

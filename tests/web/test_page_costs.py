@@ -306,6 +306,74 @@ def test_the_network_pages_stay_within_their_budgets(chalice_client, web, api, f
         303,
     )
 
+    # the partner's villagers (issue 11)
+    villager = {"csrf": vcsrf, "village_id": village_id, "name": "Aynur Tohti", "phone": "", "consent": "yes",
+                "consent_method": "signed_form", "witness": ""}  # fmt: skip
+    measure("POST /village/villagers", lambda: partner.post("/village/villagers", villager), 303)
+    listed = measure("GET /village/villagers", lambda: partner.get("/village/villagers?q=ayn"), 200)
+    measure("GET /village/villagers", lambda: partner.get("/village/villagers"), 200)
+    villager_path = re.search(r'href="(/village/villagers/vgr_[^"]+)"', listed.text).group(1)
+    measure("GET /village/villagers/{villager_id}", lambda: partner.get(villager_path), 200)
+    measure(
+        "POST /village/villagers/{villager_id}",
+        lambda: partner.post(villager_path, {"csrf": vcsrf, "village_id": village_id, "name": "Aynur T", "phone": ""}),
+        303,
+    )
+    measure(
+        "POST /village/villagers/{villager_id}/erase",
+        lambda: partner.post(f"{villager_path}/erase", {"csrf": vcsrf, "village_id": village_id, "confirm": "yes"}),
+        303,
+    )
+
+    # ordering for a villager (issue 11)
+    partner.post("/village/villagers", {**villager, "name": "Memet Ali"})
+    found = measure("GET /village/order", lambda: partner.get("/village/order?storefront=handicrafts&q=atlas"), 200)
+    villager_id, product_id = found.hidden("villager_id"), seller.product["product_id"]
+    quoted = measure(
+        "POST /village/order/quote",
+        lambda: partner.post(
+            "/village/order/quote",
+            {"csrf": vcsrf, "village_id": village_id, "villager_id": villager_id, f"qty-{product_id}": "1"},
+        ),
+        200,
+    )
+    measure(
+        "POST /village/orders",
+        lambda: partner.post(
+            "/village/orders",
+            {
+                "csrf": vcsrf,
+                "village_id": village_id,
+                "villager_id": villager_id,
+                f"line-{product_id}": "1",
+                "idempotency_key": quoted.hidden("idempotency_key"),
+                "payment": "cash_on_pickup",
+            },
+        ),  # fmt: skip
+        303,
+    )
+
+    # the cash drawer and the county's remittances (issue 11): cash as collected at a handover
+    from chalicelib.domain.ledger import Account, transfer
+
+    stack.ledger.post(
+        transfer(f"cost-cash:{village_id}", "assisted.handover", stack.clock(), source=Account.external("cash"),
+                 destination=Account.village(village_id, "cash"), amount=50_000, currency="CNY")
+    )  # fmt: skip
+    measure("GET /village/cash", lambda: partner.get("/village/cash"), 200)
+    measure(
+        "POST /village/remittances",
+        lambda: partner.post("/village/remittances", {"csrf": vcsrf, "village_id": village_id, "amount": "100"}),
+        303,
+    )
+    remittances = measure("GET /county/remittances", lambda: staff.get("/county/remittances"), 200)
+    confirm_path = "/county/remittances/" + remittances.text.split('action="/county/remittances/')[1].split('"')[0]
+    measure(
+        "POST /county/remittances/{remittance_id}/confirm",
+        lambda: staff.post(confirm_path, {"csrf": csrf, "amount_received": "99.50"}),
+        303,
+    )
+
     email = f"web-{uuid.uuid4().hex[:8]}@example.com"
     temporary = api.post(f"/v1/admin/counties/{shufu.county_id}/staff", {"email": email}, token=factory.operator).json[
         "temporary_password"

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from chalicelib.api.routing import Scope
-from tests.api.isolation import Case, cases, control_order
+from tests.api.isolation import HEADER_VALUES, Case, cases, control_order
 from tests.api.network import helpers as h
 from tests.support import Storage, assert_api_error, relay_outbox
 
+VILLAGER_CONSENT = {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"}
 COUNTY_CASES = cases(Scope.COUNTY)
 VILLAGE_CASES = cases(Scope.VILLAGE)
 ALL_CASES = COUNTY_CASES + VILLAGE_CASES
@@ -28,10 +29,13 @@ ALL_CASES = COUNTY_CASES + VILLAGE_CASES
 COUNTY_CHILD_CASES = [
     c
     for c in COUNTY_CASES
-    if c.has("manifest_id", "return_id") or c.spec.operation_id in ("scanParcel", "buildManifest")
+    if c.has("manifest_id", "return_id", "remittance_id") or c.spec.operation_id in ("scanParcel", "buildManifest")
 ]
 VILLAGE_CHILD_CASES = [
-    c for c in VILLAGE_CASES if c.has("manifest_id") or c.spec.operation_id in ("handOver", "openVillageReturn")
+    c
+    for c in VILLAGE_CASES
+    if c.has("manifest_id", "villager_id")
+    or c.spec.operation_id in ("handOver", "openVillageReturn", "quoteAssistedOrder", "placeAssistedOrder")
 ]
 
 
@@ -46,6 +50,8 @@ class Centre:
     buyer: str
     parcels: dict = field(default_factory=dict)  # name -> order (buyer view) or return
     manifests: dict = field(default_factory=dict)  # name -> manifest id
+    villager_id: str = ""  # a villager the village's partner serves (issue 11)
+    remittance_id: str = ""  # cash the partner sent to the county, pending (issue 11)
 
     @property
     def village(self) -> h.Village:
@@ -59,6 +65,10 @@ class Centre:
             return self.village.village_id
         if name == "return_id":
             return self.parcels["return_at_county"]["return_id"]
+        if name == "villager_id":
+            return self.villager_id
+        if name == "remittance_id":
+            return self.remittance_id
         if name == "manifest_id":
             return self.manifests[
                 {
@@ -89,8 +99,21 @@ class Centre:
                 "order_id": p["delivered"]["order_id"],
                 "lines": [{"line_id": p["delivered"]["lines"][0]["line_id"], "quantity": 1}],
             },
+            "addVillager": lambda: {"name": "Intruded Villager", "consent": VILLAGER_CONSENT},
+            "quoteAssistedOrder": lambda: {"villager_id": self.villager_id, "lines": self.assisted_lines()},
+            "placeAssistedOrder": lambda: {
+                "villager_id": self.villager_id,
+                "lines": self.assisted_lines(),
+                "payment": "cash_on_pickup",
+            },
+            "updateVillager": lambda: {"name": "Renamed Villager", "phone": None},
+            "remitCash": lambda: {"amount": 100},
+            "confirmRemittance": lambda: {"amount_received": 90},
         }
         return bodies[op]() if op in bodies else None
+
+    def assisted_lines(self) -> list[dict]:
+        return [{"product_id": self.shop.product["product_id"], "quantity": 1}]
 
     def call(self, case: Case, token: str | None, *, path_from: Centre | None = None, body_from: Centre | None = None):
         """`case` with this centre's ids, or the path of `path_from` (another centre) and its ids in the body."""
@@ -100,7 +123,10 @@ class Centre:
             if name not in ("county_id", "village_id") and path_from is not None and body_from is None:
                 values[name] = self.value(name, case)  # own centre in the path, this centre's child after it
         path = case.spec.path.format(**values) + case.query
-        return self.api.request(case.spec.method, path, json_body=(body_from or self).body(case), token=token)
+        headers = {hd.name: HEADER_VALUES[hd.name] for hd in case.spec.headers if hd.required}
+        return self.api.request(
+            case.spec.method, path, json_body=(body_from or self).body(case), token=token, headers=headers or None
+        )
 
     def views(self) -> dict:
         """What the county's staff and the village's partner see of everything here."""
@@ -112,6 +138,10 @@ class Centre:
             (v.partner, f"/v1/villages/{v.village_id}/parcels?status=ready_for_pickup&limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/manifests?status=dispatched&limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/returns?limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/villagers?limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/villagers?q=amina&limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/remittances?limit=100"),
+            (c.staff, f"/v1/county/{c.county_id}/remittances?status=pending&limit=100"),
         ]
         seen = {}
         for token, path in paths:
@@ -197,6 +227,23 @@ def make_centre(api, stack, factory) -> Centre:
     assert h.scan(api, county, p["waiting"]["order_id"]).status == 200
     p["shipped"] = order()
     assert h.run_jobs(stack) == 0  # small manifests: every step ran in its request
+    villager = api.post(
+        f"/v1/villages/{v.village_id}/villagers",
+        {"name": "Amina Rozi", "phone": "+86 998 555 0142", "consent": VILLAGER_CONSENT},
+        token=v.partner,
+    )
+    assert villager.status == 201, villager
+    centre.villager_id = villager.json["villager_id"]
+    # cash in the partner's drawer (as collected at handovers: tests/api/network/test_cash.py), one remittance
+    from chalicelib.domain.ledger import Account, transfer
+
+    stack.ledger.post(
+        transfer(f"seed-cash:{v.village_id}", "assisted.handover", stack.clock(), source=Account.external("cash"),
+                 destination=Account.village(v.village_id, "cash"), amount=100_000, currency="CNY")
+    )  # fmt: skip
+    sent = api.post(f"/v1/villages/{v.village_id}/remittances", {"amount": 5_000}, token=v.partner)
+    assert sent.status == 201, sent
+    centre.remittance_id = sent.json["remittance_id"]
     return centre
 
 
