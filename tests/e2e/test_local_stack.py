@@ -359,7 +359,13 @@ def _provider_key(local_stack) -> str:
     secrets = boto3.session.Session(
         region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     ).client("secretsmanager", endpoint_url=f"http://127.0.0.1:{local_stack.moto_port}")
-    return secrets.get_secret_value(SecretId="bazaar-local-PaymentProviderSecret")["SecretString"]
+    # provisioned as bazaar-local-..., or under the CloudFormation stack's prefix (make e2e-cloudformation)
+    (name,) = [
+        secret["Name"]
+        for secret in secrets.list_secrets()["SecretList"]
+        if secret["Name"].endswith("-PaymentProviderSecret")
+    ]
+    return secrets.get_secret_value(SecretId=name)["SecretString"]
 
 
 def _wait_for(what: str, check, seconds: float = 20):
