@@ -7,10 +7,12 @@ import json
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
+from ..domain.errors import ValidationFailed
 from ..domain.identity import Role
 from ..services import delivery_promise, markets, ru_payments
 from .presenters import buyer_order_public, customs_declaration_public, fx_rate_public, seller_order_public
 from .routing import ANYONE, Budget, Call, Scope, roles, route, signed
+from .text import INVALID_TEXT, invalid_text_fields
 
 bp = Blueprint(__name__)
 
@@ -143,7 +145,16 @@ def _signed_by_the_acquirer(request) -> None:
 )
 def ru_notification(call: Call) -> Response:
     c = container()
-    fields = json.loads(call.request.raw_body or b"{}")
+    try:
+        fields = json.loads(call.request.raw_body or b"{}")
+    except (ValueError, RecursionError) as exc:
+        raise ValidationFailed(f"the body is not valid JSON: {exc}", code="malformed_json") from None
+    broken = invalid_text_fields(fields)
+    if broken or not isinstance(fields, dict):
+        raise ValidationFailed(
+            "the notification is not a JSON object of valid Unicode text",
+            details=[{"field": field, "message": INVALID_TEXT} for field in broken],
+        )
     ru_payments.notification(c.buying, c.ledger, fields, now=c.clock())
     return Response(body="OK", status_code=200, headers={"Content-Type": "text/plain; charset=utf-8"})
 

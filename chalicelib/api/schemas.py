@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -2081,6 +2082,14 @@ class DeliveryTermsPublic(Public):
     compensation: dict[str, Any] | None
 
 
+def _real_utc_time(value: str) -> str:
+    """A time of the right shape that is also a real date and time (not 2026-02-30T25:00:00Z)."""
+    import datetime as dt
+
+    dt.datetime.fromisoformat(value.replace("Z", "+00:00"))  # ValueError -> a 400 naming the field
+    return value
+
+
 class TrackingIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
@@ -2091,7 +2100,9 @@ class TrackingIn(Strict):
     event: Literal[
         "handed_to_carrier", "export_customs", "import_customs", "arrived_in_city", "delivery_attempt", "delivered"
     ]
-    at: StrictStr = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$", description="UTC")
+    at: Annotated[StrictStr, AfterValidator(_real_utc_time)] = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$", description="UTC"
+    )
     location: StrictStr | None = Field(default=None, min_length=1, max_length=100)
 
 

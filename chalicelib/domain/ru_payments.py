@@ -27,7 +27,7 @@ def _text(value: Any) -> str:
 def token(fields: dict[str, Any], password: str) -> str:
     pairs = {k: _text(v) for k, v in fields.items() if k != "Token" and not isinstance(v, (dict, list))}
     pairs["Password"] = password
-    return hashlib.sha256("".join(pairs[k] for k in sorted(pairs)).encode()).hexdigest()
+    return hashlib.sha256("".join(pairs[k] for k in sorted(pairs)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def signed(fields: dict[str, Any], terminal_key: str, password: str) -> dict[str, Any]:
@@ -38,8 +38,8 @@ def signed(fields: dict[str, Any], terminal_key: str, password: str) -> dict[str
 def verify(fields: dict[str, Any], terminal_key: str, password: str) -> bool:
     """The notification is from our terminal and its Token matches (constant-time comparison)."""
     given = fields.get("Token")
-    if not isinstance(given, str) or fields.get("TerminalKey") != terminal_key:
-        return False
+    if not isinstance(given, str) or not given.isascii() or fields.get("TerminalKey") != terminal_key:
+        return False  # compare_digest refuses non-ASCII text: such a Token is wrong anyway
     return hmac.compare_digest(token(fields, password), given.lower())
 
 

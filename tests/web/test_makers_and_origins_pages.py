@@ -167,7 +167,7 @@ def test_the_new_pages_speak_chinese_and_russian(web, factory, seller, orchard, 
     factory.product(seller, orchard, title="Hotan jujubes")
     web.accept_language = lang
     page = web.get("/s/specialties/origin/Hotan")
-    assert page.status == 200 and f'<html lang="{html_lang}">' in page.text
+    assert page.status == 200 and f'<html lang="{html_lang}" dir="ltr">' in page.text
     assert phrase.replace("和田", "Hotan") in page.text
 
 
