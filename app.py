@@ -22,6 +22,7 @@ from chalicelib.api import cash as api_cash
 from chalicelib.api import county as api_county
 from chalicelib.api import markets as api_markets  # issue 12
 from chalicelib.api import network as api_network
+from chalicelib.api import producers as api_producers
 from chalicelib.api import provenance as api_provenance
 from chalicelib.api import village as api_village
 from chalicelib.api import villagers as api_villagers
@@ -66,6 +67,7 @@ app.register_blueprint(api_village.bp)
 app.register_blueprint(api_assisted.bp)  # before the villagers': the isolation control erases its villager last
 app.register_blueprint(api_cash.bp)
 app.register_blueprint(api_villagers.bp)
+app.register_blueprint(api_producers.bp)  # issue 11: producers a partner sells for
 app.register_blueprint(outbox.bp)
 app.register_blueprint(payout_events.bp)
 app.register_blueprint(trade.bp)

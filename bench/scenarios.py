@@ -1116,6 +1116,106 @@ VILLAGER_SCENARIOS: list[Scenario] = [
 SCENARIOS.extend(VILLAGER_SCENARIOS)
 
 
+# --- producers a partner sells for (issue 11): three producers in the bench village, added once (not counted) ---
+
+PRODUCER_PAYOUT = {"method": "cash_via_partner"}
+
+
+def _producers(b: Bench) -> None:
+    _network_world(b)
+    net = _net(b)
+    if "producers" in net:
+        return
+    made = []
+    for name in ("Gulnar Ismail", "Abdulla Qadir", "Patigul Rozi"):
+        body = {"name": name, "consent": VILLAGER_CONSENT, "payout": PRODUCER_PAYOUT}
+        made.append(_expect(b.api.post(_village_path(b, "/producers"), body, token=net["partner"]), 201, "producer"))
+    net["producers"] = [reply.json["producer_id"] for reply in made]
+
+
+def _producer_path(b: Bench, index: int, suffix: str = "") -> str:
+    return _village_path(b, f"/producers/{_net(b)['producers'][index]}{suffix}")
+
+
+def _producer_without_shop(b: Bench) -> None:
+    _producers(b)
+    body = {"name": "Memet Tursun", "consent": VILLAGER_CONSENT, "payout": PRODUCER_PAYOUT}
+    made = _expect(b.api.post(_village_path(b, "/producers"), body, token=_net(b)["partner"]), 201, "producer")
+    _net(b)["shopless_producer"] = made.json["producer_id"]
+
+
+def _open_producer_shop(b: Bench):
+    net = _net(b)
+    return b.api.post(
+        _village_path(b, f"/producers/{net['shopless_producer']}/shops"),
+        {"name": f"Doppa caps {uuid.uuid4().hex[:8]}", "storefront": "handicrafts", "description": "Caps"},
+        token=net["partner"],
+    )
+
+
+PRODUCER_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "producers of the village (partner)",
+        "GET /v1/villages/{village_id}/producers",
+        lambda b: b.api.get(_village_path(b, "/producers"), token=_net(b)["partner"]),
+        200,
+        prepare=_producers,
+        paged=True,
+    ),
+    Scenario(
+        "one producer (partner)",
+        "GET /v1/villages/{village_id}/producers/{producer_id}",
+        lambda b: b.api.get(_producer_path(b, 0), token=_net(b)["partner"]),
+        200,
+        prepare=_producers,
+    ),
+    Scenario(
+        "add a producer (partner)",
+        "POST /v1/villages/{village_id}/producers",
+        lambda b: b.api.post(
+            _village_path(b, "/producers"),
+            {"name": "Rozi Qari", "consent": VILLAGER_CONSENT, "payout": PRODUCER_PAYOUT},
+            token=_net(b)["partner"],
+        ),
+        201,
+        prepare=_producers,
+    ),
+    Scenario(
+        "open a producer's shop (partner)",
+        "POST /v1/villages/{village_id}/producers/{producer_id}/shops",
+        _open_producer_shop,
+        201,
+        prepare=_producer_without_shop,
+    ),
+    Scenario(
+        "a producer's statement (partner)",
+        "GET /v1/villages/{village_id}/producers/{producer_id}/statement",
+        lambda b: b.api.get(_producer_path(b, 0, "/statement"), token=_net(b)["partner"]),
+        200,
+        prepare=_producers,
+    ),
+    Scenario(
+        "erase a producer (partner)",
+        "POST /v1/villages/{village_id}/producers/{producer_id}/erase",
+        lambda b: b.api.post(_producer_path(b, 2, "/erase"), token=_net(b)["partner"]),
+        200,
+        prepare=_producers,
+    ),
+    Scenario(
+        "set a county's producer commission (operator)",
+        "PUT /v1/admin/counties/{county_id}/producer-commission",
+        lambda b: b.api.put(
+            f"/v1/admin/counties/{_net(b)['county_id']}/producer-commission",
+            {"percent_bp": 1000, "currency": "CNY"},
+            token=b.operator,
+        ),
+        200,
+        prepare=_producers,
+    ),
+]
+SCENARIOS.extend(PRODUCER_SCENARIOS)
+
+
 # --- assisted orders (issue 11): the bench village's partner orders the buying shop's products for a villager ---
 
 

@@ -76,6 +76,7 @@ def shop_from_item(m: ShopModel) -> Shop:
         updated_at=m.updated_at,
         version=int(m.version),
         export_markets=tuple(m.export_markets or ()),
+        managed_by=m.managed_by,
     )
 
 
@@ -95,6 +96,7 @@ def _shop_item(shop: Shop) -> ShopModel:
         created_key=f"{shop.created_at}#{shop.shop_id}",
         version=shop.version,
         export_markets=list(shop.export_markets) or None,
+        managed_by=shop.managed_by,
     )
 
 

@@ -64,6 +64,7 @@ class ShopModel(Model):
     created_key = UnicodeAttribute()
     version = NumberAttribute(default=0)
     export_markets = ListAttribute(of=UnicodeAttribute, null=True)  # issue 12: foreign markets it sells to
+    managed_by = UnicodeAttribute(null=True)  # issue 11: the partner managing a producer's shop
 
     owner_index = ShopOwnerIndex()
     status_index = ShopStatusIndex()

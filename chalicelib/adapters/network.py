@@ -13,6 +13,8 @@
 - `villager#<id>` / `villager`: a villager a partner serves (issue 11); listed under `village#<id>#villagers`
   (newest first); `villager#<id>` / `word#<word>`: a copy per word of the name, listed under
   `village#<id>#villager-words` by `<word>#<villager id>` (search by the prefix of any word: one Query).
+- `producer#<id>` / `producer`: a producer the partner sells for (issue 11); listed under `village#<id>#producers`
+  (newest first).
 
 Writes that change orders or returns too go through the buying repository's transaction (`save_orders`), as
 `Write`s built here (services/ports.Write): the same all-or-nothing TransactWriteItems.
@@ -27,6 +29,7 @@ from typing import Any
 from ..domain.assisted import FeeRule
 from ..domain.errors import Conflict, PreconditionFailed
 from ..domain.network import County, Manifest, ManifestLine, Village
+from ..domain.producers import Producer
 from ..domain.remittances import Remittance
 from ..domain.villagers import Villager, search_words
 from ..services.ports import Page, Write
@@ -190,6 +193,28 @@ def villager_from_item(item: dict) -> Villager:
 
 def _villager_words(v: Villager) -> tuple[str, ...]:
     return () if v.erased else search_words(v.name)
+
+
+_PRODUCER_FIELDS = {f.name for f in fields(Producer)}
+
+
+def producer_item(p: Producer) -> dict:
+    body = asdict(p)
+    body.pop("version")
+    return {
+        "pk": _s(f"producer#{p.producer_id}"),
+        "sk": _s("producer"),
+        "body": _json(body),
+        "partner_id": _s(p.partner_id),
+        "version": _n(p.version),
+        "list_pk": _s(f"village#{p.village_id}#producers"),
+        "list_sk": _s(f"{p.created_at}#{p.producer_id}"),
+    }
+
+
+def producer_from_item(item: dict) -> Producer:
+    body = {k: v for k, v in json.loads(item["body"]["S"]).items() if k in _PRODUCER_FIELDS}
+    return Producer(**body, version=int(item["version"]["N"]))
 
 
 _REMITTANCE_FIELDS = {f.name for f in fields(Remittance)}
@@ -505,6 +530,40 @@ class DynamoNetworkRepository:
             self._raw._transact(actions)
         except TransactionCancelled as exc:
             raise PreconditionFailed("the villager changed meanwhile; retry", code="villager_changed") from exc
+        return saved
+
+    # --- producers (issue 11) -------------------------------------------------------------------------
+
+    def create_producer(self, producer: Producer) -> None:
+        try:
+            self._raw._transact([_new(producer_item(producer))])
+        except TransactionCancelled as exc:
+            raise Conflict("this producer exists already", code="producer_exists") from exc
+
+    def get_producer(self, producer_id: str, *, consistent: bool = False) -> Producer | None:
+        item = self._get(f"producer#{producer_id}", "producer", consistent=consistent)
+        return producer_from_item(item) if item else None
+
+    def producers(self, village_id: str, limit: int, start: dict | None) -> Page[Producer]:
+        """A village's producers, newest first (erased ones too, anonymised)."""
+        raw = self._list("list-index", f"village#{village_id}#producers", limit, start, newest_first=True)
+        return Page([producer_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
+
+    def save_producer(self, before: Producer, after: Producer) -> Producer:
+        """`after` written over `before` (version-checked); returns what was stored."""
+        saved = replace(after, version=before.version + 1)
+        action = {
+            "Put": {
+                "TableName": _table(),
+                "Item": producer_item(saved),
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": _n(before.version)},
+            }
+        }
+        try:
+            self._raw._transact([action])
+        except TransactionCancelled as exc:
+            raise PreconditionFailed("the producer changed meanwhile; retry", code="producer_changed") from exc
         return saved
 
     # --- writes for a transaction (services/ports.Write) ------------------------------------------

@@ -33,6 +33,7 @@ def shop_public(shop: Shop, *, private: bool = False) -> dict:
     if private:
         body["updated_at"] = shop.updated_at
         body["owner_id"] = shop.owner_id
+        body["managed_by"] = shop.managed_by  # issue 11: the partner managing a producer's shop
     return body
 
 
@@ -1013,3 +1014,48 @@ def group_buy_public(group, *, now: str, base_url: str, mine=None, ref: str | No
         "my_commitment": commitment_public(mine) if mine is not None else None,
         "picture_url": media_url(group.picture_key) if media_url and group.picture_key else None,
     }
+
+
+# --- producers (issue 11) ------------------------------------------------------------------------------------
+
+
+def producer_public(p) -> dict:
+    return {
+        "producer_id": p.producer_id,
+        "village_id": p.village_id,
+        "name": p.name or None,
+        "phone": p.phone,
+        "consent": dict(p.consent),
+        "payout": p.public_payout(),
+        "shop_id": p.shop_id,
+        "erased": p.erased,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+        "erased_at": p.erased_at,
+    }
+
+
+def producer_shop_public(producer, shop) -> dict:
+    return {"producer": producer_public(producer), "shop": shop_public(shop, private=True)}
+
+
+def producer_statement_public(s, next_cursor: str | None) -> dict:
+    st = s.statement
+    return {
+        "producer_id": s.producer.producer_id,
+        "village_id": s.producer.village_id,
+        "account": st.account,
+        "start_at": st.start_at,
+        "end_at": st.end_at,
+        "opening": money(st.opening, st.currency),
+        "closing": money(st.closing, st.currency),
+        "items": [village_entry_public(e) for e in st.entries],
+        "next_cursor": next_cursor,
+    }
+
+
+def producer_commission_public(view) -> dict:
+    def terms(t) -> dict:
+        return {"percent_bp": t.percent_bp, "currency": t.currency, "effective_from": t.effective_from}
+
+    return {"county_id": view.county_id, **terms(view.current), "history": [terms(t) for t in view.history]}

@@ -13,6 +13,9 @@ from .routing import Budget, Call, Header, Scope, choice, roles, route
 
 bp = Blueprint(__name__)
 
+# The shop's owner, or the village partner managing it for a producer (issue 11; domain/identity.manages_shop).
+SHOP_RUNNERS = roles(Role.SELLER, Role.PARTNER)
+
 ETAG = (("ETag", "the product's version; send it back as If-Match"),)
 IF_MATCH = Header("If-Match", "ETag from a previous read; a stale value gives 412")
 
@@ -29,7 +32,7 @@ def _product_response(product, status: int = 200) -> Response:
     "addProduct",
     "Add a product",
     tag="products",
-    auth=roles(Role.SELLER),
+    auth=SHOP_RUNNERS,
     scope=Scope.SHOP,
     body="ProductCreate",
     responses={201: "ProductPublic"},
@@ -62,7 +65,7 @@ def add_product(call: Call, shop_id: str) -> Response:
     "listShopProducts",
     "Your shop's products, drafts included",
     tag="products",
-    auth=roles(Role.SELLER, Role.OPERATOR),
+    auth=roles(Role.SELLER, Role.PARTNER, Role.OPERATOR),
     scope=Scope.SHOP,
     query=(choice("archived", ("true", "false"), "list archived products instead", default="false", example="true"),),
     paged=True,
@@ -87,7 +90,7 @@ def list_products(call: Call, shop_id: str) -> dict:
     "getShopProduct",
     "One of your products",
     tag="products",
-    auth=roles(Role.SELLER, Role.OPERATOR),
+    auth=roles(Role.SELLER, Role.PARTNER, Role.OPERATOR),
     scope=Scope.SHOP,
     responses={200: "ProductPublic"},
     response_headers=ETAG,
@@ -104,7 +107,7 @@ def get_product(call: Call, shop_id: str, product_id: str) -> Response:
     "editProduct",
     "Edit a product",
     tag="products",
-    auth=roles(Role.SELLER),
+    auth=SHOP_RUNNERS,
     scope=Scope.SHOP,
     body="ProductUpdate",
     responses={200: "ProductPublic"},
@@ -140,7 +143,7 @@ def edit_product(call: Call, shop_id: str, product_id: str) -> Response:
     "archiveProduct",
     "Archive a product",
     tag="products",
-    auth=roles(Role.SELLER),
+    auth=SHOP_RUNNERS,
     scope=Scope.SHOP,
     responses={204: None},
     errors=(412,),
@@ -160,7 +163,7 @@ def archive_product(call: Call, shop_id: str, product_id: str) -> None:
     "startMediaUpload",
     "Start a picture upload (presigned POST)",
     tag="media",
-    auth=roles(Role.SELLER),
+    auth=SHOP_RUNNERS,
     scope=Scope.SHOP,
     body="MediaCreate",
     responses={201: "UploadTicket"},
@@ -192,7 +195,7 @@ def request_upload(call: Call, shop_id: str, product_id: str) -> dict:
     "completeMediaUpload",
     "Verify an uploaded picture, make its thumbnail and 800 px WebP, and attach it under stable URLs",
     tag="media",
-    auth=roles(Role.SELLER),
+    auth=SHOP_RUNNERS,
     scope=Scope.SHOP,
     responses={200: "MediaPublic"},
     errors=(409, 422),
@@ -211,7 +214,7 @@ def complete_upload(call: Call, shop_id: str, product_id: str, media_id: str) ->
     "removeMedia",
     "Remove a picture",
     tag="media",
-    auth=roles(Role.SELLER),
+    auth=SHOP_RUNNERS,
     scope=Scope.SHOP,
     responses={204: None},
     budget=Budget(3, "GetItem shop + GetItem product + TransactWriteItems"),

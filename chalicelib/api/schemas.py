@@ -242,6 +242,9 @@ class ShopPublic(Public):
     updated_at: str | None = Field(default=None, description="owner and operators only")
     owner_id: str | None = Field(default=None, description="owner and operators only")
     export_markets: list[str] = Field(default_factory=list, description="foreign markets it sells to (issue 12)")
+    managed_by: str | None = Field(
+        default=None, description="owner and operators only: the village partner managing a producer's shop (issue 11)"
+    )
 
 
 class ShopsPage(Public):
@@ -2727,3 +2730,113 @@ class CommitResult(Public):
     group_id: str
     commitment: CommitmentPublic
     replayed: bool
+
+
+# --- producers a village partner sells for (issue 11) ----------------------------------------------------------
+
+
+class ProducerPayoutIn(Strict):
+    method: Literal["bank_account", "cash_via_partner"]
+    details: PayoutAccountIn | None = Field(default=None, description="required for bank_account, refused for cash")
+
+
+class ProducerIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Gulnar Ismail",
+                    "phone": "+86 998 555 0177",
+                    "consent": {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"},
+                    "payout": {"method": "cash_via_partner"},
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=100)
+    phone: StrictStr | None = VillagerPhone
+    consent: ConsentIn = Field(description="the producer's consent to keep this profile: required")
+    payout: ProducerPayoutIn
+
+
+class ProducerShopIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Gulnar's Doppa Caps",
+                    "storefront": "handicrafts",
+                    "description": "Embroidered doppa caps from Opal village",
+                }
+            ]
+        }
+    )
+
+    name: StrictStr = Field(min_length=1, max_length=80, pattern=r"\S")
+    storefront: Literal["handicrafts", "specialties"]
+    description: StrictStr = Field(default="", max_length=2000)
+    region: Region | None = Field(default=None, description="default: the village's county")
+    slug: StrictStr | None = Field(default=None, min_length=1, max_length=60)
+
+
+class ProducerCommissionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"percent_bp": 1000, "currency": "CNY"}]})
+
+    percent_bp: StrictInt = Field(ge=0, le=5_000, description="basis points of the goods value: 1000 = 10 %")
+    currency: StrictStr = Field(pattern=r"^[A-Z]{3}$")
+
+
+class ProducerPayoutPublic(Public):
+    method: Literal["bank_account", "cash_via_partner"]
+    details: dict | None = Field(description="the bank account, masked")
+
+
+class ProducerPublic(Public):
+    producer_id: str
+    village_id: str
+    name: str | None = Field(description="null once erased")
+    phone: str | None
+    consent: ConsentPublic
+    payout: ProducerPayoutPublic
+    shop_id: str | None
+    erased: bool
+    created_at: str
+    updated_at: str
+    erased_at: str | None
+
+
+class ProducersPage(Public):
+    items: list[ProducerPublic]
+    next_cursor: str | None
+
+
+class ProducerShopPublic(Public):
+    producer: ProducerPublic
+    shop: ShopPublic
+
+
+class ProducerStatementPublic(Public):
+    producer_id: str
+    village_id: str
+    account: str
+    start_at: str
+    end_at: str
+    opening: Money
+    closing: Money
+    items: list[VillageLedgerEntryPublic] = Field(description="this page's movements, oldest first")
+    next_cursor: str | None
+
+
+class ProducerCommissionTermsPublic(Public):
+    percent_bp: int
+    currency: str
+    effective_from: str
+
+
+class ProducerCommissionPublic(Public):
+    county_id: str
+    percent_bp: int
+    currency: str
+    effective_from: str
+    history: list[ProducerCommissionTermsPublic] = Field(description="orders pay the terms in force when placed")

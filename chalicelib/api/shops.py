@@ -64,7 +64,7 @@ def get_shop(call: Call, shop_id: str) -> dict:
     "editShop",
     "Edit your shop",
     tag="shops",
-    auth=roles(Role.SELLER),
+    auth=roles(Role.SELLER, Role.PARTNER),
     scope=Scope.SHOP,
     body="ShopUpdate",
     responses={200: "ShopPublic"},

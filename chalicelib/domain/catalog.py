@@ -47,6 +47,8 @@ class Shop:
     updated_at: str
     version: int = 0
     export_markets: tuple[str, ...] = ()  # issue 12: the foreign markets it sells to ("ru")
+    # issue 11: a producer's shop (owner_id is the producer's id) is managed by its village's partner
+    managed_by: str | None = None
 
     def transition(self, action: str, now: str) -> Shop:
         allowed_from, target = _SHOP_TRANSITIONS[action]

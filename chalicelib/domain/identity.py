@@ -65,3 +65,17 @@ def ensure_shop_owner(actor: Actor, shop: Shop) -> None:
     if shop.status == "active" or actor.is_operator:
         raise Forbidden("only the shop's owner may do this", code="not_shop_owner")
     raise NotFound("shop not found", code="shop_not_found")
+
+
+def manages_shop(actor: Actor, owner_id: str | None, managed_by: str | None) -> bool:
+    """The ONE rule of who runs a shop's catalogue and orders: its owner, or the partner who manages it for a
+    producer (issue 11). Money routes (balances, payouts, payout details) stay the owner's alone: a producer's
+    money goes to their producer account, never to a seller payout."""
+    return actor.user_id == owner_id or (managed_by is not None and actor.user_id == managed_by)
+
+
+def ensure_shop_manager(actor: Actor, shop: Shop) -> None:
+    """`ensure_shop_owner`, also letting in the partner who manages the shop for a producer."""
+    if manages_shop(actor, shop.owner_id, shop.managed_by):
+        return
+    ensure_shop_owner(actor, shop)

@@ -15,7 +15,7 @@ other owned kinds hold only money; `platform:*` holds money, `external:*` either
 Account ids (`<owner kind>:<owner id>:<purpose>`; see `ACCOUNT_KINDS` for the rules of each kind):
 
     shop:<shop_id>:pending | available      a seller's money not yet / already payable
-    village:<village_id>:cash | fees | goods | remittances
+    village:<village_id>:cash | fees | goods | remittances | commissions (on producers' sales, issue 11)
     county:<county_id>:cash | remittances | variance
     producer:<producer_id>:payable          what the platform owes a producer
     points:<user_id>                        a user's points (PTS, never below zero)
@@ -109,7 +109,7 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
     k.name: k
     for k in (
         AccountKind("shop", True, frozenset({"pending", "available"}), "money"),
-        AccountKind("village", True, frozenset({"cash", "fees", "goods", "remittances"}), "money"),
+        AccountKind("village", True, frozenset({"cash", "fees", "goods", "remittances", "commissions"}), "money"),
         AccountKind("county", True, frozenset({"cash", "remittances", "variance"}), "money"),
         AccountKind("producer", True, frozenset({"payable"}), "money"),
         AccountKind("points", True, frozenset(), "points", non_negative=True),

@@ -215,7 +215,7 @@ class Order:
     # (False on orders paid before the ledger: their completion books the money straight from the buyer), and
     # what the platform kept when the order completed: {"amount", "base", "percent_bp", "min_amount"}.
     pending_credited: bool = False
-    commission: dict[str, int] | None = None
+    commission: dict[str, Any] | None = None  # + partner_amount, partner_bp, village_id, producer_id (issue 11)
     # issue 14: the buyer's business badge (business_id, company_name, verified), the invoice details the seller
     # needs (company_title, tax_id), the RFQ and quote an order comes from, and the invoice issued on net terms
     business: dict[str, Any] | None = None

@@ -206,34 +206,68 @@ def payment_posting(order: Order, at: str) -> Posting:
     )
 
 
-def completion(order: Order, terms: CommissionTerms, at: str) -> tuple[Posting | None, dict[str, int]]:
+@dataclass(frozen=True)
+class ProducerShare:
+    """A producer's shop's sale (issue 11, domain/producers.py): the partner who sells for producer
+    `producer_id` is paid `terms` of the goods value (no minimum) into `village:<village_id>:commissions`; the
+    producer is credited the rest, net of the platform's commission too, in `producer:<id>:payable`."""
+
+    producer_id: str
+    village_id: str
+    terms: CommissionTerms
+
+
+def partner_commissions(village_id: str) -> Account:
+    return Account.village(village_id, "commissions")
+
+
+def completion(
+    order: Order, terms: CommissionTerms, at: str, producer: ProducerShare | None = None
+) -> tuple[Posting | None, dict[str, Any]]:
     """What completing `order` posts (None when everything was refunded) and the commission it records.
 
     The goods value still kept by the buyer (total - refunds) leaves `pending` (or, for an order paid before
-    the ledger, the buyers' account): the commission to the platform, the rest to the seller's `available`."""
+    the ledger, the buyers' account): the commission to the platform, the rest to the seller's `available`. A
+    producer's sale (`producer`) credits the producer's account instead, less the partner's commission too,
+    which goes to the village (recorded as `partner_amount`, `partner_bp`, `village_id`, `producer_id`)."""
     base = order.total - order.refunded
     commission = terms.amount(base, order.currency)
-    record = {
+    record: dict[str, Any] = {
         "amount": commission,
         "base": base,
         "percent_bp": terms.percent_bp,
         "min_amount": terms.min_amount if terms.currency == order.currency else 0,
     }
+    partner = 0
+    if producer is not None:
+        partner = min(basis_points(base, producer.terms.percent_bp), base - commission) if base > 0 else 0
+        record.update(
+            partner_amount=partner,
+            partner_bp=producer.terms.percent_bp,
+            village_id=producer.village_id,
+            producer_id=producer.producer_id,
+        )
     if base <= 0:
         return None, record
     source = pending(order.shop_id) if order.pending_credited else BUYERS
+    payee = Account.producer(producer.producer_id) if producer is not None else available(order.shop_id)
     entries = [Entry(str(source), -base, order.currency)]
-    if base - commission:
-        entries.append(Entry(str(available(order.shop_id)), base - commission, order.currency))
+    if base - commission - partner:
+        entries.append(Entry(str(payee), base - commission - partner, order.currency))
     if commission:
         entries.append(Entry(str(PLATFORM_COMMISSION), commission, order.currency))
+    if partner and producer is not None:
+        entries.append(Entry(str(partner_commissions(producer.village_id)), partner, order.currency))
+    memo = f"Order {order.order_id} completed: {base} sold, {commission} commission ({terms.percent_bp} bp)"
+    if producer is not None:
+        memo += f", {partner} to the village partner ({producer.terms.percent_bp} bp)"
     posting = Posting(
         f"order-completed:{order.order_id}",
         "order.completed",
         at,
         tuple(entries),
-        refs=_order_refs(order),
-        memo=f"Order {order.order_id} completed: {base} sold, {commission} commission ({terms.percent_bp} bp)",
+        refs=_order_refs(order, **({"producer_id": producer.producer_id} if producer is not None else {})),
+        memo=memo,
     )
     return posting, record
 
@@ -271,14 +305,27 @@ def refund(order: Order, amount: int, refund_id: str, at: str) -> tuple[Posting 
     base = max(0, record["base"] - amount)
     new_commission = terms.amount(base, order.currency)
     given_back = record["amount"] - new_commission
+    # a producer's sale (issue 11): the partner's commission on the refunded part goes back too, and the rest
+    # comes out of the producer's account rather than a seller's balance
+    producer_id, village_id = record.get("producer_id"), record.get("village_id")
+    partner_back, partner_kept = 0, 0
+    if producer_id and village_id:
+        partner_kept = min(basis_points(base, int(record.get("partner_bp", 0))), base - new_commission)
+        partner_back = int(record.get("partner_amount", 0)) - partner_kept
+    payer = Account.producer(producer_id) if producer_id else available(order.shop_id)
     entries = [Entry(str(BUYERS), amount, order.currency)]
-    if amount - given_back:
-        entries.append(Entry(str(available(order.shop_id)), -(amount - given_back), order.currency))
+    if amount - given_back - partner_back:
+        entries.append(Entry(str(payer), -(amount - given_back - partner_back), order.currency))
     if given_back:
         entries.append(Entry(str(PLATFORM_COMMISSION), -given_back, order.currency))
+    if partner_back and village_id:
+        entries.append(Entry(str(partner_commissions(village_id)), -partner_back, order.currency))
     posting = Posting(posting_id, "order.refunded_after_completion", at, tuple(entries), refs=refs, memo=memo)
     # `returned`: the commission this refund gave back (what the order's event reports to the dashboards)
-    updated = replace(order, commission={**record, "amount": new_commission, "base": base, "returned": given_back})
+    changes: dict[str, Any] = {"amount": new_commission, "base": base, "returned": given_back}
+    if producer_id:
+        changes["partner_amount"] = partner_kept
+    updated = replace(order, commission={**record, **changes})
     return posting, updated
 
 

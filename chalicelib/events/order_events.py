@@ -100,7 +100,9 @@ def complete_due() -> dict[str, int]:
     from ..services import order_lifecycle
 
     c = container()
-    result = order_lifecycle.complete_due(c.buying, c.ledger, c.finance, now=c.clock(), trust=c.trust)
+    result = order_lifecycle.complete_due(
+        c.buying, c.ledger, c.finance, now=c.clock(), trust=c.trust, network=c.network
+    )
     return {"completed": result["done"], **result}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..domain import markets, seasons
 from ..domain.catalog import Product, Shop, check_product_fields
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from ..domain.identity import Actor, Role, require_role
+from ..domain.identity import Actor, Role, manages_shop, require_role
 from .ports import CatalogRepository, Page, Position, ProvenanceRepository
 from .shops import load_shop, owned_shop, shop_snapshot
 
@@ -41,7 +41,7 @@ def add_product(
     makers: ProvenanceRepository | None = None,
 ) -> Product:
     """`makers`: where a `maker_id` attribute is looked up (issue 15; one more GetItem when one is named)."""
-    shop = owned_shop(repo, actor, shop_id)
+    shop = owned_shop(repo, actor, shop_id, managed=True)
     fields = {k: data[k] for k in _EDITABLE}
     fields["attributes"] = check_product_fields(shop.storefront, fields)
     fields["attributes"] = _provenance_rules(fields["attributes"], {}, shop.shop_id, makers, now)
@@ -132,7 +132,7 @@ def owned_shop_and_product(
     repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str
 ) -> tuple[Shop, Product]:
     """The shop and product, if `actor` owns the shop (operators may read any)."""
-    shop = load_shop(repo, shop_id) if actor.is_operator else owned_shop(repo, actor, shop_id)
+    shop = load_shop(repo, shop_id) if actor.is_operator else owned_shop(repo, actor, shop_id, managed=True)
     product = repo.get_product(product_id)
     if product is None or product.shop_id != shop.shop_id:
         raise NotFound("product not found", code="product_not_found")
@@ -140,8 +140,12 @@ def owned_shop_and_product(
 
 
 def _snapshot_proves_access(actor: Actor, product: Product) -> bool:
-    """The product's shop snapshot names `actor` as the owner (shops never change owner), or an operator."""
-    return actor.is_operator or (actor.has(Role.SELLER) and product.shop.get("owner_id") == actor.user_id)
+    """The product's shop snapshot names `actor` as the owner (shops never change owner) or as the partner
+    managing it for a producer (issue 11), or an operator."""
+    if actor.is_operator:
+        return True
+    runs = manages_shop(actor, product.shop.get("owner_id"), product.shop.get("managed_by"))
+    return (actor.has(Role.SELLER) or actor.has(Role.PARTNER)) and runs
 
 
 def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str) -> Product:
@@ -153,7 +157,7 @@ def owned_product(repo: CatalogRepository, actor: Actor, shop_id: str, product_i
     product = repo.get_product(product_id)
     if product is not None and product.shop_id == shop_id and _snapshot_proves_access(actor, product):
         return product
-    shop = load_shop(repo, shop_id) if actor.is_operator else owned_shop(repo, actor, shop_id)
+    shop = load_shop(repo, shop_id) if actor.is_operator else owned_shop(repo, actor, shop_id, managed=True)
     if product is None or product.shop_id != shop.shop_id:
         raise NotFound("product not found", code="product_not_found")
     return product
@@ -165,10 +169,10 @@ def shop_products(
     """One Query when the page's products prove ownership; an empty page also reads the shop (403/404)."""
     if actor.is_operator:
         return repo.shop_products(shop_id, limit, start, archived)
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     page = repo.shop_products(shop_id, limit, start, archived)
     if not page.items or not all(_snapshot_proves_access(actor, p) for p in page.items):
-        owned_shop(repo, actor, shop_id)
+        owned_shop(repo, actor, shop_id, managed=True)
     return page
 
 
@@ -183,7 +187,7 @@ def edit_product(
     now: str,
     makers: ProvenanceRepository | None = None,
 ) -> Product:
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     if if_match is not None and if_match != product.version:
         raise PreconditionFailed("the product was changed since you read it", code="stale_product")
@@ -201,7 +205,7 @@ def edit_product(
 def archive_product(
     repo: CatalogRepository, actor: Actor, shop_id: str, product_id: str, *, if_match: int | None, now: str
 ) -> Product:
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     if if_match is not None and if_match != product.version:
         raise PreconditionFailed("the product was changed since you read it", code="stale_product")

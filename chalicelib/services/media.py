@@ -49,7 +49,7 @@ def request_upload(
     now: str,
     expires_in: int,
 ) -> dict[str, Any]:
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     product = owned_product(repo, actor, shop_id, product_id)
     if product.status == "archived":
         raise Conflict("an archived product cannot get new pictures", code="product_archived")
@@ -153,7 +153,7 @@ def complete_upload(
     *,
     now: str,
 ) -> MediaRef:
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     existing = next((m for m in product.media if m.media_id == media_id), None)
     if existing:
@@ -216,7 +216,7 @@ def remove_media(
     *,
     now: str,
 ) -> None:
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     shop, product = owned_shop_and_product(repo, actor, shop_id, product_id)
     ref = next((m for m in product.media if m.media_id == media_id), None)
     if ref is None:

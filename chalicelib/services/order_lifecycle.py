@@ -13,22 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
+from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed, ServiceUnavailable
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import COMPLETE, EXPIRE, PROVIDER_PAID, SCHEDULE_SHARDS, Order, TimelineEntry
-from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
+from ..domain.producers import Producer, is_producer
+from ..domain.seller_money import CommissionRule, CommissionTerms, ProducerShare, terms_for
 from . import points, settlement, terms
 from .ports import (
     BuyingRepository,
     CatalogRepository,
     FinanceRepository,
     Ledger,
+    NetworkRepository,
     Page,
     Position,
     TradeRepository,
     TrustRepository,
     Write,
 )
+from .producers import producer_share
 from .shops import owned_shop
 
 CHANGE_ATTEMPTS = 4
@@ -174,11 +177,11 @@ def history_page(
 def shop_order(catalog: CatalogRepository, repo: BuyingRepository, actor: Actor, shop_id: str, order_id: str) -> Order:
     """One read when the order's seller snapshot names `actor` (shops never change owner); anything else also
     reads the shop, for the usual 403/404."""
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     order = repo.get_order(order_id)
     if order is not None and order.shop_id == shop_id and order.seller_id == actor.user_id:
         return order
-    owned_shop(catalog, actor, shop_id)
+    owned_shop(catalog, actor, shop_id, managed=True)  # issue 11: the partner managing a producer's shop too
     if order is None or order.shop_id != shop_id:
         raise NotFound("order not found", code="order_not_found")
     return order
@@ -194,10 +197,10 @@ def shop_orders(
     start: Position | None,
 ) -> Page[Order]:
     """One Query when the page's orders prove ownership (seller snapshot); an empty page also reads the shop."""
-    require_role(actor, Role.SELLER)
+    require_role(actor, Role.SELLER, Role.PARTNER)
     page = repo.shop_orders(shop_id, status, limit, start)
     if not page.items or not all(o.seller_id == actor.user_id for o in page.items):
-        owned_shop(catalog, actor, shop_id)
+        owned_shop(catalog, actor, shop_id, managed=True)
     return page
 
 
@@ -416,6 +419,7 @@ def complete_due(
     limit: int = 5000,
     page_size: int = 100,
     trust: TrustRepository | None = None,
+    network: NetworkRepository | None = None,
 ) -> dict[str, int]:
     """Completes delivered, paid orders whose return window has closed (a schedule), each in one transaction
     with its seller's credit net of the commission in force when the order was placed (services/settlement.py)
@@ -430,13 +434,28 @@ def complete_due(
         market = getattr(order, "market", None)
         return terms_for(rules[0], order.storefront, market, order.currency, order.created_at)
 
+    producers: dict[str, Producer | None] = {}  # issue 11: a producer's sales pay their partner too (read once)
+
+    def share(order: Order) -> ProducerShare | None:
+        if not is_producer(order.seller_id):
+            return None
+        if network is None:
+            raise ServiceUnavailable("a producer's sale completes with the network store", retry_after=60)
+        if order.seller_id not in producers:
+            producers[order.seller_id] = network.get_producer(order.seller_id)
+        if not rules:
+            rules.append(finance.commission_rules())
+        return producer_share(producers[order.seller_id], order.seller_id, rules[0], order.currency, order.created_at)
+
     def complete(order: Order) -> bool:
         return _save_due(
             repo,
             order,
             lambda o: o.complete(now),
             "order.completed",
-            save=lambda before, _: earn(settlement.complete(repo, ledger, before, terms(before), now=now)),
+            save=lambda before, _: earn(
+                settlement.complete(repo, ledger, before, terms(before), now=now, producer=share(before))
+            ),
         )
 
     def earn(saved: Order | None) -> Order | None:

@@ -20,6 +20,7 @@ from ..domain.orders import Order, Return
 from ..domain.seller_money import (
     BUYERS,
     CommissionTerms,
+    ProducerShare,
     completion,
     payment_posting,
     refund,
@@ -44,12 +45,21 @@ def record_payment(
     return paid.as_saved(order.version)
 
 
-def complete(repo: BuyingRepository, ledger: Ledger, order: Order, terms: CommissionTerms, *, now: str) -> Order | None:
+def complete(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    order: Order,
+    terms: CommissionTerms,
+    *,
+    now: str,
+    producer: ProducerShare | None = None,
+) -> Order | None:
     """Completes `order` and credits its seller net of commission, in one transaction. None: the order changed
     meanwhile (another sweep completed it, or a return was asked for); nothing was written or posted twice, and
-    the next sweep looks at it again."""
+    the next sweep looks at it again. `producer`: a producer's shop's sale (issue 11), credited to the producer
+    net of the platform's and the partner's commissions, the partner's to the village (the same posting)."""
     completed = order.complete(now)
-    posting, record = completion(completed, terms, now)
+    posting, record = completion(completed, terms, now, producer)
     completed = replace(completed, commission=record)
     writes = repo.order_writes(completed, order.version, event="order.completed")
     try:

@@ -8,7 +8,14 @@ from typing import Any
 from ..domain.catalog import Product, Shop, slugify, validate_slug
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ServiceUnavailable, ValidationFailed
 from ..domain.events import OutboxBatch, shop_resync_event
-from ..domain.identity import Actor, Role, ensure_shop_owner, ensure_shop_visible, require_role
+from ..domain.identity import (
+    Actor,
+    Role,
+    ensure_shop_manager,
+    ensure_shop_owner,
+    ensure_shop_visible,
+    require_role,
+)
 from ..domain.markets import EXPORT_MARKETS
 from ..domain.storefronts import get_storefront, validate_region
 from .ports import JSON, CatalogRepository, Outbox, Page, Position
@@ -18,11 +25,25 @@ RESYNC_PAGE = 100  # live products one step of the product job rewrites (one Que
 
 def open_shop(repo: CatalogRepository, actor: Actor, data: dict[str, Any], *, now: str, shop_id: str) -> Shop:
     require_role(actor, Role.SELLER)
+    return create_shop(repo, actor.user_id, data, now=now, shop_id=shop_id)
+
+
+def create_shop(
+    repo: CatalogRepository,
+    owner_id: str,
+    data: dict[str, Any],
+    *,
+    now: str,
+    shop_id: str,
+    managed_by: str | None = None,
+) -> Shop:
+    """A new shop of `owner_id`, pending the operators' approval (a seller's, or a producer's that their village
+    partner manages: `managed_by`, issue 11)."""
     storefront = get_storefront(data["storefront"]).key
     slug = validate_slug(data["slug"]) if data.get("slug") else slugify(data["name"])
     shop = Shop(
         shop_id=shop_id,
-        owner_id=actor.user_id,
+        owner_id=owner_id,
         name=data["name"].strip(),
         slug=slug,
         storefront=storefront,
@@ -32,6 +53,7 @@ def open_shop(repo: CatalogRepository, actor: Actor, data: dict[str, Any], *, no
         created_at=now,
         updated_at=now,
         version=1,
+        managed_by=managed_by,
     )
     repo.create_shop(shop)
     return shop
@@ -50,15 +72,22 @@ def view_shop(repo: CatalogRepository, actor: Actor | None, shop_id: str) -> Sho
     return shop
 
 
-def owned_shop(repo: CatalogRepository, actor: Actor, shop_id: str) -> Shop:
-    require_role(actor, Role.SELLER)
+def owned_shop(repo: CatalogRepository, actor: Actor, shop_id: str, *, managed: bool = False) -> Shop:
+    """The shop, if `actor` owns it; with `managed`, also if they manage it for a producer (issue 11: its
+    catalogue, pictures and orders; never its money, whose routes call this without `managed`)."""
+    if not managed:
+        require_role(actor, Role.SELLER)
+        shop = load_shop(repo, shop_id)
+        ensure_shop_owner(actor, shop)
+        return shop
+    require_role(actor, Role.SELLER, Role.PARTNER)
     shop = load_shop(repo, shop_id)
-    ensure_shop_owner(actor, shop)
+    ensure_shop_manager(actor, shop)
     return shop
 
 
 def edit_shop(repo: CatalogRepository, actor: Actor, shop_id: str, changes: dict[str, Any], *, now: str) -> Shop:
-    shop = owned_shop(repo, actor, shop_id)
+    shop = owned_shop(repo, actor, shop_id, managed=True)
     fields = {}
     if "name" in changes:
         fields["name"] = changes["name"].strip()
@@ -105,6 +134,8 @@ def shop_snapshot(shop: Shop) -> dict[str, Any]:
     """What a product carries of its shop. `owner_id` lets owner reads check ownership without reading the
     shop (shops never change owner); it is never shown publicly (api/presenters.py picks public keys)."""
     snapshot = {**shop.summary(), "status": shop.status, "owner_id": shop.owner_id}
+    if shop.managed_by:  # issue 11: the partner managing a producer's shop proves access the same way
+        snapshot["managed_by"] = shop.managed_by
     if shop.export_markets:  # issue 12: which of its products are sold abroad follows from it
         snapshot["export_markets"] = list(shop.export_markets)
     return snapshot

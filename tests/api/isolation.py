@@ -53,7 +53,7 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     Scope.PROVIDER: frozenset(),
     Scope.BUSINESS: frozenset({"rfq_id", "quote_id", "invoice_id"}),
     Scope.COUNTY: frozenset({"county_id", "manifest_id", "return_id", "remittance_id"}),
-    Scope.VILLAGE: frozenset({"village_id", "manifest_id", "villager_id"}),
+    Scope.VILLAGE: frozenset({"village_id", "manifest_id", "villager_id", "producer_id"}),  # producer_id: issue 11
 }
 WORLD_MODULE = {
     Scope.SHOP: "tests/api/test_tenant_isolation.py",

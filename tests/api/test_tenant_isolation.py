@@ -658,3 +658,108 @@ def test_the_public_product_page_does_not_expose_owner_only_fields(api, victim):
 def test_a_seller_sees_only_their_own_shops_in_my_shops(api, victim, intruder):
     mine = api.get("/v1/me/shops", token=intruder.token).json["items"]
     assert [s["shop_id"] for s in mine] == [intruder.shop["shop_id"]]
+
+
+# --- a producer's shop, managed by their village partner (issue 11) --------------------------------------------
+
+# The routes a managing partner may use: the catalogue, its pictures, the shop's details and its orders. Every
+# other SHOP route (balances, payouts, payout account, statements, returns, makers, ...) stays the owner's: a
+# producer's money goes to their producer account (GET /v1/villages/{id}/producers/{id}/statement).
+MANAGED_CASES = [c for c in SHOP_CASES if c.allows(Role.PARTNER)]
+OWNER_ONLY_CASES = [c for c in SHOP_CASES if not c.allows(Role.PARTNER) and set(c.params) <= {"shop_id", "month"}]
+
+
+class ProducerTenant(Tenant):
+    """A producer's approved shop with a product, managed by its village's partner (`token`)."""
+
+    def owner_view(self) -> dict:
+        shop_id = self.shop["shop_id"]
+        view = {}
+        for path in (
+            f"/v1/shops/{shop_id}",
+            f"/v1/shops/{shop_id}/products?limit=100",
+            f"/v1/shops/{shop_id}/products?archived=true&limit=100",
+            self.product_path,
+            f"/v1/shops/{shop_id}/orders?limit=100",
+        ):
+            reply = self.api.get(path, token=self.token)
+            assert reply.status == 200, reply
+            view[path] = (unsigned(reply.json), reply.headers.get("etag"))
+        return view
+
+
+def make_producer_tenant(api, stack, factory) -> tuple[ProducerTenant, str]:
+    """The world and its county's id."""
+    import uuid
+
+    from tests.api.network import helpers as h
+
+    county = h.county(api, factory)
+    village = county.villages[0]
+    consent = {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"}
+    producer = api.post(
+        f"/v1/villages/{village.village_id}/producers",
+        {"name": "Gulnar Ismail", "consent": consent, "payout": {"method": "cash_via_partner"}},
+        token=village.partner,
+    )
+    assert producer.status == 201, producer
+    opened = api.post(
+        f"/v1/villages/{village.village_id}/producers/{producer.json['producer_id']}/shops",
+        {"name": f"Doppa caps {uuid.uuid4().hex[:8]}", "storefront": "handicrafts", "description": "Caps"},
+        token=village.partner,
+    )
+    assert opened.status == 201, opened
+    approved = api.post(f"/v1/admin/shops/{opened.json['shop']['shop_id']}/approve", token=factory.operator)
+    assert approved.status == 200, approved
+    product = factory.product(village.partner, approved.json, stock=100)
+    return ProducerTenant(api, stack, factory, village.partner, approved.json, product), county.county_id
+
+
+def test_the_managed_routes_are_the_catalogue_the_pictures_and_the_orders_never_the_money():
+    managed = {c.spec.operation_id for c in MANAGED_CASES}
+    assert {"addProduct", "editProduct", "startMediaUpload", "shipOrder", "editShop"} <= managed, managed
+    assert not any("payout" in c.spec.path or "balance" in c.spec.path for c in MANAGED_CASES)
+    assert any("payout" in c.spec.path for c in OWNER_ONLY_CASES) and any("ledger" in c.spec.path for c in OWNER_ONLY_CASES)
+
+
+def test_another_partner_a_seller_and_a_buyer_cannot_use_a_producers_shop(api, stack, factory, storage):
+    from tests.api.network import helpers as h
+
+    world, county_id = make_producer_tenant(api, stack, factory)
+    other_partner = h.village(api, factory, county_id).partner  # same county, another village
+    seller = factory.user("seller")
+    for case in MANAGED_CASES:
+        for token, statuses in ((other_partner, {403, 404}), (seller, {403, 404}), (world.buyer, {403})):
+            assert_refused_and_unchanged(api, stack, storage, [world], case, world, token, statuses)
+
+
+def test_the_managing_partner_is_refused_on_every_other_shop(api, stack, factory, storage, victim):
+    world, _ = make_producer_tenant(api, stack, factory)
+    for case in MANAGED_CASES:
+        assert_refused_and_unchanged(api, stack, storage, [victim, world], case, victim, world.token, {403, 404})
+    for case in (c for c in MANAGED_CASES if c in CHILD_CASES):  # another shop's product or order under their own
+        assert_refused_and_unchanged(
+            api, stack, storage, [victim, world], case, world, world.token, {404}, **children(victim, case)
+        )
+
+
+def test_the_managing_partner_cannot_use_the_money_or_other_owner_routes_of_the_shop_they_manage(
+    api, stack, factory, storage
+):
+    world, _ = make_producer_tenant(api, stack, factory)
+    for case in OWNER_ONLY_CASES:
+        assert_refused_and_unchanged(api, stack, storage, [world], case, world, world.token, {403})
+
+
+def test_the_managing_partner_can_call_every_route_opened_to_managers(api, stack, factory):
+    """Control for the rows above: the managing partner gets through on each managed route of their shop."""
+    world, _ = make_producer_tenant(api, stack, factory)
+    for case in control_order(MANAGED_CASES):
+        values = {name: world.value(name, case) for name in case.params}
+        value = functools.partial(_value_of, values, world, case)
+        example_body(case.spec, value)
+        events = queued(stack)
+        reply = call(api, case, value, world.token)
+        assert reply.status in case.spec.responses, f"{case}: {reply}"
+        if case.has("order_id") and case.writes:
+            assert queued(stack) == events + 1, f"{case}: its order event was not published"

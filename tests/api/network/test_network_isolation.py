@@ -51,6 +51,7 @@ class Centre:
     parcels: dict = field(default_factory=dict)  # name -> order (buyer view) or return
     manifests: dict = field(default_factory=dict)  # name -> manifest id
     villager_id: str = ""  # a villager the village's partner serves (issue 11)
+    producer_id: str = ""  # a producer the village's partner sells for (issue 11)
     remittance_id: str = ""  # cash the partner sent to the county, pending (issue 11)
 
     @property
@@ -67,6 +68,8 @@ class Centre:
             return self.parcels["return_at_county"]["return_id"]
         if name == "villager_id":
             return self.villager_id
+        if name == "producer_id":
+            return self.producer_id
         if name == "remittance_id":
             return self.remittance_id
         if name == "manifest_id":
@@ -107,6 +110,16 @@ class Centre:
                 "payment": "cash_on_pickup",
             },
             "updateVillager": lambda: {"name": "Renamed Villager", "phone": None},
+            "addProducer": lambda: {
+                "name": "Intruded Producer",
+                "consent": VILLAGER_CONSENT,
+                "payout": {"method": "cash_via_partner"},
+            },
+            "openProducerShop": lambda: {
+                "name": f"Producer shop {self.village.village_id}",
+                "storefront": "handicrafts",
+                "description": "Embroidered caps",
+            },
             "remitCash": lambda: {"amount": 100},
             "confirmRemittance": lambda: {"amount_received": 90},
         }
@@ -140,6 +153,7 @@ class Centre:
             (v.partner, f"/v1/villages/{v.village_id}/returns?limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/villagers?limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/villagers?q=amina&limit=100"),
+            (v.partner, f"/v1/villages/{v.village_id}/producers?limit=100"),
             (v.partner, f"/v1/villages/{v.village_id}/remittances?limit=100"),
             (c.staff, f"/v1/county/{c.county_id}/remittances?status=pending&limit=100"),
         ]
@@ -234,6 +248,13 @@ def make_centre(api, stack, factory) -> Centre:
     )
     assert villager.status == 201, villager
     centre.villager_id = villager.json["villager_id"]
+    producer = api.post(
+        f"/v1/villages/{v.village_id}/producers",
+        {"name": "Gulnar Ismail", "consent": VILLAGER_CONSENT, "payout": {"method": "cash_via_partner"}},
+        token=v.partner,
+    )
+    assert producer.status == 201, producer
+    centre.producer_id = producer.json["producer_id"]
     # cash in the partner's drawer (as collected at handovers: tests/api/network/test_cash.py), one remittance
     from chalicelib.domain.ledger import Account, transfer
 
