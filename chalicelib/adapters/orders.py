@@ -972,6 +972,28 @@ class DynamoBuyingRepository:
         on stock, listing and the price fingerprint the partner was quoted), each shop still active, each order,
         and the orders' events (one outbox item). Raises LinesRefused naming the products whose condition
         failed, ShopsUnavailable naming the shops."""
+        writes, explain = self.assisted_order_writes(orders, stock, price_fps, owner, claim_key, claim, now)
+        try:
+            self._transact([w.action for w in writes])
+        except TransactionCancelled as exc:
+            reasons = exc.reasons + [None] * (len(writes) - len(exc.reasons))
+            refused = [i for i, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"]
+            if refused:
+                raise explain(refused) from exc
+            raise _busy(RuntimeError(str(reasons))) from exc
+
+    def assisted_order_writes(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        owner: str,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> tuple[list[Write], Callable[[list[int]], DomainError]]:
+        """The writes of `place_assisted_orders`, to commit alongside a ledger posting (issue 11: the goods an
+        assisted order paid by the partner records), and what explains the refusal of some of them."""
         shop_ids = _shop_ids(orders)
         actions = [
             _put(
@@ -992,26 +1014,21 @@ class DynamoBuyingRepository:
             *(_put(_order_item(order), "attribute_not_exists(order_id)") for order in orders),
             outbox_put(f"assisted:{orders[0].checkout_id}", [order_event(o, "order.created") for o in orders], now),
         ]
-        try:
-            self._transact(actions)
-        except TransactionCancelled as exc:
-            reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
-            if reasons[0] == "ConditionalCheckFailed":
-                raise Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race") from exc
+
+        def explain(refused: list[int]) -> DomainError:
+            if 0 in refused:
+                return Conflict("this Idempotency-Key was used meanwhile", code="idempotency_race")
             at = 1 + len(stock)
-            sold_out = [
-                pid for pid, reason in zip(stock, reasons[1:at], strict=True) if reason == "ConditionalCheckFailed"
-            ]
-            closed = [
-                sid
-                for sid, reason in zip(shop_ids, reasons[at : at + len(shop_ids)], strict=True)
-                if reason == "ConditionalCheckFailed"
-            ]
+            products = list(stock)
+            closed = [shop_ids[i - at] for i in refused if at <= i < at + len(shop_ids)]
             if closed:
-                raise ShopsUnavailable(closed) from exc
+                return ShopsUnavailable(closed)
+            sold_out = [products[i - 1] for i in refused if 1 <= i < at]
             if sold_out:
-                raise LinesRefused(sold_out) from exc
-            raise _busy(RuntimeError(str(reasons))) from exc
+                return LinesRefused(sold_out)
+            return Conflict("an order of this checkout exists already", code="order_exists")
+
+        return [Write(a) for a in actions], explain
 
     # --- the rural service network (issue 10) -------------------------------------------------------
 

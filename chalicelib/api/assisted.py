@@ -88,19 +88,21 @@ def quote(call: Call, village_id: str) -> dict:
         "Atomic with the stock decrements, exactly like checkout; the orders record the partner (`placed_by`) "
         "and the villager, and carry the partner's fee as their own line. `cash_on_pickup`: the seller ships "
         "before payment and the partner collects goods + fee at the handover; `paid_by_partner`: the partner "
-        "pays the seller by bank transfer (the seller ships once paid) and collects the fee. A price changed "
+        "pays the seller by bank transfer (the seller ships once paid; the goods are posted to the partner's "
+        "`village:<id>:goods` with the orders) and collects the fee. A price changed "
         "since the quote is 409 price_changed (quote again)."
     ),
     budget=Budget(
-        3,
+        4,
         "one BatchGetItem (claim, village, villager, products) + GetItem fee rule + one TransactWriteItems "
-        "(claim, stock per product, orders)",
+        "(claim, stock per product, orders); paid by the partner, + the ledger's BatchGetItem (the posting of "
+        "the goods to village:<id>:goods rides in the same transaction)",
     ),
 )
 def place(call: Call, village_id: str) -> Response:
     c = container()
     result, replayed = assisted.place(
         c.buying, c.network, call.actor, village_id, call.request.headers["idempotency-key"].strip(),
-        call.body.model_dump(), now=c.clock(), new_id=c.new_id, present_order=parcel_public,
+        call.body.model_dump(), now=c.clock(), new_id=c.new_id, present_order=parcel_public, ledger=c.ledger,
     )  # fmt: skip
     return ok(result, status=200 if replayed else 201)

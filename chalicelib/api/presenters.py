@@ -881,6 +881,8 @@ def village_statement_public(s: VillageStatement, next_cursor: str | None) -> di
         "cash_on_hand": money(s.cash_on_hand, st.currency),
         "fees_earned": money(s.fees_earned, st.currency),
         "in_transit": money(s.in_transit, st.currency),
+        "goods_paid": money(s.goods_paid, st.currency),  # issue 11
+        "commissions_earned": money(s.commissions_earned, st.currency),
     }
 
 

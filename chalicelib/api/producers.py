@@ -91,28 +91,6 @@ def get(call: Call, village_id: str, producer_id: str) -> dict:
 @route(
     bp,
     "POST",
-    "/v1/villages/{village_id}/producers/{producer_id}/erase",
-    "eraseProducer",
-    "Erase a producer's personal data at their request",
-    tag="producers",
-    auth=PARTNER,
-    scope=Scope.VILLAGE,
-    responses={200: "ProducerPublic"},
-    errors=(409, 412),
-    description=(
-        "The name, phone, consent witness and bank details are removed for good; the id, the village, the shop, "
-        "its orders and the producer's account stay. Erasing twice is 409."
-    ),
-    budget=Budget(2, "GetItem producer + one version-checked PutItem"),
-)
-def erase(call: Call, village_id: str, producer_id: str) -> dict:
-    c = container()
-    return producer_public(producers.erase_producer(c.network, call.actor, village_id, producer_id, now=c.clock()))
-
-
-@route(
-    bp,
-    "POST",
     "/v1/villages/{village_id}/producers/{producer_id}/shops",
     "openProducerShop",
     "Open the producer's shop: owned by the producer, managed by the partner, pending approval",
@@ -200,3 +178,25 @@ def set_commission(call: Call, county_id: str) -> dict:
         c.finance, c.network, call.actor, county_id, call.body.percent_bp, call.body.currency, now=c.clock()
     )
     return producer_commission_public(view)
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/villages/{village_id}/producers/{producer_id}/erase",
+    "eraseProducer",
+    "Erase a producer's personal data at their request",
+    tag="producers",
+    auth=PARTNER,
+    scope=Scope.VILLAGE,
+    responses={200: "ProducerPublic"},
+    errors=(409, 412),
+    description=(
+        "The name, phone, consent witness and bank details are removed for good; the id, the village, the shop, "
+        "its orders and the producer's account stay. Erasing twice is 409."
+    ),
+    budget=Budget(2, "GetItem producer + one version-checked PutItem"),
+)  # declared last: the isolation control erases its producer after the other routes
+def erase(call: Call, village_id: str, producer_id: str) -> dict:
+    c = container()
+    return producer_public(producers.erase_producer(c.network, call.actor, village_id, producer_id, now=c.clock()))

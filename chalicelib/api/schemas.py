@@ -2368,7 +2368,7 @@ class VillageLedgerEntryPublic(Public):
 
 class VillageStatementPublic(Public):
     village_id: str
-    account: Literal["cash", "fees", "remittances"]
+    account: Literal["cash", "fees", "remittances", "goods", "commissions"]
     start_at: str
     end_at: str
     opening: Money
@@ -2378,6 +2378,8 @@ class VillageStatementPublic(Public):
     cash_on_hand: Money = Field(description="now: cash collected and not yet remitted")
     fees_earned: Money = Field(description="now: service fees earned, net of those given back")
     in_transit: Money = Field(description="now: remitted, not yet confirmed by the county")
+    goods_paid: Money = Field(description="now: goods the partner paid for villagers (paid_by_partner orders)")
+    commissions_earned: Money = Field(description="now: the partner's commission on their producers' sales")
 
 
 # --- buyer trust (issue 13): disputes, points, reviews ---------------------------------------------------------

@@ -125,3 +125,25 @@ def fee_reversed(order: Order, returned_after: dict[str, int], return_id: str, a
         refs={"order_id": order.order_id, "return_id": return_id},
         memo=f"Service fee given back: return {return_id} of order {order.order_id}",
     )
+
+
+def goods_paid_by_partner(orders: list[Order], village_id: str, villager_id: str, at: str) -> Posting:
+    """The goods of a `paid_by_partner` assisted checkout, paid by the partner from their own funds (outside
+    the ledger, as cash is): `external:cash` -> `village:<id>:goods`, posted with the orders themselves (one
+    transaction), so the partner's statement shows what they advanced for their villagers."""
+    goods = sum(o.total for o in orders)
+    checkout_id = orders[0].checkout_id
+    refs = {"checkout_id": checkout_id, "villager_id": villager_id}
+    if len(orders) == 1:
+        refs["order_id"] = orders[0].order_id
+    return transfer(
+        f"assisted-goods:{checkout_id}",
+        "assisted.goods_paid",
+        at,
+        source=CASH,
+        destination=Account.village(village_id, "goods"),
+        amount=goods,
+        currency=orders[0].currency,
+        refs=refs,
+        memo=f"Goods paid by the partner for villager {villager_id}: " + ", ".join(o.order_id for o in orders),
+    )

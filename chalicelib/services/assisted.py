@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain import seasons
-from ..domain.assisted import FeeRule, fee_rule
+from ..domain.assisted import FeeRule, fee_rule, goods_paid_by_partner
 from ..domain.buying import CheckoutClaim, LinesRefused, Offer
 from ..domain.catalog import Product
 from ..domain.errors import Conflict, NotFound, Unprocessable
@@ -25,7 +25,7 @@ from ..domain.network import Village, pickup_snapshot, require_partner
 from ..domain.orders import Order, OrderLine, TimelineEntry, line_problems, rule_text
 from ..domain.villagers import Villager
 from .checkout import _order_line, _raise_unavailable
-from .ports import BuyingRepository, NetworkRepository
+from .ports import BuyingRepository, Ledger, NetworkRepository
 
 # The payment the partner chose -> the order's payment method: cash collected at the pickup (the seller ships
 # before payment, as cash on delivery), or paid by the partner by bank transfer (the seller ships once paid).
@@ -168,11 +168,14 @@ def place(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
+    ledger: Ledger | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """One order per shop for the villager, collected at the village: atomic with the stock decrements, each
     shop still selling (409 shop_unavailable), the orders' events (one outbox item) and the Idempotency-Key's
-    claim (a replay answers the first result; another body with the key is 422).
-    Three calls: the BatchGetItem, the fee rule, one TransactWriteItems."""
+    claim (a replay answers the first result; another body with the key is 422). `paid_by_partner`: the
+    goods the partner pays are posted to `village:<id>:goods` in the same transaction (with `ledger`).
+    Three calls: the BatchGetItem, the fee rule, one TransactWriteItems (+ the ledger's BatchGetItem of the
+    village's goods balance when paid by the partner)."""
     require_role(actor, Role.PARTNER)
     lines = body["lines"]
     claim_key = _claim_key(actor.user_id, idempotency_key)
@@ -246,9 +249,16 @@ def place(
         stock[offer.product_id] += line["quantity"]
         fps[offer.product_id] = offer.price_fp
     try:
-        buying.place_assisted_orders(
-            orders, dict(stock), fps, actor.user_id, claim_key, CheckoutClaim(digest, result), now
-        )
+        if body["payment"] == "paid_by_partner" and ledger is not None:
+            writes, explain = buying.assisted_order_writes(
+                orders, dict(stock), fps, actor.user_id, claim_key, CheckoutClaim(digest, result), now
+            )
+            paid = goods_paid_by_partner(orders, village_id, villager.villager_id, now)
+            ledger.post(paid, alongside=writes, explain=explain)
+        else:
+            buying.place_assisted_orders(
+                orders, dict(stock), fps, actor.user_id, claim_key, CheckoutClaim(digest, result), now
+            )
     except LinesRefused as refused:
         fresh = buying.get_products(refused.product_ids)
         _offers([line for line in lines if line["product_id"] in refused.product_ids], fresh, now)

@@ -21,7 +21,7 @@ from ..domain.remittances import (
 from .network import county_access, village_access
 from .ports import Ledger, NetworkRepository, Page, Position
 
-VILLAGE_ACCOUNTS = ("cash", "fees", "remittances")
+VILLAGE_ACCOUNTS = ("cash", "fees", "remittances", "goods", "commissions")  # goods, commissions: issue 11
 
 
 def remit(
@@ -77,6 +77,8 @@ class VillageStatement:
     cash_on_hand: int
     fees_earned: int
     in_transit: int
+    goods_paid: int = 0  # goods the partner paid for villagers (paid_by_partner assisted orders)
+    commissions_earned: int = 0  # the partner's commission on the sales of the producers they sell for
 
 
 def village_statement(
@@ -96,4 +98,7 @@ def village_statement(
         balance = found.get((str(Account.village(village_id, purpose)), NETWORK_CURRENCY))
         return balance.amount if balance else 0
 
-    return VillageStatement(village_id, account, statement, now_in("cash"), now_in("fees"), now_in("remittances"))
+    return VillageStatement(
+        village_id, account, statement, now_in("cash"), now_in("fees"), now_in("remittances"),
+        goods_paid=now_in("goods"), commissions_earned=now_in("commissions"),
+    )  # fmt: skip

@@ -268,6 +268,16 @@ class BuyingRepository(Protocol):
         claim: CheckoutClaim,
         now: str,
     ) -> None: ...
+    def assisted_order_writes(
+        self,
+        orders: list[Order],
+        stock: dict[str, int],
+        price_fps: dict[str, str],
+        owner: str,
+        claim_key: str,
+        claim: CheckoutClaim,
+        now: str,
+    ) -> tuple[list[Write], Callable[[list[int]], DomainError]]: ...
     def county_parcels(self, county_id: str, status: str, limit: int, start: Position | None) -> Page[Order]: ...
     def village_parcels(
         self, village_id: str, status: str, limit: int, start: Position | None, *, waiting_only: bool = False

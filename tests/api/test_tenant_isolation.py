@@ -719,7 +719,9 @@ def test_the_managed_routes_are_the_catalogue_the_pictures_and_the_orders_never_
     managed = {c.spec.operation_id for c in MANAGED_CASES}
     assert {"addProduct", "editProduct", "startMediaUpload", "shipOrder", "editShop"} <= managed, managed
     assert not any("payout" in c.spec.path or "balance" in c.spec.path for c in MANAGED_CASES)
-    assert any("payout" in c.spec.path for c in OWNER_ONLY_CASES) and any("ledger" in c.spec.path for c in OWNER_ONLY_CASES)
+    assert any("payout" in c.spec.path for c in OWNER_ONLY_CASES) and any(
+        "ledger" in c.spec.path for c in OWNER_ONLY_CASES
+    )
 
 
 def test_another_partner_a_seller_and_a_buyer_cannot_use_a_producers_shop(api, stack, factory, storage):

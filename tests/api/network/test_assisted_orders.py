@@ -330,3 +330,54 @@ def test_a_suspended_shop_takes_no_assisted_order(api, factory, setting):
     error = assert_api_error(place(api, village, body), 409, "shop_unavailable")
     assert error["details"][0]["field"] == f"shops.{shop.shop['shop_id']}"
     assert stock_of(api, shop) == 1000
+
+
+def test_goods_paid_by_the_partner_are_posted_with_the_orders_and_show_on_the_village_statement(
+    api, stack, factory, setting
+):
+    county, village, villager, first, second = setting
+    ledger_path = f"/v1/villages/{village.village_id}/ledger?account=goods"
+    before = api.get(ledger_path, token=village.partner).json["goods_paid"]["amount"]
+    body = {
+        "villager_id": villager["villager_id"],
+        "lines": [
+            {"product_id": first.product["product_id"], "quantity": 2},
+            {"product_id": second.product["product_id"], "quantity": 1},
+        ],
+        "payment": "paid_by_partner",
+    }
+    key = f"assisted-{uuid.uuid4().hex}"
+    with CallRecorder() as rec:
+        placed = place(api, village, body, key)
+    assert placed.status == 201, placed
+    assert rec.totals().calls == 4  # + the ledger's read of the goods balance; one transaction for all
+    goods = 3 * PRICE
+    statement = api.get(ledger_path, token=village.partner)
+    assert statement.status == 200, statement
+    assert statement.json["goods_paid"] == {"amount": before + goods, "currency": "CNY"}
+    entry = statement.json["items"][-1]
+    assert entry["kind"] == "assisted.goods_paid" and entry["amount"] == {"amount": goods, "currency": "CNY"}
+    checkout_id = placed.json["checkout_id"]
+    posting = stack.ledger.get_posting(f"assisted-goods:{checkout_id}").posting
+    assert posting.refs["villager_id"] == villager["villager_id"]
+    # a replay posts nothing more
+    again = place(api, village, body, key)
+    assert again.status == 200 and again.json["replayed"] is True
+    assert api.get(ledger_path, token=village.partner).json["goods_paid"]["amount"] == before + goods
+
+
+def test_a_refused_paid_by_partner_order_posts_no_goods(api, stack, factory, setting):
+    county, village, villager, *_ = setting
+    shop = h.shop(factory)
+    # suspended: its products still say active until the shop's job runs, so only the transaction refuses
+    suspended = api.post(f"/v1/admin/shops/{shop.shop['shop_id']}/suspend", token=factory.operator)
+    assert suspended.status == 200, suspended
+    ledger_path = f"/v1/villages/{village.village_id}/ledger?account=goods"
+    before = api.get(ledger_path, token=village.partner).json["goods_paid"]
+    body = {
+        "villager_id": villager["villager_id"],
+        "lines": [{"product_id": shop.product["product_id"], "quantity": 1}],
+        "payment": "paid_by_partner",
+    }
+    assert_api_error(place(api, village, body), 409, "shop_unavailable")
+    assert api.get(ledger_path, token=village.partner).json["goods_paid"] == before

@@ -49,7 +49,9 @@ def path(village: h.Village, suffix: str = "") -> str:
 
 
 def add(api, village: h.Village, name: str = "Gulnar Ismail", payout: dict = CASH, **extra) -> dict:
-    reply = api.post(path(village), {"name": name, "consent": CONSENT, "payout": payout, **extra}, token=village.partner)
+    reply = api.post(
+        path(village), {"name": name, "consent": CONSENT, "payout": payout, **extra}, token=village.partner
+    )
     assert reply.status == 201, reply
     return reply.json
 
@@ -96,8 +98,11 @@ def test_a_partner_adds_a_producer_paid_to_a_bank_account_shown_masked(api, shuf
         ({"name": "Memet", "consent": CONSENT, "payout": {"method": "wechat"}}, "payout"),
         ({"name": "", "consent": CONSENT, "payout": CASH}, "name"),
         (
-            {"name": "Memet", "consent": {"method": "witnessed_verbal", "recorded_at": CONSENT["recorded_at"]},
-             "payout": CASH},
+            {
+                "name": "Memet",
+                "consent": {"method": "witnessed_verbal", "recorded_at": CONSENT["recorded_at"]},
+                "payout": CASH,
+            },
             "consent.witness",
         ),  # fmt: skip
     ],
@@ -166,9 +171,7 @@ def test_a_producers_shop_is_owned_by_the_producer_managed_by_the_partner_and_pe
     assert_api_error(bad, 400)
 
 
-def test_the_partner_runs_the_producers_catalogue_and_pictures_through_the_ordinary_routes(
-    api, stack, factory, shufu
-):
+def test_the_partner_runs_the_producers_catalogue_and_pictures_through_the_ordinary_routes(api, stack, factory, shufu):
     village = shufu.villages[0]
     _, shop = approved_shop(api, factory, village)
     product = factory.product(village.partner, shop, stock=10)
@@ -185,7 +188,9 @@ def test_the_partner_runs_the_producers_catalogue_and_pictures_through_the_ordin
     assert announced.status == 201, announced
     key = announced.json["upload"]["fields"]["key"]
     stack.media._s3.put_object(Bucket=stack.settings.media_bucket, Key=key, Body=picture, ContentType="image/png")
-    done = api.post(f"{base}/{product['product_id']}/media/{announced.json['media_id']}/complete", token=village.partner)
+    done = api.post(
+        f"{base}/{product['product_id']}/media/{announced.json['media_id']}/complete", token=village.partner
+    )
     assert done.status == 200, done
     # the shop is public once approved; its money is not the partner's to take out
     assert api.get(f"/v1/shops/{shop['shop_id']}").status == 200
@@ -261,9 +266,7 @@ def test_a_city_buyers_purchase_completes_into_the_producers_account_net_of_both
     assert after.commission["partner_amount"] == 1_000 and after.commission["amount"] == 500
 
 
-def test_without_a_county_rule_the_partner_earns_nothing_and_the_producer_gets_the_rest(
-    api, stack, factory, clock
-):
+def test_without_a_county_rule_the_partner_earns_nothing_and_the_producer_gets_the_rest(api, stack, factory, clock):
     county = h.county(api, factory)
     village = county.villages[0]
     producer, shop = approved_shop(api, factory, village)
