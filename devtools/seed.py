@@ -1104,6 +1104,7 @@ def seed_network(container, result: SeedResult, operator, log=print) -> None:
         # issue 11: villagers of Tokzak, and orders partner@ placed for them (one collected and paid in cash)
         seed_villagers(c, partner, village_id, log)
         seed_assisted_orders(c, result, operator, partner, staff, county_id, village_id, collectable, log)
+        seed_producers(c, result, operator, partner, county_id, village_id, log)  # issue 11: assisted selling
         # a second manifest on its way to the village, and a parcel waiting at the county
         scan("to_village")
         manifest()
@@ -1134,6 +1135,71 @@ def seed_villagers(c, partner, village_id: str, log=print) -> None:
         fields = {"name": name, "phone": phone, "consent": {**consent, "recorded_at": now}}
         villagers.add_villager(c.network, partner, village_id, fields, now=now, villager_id=c.new_id("vgr"))
     log(f"seeded {len(DEMO_VILLAGERS)} villagers served by {PARTNER}")
+
+
+# --- a producer partner@ sells for (issue 11, assisted selling) -----------------------------------------------
+
+DEMO_PRODUCER = {
+    "name": "Rizwangul Tursun",
+    "phone": "+86 998 555 0211",
+    "payout": {"method": "cash_via_partner"},
+}
+DEMO_PRODUCER_SHOP = {
+    "name": "Tokzak Embroidery (Rizwangul Tursun)",
+    "storefront": "handicrafts",
+    "description": "Doppa caps and embroidered cushions made by Rizwangul in Tokzak; sold for her by the village "
+    "service centre.",
+}
+DEMO_PRODUCER_PRODUCTS = (
+    ("Tokzak doppa cap, green velvet", "doppa", 8_800, 12, "A green velvet doppa with almond-flower embroidery."),
+    ("Embroidered cushion cover", "fabric", 12_600, 8, "A 45 cm cushion cover, hand-embroidered with silk thread."),
+)
+PRODUCER_COMMISSION_BP = 1_000  # Shufu's village partners earn 10 % of their producers' sales
+
+
+def seed_producers(c, result: SeedResult, operator, partner, county_id: str, village_id: str, log=print) -> None:
+    """One producer partner@ sells for, with an approved shop and products (with pictures) the partner manages,
+    and Shufu's producer commission: through the same use cases as the API."""
+    import requests
+
+    from chalicelib.api.schemas import ProductCreate
+    from chalicelib.services import catalog, producers, shops
+
+    from .demo_images import render
+
+    producers.set_producer_commission(
+        c.finance, c.network, operator, county_id, PRODUCER_COMMISSION_BP, "CNY", now=c.clock()
+    )
+    now = c.clock()
+    fields = {**DEMO_PRODUCER, "consent": {"method": "signed_form", "recorded_at": now}}
+    producer = producers.add_producer(c.network, partner, village_id, fields, now=now, producer_id=c.new_id("pdr"))
+    _, shop = producers.open_producer_shop(
+        c.network, c.catalog, partner, village_id, producer.producer_id, dict(DEMO_PRODUCER_SHOP),
+        now=c.clock(), shop_id=c.new_id("shp"),
+    )  # fmt: skip
+    shop = shops.moderate(c.catalog, operator, shop.shop_id, "approve", now=c.clock())
+    result.shops += 1
+    with requests.Session() as http:
+        for title, kind, amount, stock, description in DEMO_PRODUCER_PRODUCTS:
+            body = ProductCreate.model_validate(
+                {
+                    "title": title,
+                    "description": description,
+                    "category": "textiles",
+                    "price": {"amount": amount, "currency": "CNY"},
+                    "stock": stock,
+                    "status": "active",
+                    "attributes": _craft(DEMO_PRODUCER["name"], False, None, ["velvet", "silk thread"]),
+                }
+            ).fields()
+            product = catalog.add_product(
+                c.catalog, partner, shop.shop_id, body, now=c.clock(), product_id=c.new_id("prd")
+            )
+            picture = render(kind, title, "Tokzak · Kashgar", "JPEG")
+            _upload(c, partner, shop.shop_id, product, picture, "image/jpeg", http)
+            result.products += 1
+            result.pictures += 1
+    log(f"seeded producer {DEMO_PRODUCER['name']} and her shop, managed by {PARTNER}")
 
 
 def seed_assisted_orders(

@@ -478,6 +478,19 @@ class DynamoNetworkRepository:
         item = self._get(f"villager#{villager_id}", "villager", consistent=consistent)
         return villager_from_item(item) if item else None
 
+    def villagers_by_id(self, villager_ids: list[str]) -> dict[str, Villager]:
+        """Villagers by id (one BatchGetItem of at most 100; the missing are left out)."""
+        keys = [{"pk": _s(f"villager#{vid}"), "sk": _s("villager")} for vid in dict.fromkeys(villager_ids)][:100]
+        found: dict[str, Villager] = {}
+        requests: dict = {_table(): {"Keys": keys}} if keys else {}
+        while requests:
+            raw = self._call("batch_get_item", RequestItems=requests)
+            for item in raw.get("Responses", {}).get(_table(), []):
+                villager = villager_from_item(item)
+                found[villager.villager_id] = villager
+            requests = raw.get("UnprocessedKeys") or {}
+        return found
+
     def villagers(self, village_id: str, limit: int, start: dict | None) -> Page[Villager]:
         """A village's villagers, newest first (erased ones too, anonymised)."""
         raw = self._list("list-index", f"village#{village_id}#villagers", limit, start, newest_first=True)

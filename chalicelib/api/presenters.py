@@ -347,11 +347,20 @@ def village_public(village: Village, *, partner_password: str | None = None, ope
     return body
 
 
-def parcel_public(order: Order) -> dict:
+def parcel_public(order: Order, villagers: dict | None = None) -> dict:
     """An order as a county centre or a village partner sees it: the recipient's name and the last four
-    digits of the phone; never the full phone, the address, the buyer's id, or the pickup code."""
+    digits of the phone; never the full phone, the address, the buyer's id, or the pickup code. An assisted
+    order names its villager by id only (issue 11): `villagers` (id -> Villager, read by the partner's page)
+    gives their name and phone as they are now, blank once erased."""
     p = order.pickup or {}
     shipment = order.shipment or {}
+    recipient = {
+        "name": str(order.delivery.get("name", "")),
+        "phone_last4": phone_last4(str(order.delivery.get("phone", ""))),
+    }
+    villager = (villagers or {}).get((order.assisted or {}).get("villager_id"))
+    if villager is not None:
+        recipient = {"name": villager.name, "phone_last4": phone_last4(villager.phone or "")}
     return {
         "order_id": order.order_id,
         "status": order.status,
@@ -360,10 +369,7 @@ def parcel_public(order: Order) -> dict:
         "village_id": p.get("village_id", ""),
         "village_name": p.get("village_name", ""),
         "shop_name": order.shop_name,
-        "recipient": {
-            "name": str(order.delivery.get("name", "")),
-            "phone_last4": phone_last4(str(order.delivery.get("phone", ""))),
-        },
+        "recipient": recipient,
         "carrier": shipment.get("carrier"),
         "tracking_number": shipment.get("tracking_number"),
         "manifest_id": p.get("manifest_id"),

@@ -47,7 +47,7 @@ PARTNER = roles(Role.PARTNER)
 def add(call: Call, village_id: str) -> dict:
     c = container()
     producer = producers.add_producer(
-        c.network, call.actor, village_id, call.body.model_dump(), now=c.clock(), producer_id=c.new_id("prd")
+        c.network, call.actor, village_id, call.body.model_dump(), now=c.clock(), producer_id=c.new_id("pdr")
     )
     return producer_public(producer)
 

@@ -21,7 +21,7 @@ from .errors import Conflict, ValidationFailed
 from .seller_money import check_payout_details, masked_destination
 from .villagers import MAX_NAME, consent_record
 
-ID_PREFIX = "prd"  # a producer's id, and so the owner id of their shop and the seller id of its orders
+ID_PREFIX = "pdr"  # a producer's id, and so the owner id of their shop and the seller id of its orders
 PAYOUT_METHODS = ("bank_account", "cash_via_partner")
 # The partner's commission on producers' sales is a commission rule per county (services/commissions), kept with
 # the storefronts' rules under this storefront name and the county as its "market".

@@ -143,3 +143,10 @@ def erased(villager: Villager, *, now: str) -> Villager:
     _require_not_erased(villager)
     consent = {"method": villager.consent.get("method"), "recorded_at": villager.consent.get("recorded_at")}
     return replace(villager, name="", phone=None, consent={**consent, "witness": None}, updated_at=now, erased_at=now)
+
+
+def recipient_label(villager_id: str) -> str:
+    """What an assisted order names as its recipient: the villager's id, never their name or phone, so an erased
+    villager leaves nothing personal on the orders placed for them (their name is read from the profile when a
+    partner's page shows the parcel: `domain.villagers.Villager.name`, "" once erased)."""
+    return f"villager {villager_id}"

@@ -23,7 +23,7 @@ from ..domain.errors import Conflict, NotFound, Unprocessable
 from ..domain.identity import Actor, Role, require_role
 from ..domain.network import Village, pickup_snapshot, require_partner
 from ..domain.orders import Order, OrderLine, TimelineEntry, line_problems, rule_text
-from ..domain.villagers import Villager
+from ..domain.villagers import Villager, recipient_label
 from .checkout import _order_line, _raise_unavailable
 from .ports import BuyingRepository, Ledger, NetworkRepository
 
@@ -191,7 +191,8 @@ def place(
     rule = network.get_fee_rule(known.county_id)
     currency = priced[0][0].currency
     checkout_id = new_id("chk")
-    delivery = {"pickup_point": village_id, "name": villager.name, "phone": villager.phone or ""}
+    # only the villager's id: their name and phone stay on the profile, which an erasure blanks (issue 11)
+    delivery = {"pickup_point": village_id, "name": recipient_label(villager.villager_id), "phone": ""}
     orders: list[Order] = []
     per_shop = []
     for order_id, order_lines, first in _groups(priced, now, new_id):

@@ -83,3 +83,14 @@ def erase_villager(
     """The villager asked to be forgotten: name, phone and witness go; orders and money records stay."""
     before = villager(network, actor, village_id, villager_id, consistent=True)
     return network.save_villager(before, erased(before, now=now))
+
+
+def recipients(network: NetworkRepository, village: Village, orders: list[Any]) -> dict[str, Villager]:
+    """The villagers the assisted orders among `orders` were placed for (one BatchGetItem; none when there is
+    no assisted order), for a page of the village's partner (`village` already checked): orders name them by
+    id only, so an erased villager's name is gone from them too."""
+    ids = sorted({o.assisted["villager_id"] for o in orders if o.assisted and o.assisted.get("villager_id")})
+    if not ids:
+        return {}
+    found = network.villagers_by_id(ids)
+    return {vid: v for vid, v in found.items() if v.village_id == village.village_id}

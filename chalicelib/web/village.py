@@ -15,6 +15,7 @@ from ..domain.network import TO_COUNTY, TO_VILLAGE, Village
 from ..domain.orders import MAX_LINE_QUANTITY
 from ..services import network
 from ..services import village as village_service
+from ..services import villagers as villager_service
 from . import i18n, render
 from .county import print_page, scanned_codes
 from .routing import Form, looks_like_id, page, positive_int
@@ -58,9 +59,10 @@ def _console(ctx: WebContext, status: int = 200, error: str | None = None, faile
     c = container()
     vid = village.village_id
 
-    def listed(status_name: str) -> list[dict]:
-        page_ = village_service.parcels(c.buying, c.network, actor, vid, status_name, CONSOLE_LIST, None, known=village)
-        return [parcel_public(o) for o in page_.items]
+    def listed(status_name: str) -> list:
+        return village_service.parcels(
+            c.buying, c.network, actor, vid, status_name, CONSOLE_LIST, None, known=village
+        ).items
 
     def manifests(direction: str, state: str) -> list[dict]:
         page_ = village_service.village_manifests(
@@ -69,6 +71,8 @@ def _console(ctx: WebContext, status: int = 200, error: str | None = None, faile
         return [manifest_public(m) for m in page_.items]
 
     waiting = village_service.returns_waiting(c.buying, c.network, actor, vid, CONSOLE_LIST, None, known=village)
+    ready, handed = listed("ready_for_pickup"), listed("delivered")
+    names = villager_service.recipients(c.network, village, ready + handed)  # issue 11: names live on profiles
     notice = None
     if ctx.query.get("handed"):
         notice = ctx.t("village.handed_over", order_id=ctx.query["handed"])
@@ -81,8 +85,8 @@ def _console(ctx: WebContext, status: int = 200, error: str | None = None, faile
         title=village.name,
         village=village,
         to_receive=manifests(TO_VILLAGE, "dispatched"),
-        ready=listed("ready_for_pickup"),
-        handed=listed("delivered"),
+        ready=[parcel_public(o, names) for o in ready],
+        handed=[parcel_public(o, names) for o in handed],
         returns=[network_return_public(r) for r in waiting.items if not (r.network or {}).get("manifest_id")],
         outbound=manifests(TO_COUNTY, "ready") + manifests(TO_COUNTY, "building"),
         notice=notice,
@@ -97,9 +101,10 @@ def _console(ctx: WebContext, status: int = 200, error: str | None = None, faile
     "GET",
     "/village",
     budget=Budget(
-        8,
+        9,
         "the partner's membership + GetItem village + the API's lists: manifests to receive, parcels ready, "
-        "parcels handed over, returns waiting, return manifests ready and being built",
+        "parcels handed over, returns waiting, return manifests ready and being built (+ one BatchGetItem of the "
+        "villagers the assisted parcels were placed for)",
     ),
 )
 def console(ctx: WebContext) -> Response:

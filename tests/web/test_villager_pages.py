@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests.api.network import helpers as h
+from tests.support import PASSWORD
 from tests.web.helpers import WebClient, text_of
 from tests.web.test_consoles import partner_web
+
+CONSENT = {"method": "signed_form", "recorded_at": "2026-05-01T09:30:00Z"}
 
 
 @pytest.fixture
@@ -111,3 +114,56 @@ def test_the_villager_pages_speak_four_languages(console, lang, words):
     assert page.status == 200 and words in text_of(page)
     if lang == "ug":
         assert 'dir="rtl"' in page.text
+
+
+# --- issue 11: an assisted order names its villager by id; the partner's page reads the name ---------------
+
+
+def test_an_erased_villagers_name_is_not_readable_on_the_orders_placed_for_them(chalice_client, api, stack, factory):
+    county = h.county(api, factory)
+    village = county.villages[0]
+    shop = h.shop(factory)
+    villager = api.post(
+        f"/v1/villages/{village.village_id}/villagers",
+        {"name": "Zulpiye Rozaxun", "phone": "+86 998 555 0177", "consent": CONSENT},
+        token=village.partner,
+    ).json
+    body = {
+        "villager_id": villager["villager_id"],
+        "lines": [{"product_id": shop.product["product_id"], "quantity": 1}],
+        "payment": "cash_on_pickup",
+    }
+    placed = api.post(
+        f"/v1/villages/{village.village_id}/orders", body, token=village.partner,
+        headers={"Idempotency-Key": "assisted-erasure"},
+    )  # fmt: skip
+    assert placed.status == 201, placed
+    order_id = placed.json["orders"][0]["order_id"]
+    h.ship(api, shop, {"order_id": order_id, "payment_method": "cash_on_delivery", "paid_at": None})
+    assert h.scan(api, county, order_id).status == 200
+    built = h.build(api, county, village.village_id)
+    assert h.dispatch(api, county, built.json["manifest_id"]).status == 200
+    assert h.receive(api, village, built.json["manifest_id"], [order_id]).status == 200
+    web = WebClient(chalice_client)
+    web.sign_in(village.partner_email, PASSWORD)
+    console = web.get("/village")  # the partner's page reads the name from the profile
+    assert console.status == 200 and "Zulpiye Rozaxun" in text_of(console)
+
+    erased = api.post(
+        f"/v1/villages/{village.village_id}/villagers/{villager['villager_id']}/erase", token=village.partner
+    )
+    assert erased.status == 200, erased
+    secrets = ("Zulpiye", "Rozaxun", "555 0177", "5550177")
+    stored = stack.buying.get_order(order_id)
+    assert not any(s in str(stored) for s in secrets)
+    assert stored.assisted["villager_id"] == villager["villager_id"]  # the money records and the order stay
+    views = [
+        api.get(f"/v1/villages/{village.village_id}/parcels?status=ready_for_pickup&limit=100", token=village.partner),
+        api.get(f"/v1/shops/{shop.shop['shop_id']}/orders/{order_id}", token=shop.seller),
+        api.get(f"/v1/county/{county.county_id}/manifests/{built.json['manifest_id']}", token=county.staff),
+    ]
+    for reply in views:
+        assert reply.status == 200, reply
+        assert not any(s in reply.body.decode() for s in secrets), reply
+    after = web.get("/village")
+    assert after.status == 200 and not any(s in text_of(after) for s in secrets)

@@ -34,7 +34,7 @@ COUNTY_CHILD_CASES = [
 VILLAGE_CHILD_CASES = [
     c
     for c in VILLAGE_CASES
-    if c.has("manifest_id", "villager_id")
+    if c.has("manifest_id", "villager_id", "producer_id")
     or c.spec.operation_id in ("handOver", "openVillageReturn", "quoteAssistedOrder", "placeAssistedOrder")
 ]
 

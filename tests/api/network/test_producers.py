@@ -77,7 +77,7 @@ def approved_shop(api, factory, village: h.Village) -> tuple[dict, dict]:
 def test_a_partner_adds_a_producer_paid_to_a_bank_account_shown_masked(api, shufu):
     village = shufu.villages[0]
     body = add(api, village, " Gulnar Ismail ", BANK, phone="+86 998 555 0177")
-    assert body["producer_id"].startswith("prd_") and body["village_id"] == village.village_id
+    assert body["producer_id"].startswith("pdr_") and body["village_id"] == village.village_id
     assert body["name"] == "Gulnar Ismail" and body["phone"] == "+86 998 555 0177"
     assert body["consent"]["method"] == "signed_form" and body["shop_id"] is None
     details = body["payout"]["details"]
