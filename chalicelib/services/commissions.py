@@ -69,5 +69,6 @@ def commissions(finance: FinanceRepository, actor: Actor) -> list[CommissionView
     require_role(actor, Role.OPERATOR)
     rules = finance.commission_rules()
     views = [_view(key, None, rules.get(rule_key(key))) for key in STOREFRONTS]
-    views += [_view(r.storefront, r.market, r) for r in rules.values() if r.market is not None]
+    markets = [r for r in rules.values() if r.market is not None and r.storefront in STOREFRONTS]
+    views += [_view(r.storefront, r.market, r) for r in markets]  # (a county's producer rule is not a storefront's)
     return views

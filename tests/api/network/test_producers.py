@@ -211,6 +211,8 @@ def test_an_operator_sets_a_countys_producer_commission(api, factory, shufu):
     missing = api.put("/v1/admin/counties/cty_nope/producer-commission", {"percent_bp": 1, "currency": "CNY"},
                       token=factory.operator)  # fmt: skip
     assert_api_error(missing, 404)
+    listed = api.get("/v1/admin/commissions", token=factory.operator)  # storefront commissions only
+    assert listed.status == 200 and all(v["storefront"] != "producers" for v in listed.json["items"]), listed
 
 
 # --- money: a city buyer buys the producer's product -------------------------------------------------------
