@@ -667,9 +667,9 @@ class InMemoryFinanceRepository:
         self.payouts: dict[str, Payout] = {}  # payout_id -> payout
         self.runs: dict[str, dict] = {}
 
-    def commission_rules(self) -> dict[str, CommissionRule]:
-        with self._lock:
-            return dict(self.rules)
+    def commission_rules(self, *, producers: bool = False) -> dict[str, CommissionRule]:
+        with self._lock:  # issue 11: a county's producer commission is kept apart from the storefronts' rules
+            return {k: r for k, r in self.rules.items() if (r.storefront == "producers") == producers}
 
     def save_commission_rule(self, rule: CommissionRule) -> CommissionRule:
         with self._lock:

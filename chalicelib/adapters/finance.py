@@ -4,6 +4,7 @@ Items are read and written raw (like adapters/orders.py), so a payout's put can 
 transaction (`payout_write`) and amounts stay exact ints.
 
     commission    / <storefront>[#<market>]   body: the rule's terms over time; version
+    producer-commission / producers#<county_id>   the same, for a county's partners on producers' sales (issue 11)
     shop#<shop_id> / account                  body: the payout details; owner_id; version
     shop#<shop_id> / payout#<run_id>          body: the payout; status; owner_id; version; open_key/open_sort while open
     run#<run_id>   / run                      body: what the run did
@@ -20,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..domain.catalog import Shop
 from ..domain.errors import Conflict, PreconditionFailed, ServiceUnavailable
 from ..domain.ledger import Balance, account_rules, check_currency
+from ..domain.producers import PRODUCER_RULE
 from ..domain.seller_money import (
     CommissionRule,
     CommissionTerms,
@@ -35,6 +37,7 @@ from .ledger import account_pk, balance_key
 from .models import FinanceModel, LedgerModel, ShopModel, shared_connection
 
 COMMISSION_PK = "commission"
+PRODUCER_COMMISSION_PK = "producer-commission"  # issue 11: each county's commission on its producers' sales
 OPEN = "open"
 
 
@@ -149,13 +152,13 @@ class DynamoFinanceRepository:
 
     # --- commission rules -----------------------------------------------------------------------------
 
-    def commission_rules(self) -> dict[str, CommissionRule]:
+    def commission_rules(self, *, producers: bool = False) -> dict[str, CommissionRule]:
         rules, start = {}, None
         while True:
             kwargs = {
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": _s(COMMISSION_PK)},
+                "ExpressionAttributeValues": {":pk": _s(PRODUCER_COMMISSION_PK if producers else COMMISSION_PK)},
                 "ConsistentRead": True,
             }
             if start:
@@ -176,7 +179,7 @@ class DynamoFinanceRepository:
             "versions": [v.to_dict() for v in rule.versions],
         }
         item = {
-            "pk": _s(COMMISSION_PK),
+            "pk": _s(PRODUCER_COMMISSION_PK if rule.storefront == PRODUCER_RULE else COMMISSION_PK),
             "sk": _s(rule.key),
             "body": _s(json.dumps(body, separators=(",", ":"))),
             "version": _n(new.version),

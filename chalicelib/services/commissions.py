@@ -69,6 +69,5 @@ def commissions(finance: FinanceRepository, actor: Actor) -> list[CommissionView
     require_role(actor, Role.OPERATOR)
     rules = finance.commission_rules()
     views = [_view(key, None, rules.get(rule_key(key))) for key in STOREFRONTS]
-    markets = [r for r in rules.values() if r.market is not None and r.storefront in STOREFRONTS]
-    views += [_view(r.storefront, r.market, r) for r in markets]  # (a county's producer rule is not a storefront's)
+    views += [_view(r.storefront, r.market, r) for r in rules.values() if r.market is not None]
     return views

@@ -435,6 +435,7 @@ def complete_due(
         return terms_for(rules[0], order.storefront, market, order.currency, order.created_at)
 
     producers: dict[str, Producer | None] = {}  # issue 11: a producer's sales pay their partner too (read once)
+    producer_rules: list[dict[str, CommissionRule]] = []  # the counties' producer commissions, read lazily, once
 
     def share(order: Order) -> ProducerShare | None:
         if not is_producer(order.seller_id):
@@ -443,9 +444,10 @@ def complete_due(
             raise ServiceUnavailable("a producer's sale completes with the network store", retry_after=60)
         if order.seller_id not in producers:
             producers[order.seller_id] = network.get_producer(order.seller_id)
-        if not rules:
-            rules.append(finance.commission_rules())
-        return producer_share(producers[order.seller_id], order.seller_id, rules[0], order.currency, order.created_at)
+        if not producer_rules:
+            producer_rules.append(finance.commission_rules(producers=True))
+        found = producers[order.seller_id]
+        return producer_share(found, order.seller_id, producer_rules[0], order.currency, order.created_at)
 
     def complete(order: Order) -> bool:
         return _save_due(

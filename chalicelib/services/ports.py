@@ -469,9 +469,13 @@ class Ledger(Protocol):
 class FinanceRepository(Protocol):
     """Commission rules, payout accounts, payouts and payout runs (the Finance table, docs/data-model.md)."""
 
-    def commission_rules(self) -> dict[str, CommissionRule]: ...
+    def commission_rules(self, *, producers: bool = False) -> dict[str, CommissionRule]:
+        """The storefronts' rules; with `producers`, the counties' producer commissions (issue 11) instead."""
+        ...
+
     def save_commission_rule(self, rule: CommissionRule) -> CommissionRule:
-        """Conditional on the rule's version (0: new); 409 stale_commission when someone saved it meanwhile."""
+        """Conditional on the rule's version (0: new); 409 stale_commission when someone saved it meanwhile.
+        A rule of the `producers` storefront (domain/producers.PRODUCER_RULE) is kept apart from the others."""
         ...
 
     def get_payout_account(self, shop_id: str) -> PayoutAccount | None: ...

@@ -146,7 +146,7 @@ def set_producer_commission(
     check_currency(currency)
     terms = check_terms(percent_bp, 0, currency, now)
     for attempt in range(ATTEMPTS):
-        rule = finance.commission_rules().get(producer_rule_key(county_id))
+        rule = finance.commission_rules(producers=True).get(producer_rule_key(county_id))
         if rule is None:
             rule = CommissionRule(PRODUCER_RULE, county_id, ())
         try:
