@@ -1233,7 +1233,7 @@ def seed_assisted_orders(
         body = {"villager_id": by_name[name], "lines": [{"product_id": product_id, "quantity": 1}], "payment": payment}
         out, _ = assisted.place(
             c.buying, c.network, partner, village_id, f"seed-assisted-{name}", body,
-            now=c.clock(), new_id=c.new_id, present_order=parcel_public,
+            now=c.clock(), new_id=c.new_id, present_order=parcel_public, ledger=c.ledger,
         )  # fmt: skip
         order_id = out["orders"][0]["order_id"]
         placed.append(order_id)

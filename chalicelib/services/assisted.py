@@ -168,12 +168,12 @@ def place(
     now: str,
     new_id: Callable[[str], str],
     present_order: Callable[[Order], dict[str, Any]],
-    ledger: Ledger | None = None,
+    ledger: Ledger,
 ) -> tuple[dict[str, Any], bool]:
     """One order per shop for the villager, collected at the village: atomic with the stock decrements, each
     shop still selling (409 shop_unavailable), the orders' events (one outbox item) and the Idempotency-Key's
     claim (a replay answers the first result; another body with the key is 422). `paid_by_partner`: the
-    goods the partner pays are posted to `village:<id>:goods` in the same transaction (with `ledger`).
+    goods the partner pays are posted to `village:<id>:goods` in the same transaction.
     Three calls: the BatchGetItem, the fee rule, one TransactWriteItems (+ the ledger's BatchGetItem of the
     village's goods balance when paid by the partner)."""
     require_role(actor, Role.PARTNER)
@@ -250,7 +250,7 @@ def place(
         stock[offer.product_id] += line["quantity"]
         fps[offer.product_id] = offer.price_fp
     try:
-        if body["payment"] == "paid_by_partner" and ledger is not None:
+        if body["payment"] == "paid_by_partner":
             writes, explain = buying.assisted_order_writes(
                 orders, dict(stock), fps, actor.user_id, claim_key, CheckoutClaim(digest, result), now
             )

@@ -155,7 +155,7 @@ def place(ctx: WebContext, form: Form) -> Response:
     try:
         result, _ = assisted_service.place(
             c.buying, c.network, actor, village_id, key, body,
-            now=c.clock(), new_id=c.new_id, present_order=parcel_public,
+            now=c.clock(), new_id=c.new_id, present_order=parcel_public, ledger=c.ledger,
         )  # fmt: skip
     except (Conflict, Unprocessable, ValidationFailed) as exc:
         return _quote_page(ctx, village_id, villager_id, lines, 409, _message(ctx, exc))
