@@ -40,6 +40,7 @@ from chalicelib.web import dashboards as web_dashboards
 from chalicelib.web import edge as web_edge
 from chalicelib.web import groups as web_groups
 from chalicelib.web import orders as web_orders
+from chalicelib.web import producers as web_producers
 from chalicelib.web import provenance as web_provenance
 from chalicelib.web import ru as web_ru  # issue 12
 from chalicelib.web import trade as web_trade
@@ -85,6 +86,7 @@ app.register_blueprint(web_orders.bp)
 app.register_blueprint(web_county.bp)
 app.register_blueprint(web_village.bp)
 app.register_blueprint(web_villagers.bp)
+app.register_blueprint(web_producers.bp)  # issue 11
 app.register_blueprint(web_assisted.bp)
 app.register_blueprint(web_cash.bp)
 app.register_blueprint(web_provenance.bp)

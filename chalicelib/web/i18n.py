@@ -2091,6 +2091,11 @@ from .i18n_villagers import VILLAGER_MESSAGES  # noqa: E402
 
 MESSAGES.update(VILLAGER_MESSAGES)
 
+# The village console's producer pages (issue 11): their rows live in i18n_producers.py.
+from .i18n_producers import PRODUCER_MESSAGES  # noqa: E402
+
+MESSAGES.update(PRODUCER_MESSAGES)
+
 
 def translate(lang: str, key: str, **params: object) -> str:
     row = MESSAGES.get(key)

@@ -94,3 +94,35 @@ def test_the_order_page_speaks_uyghur_right_to_left(chalice_client, api, factory
     web.accept_language = "ug"
     page = web.get("/village/order")
     assert page.status == 200 and 'dir="rtl"' in page.text and "ئاھالە ئۈچۈن زاكاز" in page.text
+
+
+def test_an_order_paid_by_the_partner_from_the_console_posts_its_goods_to_the_village(
+    chalice_client, api, factory, stack
+):
+    county = h.county(api, factory, villages=0)
+    web, village_id = partner_web(chalice_client, api, factory, county.county_id)
+    shop = h.shop(factory)
+    page = web.get("/village/villagers")
+    added = web.post(
+        "/village/villagers",
+        {"csrf": page.hidden("csrf"), "village_id": village_id, "name": "Memet Niyaz", "phone": "",
+         "consent_method": "signed_form", "witness": "", "consent": "yes"},
+    )  # fmt: skip
+    assert added.status == 303, added
+    found = web.get("/village/order?storefront=handicrafts&q=atlas")
+    product_id = shop.product["product_id"]
+    quoted = web.post(
+        "/village/order/quote",
+        {"csrf": found.hidden("csrf"), "village_id": village_id, "villager_id": found.hidden("villager_id"),
+         f"qty-{product_id}": "1"},
+    )  # fmt: skip
+    assert quoted.status == 200, quoted
+    placed = web.post(
+        "/village/orders",
+        {"csrf": quoted.hidden("csrf"), "village_id": village_id, "villager_id": found.hidden("villager_id"),
+         "idempotency_key": quoted.hidden("idempotency_key"), f"line-{product_id}": "1", "payment": "paid_by_partner"},
+    )  # fmt: skip
+    assert placed.status == 303, placed
+    from chalicelib.domain.ledger import Account
+
+    assert stack.ledger.balance(Account.village(village_id, "goods"), "CNY").amount == 15_900

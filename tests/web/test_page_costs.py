@@ -353,6 +353,25 @@ def test_the_network_pages_stay_within_their_budgets(chalice_client, web, api, f
         303,
     )
 
+    # the producers the partner sells for (issue 11): added, listed, and one with its shop, products and statement
+    producer = {"csrf": vcsrf, "village_id": village_id, "name": "Rizwangul Tursun", "phone": "", "consent": "yes",
+                "consent_method": "signed_form", "witness": "", "payout_method": "cash_via_partner"}  # fmt: skip
+    measure("POST /village/producers", lambda: partner.post("/village/producers", producer), 303)
+    producers = measure("GET /village/producers", lambda: partner.get("/village/producers"), 200)
+    producer_path = re.search(r'href="(/village/producers/pdr_[^"]+)"', producers.text).group(1)
+    producer_id = producer_path.rsplit("/", 1)[1]
+    opened = stack.network.get_producer(producer_id)
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.services import producers as producer_service
+
+    acting = Actor(opened.partner_id, "partner", frozenset({Role.PARTNER}))
+    producer_service.open_producer_shop(
+        stack.network, stack.catalog, acting, village_id, producer_id,
+        {"name": "Cost caps", "storefront": "handicrafts", "description": ""},
+        now=stack.clock(), shop_id="shp_costcaps",
+    )  # fmt: skip
+    measure("GET /village/producers/{producer_id}", lambda: partner.get(producer_path), 200)
+
     # the cash drawer and the county's remittances (issue 11): cash as collected at a handover
     from chalicelib.domain.ledger import Account, transfer
 

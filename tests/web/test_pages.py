@@ -438,6 +438,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/village/order/quote", {"village_id": "vil_x"}),
         ("/village/orders", {"village_id": "vil_x"}),
         ("/village/remittances", {"village_id": "vil_x", "amount": "1"}),
+        ("/village/producers", {"village_id": "vil_x", "name": "A", "consent": "yes"}),
         ("/county/remittances/rmt_x/confirm", {"amount_received": "1"}),
         # issue 14: bulk trade
         ("/business", {"company_name": "X", "tax_id": "91350100M000100Y43"}),
