@@ -13,10 +13,12 @@ from ..api.presenters import producer_public, village_entry_public
 from ..api.routing import Budget
 from ..bootstrap import container
 from ..domain.errors import NotFound, ValidationFailed
+from ..domain.ledger import Account
 from ..domain.producers import PAYOUT_METHODS
+from ..domain.remittances import NETWORK_CURRENCY
 from ..domain.villagers import CONSENT_METHODS
-from ..services import catalog as catalog_service
 from ..services import producers as producer_service
+from ..services import shops as shop_service
 from . import render
 from .routing import Form, looks_like_id, page
 from .session import WebContext
@@ -108,15 +110,13 @@ def producer(ctx: WebContext, producer_id: str) -> Response:
     c = container()
     found = producer_service.producer(c.network, actor, village.village_id, producer_id)
     shop, products = None, []
-    if found.shop_id:
-        shop = c.catalog.get_shop(found.shop_id)
-        products = catalog_service.shop_products(c.catalog, actor, found.shop_id, LISTED, None, False).items
+    if found.shop_id:  # the partner manages it (the same rule as the product routes); its products in one Query
+        shop = shop_service.owned_shop(c.catalog, actor, found.shop_id, managed=True)
+        products = c.catalog.shop_products(found.shop_id, LISTED, None, False).items
     now = dt.datetime.fromisoformat(c.clock().replace("Z", "+00:00"))
     start = (now - dt.timedelta(days=STATEMENT_DAYS)).isoformat().replace("+00:00", "Z")
     end = (now + dt.timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
-    statement = producer_service.producer_statement(
-        c.network, c.ledger, actor, village.village_id, producer_id, start, end, LISTED, None
-    ).statement
+    statement = c.ledger.statement(Account.producer(found.producer_id), NETWORK_CURRENCY, start, end, limit=LISTED)
     return render.page(
         ctx,
         "producer.html",

@@ -496,6 +496,7 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/village/order/quote",
         "/village/orders",
         "/village/remittances",
+        "/village/producers",  # issue 11
         "/county/remittances/{remittance_id}/confirm",
         "/business",
         "/rfqs",
