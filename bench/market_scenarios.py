@@ -244,7 +244,44 @@ MARKET_SCENARIOS: list[Scenario] = [
         200,
         prepare=_ru_unpaid_order,
     ),
+    Scenario(
+        "my coupons (buyer)",
+        "GET /v1/me/coupons",
+        lambda b: b.api.get("/v1/me/coupons", token=b.buyer),
+        200,
+        prepare=lambda b: _coupon_issued(b),
+        paged=True,
+    ),
+    Scenario(
+        "checkout with a coupon (market=ru, Mir card)",
+        "POST /v1/checkout",
+        lambda b: b.api.post(
+            "/v1/checkout",
+            {"delivery": RU_ADDRESS, "payment_method": "mir_card", "market": "ru", "coupon_code": b.state["coupon"]},
+            token=b.buyer,
+            headers={"Idempotency-Key": f"ru-{uuid.uuid4().hex}"},
+        ),
+        201,
+        prepare=lambda b: _ru_cart_and_coupon(b),
+    ),
 ]
+
+
+def _ru_cart_and_coupon(b: Bench) -> None:
+    _ru_line_in_cart(b)
+    _coupon_issued(b, fresh=True)
+
+
+def _coupon_issued(b: Bench, *, fresh: bool = False) -> None:
+    """A coupon of 1.00 RUB in the buyer's name, as the delivery-promise job issues them (issue 12)."""
+    from chalicelib.domain import coupons
+
+    if "coupon" in b.state and not fresh:
+        return
+    buyer_id = _expect(b.api.get("/v1/me", token=b.buyer), 200, "GET /v1/me").json["user_id"]
+    coupon = coupons.issue(f"bench-{uuid.uuid4().hex}", buyer_id, 100, "RUB", b.container.clock())
+    b.container.buying.commit([b.container.coupons.issue_write(coupon)])
+    b.state["coupon"] = coupon.code
 
 
 def main(argv: list[str] | None = None) -> int:

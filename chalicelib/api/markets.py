@@ -9,8 +9,14 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..domain.errors import ValidationFailed
 from ..domain.identity import Role
-from ..services import delivery_promise, markets, ru_payments
-from .presenters import buyer_order_public, customs_declaration_public, fx_rate_public, seller_order_public
+from ..services import coupons, delivery_promise, markets, ru_payments
+from .presenters import (
+    buyer_order_public,
+    coupon_public,
+    customs_declaration_public,
+    fx_rate_public,
+    seller_order_public,
+)
 from .routing import ANYONE, Budget, Call, Scope, roles, route, signed
 from .text import INVALID_TEXT, invalid_text_fields
 
@@ -259,3 +265,23 @@ def change_address(call: Call, order_id: str) -> dict:
     c = container()
     address = call.body.delivery.model_dump()
     return buyer_order_public(delivery_promise.change_address(c.buying, call.actor, order_id, address, now=c.clock()))
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/me/coupons",
+    "listMyCoupons",
+    "Your coupons: what they are worth, until when, and whether they were used",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "CouponsPage"},
+    budget=Budget(1, "one Query of the buyer's coupons partition (Finance table)"),
+)
+def my_coupons(call: Call) -> dict:
+    c = container()
+    now = c.clock()
+    page = coupons.my_coupons(c.coupons, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, lambda coupon: coupon_public(coupon, now))

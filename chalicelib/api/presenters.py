@@ -7,6 +7,7 @@ import datetime as dt
 from ..domain import seasons
 from ..domain.assisted import FeeRule
 from ..domain.catalog import Product, Shop, gi_badge
+from ..domain.coupons import Coupon
 from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return, TimelineEntry
@@ -183,6 +184,8 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["delivery_promise"] = delivery_promise.promise_public(order)
     if order.tracking:
         body["tracking"] = [dict(t) for t in order.tracking]
+    if order.coupon:  # issue 12: a coupon spent on it
+        body["coupon"] = order_coupon_public(order)
     return body
 
 
@@ -234,6 +237,7 @@ def order_market_public(charge: dict) -> dict:
         "as_of": charge["as_of"],
         "total": money(charge["total"], cur),
         "base_total": money(charge["base_total"], "CNY"),
+        "goods_total": money(charge["goods_total"], cur) if "goods_total" in charge else None,
         "lines": {
             line_id: {"unit_price": money(c["unit_amount"], cur), "line_total": money(c["total"], cur)}
             for line_id, c in charge["lines"].items()
@@ -1012,4 +1016,32 @@ def group_buy_public(group, *, now: str, base_url: str, mine=None, ref: str | No
         "closed_at": group.closed_at,
         "my_commitment": commitment_public(mine) if mine is not None else None,
         "picture_url": media_url(group.picture_key) if media_url and group.picture_key else None,
+    }
+
+
+# --- issue 12: coupons ------------------------------------------------------------------------------------
+
+
+def order_coupon_public(order: Order) -> dict | None:
+    c = order.coupon
+    if not c:
+        return None
+    return {
+        "code": c["code"],
+        "discount": money(c["amount"], c["currency"]),
+        "base_amount": money(c["base_amount"], order.currency),
+        "funded_by": "platform",
+    }
+
+
+def coupon_public(coupon: Coupon, now: str) -> dict:
+    return {
+        "code": coupon.code,
+        "value": money(coupon.amount, coupon.currency),
+        "status": coupon.status(now),
+        "issued_at": coupon.issued_at,
+        "expires_at": coupon.expires_at,
+        "reason": coupon.reason,
+        "order_id": coupon.order_id,
+        "redeemed_at": coupon.redeemed_at,
     }

@@ -481,6 +481,14 @@ class CheckoutIn(Strict):
         description="issue 12: the buyer accepts the estimated import duty of parcels over the duty-free "
         "allowance (ru: EUR 200 / 31 kg per parcel); without it such a checkout is 409 duty_acceptance_required",
     )
+    coupon_code: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="issue 12: one of your coupons (GET /v1/me/coupons), in its currency (market=ru, Mir card or "
+        "SBP): spread over the checkout's orders by what each is charged, at least 1.00 left on each; spent once",
+    )
 
 
 class ShipIn(Strict):
@@ -677,8 +685,9 @@ class OrderMarketPublic(Public):
     rate_id: str
     rate: str = Field(description="decimal string: 1 CNY = rate RUB, fixed when the order was placed")
     as_of: str
-    total: Money = Field(description="what the buyer is charged")
+    total: Money = Field(description="what the buyer is charged (less a coupon)")
     base_total: Money = Field(description="the same goods in CNY: what the seller is settled on")
+    goods_total: Money | None = Field(default=None, description="issue 12: the goods before the coupon")
     lines: dict[str, dict[str, Money]] = Field(description="line_id -> unit_price and line_total in the currency")
 
 
@@ -753,6 +762,7 @@ class OrderPublic(Public):
     rfq: dict[str, str] | None = Field(default=None, description="the RFQ and quote an order comes from")
     invoice_id: str | None = Field(default=None, description="net terms: the invoice issued when it shipped")
     group: dict[str, str] | None = Field(default=None, description="issue 19: the group buy it comes from")
+    coupon: OrderCouponPublic | None = Field(default=None, description="issue 12: a coupon spent on this order")
 
 
 class OrdersPage(Public):
@@ -781,6 +791,7 @@ class CheckoutResult(Public):
     )
     points_redeemed: int | None = None  # issue 13
     amount_due: Money | None = None  # the total less the points redeemed
+    coupon: CheckoutCouponPublic | None = Field(default=None, description="issue 12: the coupon spent")
 
 
 class ReturnLinePublic(Public):
@@ -2727,3 +2738,34 @@ class CommitResult(Public):
     group_id: str
     commitment: CommitmentPublic
     replayed: bool
+
+
+# --- issue 12: coupons (the compensation of a missed delivery promise) -----------------------------------
+
+
+class OrderCouponPublic(Public):
+    code: str
+    discount: Money = Field(description="taken off this order's charge, in the charge's currency")
+    base_amount: Money = Field(description="its value in the order's currency, paid to the seller by the platform")
+    funded_by: Literal["platform"] = "platform"
+
+
+class CheckoutCouponPublic(Public):
+    code: str
+    discount: Money
+
+
+class CouponPublic(Public):
+    code: str
+    value: Money
+    status: Literal["active", "used", "expired"]
+    issued_at: str
+    expires_at: str
+    reason: str = Field(description="delivery_promise: a missed delivery promise")
+    order_id: str = Field(description="the order it compensates")
+    redeemed_at: str | None
+
+
+class CouponsPage(Public):
+    items: list[CouponPublic]
+    next_cursor: str | None

@@ -245,6 +245,13 @@ class Order:
     points_redeemed: int = 0
     points_discount: int = 0
     card_bin: str | None = None
+    # Issue 12: a coupon spent on this order (domain/coupons.py): {"code", "amount", "currency" (what it took
+    # off the charge), "base_amount" (its value in the order's currency, funded by `platform:promotions`)}
+    coupon: dict[str, Any] | None = None
+
+    @property
+    def coupon_discount(self) -> int:
+        return int(self.coupon["base_amount"]) if self.coupon else 0
 
     @property
     def total(self) -> int:
@@ -257,7 +264,8 @@ class Order:
     @property
     def amount_paid(self) -> int:
         if self.paid_at:
-            return self.total - self.points_discount  # points redeemed (issue 13) are not paid in money
+            # points redeemed (issue 13) and a coupon (issue 12) are not paid in money
+            return self.total - self.points_discount - self.coupon_discount
         return self.deposit_amount if self.deposit_paid_at else 0
 
     @property
@@ -267,7 +275,7 @@ class Order:
             return 0
         if self.deposit_amount and not self.deposit_paid_at:
             return self.deposit_amount
-        return self.total - self.points_discount - self.amount_paid
+        return self.total - self.points_discount - self.coupon_discount - self.amount_paid
 
     @property
     def ship_by(self) -> str | None:

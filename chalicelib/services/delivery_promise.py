@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from ..domain import coupons as coupon_rules
 from ..domain import delivery
 from ..domain.errors import Conflict, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
@@ -14,7 +15,15 @@ from ..domain.ledger import Account, basis_points, transfer
 from ..domain.markets import HOME_MARKET, get_market
 from ..domain.orders import PROMISE, Order, format_time, parse_time
 from . import order_lifecycle, points, settlement
-from .ports import JSON, BuyingRepository, CatalogRepository, Ledger, MarketsRepository, TrustRepository
+from .ports import (
+    JSON,
+    BuyingRepository,
+    CatalogRepository,
+    CouponsRepository,
+    Ledger,
+    MarketsRepository,
+    TrustRepository,
+)
 
 POINTS_PER_UNIT = 1
 
@@ -120,29 +129,43 @@ def change_address(repo: BuyingRepository, actor: Actor, order_id: str, address:
 
 
 def compensate_due(
-    repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, *, now: str, limit: int = 500, page_size: int = 50
+    repo: BuyingRepository,
+    ledger: Ledger,
+    trust: TrustRepository,
+    *,
+    now: str,
+    coupons: CouponsRepository | None = None,
+    limit: int = 500,
+    page_size: int = 50,
 ) -> JSON:
     """Every order whose delivery promise passed without a delivery (schedule-index, job `promise`, sharded)
-    gets its compensation once: the posting id is derived from the order and the order's change rides in the
-    posting's transaction, so a second run, a retry or a concurrent run finds it done."""
+    gets its compensation once: the posting id (a coupon's code) is derived from the order and the order's
+    change rides in the same transaction, so a second run, a retry or a concurrent run finds it done."""
     return order_lifecycle.run_scheduled(
         repo,
         PROMISE,
-        lambda order: _compensate(repo, ledger, trust, order, now),
+        lambda order: _compensate(repo, ledger, trust, order, now, coupons),
         now=now,
         limit=limit,
         page_size=page_size,
     )
 
 
-def _compensate(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order: Order, now: str) -> bool:
+def _compensate(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    trust: TrustRepository,
+    order: Order,
+    now: str,
+    coupons: CouponsRepository | None = None,
+) -> bool:
     for _ in range(3):
         if not order.promise_open or order.status == "cancelled":
             return False
         if parse_time(now) < parse_time(str(order.promise_passes_at)):
             return False
         try:
-            _issue(repo, ledger, trust, order, now)
+            _issue(repo, ledger, trust, order, now, coupons)
             return True
         except PreconditionFailed:
             fresh = repo.get_order(order.order_id)  # changed meanwhile (delivered in time?): look again
@@ -150,13 +173,20 @@ def _compensate(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, 
                 return False
             order = fresh
         except Conflict as exc:
-            if exc.code in ("posting_replayed", "already_compensated"):
+            if exc.code in ("posting_replayed", "already_compensated", "coupon_exists"):
                 return False
             raise
     return False
 
 
-def _issue(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order: Order, now: str) -> None:
+def _issue(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    trust: TrustRepository,
+    order: Order,
+    now: str,
+    coupons: CouponsRepository | None = None,
+) -> None:
     promise = order.delivery_promise or {}
     terms = promise.get("compensation") or {"type": "none", "value": 0, "funded_by": "platform"}
     posting_id = f"compensation:{order.order_id}"
@@ -169,6 +199,26 @@ def _issue(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order
         changed = order.compensated(record, now)
         points.grant(trust, ledger, order.buyer_id, value * POINTS_PER_UNIT, order.order_id, now=now)
         repo.save_order(changed, order.version, event="order.compensated")
+        return
+    if kind == "coupon":
+        if coupons is None:
+            raise RuntimeError("coupon compensation needs the coupons repository")
+        # A coupon in the currency the buyer was charged in (roubles in ru), its code derived from the order:
+        # its put (refused if it exists) rides in the order's transaction, so it is issued exactly once.
+        currency = str(order.market["currency"]) if order.market else order.currency
+        coupon = coupon_rules.issue(order.order_id, order.buyer_id, value, currency, now)
+        record = {
+            "type": "coupon",
+            "value": value,
+            "code": coupon.code,
+            "amount": value,
+            "currency": currency,
+            "expires_at": coupon.expires_at,
+        }
+        changed = order.compensated(record, now)
+        repo.commit(
+            [*repo.order_writes(changed, order.version, event="order.compensated"), coupons.issue_write(coupon)]
+        )
         return
     if kind == "percent_refund":
         amount = min(basis_points(order.total, value * 100), max(order.total - order.refunded, 0))

@@ -17,7 +17,7 @@ from ..domain.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import COMPLETE, EXPIRE, PROVIDER_PAID, SCHEDULE_SHARDS, Order, TimelineEntry
 from ..domain.seller_money import CommissionRule, CommissionTerms, terms_for
-from . import points, settlement, terms
+from . import coupons, points, settlement, terms
 from .ports import (
     BuyingRepository,
     CatalogRepository,
@@ -131,6 +131,7 @@ def cancel(
     )
     if trust is not None:
         points.return_redemption(trust, repo, ledger, saved, now=now)
+    coupons.return_discount(ledger, saved, now=now)  # issue 12: the platform's coupon share, once
     return saved
 
 

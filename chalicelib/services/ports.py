@@ -13,6 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from ..domain.assisted import FeeRule
 from ..domain.buying import Cart, CheckoutClaim, UnpaidHolds
 from ..domain.catalog import Product, Shop
+from ..domain.coupons import Coupon
 from ..domain.dashboards import AggregateUpdate
 from ..domain.errors import DomainError
 from ..domain.events import OutboxBatch
@@ -169,9 +170,11 @@ class BuyingRepository(Protocol):
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
         fx: FxRate | None = None,
+        extra: Sequence[Write] = (),
     ) -> None:
         """`fx` (issue 12): the transaction also checks that this rate is still in force (else Conflict
-        `fx_rate_changed`)."""
+        `fx_rate_changed`). `extra` (issue 12: a coupon spent): more writes in the same transaction; a refused
+        one raises its error."""
         ...
 
     def placement_writes(
@@ -636,6 +639,26 @@ class MarketsRepository(Protocol):
         self, market: str, *, zones: list[JSON] | None = None, compensation: JSON | None = None
     ) -> JSON: ...
     def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...
+
+
+class CouponsRepository(Protocol):
+    """Issue 12: buyers' coupons (the Finance table's `coupons#<buyer_id>` / `<code>` items, docs/data-model.md)."""
+
+    def issue_write(self, coupon: Coupon) -> Write:
+        """The coupon's put, refused (Conflict coupon_exists) when that code was issued already."""
+        ...
+
+    def get(self, buyer_id: str, code: str) -> Coupon | None:
+        """One GetItem (consistent) of the buyer's coupon."""
+        ...
+
+    def of_buyer(self, buyer_id: str, limit: int, start: Position | None) -> Page[Coupon]:
+        """One Query: the buyer's coupons."""
+        ...
+
+    def redeem_write(self, coupon: Coupon, checkout_id: str, now: str) -> Write:
+        """The coupon marked spent, on condition that it is still unused and unexpired (Conflict coupon_used)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -121,13 +121,19 @@ def ru_checkout_page(ctx: WebContext) -> Response:
     return _checkout_page(ctx)
 
 
-@page(bp, "POST", "/ru/checkout", budget=Budget(2, "the API's checkout in roubles (then the acquirer's Init)"))
+@page(
+    bp,
+    "POST",
+    "/ru/checkout",
+    budget=Budget(3, "the API's checkout in roubles (then the acquirer's Init); with a coupon + its GetItem"),
+)
 def ru_place_order(ctx: WebContext, form: Form) -> Response:
     _russian(ctx)
     actor = buyer(ctx)
     values = {k: form.get(k).strip()[:120] for k in ("name", "phone", "line1", "city", "region", "postal_code")}
     values["payment_method"] = form.get("payment_method")
     values["accept_duty"] = form.get("accept_duty") == "yes"
+    values["coupon_code"] = form.get("coupon_code").strip()[:32]
     if values["payment_method"] not in PAY_METHODS or not all(
         values[k] for k in ("name", "phone", "line1", "city", "region", "postal_code")
     ):
@@ -146,6 +152,8 @@ def ru_place_order(ctx: WebContext, form: Form) -> Response:
         "market": "ru",
         "accept_duty": values["accept_duty"],
     }
+    if values["coupon_code"]:  # issue 12: a coupon (compensation of a missed delivery promise)
+        body["coupon_code"] = values["coupon_code"]
     key = form.get("idempotency_key")
     if not key.startswith("web-ru-") or len(key) > 100:
         key = f"web-ru-{secrets.token_hex(12)}"
@@ -164,23 +172,43 @@ def ru_place_order(ctx: WebContext, form: Form) -> Response:
             present_order=buyer_order_public,
             card_payment_minutes=c.settings.card_payment_minutes,
             bank_transfer_hours=c.settings.bank_transfer_hours,
+            coupons=c.coupons,
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, NotFound, Conflict) as exc:
+        if exc.code in COUPON_ERRORS:
+            status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, ValidationFailed) else 409
+            return _checkout_page(ctx, status, values, [ctx.t(f"coupon.error.{exc.code}")])
+        if isinstance(exc, NotFound):
+            raise
+        if isinstance(exc, Conflict):
+            return _checkout_conflict(ctx, values, exc)
         if exc.code == "empty_cart":
             return render.redirect(ctx, "/ru")
         return _checkout_page(ctx, 400, values, [ctx.t("ru.fill_all")])
     except ValueError:  # pydantic's ValidationError: a phone or postcode of the wrong shape
         return _checkout_page(ctx, 400, values, [ctx.t("ru.fill_all")])
-    except Conflict as exc:
-        if exc.code == "price_changed":
-            return _checkout_page(ctx, 409, values, [ctx.t("ru.price_changed")])
-        if exc.code == "duty_acceptance_required":
-            details = [d["message"] for d in exc.details or []]
-            return _checkout_page(ctx, 409, values, [ctx.t("ru.duty_required"), *details])
-        return _checkout_page(ctx, 409, values, [ctx.t("cart.fix_first")])
     # The order page links to the acquirer's page: a link, since the site's form-action policy (CSP) does not let a
     # form's answer redirect to another site.
     return render.redirect(ctx, f"/ru/orders/{result['orders'][0]['order_id']}")
+
+
+COUPON_ERRORS = (
+    "coupon_not_found",
+    "coupon_used",
+    "coupon_expired",
+    "coupon_wrong_currency",
+    "coupon_payment_method",
+    "coupon_exceeds_goods",
+)
+
+
+def _checkout_conflict(ctx: WebContext, values: dict, exc: Conflict) -> Response:
+    if exc.code == "price_changed":
+        return _checkout_page(ctx, 409, values, [ctx.t("ru.price_changed")])
+    if exc.code == "duty_acceptance_required":
+        details = [d["message"] for d in exc.details or []]
+        return _checkout_page(ctx, 409, values, [ctx.t("ru.duty_required"), *details])
+    return _checkout_page(ctx, 409, values, [ctx.t("cart.fix_first")])
 
 
 @page(bp, "GET", "/ru/orders/{order_id}", budget=Budget(1, "one GetItem"))
