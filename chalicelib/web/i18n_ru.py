@@ -172,4 +172,12 @@ RU_MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Купон дороже товаров в корзине: добавьте товары, чтобы его использовать.",
         "ئېتىبار بېلەت مەھسۇلاتلاردىن قىممەت: ئىشلىتىش ئۈچۈن سېۋەتكە قوشۇڭ.",
     ),
+    # the cities of the demo zones, for display (the zones keep the operators' keys: "Kazan")
+    "city.Moscow": ("Moscow", "莫斯科", "Москва", "موسكۋا"),
+    "city.Saint Petersburg": ("Saint Petersburg", "圣彼得堡", "Санкт-Петербург", "سانكت-پېتېربۇرگ"),
+    "city.Novosibirsk": ("Novosibirsk", "新西伯利亚", "Новосибирск", "نوۋوسىبىرسك"),
+    "city.Yekaterinburg": ("Yekaterinburg", "叶卡捷琳堡", "Екатеринбург", "يېكاتېرىنبۇرگ"),
+    "city.Kazan": ("Kazan", "喀山", "Казань", "قازان"),
+    "city.Yakutsk": ("Yakutsk", "雅库茨克", "Якутск", "ياكۇتسك"),
+    "city.Vladivostok": ("Vladivostok", "符拉迪沃斯托克", "Владивосток", "ۋىلادىۋوستوك"),
 }

@@ -17,9 +17,9 @@ from ..domain.markets import MARKETS
 from ..domain.storefronts import STOREFRONTS, get_storefront
 from ..services import cart, checkout, delivery_promise, ru_payments, storefront
 from ..services import markets as market_service
-from . import render
+from . import i18n, render
 from .routing import Form, buyer, page, positive_int
-from .session import WebContext
+from .session import LANG_COOKIE, WebContext
 
 bp = Blueprint(__name__)
 
@@ -29,7 +29,17 @@ PAY_METHODS = ("mir_card", "sbp")
 
 
 def _russian(ctx: WebContext) -> None:
-    ctx.lang = "ru"  # the /ru pages are the Russian storefront, whatever language the rest of the site is in
+    """The /ru pages are the Russian storefront: in Russian, unless the visitor chose a language with the switch
+    (Uyghur, Chinese, English: like the other storefronts); prices stay in roubles either way."""
+    if ctx.cookies.get(LANG_COOKIE) not in i18n.LANGUAGES:
+        ctx.lang = "ru"
+
+
+def city_name(ctx: WebContext, city: str) -> str:
+    """A zone's city in the page's language (`city.<key>` in i18n_ru.py); the stored key otherwise. The keys stay
+    as the operators stored them (English): the zones and the orders are matched by them."""
+    key = f"city.{city}"
+    return ctx.t(key) if i18n.has(key) else city
 
 
 @page(bp, "GET", "/ru", budget=Budget(3, "one Query of each storefront's ru partition; the rate from the cache"))
@@ -51,7 +61,7 @@ def ru_home(ctx: WebContext) -> Response:
             start=None,
             market="ru",
         )
-        cards = [market_service.localise_card(card_public(x, c.media.url, today), "ru", rate) for x in page_.items]
+        cards = [market_service.localise_card(card_public(x, c.media.url, today), ctx.lang, rate) for x in page_.items]
         sections.append({"key": key, "cards": cards})
     return render.page(ctx, "ru_home.html", title=ctx.t("ru.title"), sections=sections, rate=rate)
 
@@ -68,12 +78,20 @@ def ru_product(ctx: WebContext, storefront_key: str, product_id: str) -> Respons
     rate = market_service.rate_for(c.markets, RU)
     product = storefront.listed_product(c.catalog, sf.key, product_id, "ru")
     body = product_public(product, c.media.url, today=seasons.day_of(c.clock()))
-    body = market_service.localise_product(body, product.translations, "ru", rate)
+    body = market_service.localise_product(body, product.translations, ctx.lang, rate)
     city = (ctx.query.get("city") or "")[:60].strip() or None
     promise = delivery_promise.promise_for(c.markets, "ru", city, product.attributes, c.clock())
-    cities = _cities(c.markets.delivery_terms("ru"))
+    cities = [{"key": x, "name": city_name(ctx, x)} for x in _cities(c.markets.delivery_terms("ru"))]
     return render.page(
-        ctx, "ru_product.html", title=body["title"], sf=sf, product=body, promise=promise, city=city, cities=cities
+        ctx,
+        "ru_product.html",
+        title=body["title"],
+        sf=sf,
+        product=body,
+        promise=promise,
+        city=city,
+        city_label=city_name(ctx, city) if city else None,
+        cities=cities,
     )
 
 

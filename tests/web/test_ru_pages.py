@@ -135,3 +135,20 @@ def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_roubl
     data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
     again = web.post("/ru/checkout", {**data, "coupon_code": coupon.code})
     assert again.status == 409 and "Этот купон уже использован." in again.text
+
+
+def test_the_city_selector_speaks_russian_and_the_language_switch_offers_uyghur_on_ru(web, api, factory, stack):
+    product = ru_shop(api, factory, stack)
+    path = f"/ru/s/handicrafts/p/{product['product_id']}"
+    page = web.get(path + "?city=Kazan")
+    assert page.status == 200 and 'lang="ru"' in page.text
+    assert '<option value="Kazan" selected>Казань</option>' in page.text  # the key stays, the name is Russian
+    assert '<option value="Moscow">Москва</option>' in page.text and "— Казань" in page.text
+    assert 'name="lang" value="ug"' in page.text  # the switch offers Uyghur, as on the other storefronts
+    chosen = web.post("/lang", {"csrf": page.hidden("csrf"), "lang": "ug", "next": path})
+    assert chosen.status == 303
+    in_uyghur = web.get(path + "?city=Kazan")
+    assert 'lang="ug"' in in_uyghur.text and 'dir="rtl"' in in_uyghur.text
+    assert "قازان" in in_uyghur.text and "₽" in in_uyghur.text  # still roubles
+    home = web.get("/ru")
+    assert 'lang="ug"' in home.text
