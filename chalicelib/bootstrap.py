@@ -11,6 +11,7 @@ from .config import Settings, get_settings
 from .services.ports import (
     AggregatesRepository,
     BuyingRepository,
+    CarriersRepository,
     CatalogRepository,
     CouponsRepository,
     EventPublisher,
@@ -63,6 +64,7 @@ class Container:
     trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
     group_buys: GroupBuyRepository  # issue 19: groups and their commitments (items of the Trade table)
     coupons: CouponsRepository  # issue 12: buyers' coupons (items of the Finance table)
+    carriers: CarriersRepository  # issue 12: carriers that post tracking events (items of the Finance table)
 
 
 _container: Container | None = None
@@ -74,6 +76,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     import boto3
 
     from .adapters.aggregates import DynamoAggregatesRepository
+    from .adapters.carriers import DynamoCarriersRepository
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
     from .adapters.coupons import DynamoCouponsRepository
     from .adapters.dynamodb import DynamoCatalogRepository
@@ -146,6 +149,7 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
         group_buys=DynamoGroupBuyRepository(buying),
         coupons=DynamoCouponsRepository(settings.region, settings.endpoint_url),
+        carriers=DynamoCarriersRepository(settings.region, settings.endpoint_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

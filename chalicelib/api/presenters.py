@@ -186,6 +186,8 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["tracking"] = [dict(t) for t in order.tracking]
     if order.coupon:  # issue 12: a coupon spent on it
         body["coupon"] = order_coupon_public(order)
+    if order.carrier:  # issue 12: the carrier it was handed to
+        body["carrier"] = dict(order.carrier)
     return body
 
 

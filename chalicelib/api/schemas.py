@@ -763,6 +763,7 @@ class OrderPublic(Public):
     invoice_id: str | None = Field(default=None, description="net terms: the invoice issued when it shipped")
     group: dict[str, str] | None = Field(default=None, description="issue 19: the group buy it comes from")
     coupon: OrderCouponPublic | None = Field(default=None, description="issue 12: a coupon spent on this order")
+    carrier: OrderCarrierPublic | None = Field(default=None, description="issue 12: the carrier it was handed to")
 
 
 class OrdersPage(Public):
@@ -2115,6 +2116,15 @@ class TrackingIn(Strict):
         pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$", description="UTC"
     )
     location: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+    carrier_id: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="issue 12, handed_to_carrier only: the registered carrier, which may then post this "
+        "parcel's events itself",
+    )
+    tracking_number: StrictStr | None = Field(default=None, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
 
 
 class TrackingPublic(Public):
@@ -2769,3 +2779,28 @@ class CouponPublic(Public):
 class CouponsPage(Public):
     items: list[CouponPublic]
     next_cursor: str | None
+
+
+# --- issue 12: carriers -------------------------------------------------------------------------------------
+
+
+class CarrierIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Cainiao Russia"}]})
+
+    name: StrictStr = Field(min_length=1, max_length=80, pattern=r"\S")
+
+
+class CarrierRegistered(Public):
+    carrier_id: str
+    name: str
+    created_at: str
+    signing_secret: str = Field(
+        description="hand it to the carrier: it signs X-Carrier-Signature = hex HMAC-SHA256(secret, "
+        "'<X-Carrier-Timestamp>.<raw body>')"
+    )
+
+
+class OrderCarrierPublic(Public):
+    carrier_id: str
+    name: str
+    tracking_number: str | None

@@ -248,6 +248,9 @@ class Order:
     # Issue 12: a coupon spent on this order (domain/coupons.py): {"code", "amount", "currency" (what it took
     # off the charge), "base_amount" (its value in the order's currency, funded by `platform:promotions`)}
     coupon: dict[str, Any] | None = None
+    # Issue 12: the carrier the seller handed the parcel to ({"carrier_id", "name", "tracking_number"}): it may
+    # post the parcel's tracking events itself (domain/carriers.py)
+    carrier: dict[str, Any] | None = None
 
     @property
     def coupon_discount(self) -> int:
@@ -460,8 +463,11 @@ class Order:
         p = self.delivery_promise
         return delivery.passes_at(p["promised_by"]) if p and p.get("promised_by") else None
 
-    def track(self, event: str, at: str, location: str | None, now: str, *, actor_id: str | None = None) -> Order:
-        """A tracking event from the seller (or their carrier). `delivered` on a shipped order delivers it."""
+    def track(
+        self, event: str, at: str, location: str | None, now: str, *, actor_id: str | None = None, by: str = "seller"
+    ) -> Order:
+        """A tracking event from the seller (or their carrier, `by="carrier"`). `delivered` on a shipped order
+        delivers it."""
         if self.status not in ("paid", "shipped", "delivered") and not (
             self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
         ):
@@ -470,11 +476,9 @@ class Order:
         tracked = replace(self, tracking=(*self.tracking, entry)[-delivery.MAX_TRACKING_EVENTS :])
         note = f"{event} {location}" if location else event
         if event == "delivered" and self.status == "shipped":
-            moved = tracked._moved(
-                "delivered", "delivered", "seller", now, note=note, actor_id=actor_id, delivered_at=at
-            )
+            moved = tracked._moved("delivered", "delivered", by, now, note=note, actor_id=actor_id, delivered_at=at)
         else:
-            moved = tracked.noted("tracking", "seller", now, note=note, actor_id=actor_id)
+            moved = tracked.noted("tracking", by, now, note=note, actor_id=actor_id)
         return moved.with_promise_kept(at) if event in delivery.KEEPS_PROMISE else moved
 
     def compensated(self, record: dict[str, Any], now: str) -> Order:

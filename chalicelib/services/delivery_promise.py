@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain import coupons as coupon_rules
 from ..domain import delivery
-from ..domain.errors import Conflict, NotFound, PreconditionFailed
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Account, basis_points, transfer
 from ..domain.markets import HOME_MARKET, get_market
@@ -18,6 +18,7 @@ from . import order_lifecycle, points, settlement
 from .ports import (
     JSON,
     BuyingRepository,
+    CarriersRepository,
     CatalogRepository,
     CouponsRepository,
     Ledger,
@@ -81,15 +82,33 @@ def track(
     location: str | None,
     *,
     now: str,
+    carriers: CarriersRepository | None = None,
+    carrier_id: str | None = None,
+    tracking_number: str | None = None,
 ) -> Order:
     """A tracking event on an order of the seller's shop; `delivered` delivers a shipped order. A delivery or
-    a delivery attempt on or before the promised day keeps the promise."""
-    when = format_time(parse_time(at))
-    if parse_time(when) > parse_time(now) + dt.timedelta(minutes=5):
-        raise Conflict("a tracking event cannot be in the future", code="tracking_in_future")
+    a delivery attempt on or before the promised day keeps the promise. `handed_to_carrier` may name the
+    registered carrier (and its tracking number): that carrier may then post the parcel's events itself."""
+    when = _event_time(at, now)
+    handed_to: dict[str, Any] | None = None
+    if carrier_id is not None:
+        if event != "handed_to_carrier":
+            raise ValidationFailed(
+                "only handed_to_carrier names the carrier",
+                details=[{"field": "carrier_id", "message": "send it with event handed_to_carrier"}],
+            )
+        found = carriers.get_carrier(carrier_id) if carriers is not None else None
+        if found is None:
+            raise ValidationFailed(
+                "there is no such carrier",
+                code="carrier_not_found",
+                details=[{"field": "carrier_id", "message": "a carrier an operator registered"}],
+            )
+        handed_to = {"carrier_id": found.carrier_id, "name": found.name, "tracking_number": tracking_number}
 
     def change(order: Order) -> Order:
-        return order.track(event, when, location, now, actor_id=actor.user_id)
+        tracked = order.track(event, when, location, now, actor_id=actor.user_id)
+        return replace(tracked, carrier=handed_to) if handed_to else tracked
 
     def kind(order: Order) -> str:
         return "order.delivered" if event == "delivered" and order.status == "shipped" else "order.tracked"
@@ -99,6 +118,45 @@ def track(
 
     def save(order: Order, changed: Order) -> Order:
         return repo.save_order(changed, order.version, event=kind(order))
+
+    return order_lifecycle.apply_change(repo, load, change, "order.tracked", save=save)
+
+
+def _event_time(at: str, now: str) -> str:
+    when = format_time(parse_time(at))
+    if parse_time(when) > parse_time(now) + dt.timedelta(minutes=5):
+        raise Conflict("a tracking event cannot be in the future", code="tracking_in_future")
+    return when
+
+
+def track_by_carrier(
+    repo: BuyingRepository,
+    carrier_id: str,
+    shop_id: str,
+    order_id: str,
+    event: str,
+    at: str,
+    location: str | None,
+    *,
+    now: str,
+) -> Order:
+    """A tracking event the carrier posts (its signature verified at the edge) on a parcel handed to it: an order
+    of that shop whose `handed_to_carrier` event named this carrier; any other order is 404, as if it did not
+    exist (a carrier learns nothing of other carriers' parcels)."""
+    when = _event_time(at, now)
+
+    def load() -> Order:
+        order = repo.get_order(order_id)
+        if order is None or order.shop_id != shop_id or (order.carrier or {}).get("carrier_id") != carrier_id:
+            raise NotFound("no parcel of yours with this order", code="order_not_found")
+        return order
+
+    def change(order: Order) -> Order:
+        return order.track(event, when, location, now, actor_id=f"carrier:{carrier_id}", by="carrier")
+
+    def save(order: Order, changed: Order) -> Order:
+        kind = "order.delivered" if event == "delivered" and order.status == "shipped" else "order.tracked"
+        return repo.save_order(changed, order.version, event=kind)
 
     return order_lifecycle.apply_change(repo, load, change, "order.tracked", save=save)
 

@@ -12,6 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ..domain.assisted import FeeRule
 from ..domain.buying import Cart, CheckoutClaim, UnpaidHolds
+from ..domain.carriers import Carrier
 from ..domain.catalog import Product, Shop
 from ..domain.coupons import Coupon
 from ..domain.dashboards import AggregateUpdate
@@ -639,6 +640,16 @@ class MarketsRepository(Protocol):
         self, market: str, *, zones: list[JSON] | None = None, compensation: JSON | None = None
     ) -> JSON: ...
     def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...
+
+
+class CarriersRepository(Protocol):
+    """Issue 12: the carriers operators registered (the Finance table's `carrier#<id>` items)."""
+
+    def create_carrier(self, carrier: Carrier) -> Carrier:
+        """A conditional put (Conflict carrier_exists)."""
+        ...
+
+    def get_carrier(self, carrier_id: str) -> Carrier | None: ...
 
 
 class CouponsRepository(Protocol):

@@ -11,6 +11,7 @@ import inspect
 import pytest
 
 from chalicelib.adapters.aggregates import DynamoAggregatesRepository
+from chalicelib.adapters.carriers import DynamoCarriersRepository
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
 from chalicelib.adapters.coupons import DynamoCouponsRepository
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
@@ -45,6 +46,7 @@ from tests.fakes import (
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
     (ports.CouponsRepository, DynamoCouponsRepository),  # issue 12
+    (ports.CarriersRepository, DynamoCarriersRepository),  # issue 12
     (ports.CatalogRepository, InMemoryCatalogRepository),
     (ports.MediaStore, S3MediaStore),
     (ports.MediaStore, InMemoryMediaStore),
