@@ -970,6 +970,8 @@ def commitment_public(commitment) -> dict:
         "payment_method": commitment.payment_method,
         "committed_at": commitment.committed_at,
         "order_id": commitment.order_id,
+        "villager_id": commitment.villager_id,
+        "village_id": (commitment.for_villager or {}).get("village_id"),
     }
 
 
@@ -981,7 +983,9 @@ def group_share_path(group_id: str) -> str:
     return f"/groups/{group_id}"
 
 
-def group_buy_public(group, *, now: str, base_url: str, mine=None, ref: str | None = None, media_url=None) -> dict:
+def group_buy_public(
+    group, *, now: str, base_url: str, mine=None, ref: str | None = None, media_url=None, villagers=()
+) -> dict:
     """`ref`: the signed-in viewer's referral code, carried by the share link they are given (issue 19)."""
     offer, currency = group.offer, group.offer.currency
     attrs = offer.attributes
@@ -1011,5 +1015,6 @@ def group_buy_public(group, *, now: str, base_url: str, mine=None, ref: str | No
         "created_at": group.created_at,
         "closed_at": group.closed_at,
         "my_commitment": commitment_public(mine) if mine is not None else None,
+        "my_villagers_commitments": [commitment_public(c) for c in villagers],
         "picture_url": media_url(group.picture_key) if media_url and group.picture_key else None,
     }
