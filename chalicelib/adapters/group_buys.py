@@ -203,27 +203,22 @@ class DynamoGroupBuyRepository:
         stock = int(found[products][0]["stock"]["N"]) if found[products] else None
         return village, stock
 
-    def partner_commitments(self, group_id: str, partner_id: str) -> list[Commitment]:
-        """The partner's commitments for villagers in this group: one Query (at most MAX_PARTICIPANTS)."""
-        out: list[Commitment] = []
-        start: dict | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "TableName": self._table,
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
-                "ExpressionAttributeValues": {
-                    ":pk": _s(f"group#{group_id}"),
-                    ":c": _s(f"c#{partner_id}#v#"),
-                },
-                "ConsistentRead": True,
-            }
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            raw = self._call("query", **kwargs)
-            out += [commitment_from_item(i) for i in raw.get("Items", [])]
-            start = raw.get("LastEvaluatedKey")
-            if not start:
-                return out
+    def own_commitments(self, group_id: str, user_id: str, limit: int, start: Position | None) -> Page[Commitment]:
+        """The user's commitments in this group: `c#<user_id>` (a buyer's) and `c#<user_id>#v#...` (a partner's
+        for villagers). One Query of the key prefix; another user whose id would extend this one is filtered
+        out by its user id (ids are fixed-length UUIDs: it does not happen)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
+            "ExpressionAttributeValues": {":pk": _s(f"group#{group_id}"), ":c": _s(f"c#{user_id}")},
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [commitment_from_item(i) for i in raw.get("Items", [])]
+        return Page([c for c in items if c.user_id == user_id], raw.get("LastEvaluatedKey"))
 
     def fee_rules(self, county_ids: list[str]) -> dict[str, FeeRule]:
         """The counties' service fee rules (issue 11) in one BatchGetItem (a group's villagers are in a few)."""

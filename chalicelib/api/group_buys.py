@@ -73,21 +73,34 @@ def start_group_buy(call: Call) -> dict:
     auth=OPTIONAL_TOKEN,
     scope=Scope.PUBLIC,
     responses={200: "GroupBuyPublic"},
-    budget=Budget(
-        2,
-        "one GetItem (anonymous) or one BatchGetItem (the group and the caller's commitment); a village partner's "
-        "view adds one Query (their commitments for villagers in the group: a prefix, which no GetItem reads)",
-        read_exception=True,
-    ),
+    budget=Budget(1, "one GetItem (anonymous) or one BatchGetItem (the group and the caller's commitment)"),
 )
 def get_group_buy(call: Call, group_id: str) -> dict:
     c = container()
     group, mine = group_buys.view(c.group_buys, call.caller, group_id)
-    villagers = group_buys.villagers_commitments(c.group_buys, call.caller, group_id)
     return group_buy_public(
-        group, now=c.clock(), base_url=site_url(call), mine=mine, ref=_ref(call.caller), media_url=c.media.url,
-        villagers=villagers,
-    )  # fmt: skip
+        group, now=c.clock(), base_url=site_url(call), mine=mine, ref=_ref(call.caller), media_url=c.media.url
+    )
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/group-buys/{group_id}/commitments",
+    "listMyCommitmentsInGroup",
+    "Your own commitments in this group: a buyer's one, or a village partner's for each of their villagers",
+    tag="group-buys",
+    auth=roles(Role.BUYER, Role.PARTNER),
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "CommitmentsPage"},
+    budget=Budget(1, "one Query of the group's partition (the caller's commitments: a key prefix)"),
+)
+def my_commitments_in_group(call: Call, group_id: str) -> dict:
+    page = group_buys.commitments_in_group(
+        container().group_buys, call.actor, group_id, call.page.limit, call.page.start
+    )
+    return call.page.respond(page, commitment_public)
 
 
 @route(

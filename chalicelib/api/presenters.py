@@ -983,9 +983,7 @@ def group_share_path(group_id: str) -> str:
     return f"/groups/{group_id}"
 
 
-def group_buy_public(
-    group, *, now: str, base_url: str, mine=None, ref: str | None = None, media_url=None, villagers=()
-) -> dict:
+def group_buy_public(group, *, now: str, base_url: str, mine=None, ref: str | None = None, media_url=None) -> dict:
     """`ref`: the signed-in viewer's referral code, carried by the share link they are given (issue 19)."""
     offer, currency = group.offer, group.offer.currency
     attrs = offer.attributes
@@ -1015,6 +1013,5 @@ def group_buy_public(
         "created_at": group.created_at,
         "closed_at": group.closed_at,
         "my_commitment": commitment_public(mine) if mine is not None else None,
-        "my_villagers_commitments": [commitment_public(c) for c in villagers],
         "picture_url": media_url(group.picture_key) if media_url and group.picture_key else None,
     }

@@ -2737,9 +2737,6 @@ class GroupBuyPublic(Public):
     created_at: str
     closed_at: str | None
     my_commitment: CommitmentPublic | None = Field(default=None, description="to a participant: their own only")
-    my_villagers_commitments: list[CommitmentPublic] = Field(
-        default_factory=list, description="to a village partner: their commitments for their villagers"
-    )
     picture_url: str | None = Field(default=None, description="the product's first picture (stable URL)")
 
 

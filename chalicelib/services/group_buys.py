@@ -95,11 +95,13 @@ def view(groups: GroupBuyRepository, caller: Actor | None, group_id: str) -> tup
     return group, mine
 
 
-def villagers_commitments(groups: GroupBuyRepository, caller: Actor | None, group_id: str) -> list[Commitment]:
-    """To a village partner: their commitments for villagers in this group (one more Query); nobody else has any."""
-    if caller is None or not caller.has(Role.PARTNER):
-        return []
-    return groups.partner_commitments(group_id, caller.user_id)
+def commitments_in_group(
+    groups: GroupBuyRepository, actor: Actor, group_id: str, limit: int, start_at: Position | None
+) -> Page[Commitment]:
+    """The caller's own commitments in the group (a buyer's one; a partner's, one per villager): one Query of the
+    group's partition by the caller's key prefix. Nobody sees anyone else's."""
+    require_role(actor, Role.BUYER, Role.PARTNER)
+    return groups.own_commitments(group_id, actor.user_id, limit, start_at)
 
 
 def product_groups(

@@ -80,17 +80,21 @@ def test_a_partner_commits_for_villagers_of_their_village_idempotently(api, grou
 
     # each sees only their own: the partner their villagers', a buyer theirs, nobody else anything
     with CallRecorder() as rec:
-        partners = api.get(f"/v1/group-buys/{gid}", token=village.partner)
-    assert partners.status == 200 and rec.totals().calls == 2
-    seen = {c["villager_id"]: c["quantity"] for c in partners.json["my_villagers_commitments"]}
+        partners = api.get(f"/v1/group-buys/{gid}/commitments", token=village.partner)
+    assert partners.status == 200 and rec.totals().calls == 1
+    seen = {c["villager_id"]: c["quantity"] for c in partners.json["items"]}
     assert seen == {aynur["villager_id"]: 20, memet["villager_id"]: 10}
+    assert groups.view(gid, token=village.partner)["my_commitment"] is None
     buyer = factory.user("buyer")
     assert groups.commit(buyer, gid, 5).status == 201
-    buyers = groups.view(gid, token=buyer)
-    assert buyers["my_commitment"]["quantity"] == 5 and buyers["my_villagers_commitments"] == []
-    neighbour = api.get(f"/v1/group-buys/{gid}", token=county.villages[1].partner).json
-    assert neighbour["my_villagers_commitments"] == [] and neighbour["my_commitment"] is None
-    assert b"Tursunay" not in api.get(f"/v1/group-buys/{gid}", token=buyer).body
+    buyers = api.get(f"/v1/group-buys/{gid}/commitments", token=buyer).json["items"]
+    assert [(c["quantity"], c["villager_id"]) for c in buyers] == [(5, None)]
+    assert groups.view(gid, token=buyer)["my_commitment"]["quantity"] == 5
+    neighbour = api.get(f"/v1/group-buys/{gid}/commitments", token=county.villages[1].partner).json
+    assert neighbour["items"] == []
+    for token in (buyer, county.villages[1].partner, None):
+        assert b"Tursunay" not in api.get(f"/v1/group-buys/{gid}", token=token).body
+    assert_api_error(api.get(f"/v1/group-buys/{gid}/commitments", token=groups.seller), 403)
 
     listed = api.get("/v1/me/group-buys", token=village.partner)
     assert listed.status == 200 and {c["villager_id"] for c in listed.json["items"]} == {
