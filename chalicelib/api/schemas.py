@@ -830,6 +830,7 @@ class NotificationPublic(Public):
     quote_id: str | None = None
     invoice_id: str | None = None
     group_id: str | None = None  # issue 19: group buys
+    villager_id: str | None = Field(default=None, description="a group buy's order for this villager (a partner's)")
 
 
 class NotificationsPage(Public):

@@ -211,3 +211,26 @@ def test_a_villager_paid_by_the_partner_is_a_bank_transfer_order(api, stack, gro
     assert order.payment_method == "bank_transfer" and order.assisted["payment"] == "paid_by_partner"
     assert order.assisted["service_fee"] == 0  # no rule for this county: no fee
     assert order.lines[0].unit_amount == 12000
+
+
+def test_the_partner_is_told_of_the_close_once_per_villager(api, stack, groups, factory, county):
+    from chalicelib.events.order_events import handle_records
+    from tests.support import drain_order_events
+
+    village = county.villages[0]
+    first, second = villager(api, village, "Tursunay Qadir"), villager(api, village, "Memet Ali")
+    gid = groups.start(factory.user("buyer"), groups.product(stock=100), target_quantity=50)["group_id"]
+    orders = [
+        for_villager(api, village, gid, v["villager_id"], q).json["commitment"]["order_id"]
+        for v, q in ((first, 20), (second, 30))
+    ]
+    assert groups.view(gid)["status"] == "closed"
+    assert handle_records(drain_order_events(stack)) == {"batchItemFailures": []}
+    assert handle_records(drain_order_events(stack)) == {"batchItemFailures": []}  # delivered twice: told once
+    told = [
+        n
+        for n in api.get("/v1/me/notifications?limit=100", token=village.partner).json["items"]
+        if n["type"] == "group.closed" and n["group_id"] == gid
+    ]
+    assert sorted(n["order_id"] for n in told) == sorted(orders)
+    assert {n["villager_id"] for n in told} == {first["villager_id"], second["villager_id"]}
