@@ -91,6 +91,14 @@ def _partner_world(b: Bench) -> None:
     b.state["groups"]["partner"] = (group, net["partner"], net["villagers"])
 
 
+def _partner_closing(b: Bench) -> None:
+    """A fresh group with 45 of its 50 units committed by a buyer: the partner's 5 for a villager close it."""
+    _partner_world(b)
+    _fresh_group(b)
+    _, partner, villagers = _g(b, "partner")
+    b.state["groups"]["partner"] = (_g(b, "fresh"), partner, villagers)
+
+
 def _for_villager(b: Bench, index: int):
     group, partner, villagers = _g(b, "partner")
     body = {"quantity": 5, "villager_id": villagers[index], "payment_method": "cash_on_pickup"}
@@ -187,6 +195,13 @@ GROUP_SCENARIOS: list[Scenario] = [
         lambda b: _for_villager(b, 1),
         201,
         prepare=_partner_world,
+    ),
+    Scenario(
+        "commit to a group for a villager (reaches the target: closes it, with the fee rules)",
+        "POST /v1/group-buys/{group_id}/commitments",
+        lambda b: _for_villager(b, 2),
+        201,
+        prepare=_partner_closing,
     ),
     Scenario(
         "withdraw a villager's commitment (partner)",

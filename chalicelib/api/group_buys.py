@@ -146,7 +146,7 @@ def product_group_buys(call: Call, product_id: str) -> dict:
     ),
     response_headers=(("Idempotent-Replayed", "true when this answer is a replay"),),
     budget=Budget(
-        5,
+        6,
         "One BatchGetItem (group, own commitment, idempotency claim) + one GetItem (the product's stock) + one "
         "TransactWriteItems (claim, commitment, the group's counters, the shop's and the stock's ConditionChecks): 3. "
         "Reaching the target closes the group: + one Query (the commitments) + one TransactWriteItems (group, "
@@ -154,7 +154,7 @@ def product_group_buys(call: Call, product_id: str) -> dict:
         "serve fails instead: one BatchGetItem says why, one TransactWriteItems fails it with its event.) A "
         "partner's commitment for a villager: one BatchGetItem (group, commitment, claim, membership, villager) + "
         "one BatchGetItem (village, stock) + the TransactWriteItems: 3; its closing adds one BatchGetItem (the "
-        "counties' fee rules).",
+        "counties' fee rules): 6.",
     ),
 )
 def commit_to_group_buy(call: Call, group_id: str) -> Response:
