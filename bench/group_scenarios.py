@@ -199,7 +199,7 @@ GROUP_SCENARIOS: list[Scenario] = [
     Scenario(
         "commit to a group for a villager (reaches the target: closes it, with the fee rules)",
         "POST /v1/group-buys/{group_id}/commitments",
-        lambda b: _for_villager(b, 2),
+        lambda b: _for_villager(b, 1),
         201,
         prepare=_partner_closing,
     ),
