@@ -244,7 +244,109 @@ MARKET_SCENARIOS: list[Scenario] = [
         200,
         prepare=_ru_unpaid_order,
     ),
+    Scenario(
+        "my coupons (buyer)",
+        "GET /v1/me/coupons",
+        lambda b: b.api.get("/v1/me/coupons", token=b.buyer),
+        200,
+        prepare=lambda b: _coupon_issued(b),
+        paged=True,
+    ),
+    Scenario(
+        "checkout with a coupon (market=ru, Mir card)",
+        "POST /v1/checkout",
+        lambda b: b.api.post(
+            "/v1/checkout",
+            {"delivery": RU_ADDRESS, "payment_method": "mir_card", "market": "ru", "coupon_code": b.state["coupon"]},
+            token=b.buyer,
+            headers={"Idempotency-Key": f"ru-{uuid.uuid4().hex}"},
+        ),
+        201,
+        prepare=lambda b: _ru_cart_and_coupon(b),
+    ),
+    Scenario(
+        "register a carrier (operator)",
+        "POST /v1/admin/carriers",
+        lambda b: b.api.post("/v1/admin/carriers", {"name": "Cainiao Russia"}, token=b.operator),
+        201,
+    ),
+    Scenario(
+        "tracking event naming the carrier (seller)",
+        "POST /v1/shops/{shop_id}/orders/{order_id}/tracking",
+        lambda b: b.api.post(
+            _tracking_path(b),
+            {"event": "handed_to_carrier", "at": b.container.clock(), "carrier_id": b.state["carrier"]["carrier_id"]},
+            token=b.state["ru_seller"],
+        ),
+        200,
+        prepare=lambda b: _ru_order_and_carrier(b),
+    ),
+    Scenario(
+        "tracking event signed by the carrier",
+        "POST /v1/shops/{shop_id}/orders/{order_id}/tracking",
+        lambda b: _carrier_post(b),
+        200,
+        prepare=lambda b: _handed_to_carrier(b),
+    ),
 ]
+
+
+def _carrier(b: Bench) -> dict:
+    if "carrier" not in b.state:
+        reply = b.api.post("/v1/admin/carriers", {"name": "Bench Carrier"}, token=b.operator)
+        b.state["carrier"] = _expect(reply, 201, "POST carrier").json
+    return b.state["carrier"]
+
+
+def _tracking_path(b: Bench) -> str:
+    return f"/v1/shops/{b.state['ru_order']['shop']['shop_id']}/orders/{b.state['ru_order']['order_id']}/tracking"
+
+
+def _ru_order_and_carrier(b: Bench) -> None:
+    _ru_order(b)
+    _carrier(b)
+
+
+def _handed_to_carrier(b: Bench) -> None:
+    _ru_order(b)
+    carrier = _carrier(b)
+    body = {"event": "handed_to_carrier", "at": b.container.clock(), "carrier_id": carrier["carrier_id"]}
+    _expect(b.api.post(_tracking_path(b), body, token=b.state["ru_seller"]), 200, "handed to the carrier")
+
+
+def _carrier_post(b: Bench):
+    """The carrier's signed tracking event (domain/carriers.py), as devtools/carrier.py sends it."""
+    import datetime as dt
+
+    from chalicelib.domain.carriers import signature
+
+    carrier = b.state["carrier"]
+    body = json.dumps({"event": "import_customs", "at": b.container.clock(), "location": "Moscow"}).encode()
+    ts = str(int(dt.datetime.fromisoformat(b.container.clock().replace("Z", "+00:00")).timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Carrier-Id": carrier["carrier_id"],
+        "X-Carrier-Timestamp": ts,
+        "X-Carrier-Signature": signature(carrier["signing_secret"], ts, body),
+    }
+    return b.api.request("POST", _tracking_path(b), body=body, headers=headers)
+
+
+def _ru_cart_and_coupon(b: Bench) -> None:
+    _ru_line_in_cart(b)
+    _coupon_issued(b, fresh=True)
+
+
+def _coupon_issued(b: Bench, *, fresh: bool = False) -> None:
+    """A coupon of 1.00 RUB in the buyer's name, as the delivery-promise job issues them (issue 12)."""
+    from chalicelib.domain import coupons
+
+    if "coupon" in b.state and not fresh:
+        return
+    buyer_id = _expect(b.api.get("/v1/me", token=b.buyer), 200, "GET /v1/me").json["user_id"]
+    coupon = coupons.issue(f"bench-{uuid.uuid4().hex}", buyer_id, 100, "RUB", b.container.clock())
+    b.container.buying.commit([b.container.coupons.issue_write(coupon)])
+    b.state["coupon"] = coupon.code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,9 @@ from .config import Settings, get_settings
 from .services.ports import (
     AggregatesRepository,
     BuyingRepository,
+    CarriersRepository,
     CatalogRepository,
+    CouponsRepository,
     EventPublisher,
     FinanceRepository,
     GroupBuyRepository,
@@ -61,6 +63,8 @@ class Container:
     ru_acquirer: RuAcquirer  # issue 12: Mir card and SBP payments (refunds go through `payments`)
     trust: TrustRepository  # issue 13: disputes, reviews and ratings, points lots and rules
     group_buys: GroupBuyRepository  # issue 19: groups and their commitments (items of the Trade table)
+    coupons: CouponsRepository  # issue 12: buyers' coupons (items of the Finance table)
+    carriers: CarriersRepository  # issue 12: carriers that post tracking events (items of the Finance table)
 
 
 _container: Container | None = None
@@ -72,7 +76,9 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
     import boto3
 
     from .adapters.aggregates import DynamoAggregatesRepository
+    from .adapters.carriers import DynamoCarriersRepository
     from .adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier, fetch_jwks
+    from .adapters.coupons import DynamoCouponsRepository
     from .adapters.dynamodb import DynamoCatalogRepository
     from .adapters.finance import DynamoFinanceRepository
     from .adapters.group_buys import DynamoGroupBuyRepository
@@ -142,6 +148,8 @@ def build(settings: Settings, *, jwks_loader: Callable[[], dict] | None = None, 
         ru_acquirer=ru_acquirer,
         trust=DynamoTrustRepository(settings.region, settings.endpoint_url),
         group_buys=DynamoGroupBuyRepository(buying),
+        coupons=DynamoCouponsRepository(settings.region, settings.endpoint_url),
+        carriers=DynamoCarriersRepository(settings.region, settings.endpoint_url),
     )
     # Secrets are read through the settings (on first use, cached); rotations follow the container's clock.
     built.settings = settings.with_secrets(secrets, lambda: built.clock())

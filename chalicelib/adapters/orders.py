@@ -555,11 +555,13 @@ class DynamoBuyingRepository:
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
         fx: FxRate | None = None,
+        extra: Sequence[Write] = (),
     ) -> None:
         """One transaction of `_placement_actions`.
 
         Raises LinesRefused naming the products whose condition failed, ShopsUnavailable naming the shops.
-        Issue 12: with `fx`, the last action checks the rate is still in force (Conflict fx_rate_changed).
+        Issue 12: with `fx`, the last action checks the rate is still in force (Conflict fx_rate_changed);
+        `extra` (a coupon spent) come just before it, each raising its own error when refused.
         """
         from .markets import rate_unchanged_check
         from .models import FinanceModel
@@ -567,12 +569,17 @@ class DynamoBuyingRepository:
         actions = self._placement_actions(
             orders, stock, price_fps, cart, claim_key, claim, now, sample_claims, holds, hold_stock
         )
+        first_extra = len(actions)
+        actions.extend(w.action for w in extra)
         if fx is not None:
             actions.append(rate_unchanged_check(FinanceModel.Meta.table_name, fx))
         try:
             self._transact(actions)
         except TransactionCancelled as exc:
             reasons = exc.reasons + [None] * (len(actions) - len(exc.reasons))
+            for i, write in enumerate(extra):
+                if reasons[first_extra + i] == "ConditionalCheckFailed" and write.refused is not None:
+                    raise write.refused from exc
             if fx is not None and reasons[-1] == "ConditionalCheckFailed":
                 raise Conflict("the exchange rate changed during checkout", code="fx_rate_changed") from exc
             raise self._placement_error(reasons, list(stock), _shop_ids(orders), len(orders), sample_claims) from exc

@@ -149,7 +149,7 @@ def empty_cart(call: Call) -> None:
     headers=(IDEMPOTENCY_KEY,),
     body="CheckoutIn",
     responses={201: "CheckoutResult", 200: "CheckoutResult"},
-    errors=(409, 422),
+    errors=(404, 409, 422),
     response_headers=(("Idempotent-Replayed", "true when this answer is a replay"),),
     description=(
         "Each line is sold at the price shown when it was put in the cart (or its quantity last set). If the "
@@ -172,7 +172,8 @@ def empty_cart(call: Call) -> None:
         "transaction rides in the ledger posting that takes the orders' total from the business's available "
         "credit (+ its BatchGetItem of the balance). With points_to_redeem (issue 13) also 3: the redemption "
         "posting carries the same transaction (the ledger's BatchGetItem of the points balance and the posting's "
-        "claim first; 5 more actions)",
+        "claim first; 5 more actions). With coupon_code (issue 12) 3: a GetItem of the buyer's coupon, its "
+        "spending rides in the same transaction (one more action, conditioned on it being unused and unexpired)",
     ),
 )
 def do_checkout(call: Call) -> Response:
@@ -190,6 +191,7 @@ def do_checkout(call: Call) -> Response:
         bank_transfer_hours=c.settings.bank_transfer_hours,
         ledger=c.ledger,
         trade=c.trade,
+        coupons=c.coupons,
     )
     if call.body.market == "ru" and call.body.payment_method in ru_payments.METHODS:  # issue 12: Mir card, SBP
         result = {

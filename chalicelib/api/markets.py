@@ -7,11 +7,19 @@ import json
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
+from ..domain import carriers
 from ..domain.errors import ValidationFailed
 from ..domain.identity import Role
-from ..services import delivery_promise, markets, ru_payments
-from .presenters import buyer_order_public, customs_declaration_public, fx_rate_public, seller_order_public
-from .routing import ANYONE, Budget, Call, Scope, roles, route, signed
+from ..services import carriers as carrier_service
+from ..services import coupons, delivery_promise, markets, ru_payments
+from .presenters import (
+    buyer_order_public,
+    coupon_public,
+    customs_declaration_public,
+    fx_rate_public,
+    seller_order_public,
+)
+from .routing import ANYONE, Budget, Call, Scope, roles, roles_or_signed, route, signed
 from .text import INVALID_TEXT, invalid_text_fields
 
 bp = Blueprint(__name__)
@@ -218,6 +226,23 @@ def set_compensation(call: Call, market: str) -> dict:
     return delivery_promise.set_compensation(container().markets, call.actor, market, call.body.model_dump())
 
 
+def verify_carrier(request) -> None:
+    """Issue 12: a carrier's signed request (domain/carriers.py): 401 and nothing read or changed otherwise."""
+    import datetime as dt
+
+    c = container()
+    headers = request.headers
+    now = dt.datetime.fromisoformat(c.clock().replace("Z", "+00:00")).timestamp()
+    carriers.verify(
+        c.settings.secret("carrier_signing"),
+        headers.get(carriers.CARRIER_HEADER) or "",
+        headers.get(carriers.TIMESTAMP_HEADER) or "",
+        headers.get(carriers.SIGNATURE_HEADER) or "",
+        request.raw_body or b"",
+        now,
+    )
+
+
 @route(
     bp,
     "POST",
@@ -225,20 +250,80 @@ def set_compensation(call: Call, market: str) -> dict:
     "addTrackingEvent",
     "Record a tracking event of an order's parcel (delivered: the order is delivered)",
     tag="fulfilment",
-    auth=roles(Role.SELLER),
+    auth=roles_or_signed(carriers.SIGNATURE_HEADER, verify_carrier, Role.SELLER),
     scope=Scope.SHOP,
     body="TrackingIn",
     responses={200: "OrderPublic"},
-    errors=(409,),
-    budget=Budget(2, "GetItem order (ownership from its seller snapshot) + one TransactWriteItems (order, event)"),
+    errors=(409, 422),
+    budget=Budget(
+        3,
+        "GetItem order (ownership from its seller snapshot) + one TransactWriteItems (order, event); a seller's "
+        "handed_to_carrier naming a carrier_id + its GetItem (3). A carrier (no token: X-Carrier-Id, "
+        "X-Carrier-Timestamp, X-Carrier-Signature = hex HMAC-SHA256 of '<timestamp>.<body>' with its secret, "
+        "within 5 minutes) posts events of the parcels handed to it: GetItem order + the transaction",
+    ),
+    description=(
+        "Sellers post with their token. A registered carrier (POST /v1/admin/carriers) posts without one, signed: "
+        "a bad or stale signature is 401 and changes nothing; an order not handed to that carrier is 404."
+    ),
 )
 def add_tracking(call: Call, shop_id: str, order_id: str) -> dict:
     c = container()
     b = call.body
+    if call.caller is None:  # a carrier's request, its signature verified
+        carrier_id = call.request.headers.get(carriers.CARRIER_HEADER)
+        order = delivery_promise.track_by_carrier(
+            c.buying, carrier_id, shop_id, order_id, b.event, b.at, b.location, now=c.clock()
+        )
+        return seller_order_public(order)
     order = delivery_promise.track(
-        c.catalog, c.buying, call.actor, shop_id, order_id, b.event, b.at, b.location, now=c.clock()
+        c.catalog,
+        c.buying,
+        call.actor,
+        shop_id,
+        order_id,
+        b.event,
+        b.at,
+        b.location,
+        now=c.clock(),
+        carriers=c.carriers,
+        carrier_id=b.carrier_id,
+        tracking_number=b.tracking_number,
     )
     return seller_order_public(order)
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers",
+    "registerCarrier",
+    "Register a carrier: its id and the secret it signs its tracking events with (shown once)",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    body="CarrierIn",
+    responses={201: "CarrierRegistered"},
+    errors=(409,),
+    budget=Budget(1, "one conditional PutItem (the secret is derived, never stored)"),
+)
+def register_carrier(call: Call) -> Response:
+    c = container()
+    carrier, secret = carrier_service.register(
+        c.carriers,
+        call.actor,
+        call.body.name,
+        master=c.settings.secret("carrier_signing"),
+        now=c.clock(),
+        new_id=c.new_id,
+    )
+    body = {
+        "carrier_id": carrier.carrier_id,
+        "name": carrier.name,
+        "created_at": carrier.created_at,
+        "signing_secret": secret,
+    }
+    return Response(body=json.dumps(body), status_code=201, headers={"Content-Type": "application/json"})
 
 
 @route(
@@ -259,3 +344,23 @@ def change_address(call: Call, order_id: str) -> dict:
     c = container()
     address = call.body.delivery.model_dump()
     return buyer_order_public(delivery_promise.change_address(c.buying, call.actor, order_id, address, now=c.clock()))
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/me/coupons",
+    "listMyCoupons",
+    "Your coupons: what they are worth, until when, and whether they were used",
+    tag="orders",
+    auth=roles(Role.BUYER),
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "CouponsPage"},
+    budget=Budget(1, "one Query of the buyer's coupons partition (Finance table)"),
+)
+def my_coupons(call: Call) -> dict:
+    c = container()
+    now = c.clock()
+    page = coupons.my_coupons(c.coupons, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, lambda coupon: coupon_public(coupon, now))

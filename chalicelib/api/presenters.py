@@ -7,6 +7,7 @@ import datetime as dt
 from ..domain import seasons
 from ..domain.assisted import FeeRule
 from ..domain.catalog import Product, Shop, gi_badge
+from ..domain.coupons import Coupon
 from ..domain.ledger import BookedEntry
 from ..domain.network import County, Manifest, ManifestLine, Village, phone_last4
 from ..domain.orders import Order, Return, TimelineEntry
@@ -184,6 +185,10 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["delivery_promise"] = delivery_promise.promise_public(order)
     if order.tracking:
         body["tracking"] = [dict(t) for t in order.tracking]
+    if order.coupon:  # issue 12: a coupon spent on it
+        body["coupon"] = order_coupon_public(order)
+    if order.carrier:  # issue 12: the carrier it was handed to
+        body["carrier"] = dict(order.carrier)
     return body
 
 
@@ -235,6 +240,7 @@ def order_market_public(charge: dict) -> dict:
         "as_of": charge["as_of"],
         "total": money(charge["total"], cur),
         "base_total": money(charge["base_total"], "CNY"),
+        "goods_total": money(charge["goods_total"], cur) if "goods_total" in charge else None,
         "lines": {
             line_id: {"unit_price": money(c["unit_amount"], cur), "line_total": money(c["total"], cur)}
             for line_id, c in charge["lines"].items()
@@ -979,6 +985,8 @@ def commitment_public(commitment) -> dict:
         "payment_method": commitment.payment_method,
         "committed_at": commitment.committed_at,
         "order_id": commitment.order_id,
+        "villager_id": commitment.villager_id,
+        "village_id": (commitment.for_villager or {}).get("village_id"),
     }
 
 
@@ -1067,3 +1075,31 @@ def producer_commission_public(view) -> dict:
         return {"percent_bp": t.percent_bp, "currency": t.currency, "effective_from": t.effective_from}
 
     return {"county_id": view.county_id, **terms(view.current), "history": [terms(t) for t in view.history]}
+
+
+# --- issue 12: coupons ------------------------------------------------------------------------------------
+
+
+def order_coupon_public(order: Order) -> dict | None:
+    c = order.coupon
+    if not c:
+        return None
+    return {
+        "code": c["code"],
+        "discount": money(c["amount"], c["currency"]),
+        "base_amount": money(c["base_amount"], order.currency),
+        "funded_by": "platform",
+    }
+
+
+def coupon_public(coupon: Coupon, now: str) -> dict:
+    return {
+        "code": coupon.code,
+        "value": money(coupon.amount, coupon.currency),
+        "status": coupon.status(now),
+        "issued_at": coupon.issued_at,
+        "expires_at": coupon.expires_at,
+        "reason": coupon.reason,
+        "order_id": coupon.order_id,
+        "redeemed_at": coupon.redeemed_at,
+    }

@@ -79,6 +79,9 @@ class Auth:
     kind: str  # "public" | "optional" | "signed_in" | "roles" | "signature"
     roles: tuple[Role, ...] = ()
     verify: Callable[[Any], None] | None = None  # "signature": raises Unauthenticated for a bad request
+    # "roles" that also accept a signed request without a token (issue 12: a carrier's tracking event): a
+    # request carrying this header is checked by `verify` instead, and the handler sees no actor (call.caller)
+    signed_by_header: str | None = None
 
     @property
     def needs_token(self) -> bool:
@@ -93,6 +96,11 @@ SIGNED_IN = Auth("signed_in")  # any role
 def roles(*required: Role) -> Auth:
     """A bearer token with one of these roles."""
     return Auth("roles", tuple(required))
+
+
+def roles_or_signed(header: str, verify: Callable[[Any], None], *required: Role) -> Auth:
+    """A bearer token with one of these roles, or (a request with `header`) a signature `verify` accepts."""
+    return Auth("roles", tuple(required), verify=verify, signed_by_header=header)
 
 
 def signed(verify: Callable[[Any], None]) -> Auth:
@@ -385,6 +393,9 @@ def _authenticate(spec: RouteSpec, request: Any) -> Actor | None:
         return optional_actor(request)
     if kind == "signature":
         assert spec.auth.verify is not None
+        spec.auth.verify(request)
+        return None
+    if spec.auth.signed_by_header and spec.auth.verify is not None and request.headers.get(spec.auth.signed_by_header):
         spec.auth.verify(request)
         return None
     return require_actor(request, *spec.auth.roles)

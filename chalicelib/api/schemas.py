@@ -20,6 +20,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     Tag,
+    model_validator,
 )
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
@@ -484,6 +485,14 @@ class CheckoutIn(Strict):
         description="issue 12: the buyer accepts the estimated import duty of parcels over the duty-free "
         "allowance (ru: EUR 200 / 31 kg per parcel); without it such a checkout is 409 duty_acceptance_required",
     )
+    coupon_code: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="issue 12: one of your coupons (GET /v1/me/coupons), in its currency (market=ru, Mir card or "
+        "SBP): spread over the checkout's orders by what each is charged, at least 1.00 left on each; spent once",
+    )
 
 
 class ShipIn(Strict):
@@ -680,8 +689,9 @@ class OrderMarketPublic(Public):
     rate_id: str
     rate: str = Field(description="decimal string: 1 CNY = rate RUB, fixed when the order was placed")
     as_of: str
-    total: Money = Field(description="what the buyer is charged")
+    total: Money = Field(description="what the buyer is charged (less a coupon)")
     base_total: Money = Field(description="the same goods in CNY: what the seller is settled on")
+    goods_total: Money | None = Field(default=None, description="issue 12: the goods before the coupon")
     lines: dict[str, dict[str, Money]] = Field(description="line_id -> unit_price and line_total in the currency")
 
 
@@ -756,6 +766,8 @@ class OrderPublic(Public):
     rfq: dict[str, str] | None = Field(default=None, description="the RFQ and quote an order comes from")
     invoice_id: str | None = Field(default=None, description="net terms: the invoice issued when it shipped")
     group: dict[str, str] | None = Field(default=None, description="issue 19: the group buy it comes from")
+    coupon: OrderCouponPublic | None = Field(default=None, description="issue 12: a coupon spent on this order")
+    carrier: OrderCarrierPublic | None = Field(default=None, description="issue 12: the carrier it was handed to")
 
 
 class OrdersPage(Public):
@@ -784,6 +796,7 @@ class CheckoutResult(Public):
     )
     points_redeemed: int | None = None  # issue 13
     amount_due: Money | None = None  # the total less the points redeemed
+    coupon: CheckoutCouponPublic | None = Field(default=None, description="issue 12: the coupon spent")
 
 
 class ReturnLinePublic(Public):
@@ -832,6 +845,7 @@ class NotificationPublic(Public):
     quote_id: str | None = None
     invoice_id: str | None = None
     group_id: str | None = None  # issue 19: group buys
+    villager_id: str | None = Field(default=None, description="a group buy's order for this villager (a partner's)")
 
 
 class NotificationsPage(Public):
@@ -2107,6 +2121,15 @@ class TrackingIn(Strict):
         pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$", description="UTC"
     )
     location: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+    carrier_id: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="issue 12, handed_to_carrier only: the registered carrier, which may then post this "
+        "parcel's events itself",
+    )
+    tracking_number: StrictStr | None = Field(default=None, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9-]+$")
 
 
 class TrackingPublic(Public):
@@ -2669,8 +2692,32 @@ class CommitmentIn(Strict):
     )
 
     quantity: StrictInt = Field(ge=1, le=1_000_000, description="below the MOQ on purpose; order multiples apply")
-    delivery: Address
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    delivery: Address | None = Field(default=None, description="a buyer's own commitment: where to deliver")
+    villager_id: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description=(
+            "a village partner's commitment for one of their villagers (instead of `delivery`): delivered to the "
+            "partner's village pickup point, placed by the partner for the villager"
+        ),
+    )
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "cash_on_pickup", "paid_by_partner"] = Field(
+        description="a buyer: cash_on_delivery, bank_transfer or card; for a villager: cash_on_pickup (the partner "
+        "collects at the handover) or paid_by_partner (by bank transfer)"
+    )
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> CommitmentIn:
+        if (self.delivery is None) == (self.villager_id is None):
+            raise ValueError("give either delivery (your own commitment) or villager_id (a partner's for a villager)")
+        villager_payments = ("cash_on_pickup", "paid_by_partner")
+        if self.villager_id is not None and self.payment_method not in villager_payments:
+            raise ValueError("a commitment for a villager is paid cash_on_pickup or paid_by_partner")
+        if self.delivery is not None and self.payment_method in villager_payments:
+            raise ValueError("cash_on_pickup and paid_by_partner are for commitments for a villager")
+        return self
 
 
 class CommitmentPublic(Public):
@@ -2680,6 +2727,8 @@ class CommitmentPublic(Public):
     payment_method: str
     committed_at: str
     order_id: str = Field(description="the order this commitment becomes when the group closes")
+    villager_id: str | None = Field(default=None, description="a partner's commitment: for this villager")
+    village_id: str | None = Field(default=None, description="a partner's commitment: collected at this village")
 
 
 class TierPublic(Public):
@@ -2842,3 +2891,59 @@ class ProducerCommissionPublic(Public):
     currency: str
     effective_from: str
     history: list[ProducerCommissionTermsPublic] = Field(description="orders pay the terms in force when placed")
+
+
+# --- issue 12: coupons (the compensation of a missed delivery promise) -----------------------------------
+
+
+class OrderCouponPublic(Public):
+    code: str
+    discount: Money = Field(description="taken off this order's charge, in the charge's currency")
+    base_amount: Money = Field(description="its value in the order's currency, paid to the seller by the platform")
+    funded_by: Literal["platform"] = "platform"
+
+
+class CheckoutCouponPublic(Public):
+    code: str
+    discount: Money
+
+
+class CouponPublic(Public):
+    code: str
+    value: Money
+    status: Literal["active", "used", "expired"]
+    issued_at: str
+    expires_at: str
+    reason: str = Field(description="delivery_promise: a missed delivery promise")
+    order_id: str = Field(description="the order it compensates")
+    redeemed_at: str | None
+
+
+class CouponsPage(Public):
+    items: list[CouponPublic]
+    next_cursor: str | None
+
+
+# --- issue 12: carriers -------------------------------------------------------------------------------------
+
+
+class CarrierIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Cainiao Russia"}]})
+
+    name: StrictStr = Field(min_length=1, max_length=80, pattern=r"\S")
+
+
+class CarrierRegistered(Public):
+    carrier_id: str
+    name: str
+    created_at: str
+    signing_secret: str = Field(
+        description="hand it to the carrier: it signs X-Carrier-Signature = hex HMAC-SHA256(secret, "
+        "'<X-Carrier-Timestamp>.<raw body>')"
+    )
+
+
+class OrderCarrierPublic(Public):
+    carrier_id: str
+    name: str
+    tracking_number: str | None

@@ -19,7 +19,8 @@ TRACKING_EVENTS = (
 )
 KEEPS_PROMISE = ("delivery_attempt", "delivered")  # on or before promised_by: the promise is kept
 COMPENSATION_TYPES = ("points", "coupon", "percent_refund")
-BUILT_COMPENSATIONS = ("points", "percent_refund")  # a coupon needs coupons at checkout: not built yet
+BUILT_COMPENSATIONS = ("points", "coupon", "percent_refund")
+MAX_COUPON_VALUE = 1_000_000  # minor units of the market's currency (10,000.00 RUB)
 DEFAULT_HANDLING_DAYS = 2  # a seller hands an in-stock parcel to the carrier within this many days
 MAX_TRACKING_EVENTS = 50
 # promise states: open (running), kept, compensated, void (cancelled order, or the buyer changed the address)
@@ -83,6 +84,11 @@ def validate_compensation(comp: dict[str, Any]) -> dict[str, Any]:
         )
     if kind == "percent_refund" and not 1 <= value <= 100:
         raise ValidationFailed("a refund is 1 to 100 percent", details=[{"field": "value", "message": "1-100"}])
+    if kind == "coupon" and not 1 <= value <= MAX_COUPON_VALUE:
+        raise ValidationFailed(
+            "a coupon is worth 1 to 1,000,000 minor units of the market's currency",
+            details=[{"field": "value", "message": f"1-{MAX_COUPON_VALUE} (kopecks in ru)"}],
+        )
     return {"type": kind, "value": value, "funded_by": comp.get("funded_by") or "platform"}
 
 

@@ -99,6 +99,8 @@ def dashboard_facts(order: Order, kind: str) -> dict[str, Any]:
             facts["commission_returned"] = order.commission.get("returned", 0)
     if order.points_redeemed:  # issue 13: a cancelled or expired order gives them back (the consumer checks)
         facts["points_redeemed"] = order.points_redeemed
+    if order.coupon:  # issue 12: a cancelled order's coupon share goes back to the platform (the consumer checks)
+        facts["coupon"] = order.coupon["code"]
     return facts
 
 

@@ -20,7 +20,7 @@ Account ids (`<owner kind>:<owner id>:<purpose>`; see `ACCOUNT_KINDS` for the ru
     producer:<producer_id>:payable          what the platform owes a producer
     points:<user_id>                        a user's points (PTS, never below zero)
     business:<business_id>:credit | reserved | receivable   a business buyer's net terms (issue 14)
-    platform:commission | fees | compensation | guarantee | points | rounding
+    platform:commission | fees | compensation | guarantee | points | rounding | promotions (coupons, issue 12)
     external:buyer-payments | cash | bank-payouts | points
 
 Owned accounts keep a running balance: each entry carries the account's balance after it and its sequence
@@ -117,7 +117,9 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
         AccountKind(
             "platform",
             False,
-            frozenset({"commission", "fees", "compensation", "guarantee", "points", "rounding", "credit-lines"}),
+            frozenset(
+                {"commission", "fees", "compensation", "guarantee", "points", "rounding", "credit-lines", "promotions"}
+            ),
             "money",
             running_balance=False,
         ),

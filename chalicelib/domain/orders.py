@@ -245,6 +245,16 @@ class Order:
     points_redeemed: int = 0
     points_discount: int = 0
     card_bin: str | None = None
+    # Issue 12: a coupon spent on this order (domain/coupons.py): {"code", "amount", "currency" (what it took
+    # off the charge), "base_amount" (its value in the order's currency, funded by `platform:promotions`)}
+    coupon: dict[str, Any] | None = None
+    # Issue 12: the carrier the seller handed the parcel to ({"carrier_id", "name", "tracking_number"}): it may
+    # post the parcel's tracking events itself (domain/carriers.py)
+    carrier: dict[str, Any] | None = None
+
+    @property
+    def coupon_discount(self) -> int:
+        return int(self.coupon["base_amount"]) if self.coupon else 0
 
     @property
     def total(self) -> int:
@@ -257,7 +267,8 @@ class Order:
     @property
     def amount_paid(self) -> int:
         if self.paid_at:
-            return self.total - self.points_discount  # points redeemed (issue 13) are not paid in money
+            # points redeemed (issue 13) and a coupon (issue 12) are not paid in money
+            return self.total - self.points_discount - self.coupon_discount
         return self.deposit_amount if self.deposit_paid_at else 0
 
     @property
@@ -267,7 +278,7 @@ class Order:
             return 0
         if self.deposit_amount and not self.deposit_paid_at:
             return self.deposit_amount
-        return self.total - self.points_discount - self.amount_paid
+        return self.total - self.points_discount - self.coupon_discount - self.amount_paid
 
     @property
     def ship_by(self) -> str | None:
@@ -452,8 +463,11 @@ class Order:
         p = self.delivery_promise
         return delivery.passes_at(p["promised_by"]) if p and p.get("promised_by") else None
 
-    def track(self, event: str, at: str, location: str | None, now: str, *, actor_id: str | None = None) -> Order:
-        """A tracking event from the seller (or their carrier). `delivered` on a shipped order delivers it."""
+    def track(
+        self, event: str, at: str, location: str | None, now: str, *, actor_id: str | None = None, by: str = "seller"
+    ) -> Order:
+        """A tracking event from the seller (or their carrier, `by="carrier"`). `delivered` on a shipped order
+        delivers it."""
         if self.status not in ("paid", "shipped", "delivered") and not (
             self.status == "pending_payment" and self.payment_method == "cash_on_delivery"
         ):
@@ -462,11 +476,9 @@ class Order:
         tracked = replace(self, tracking=(*self.tracking, entry)[-delivery.MAX_TRACKING_EVENTS :])
         note = f"{event} {location}" if location else event
         if event == "delivered" and self.status == "shipped":
-            moved = tracked._moved(
-                "delivered", "delivered", "seller", now, note=note, actor_id=actor_id, delivered_at=at
-            )
+            moved = tracked._moved("delivered", "delivered", by, now, note=note, actor_id=actor_id, delivered_at=at)
         else:
-            moved = tracked.noted("tracking", "seller", now, note=note, actor_id=actor_id)
+            moved = tracked.noted("tracking", by, now, note=note, actor_id=actor_id)
         return moved.with_promise_kept(at) if event in delivery.KEEPS_PROMISE else moved
 
     def compensated(self, record: dict[str, Any], now: str) -> Order:

@@ -153,6 +153,7 @@ BUYERS = Account.external("buyer-payments")
 PLATFORM_COMMISSION = Account.platform("commission")
 BANK_PAYOUTS = Account.external("bank-payouts")
 PLATFORM_POINTS = Account.platform("points")  # the money value of points redeemed (issue 13)
+PLATFORM_PROMOTIONS = Account.platform("promotions")  # the money value of coupons spent (issue 12)
 
 
 def pending(shop_id: str) -> Account:
@@ -174,18 +175,24 @@ def payment_posting(order: Order, at: str) -> Posting:
     deposit first (`order-paid:<id>:deposit`), then the balance (`order-paid:<id>`); each posts what it brought.
     Points redeemed on the order (issue 13; never with a deposit) are paid in by the platform (`platform:points`),
     so the seller is credited the whole goods value."""
-    if order.points_discount and not order.deposit_amount:
+    if (order.points_discount or order.coupon_discount) and not order.deposit_amount:
+        # issue 12: a coupon's discount is paid in by the platform's promotions, like points
+        paid_by_buyer = order.total - order.points_discount - order.coupon_discount
+        entries = [Entry(str(BUYERS), -paid_by_buyer, order.currency)] if paid_by_buyer else []
+        if order.points_discount:
+            entries.append(Entry(str(PLATFORM_POINTS), -order.points_discount, order.currency))
+        if order.coupon_discount:
+            entries.append(Entry(str(PLATFORM_PROMOTIONS), -order.coupon_discount, order.currency))
+        entries.append(Entry(str(pending(order.shop_id)), order.total, order.currency))
+        used = [f"{order.points_redeemed} points redeemed"] if order.points_discount else []
+        used += [f"coupon {order.coupon['code']}"] if order.coupon else []
         return Posting(
             f"order-paid:{order.order_id}",
             "order.paid",
             at,
-            (
-                Entry(str(BUYERS), -(order.total - order.points_discount), order.currency),
-                Entry(str(PLATFORM_POINTS), -order.points_discount, order.currency),
-                Entry(str(pending(order.shop_id)), order.total, order.currency),
-            ),
+            tuple(entries),
             refs=_order_refs(order),
-            memo=f"Payment for order {order.order_id} ({order.points_redeemed} points redeemed)",
+            memo=f"Payment for order {order.order_id} ({', '.join(used)})",
         )
     posting_id, amount, memo = f"order-paid:{order.order_id}", order.total, f"Payment for order {order.order_id}"
     if order.deposit_amount and not order.paid_at:

@@ -33,7 +33,17 @@ POINTS_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
 
 def handle_event(event: dict[str, Any]) -> None:
     """One event, whatever its type; raises when it must be delivered again (idempotent by event id)."""
-    from ..services import catalog, dashboards, manifests, notifications, points, referrals, refunds, shops
+    from ..services import (
+        catalog,
+        coupons,
+        dashboards,
+        manifests,
+        notifications,
+        points,
+        referrals,
+        refunds,
+        shops,
+    )
 
     c = container()
     kind = event["type"]
@@ -59,6 +69,8 @@ def handle_event(event: dict[str, Any]) -> None:
         points.earn_for_order_id(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
     if kind in POINTS_BACK_EVENTS and event.get("points_redeemed"):
         points.return_redemption_of(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
+    if kind == "order.cancelled" and event.get("coupon"):  # issue 12: in case the cancel stopped before it
+        coupons.return_discount_of(c.buying, c.ledger, event["order_id"], now=c.clock())
     referrals.on_order_event(c.buying, c.trust, c.ledger, event)  # issue 19: through the points programme
 
 
@@ -141,7 +153,7 @@ def compensate_promises() -> dict[str, int]:
     from ..services import delivery_promise
 
     c = container()
-    return delivery_promise.compensate_due(c.buying, c.ledger, c.trust, now=c.clock())
+    return delivery_promise.compensate_due(c.buying, c.ledger, c.trust, now=c.clock(), coupons=c.coupons)
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS), name="complete_orders")

@@ -33,10 +33,11 @@ from ..domain.orders import (
 from ..domain.storefronts import stock_needed_for_hold, unpaid_hold_cap
 from ..domain.trade import Business, business_id_of, validate_uscc
 from ..domain.trust import allocate_redemption
+from . import coupons as coupon_service
 from . import terms
 from .cart import line_product
 from .points import redemption_posting
-from .ports import BuyingRepository, Ledger, TradeRepository
+from .ports import BuyingRepository, CouponsRepository, Ledger, TradeRepository, Write
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -381,6 +382,7 @@ def checkout(
     bank_transfer_hours: int = 72,
     ledger: Ledger | None = None,
     trade: TradeRepository | None = None,
+    coupons: CouponsRepository | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (result, replayed). The result is stored with the idempotency claim, so a replay answers exactly
     what the first attempt answered: `present_order` gives each order the shape the caller shows.
@@ -549,6 +551,20 @@ def checkout(
         if body["payment_method"] == "cash_on_delivery":  # nothing to wait for: the promise runs from now
             orders[-1] = orders[-1].with_promise_started(now)
     _require_duty_acceptance(orders, bool(body.get("accept_duty")))
+    spend_coupon: list[Write] = []
+    if body.get("coupon_code"):  # issue 12: one GetItem, and its spending rides in the transaction
+        if coupons is None:
+            raise ValidationFailed("coupons cannot be used here", code="coupons_unavailable")
+        orders, coupon, spent = coupon_service.apply(
+            coupons,
+            actor,
+            str(body["coupon_code"]),
+            orders,
+            checkout_id=checkout_id,
+            payment_method=body["payment_method"],
+            now=now,
+        )
+        spend_coupon.append(spent)
     points = int(body.get("points_to_redeem") or 0)
     if points and any(o.deposit_amount for o in orders):
         raise ValidationFailed(
@@ -570,6 +586,11 @@ def checkout(
             "currency": market.currency,
         }
         result["fx"] = rate.tag()
+    if spend_coupon:
+        result["coupon"] = {
+            "code": coupon.code,
+            "discount": {"amount": coupon.amount, "currency": coupon.currency},
+        }
     if points:
         result["points_redeemed"] = points
         result["amount_due"] = {"amount": sum(o.amount_due for o in orders), "currency": orders[0].currency}
@@ -644,6 +665,7 @@ def checkout(
                 holds=holds,
                 hold_stock=hold_stock,
                 fx=rate,
+                extra=spend_coupon,
             )
     except LinesRefused as refused:
         _refused(repo, cart, offers, refused, now, holds)

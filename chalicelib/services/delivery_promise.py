@@ -7,14 +7,24 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from ..domain import coupons as coupon_rules
 from ..domain import delivery
-from ..domain.errors import Conflict, NotFound, PreconditionFailed
+from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Account, basis_points, transfer
 from ..domain.markets import HOME_MARKET, get_market
 from ..domain.orders import PROMISE, Order, format_time, parse_time
 from . import order_lifecycle, points, settlement
-from .ports import JSON, BuyingRepository, CatalogRepository, Ledger, MarketsRepository, TrustRepository
+from .ports import (
+    JSON,
+    BuyingRepository,
+    CarriersRepository,
+    CatalogRepository,
+    CouponsRepository,
+    Ledger,
+    MarketsRepository,
+    TrustRepository,
+)
 
 POINTS_PER_UNIT = 1
 
@@ -72,15 +82,33 @@ def track(
     location: str | None,
     *,
     now: str,
+    carriers: CarriersRepository | None = None,
+    carrier_id: str | None = None,
+    tracking_number: str | None = None,
 ) -> Order:
     """A tracking event on an order of the seller's shop; `delivered` delivers a shipped order. A delivery or
-    a delivery attempt on or before the promised day keeps the promise."""
-    when = format_time(parse_time(at))
-    if parse_time(when) > parse_time(now) + dt.timedelta(minutes=5):
-        raise Conflict("a tracking event cannot be in the future", code="tracking_in_future")
+    a delivery attempt on or before the promised day keeps the promise. `handed_to_carrier` may name the
+    registered carrier (and its tracking number): that carrier may then post the parcel's events itself."""
+    when = _event_time(at, now)
+    handed_to: dict[str, Any] | None = None
+    if carrier_id is not None:
+        if event != "handed_to_carrier":
+            raise ValidationFailed(
+                "only handed_to_carrier names the carrier",
+                details=[{"field": "carrier_id", "message": "send it with event handed_to_carrier"}],
+            )
+        found = carriers.get_carrier(carrier_id) if carriers is not None else None
+        if found is None:
+            raise ValidationFailed(
+                "there is no such carrier",
+                code="carrier_not_found",
+                details=[{"field": "carrier_id", "message": "a carrier an operator registered"}],
+            )
+        handed_to = {"carrier_id": found.carrier_id, "name": found.name, "tracking_number": tracking_number}
 
     def change(order: Order) -> Order:
-        return order.track(event, when, location, now, actor_id=actor.user_id)
+        tracked = order.track(event, when, location, now, actor_id=actor.user_id)
+        return replace(tracked, carrier=handed_to) if handed_to else tracked
 
     def kind(order: Order) -> str:
         return "order.delivered" if event == "delivered" and order.status == "shipped" else "order.tracked"
@@ -90,6 +118,45 @@ def track(
 
     def save(order: Order, changed: Order) -> Order:
         return repo.save_order(changed, order.version, event=kind(order))
+
+    return order_lifecycle.apply_change(repo, load, change, "order.tracked", save=save)
+
+
+def _event_time(at: str, now: str) -> str:
+    when = format_time(parse_time(at))
+    if parse_time(when) > parse_time(now) + dt.timedelta(minutes=5):
+        raise Conflict("a tracking event cannot be in the future", code="tracking_in_future")
+    return when
+
+
+def track_by_carrier(
+    repo: BuyingRepository,
+    carrier_id: str,
+    shop_id: str,
+    order_id: str,
+    event: str,
+    at: str,
+    location: str | None,
+    *,
+    now: str,
+) -> Order:
+    """A tracking event the carrier posts (its signature verified at the edge) on a parcel handed to it: an order
+    of that shop whose `handed_to_carrier` event named this carrier; any other order is 404, as if it did not
+    exist (a carrier learns nothing of other carriers' parcels)."""
+    when = _event_time(at, now)
+
+    def load() -> Order:
+        order = repo.get_order(order_id)
+        if order is None or order.shop_id != shop_id or (order.carrier or {}).get("carrier_id") != carrier_id:
+            raise NotFound("no parcel of yours with this order", code="order_not_found")
+        return order
+
+    def change(order: Order) -> Order:
+        return order.track(event, when, location, now, actor_id=f"carrier:{carrier_id}", by="carrier")
+
+    def save(order: Order, changed: Order) -> Order:
+        kind = "order.delivered" if event == "delivered" and order.status == "shipped" else "order.tracked"
+        return repo.save_order(changed, order.version, event=kind)
 
     return order_lifecycle.apply_change(repo, load, change, "order.tracked", save=save)
 
@@ -120,29 +187,43 @@ def change_address(repo: BuyingRepository, actor: Actor, order_id: str, address:
 
 
 def compensate_due(
-    repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, *, now: str, limit: int = 500, page_size: int = 50
+    repo: BuyingRepository,
+    ledger: Ledger,
+    trust: TrustRepository,
+    *,
+    now: str,
+    coupons: CouponsRepository | None = None,
+    limit: int = 500,
+    page_size: int = 50,
 ) -> JSON:
     """Every order whose delivery promise passed without a delivery (schedule-index, job `promise`, sharded)
-    gets its compensation once: the posting id is derived from the order and the order's change rides in the
-    posting's transaction, so a second run, a retry or a concurrent run finds it done."""
+    gets its compensation once: the posting id (a coupon's code) is derived from the order and the order's
+    change rides in the same transaction, so a second run, a retry or a concurrent run finds it done."""
     return order_lifecycle.run_scheduled(
         repo,
         PROMISE,
-        lambda order: _compensate(repo, ledger, trust, order, now),
+        lambda order: _compensate(repo, ledger, trust, order, now, coupons),
         now=now,
         limit=limit,
         page_size=page_size,
     )
 
 
-def _compensate(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order: Order, now: str) -> bool:
+def _compensate(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    trust: TrustRepository,
+    order: Order,
+    now: str,
+    coupons: CouponsRepository | None = None,
+) -> bool:
     for _ in range(3):
         if not order.promise_open or order.status == "cancelled":
             return False
         if parse_time(now) < parse_time(str(order.promise_passes_at)):
             return False
         try:
-            _issue(repo, ledger, trust, order, now)
+            _issue(repo, ledger, trust, order, now, coupons)
             return True
         except PreconditionFailed:
             fresh = repo.get_order(order.order_id)  # changed meanwhile (delivered in time?): look again
@@ -150,13 +231,20 @@ def _compensate(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, 
                 return False
             order = fresh
         except Conflict as exc:
-            if exc.code in ("posting_replayed", "already_compensated"):
+            if exc.code in ("posting_replayed", "already_compensated", "coupon_exists"):
                 return False
             raise
     return False
 
 
-def _issue(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order: Order, now: str) -> None:
+def _issue(
+    repo: BuyingRepository,
+    ledger: Ledger,
+    trust: TrustRepository,
+    order: Order,
+    now: str,
+    coupons: CouponsRepository | None = None,
+) -> None:
     promise = order.delivery_promise or {}
     terms = promise.get("compensation") or {"type": "none", "value": 0, "funded_by": "platform"}
     posting_id = f"compensation:{order.order_id}"
@@ -169,6 +257,26 @@ def _issue(repo: BuyingRepository, ledger: Ledger, trust: TrustRepository, order
         changed = order.compensated(record, now)
         points.grant(trust, ledger, order.buyer_id, value * POINTS_PER_UNIT, order.order_id, now=now)
         repo.save_order(changed, order.version, event="order.compensated")
+        return
+    if kind == "coupon":
+        if coupons is None:
+            raise RuntimeError("coupon compensation needs the coupons repository")
+        # A coupon in the currency the buyer was charged in (roubles in ru), its code derived from the order:
+        # its put (refused if it exists) rides in the order's transaction, so it is issued exactly once.
+        currency = str(order.market["currency"]) if order.market else order.currency
+        coupon = coupon_rules.issue(order.order_id, order.buyer_id, value, currency, now)
+        record = {
+            "type": "coupon",
+            "value": value,
+            "code": coupon.code,
+            "amount": value,
+            "currency": currency,
+            "expires_at": coupon.expires_at,
+        }
+        changed = order.compensated(record, now)
+        repo.commit(
+            [*repo.order_writes(changed, order.version, event="order.compensated"), coupons.issue_write(coupon)]
+        )
         return
     if kind == "percent_refund":
         amount = min(basis_points(order.total, value * 100), max(order.total - order.refunded, 0))

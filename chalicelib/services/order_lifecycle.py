@@ -18,7 +18,7 @@ from ..domain.identity import Actor, Role, require_role
 from ..domain.orders import COMPLETE, EXPIRE, PROVIDER_PAID, SCHEDULE_SHARDS, Order, TimelineEntry
 from ..domain.producers import Producer, is_producer
 from ..domain.seller_money import CommissionRule, CommissionTerms, ProducerShare, terms_for
-from . import points, settlement, terms
+from . import coupons, points, settlement, terms
 from .ports import (
     BuyingRepository,
     CatalogRepository,
@@ -134,6 +134,7 @@ def cancel(
     )
     if trust is not None:
         points.return_redemption(trust, repo, ledger, saved, now=now)
+    coupons.return_discount(ledger, saved, now=now)  # issue 12: the platform's coupon share, once
     return saved
 
 

@@ -12,7 +12,9 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ..domain.assisted import FeeRule
 from ..domain.buying import Cart, CheckoutClaim, UnpaidHolds
+from ..domain.carriers import Carrier
 from ..domain.catalog import Product, Shop
+from ..domain.coupons import Coupon
 from ..domain.dashboards import AggregateUpdate
 from ..domain.errors import DomainError
 from ..domain.events import OutboxBatch
@@ -170,9 +172,11 @@ class BuyingRepository(Protocol):
         holds: UnpaidHolds,
         hold_stock: dict[str, int],
         fx: FxRate | None = None,
+        extra: Sequence[Write] = (),
     ) -> None:
         """`fx` (issue 12): the transaction also checks that this rate is still in force (else Conflict
-        `fx_rate_changed`)."""
+        `fx_rate_changed`). `extra` (issue 12: a coupon spent): more writes in the same transaction; a refused
+        one raises its error."""
         ...
 
     def placement_writes(
@@ -607,13 +611,20 @@ class GroupBuyRepository(Protocol):
         self, group_id: str, user_id: str, claim_key: str
     ) -> tuple[GroupBuy | None, Commitment | None, CheckoutClaim | None]: ...
     def product_stock(self, product_id: str) -> int | None: ...
+    # a partner's commitments for villagers (issue 19 with issues 10-11)
+    def villager_join_reads(
+        self, group_id: str, partner_id: str, villager_id: str, claim_key: str
+    ) -> tuple[GroupBuy | None, Commitment | None, CheckoutClaim | None, str | None, Villager | None]: ...
+    def village_and_stock(self, village_id: str, product_id: str) -> tuple[Village | None, int | None]: ...
+    def own_commitments(self, group_id: str, user_id: str, limit: int, start: Position | None) -> Page[Commitment]: ...
+    def fee_rules(self, county_ids: list[str]) -> dict[str, FeeRule]: ...
     def commitments(self, group_id: str) -> list[Commitment]: ...
     def product_groups(self, product_id: str, limit: int, start: Position | None) -> Page[GroupBuy]: ...
     def user_commitments(self, user_id: str, limit: int, start: Position | None) -> Page[Commitment]: ...
     def due_groups(self, shard: str, now: str, limit: int, start: Position | None) -> Page[GroupBuy]: ...
     def new_group_write(self, group: GroupBuy) -> Write: ...
     def commitment_put(self, commitment: Commitment) -> Write: ...
-    def commitment_delete(self, group_id: str, user_id: str) -> Write: ...
+    def commitment_delete(self, group_id: str, participant: str) -> Write: ...
     def counters_change(
         self,
         group_id: str,
@@ -657,6 +668,36 @@ class MarketsRepository(Protocol):
         self, market: str, *, zones: list[JSON] | None = None, compensation: JSON | None = None
     ) -> JSON: ...
     def rate_history(self, pair: str, limit: int, start: Position | None) -> Page[FxRate]: ...
+
+
+class CarriersRepository(Protocol):
+    """Issue 12: the carriers operators registered (the Finance table's `carrier#<id>` items)."""
+
+    def create_carrier(self, carrier: Carrier) -> Carrier:
+        """A conditional put (Conflict carrier_exists)."""
+        ...
+
+    def get_carrier(self, carrier_id: str) -> Carrier | None: ...
+
+
+class CouponsRepository(Protocol):
+    """Issue 12: buyers' coupons (the Finance table's `coupons#<buyer_id>` / `<code>` items, docs/data-model.md)."""
+
+    def issue_write(self, coupon: Coupon) -> Write:
+        """The coupon's put, refused (Conflict coupon_exists) when that code was issued already."""
+        ...
+
+    def get(self, buyer_id: str, code: str) -> Coupon | None:
+        """One GetItem (consistent) of the buyer's coupon."""
+        ...
+
+    def of_buyer(self, buyer_id: str, limit: int, start: Position | None) -> Page[Coupon]:
+        """One Query: the buyer's coupons."""
+        ...
+
+    def redeem_write(self, coupon: Coupon, checkout_id: str, now: str) -> Write:
+        """The coupon marked spent, on condition that it is still unused and unexpired (Conflict coupon_used)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def refund_in_charge_currency(order: Order, amount: int) -> tuple[int, str]:
     if not order.market or not order.total:
         return amount, order.currency
     charged = int(order.market["total"])
-    share = (Decimal(amount) * charged / order.total).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    paid = order.total - order.coupon_discount or order.total  # issue 12: a coupon took its share off the charge
+    share = (Decimal(amount) * charged / paid).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return min(int(share), charged), str(order.market["currency"])
 
 

@@ -41,7 +41,11 @@ def order_confirmation(ctx: WebContext) -> Response:
     bp,
     "GET",
     "/orders",
-    budget=Budget(2, "the API's order list: one Query; on its first page (issue 19) + one Query of your group buys"),
+    budget=Budget(
+        3,
+        "the API's order list: one Query; on its first page (issue 19) + one Query of your group buys "
+        "(issue 12) + one Query of your coupons",
+    ),
 )
 def orders_page(ctx: WebContext) -> Response:
     actor = buyer(ctx)
@@ -52,13 +56,20 @@ def orders_page(ctx: WebContext) -> Response:
     except ValidationFailed:
         return render.error_page(ctx, 400, "err.bad_cursor")
     result = order_lifecycle.buyer_orders(c.buying, actor, ORDERS_PAGE_SIZE, pager.start)
-    commitments = []
+    commitments, coupons = [], []
     if pager.start is None:  # issue 19: the groups you are in, above your orders
         from ..api.presenters import commitment_public
         from ..services import group_buys
 
         page_ = group_buys.my_commitments(c.group_buys, actor, MY_GROUPS_SHOWN, None)
         commitments = [commitment_public(item) for item in page_.items]
+        from ..api.presenters import coupon_public
+        from ..services import coupons as coupon_service
+
+        now = c.clock()
+        coupons = [
+            coupon_public(x, now) for x in coupon_service.my_coupons(c.coupons, actor, MY_GROUPS_SHOWN, None).items
+        ]
     return render.page(
         ctx,
         "orders.html",
@@ -66,6 +77,7 @@ def orders_page(ctx: WebContext) -> Response:
         orders=[buyer_order_public(o) for o in result.items],
         pager=pager.links(ctx, "/orders", {}, result),
         commitments=commitments,
+        coupons=coupons,
     )
 
 

@@ -17,9 +17,9 @@ from ..domain.markets import MARKETS
 from ..domain.storefronts import STOREFRONTS, get_storefront
 from ..services import cart, checkout, delivery_promise, ru_payments, storefront
 from ..services import markets as market_service
-from . import render
+from . import i18n, render
 from .routing import Form, buyer, page, positive_int
-from .session import WebContext
+from .session import LANG_COOKIE, WebContext
 
 bp = Blueprint(__name__)
 
@@ -29,7 +29,17 @@ PAY_METHODS = ("mir_card", "sbp")
 
 
 def _russian(ctx: WebContext) -> None:
-    ctx.lang = "ru"  # the /ru pages are the Russian storefront, whatever language the rest of the site is in
+    """The /ru pages are the Russian storefront: in Russian, unless the visitor chose a language with the switch
+    (Uyghur, Chinese, English: like the other storefronts); prices stay in roubles either way."""
+    if ctx.cookies.get(LANG_COOKIE) not in i18n.LANGUAGES:
+        ctx.lang = "ru"
+
+
+def city_name(ctx: WebContext, city: str) -> str:
+    """A zone's city in the page's language (`city.<key>` in i18n_ru.py); the stored key otherwise. The keys stay
+    as the operators stored them (English): the zones and the orders are matched by them."""
+    key = f"city.{city}"
+    return ctx.t(key) if i18n.has(key) else city
 
 
 @page(bp, "GET", "/ru", budget=Budget(3, "one Query of each storefront's ru partition; the rate from the cache"))
@@ -51,7 +61,7 @@ def ru_home(ctx: WebContext) -> Response:
             start=None,
             market="ru",
         )
-        cards = [market_service.localise_card(card_public(x, c.media.url, today), "ru", rate) for x in page_.items]
+        cards = [market_service.localise_card(card_public(x, c.media.url, today), ctx.lang, rate) for x in page_.items]
         sections.append({"key": key, "cards": cards})
     return render.page(ctx, "ru_home.html", title=ctx.t("ru.title"), sections=sections, rate=rate)
 
@@ -68,12 +78,20 @@ def ru_product(ctx: WebContext, storefront_key: str, product_id: str) -> Respons
     rate = market_service.rate_for(c.markets, RU)
     product = storefront.listed_product(c.catalog, sf.key, product_id, "ru")
     body = product_public(product, c.media.url, today=seasons.day_of(c.clock()))
-    body = market_service.localise_product(body, product.translations, "ru", rate)
+    body = market_service.localise_product(body, product.translations, ctx.lang, rate)
     city = (ctx.query.get("city") or "")[:60].strip() or None
     promise = delivery_promise.promise_for(c.markets, "ru", city, product.attributes, c.clock())
-    cities = _cities(c.markets.delivery_terms("ru"))
+    cities = [{"key": x, "name": city_name(ctx, x)} for x in _cities(c.markets.delivery_terms("ru"))]
     return render.page(
-        ctx, "ru_product.html", title=body["title"], sf=sf, product=body, promise=promise, city=city, cities=cities
+        ctx,
+        "ru_product.html",
+        title=body["title"],
+        sf=sf,
+        product=body,
+        promise=promise,
+        city=city,
+        city_label=city_name(ctx, city) if city else None,
+        cities=cities,
     )
 
 
@@ -121,13 +139,19 @@ def ru_checkout_page(ctx: WebContext) -> Response:
     return _checkout_page(ctx)
 
 
-@page(bp, "POST", "/ru/checkout", budget=Budget(2, "the API's checkout in roubles (then the acquirer's Init)"))
+@page(
+    bp,
+    "POST",
+    "/ru/checkout",
+    budget=Budget(3, "the API's checkout in roubles (then the acquirer's Init); with a coupon + its GetItem"),
+)
 def ru_place_order(ctx: WebContext, form: Form) -> Response:
     _russian(ctx)
     actor = buyer(ctx)
     values = {k: form.get(k).strip()[:120] for k in ("name", "phone", "line1", "city", "region", "postal_code")}
     values["payment_method"] = form.get("payment_method")
     values["accept_duty"] = form.get("accept_duty") == "yes"
+    values["coupon_code"] = form.get("coupon_code").strip()[:32]
     if values["payment_method"] not in PAY_METHODS or not all(
         values[k] for k in ("name", "phone", "line1", "city", "region", "postal_code")
     ):
@@ -146,6 +170,8 @@ def ru_place_order(ctx: WebContext, form: Form) -> Response:
         "market": "ru",
         "accept_duty": values["accept_duty"],
     }
+    if values["coupon_code"]:  # issue 12: a coupon (compensation of a missed delivery promise)
+        body["coupon_code"] = values["coupon_code"]
     key = form.get("idempotency_key")
     if not key.startswith("web-ru-") or len(key) > 100:
         key = f"web-ru-{secrets.token_hex(12)}"
@@ -164,23 +190,43 @@ def ru_place_order(ctx: WebContext, form: Form) -> Response:
             present_order=buyer_order_public,
             card_payment_minutes=c.settings.card_payment_minutes,
             bank_transfer_hours=c.settings.bank_transfer_hours,
+            coupons=c.coupons,
         )
-    except ValidationFailed as exc:
+    except (ValidationFailed, NotFound, Conflict) as exc:
+        if exc.code in COUPON_ERRORS:
+            status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, ValidationFailed) else 409
+            return _checkout_page(ctx, status, values, [ctx.t(f"coupon.error.{exc.code}")])
+        if isinstance(exc, NotFound):
+            raise
+        if isinstance(exc, Conflict):
+            return _checkout_conflict(ctx, values, exc)
         if exc.code == "empty_cart":
             return render.redirect(ctx, "/ru")
         return _checkout_page(ctx, 400, values, [ctx.t("ru.fill_all")])
     except ValueError:  # pydantic's ValidationError: a phone or postcode of the wrong shape
         return _checkout_page(ctx, 400, values, [ctx.t("ru.fill_all")])
-    except Conflict as exc:
-        if exc.code == "price_changed":
-            return _checkout_page(ctx, 409, values, [ctx.t("ru.price_changed")])
-        if exc.code == "duty_acceptance_required":
-            details = [d["message"] for d in exc.details or []]
-            return _checkout_page(ctx, 409, values, [ctx.t("ru.duty_required"), *details])
-        return _checkout_page(ctx, 409, values, [ctx.t("cart.fix_first")])
     # The order page links to the acquirer's page: a link, since the site's form-action policy (CSP) does not let a
     # form's answer redirect to another site.
     return render.redirect(ctx, f"/ru/orders/{result['orders'][0]['order_id']}")
+
+
+COUPON_ERRORS = (
+    "coupon_not_found",
+    "coupon_used",
+    "coupon_expired",
+    "coupon_wrong_currency",
+    "coupon_payment_method",
+    "coupon_exceeds_goods",
+)
+
+
+def _checkout_conflict(ctx: WebContext, values: dict, exc: Conflict) -> Response:
+    if exc.code == "price_changed":
+        return _checkout_page(ctx, 409, values, [ctx.t("ru.price_changed")])
+    if exc.code == "duty_acceptance_required":
+        details = [d["message"] for d in exc.details or []]
+        return _checkout_page(ctx, 409, values, [ctx.t("ru.duty_required"), *details])
+    return _checkout_page(ctx, 409, values, [ctx.t("cart.fix_first")])
 
 
 @page(bp, "GET", "/ru/orders/{order_id}", budget=Budget(1, "one GetItem"))

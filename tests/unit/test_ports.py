@@ -11,7 +11,9 @@ import inspect
 import pytest
 
 from chalicelib.adapters.aggregates import DynamoAggregatesRepository
+from chalicelib.adapters.carriers import DynamoCarriersRepository
 from chalicelib.adapters.cognito import CognitoIdentityProvider, CognitoTokenVerifier
+from chalicelib.adapters.coupons import DynamoCouponsRepository
 from chalicelib.adapters.dynamodb import DynamoCatalogRepository
 from chalicelib.adapters.finance import DynamoFinanceRepository
 from chalicelib.adapters.group_buys import DynamoGroupBuyRepository
@@ -43,6 +45,8 @@ from tests.fakes import (
 
 IMPLEMENTATIONS = [
     (ports.CatalogRepository, DynamoCatalogRepository),
+    (ports.CouponsRepository, DynamoCouponsRepository),  # issue 12
+    (ports.CarriersRepository, DynamoCarriersRepository),  # issue 12
     (ports.CatalogRepository, InMemoryCatalogRepository),
     (ports.MediaStore, S3MediaStore),
     (ports.MediaStore, InMemoryMediaStore),

@@ -94,3 +94,61 @@ def test_the_russian_storefront_shows_russian_titles_roubles_and_the_promise_dat
     assert set(measured) == RU_PAGES
     over = {r: (n, PAGE_BUDGETS[r][0]) for r, n in measured.items() if n > PAGE_BUDGETS[r][0]}
     assert over == {}, over
+
+
+def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_rouble_checkout(web, api, factory, stack):
+    """Issue 12: a coupon (as the delivery-promise job issues them) listed on /orders, typed into /ru/checkout."""
+    from chalicelib.bootstrap import container
+    from chalicelib.domain import coupons
+    from tests.support import PASSWORD
+
+    product = ru_shop(api, factory, stack)
+    connect_ru_acquirer(stack, api)
+    email = buyer_session(web, factory)
+    token = api.post("/v1/auth/login", {"email": email, "password": PASSWORD}).json["access_token"]
+    buyer_id = api.get("/v1/me", token=token).json["user_id"]
+    c = container()
+    coupon = coupons.issue("ord_missed", buyer_id, 10_000, "RUB", c.clock())  # 100.00 RUB
+    c.buying.commit([c.coupons.issue_write(coupon)])
+
+    mine = web.get("/orders")
+    assert mine.status == 200 and coupon.code in mine.text and "ord_missed" in mine.text
+
+    path = f"/ru/s/handicrafts/p/{product['product_id']}"
+    csrf = web.get(path).hidden("csrf")
+    assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "2"}).status == 303
+    form = web.get("/ru/checkout")
+    assert 'name="coupon_code"' in form.text and "Код купона" in form.text
+    data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+    wrong = web.post("/ru/checkout", {**data, "coupon_code": "DP-NOPE"})
+    assert wrong.status == 404 and "У вас нет купона с таким кодом." in wrong.text
+    placed = web.post("/ru/checkout", {**data, "coupon_code": coupon.code})
+    assert placed.status == 303, placed.text[:2000]
+    order_id = re.search(r"/ru/orders/(ord_\w+)", placed.location).group(1)
+    order = web.get(f"/ru/orders/{order_id}")
+    # 2 x 159.00 CNY x 12.8345 = 4 081,37 ₽, less the coupon's 100,00 ₽
+    assert f"Купон {coupon.code}: −{format_money(10_000, 'RUB', 'ru')}" in order.text
+    assert format_money(2 * 204069 - 10_000, "RUB", "ru") in order.text
+    csrf = web.get(path).hidden("csrf")
+    assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "1"}).status == 303
+    form = web.get("/ru/checkout")
+    data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+    again = web.post("/ru/checkout", {**data, "coupon_code": coupon.code})
+    assert again.status == 409 and "Этот купон уже использован." in again.text
+
+
+def test_the_city_selector_speaks_russian_and_the_language_switch_offers_uyghur_on_ru(web, api, factory, stack):
+    product = ru_shop(api, factory, stack)
+    path = f"/ru/s/handicrafts/p/{product['product_id']}"
+    page = web.get(path + "?city=Kazan")
+    assert page.status == 200 and 'lang="ru"' in page.text
+    assert '<option value="Kazan" selected>Казань</option>' in page.text  # the key stays, the name is Russian
+    assert '<option value="Moscow">Москва</option>' in page.text and "— Казань" in page.text
+    assert 'name="lang" value="ug"' in page.text  # the switch offers Uyghur, as on the other storefronts
+    chosen = web.post("/lang", {"csrf": page.hidden("csrf"), "lang": "ug", "next": path})
+    assert chosen.status == 303
+    in_uyghur = web.get(path + "?city=Kazan")
+    assert 'lang="ug"' in in_uyghur.text and 'dir="rtl"' in in_uyghur.text
+    assert "قازان" in in_uyghur.text and "₽" in in_uyghur.text  # still roubles
+    home = web.get("/ru")
+    assert 'lang="ug"' in home.text
