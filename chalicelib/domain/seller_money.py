@@ -218,7 +218,7 @@ def completion(order: Order, terms: CommissionTerms, at: str) -> tuple[Posting |
 
     The goods value still kept by the buyer (total - refunds) leaves `pending` (or, for an order paid before
     the ledger, the buyers' account): the commission to the platform, the rest to the seller's `available`."""
-    base = order.total - order.refunded
+    base = order.total - order.refunded - order.funded_share_returned  # returned goods' discounts went back
     commission = terms.amount(base, order.currency)
     record = {
         "amount": commission,
