@@ -7,9 +7,10 @@ that funded it (`platform:promotions` for a coupon, `platform:points` for points
 the return's own posting: the seller keeps nothing for goods it took back.
 
 The proportional rule, in integer arithmetic: after goods worth `R` (cumulated over every return received on the
-order, at the prices on the order) have come back out of an order of total `T`, each funder has been given back
-`floor(discount * R / T)` of its discount. A return gives back the difference between that and what earlier returns
-gave back (recorded on the order, `Order.funded_returned`), so:
+order, at the prices on the order) have come back out of an order of total `T` with funded discounts `D` in all
+(coupon `C` + points `P`), the platform has been given back `S = floor(D * R / T)`: the coupon's part
+`floor(C * S / D)` to `platform:promotions`, the rest to `platform:points`. A return gives back the difference
+between that and what earlier returns gave back (recorded on the order, `Order.funded_returned`), so:
 - a return of everything that is left gives back exactly the rest of each discount (`R = T`);
 - several partial returns never give back more than the discount, whatever their order or sizes;
 - the buyer's refund for a return is the returned goods' value less the platform's share of them (capped, as
@@ -43,6 +44,17 @@ def share_due(discount: int, returned_goods: int, total: int) -> int:
     return discount * min(returned_goods, total) // total
 
 
+def funders_due(discounts: dict[str, int], returned_goods: int, total: int) -> dict[str, int]:
+    """What each funder is owed back in all once goods worth `returned_goods` came back: the discounts' sum
+    rounded down as one (so the buyer's refunds, the goods' value less it, never exceed what they paid), the
+    coupon's part of it rounded down and the points' the rest (each grows with the goods returned, and reaches
+    its whole discount when everything is back)."""
+    whole = sum(discounts.values())
+    due = share_due(whole, returned_goods, total)
+    coupon = whole and discounts.get("coupon", 0) * due // whole
+    return {kind: coupon if kind == "coupon" else due - coupon for kind in discounts}
+
+
 def settle_return(order: Order, goods_value: int) -> tuple[int, dict[str, int], dict[str, int]]:
     """A return of goods worth `goods_value` received on `order`: (the buyer's refund, what goes back to each
     funder, the order's new `funded_returned` record). On an order without funded discounts this is the
@@ -54,8 +66,8 @@ def settle_return(order: Order, goods_value: int) -> tuple[int, dict[str, int], 
     done = order.funded_returned
     goods = min(order.total, done.get("goods", 0) + max(goods_value, 0))
     shares: dict[str, int] = {}
-    for kind, discount in discounts.items():
-        owed = share_due(discount, goods, order.total) - done.get(kind, 0)
+    for kind, due in funders_due(discounts, goods, order.total).items():
+        owed = due - done.get(kind, 0)
         if owed > 0:
             shares[kind] = owed
     refund = max(0, min(goods_value - sum(shares.values()), cap))
