@@ -44,6 +44,7 @@ from chalicelib.web import ru as web_ru  # issue 12
 from chalicelib.web import trade as web_trade
 from chalicelib.web import trust as web_trust
 from chalicelib.web import village as web_village
+from chalicelib.web import village_groups as web_village_groups  # issue 19
 from chalicelib.web import villagers as web_villagers
 
 app = Chalice(app_name="bazaar")
@@ -89,6 +90,7 @@ app.register_blueprint(web_provenance.bp)
 app.register_blueprint(web_dashboards.bp)
 app.register_blueprint(web_trade.bp)
 app.register_blueprint(web_groups.bp)  # issue 19
+app.register_blueprint(web_village_groups.bp)  # issue 19: buy together for villagers (the village console)
 app.register_blueprint(web_ru.bp)  # issue 12
 app.register_blueprint(web_trust.bp)
 app.register_blueprint(options_answers(app))  # last: OPTIONS on every path above (a 405 with Allow)

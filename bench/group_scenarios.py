@@ -73,6 +73,41 @@ def _withdrawing(b: Bench) -> None:
     b.state["groups"]["withdraw"] = (group, joiner)
 
 
+def _partner_world(b: Bench) -> None:
+    """The bench village's partner and villagers (bench/scenarios._villagers), an open group with the partner's
+    commitment for the first villager, and a fresh group for the next commitment and withdrawal."""
+    from bench.scenarios import _net, _villagers
+
+    _group_world(b)
+    _villagers(b)
+    net = _net(b)
+    group = _start(b)
+    body = {"quantity": 10, "villager_id": net["villagers"][0], "payment_method": "cash_on_pickup"}
+    reply = b.api.post(
+        f"/v1/group-buys/{group['group_id']}/commitments", body, token=net["partner"],
+        headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+    )  # fmt: skip
+    _expect(reply, 201, "commit for a villager")
+    b.state["groups"]["partner"] = (group, net["partner"], net["villagers"])
+
+
+def _partner_closing(b: Bench) -> None:
+    """A fresh group with 45 of its 50 units committed by a buyer: the partner's 5 for a villager close it."""
+    _partner_world(b)
+    _fresh_group(b)
+    _, partner, villagers = _g(b, "partner")
+    b.state["groups"]["partner"] = (_g(b, "fresh"), partner, villagers)
+
+
+def _for_villager(b: Bench, index: int):
+    group, partner, villagers = _g(b, "partner")
+    body = {"quantity": 5, "villager_id": villagers[index], "payment_method": "cash_on_pickup"}
+    return b.api.post(
+        f"/v1/group-buys/{group['group_id']}/commitments", body, token=partner,
+        headers={"Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+    )  # fmt: skip
+
+
 GROUP_SCENARIOS: list[Scenario] = [
     Scenario(
         "group page (anonymous)",
@@ -137,5 +172,45 @@ GROUP_SCENARIOS: list[Scenario] = [
         ),
         204,
         prepare=_withdrawing,
+    ),
+    Scenario(
+        "my commitments in a group (a village partner: one per villager)",
+        "GET /v1/group-buys/{group_id}/commitments",
+        lambda b: b.api.get(f"/v1/group-buys/{_g(b, 'partner')[0]['group_id']}/commitments", token=_g(b, "partner")[1]),
+        200,
+        prepare=_partner_world,
+        paged=True,
+    ),
+    Scenario(
+        "my commitments in a group (a buyer)",
+        "GET /v1/group-buys/{group_id}/commitments",
+        lambda b: b.api.get(f"/v1/group-buys/{_g(b, 'first')['group_id']}/commitments", token=b.buyer),
+        200,
+        prepare=_group_world,
+        paged=True,
+    ),
+    Scenario(
+        "commit to a group for a villager (partner)",
+        "POST /v1/group-buys/{group_id}/commitments",
+        lambda b: _for_villager(b, 1),
+        201,
+        prepare=_partner_world,
+    ),
+    Scenario(
+        "commit to a group for a villager (reaches the target: closes it, with the fee rules)",
+        "POST /v1/group-buys/{group_id}/commitments",
+        lambda b: _for_villager(b, 1),
+        201,
+        prepare=_partner_closing,
+    ),
+    Scenario(
+        "withdraw a villager's commitment (partner)",
+        "DELETE /v1/group-buys/{group_id}/commitments",
+        lambda b: b.api.delete(
+            f"/v1/group-buys/{_g(b, 'partner')[0]['group_id']}/commitments?villager_id={_g(b, 'partner')[2][0]}",
+            token=_g(b, "partner")[1],
+        ),
+        204,
+        prepare=_partner_world,
     ),
 ]

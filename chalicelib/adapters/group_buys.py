@@ -11,10 +11,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..domain.assisted import FeeRule
 from ..domain.buying import CheckoutClaim
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..domain.group_buys import Commitment, GroupBuy, group_shard
+from ..domain.group_buys import Commitment, GroupBuy, group_shard, participant_key
+from ..domain.network import Village
 from ..domain.orders import Order
+from ..domain.villagers import Villager
 from ..services.ports import Page, Position, Write
 from .models import ProductModel, TradeModel, UniqueModel
 from .orders import DynamoBuyingRepository, TransactionCancelled, _busy, _shop_active
@@ -37,8 +40,9 @@ def group_key(group_id: str) -> dict:
     return {"pk": _s(f"group#{group_id}"), "sk": _s("group")}
 
 
-def commitment_key(group_id: str, user_id: str) -> dict:
-    return {"pk": _s(f"group#{group_id}"), "sk": _s(f"c#{user_id}")}
+def commitment_key(group_id: str, participant: str) -> dict:
+    """`participant`: a buyer's user id, or "<partner_id>#v#<villager_id>" (Commitment.participant)."""
+    return {"pk": _s(f"group#{group_id}"), "sk": _s(f"c#{participant}")}
 
 
 def user_commitments_partition(user_id: str) -> str:
@@ -154,6 +158,80 @@ class DynamoGroupBuyRepository:
         claim = self._store._claim(found[uniques][0]) if found[uniques] else None
         return group, mine, claim
 
+    # --- a partner's commitments for villagers (issue 19 with issues 10-11) -----------------------------------
+
+    def villager_join_reads(
+        self, group_id: str, partner_id: str, villager_id: str, claim_key: str
+    ) -> tuple[GroupBuy | None, Commitment | None, CheckoutClaim | None, str | None, Villager | None]:
+        """One BatchGetItem: the group, the partner's commitment for this villager, the Idempotency-Key's claim,
+        the partner's village membership (the village they run) and the villager."""
+        from .models import NetworkModel
+        from .network import villager_from_item
+
+        uniques, network = UniqueModel.Meta.table_name, NetworkModel.Meta.table_name
+        keys = [group_key(group_id), commitment_key(group_id, participant_key(partner_id, villager_id))]
+        found = self._batch_get(
+            {
+                self._table: keys,
+                uniques: [{"key": _s(claim_key)}],
+                network: [
+                    {"pk": _s(f"member#{partner_id}"), "sk": _s("village")},
+                    {"pk": _s(f"villager#{villager_id}"), "sk": _s("villager")},
+                ],
+            }
+        )
+        group = next((group_from_item(i) for i in found[self._table] if i["sk"]["S"] == "group"), None)
+        mine = next((commitment_from_item(i) for i in found[self._table] if i["sk"]["S"].startswith("c#")), None)
+        claim = self._store._claim(found[uniques][0]) if found[uniques] else None
+        member = next((i["place_id"]["S"] for i in found[network] if i["sk"]["S"] == "village"), None)
+        villager = next((villager_from_item(i) for i in found[network] if i["sk"]["S"] == "villager"), None)
+        return group, mine, claim, member, villager
+
+    def village_and_stock(self, village_id: str, product_id: str) -> tuple[Village | None, int | None]:
+        """One BatchGetItem: the village (its pickup point) and the product's stock."""
+        from .models import NetworkModel
+        from .network import village_from_item
+
+        network, products = NetworkModel.Meta.table_name, ProductModel.Meta.table_name
+        found = self._batch_get(
+            {
+                network: [{"pk": _s(f"village#{village_id}"), "sk": _s("village")}],
+                products: [{"product_id": _s(product_id)}],
+            }
+        )
+        village = village_from_item(found[network][0]) if found[network] else None
+        stock = int(found[products][0]["stock"]["N"]) if found[products] else None
+        return village, stock
+
+    def own_commitments(self, group_id: str, user_id: str, limit: int, start: Position | None) -> Page[Commitment]:
+        """The user's commitments in this group: `c#<user_id>` (a buyer's) and `c#<user_id>#v#...` (a partner's
+        for villagers). One Query of the key prefix; another user whose id would extend this one is filtered
+        out by its user id (ids are fixed-length UUIDs: it does not happen)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :c)",
+            "ExpressionAttributeValues": {":pk": _s(f"group#{group_id}"), ":c": _s(f"c#{user_id}")},
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        raw = self._call("query", **kwargs)
+        items = [commitment_from_item(i) for i in raw.get("Items", [])]
+        return Page([c for c in items if c.user_id == user_id], raw.get("LastEvaluatedKey"))
+
+    def fee_rules(self, county_ids: list[str]) -> dict[str, FeeRule]:
+        """The counties' service fee rules (issue 11) in one BatchGetItem (a group's villagers are in a few)."""
+        from .models import NetworkModel
+
+        if not county_ids:
+            return {}
+        network = NetworkModel.Meta.table_name
+        keys = [{"pk": _s(f"county#{c}"), "sk": _s("fee-rule")} for c in dict.fromkeys(county_ids)]
+        found = self._batch_get({network: keys})[network]
+        rules = [FeeRule(**json.loads(i["body"]["S"])) for i in found]
+        return {r.county_id: r for r in rules}
+
     def product_stock(self, product_id: str) -> int | None:
         raw = self._call(
             "get_item",
@@ -244,7 +322,7 @@ class DynamoGroupBuyRepository:
 
     def commitment_put(self, commitment: Commitment) -> Write:
         item = {
-            **commitment_key(commitment.group_id, commitment.user_id),
+            **commitment_key(commitment.group_id, commitment.participant),
             "body": _body(commitment.to_dict()),
             # gsi2: the user's commitments, newest first (GET /v1/me/group-buys)
             "gsi2pk": _s(user_commitments_partition(commitment.user_id)),
@@ -255,12 +333,12 @@ class DynamoGroupBuyRepository:
             Conflict("you have committed to this group already; withdraw first to change it", code="already_committed"),
         )
 
-    def commitment_delete(self, group_id: str, user_id: str) -> Write:
+    def commitment_delete(self, group_id: str, participant: str) -> Write:
         return Write(
             {
                 "Delete": {
                     "TableName": self._table,
-                    "Key": commitment_key(group_id, user_id),
+                    "Key": commitment_key(group_id, participant),
                     "ConditionExpression": "attribute_exists(pk)",
                 }
             },

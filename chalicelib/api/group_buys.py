@@ -11,7 +11,7 @@ from ..services import group_buys
 from .buying import IDEMPOTENCY_KEY
 from .http import ok
 from .presenters import commitment_public, group_buy_public
-from .routing import ANYONE, OPTIONAL_TOKEN, Budget, Call, Scope, roles, route
+from .routing import ANYONE, OPTIONAL_TOKEN, Budget, Call, Scope, roles, route, text
 
 bp = Blueprint(__name__)
 
@@ -86,6 +86,26 @@ def get_group_buy(call: Call, group_id: str) -> dict:
 @route(
     bp,
     "GET",
+    "/v1/group-buys/{group_id}/commitments",
+    "listMyCommitmentsInGroup",
+    "Your own commitments in this group: a buyer's one, or a village partner's for each of their villagers",
+    tag="group-buys",
+    auth=roles(Role.BUYER, Role.PARTNER),
+    scope=Scope.ACCOUNT,
+    paged=True,
+    responses={200: "CommitmentsPage"},
+    budget=Budget(1, "one Query of the group's partition (the caller's commitments: a key prefix)"),
+)
+def my_commitments_in_group(call: Call, group_id: str) -> dict:
+    page = group_buys.commitments_in_group(
+        container().group_buys, call.actor, group_id, call.page.limit, call.page.start
+    )
+    return call.page.respond(page, commitment_public)
+
+
+@route(
+    bp,
+    "GET",
     "/v1/products/{product_id}/group-buys",
     "listProductGroupBuys",
     "The open group buys of a product, soonest deadline first",
@@ -110,20 +130,31 @@ def product_group_buys(call: Call, product_id: str) -> dict:
     "commitToGroupBuy",
     "Join a group buy with a quantity (below the MOQ on purpose); the group closes when the total reaches its target",
     tag="group-buys",
-    auth=roles(Role.BUYER),
+    auth=roles(Role.BUYER, Role.PARTNER),
     scope=Scope.ACCOUNT,
     headers=(IDEMPOTENCY_KEY,),
     body="CommitmentIn",
     responses={201: "CommitResult", 200: "CommitResult"},
-    errors=(409, 422),
+    errors=(403, 404, 409, 422),
+    description=(
+        "A buyer commits for themself with a `delivery` address. A village partner commits for one of their "
+        "villagers with `villager_id` instead (payment `cash_on_pickup` or `paid_by_partner`): the village is the "
+        "one the partner runs, the villager must be that village's (404 villager_not_found otherwise), and when "
+        "the group closes the villager's order is an assisted order collected at the village's pickup point "
+        "(placed by the partner, with the county's service fee). A buyer holds one commitment per group, a "
+        "partner one per villager. Only partners pass `villager_id` (403 partner_only)."
+    ),
     response_headers=(("Idempotent-Replayed", "true when this answer is a replay"),),
     budget=Budget(
-        5,
+        6,
         "One BatchGetItem (group, own commitment, idempotency claim) + one GetItem (the product's stock) + one "
         "TransactWriteItems (claim, commitment, the group's counters, the shop's and the stock's ConditionChecks): 3. "
         "Reaching the target closes the group: + one Query (the commitments) + one TransactWriteItems (group, "
         "shop check, stock, orders, their events in the outbox): 5. (A group the stock or a suspended shop cannot "
-        "serve fails instead: one BatchGetItem says why, one TransactWriteItems fails it with its event.)",
+        "serve fails instead: one BatchGetItem says why, one TransactWriteItems fails it with its event.) A "
+        "partner's commitment for a villager: one BatchGetItem (group, commitment, claim, membership, villager) + "
+        "one BatchGetItem (village, stock) + the TransactWriteItems: 3; its closing adds one BatchGetItem (the "
+        "counties' fee rules): 6.",
     ),
 )
 def commit_to_group_buy(call: Call, group_id: str) -> Response:
@@ -134,7 +165,7 @@ def commit_to_group_buy(call: Call, group_id: str) -> Response:
         call.actor,
         group_id,
         call.request.headers["idempotency-key"].strip(),
-        call.body.model_dump(),
+        call.body.model_dump(exclude_none=True),
         now=c.clock(),
         present_commitment=commitment_public,
         bank_transfer_hours=c.settings.bank_transfer_hours,
@@ -151,17 +182,18 @@ def commit_to_group_buy(call: Call, group_id: str) -> Response:
     "DELETE",
     "/v1/group-buys/{group_id}/commitments",
     "withdrawFromGroupBuy",
-    "Withdraw your commitment before the group closes",
+    "Withdraw your commitment before the group closes (a village partner: the one for `villager_id`)",
     tag="group-buys",
-    auth=roles(Role.BUYER),
+    auth=roles(Role.BUYER, Role.PARTNER),
     scope=Scope.ACCOUNT,
+    query=(text("villager_id", 80, "a village partner: withdraw the commitment for this villager"),),
     responses={204: None},
-    errors=(409,),
+    errors=(403, 404, 409),
     budget=Budget(2, "one BatchGetItem (group, own commitment) + one TransactWriteItems (delete, counters)"),
 )
 def withdraw_from_group_buy(call: Call, group_id: str) -> None:
     c = container()
-    group_buys.withdraw(c.group_buys, call.actor, group_id, now=c.clock())
+    group_buys.withdraw(c.group_buys, call.actor, group_id, now=c.clock(), villager_id=call.params["villager_id"])
 
 
 @route(
@@ -169,9 +201,10 @@ def withdraw_from_group_buy(call: Call, group_id: str) -> None:
     "GET",
     "/v1/me/group-buys",
     "listMyGroupCommitments",
-    "Your commitments in group buys, newest first (each names its group and the order it becomes)",
+    "Your commitments in group buys, newest first (each names its group and the order it becomes; a village "
+    "partner's: those for their villagers)",
     tag="group-buys",
-    auth=roles(Role.BUYER),
+    auth=roles(Role.BUYER, Role.PARTNER),
     scope=Scope.ACCOUNT,
     paged=True,
     responses={200: "CommitmentsPage"},

@@ -970,6 +970,8 @@ def commitment_public(commitment) -> dict:
         "payment_method": commitment.payment_method,
         "committed_at": commitment.committed_at,
         "order_id": commitment.order_id,
+        "villager_id": commitment.villager_id,
+        "village_id": (commitment.for_villager or {}).get("village_id"),
     }
 
 

@@ -20,6 +20,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     Tag,
+    model_validator,
 )
 
 Storefront = Literal["b2b", "handicrafts", "specialties"]
@@ -829,6 +830,7 @@ class NotificationPublic(Public):
     quote_id: str | None = None
     invoice_id: str | None = None
     group_id: str | None = None  # issue 19: group buys
+    villager_id: str | None = Field(default=None, description="a group buy's order for this villager (a partner's)")
 
 
 class NotificationsPage(Public):
@@ -2664,8 +2666,32 @@ class CommitmentIn(Strict):
     )
 
     quantity: StrictInt = Field(ge=1, le=1_000_000, description="below the MOQ on purpose; order multiples apply")
-    delivery: Address
-    payment_method: Literal["cash_on_delivery", "bank_transfer", "card"]
+    delivery: Address | None = Field(default=None, description="a buyer's own commitment: where to deliver")
+    villager_id: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description=(
+            "a village partner's commitment for one of their villagers (instead of `delivery`): delivered to the "
+            "partner's village pickup point, placed by the partner for the villager"
+        ),
+    )
+    payment_method: Literal["cash_on_delivery", "bank_transfer", "card", "cash_on_pickup", "paid_by_partner"] = Field(
+        description="a buyer: cash_on_delivery, bank_transfer or card; for a villager: cash_on_pickup (the partner "
+        "collects at the handover) or paid_by_partner (by bank transfer)"
+    )
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> CommitmentIn:
+        if (self.delivery is None) == (self.villager_id is None):
+            raise ValueError("give either delivery (your own commitment) or villager_id (a partner's for a villager)")
+        villager_payments = ("cash_on_pickup", "paid_by_partner")
+        if self.villager_id is not None and self.payment_method not in villager_payments:
+            raise ValueError("a commitment for a villager is paid cash_on_pickup or paid_by_partner")
+        if self.delivery is not None and self.payment_method in villager_payments:
+            raise ValueError("cash_on_pickup and paid_by_partner are for commitments for a villager")
+        return self
 
 
 class CommitmentPublic(Public):
@@ -2675,6 +2701,8 @@ class CommitmentPublic(Public):
     payment_method: str
     committed_at: str
     order_id: str = Field(description="the order this commitment becomes when the group closes")
+    villager_id: str | None = Field(default=None, description="a partner's commitment: for this villager")
+    village_id: str | None = Field(default=None, description="a partner's commitment: collected at this village")
 
 
 class TierPublic(Public):

@@ -141,7 +141,20 @@ class Commitment:
     payment_method: str
     committed_at: str
     order_id: str = ""  # the order it becomes when the group closes (derived: order_id_for)
-    for_villager: dict[str, Any] | None = field(default=None)  # a partner committing for a villager (issue 10)
+    # A partner committing for a villager (issues 10-11): {"villager_id", "village_id", "county_id", "pickup"
+    # (the village's pickup snapshot)}; `user_id` is then the partner, and `payment_method` one of
+    # VILLAGER_PAYMENTS (domain/assisted.ASSISTED_PAYMENTS).
+    for_villager: dict[str, Any] | None = field(default=None)
+
+    @property
+    def participant(self) -> str:
+        """Who the commitment is for: the buyer, or (partner, villager). A buyer holds one commitment per group, a
+        partner one per villager; it keys the commitment and derives its order's id."""
+        return participant_key(self.user_id, (self.for_villager or {}).get("villager_id"))
+
+    @property
+    def villager_id(self) -> str | None:
+        return (self.for_villager or {}).get("villager_id")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,6 +212,11 @@ def commitment_problems(group: GroupBuy, quantity: int) -> list[dict[str, str]]:
     return problems
 
 
+def participant_key(user_id: str, villager_id: str | None = None) -> str:
+    """A buyer's own commitment: their user id; a partner's for a villager: "<partner_id>#v#<villager_id>"."""
+    return f"{user_id}#v#{villager_id}" if villager_id else user_id
+
+
 def order_id_for(group_id: str, user_id: str) -> str:
     """The order a participant gets when the group closes: derived, so a resumed closing job finds it."""
     digest = int.from_bytes(hashlib.sha256(f"{group_id}|{user_id}".encode()).digest()[:15], "big")
@@ -229,7 +247,10 @@ def group_event(group: GroupBuy, kind: str, participants: list[Commitment], at: 
         "unit_price": (
             {"amount": group.unit_amount, "currency": group.offer.currency} if group.unit_amount is not None else None
         ),
-        "participants": [{"user_id": c.user_id, "order_id": c.order_id} for c in participants],
+        "participants": [
+            {"user_id": c.user_id, "order_id": c.order_id, **({"villager_id": c.villager_id} if c.villager_id else {})}
+            for c in participants
+        ],
         "at": at,
     }
 

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ..domain.assisted import FeeRule
 from ..domain.buying import CheckoutClaim, Offer
-from ..domain.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
+from ..domain.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable, ValidationFailed
 from ..domain.events import order_event
 from ..domain.group_buys import (
     GROUP_CARD_PAYMENT_HOURS,
@@ -33,10 +34,13 @@ from ..domain.group_buys import (
     fits_one_transaction,
     group_event,
     order_id_for,
+    participant_key,
     validate_new_group,
 )
 from ..domain.identity import Actor, Role, require_role
+from ..domain.network import pickup_snapshot, require_partner
 from ..domain.orders import Order, OrderLine, TimelineEntry, parse_time, payment_deadline
+from .assisted import PAYMENT_METHOD, _fee
 from .ports import BuyingRepository, GroupBuyRepository, Page, Position, Write
 
 log = logging.getLogger(__name__)
@@ -91,6 +95,15 @@ def view(groups: GroupBuyRepository, caller: Actor | None, group_id: str) -> tup
     return group, mine
 
 
+def commitments_in_group(
+    groups: GroupBuyRepository, actor: Actor, group_id: str, limit: int, start_at: Position | None
+) -> Page[Commitment]:
+    """The caller's own commitments in the group (a buyer's one; a partner's, one per villager): one Query of the
+    group's partition by the caller's key prefix. Nobody sees anyone else's."""
+    require_role(actor, Role.BUYER, Role.PARTNER)
+    return groups.own_commitments(group_id, actor.user_id, limit, start_at)
+
+
 def product_groups(
     groups: GroupBuyRepository, product_id: str, limit: int, start_at: Position | None
 ) -> Page[GroupBuy]:
@@ -99,7 +112,7 @@ def product_groups(
 
 def my_commitments(groups: GroupBuyRepository, actor: Actor, limit: int, start_at: Position | None) -> Page[Commitment]:
     """The caller's commitments in groups (open or closed), newest first: one Query."""
-    require_role(actor, Role.BUYER)
+    require_role(actor, Role.BUYER, Role.PARTNER)
     return groups.user_commitments(actor.user_id, limit, start_at)
 
 
@@ -133,36 +146,25 @@ def join(
     409 shop_unavailable) and that the product still has that stock (and is listed at the group's terms). So
     concurrent joins never commit more than the stock. When the total reaches the target, the group closes in
     the same request (close)."""
+    if body.get("villager_id") is not None:
+        return _join_for_villager(
+            groups, buying, actor, group_id, idempotency_key, body, now=now,
+            present_commitment=present_commitment, bank_transfer_hours=bank_transfer_hours,
+        )  # fmt: skip
     require_role(actor, Role.BUYER)
     claim_key = f"group-commit#{actor.user_id}#{idempotency_key}"
     digest = _digest({"group_id": group_id, **body})
     group, mine, claim = groups.join_reads(group_id, actor.user_id, claim_key)
     if claim is not None:
         return _replay(claim, digest), True
-    if group is None:
-        raise NotFound("group not found", code="group_not_found")
-    if not group.is_open or parse_time(now) >= parse_time(group.deadline):
-        raise (
-            _closed_error(group)
-            if not group.is_open
-            else Conflict("the group's deadline has passed", code="group_not_open")
-        )
+    group = _joinable(group, now)
     if mine is not None:
         raise Conflict(
             "you have committed to this group already; withdraw first to change it", code="already_committed"
         )
     quantity = body["quantity"]
-    problems = commitment_problems(group, quantity)
-    if problems:
-        raise ValidationFailed("the quantity cannot be committed", code="invalid_quantity", details=problems)
-    if group.participants >= MAX_PARTICIPANTS:
-        raise Conflict(f"a group takes at most {MAX_PARTICIPANTS} participants", code="group_full")
-    stock = groups.product_stock(group.product_id)
-    if stock is None or group.committed + quantity > stock:
-        raise Conflict(
-            f"the stock cannot cover this commitment: {max(0, (stock or 0) - group.committed)} units are left",
-            code="insufficient_stock",
-        )
+    _check_quantity(group, quantity)
+    stock = _covered(group, groups.product_stock(group.product_id), quantity)
     commitment = Commitment(
         group_id=group_id,
         user_id=actor.user_id,
@@ -173,9 +175,58 @@ def join(
         order_id=order_id_for(group_id, actor.user_id),
     )
     result = {"group_id": group_id, "commitment": present_commitment(commitment)}
+    return _commit_join(
+        groups, buying, group, commitment, stock, claim_key, digest, result, now=now,
+        bank_transfer_hours=bank_transfer_hours,
+    )  # fmt: skip
+
+
+def _joinable(group: GroupBuy | None, now: str) -> GroupBuy:
+    if group is None:
+        raise NotFound("group not found", code="group_not_found")
+    if not group.is_open:
+        raise _closed_error(group)
+    if parse_time(now) >= parse_time(group.deadline):
+        raise Conflict("the group's deadline has passed", code="group_not_open")
+    return group
+
+
+def _check_quantity(group: GroupBuy, quantity: int) -> None:
+    problems = commitment_problems(group, quantity)
+    if problems:
+        raise ValidationFailed("the quantity cannot be committed", code="invalid_quantity", details=problems)
+    if group.participants >= MAX_PARTICIPANTS:
+        raise Conflict(f"a group takes at most {MAX_PARTICIPANTS} participants", code="group_full")
+
+
+def _covered(group: GroupBuy, stock: int | None, quantity: int) -> int:
+    if stock is None or group.committed + quantity > stock:
+        raise Conflict(
+            f"the stock cannot cover this commitment: {max(0, (stock or 0) - group.committed)} units are left",
+            code="insufficient_stock",
+        )
+    return stock
+
+
+def _commit_join(
+    groups: GroupBuyRepository,
+    buying: BuyingRepository,
+    group: GroupBuy,
+    commitment: Commitment,
+    stock: int,
+    claim_key: str,
+    digest: str,
+    result: dict[str, Any],
+    *,
+    now: str,
+    bank_transfer_hours: int,
+) -> tuple[dict[str, Any], bool]:
+    """The commitment's one TransactWriteItems (claim, commitment, counters, shop and stock checks), and the
+    group's closing when it reaches the target."""
+    group_id, quantity = group.group_id, commitment.quantity
     refused = Conflict("the group changed meanwhile", code="group_refused")
     writes = [
-        buying.claim_write(claim_key, actor.user_id, CheckoutClaim(digest, result), now),
+        buying.claim_write(claim_key, commitment.user_id, CheckoutClaim(digest, result), now),
         groups.commitment_put(commitment),
         groups.counters_change(
             group_id,
@@ -216,6 +267,73 @@ def join(
     return result, False
 
 
+def _join_for_villager(
+    groups: GroupBuyRepository,
+    buying: BuyingRepository,
+    actor: Actor,
+    group_id: str,
+    idempotency_key: str,
+    body: dict[str, Any],
+    *,
+    now: str,
+    present_commitment: Callable[[Commitment], dict[str, Any]],
+    bank_transfer_hours: int,
+) -> tuple[dict[str, Any], bool]:
+    """A village partner commits for one of their villagers (issues 10-11): the village is the one the partner
+    runs (their membership, never the body), the villager must be that village's, and the order the group gives
+    is collected at the village's pickup point, placed by the partner for the villager (an assisted order).
+    A partner holds one commitment per villager in a group.
+
+    Three calls, as a buyer's: one BatchGetItem (group, this villager's commitment, claim, the partner's
+    membership, the villager), one BatchGetItem (the village, the product's stock), one TransactWriteItems."""
+    if not actor.has(Role.PARTNER):
+        raise Forbidden("only a village partner commits for a villager", code="partner_only")
+    villager_id = body["villager_id"]
+    claim_key = f"group-commit#{actor.user_id}#{idempotency_key}"
+    digest = _digest({"group_id": group_id, **body})
+    group, mine, claim, village_id, villager = groups.villager_join_reads(
+        group_id, actor.user_id, villager_id, claim_key
+    )
+    if claim is not None:
+        return _replay(claim, digest), True
+    if village_id is None:
+        raise NotFound("this account runs no village service centre", code="village_not_found")
+    if villager is None or villager.village_id != village_id:
+        raise NotFound("this village service centre serves no such villager", code="villager_not_found")
+    if villager.erased:
+        raise Conflict("this villager's data was erased", code="villager_erased")
+    group = _joinable(group, now)
+    if mine is not None:
+        raise Conflict(
+            "you have committed for this villager already; withdraw first to change it", code="already_committed"
+        )
+    quantity = body["quantity"]
+    _check_quantity(group, quantity)
+    village, stock = groups.village_and_stock(village_id, group.product_id)
+    known = require_partner(actor, village)
+    stock = _covered(group, stock, quantity)
+    commitment = Commitment(
+        group_id=group_id,
+        user_id=actor.user_id,
+        quantity=quantity,
+        delivery={"pickup_point": village_id, "name": villager.name, "phone": villager.phone or ""},
+        payment_method=body["payment_method"],
+        committed_at=now,
+        order_id=order_id_for(group_id, participant_key(actor.user_id, villager_id)),
+        for_villager={
+            "villager_id": villager_id,
+            "village_id": village_id,
+            "county_id": known.county_id,
+            "pickup": pickup_snapshot(known),
+        },
+    )
+    result = {"group_id": group_id, "commitment": present_commitment(commitment)}
+    return _commit_join(
+        groups, buying, group, commitment, stock, claim_key, digest, result, now=now,
+        bank_transfer_hours=bank_transfer_hours,
+    )  # fmt: skip
+
+
 def _why_refused(groups: GroupBuyRepository, group_id: str, quantity: int, now: str) -> DomainError:
     group = groups.get_group(group_id)
     if group is None:
@@ -227,11 +345,20 @@ def _why_refused(groups: GroupBuyRepository, group_id: str, quantity: int, now: 
     return Conflict("the stock cannot cover this commitment any more", code="insufficient_stock")
 
 
-def withdraw(groups: GroupBuyRepository, actor: Actor, group_id: str, *, now: str) -> None:
-    """A participant withdraws their own commitment before the group closes: one BatchGetItem and one
-    TransactWriteItems (the commitment deleted, the group's counters taken down, on condition it is open)."""
-    require_role(actor, Role.BUYER)
-    group, mine = groups.group_and_commitment(group_id, actor.user_id)
+def withdraw(
+    groups: GroupBuyRepository, actor: Actor, group_id: str, *, now: str, villager_id: str | None = None
+) -> None:
+    """A participant withdraws their own commitment before the group closes (a partner: the one for
+    `villager_id`): one BatchGetItem and one TransactWriteItems (the commitment deleted, the group's counters
+    taken down, on condition it is open). Another partner's villager is simply not among the caller's
+    commitments: 404, nothing changed."""
+    if villager_id is not None:
+        if not actor.has(Role.PARTNER):
+            raise Forbidden("only a village partner withdraws for a villager", code="partner_only")
+    else:
+        require_role(actor, Role.BUYER)
+    participant = participant_key(actor.user_id, villager_id)
+    group, mine = groups.group_and_commitment(group_id, participant)
     if group is None:
         raise NotFound("group not found", code="group_not_found")
     if mine is None:
@@ -241,7 +368,7 @@ def withdraw(groups: GroupBuyRepository, actor: Actor, group_id: str, *, now: st
     refused = Conflict("the group closed meanwhile", code="group_not_open")
     groups.commit(
         [
-            groups.commitment_delete(group_id, actor.user_id),
+            groups.commitment_delete(group_id, participant),
             groups.counters_change(group_id, -mine.quantity, -1, now=now, room=None, refused=refused),
         ]
     )
@@ -250,7 +377,13 @@ def withdraw(groups: GroupBuyRepository, actor: Actor, group_id: str, *, now: st
 # --- closing ---------------------------------------------------------------------------------------------------
 
 
-def _order_for(group: GroupBuy, commitment: Commitment, now: str, bank_transfer_hours: int) -> Order:
+def _order_for(
+    group: GroupBuy,
+    commitment: Commitment,
+    now: str,
+    bank_transfer_hours: int,
+    fee_rules: dict[str, FeeRule] | None = None,
+) -> Order:
     """A participant's order: an ordinary order (same model, repository write and events as checkout's) at the
     group's unit price, marked with its group. Unpaid card and bank-transfer orders expire like checkout's
     (their units go back to the stock; the group stays closed and the others keep their price), a card one
@@ -260,7 +393,7 @@ def _order_for(group: GroupBuy, commitment: Commitment, now: str, bank_transfer_
     unit = group.unit_amount if group.unit_amount is not None else group.price_per_unit()
     status = "pending_payment"
     order_id = commitment.order_id or order_id_for(group.group_id, commitment.user_id)
-    return Order(
+    order = Order(
         order_id=order_id,
         checkout_id=f"chk_{group.group_id}",
         buyer_id=commitment.user_id,
@@ -299,6 +432,56 @@ def _order_for(group: GroupBuy, commitment: Commitment, now: str, bank_transfer_
         ),
         group={"group_id": group.group_id},
     )
+    if commitment.for_villager:
+        return _villagers_order(order, group, commitment, fee_rules or {}, bank_transfer_hours)
+    return order
+
+
+def _villagers_order(
+    order: Order, group: GroupBuy, commitment: Commitment, fee_rules: dict[str, FeeRule], bank_transfer_hours: int
+) -> Order:
+    """A partner's commitment for a villager becomes an assisted order (issue 11): collected at the village's
+    pickup point, placed by the partner for the villager, paid as the partner chose (cash at the pickup, or
+    by the partner by bank transfer), with the county's service fee on its goods at the group's price (the rule
+    in force when the group closes, i.e. when the order is placed)."""
+    villager = commitment.for_villager or {}
+    payment = commitment.payment_method
+    method = PAYMENT_METHOD[payment]
+    rule = fee_rules.get(villager["county_id"])
+    fee = _fee(rule, order.total, order.currency)
+    entry = replace(
+        order.timeline[0],
+        actor="partner",
+        actor_id=commitment.user_id,
+        note=f"group {group.group_id} for villager {villager['villager_id']}",
+    )
+    return replace(
+        order,
+        payment_method=method,
+        timeline=(entry,),
+        expires_at=payment_deadline(
+            method,
+            order.created_at,
+            card_minutes=GROUP_CARD_PAYMENT_HOURS * 60,
+            bank_transfer_hours=bank_transfer_hours,
+        ),
+        pickup=dict(villager["pickup"]),
+        assisted={
+            "placed_by": commitment.user_id,
+            "village_id": villager["village_id"],
+            "villager_id": villager["villager_id"],
+            "payment": payment,
+            "service_fee": fee,
+            "fee_rule": rule.as_dict() if rule and fee else None,
+        },
+    )
+
+
+def _fee_rules(groups: GroupBuyRepository, commitments: list[Commitment]) -> dict[str, FeeRule]:
+    """The service fee rules of the counties of the villagers in the group (one BatchGetItem, only when a
+    partner committed for a villager)."""
+    counties = [c.for_villager["county_id"] for c in commitments if c.for_villager]
+    return groups.fee_rules(counties) if counties else {}
 
 
 def _order_events(orders: list[Order]) -> list[dict[str, Any]]:
@@ -339,7 +522,8 @@ def close(
         ]
         if fits_one_transaction(len(commitments)):
             closed = closing.closed(now)
-            orders = [_order_for(closed, c, now, bank_transfer_hours) for c in commitments]
+            rules = _fee_rules(groups, commitments)
+            orders = [_order_for(closed, c, now, bank_transfer_hours, rules) for c in commitments]
             decide[0] = groups.group_write(closed, expected_status="open", expected_committed=total, now=now)
             events = [*_order_events(orders), group_event(closed, "group.closed", commitments, now)]
             writes = [
@@ -385,7 +569,8 @@ def _finish(
     """The stock is reserved for the whole group: create the orders not created yet (each batch with its
     orders' events in one outbox item), then mark it closed with its `group.closed` event."""
     commitments = groups.commitments(group.group_id)
-    orders = [_order_for(group, c, now, bank_transfer_hours) for c in commitments]
+    rules = _fee_rules(groups, commitments)
+    orders = [_order_for(group, c, now, bank_transfer_hours, rules) for c in commitments]
     existing = groups.existing_orders([o.order_id for o in orders])
     missing = [o for o in orders if o.order_id not in existing]
     for i in range(0, len(missing), ORDER_BATCH):

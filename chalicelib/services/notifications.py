@@ -162,7 +162,13 @@ def notify_group(repo: BuyingRepository, event: dict[str, Any]) -> int:
         }
         if outcome == "closed":
             body["order_id"] = participant["order_id"]
-        written += repo.add_notification(participant["user_id"], f"{event['at']}#{event['event_id']}", body)
+        # a partner committed for several villagers: one notification for each of them
+        villager = participant.get("villager_id")
+        if villager:
+            body["villager_id"] = villager
+            body["notification_id"] = f"{event['event_id']}:{villager}"
+        key = f"{event['at']}#{body['notification_id']}"
+        written += repo.add_notification(participant["user_id"], key, body)
     return written
 
 

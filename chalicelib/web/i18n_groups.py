@@ -313,3 +313,128 @@ GROUP_MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "بۇ گۇرۇپپا تولدى.",
     ),
 }
+
+# A village partner buys together for villagers (issue 19 with issues 10-11): the village console's pages.
+GROUP_MESSAGES.update(
+    {
+        "vgroup.title": (
+            "Buy together for villagers",
+            "为村民拼团",
+            "Совместные закупки для жителей",
+            "ئاھالىلەر ئۈچۈن بىرلىكتە سېتىۋېلىش",
+        ),
+        "vgroup.nav": ("Buy together", "拼团", "Вместе", "بىرلىكتە ئېلىش"),
+        "vgroup.hint": (
+            "Commit to a wholesale group for a villager: when the group closes, their order comes to this centre "
+            "at the group's price, like any order you place for them.",
+            "为村民参加批发拼团：成团后，其订单按拼团价送到本服务站，与您代下的订单一样。",
+            "Участвуйте в оптовой закупке за жителя: когда закупка состоится, его заказ по её цене придёт в этот "
+            "центр, как любой заказ, оформленный вами.",
+            "ئاھالە ئۈچۈن توپ سېتىۋېلىش گۇرۇپپىسىغا قاتنىشىڭ: گۇرۇپپا تاقالغاندا، ئۇنىڭ زاكازى گۇرۇپپا باھاسىدا "
+            "بۇ مەركەزگە كېلىدۇ، سىز ئۇنىڭ ئۈچۈن قىلغان ھەر قانداق زاكازغا ئوخشاش.",
+        ),
+        "vgroup.open_link": (
+            "Open a group from its shared link",
+            "通过分享链接打开拼团",
+            "Открыть закупку по ссылке",
+            "ھەمبەھىرلەنگەن ئۇلانمىدىن گۇرۇپپىنى ئېچىش",
+        ),
+        "vgroup.link_label": (
+            "Link or group id",
+            "链接或拼团编号",
+            "Ссылка или номер закупки",
+            "ئۇلانما ياكى گۇرۇپپا نومۇرى",
+        ),
+        "vgroup.open_button": ("Open", "打开", "Открыть", "ئېچىش"),
+        "vgroup.bad_link": (
+            "This link names no group.",
+            "该链接中没有拼团。",
+            "В этой ссылке нет закупки.",
+            "بۇ ئۇلانمىدا گۇرۇپپا يوق.",
+        ),
+        "vgroup.find": (
+            "Find a wholesale product's open groups",
+            "查找批发商品的进行中拼团",
+            "Найти открытые закупки оптового товара",
+            "توپ مالنىڭ ئوچۇق گۇرۇپپىلىرىنى ئىزدەش",
+        ),
+        "vgroup.see_groups": ("Open groups", "进行中的拼团", "Открытые закупки", "ئوچۇق گۇرۇپپىلار"),
+        "vgroup.no_groups": (
+            "This product has no open group.",
+            "该商品暂无进行中的拼团。",
+            "У этого товара нет открытых закупок.",
+            "بۇ مالنىڭ ئوچۇق گۇرۇپپىسى يوق.",
+        ),
+        "vgroup.progress": ("Committed", "已认购", "Набрано", "يىغىلغىنى"),
+        "vgroup.open_group": ("Open the group", "打开拼团", "Открыть закупку", "گۇرۇپپىنى ئېچىش"),
+        "vgroup.my_commitments": (
+            "Your commitments for villagers",
+            "您为村民的认购",
+            "Ваши заявки за жителей",
+            "ئاھالىلەر ئۈچۈن قىلغان ۋەدىلىرىڭىز",
+        ),
+        "vgroup.none": (
+            "You have committed for no villager yet.",
+            "您还没有为村民认购。",
+            "Вы ещё не подавали заявок за жителей.",
+            "سىز تېخى ھېچقانداق ئاھالە ئۈچۈن ۋەدە قىلمىدىڭىز.",
+        ),
+        "vgroup.none_here": (
+            "No villager of yours is in this group yet.",
+            "您的村民尚未加入此拼团。",
+            "Ваших жителей в этой закупке пока нет.",
+            "بۇ گۇرۇپپىدا تېخى سىزنىڭ ئاھالىڭىز يوق.",
+        ),
+        "vgroup.villager": ("Villager", "村民", "Житель", "ئاھالە"),
+        "vgroup.group": ("Group", "拼团", "Закупка", "گۇرۇپپا"),
+        "vgroup.delivered_here": (
+            "Orders for villagers are delivered to this centre and handed over here.",
+            "为村民的订单送到本服务站并在此交付。",
+            "Заказы для жителей доставляются в этот центр и выдаются здесь.",
+            "ئاھالىلەر ئۈچۈن زاكازلار بۇ مەركەزگە يەتكۈزۈلۈپ، بۇ يەردە تاپشۇرۇلىدۇ.",
+        ),
+        "vgroup.commit": (
+            "Commit for a villager",
+            "为村民认购",
+            "Заявка за жителя",
+            "ئاھالە ئۈچۈن ۋەدە قىلىش",
+        ),
+        "vgroup.commit_button": ("Commit", "认购", "Подать заявку", "ۋەدە قىلىش"),
+        "vgroup.all_committed": (
+            "Every villager of yours is in this group already.",
+            "您的村民都已加入此拼团。",
+            "Все ваши жители уже в этой закупке.",
+            "سىزنىڭ ھەممە ئاھالىڭىز بۇ گۇرۇپپىدا بار.",
+        ),
+        "vgroup.committed": (
+            "Committed: the order comes to this centre if the group closes.",
+            "已认购：成团后订单将送到本服务站。",
+            "Заявка принята: если закупка состоится, заказ придёт в этот центр.",
+            "ۋەدە قىلىندى: گۇرۇپپا تاقالسا زاكاز بۇ مەركەزگە كېلىدۇ.",
+        ),
+        "vgroup.withdrawn": (
+            "The villager's commitment was withdrawn.",
+            "已撤回该村民的认购。",
+            "Заявка жителя отозвана.",
+            "ئاھالىنىڭ ۋەدىسى قايتۇرۇۋېلىندى.",
+        ),
+        "vgroup.for_villagers": (
+            "Run a village service centre? Commit for your villagers",
+            "您经营村级服务站？为村民认购",
+            "Ведёте сельский центр? Подайте заявку за жителей",
+            "يېزا مۇلازىمەت مەركىزىنى باشقۇرامسىز؟ ئاھالىلىرىڭىز ئۈچۈن ۋەدە قىلىڭ",
+        ),
+        "error.partner_only": (
+            "Only a village partner commits for a villager.",
+            "只有村级服务站合作人可以为村民认购。",
+            "Подать заявку за жителя может только партнёр сельского центра.",
+            "پەقەت يېزا مەركىزىنىڭ ھەمكارى ئاھالە ئۈچۈن ۋەدە قىلالايدۇ.",
+        ),
+        "error.villager_not_found": (
+            "Your centre serves no such villager.",
+            "本服务站没有该村民。",
+            "Ваш центр не обслуживает такого жителя.",
+            "مەركىزىڭىز بۇنداق ئاھالىگە مۇلازىمەت قىلمايدۇ.",
+        ),
+    }
+)

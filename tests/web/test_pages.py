@@ -450,6 +450,8 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/groups", {"product_id": product["product_id"], "target": "10", "deadline_days": "3"}),
         ("/groups/grp_x/join", {"quantity": "5"}),
         ("/groups/grp_x/withdraw", {}),
+        ("/village/groups/grp_x/commitments", {"villager_id": "vgr_x", "quantity": "5"}),  # for a villager
+        ("/village/groups/grp_x/withdraw", {"villager_id": "vgr_x"}),
         # issue 12: the Russian storefront
         ("/ru/cart/add", {"product_id": product["product_id"], "quantity": "1"}),
         ("/ru/checkout", {"name": "A", "payment_method": "sbp"}),
@@ -505,6 +507,8 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/groups",  # issue 19
         "/groups/{group_id}/join",
         "/groups/{group_id}/withdraw",
+        "/village/groups/{group_id}/commitments",  # issue 19: buy together for villagers
+        "/village/groups/{group_id}/withdraw",
         "/ru/cart/add",  # issue 12
         "/ru/checkout",
     }, "a new POST form route needs a line in this test"
