@@ -16,7 +16,7 @@ from ..domain.orders import MAX_LINE_QUANTITY
 from ..services import network
 from ..services import village as village_service
 from . import i18n, render
-from .county import print_page, scanned_codes
+from .county import print_page, receipt_refused, scanned_codes
 from .routing import Form, looks_like_id, page, positive_int
 from .session import WebContext
 
@@ -195,12 +195,7 @@ def receive(ctx: WebContext, form: Form, manifest_id: str) -> Response:
             c.buying, c.network, c.jobs, actor, village_id, manifest_id, codes, now=c.clock()
         )
     except DomainError as exc:
-        if exc.code == "not_on_manifest":
-            unknown = ", ".join(d["message"].split()[0] for d in exc.details or [])
-            return _manifest_page(ctx, manifest_id, 422, ctx.t("manifest.not_on_manifest", codes=unknown))
-        if not isinstance(exc, Conflict):
-            raise
-        return _manifest_page(ctx, manifest_id, 409, _message(ctx, exc))
+        return _manifest_page(ctx, manifest_id, *receipt_refused(ctx, exc))
     return render.redirect(ctx, f"/village/manifests/{manifest_id}")
 
 
