@@ -19,7 +19,6 @@ statement page 3 calls.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import io
@@ -28,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import environment
+from bench import environment, runner
 
 environment.prepare()
 
@@ -194,7 +193,7 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
         f"every size agrees, else `{small:,} / {large:,}` in bold.",
         "",
         "| Operation | Calls | DynamoDB operations | Read | Returned | Written | Target calls | Within | Same at "
-        + " and ".join(f"{n // 1000}k" if n >= 1000 else str(n) for n in sizes)
+        + runner.same_at(sizes)
         + " |",
         "|---|---:|---|---:|---:|---:|---:|:-:|:-:|",
     ]
@@ -205,10 +204,7 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
         same = all(c.figures == first.figures and c.totals.operations == first.totals.operations for c in cells)
         within = all(c.within for c in cells)
         ok &= same and within
-
-        def pair(a, b) -> str:
-            return f"{a}" if a == b else f"**{a} / {b}**"
-
+        pair = runner.pair
         t0, t1 = first.totals, last.totals
         out.append(
             f"| {operation} | {pair(t0.calls, t1.calls)} | {t1.describe_operations()} "
@@ -231,24 +227,11 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
 
 
 def report(append_to: Path | None = None, sizes: list[int] | None = None) -> bool:
-    sizes = sorted(sizes or SIZES)
-    rows: list[Row] = []
-    for size in sizes:
-        print(f"bench: ledger with {size:,} entries per account ...", file=sys.stderr, flush=True)
-        rows += measure(size)
-    text, ok = render(sizes, rows)
-    print(text)
-    if append_to is not None:
-        with append_to.open("a") as f:
-            f.write("\n" + text)
-    return ok
+    return runner.report(measure, render, sizes or SIZES, "ledger with {size:,} entries per account", append_to)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES), help="entries per account")
-    args = parser.parse_args(argv)
-    return 0 if report(sizes=[int(s) for s in args.sizes.split(",")]) else 1
+    return runner.main(argv, __doc__, report, SIZES, "entries per account")
 
 
 if __name__ == "__main__":

@@ -15,14 +15,11 @@ Target: every figure identical at 1k and 10k parcels; each route within its decl
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import environment
+from bench import environment, runner
 
 environment.prepare()
 
@@ -63,22 +60,12 @@ class Row:
 
 
 def measure(size: int) -> list[Row]:
-    from chalice.test import Client
-
-    from app import app
     from chalicelib.services import manifests
-    from devtools.moto_patches import fast_moto_transactions
     from tests.api.network import helpers as h
-    from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
+    from tests.support import Factory
 
     rows: list[Row] = []
-    with (
-        contextlib.redirect_stdout(io.StringIO()),
-        moto_aws_stack() as stack,
-        fast_moto_transactions(),
-        Client(app, stage_name="local", project_dir=str(ROOT)) as client,
-    ):
-        api = ApiClient(client)
+    with runner.api_stack() as (stack, api):
         factory = Factory(api, stack)
         county = h.county(api, factory, villages=2)
         big, fixed = county.villages
@@ -170,7 +157,7 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
         f"`_make_api_call`; a cell shows one value when every size agrees, else `{small:,} / {large:,}` in bold.",
         "",
         "| Operation | Route | Calls | DynamoDB operations | Read | Returned | Written | Budget | Within | Same at "
-        + " and ".join(f"{n // 1000}k" if n >= 1000 else str(n) for n in sizes)
+        + runner.same_at(sizes)
         + " |",
         "|---|---|---:|---|---:|---:|---:|---:|:-:|:-:|",
     ]
@@ -182,10 +169,7 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
         same = all(c.figures == first.figures and c.totals.operations == first.totals.operations for c in cells)
         within = all(c.within for c in cells)
         ok &= same and within
-
-        def pair(a, b) -> str:
-            return f"{a}" if a == b else f"**{a} / {b}**"
-
+        pair = runner.pair
         t0, t1 = first.totals, last.totals
         where = f"`{first.route}`" if first.route else "order_events (job step)"
         out.append(
@@ -208,24 +192,11 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
 
 
 def report(append_to: Path | None = None, sizes: list[int] | None = None) -> bool:
-    sizes = sorted(sizes or SIZES)
-    rows: list[Row] = []
-    for size in sizes:
-        print(f"bench: rural network with {size:,} parcels ...", file=sys.stderr, flush=True)
-        rows += measure(size)
-    text, ok = render(sizes, rows)
-    print(text)
-    if append_to is not None:
-        with append_to.open("a") as f:
-            f.write("\n" + text)
-    return ok
+    return runner.report(measure, render, sizes or SIZES, "rural network with {size:,} parcels", append_to)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES), help="parcels in the county")
-    args = parser.parse_args(argv)
-    return 0 if report(sizes=[int(s) for s in args.sizes.split(",")]) else 1
+    return runner.main(argv, __doc__, report, SIZES, "parcels in the county")
 
 
 if __name__ == "__main__":

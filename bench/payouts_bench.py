@@ -12,11 +12,10 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from bench import environment
+from bench import environment, runner
 
 environment.prepare()
 
@@ -121,19 +120,12 @@ def report(path: Path | None = None, sizes=SIZES) -> bool:
         f"- each further payout costs {marginal:.2f} DynamoDB calls (3 per payout, 4 per 100 shops): "
         f"{'flat' if ok else 'NOT FLAT'}"
     )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if path is not None:
-        with path.open("a") as out:
-            out.write(text)
+    runner.publish("\n".join(lines) + "\n", path, separator="")
     return ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
-    args = parser.parse_args(argv)
-    return 0 if report(None, tuple(int(s) for s in args.sizes.split(","))) else 1
+    return runner.main(argv, __doc__, report, SIZES)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Then the buying path (bench/checkout_bench.py), the ledger at 1k and 10k entries per account
 (bench/ledger_bench.py), the deployment package sizes (bench/package_size.py), the flash sale
-(bench/flash_sale.py), the scheduled jobs and outbox at 50 and 500 items (bench/jobs_bench.py, issue 9), the
+(bench/flash_sale.py), the scheduled jobs and outbox at 50 and 5,000 items (bench/jobs_bench.py, issue 9), the
 payout run and the dashboards' counters (bench/payouts_bench.py, issue 17), bulk trade's opportunity lists at 1k
 and 10k open RFQs (bench/trade_bench.py, issue 14), the peak memory of a picture completion's rendering
 (bench/thumbnail_memory.py, issue 9), the rural service network at 1k and 10k parcels (bench/network_bench.py,
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = network_bench.report(RESULTS / "latest.md") and ok
 
-    from bench import jobs_bench  # issue 9: completion, expiry and the outbox sweeper at 50 and 500 items
+    from bench import jobs_bench  # issue 9: completion, expiry and the outbox sweeper at 50 and 5,000 items
 
     ok = jobs_bench.report(RESULTS / "latest.md") and ok
 

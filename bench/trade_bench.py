@@ -18,15 +18,12 @@ shop and its trade record), every other read 1 call.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import datetime as dt
-import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import environment
+from bench import environment, runner
 
 environment.prepare()
 
@@ -93,21 +90,11 @@ def seed_rfqs(stack, buyer_id: str, business: dict, count: int, now: dt.datetime
 
 
 def measure(size: int) -> list[Row]:
-    from chalice.test import Client
-
-    from app import app
-    from devtools.moto_patches import fast_moto_transactions
     from tests.api.trade.support import Trade
-    from tests.support import ROOT, ApiClient, Factory, moto_aws_stack
+    from tests.support import Factory
 
     rows: list[Row] = []
-    with (
-        contextlib.redirect_stdout(io.StringIO()),
-        moto_aws_stack() as stack,
-        fast_moto_transactions(),
-        Client(app, stage_name="local", project_dir=str(ROOT)) as client,
-    ):
-        api = ApiClient(client)
+    with runner.api_stack() as (stack, api):
         trade = Trade(api, Factory(api, stack))
         buyer = trade.business()
         me = api.get("/v1/me/business", token=buyer).json
@@ -180,24 +167,11 @@ def render(sizes: list[int], rows: list[Row]) -> tuple[str, bool]:
 
 
 def report(append_to: Path | None = None, sizes: list[int] | None = None) -> bool:
-    sizes = sorted(sizes or SIZES)
-    rows: list[Row] = []
-    for size in sizes:
-        print(f"bench: bulk trade with {size:,} open RFQs ...", file=sys.stderr, flush=True)
-        rows += measure(size)
-    text, ok = render(sizes, rows)
-    print(text)
-    if append_to is not None:
-        with append_to.open("a") as f:
-            f.write("\n" + text)
-    return ok
+    return runner.report(measure, render, sizes or SIZES, "bulk trade with {size:,} open RFQs", append_to)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES), help="open RFQs")
-    args = parser.parse_args(argv)
-    return 0 if report(sizes=[int(s) for s in args.sizes.split(",")]) else 1
+    return runner.main(argv, __doc__, report, SIZES, "open RFQs")
 
 
 if __name__ == "__main__":

@@ -251,10 +251,18 @@ class Order:
     # Issue 12: the carrier the seller handed the parcel to ({"carrier_id", "name", "tracking_number"}): it may
     # post the parcel's tracking events itself (domain/carriers.py)
     carrier: dict[str, Any] | None = None
+    # Returned goods give the platform back its funded discounts (domain/platform_funding.py): the value of the
+    # goods received back so far ("goods") and what went back to each funder so far ("coupon", "points")
+    funded_returned: dict[str, int] = field(default_factory=dict)
 
     @property
     def coupon_discount(self) -> int:
         return int(self.coupon["base_amount"]) if self.coupon else 0
+
+    @property
+    def funded_share_returned(self) -> int:
+        """The platform-funded discounts (coupon, points) given back to the platform by returns so far."""
+        return sum(amount for kind, amount in self.funded_returned.items() if kind != "goods")
 
     @property
     def total(self) -> int:

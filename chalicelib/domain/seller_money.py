@@ -237,7 +237,7 @@ def completion(
     the ledger, the buyers' account): the commission to the platform, the rest to the seller's `available`. A
     producer's sale (`producer`) credits the producer's account instead, less the partner's commission too,
     which goes to the village (recorded as `partner_amount`, `partner_bp`, `village_id`, `producer_id`)."""
-    base = order.total - order.refunded
+    base = order.total - order.refunded - order.funded_share_returned  # returned goods' discounts went back
     commission = terms.amount(base, order.currency)
     record: dict[str, Any] = {
         "amount": commission,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ..domain import platform_funding
 from ..domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Posting
@@ -116,15 +117,18 @@ def shop_returns(
     return page
 
 
-def _received(order: Order, ret: Return, actor: Actor, now: str) -> tuple[Order, Return, str]:
-    """The order and return once the goods are back, and the event: refund what was paid for these lines, as
-    far as the money received still covers it (`order.received` - refunds so far); nothing when nothing was
-    paid (a cash-on-delivery order returned unpaid: "goods back, nothing to refund")."""
-    refund = max(0, min(ret.amount, order.received - order.refunded))
+def _received(order: Order, ret: Return, actor: Actor, now: str) -> tuple[Order, Return, str, dict[str, int]]:
+    """The order and return once the goods are back, the event, and the platform's funded discounts on these
+    goods that go back to it (domain/platform_funding.py): refund what was paid for these lines, as far as the
+    money received still covers it (`order.received` - refunds so far); nothing when nothing was paid (a
+    cash-on-delivery order returned unpaid: "goods back, nothing to refund")."""
+    refund, funded_back, funded_record = platform_funding.settle_return(order, ret.amount)
     received = replace(ret, status="received", updated_at=now, refunded=refund)
+    if funded_back:
+        order = replace(order, funded_returned=funded_record)
     if refund:
         noted = order.noted("refunded", "seller", now, note=ret.return_id, actor_id=actor.user_id)
-        return noted.with_refund(ret.return_id, refund, now), received, "order.refunded"
+        return noted.with_refund(ret.return_id, refund, now), received, "order.refunded", funded_back
     noted = order.noted(
         "returned_nothing_to_refund",
         "seller",
@@ -132,7 +136,7 @@ def _received(order: Order, ret: Return, actor: Actor, now: str) -> tuple[Order,
         note=f"{ret.return_id}: goods back, nothing to refund",
         actor_id=actor.user_id,
     )
-    return noted, received, "order.returned"
+    return noted, received, "order.returned", funded_back
 
 
 def receive_return(
@@ -161,7 +165,7 @@ def receive_return(
         order = repo.get_order(ret.order_id)
         if order is None:  # orders are never deleted; a return without its order is corrupt data
             raise NotFound("order not found", code="order_not_found")
-        updated, received, event = _received(order, ret, actor, now)
+        updated, received, event, funded_back = _received(order, ret, actor, now)
         restock: dict[str, int] = {}
         for line in ret.lines:
             restock[line["product_id"]] = restock.get(line["product_id"], 0) + line["quantity"]
@@ -178,6 +182,7 @@ def receive_return(
                 restock=restock,
                 ret=received,
                 expected_return_version=ret.version,
+                funded_back=funded_back,
             )
             if trust is not None and received.refunded:  # issue 13: points earned on the goods (after completion)
                 points.reverse_for_refund(ledger, order, return_id, received.refunded, now=now)

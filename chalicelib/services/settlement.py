@@ -11,9 +11,10 @@ This module is also the one place where other features debit a seller (docs/ledg
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from ..domain import platform_funding
 from ..domain.errors import Conflict, PreconditionFailed
 from ..domain.ledger import Account, Posted
 from ..domain.orders import Order, Return
@@ -88,12 +89,18 @@ def record_refund(
     ret: Return | None = None,
     expected_return_version: int | None = None,
     alongside: Sequence[Write] = (),
+    funded_back: Mapping[str, int] | None = None,
 ) -> Order:
     """`refunded` (the order with its refund recorded) saved with the money going back to the buyer: from the
     shop's pending account before completion, from its available balance (commission on it given back) after.
     `event` announces the change (an outbox item in the same transaction); `alongside`: the caller's own writes
-    in the same transaction (a dispute's refund, issue 13)."""
-    posting, refunded = refund(refunded, amount, refund_id, now)
+    in the same transaction (a dispute's refund, issue 13). `funded_back` (returned goods of an order with a
+    coupon or points, domain/platform_funding.py): the platform's share of them, funder kind -> amount, which
+    leaves the seller's money with the refund, in the same posting, back to the account that funded it."""
+    back = dict(funded_back or {})
+    posting, refunded = refund(refunded, amount + sum(back.values()), refund_id, now)
+    if posting is not None and back:
+        posting = platform_funding.redirect_to_funders(posting, amount, back, order.currency)
     writes = repo.order_writes(
         refunded,
         order.version,

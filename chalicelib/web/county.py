@@ -214,6 +214,17 @@ def dispatch(ctx: WebContext, form: Form, manifest_id: str) -> Response:
     return render.redirect(ctx, f"/county/manifests/{manifest_id}")
 
 
+def receipt_refused(ctx: WebContext, exc: DomainError) -> tuple[int, str]:
+    """The status and message a manifest page shows when its receipt is refused: 422 naming the scanned codes that
+    are on no line of the manifest, 409 for a conflict; any other error goes on to the error pages."""
+    if exc.code == "not_on_manifest":
+        unknown = ", ".join(d["message"].split()[0] for d in exc.details or [])
+        return 422, ctx.t("manifest.not_on_manifest", codes=unknown)
+    if not isinstance(exc, Conflict):
+        raise exc
+    return 409, _message(ctx, exc)
+
+
 def scanned_codes(form: Form) -> list[str] | None:
     """The codes a scanner typed into the box, one per line (None when one is not a code)."""
     codes = [line.strip() for line in form.get("codes").replace(",", "\n").splitlines() if line.strip()]
@@ -241,12 +252,7 @@ def receive(ctx: WebContext, form: Form, manifest_id: str) -> Response:
             c.buying, c.network, c.jobs, actor, county_id, manifest_id, codes, now=c.clock()
         )
     except DomainError as exc:
-        if exc.code == "not_on_manifest":
-            unknown = ", ".join(d["message"].split()[0] for d in exc.details or [])
-            return _manifest_page(ctx, manifest_id, 422, ctx.t("manifest.not_on_manifest", codes=unknown))
-        if not isinstance(exc, Conflict):
-            raise
-        return _manifest_page(ctx, manifest_id, 409, _message(ctx, exc))
+        return _manifest_page(ctx, manifest_id, *receipt_refused(ctx, exc))
     return render.redirect(ctx, f"/county/manifests/{manifest_id}")
 
 

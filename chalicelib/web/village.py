@@ -17,7 +17,7 @@ from ..services import network
 from ..services import village as village_service
 from ..services import villagers as villager_service
 from . import i18n, render
-from .county import print_page, scanned_codes
+from .county import print_page, receipt_refused, scanned_codes
 from .routing import Form, looks_like_id, page, positive_int
 from .session import WebContext
 
@@ -200,12 +200,7 @@ def receive(ctx: WebContext, form: Form, manifest_id: str) -> Response:
             c.buying, c.network, c.jobs, actor, village_id, manifest_id, codes, now=c.clock()
         )
     except DomainError as exc:
-        if exc.code == "not_on_manifest":
-            unknown = ", ".join(d["message"].split()[0] for d in exc.details or [])
-            return _manifest_page(ctx, manifest_id, 422, ctx.t("manifest.not_on_manifest", codes=unknown))
-        if not isinstance(exc, Conflict):
-            raise
-        return _manifest_page(ctx, manifest_id, 409, _message(ctx, exc))
+        return _manifest_page(ctx, manifest_id, *receipt_refused(ctx, exc))
     return render.redirect(ctx, f"/village/manifests/{manifest_id}")
 
 

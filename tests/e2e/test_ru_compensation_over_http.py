@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 import uuid
 from decimal import Decimal
 
@@ -23,7 +22,8 @@ import requests
 
 from chalicelib.domain.carriers import signature
 from tests.api.test_markets import RU_ADDRESS, ru_world
-from tests.support import PASSWORD, ROOT, random_email, settle
+from tests.e2e.in_process_server import serving
+from tests.support import PASSWORD, random_email, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -40,24 +40,12 @@ def iso(moment: dt.datetime) -> str:
 
 @pytest.fixture
 def server(stack):
-    from chalice.local import create_local_server
-    from chalice.test import Client
-
-    from app import app
-
     real = stack.clock
-    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:  # the stage's environment
-        local = create_local_server(app, client._chalice_config, "127.0.0.1", 0)
-        thread = threading.Thread(target=local.serve_forever, name="chalice-local", daemon=True)
-        thread.start()
-        host, port = local.server.server_address[:2]
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            local.server.shutdown()
-            local.server.server_close()
-            thread.join(timeout=5)
-            stack.clock = real
+    try:
+        with serving() as base:
+            yield base
+    finally:
+        stack.clock = real
 
 
 class Http:

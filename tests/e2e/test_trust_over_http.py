@@ -10,13 +10,13 @@ else is plain HTTP: JSON in, JSON out, bearer tokens.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 
 import pytest
 import requests
 
-from tests.support import PASSWORD, ROOT, product_body, random_email
+from tests.e2e.in_process_server import serving
+from tests.support import PASSWORD, product_body, random_email
 
 pytestmark = pytest.mark.e2e
 
@@ -30,25 +30,13 @@ def iso(moment: dt.datetime) -> str:
 
 @pytest.fixture
 def server(stack):
-    from chalice.local import create_local_server
-    from chalice.test import Client
-
-    from app import app
-
     real = stack.clock
     stack.clock = lambda: iso(T0)
-    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:  # the stage's environment
-        local = create_local_server(app, client._chalice_config, "127.0.0.1", 0)
-        thread = threading.Thread(target=local.serve_forever, name="chalice-local", daemon=True)
-        thread.start()
-        host, port = local.server.server_address[:2]
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            local.server.shutdown()
-            local.server.server_close()
-            thread.join(timeout=5)
-            stack.clock = real
+    try:
+        with serving() as base:
+            yield base
+    finally:
+        stack.clock = real
 
 
 class Http:

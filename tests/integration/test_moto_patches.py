@@ -30,14 +30,41 @@ def _transactions():
 
     a, b = {"k": {"S": "a"}}, {"k": {"S": "b"}}
     r1, r2 = {"p": {"S": "x"}, "s": {"S": "1"}}, {"p": {"S": "x"}, "s": {"S": "2"}}
+    r3 = {"p": {"S": "x"}, "s": {"S": "3"}}
+    y1, z1 = {"p": {"S": "y"}, "s": {"S": "1"}}, {"p": {"S": "z"}, "s": {"S": "1"}}
     return [
-        [put("flat", a, n=1), put("ranged", r1, n=1)],  # commits
+        [put("flat", a, n=1), put("ranged", r1, n=1), put("ranged", y1, n=4)],  # commits
         [add("flat", a, 5), add("ranged", r1, 2), put("ranged", r2, n=9)],  # commits
-        # fails on its last action (moto applies the others first, then rolls back)
-        [add("flat", a, 100), put("flat", b, n=7), add("ranged", r1, 1, condition="n = :z")],
+        # fails on its last action (moto applies the others first, then rolls back): a new item in a partition
+        # it writes (x) and a new partition (z) go, the partition it does not write (y) is untouched
+        [
+            add("flat", a, 100),
+            put("flat", b, n=7),
+            put("ranged", r3, n=8),
+            put("ranged", z1, n=2),
+            add("ranged", r1, 1, condition="n = :z"),
+        ],
         [put("flat", b, n=3), {"Delete": {"TableName": "ranged", "Key": r2}}],  # commits
-        [put("flat", a, n=0), add("ranged", r1, 1, condition="attribute_not_exists(p)")],  # fails
+        [
+            put("flat", a, n=0),
+            {"Delete": {"TableName": "ranged", "Key": y1}},
+            add("ranged", r1, 1, condition="attribute_not_exists(p)"),
+        ],  # fails
     ]
+
+
+@contextlib.contextmanager
+def _moto_own_transactions():
+    """moto's TransactWriteItems as it ships, even where the patch is installed (tests/conftest.py installs it for
+    the whole session)."""
+    from moto.dynamodb import models
+
+    current = models.DynamoDBBackend.transact_write_items
+    models.DynamoDBBackend.transact_write_items = getattr(current, "__wrapped__", current)
+    try:
+        yield
+    finally:
+        models.DynamoDBBackend.transact_write_items = current
 
 
 def _run(patched: bool) -> tuple[dict, list]:
@@ -45,7 +72,7 @@ def _run(patched: bool) -> tuple[dict, list]:
     from moto import mock_aws
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws(), fast_moto_transactions() if patched else contextlib.nullcontext():
+    with mock_aws(), fast_moto_transactions() if patched else _moto_own_transactions():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         stream = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
         ddb.create_table(
@@ -95,3 +122,28 @@ def test_a_rolled_back_transaction_leaves_no_stream_record(both):
     # committed writes to "flat": put a (n=1), update a (n=6), put b (n=3); nothing from the cancelled ones
     assert [event for event, _ in fast_records] == ["INSERT", "MODIFY", "INSERT"]
     assert "'100'" not in str(fast_records) and "'7'" not in str(fast_records)
+
+
+def test_no_snapshot_outlives_its_transaction():
+    """moto keeps every model object its classes make (`instances_tracked`) until the mock ends: a snapshot made
+    that way per transaction kept whole table indexes alive (memory quadratic in the transactions)."""
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.table import StreamShard, Table
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws(), fast_moto_transactions():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(
+            TableName="flat",
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        tracked = len(Table.instances_tracked), len(StreamShard.instances_tracked)
+        for i in range(20):
+            item = {"k": {"S": f"k{i}"}, "n": {"N": str(i)}}
+            ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "flat", "Item": item}}])
+        assert (len(Table.instances_tracked), len(StreamShard.instances_tracked)) == tracked
+        assert ddb.scan(TableName="flat")["Count"] == 20

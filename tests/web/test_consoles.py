@@ -146,6 +146,18 @@ def test_the_village_console_receives_hands_over_and_opens_a_return(chalice_clie
     assert gone.status == 303 and "On its way" in web.get(gone.location).text
     assert village.village_id == village_id
 
+    # the county receives the return: a code on no line of the manifest is named (422), then the real scan
+    back_id = urlsplit(sent.location).path.rsplit("/", 1)[1]
+    staff = staff_web(chalice_client, api, factory, shufu.county_id)
+    csrf = staff.get(f"/county/manifests/{back_id}").hidden("csrf")
+    receive = f"/county/manifests/{back_id}/receive"
+    wrong = staff.post(receive, {"csrf": csrf, "codes": "ord_stranger"})
+    assert wrong.status == 422 and "ord_stranger" in wrong.text
+    returned = stack.network.whole_manifest(back_id)[1][0].item_id
+    assert staff.post(receive, {"csrf": csrf, "codes": returned}).status == 303
+    other = staff.post(receive, {"csrf": csrf, "codes": ""})  # received already, with other scans
+    assert other.status == 409 and back_id in other.text
+
 
 def test_consoles_are_for_their_roles(chalice_client, api, factory, web):
     buyer_session(web, factory)

@@ -1,0 +1,170 @@
+"""Returned goods of an order with a platform-funded discount (a coupon, issue 12; points, issue 13): the buyer gets
+back what they paid for them and the platform's share of the same goods goes back from the seller to the account
+that funded it, in the return's own posting (domain/platform_funding.py). The seller keeps nothing for goods it
+took back, and a whole order returned in parts gives back exactly the whole discount."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+
+from chalicelib.domain.ledger import Account
+from chalicelib.services import points
+from chalicelib.services.payments import sign_webhook
+from tests.api.test_coupons import CHARGE, COUPON, checkout, compensated_buyer
+from tests.api.test_coupons import world as world  # noqa: F401  (the rouble market with coupon compensation)
+from tests.api.test_ru_payments import on_hosted_page
+from tests.support import ADDRESS, settle
+
+PRICE = 15999  # the rouble world's product, in CNY
+
+
+def seller_net(stack, shop_id: str, order_id: str) -> int:
+    """What the seller holds for `order_id`: its entries on the shop's pending and available accounts."""
+    net = 0
+    for purpose in ("pending", "available"):
+        page = stack.ledger.entries(Account.shop(shop_id, purpose), "CNY", limit=100)
+        net += sum(e.amount for e in page.items if e.refs.get("order_id") == order_id)
+    return net
+
+
+def system_balance(stack, purpose: str) -> int:
+    return stack.ledger.balance(Account.platform(purpose), "CNY").amount
+
+
+def deliver(api, shop_id, seller, order_id):
+    base = f"/v1/shops/{shop_id}/orders/{order_id}"
+    assert api.post(f"{base}/ship", {"carrier": "SF", "tracking_number": "SF1"}, token=seller).status == 200
+    reply = api.post(f"{base}/deliver", token=seller)
+    assert reply.status == 200, reply
+
+
+def return_and_receive(api, shop_id, seller, buyer, order_id, line_id, quantity) -> dict:
+    body = {"lines": [{"line_id": line_id, "quantity": quantity}]}
+    asked = api.post(f"/v1/orders/{order_id}/returns", body, token=buyer)
+    assert asked.status == 201, asked
+    received = api.post(f"/v1/shops/{shop_id}/returns/{asked.json['return_id']}/receive", token=seller)
+    assert received.status == 200, received
+    return received.json
+
+
+# --- a coupon (roubles) -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def coupon_sale(api, stack, factory, world):  # noqa: F811
+    """A delivered rouble order of two units paid with a coupon; the promotions account as it was before it."""
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    promotions_before = system_balance(stack, "promotions")
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    (order,) = placed["orders"]
+    on_hosted_page(placed["payments"][0]["payment_url"], "pay")
+    assert stack.ru_acquirer_sim.flush() == 1
+    shop_id = world["shop"]["shop_id"]
+    deliver(api, shop_id, world["seller"], order["order_id"])
+    return {
+        "buyer": buyer,
+        "seller": world["seller"],
+        "shop_id": shop_id,
+        "order": order,
+        "base": order["coupon"]["base_amount"]["amount"],
+        "payment_id": placed["payments"][0]["payment_id"],
+        "promotions_before": promotions_before,
+    }
+
+
+def test_a_coupon_order_returned_whole_leaves_the_seller_nothing_and_the_platform_whole(api, stack, coupon_sale):
+    s = coupon_sale
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    assert system_balance(stack, "promotions") == s["promotions_before"] - s["base"]  # the platform paid it in
+    assert seller_net(stack, s["shop_id"], order_id) == 2 * PRICE  # the seller holds the full price
+
+    ret = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 2)
+    assert ret["refunded"] == {"amount": 2 * PRICE - s["base"], "currency": "CNY"}  # what the buyer paid
+    posting = stack.ledger.get_posting(f"order-refunded:{order_id}:{ret['return_id']}")
+    assert {e.account: e.amount for e in posting.entries} == {
+        f"shop:{s['shop_id']}:pending": -2 * PRICE,
+        "external:buyer-payments": 2 * PRICE - s["base"],
+        "platform:promotions": s["base"],
+    }
+    assert seller_net(stack, s["shop_id"], order_id) == 0
+    assert system_balance(stack, "promotions") == s["promotions_before"]
+    settle(stack)
+    assert stack.ru_acquirer_sim.payments[s["payment_id"]]["Refunded"] == CHARGE - COUPON  # every kopeck paid
+    order = api.get(f"/v1/orders/{order_id}", token=s["buyer"]).json
+    assert order["refunded"] == {"amount": 2 * PRICE - s["base"], "currency": "CNY"}
+
+
+def test_a_coupon_order_returned_in_two_parts_gives_back_a_proportional_share_then_the_rest(api, stack, coupon_sale):
+    s = coupon_sale
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    first = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    half = s["base"] * PRICE // (2 * PRICE)  # the share of one unit of two, rounded down
+    assert first["refunded"] == {"amount": PRICE - half, "currency": "CNY"}
+    assert system_balance(stack, "promotions") == s["promotions_before"] - s["base"] + half
+    assert seller_net(stack, s["shop_id"], order_id) == PRICE  # the unit the buyer keeps, at full price
+
+    second = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    assert second["refunded"] == {"amount": PRICE - (s["base"] - half), "currency": "CNY"}
+    assert system_balance(stack, "promotions") == s["promotions_before"]  # exactly the whole share, no more
+    assert seller_net(stack, s["shop_id"], order_id) == 0
+    settle(stack)
+    assert stack.ru_acquirer_sim.payments[s["payment_id"]]["Refunded"] <= CHARGE - COUPON  # never more than paid
+
+
+# --- points (yuan) ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def points_sale(api, stack, factory):
+    """A delivered order of two 100.00 CNY units paid by card with 5,000 points (50.00 CNY, platform-funded)."""
+    seller = factory.user("seller")
+    shop = factory.shop(seller, "handicrafts")
+    product = factory.product(seller, shop, stock=50, price={"amount": 10000, "currency": "CNY"})
+    buyer = factory.user("buyer")
+    buyer_id = api.get("/v1/me", token=buyer).json["user_id"]
+    points.grant(stack.trust, stack.ledger, buyer_id, 5000, f"cmp-{uuid.uuid4().hex[:8]}", now=stack.clock())
+    assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 2}, token=buyer).status == 200
+    body = {"delivery": ADDRESS, "payment_method": "card", "points_to_redeem": 5000}
+    placed = api.post("/v1/checkout", body, token=buyer, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert placed.status == 201, placed
+    (order,) = placed.json["orders"]
+    points_before = system_balance(stack, "points")
+    event = {
+        "event_id": f"evt_{order['order_id']}",
+        "type": "payment.succeeded",
+        "order_id": order["order_id"],
+        "amount": order["amount_due"],
+    }
+    raw = json.dumps(event).encode()
+    signature = sign_webhook(stack.settings.payment_webhook_secret, raw, int(time.time()))
+    paid = api.request("POST", "/v1/payments/webhook", body=raw, headers={"X-Bazaar-Signature": signature})
+    assert paid.status == 200, paid
+    assert system_balance(stack, "points") == points_before - 5000  # the platform paid the points' value in
+    deliver(api, shop["shop_id"], seller, order["order_id"])
+    return {"buyer": buyer, "seller": seller, "shop_id": shop["shop_id"], "order": order, "before": points_before}
+
+
+def test_a_points_order_returned_unit_by_unit_gives_the_platform_its_points_money_back(api, stack, points_sale):
+    s = points_sale
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    first = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    assert first["refunded"] == {"amount": 10000 - 2500, "currency": "CNY"}  # the buyer paid 75.00 of it
+    posting = stack.ledger.get_posting(f"order-refunded:{order_id}:{first['return_id']}")
+    assert {e.account: e.amount for e in posting.entries} == {
+        f"shop:{s['shop_id']}:pending": -10000,
+        "external:buyer-payments": 7500,
+        "platform:points": 2500,
+    }
+    assert seller_net(stack, s["shop_id"], order_id) == 10000
+    assert system_balance(stack, "points") == s["before"] - 2500
+
+    second = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    assert second["refunded"] == {"amount": 7500, "currency": "CNY"}
+    assert seller_net(stack, s["shop_id"], order_id) == 0
+    assert system_balance(stack, "points") == s["before"]
+    order = api.get(f"/v1/orders/{order_id}", token=s["buyer"]).json
+    assert order["refunded"] == {"amount": 15000, "currency": "CNY"}  # everything the buyer paid in money
