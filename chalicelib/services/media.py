@@ -20,6 +20,7 @@ from ..domain.images import (
     check_dimensions,
     check_upload,
     content_key,
+    sniff_type,
 )
 from .catalog import owned_product, owned_shop_and_product
 from .ports import CatalogRepository, MediaStore, PendingMedia
@@ -67,6 +68,36 @@ def request_upload(
     key = _key(shop_id, product_id, media_id)
     repo.add_pending_media(PendingMedia(media_id, shop_id, product_id, key, content_type, size, now))
     upload = store.presigned_upload(key, content_type, size, expires_in)
+    return {"media_id": media_id, "upload": upload, "expires_in": expires_in}
+
+
+BROWSER_UPLOAD = "image/*"  # a form posted straight to S3 cannot name its file's type: completion sniffs it
+
+
+def request_browser_upload(
+    repo: CatalogRepository,
+    store: MediaStore,
+    actor: Actor,
+    shop_id: str,
+    product_id: str,
+    *,
+    media_id: str,
+    now: str,
+    expires_in: int,
+    redirect: str,
+) -> dict[str, Any]:
+    """The same upload for a browser without JavaScript (the village console's producer page, as the evidence
+    upload): any image type up to the size limit; S3 sends the browser back to `redirect` when the file is stored,
+    and `complete_upload` sniffs its type."""
+    require_role(actor, Role.SELLER, Role.PARTNER)
+    product = owned_product(repo, actor, shop_id, product_id)
+    if product.status == "archived":
+        raise Conflict("an archived product cannot get new pictures", code="product_archived")
+    if len(product.media) >= MAX_MEDIA_PER_PRODUCT:
+        raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
+    key = _key(shop_id, product_id, media_id)
+    repo.add_pending_media(PendingMedia(media_id, shop_id, product_id, key, BROWSER_UPLOAD, MAX_UPLOAD_BYTES, now))
+    upload = store.presigned_upload(key, BROWSER_UPLOAD, MAX_UPLOAD_BYTES, expires_in, redirect)
     return {"media_id": media_id, "upload": upload, "expires_in": expires_in}
 
 
@@ -170,9 +201,12 @@ def complete_upload(
         if len(product.media) >= MAX_MEDIA_PER_PRODUCT:
             raise Conflict(f"a product has at most {MAX_MEDIA_PER_PRODUCT} pictures", code="too_many_media")
         data = store.read(pending.key, MAX_UPLOAD_BYTES + 1) if 1 <= stored["size"] <= MAX_UPLOAD_BYTES else b""
-        check_upload(pending.content_type, pending.size, stored["size"], data[:16])
+        content_type = pending.content_type
+        if content_type == BROWSER_UPLOAD:
+            content_type = sniff_type(data[:16]) or content_type
+        check_upload(content_type, pending.size, stored["size"], data[:16])
         width, height, ((thumbnail, thumb_type, thumb_width), (medium, medium_type, medium_width)) = _render(
-            data, pending.content_type
+            data, content_type
         )
     except (Unprocessable, Conflict):
         # A rejected upload is never kept: the object and its pending record go.
@@ -183,9 +217,9 @@ def complete_upload(
     medium_key = content_key(prefix, medium, medium_type)
     ref = MediaRef(
         media_id=media_id,
-        key=content_key(prefix, data, pending.content_type),
+        key=content_key(prefix, data, content_type),
         thumbnail_key=content_key(prefix, thumbnail, thumb_type),
-        content_type=pending.content_type,
+        content_type=content_type,
         width=width,
         height=height,
         medium_key=medium_key,
@@ -194,7 +228,7 @@ def complete_upload(
     )
     # Each object is written under the hash of its bytes with a year-long immutable Cache-Control, so the
     # CDN and browsers keep it; writing it again (a retried completion) writes the same bytes.
-    store.write(ref.key, data, pending.content_type)
+    store.write(ref.key, data, content_type)
     store.write(ref.thumbnail_key, thumbnail, thumb_type)
     store.write(medium_key, medium, medium_type)
     repo.save_product(replace(product, media=(*product.media, ref), updated_at=now), product.version, shop.status)
