@@ -439,6 +439,10 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         ("/village/orders", {"village_id": "vil_x"}),
         ("/village/remittances", {"village_id": "vil_x", "amount": "1"}),
         ("/village/producers", {"village_id": "vil_x", "name": "A", "consent": "yes"}),
+        ("/village/producers/pdr_x/shop", {"village_id": "vil_x", "name": "A", "storefront": "handicrafts"}),
+        ("/village/producers/pdr_x/products", {"village_id": "vil_x", "title": "A", "price": "1", "stock": "1"}),
+        ("/village/producers/pdr_x/products/prd_x", {"village_id": "vil_x", "title": "A", "price": "1"}),
+        ("/village/producers/pdr_x/products/prd_x/pictures", {"village_id": "vil_x"}),
         ("/county/remittances/rmt_x/confirm", {"amount_received": "1"}),
         # issue 14: bulk trade
         ("/business", {"company_name": "X", "tax_id": "91350100M000100Y43"}),
@@ -499,6 +503,10 @@ def test_every_post_form_needs_a_valid_csrf_token(web, factory, products):
         "/village/orders",
         "/village/remittances",
         "/village/producers",  # issue 11
+        "/village/producers/{producer_id}/shop",
+        "/village/producers/{producer_id}/products",
+        "/village/producers/{producer_id}/products/{product_id}",
+        "/village/producers/{producer_id}/products/{product_id}/pictures",
         "/county/remittances/{remittance_id}/confirm",
         "/business",
         "/rfqs",
