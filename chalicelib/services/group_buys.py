@@ -40,6 +40,7 @@ from ..domain.group_buys import (
 from ..domain.identity import Actor, Role, require_role
 from ..domain.network import pickup_snapshot, require_partner
 from ..domain.orders import Order, OrderLine, TimelineEntry, parse_time, payment_deadline
+from ..domain.villagers import recipient_label
 from .assisted import PAYMENT_METHOD, _fee
 from .ports import BuyingRepository, GroupBuyRepository, Page, Position, Write
 
@@ -316,7 +317,9 @@ def _join_for_villager(
         group_id=group_id,
         user_id=actor.user_id,
         quantity=quantity,
-        delivery={"pickup_point": village_id, "name": villager.name, "phone": villager.phone or ""},
+        # the villager's id, never their name or phone (as an assisted order): erasing the villager leaves nothing
+        # personal on the commitment or on the order the group gives; the console reads the name from the profile
+        delivery={"pickup_point": village_id, "name": recipient_label(villager_id), "phone": ""},
         payment_method=body["payment_method"],
         committed_at=now,
         order_id=order_id_for(group_id, participant_key(actor.user_id, villager_id)),

@@ -45,9 +45,9 @@ def _group_id_of(link: str) -> str | None:
     "GET",
     "/village/groups",
     budget=Budget(
-        4,
-        "the partner's membership + GetItem village + the partner's commitments (one Query) + a b2b search or "
-        "one product's open groups (one Query)",
+        5,
+        "the partner's membership + GetItem village + the partner's commitments (one Query) + their villagers' "
+        "names (one BatchGetItem, when there are any) + a b2b search or one product's open groups (one Query)",
     ),
 )
 def groups_home(ctx: WebContext) -> Response:
@@ -60,6 +60,9 @@ def groups_home(ctx: WebContext) -> Response:
     c = container()
     now, base = c.clock(), site_of(ctx)
     mine = group_buys.my_commitments(c.group_buys, actor, LISTED, None)
+    ours = [m for m in mine.items if m.villager_id]
+    # the villagers' names from their profiles (the commitments name only ids): "" once a villager was erased
+    people = c.network.villagers_by_id(sorted({m.villager_id for m in ours})) if ours else {}
     query = (ctx.query.get("q") or "").strip()[:100]
     product_id = (ctx.query.get("product_id") or "")[:64]
     cards: list[dict] = []
@@ -78,7 +81,8 @@ def groups_home(ctx: WebContext) -> Response:
         "village_groups.html",
         title=ctx.t("vgroup.title"),
         village=village,
-        commitments=[commitment_public(m) for m in mine.items if m.villager_id],
+        commitments=[commitment_public(m) for m in ours],
+        names={i: v.name for i, v in people.items()},
         query=query,
         cards=cards,
         product_id=product_id if looks_like_id(product_id) else "",

@@ -95,6 +95,8 @@ def test_a_partner_commits_for_a_villager_from_the_console_and_withdraws(api, co
     assert "Committed: the order comes to this centre" in shown.text
     assert "Tursunay Qadir" in text_of(shown) and "20" in text_of(shown)
     assert f'<option value="{tursunay}">' not in shown.text  # already in: only the others can be chosen
+    home = measure("GET /village/groups", lambda: web.get("/village/groups"), 200)  # the names read by id
+    assert "Tursunay Qadir" in text_of(home) and f"villager {tursunay}" not in home.text
     assert api.get(f"/v1/group-buys/{gid}").json["committed_quantity"] == 20
 
     withdrawn = measure(
@@ -141,3 +143,40 @@ def test_a_buyer_or_another_partner_gets_nothing_here(chalice_client, api, facto
     page = other.get(f"/village/groups/{group['group_id']}")
     assert page.status == 200 and "Tursunay" not in page.text  # their own villagers only
     assert "Memet" not in page.text
+
+
+def test_after_erasure_the_commitment_the_groups_order_and_the_console_show_no_name(api, stack, console):
+    web, village_id, product, group, buyer = console
+    gid = group["group_id"]
+    page = web.get(f"/village/groups/{gid}")
+    options = dict(re.findall(r'<option value="(vgr_[^"]+)">([^<]+)</option>', page.text))
+    tursunay = next(v for v, name in options.items() if name == "Tursunay Qadir")
+    form = {"csrf": page.hidden("csrf"), "idempotency_key": page.hidden("idempotency_key"), "villager_id": tursunay,
+            "quantity": "20", "payment_method": "cash_on_pickup"}  # fmt: skip
+    assert web.post(f"/village/groups/{gid}/commitments", form).status == 303
+    reply = api.post(
+        f"/v1/group-buys/{gid}/commitments",
+        {"quantity": 30, "delivery": {"name": "A B", "phone": "+86 991 555 0101", "lines": ["1 Road"], "city": "K",
+                                      "region": "X", "postal_code": "844000", "country": "CN"},
+         "payment_method": "bank_transfer"},
+        token=buyer,
+        headers={"Idempotency-Key": "web-erasure"},
+    )  # fmt: skip
+    assert reply.status == 201 and api.get(f"/v1/group-buys/{gid}").json["status"] == "closed"
+
+    erase = web.get(f"/village/villagers/{tursunay}")
+    erased = web.post(
+        f"/village/villagers/{tursunay}/erase",
+        {"csrf": erase.hidden("csrf"), "village_id": village_id, "confirm": "yes"},
+    )
+    assert erased.status == 303, erased
+
+    (commitment,) = [c for c in stack.group_buys.commitments(gid) if c.villager_id == tursunay]
+    order = stack.buying.get_order(commitment.order_id)
+    for stored in (repr(commitment), repr(order)):
+        assert "Tursunay" not in stored and "Qadir" not in stored
+    assert order.delivery["name"] == f"villager {tursunay}" and order.assisted["villager_id"] == tursunay
+    for path in ("/village/groups", f"/village/groups/{gid}", "/village"):
+        shown = web.get(path)
+        assert shown.status == 200 and "Tursunay" not in shown.text, path
+    assert "Erased villager" in text_of(web.get("/village/groups"))

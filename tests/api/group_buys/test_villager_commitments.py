@@ -65,7 +65,9 @@ def test_a_partner_commits_for_villagers_of_their_village_idempotently(api, grou
     assert rec.totals().calls == 3  # as a buyer's commitment
     mine = reply.json["commitment"]
     assert mine["villager_id"] == aynur["villager_id"] and mine["village_id"] == village.village_id
-    assert mine["delivery"]["pickup_point"] == village.village_id and mine["delivery"]["name"] == "Tursunay Qadir"
+    assert mine["delivery"]["pickup_point"] == village.village_id
+    # the villager's id, never their name or phone (an erasure leaves nothing personal behind)
+    assert mine["delivery"]["name"] == f"villager {aynur['villager_id']}" and mine["delivery"]["phone"] == ""
     assert mine["payment_method"] == "cash_on_pickup"
 
     again = for_villager(api, village, gid, aynur["villager_id"], 20, key)
@@ -181,6 +183,7 @@ def test_the_villagers_order_is_an_assisted_order_collected_at_the_village(api, 
     assert order.assisted["service_fee"] == 2000  # 3 % of 1,000.00 is 30.00: the rule's maximum, 20.00
     assert order.payment_method == "cash_on_delivery" and order.expires_at is None
     assert order.timeline[0].actor == "partner" and aynur["villager_id"] in order.timeline[0].note
+    assert order.delivery["name"] == f"villager {aynur['villager_id']}" and not order.delivery.get("phone")
 
     # ships to the county, crosses it, arrives at the village, handed over: goods + fee paid in cash
     shop = h.Shop(groups.seller, groups.shop, product)
