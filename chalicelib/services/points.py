@@ -113,7 +113,7 @@ def earn_for_order(trust: TrustRepository, ledger: Ledger, order: Order, *, now:
     earned = rules.earned(base, order.currency)
     credited = 0
     refs = {"order_id": order.order_id, "base": str(base)}
-    posted = credit(
+    posted = _credit_once(
         trust, ledger, order.buyer_id, earned, f"points-earned:{order.order_id}", "points.earned", now=now,
         refs=refs, memo=f"Order {order.order_id} completed",
     )  # fmt: skip
@@ -121,13 +121,26 @@ def earn_for_order(trust: TrustRepository, ledger: Ledger, order: Order, *, now:
         credited += earned
     if bank is not None and bank.issued(order.card_bin):
         bonus = bank.bonus(earned)
-        posted = credit(
+        posted = _credit_once(
             trust, ledger, order.buyer_id, bonus, f"points-bonus:{order.order_id}", "points.bonus", now=now,
             refs={**refs, "bank": bank.name[:200]}, memo=f"{bank.name} card bonus x{bank.multiplier}",
         )  # fmt: skip
         if posted is not None and not posted.replayed:
             credited += bonus
     return credited
+
+
+def _credit_once(
+    trust: TrustRepository, ledger: Ledger, user_id: str, amount: int, posting_id: str, kind: str, **kwargs: Any
+) -> Posted | None:
+    """Earning is once per order: when the posting already exists with another amount (the order.completed event
+    arrived after a refund had shrunk the base, and the refund already took its share back), it stands."""
+    try:
+        return credit(trust, ledger, user_id, amount, posting_id, kind, **kwargs)
+    except Conflict as exc:
+        if exc.code != "posting_id_reused":
+            raise
+        return None
 
 
 def reverse_for_refund(ledger: Ledger, order: Order, refund_id: str, refunded: int, *, now: str) -> int:

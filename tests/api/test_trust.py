@@ -461,6 +461,29 @@ def test_points_are_earned_from_the_completion_event_when_the_job_stopped_before
     assert sale.points()["balance"] == 200
 
 
+def test_a_late_completion_event_after_a_refund_leaves_the_points_earned_at_completion(api, stack, factory):
+    from chalicelib.events.order_events import handle_records
+    from tests.support import drain_order_events
+
+    sale = Sale(api, stack, factory)
+    drain_order_events(stack)
+    at(stack, days=8)
+    assert hourly(stack)["completed"] >= 1
+    assert sale.points()["balance"] == 200
+    completed = drain_order_events(stack)  # the order.completed event is still on its way
+    dispute = sale.dispute().json
+    assert sale.respond(dispute["dispute_id"], "reject").json["status"] == "awaiting_buyer"
+    sale.buyer_step(dispute["dispute_id"], "escalate")
+    body = {"refund_amount": 10000, "funded_by": "platform", "note": "Transit damage"}
+    assert api.post(f"/v1/admin/disputes/{dispute['dispute_id']}/decide", body, token=factory.operator).status == 200
+    assert sale.points()["balance"] == 100
+
+    assert not handle_records(completed)["batchItemFailures"]  # the base shrank since: earned once, nothing more
+    mine = sale.points()
+    assert mine["balance"] == 100
+    assert [e["kind"] for e in mine["items"]].count("points.earned") == 1
+
+
 def test_points_expire_twelve_months_after_earning_oldest_first(api, stack, factory):
     buyer = factory.user("buyer")
     user = api.get("/v1/me", token=buyer).json["user_id"]
