@@ -11,7 +11,7 @@ import json
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -777,13 +777,15 @@ class DynamoBuyingRepository:
         ret: Return | None = None,
         expected_return_version: int | None = None,
         extra: Sequence[Write] = (),
+        event_facts: Mapping[str, Any] | None = None,
     ) -> list[Write]:
         """Every action of saving a new state of an order, as Writes (each with the error its condition means),
         for one transaction (`commit`, or a ledger posting's `alongside`): the order (version-checked); a
         provider event's claim; restocking; the buyer's unpaid hold given back when the order stops waiting for
         payment; the timeline entries pushed off the order (OrderHistory); a return's put (new, or
-        version-checked); the caller's `extra` writes; and the event `event` announcing the change (an outbox
-        item: it is published if and only if the change commits). No order change can go unannounced."""
+        version-checked); the caller's `extra` writes; and the event `event` announcing the change, with the caller's
+        `event_facts` (an outbox item: it is published if and only if the change commits). No order change can go
+        unannounced."""
         stored, moved = replace(order, version=expected_version + 1, hold_released=False).bounded()
         writes = [
             Write(
@@ -832,9 +834,8 @@ class DynamoBuyingRepository:
                     Write(put, PreconditionFailed("the return changed meanwhile; reload it", code="stale_return"))
                 )
         writes += list(extra)
-        writes.append(
-            Write(outbox_put(f"{stored.order_id}:{stored.version}", [order_event(stored, event)], stored.updated_at))
-        )
+        announced = {**order_event(stored, event), **(event_facts or {})}
+        writes.append(Write(outbox_put(f"{stored.order_id}:{stored.version}", [announced], stored.updated_at)))
         return writes
 
     def commit(self, writes: Sequence[Write]) -> None:

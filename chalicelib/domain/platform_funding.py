@@ -15,6 +15,11 @@ between that and what earlier returns gave back (recorded on the order, `Order.f
 - several partial returns never give back more than the discount, whatever their order or sizes;
 - the buyer's refund for a return is the returned goods' value less the platform's share of them (capped, as
   ever, by what the buyer paid and was not yet refunded).
+
+The points the buyer spent on the returned goods come back to them (`points_back`): the points share the returns
+gave back to `platform:points` so far, `F` of the points discount `P` that the `N` points redeemed stood for,
+is worth `floor(N * F / P)` points, and a return credits the difference that it made. So a return of everything
+left gives back exactly the points redeemed, and partial returns never more.
 """
 
 from __future__ import annotations
@@ -75,6 +80,19 @@ def settle_return(order: Order, goods_value: int) -> tuple[int, dict[str, int], 
     for kind, amount in shares.items():
         record[kind] = done.get(kind, 0) + amount
     return refund, shares, record
+
+
+def points_back(order: Order, record: Mapping[str, int]) -> int:
+    """The points a return gives back to the buyer of `order` (as it was before the return), given the order's new
+    `funded_returned` record (settle_return's third value): the points share of the returned goods, in points."""
+    if order.points_redeemed <= 0 or order.points_discount <= 0:
+        return 0
+
+    def worth(funded: Mapping[str, int]) -> int:
+        given = max(0, min(funded.get("points", 0), order.points_discount))
+        return order.points_redeemed * given // order.points_discount
+
+    return max(0, worth(record) - worth(order.funded_returned))
 
 
 def redirect_to_funders(posting: Posting, refund: int, shares: Mapping[str, int], currency: str) -> Posting:

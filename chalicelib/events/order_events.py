@@ -29,6 +29,8 @@ REFUND_EVENTS = frozenset(
 )
 # Issue 13: events after which the points an order redeemed go back (once: the posting's id is the order's).
 POINTS_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
+# A received return's events: the points spent on the returned goods go back (once per return, its posting id).
+RETURN_RECEIVED_EVENTS = frozenset({"order.refunded", "order.returned"})
 
 
 def handle_event(event: dict[str, Any]) -> None:
@@ -69,6 +71,8 @@ def handle_event(event: dict[str, Any]) -> None:
         points.earn_for_order_id(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
     if kind in POINTS_BACK_EVENTS and event.get("points_redeemed"):
         points.return_redemption_of(c.trust, c.buying, c.ledger, event["order_id"], now=c.clock())
+    if kind in RETURN_RECEIVED_EVENTS and event.get("points_returned"):  # in case the request stopped before
+        points.return_for_goods_of(c.trust, c.ledger, event, now=c.clock())
     if kind == "order.cancelled" and event.get("coupon"):  # issue 12: in case the cancel stopped before it
         coupons.return_discount_of(c.buying, c.ledger, event["order_id"], now=c.clock())
     referrals.on_order_event(c.buying, c.trust, c.ledger, event)  # issue 19: through the points programme

@@ -196,6 +196,28 @@ def return_redemption(
         )
 
 
+def return_for_goods(
+    trust: TrustRepository, ledger: Ledger, buyer_id: str, order_id: str, return_id: str, amount: int, *, now: str
+) -> Posted | None:
+    """Goods of an order paid partly with points came back (services/returns.receive_return, just after the
+    return's transaction): the points spent on them go back to the buyer as a new lot, once per return. `amount` is
+    `domain.platform_funding.points_back` of that return (the points share it gave back to `platform:points`)."""
+    return credit(
+        trust, ledger, buyer_id, amount, f"points-returned:{order_id}:{return_id}", "points.returned", now=now,
+        refs={"order_id": order_id, "return_id": return_id},
+        memo=f"Return {return_id} on order {order_id}: the points spent on the goods",
+    )  # fmt: skip
+
+
+def return_for_goods_of(trust: TrustRepository, ledger: Ledger, event: dict[str, Any], *, now: str) -> None:
+    """The order-events consumer's safety net (order.refunded, order.returned of a received return, whose event
+    carries `return_id` and `points_returned`): the points come back if the request that received the goods
+    stopped before giving them (a replay otherwise)."""
+    amount, return_id, buyer_id = event.get("points_returned"), event.get("return_id"), event.get("buyer_id")
+    if isinstance(amount, int) and amount > 0 and isinstance(return_id, str) and return_id and buyer_id:
+        return_for_goods(trust, ledger, str(buyer_id), event["order_id"], return_id, amount, now=now)
+
+
 def return_redemption_of(
     trust: TrustRepository, repo: BuyingRepository, ledger: Ledger, order_id: str, *, now: str
 ) -> None:

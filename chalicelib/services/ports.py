@@ -6,7 +6,7 @@ in-memory fakes (tests/fakes.py) satisfy these protocols; tests/unit/test_ports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -238,10 +238,13 @@ class BuyingRepository(Protocol):
         ret: Return | None = None,
         expected_return_version: int | None = None,
         extra: Sequence[Write] = (),
+        event_facts: Mapping[str, Any] | None = None,
     ) -> list[Write]:
         """What `save_order` (with a return created, or a return's version-checked update) would write, its
         event `event` included, as Writes for `Ledger.post(..., alongside=...)`: the order change, its event and
-        its money movement in one transaction. The order is written as `order.as_saved(expected_version)`."""
+        its money movement in one transaction. The order is written as `order.as_saved(expected_version)`.
+        `event_facts`: what this change adds to its event beyond the order (a received return's id and the points
+        it gives back, for the order-events consumer's safety net)."""
         ...
 
     def commit(self, writes: Sequence[Write]) -> None:

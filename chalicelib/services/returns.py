@@ -152,7 +152,9 @@ def receive_return(
     trust: TrustRepository | None = None,
 ) -> Return:
     """The goods are back: the refund (if any) is recorded on the order and the stock restored, once; the money
-    goes back to the buyer from the shop's pending balance (or, after completion, its available balance) with it."""
+    goes back to the buyer from the shop's pending balance (or, after completion, its available balance) with it.
+    Points the buyer spent on these goods come back to them just after (their share, platform_funding.points_back;
+    the return's event carries it, so the order-events consumer gives them if this stops in between)."""
     require_role(actor, Role.SELLER)
     load: Callable[[], Return] = lambda: _shop_return(catalog, repo, actor, shop_id, return_id)  # noqa: E731
     for _ in range(CHANGE_ATTEMPTS):
@@ -166,6 +168,8 @@ def receive_return(
         if order is None:  # orders are never deleted; a return without its order is corrupt data
             raise NotFound("order not found", code="order_not_found")
         updated, received, event, funded_back = _received(order, ret, actor, now)
+        points_back = platform_funding.points_back(order, updated.funded_returned)
+        facts = {"return_id": return_id, "points_returned": points_back} if points_back else None
         restock: dict[str, int] = {}
         for line in ret.lines:
             restock[line["product_id"]] = restock.get(line["product_id"], 0) + line["quantity"]
@@ -183,7 +187,12 @@ def receive_return(
                 ret=received,
                 expected_return_version=ret.version,
                 funded_back=funded_back,
+                event_facts=facts,
             )
+            if trust is not None and points_back:  # the points spent on these goods (the event's safety net)
+                points.return_for_goods(
+                    trust, ledger, order.buyer_id, order.order_id, return_id, points_back, now=now
+                )  # fmt: skip
             if trust is not None and received.refunded:  # issue 13: points earned on the goods (after completion)
                 points.reverse_for_refund(ledger, order, return_id, received.refunded, now=now)
             return replace(received, version=ret.version + 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from ..domain import platform_funding
 from ..domain.errors import Conflict, PreconditionFailed
@@ -90,13 +91,15 @@ def record_refund(
     expected_return_version: int | None = None,
     alongside: Sequence[Write] = (),
     funded_back: Mapping[str, int] | None = None,
+    event_facts: Mapping[str, Any] | None = None,
 ) -> Order:
     """`refunded` (the order with its refund recorded) saved with the money going back to the buyer: from the
     shop's pending account before completion, from its available balance (commission on it given back) after.
     `event` announces the change (an outbox item in the same transaction); `alongside`: the caller's own writes
     in the same transaction (a dispute's refund, issue 13). `funded_back` (returned goods of an order with a
     coupon or points, domain/platform_funding.py): the platform's share of them, funder kind -> amount, which
-    leaves the seller's money with the refund, in the same posting, back to the account that funded it."""
+    leaves the seller's money with the refund, in the same posting, back to the account that funded it.
+    `event_facts`: what the change adds to its event (a received return's points to give back)."""
     back = dict(funded_back or {})
     posting, refunded = refund(refunded, amount + sum(back.values()), refund_id, now)
     if posting is not None and back:
@@ -108,6 +111,7 @@ def record_refund(
         restock=restock,
         ret=ret,
         expected_return_version=expected_return_version,
+        event_facts=event_facts,
     ) + list(alongside)
     if posting is None:
         repo.commit(writes)

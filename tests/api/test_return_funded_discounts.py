@@ -118,20 +118,20 @@ def test_a_coupon_order_returned_in_two_parts_gives_back_a_proportional_share_th
 # --- points (yuan) ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def points_sale(api, stack, factory):
-    """A delivered order of two 100.00 CNY units paid by card with 5,000 points (50.00 CNY, platform-funded)."""
+def sell_with_points(api, stack, factory, units: int, redeemed: int) -> dict:
+    """A delivered order of `units` 100.00 CNY units paid by card with `redeemed` points (platform-funded)."""
     seller = factory.user("seller")
     shop = factory.shop(seller, "handicrafts")
     product = factory.product(seller, shop, stock=50, price={"amount": 10000, "currency": "CNY"})
     buyer = factory.user("buyer")
     buyer_id = api.get("/v1/me", token=buyer).json["user_id"]
-    points.grant(stack.trust, stack.ledger, buyer_id, 5000, f"cmp-{uuid.uuid4().hex[:8]}", now=stack.clock())
-    assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": 2}, token=buyer).status == 200
-    body = {"delivery": ADDRESS, "payment_method": "card", "points_to_redeem": 5000}
+    points.grant(stack.trust, stack.ledger, buyer_id, redeemed, f"cmp-{uuid.uuid4().hex[:8]}", now=stack.clock())
+    assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": units}, token=buyer).status == 200
+    body = {"delivery": ADDRESS, "payment_method": "card", "points_to_redeem": redeemed}
     placed = api.post("/v1/checkout", body, token=buyer, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert placed.status == 201, placed
     (order,) = placed.json["orders"]
+    assert order["points_redeemed"] == redeemed
     points_before = system_balance(stack, "points")
     event = {
         "event_id": f"evt_{order['order_id']}",
@@ -143,9 +143,16 @@ def points_sale(api, stack, factory):
     signature = sign_webhook(stack.settings.payment_webhook_secret, raw, int(time.time()))
     paid = api.request("POST", "/v1/payments/webhook", body=raw, headers={"X-Bazaar-Signature": signature})
     assert paid.status == 200, paid
-    assert system_balance(stack, "points") == points_before - 5000  # the platform paid the points' value in
+    assert system_balance(stack, "points") == points_before - redeemed  # the platform paid the points' value in
     deliver(api, shop["shop_id"], seller, order["order_id"])
+    assert api.get("/v1/me/points", token=buyer).json["balance"] == 0  # every point spent on this order
     return {"buyer": buyer, "seller": seller, "shop_id": shop["shop_id"], "order": order, "before": points_before}
+
+
+@pytest.fixture
+def points_sale(api, stack, factory):
+    """A delivered order of two 100.00 CNY units paid by card with 5,000 points (50.00 CNY, platform-funded)."""
+    return sell_with_points(api, stack, factory, 2, 5000)
 
 
 def test_a_points_order_returned_unit_by_unit_gives_the_platform_its_points_money_back(api, stack, points_sale):
@@ -168,3 +175,85 @@ def test_a_points_order_returned_unit_by_unit_gives_the_platform_its_points_mone
     assert system_balance(stack, "points") == s["before"]
     order = api.get(f"/v1/orders/{order_id}", token=s["buyer"]).json
     assert order["refunded"] == {"amount": 15000, "currency": "CNY"}  # everything the buyer paid in money
+
+
+# --- the points spent on returned goods come back to the buyer ------------------------------------------------
+
+
+def points_returned(api, buyer) -> list[dict]:
+    mine = api.get("/v1/me/points?limit=50", token=buyer).json
+    return [e for e in mine["items"] if e["kind"] == "points.returned"]
+
+
+def test_a_points_order_returned_whole_gives_the_buyer_back_exactly_the_points_redeemed(api, stack, points_sale):
+    s = points_sale
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    ret = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 2)
+    assert system_balance(stack, "points") == s["before"]  # the points' money went back to the platform...
+    mine = api.get("/v1/me/points", token=s["buyer"]).json
+    assert mine["balance"] == 5000  # ...and the points themselves to the buyer
+    (entry,) = points_returned(api, s["buyer"])
+    assert entry["points"] == 5000 and entry["order_id"] == order_id and ret["return_id"] in entry["memo"]
+    posted = stack.ledger.get_posting(f"points-returned:{order_id}:{ret['return_id']}")
+    assert posted is not None and posted.posting.kind == "points.returned"
+    settle(stack)  # the return's event reaches the consumer: its safety net finds the points given already
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 5000
+    assert len(points_returned(api, s["buyer"])) == 1
+
+
+def test_partial_returns_give_back_their_share_of_the_points_and_exactly_all_of_them_in_the_end(api, stack, factory):
+    s = sell_with_points(api, stack, factory, 3, 7000)  # 70.00 CNY of 300.00: 2,333.33... points per unit
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    first = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    assert first["refunded"] == {"amount": 10000 - 2333, "currency": "CNY"}
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 2333  # floor(7000 x 1/3)
+    second = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    assert second["refunded"] == {"amount": 10000 - 2333, "currency": "CNY"}
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 4666  # floor(7000 x 2/3), never more
+    third = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 1)
+    assert third["refunded"] == {"amount": 10000 - 2334, "currency": "CNY"}
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 7000  # exactly the points redeemed
+    assert sorted(e["points"] for e in points_returned(api, s["buyer"])) == [2333, 2333, 2334]
+    assert system_balance(stack, "points") == s["before"]
+    settle(stack)
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 7000
+
+
+def test_the_events_consumer_gives_the_points_back_when_the_receipt_stopped_before_it(
+    api, stack, points_sale, monkeypatch
+):
+    from chalicelib.events.order_events import handle_records
+    from tests.support import drain_order_events
+
+    s = points_sale
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    settle(stack)
+    give_back = points.return_for_goods
+
+    def stopped(*args, **kwargs):
+        raise RuntimeError("the Lambda stopped right after the return's transaction")
+
+    monkeypatch.setattr(points, "return_for_goods", stopped)
+    body = {"lines": [{"line_id": line_id, "quantity": 2}]}
+    asked = api.post(f"/v1/orders/{order_id}/returns", body, token=s["buyer"])
+    assert asked.status == 201, asked
+    api.check_contract = False  # the injected stop answers an (undocumented) 500
+    try:
+        receipt = api.post(f"/v1/shops/{s['shop_id']}/returns/{asked.json['return_id']}/receive", token=s["seller"])
+    finally:
+        api.check_contract = True
+    assert receipt.status == 500
+    order = api.get(f"/v1/orders/{order_id}", token=s["buyer"]).json
+    assert order["refunded"] == {"amount": 15000, "currency": "CNY"}  # the return's transaction committed
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 0  # but the points did not come back
+    monkeypatch.setattr(points, "return_for_goods", give_back)
+
+    records = drain_order_events(stack)
+    refunded = [json.loads(r["body"]) for r in records if json.loads(r["body"])["type"] == "order.refunded"]
+    assert [(e["return_id"], e["points_returned"]) for e in refunded] == [(asked.json["return_id"], 5000)]
+    assert not handle_records(records)["batchItemFailures"]
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 5000
+    assert not handle_records(records + records)["batchItemFailures"]  # redelivered: nothing more
+    settle(stack)
+    assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 5000
+    assert [e["points"] for e in points_returned(api, s["buyer"])] == [5000]

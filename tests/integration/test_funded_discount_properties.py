@@ -9,7 +9,10 @@ After every step:
   the value of the goods the buyer kept: it never keeps the platform's share of goods it took back;
 - the funders have been given back exactly floor(discounts x goods returned / total), the coupon's part of it
   rounded down (floor(coupon x that / discounts)), the points' the rest: never more than each discount;
-- the buyer has been refunded at most what they paid, and everything they paid once everything is back.
+- the buyer has been refunded at most what they paid, and everything they paid once everything is back;
+- the points given back to the buyer (platform_funding.points_back, summed over the returns) are the points share
+  returned so far, floor(points redeemed x points money given back / points discount): never more than redeemed,
+  exactly the points redeemed once everything is back.
 """
 
 from __future__ import annotations
@@ -55,10 +58,11 @@ def scenarios(draw):
     )
     complete_after = draw(st.integers(0, len(returns)))  # how many returns come before completion
     percent_bp = draw(st.sampled_from([0, 250, 500, 1200]))
-    return lines, coupon, points, returns, complete_after, percent_bp
+    redeemed = draw(st.sampled_from([points, points * 10, points // 10 + (1 if points else 0)]))  # other rates too
+    return lines, coupon, points, returns, complete_after, percent_bp, redeemed
 
 
-def placed(lines, coupon: int, points: int) -> Order:
+def placed(lines, coupon: int, points: int, redeemed: int | None = None) -> Order:
     at = iso(START)
     order_lines = tuple(
         OrderLine(f"ln-{i}", f"prd_{i}", "Walnuts", quantity, unit, CUR, {}) for i, (unit, quantity) in enumerate(lines)
@@ -80,7 +84,7 @@ def placed(lines, coupon: int, points: int) -> Order:
         updated_at=at,
         timeline=(TimelineEntry(at, "buyer", "placed", "pending_payment"),),
         coupon={"code": "DP-TEST", "amount": coupon, "currency": "RUB", "base_amount": coupon} if coupon else None,
-        points_redeemed=points,
+        points_redeemed=points if redeemed is None else redeemed,
         points_discount=points,
     )
 
@@ -88,10 +92,10 @@ def placed(lines, coupon: int, points: int) -> Order:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_the_seller_never_keeps_the_platforms_share_of_returned_goods(scenario):
-    lines, coupon, points, returns, complete_after, percent_bp = scenario
+    lines, coupon, points, returns, complete_after, percent_bp, redeemed = scenario
     ledger, orders = InMemoryLedger(), FakeOrders()
     now = START
-    order = placed(lines, coupon, points)
+    order = placed(lines, coupon, points, redeemed)
     total = order.total
     orders.insert(order)
     order = settlement.record_payment(orders, ledger, order, order.mark_paid("seller", iso(now)), now=iso(now))
@@ -99,7 +103,7 @@ def test_the_seller_never_keeps_the_platforms_share_of_returned_goods(scenario):
     order = orders.save_order(order.deliver(iso(now)), order.version, event="order.delivered")
     paid_by_buyer = total - coupon - points
     assert balance(ledger, PENDING) == total  # settled on the full price
-    returned_goods = refunded = 0
+    returned_goods = refunded = points_back = 0
 
     def check() -> None:
         assert balance(ledger, PENDING) + balance(ledger, AVAILABLE) + balance(ledger, COMMISSION) == (
@@ -112,6 +116,8 @@ def test_the_seller_never_keeps_the_platforms_share_of_returned_goods(scenario):
         assert 0 <= given["coupon"] <= coupon and 0 <= given["points"] <= points
         assert balance(ledger, BUYERS) == -paid_by_buyer + refunded
         assert 0 <= refunded <= paid_by_buyer
+        assert points_back == (redeemed * given["points"] // points if points else 0)
+        assert 0 <= points_back <= redeemed
 
     for step, wanted in enumerate([*returns, None]):
         if step == complete_after:
@@ -136,6 +142,7 @@ def test_the_seller_never_keeps_the_platforms_share_of_returned_goods(scenario):
         goods = sum(by_id[line_id].unit_amount * quantity for line_id, quantity in quantities.items())
         return_id = f"ret_{step}"
         refund, funded_back, record = platform_funding.settle_return(order, goods)  # as returns._received does
+        points_back += platform_funding.points_back(order, record)  # as returns.receive_return credits
         returned = {k: order.returned.get(k, 0) + quantities.get(k, 0) for k in {*order.returned, *quantities}}
         changed = replace(order, returned=returned, funded_returned=record, updated_at=iso(now))
         if refund:
@@ -155,6 +162,7 @@ def test_the_seller_never_keeps_the_platforms_share_of_returned_goods(scenario):
     if returned_goods == total:  # everything came back: exactly every discount, everything the buyer paid
         assert balance(ledger, PROMOTIONS) == balance(ledger, POINTS_MONEY) == 0
         assert refunded == paid_by_buyer
+        assert points_back == (redeemed if points else 0)
         assert balance(ledger, PENDING) + balance(ledger, AVAILABLE) + balance(ledger, COMMISSION) == 0
 
 

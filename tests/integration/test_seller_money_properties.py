@@ -61,7 +61,7 @@ class FakeOrders:
         return self.orders.get(order_id)
 
     def order_writes(self, order, expected_version, *, event, restock=None, claim_key=None, ret=None,
-                     expected_return_version=None, extra=()):  # fmt: skip
+                     expected_return_version=None, extra=(), event_facts=None):  # fmt: skip
         new = replace(order, version=expected_version + 1)
 
         def check() -> bool:
