@@ -224,6 +224,7 @@ def test_every_secret_is_generated_by_the_stack_in_secrets_manager(packaged):
             "PayoutProviderSecret",  # issue 17: the bank's API key
             "PayoutWebhookSecret",  # issue 17: the bank's callback HMAC key
             "RuAcquirerSecret",  # issue 12: the Russian acquirer's terminal key and password
+            "CarrierSigningSecret",  # issue 12: derives each carrier's tracking signature key
         }
     )
     for secret in secrets.values():
