@@ -25,8 +25,11 @@ browser-deps:
 run: $(STAMP)
 	$(PY) -m devtools.local_stack
 
+# The suite runs on every core, up to 4 (pytest-xdist); a file's tests stay together, in order, on one worker
+# (the browser and e2e files share one local stack per file). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 test: $(STAMP) browser-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # The end-to-end tests alone; e2e-cloudformation deploys infra/ through moto's CloudFormation first (as CI does).
 e2e: $(STAMP)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -86,11 +87,31 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+PICKED_PORTS = range(20000, 32768)  # below Linux's default ephemeral range (32768-60999)
+
+
+def _ephemeral_range() -> range:
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return range(32768, 61000)
+    return range(low, high + 1)
+
+
 def free_port(host: str = HOST) -> int:
-    """A port nobody listens on right now (the kernel's pick)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A port nobody listens on right now, outside the kernel's ephemeral range.
+
+    A port is picked here but bound seconds later (after the seed). A port from the ephemeral range (what
+    bind(("", 0)) returns) may meanwhile be taken by any outgoing connection - the seed's own calls to moto
+    included - so the picks come from below that range, at random so parallel test workers rarely meet.
+    """
+    ephemeral = _ephemeral_range()
+    candidates = [port for port in PICKED_PORTS if port not in ephemeral] or list(PICKED_PORTS)
+    for port in random.sample(candidates, min(200, len(candidates))):
+        if port_is_free(port, host):
+            return port
+    raise StartupError("no free port below the ephemeral range")
 
 
 def wait_until_ready(url: str, timeout: float, alive=lambda: True) -> float:
@@ -463,6 +484,7 @@ class LocalStackProcess:
         deploy: str | None = None,
         sales: bool = False,
     ) -> None:
+        self.ports_picked = port is None and moto_port is None
         self.port = port or free_port()
         self.moto_port = moto_port or free_port()
         self.provider_port = free_port()
@@ -486,6 +508,17 @@ class LocalStackProcess:
         return ""
 
     def start(self) -> LocalStackProcess:
+        try:
+            return self._start_once()
+        except StartupError:
+            if not (self.ports_picked and "Address already in use" in self.log_text()):
+                raise
+        # Someone took a picked port between the pick and the bind: once more on fresh ports.
+        self.stop(grace=5)
+        self.port, self.moto_port, self.provider_port = free_port(), free_port(), free_port()
+        return self._start_once()
+
+    def _start_once(self) -> LocalStackProcess:
         cmd = [
             sys.executable,
             "-m",
