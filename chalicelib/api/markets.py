@@ -14,6 +14,7 @@ from ..services import carriers as carrier_service
 from ..services import coupons, delivery_promise, markets, ru_payments
 from .presenters import (
     buyer_order_public,
+    carrier_public,
     coupon_public,
     customs_declaration_public,
     fx_rate_public,
@@ -227,7 +228,9 @@ def set_compensation(call: Call, market: str) -> dict:
 
 
 def verify_carrier(request) -> None:
-    """Issue 12: a carrier's signed request (domain/carriers.py): 401 and nothing read or changed otherwise."""
+    """Issue 12: a carrier's signed request (domain/carriers.py), then its record (one GetItem): a bad or stale
+    signature is 401 with nothing read; an unregistered or suspended carrier is the same 401 with nothing else
+    read; nothing is changed either way."""
     import datetime as dt
 
     c = container()
@@ -241,6 +244,7 @@ def verify_carrier(request) -> None:
         request.raw_body or b"",
         now,
     )
+    carriers.admit(c.carriers.get_carrier(headers.get(carriers.CARRIER_HEADER) or ""))
 
 
 @route(
@@ -260,11 +264,13 @@ def verify_carrier(request) -> None:
         "GetItem order (ownership from its seller snapshot) + one TransactWriteItems (order, event); a seller's "
         "handed_to_carrier naming a carrier_id + its GetItem (3). A carrier (no token: X-Carrier-Id, "
         "X-Carrier-Timestamp, X-Carrier-Signature = hex HMAC-SHA256 of '<timestamp>.<body>' with its secret, "
-        "within 5 minutes) posts events of the parcels handed to it: GetItem order + the transaction",
+        "within 5 minutes) posts events of the parcels handed to it: the signature checked without a read, then "
+        "GetItem carrier (refused unless registered and active) + GetItem order + the transaction (3)",
     ),
     description=(
         "Sellers post with their token. A registered carrier (POST /v1/admin/carriers) posts without one, signed: "
-        "a bad or stale signature is 401 and changes nothing; an order not handed to that carrier is 404."
+        "a bad or stale signature, or a suspended carrier, is 401 and changes nothing; an order not handed to that "
+        "carrier is 404. A seller's handed_to_carrier naming a suspended carrier is 409 carrier_suspended."
     ),
 )
 def add_tracking(call: Call, shop_id: str, order_id: str) -> dict:
@@ -324,6 +330,82 @@ def register_carrier(call: Call) -> Response:
         "signing_secret": secret,
     }
     return Response(body=json.dumps(body), status_code=201, headers={"Content-Type": "application/json"})
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/admin/carriers",
+    "listCarriers",
+    "The registered carriers, newest first, with their status (active or suspended)",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    paged=True,
+    responses={200: "CarriersPage"},
+    budget=Budget(1, "one Query of the Finance table's list-index (list_key = carriers), newest first"),
+)
+def list_carriers(call: Call) -> dict:
+    page = carrier_service.list_carriers(container().carriers, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, carrier_public)
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/admin/carriers/{carrier_id}",
+    "getCarrier",
+    "One registered carrier and its status",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "CarrierPublic"},
+    budget=Budget(1, "one GetItem of carrier#<id>"),
+)
+def get_carrier(call: Call, carrier_id: str) -> dict:
+    return carrier_public(carrier_service.get_carrier(container().carriers, call.actor, carrier_id))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers/{carrier_id}/suspend",
+    "suspendCarrier",
+    "Suspend a carrier: its signed tracking events are refused and sellers cannot hand parcels to it",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    body="CarrierSuspensionIn",
+    responses={200: "CarrierPublic"},
+    errors=(409,),
+    budget=Budget(1, "one conditional UpdateItem (a refusal's old item comes back in the same call: 404 or 409)"),
+    description=(
+        "From the moment it answers, the carrier's signed requests get 401 (as a bad signature) and a seller's "
+        "handed_to_carrier naming it gets 409 carrier_suspended. Suspending a suspended carrier is 409 "
+        "carrier_suspended."
+    ),
+)
+def suspend_carrier(call: Call, carrier_id: str) -> dict:
+    c = container()
+    return carrier_public(carrier_service.suspend(c.carriers, call.actor, carrier_id, call.body.reason, now=c.clock()))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers/{carrier_id}/reactivate",
+    "reactivateCarrier",
+    "Reactivate a suspended carrier: its signed tracking events are accepted again",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "CarrierPublic"},
+    errors=(409,),
+    budget=Budget(1, "one conditional UpdateItem (a refusal's old item comes back in the same call: 404 or 409)"),
+    description="Reactivating a carrier that is not suspended is 409 carrier_active.",
+)
+def reactivate_carrier(call: Call, carrier_id: str) -> dict:
+    return carrier_public(carrier_service.reactivate(container().carriers, call.actor, carrier_id))
 
 
 @route(

@@ -5,6 +5,9 @@ signing secret, derived from the platform's `carrier_signing` key and the carrie
 pickup code). It signs each request: `X-Carrier-Id`, `X-Carrier-Timestamp` (Unix seconds) and
 `X-Carrier-Signature` = hex HMAC-SHA256(secret, "<timestamp>.<raw body>"). A timestamp more than
 SIGNATURE_WINDOW_SECONDS from our clock is refused (a captured request cannot be replayed later).
+
+An operator suspends a carrier whose contract ended or whose secret leaked: its signed requests are then refused
+exactly as a bad signature is, and sellers cannot hand parcels to it, until an operator reactivates it.
 """
 
 from __future__ import annotations
@@ -21,12 +24,30 @@ TIMESTAMP_HEADER = "x-carrier-timestamp"
 SIGNATURE_HEADER = "x-carrier-signature"
 
 
+ACTIVE = "active"
+SUSPENDED = "suspended"
+
+
 @dataclass(frozen=True)
 class Carrier:
     carrier_id: str
     name: str
     created_at: str
     created_by: str
+    status: str = ACTIVE
+    suspended_at: str | None = None
+    suspended_by: str | None = None
+    reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+
+def refused_carrier() -> Unauthenticated:
+    """What a request signed by an unregistered or suspended carrier gets: the bad signature's very error, so a
+    leaked secret learns nothing more."""
+    return Unauthenticated("the request's signature does not match", code="bad_signature")
 
 
 def signing_secret(master: str, carrier_id: str) -> str:
@@ -47,4 +68,12 @@ def verify(master: str, carrier_id: str, timestamp: str, given: str, body: bytes
         raise Unauthenticated("the request's timestamp is too old or in the future", code="stale_signature")
     expected = signature(signing_secret(master, carrier_id), timestamp, body)
     if not hmac.compare_digest(expected, given.strip().lower()):
-        raise Unauthenticated("the request's signature does not match", code="bad_signature")
+        raise refused_carrier()
+
+
+def admit(carrier: Carrier | None) -> Carrier:
+    """The carrier of a request whose signature verified: refused like a bad signature unless registered and
+    active."""
+    if carrier is None or not carrier.active:
+        raise refused_carrier()
+    return carrier
