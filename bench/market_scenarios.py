@@ -322,6 +322,15 @@ MARKET_SCENARIOS: list[Scenario] = [
         200,
         prepare=lambda b: _spare_carrier(b, suspended=True),
     ),
+    Scenario(
+        "rotate a carrier's secret (operator)",
+        "POST /v1/admin/carriers/{carrier_id}/rotate-secret",
+        lambda b: b.api.post(
+            f"/v1/admin/carriers/{b.state['spare_carrier']['carrier_id']}/rotate-secret", token=b.operator
+        ),
+        200,
+        prepare=lambda b: _spare_carrier(b),
+    ),
 ]
 
 

@@ -2,7 +2,8 @@
 
     carrier#<carrier_id> / carrier      name, created_at, created_by; carrier_status (absent: active) and, while
                                         suspended, suspended_at, suspended_by, reason;
-                                        list_key = "carriers", list_sort = "<created_at>#<carrier_id>" (list-index)
+                                        list_key = "carriers", list_sort = "<created_at>#<carrier_id>" (list-index);
+                                        key_version (N, absent: 1) and secret_rotated_at once rotated
 
 Their signing secrets are derived from the `carrier_signing` secret, never stored (domain/carriers.py).
 """
@@ -38,6 +39,8 @@ def carrier_from_item(item: dict) -> Carrier:
         suspended_at=text("suspended_at"),
         suspended_by=text("suspended_by"),
         reason=text("reason"),
+        key_version=int(item["key_version"]["N"]) if "key_version" in item else 1,
+        secret_rotated_at=text("secret_rotated_at"),
     )
 
 
@@ -100,6 +103,25 @@ class DynamoCarriersRepository(DynamoMarketsRepository):
             {":suspended": _s(SUSPENDED), ":active": _s(ACTIVE)},
             Conflict("this carrier is not suspended", code="carrier_active"),
         )
+
+    def rotate_carrier_secret(self, carrier_id: str, at: str) -> Carrier:
+        from botocore.exceptions import ClientError
+
+        try:
+            raw = self._call(
+                "update_item",
+                TableName=self._table,
+                Key=carrier_key(carrier_id),
+                UpdateExpression="SET key_version = if_not_exists(key_version, :one) + :one, secret_rotated_at = :at",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":at": _s(at)},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise NotFound("there is no such carrier", code="carrier_not_found") from exc
+            raise
+        return carrier_from_item(raw["Attributes"])
 
     def _change_status(self, carrier_id: str, update: str, condition: str, values: dict, refused: Conflict) -> Carrier:
         """One conditional UpdateItem; when its condition fails, the old item (returned by the same call) tells a

@@ -15,6 +15,7 @@ from ..services import coupons, delivery_promise, markets, ru_payments
 from .presenters import (
     buyer_order_public,
     carrier_public,
+    carrier_secret_public,
     coupon_public,
     customs_declaration_public,
     fx_rate_public,
@@ -228,23 +229,24 @@ def set_compensation(call: Call, market: str) -> dict:
 
 
 def verify_carrier(request) -> None:
-    """Issue 12: a carrier's signed request (domain/carriers.py), then its record (one GetItem): a bad or stale
-    signature is 401 with nothing read; an unregistered or suspended carrier is the same 401 with nothing else
-    read; nothing is changed either way."""
+    """Issue 12: a carrier's signed request (domain/carriers.py): malformed or stale headers are 401 with nothing
+    read; then the carrier's record (one GetItem): unregistered, suspended or not signed with its current secret is
+    the same 401 with nothing else read. Nothing is changed either way."""
     import datetime as dt
 
     c = container()
     headers = request.headers
     now = dt.datetime.fromisoformat(c.clock().replace("Z", "+00:00")).timestamp()
+    carrier_id = headers.get(carriers.CARRIER_HEADER) or ""
+    timestamp = headers.get(carriers.TIMESTAMP_HEADER) or ""
+    carriers.check_headers(carrier_id, timestamp, now)
     carriers.verify(
         c.settings.secret("carrier_signing"),
-        headers.get(carriers.CARRIER_HEADER) or "",
-        headers.get(carriers.TIMESTAMP_HEADER) or "",
+        c.carriers.get_carrier(carrier_id),
+        timestamp,
         headers.get(carriers.SIGNATURE_HEADER) or "",
         request.raw_body or b"",
-        now,
     )
-    carriers.admit(c.carriers.get_carrier(headers.get(carriers.CARRIER_HEADER) or ""))
 
 
 @route(
@@ -264,8 +266,8 @@ def verify_carrier(request) -> None:
         "GetItem order (ownership from its seller snapshot) + one TransactWriteItems (order, event); a seller's "
         "handed_to_carrier naming a carrier_id + its GetItem (3). A carrier (no token: X-Carrier-Id, "
         "X-Carrier-Timestamp, X-Carrier-Signature = hex HMAC-SHA256 of '<timestamp>.<body>' with its secret, "
-        "within 5 minutes) posts events of the parcels handed to it: the signature checked without a read, then "
-        "GetItem carrier (refused unless registered and active) + GetItem order + the transaction (3)",
+        "within 5 minutes) posts events of the parcels handed to it: GetItem carrier (its key version; refused "
+        "unless registered, active and signed with its current secret) + GetItem order + the transaction (3)",
     ),
     description=(
         "Sellers post with their token. A registered carrier (POST /v1/admin/carriers) posts without one, signed: "
@@ -406,6 +408,31 @@ def suspend_carrier(call: Call, carrier_id: str) -> dict:
 )
 def reactivate_carrier(call: Call, carrier_id: str) -> dict:
     return carrier_public(carrier_service.reactivate(container().carriers, call.actor, carrier_id))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers/{carrier_id}/rotate-secret",
+    "rotateCarrierSecret",
+    "Give a carrier a new signing secret (shown once); the one it had is refused from now on",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "CarrierSecretRotated"},
+    budget=Budget(1, "one conditional UpdateItem adding 1 to the carrier's key_version (the secret is derived)"),
+    description=(
+        "The carrier's key version is mixed into its derived secret: requests signed with the previous secret get "
+        "401 bad_signature at once. A suspended carrier may be given a new secret too (a leaked one: suspend, "
+        "rotate, reactivate)."
+    ),
+)
+def rotate_carrier_secret(call: Call, carrier_id: str) -> dict:
+    c = container()
+    carrier, secret = carrier_service.rotate_secret(
+        c.carriers, call.actor, carrier_id, master=c.settings.secret("carrier_signing"), now=c.clock()
+    )
+    return carrier_secret_public(carrier, secret)
 
 
 @route(

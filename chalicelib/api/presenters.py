@@ -1119,4 +1119,17 @@ def carrier_public(carrier: Carrier) -> dict:
         "suspended_at": carrier.suspended_at,
         "suspended_by": carrier.suspended_by,
         "reason": carrier.reason,
+        "key_version": carrier.key_version,
+        "secret_rotated_at": carrier.secret_rotated_at,
+    }
+
+
+def carrier_secret_public(carrier: Carrier, secret: str) -> dict:
+    """A rotated secret, shown once (never stored: derived again on each request)."""
+    return {
+        "carrier_id": carrier.carrier_id,
+        "name": carrier.name,
+        "key_version": carrier.key_version,
+        "secret_rotated_at": carrier.secret_rotated_at,
+        "signing_secret": secret,
     }

@@ -2961,6 +2961,16 @@ class CarrierPublic(Public):
     suspended_at: str | None = Field(description="while suspended: when")
     suspended_by: str | None = Field(description="while suspended: the operator who suspended it")
     reason: str | None = Field(description="while suspended: why")
+    key_version: int = Field(description="1 at registration, plus one per secret rotation")
+    secret_rotated_at: str | None
+
+
+class CarrierSecretRotated(Public):
+    carrier_id: str
+    name: str
+    key_version: int
+    secret_rotated_at: str
+    signing_secret: str = Field(description="hand it to the carrier: the one it had is refused from now on")
 
 
 class CarriersPage(Public):

@@ -44,3 +44,12 @@ def suspend(repo: CarriersRepository, actor: Actor, carrier_id: str, reason: str
 def reactivate(repo: CarriersRepository, actor: Actor, carrier_id: str) -> rules.Carrier:
     require_role(actor, Role.OPERATOR)
     return repo.reactivate_carrier(carrier_id)
+
+
+def rotate_secret(
+    repo: CarriersRepository, actor: Actor, carrier_id: str, *, master: str, now: str
+) -> tuple[rules.Carrier, str]:
+    """A new signing secret for the carrier (shown once); the one it had is refused from now on."""
+    require_role(actor, Role.OPERATOR)
+    carrier = repo.rotate_carrier_secret(carrier_id, now)
+    return carrier, rules.signing_secret(master, carrier.carrier_id, carrier.key_version)

@@ -694,6 +694,10 @@ class CarriersRepository(Protocol):
         """One conditional update (NotFound carrier_not_found; Conflict carrier_active when it is not suspended)."""
         ...
 
+    def rotate_carrier_secret(self, carrier_id: str, at: str) -> Carrier:
+        """One conditional update adding 1 to its key_version (NotFound carrier_not_found)."""
+        ...
+
 
 class CouponsRepository(Protocol):
     """Issue 12: buyers' coupons (the Finance table's `coupons#<buyer_id>` / `<code>` items, docs/data-model.md)."""

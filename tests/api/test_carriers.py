@@ -189,7 +189,7 @@ def test_an_operator_reads_one_carrier_and_an_unknown_one_is_404(api, factory):
         assert_api_error(missing, 404, "carrier_not_found")
 
 
-def test_only_operators_list_read_suspend_and_reactivate_carriers(api, factory):
+def test_only_operators_list_read_suspend_reactivate_and_rotate_carriers(api, factory):
     from tests.api.network.helpers import county
 
     carrier = register(api, factory)
@@ -201,6 +201,7 @@ def test_only_operators_list_read_suspend_and_reactivate_carriers(api, factory):
         ("GET", base, None),
         ("POST", f"{base}/suspend", {"reason": "Contract ended"}),
         ("POST", f"{base}/reactivate", None),
+        ("POST", f"{base}/rotate-secret", None),
     ]
     for who, token in callers.items():
         for method, path, body in calls:
@@ -210,7 +211,7 @@ def test_only_operators_list_read_suspend_and_reactivate_carriers(api, factory):
         reply = api.get(path) if method == "GET" else api.post(path, body)
         assert_api_error(reply, 401)
     after = api.get(base, token=factory.operator).json
-    assert after["status"] == "active" and after["suspended_at"] is None  # nothing changed
+    assert after["status"] == "active" and after["suspended_at"] is None and after["key_version"] == 1  # unchanged
 
 
 def test_suspending_a_suspended_carrier_or_reactivating_an_active_one_is_409(api, factory):
@@ -279,3 +280,43 @@ def test_a_seller_cannot_hand_a_parcel_to_a_suspended_carrier(api, stack, factor
     assert api.get(f"/v1/orders/{order['order_id']}", token=buyer).json["version"] == before["version"]
     assert reactivate(api, factory, carrier).status == 200
     assert api.post(path, named, token=world["seller"]).status == 200
+
+
+def test_a_rotated_secret_replaces_the_old_one_at_once(api, stack, factory, world):
+    carrier = register(api, factory)
+    buyer, order, path = handed_over(api, stack, factory, world, carrier)
+    rotated = api.post(f"/v1/admin/carriers/{carrier['carrier_id']}/rotate-secret", token=factory.operator)
+    assert rotated.status == 200, rotated
+    new_secret = rotated.json["signing_secret"]
+    assert rotated.json["key_version"] == 2 and len(new_secret) == 64 and new_secret != carrier["signing_secret"]
+    before = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json["version"]
+    assert_api_error(carrier_post(api, stack, carrier, path, "import_customs"), 401, "bad_signature")
+    assert api.get(f"/v1/orders/{order['order_id']}", token=buyer).json["version"] == before
+    accepted = carrier_post(api, stack, carrier, path, "import_customs", secret=new_secret)
+    assert accepted.status == 200, accepted
+    shown = api.get(f"/v1/admin/carriers/{carrier['carrier_id']}", token=factory.operator).json
+    assert shown["key_version"] == 2 and shown["secret_rotated_at"] == rotated.json["secret_rotated_at"]
+    assert "signing_secret" not in shown
+    again = api.post(f"/v1/admin/carriers/{carrier['carrier_id']}/rotate-secret", token=factory.operator)
+    assert again.json["key_version"] == 3
+    assert_api_error(carrier_post(api, stack, carrier, path, "arrived_in_city", secret=new_secret), 401)
+    missing = api.post("/v1/admin/carriers/car_nobody/rotate-secret", token=factory.operator)
+    assert_api_error(missing, 404, "carrier_not_found")
+    for role in ("buyer", "seller"):
+        refused = api.post(f"/v1/admin/carriers/{carrier['carrier_id']}/rotate-secret", token=factory.user(role))
+        assert_api_error(refused, 403)
+
+
+def test_a_leaked_secret_is_stopped_by_suspending_rotating_and_reactivating(api, stack, factory, world):
+    carrier = register(api, factory)
+    _, _, path = handed_over(api, stack, factory, world, carrier)
+    assert suspend(api, factory, carrier, "Secret leaked").status == 200
+    rotated = api.post(f"/v1/admin/carriers/{carrier['carrier_id']}/rotate-secret", token=factory.operator)
+    assert rotated.status == 200, rotated
+    assert_api_error(
+        carrier_post(api, stack, carrier, path, "import_customs", secret=rotated.json["signing_secret"]), 401
+    )
+    assert reactivate(api, factory, carrier).status == 200
+    assert_api_error(carrier_post(api, stack, carrier, path, "import_customs"), 401, "bad_signature")
+    accepted = carrier_post(api, stack, carrier, path, "import_customs", secret=rotated.json["signing_secret"])
+    assert accepted.status == 200, accepted
