@@ -1,5 +1,5 @@
-"""Issue 12: operators register, list, suspend and reactivate the carriers that post tracking events
-(domain/carriers.py)."""
+"""Issue 12: the carriers that post tracking events (domain/carriers.py): operators register, list, suspend and
+reactivate them, and rotate their secrets."""
 
 from __future__ import annotations
 
