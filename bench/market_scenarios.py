@@ -288,7 +288,59 @@ MARKET_SCENARIOS: list[Scenario] = [
         200,
         prepare=lambda b: _handed_to_carrier(b),
     ),
+    Scenario(
+        "carriers (operator)",
+        "GET /v1/admin/carriers",
+        lambda b: b.api.get("/v1/admin/carriers?limit=20", token=b.operator),
+        200,
+        prepare=lambda b: _carrier(b),
+        paged=True,
+    ),
+    Scenario(
+        "one carrier (operator)",
+        "GET /v1/admin/carriers/{carrier_id}",
+        lambda b: b.api.get(f"/v1/admin/carriers/{_carrier(b)['carrier_id']}", token=b.operator),
+        200,
+    ),
+    Scenario(
+        "suspend a carrier (operator)",
+        "POST /v1/admin/carriers/{carrier_id}/suspend",
+        lambda b: b.api.post(
+            f"/v1/admin/carriers/{b.state['spare_carrier']['carrier_id']}/suspend",
+            {"reason": "Contract ended"},
+            token=b.operator,
+        ),
+        200,
+        prepare=lambda b: _spare_carrier(b),
+    ),
+    Scenario(
+        "reactivate a carrier (operator)",
+        "POST /v1/admin/carriers/{carrier_id}/reactivate",
+        lambda b: b.api.post(
+            f"/v1/admin/carriers/{b.state['spare_carrier']['carrier_id']}/reactivate", token=b.operator
+        ),
+        200,
+        prepare=lambda b: _spare_carrier(b, suspended=True),
+    ),
+    Scenario(
+        "rotate a carrier's secret (operator)",
+        "POST /v1/admin/carriers/{carrier_id}/rotate-secret",
+        lambda b: b.api.post(
+            f"/v1/admin/carriers/{b.state['spare_carrier']['carrier_id']}/rotate-secret", token=b.operator
+        ),
+        200,
+        prepare=lambda b: _spare_carrier(b),
+    ),
 ]
+
+
+def _spare_carrier(b: Bench, *, suspended: bool = False) -> None:
+    """A carrier of its own for the suspend and reactivate scenarios (the bench carrier keeps posting)."""
+    reply = b.api.post("/v1/admin/carriers", {"name": "Spare Carrier"}, token=b.operator)
+    b.state["spare_carrier"] = _expect(reply, 201, "POST carrier").json
+    if suspended:
+        path = f"/v1/admin/carriers/{b.state['spare_carrier']['carrier_id']}/suspend"
+        _expect(b.api.post(path, {"reason": "Secret leaked"}, token=b.operator), 200, "suspend carrier")
 
 
 def _carrier(b: Bench) -> dict:

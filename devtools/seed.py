@@ -671,6 +671,7 @@ class SeedResult:
     villages: int = 0
     pickup_orders: dict = field(default_factory=dict)  # stage -> order id
     sales: dict[str, int] = field(default_factory=dict)  # issue 17: demo orders, completions, refunds, payouts
+    carrier_parcel: tuple | None = None  # issue 12: (seller actor, shop id, order id) of a parcel a carrier tracks
 
 
 # --- issue 12: the Russian market ------------------------------------------------------------------------
@@ -982,6 +983,7 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
     seed_network(c, result, operator, log)
     seed_trade(c, result, operator, log)  # issue 14: the demo business, RFQs, quotes, an invoice
     seed_groups(c, result, log)  # issue 19: an open group buy with two commitments
+    seed_carrier(c, result, operator, log)  # issue 12: a registered carrier that tracks the shipped b2b parcel
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
         f"with pictures in {time.monotonic() - started:.1f} s"
@@ -1426,6 +1428,7 @@ def seed_trade(c, result: SeedResult, operator, log=print) -> None:
         ledger=c.ledger,
         invoice_id=c.new_id("inv"),
     )
+    result.carrier_parcel = (seller, shop.shop_id, accepted["order"]["order_id"])  # issue 12: seed_carrier
     log(f"seeded the demo business {BUSINESS} (net terms), 2 RFQs with quotes, an invoice on net terms")
 
 
@@ -1462,6 +1465,46 @@ def seed_groups(c, result: SeedResult, log=print) -> None:
             now=now, present_commitment=commitment_public,
         )  # fmt: skip
     log(f"seeded a group buy of {product.title!r} (/groups/{group.group_id})")
+
+
+# --- issue 12: a carrier that posts signed tracking events ------------------------------------------------------
+
+DEMO_CARRIER = "SF Express"
+
+
+def seed_carrier(c, result: SeedResult, operator, log=print) -> str:
+    """Registers the demo carrier and names it on the shipped b2b parcel's handed_to_carrier event, then logs the
+    command that posts a signed event as the carrier (devtools/carrier.py). Two DynamoDB writes and an order
+    change: no measurable seed time. Returns the carrier id."""
+    from chalicelib.services import carriers, delivery_promise
+
+    carrier, secret = carriers.register(
+        c.carriers, operator, DEMO_CARRIER, master=c.settings.secret("carrier_signing"), now=c.clock(), new_id=c.new_id
+    )
+    if result.carrier_parcel is None:
+        log(f"demo carrier {carrier.name}: {carrier.carrier_id} (no parcel handed to it)")
+        return carrier.carrier_id
+    seller, shop_id, order_id = result.carrier_parcel
+    delivery_promise.track(
+        c.catalog,
+        c.buying,
+        seller,
+        shop_id,
+        order_id,
+        "handed_to_carrier",
+        c.clock(),
+        "Turpan",
+        now=c.clock(),
+        carriers=c.carriers,
+        carrier_id=carrier.carrier_id,
+        tracking_number="SF1402203391",
+    )
+    log(
+        f"demo carrier {carrier.name}: {carrier.carrier_id} tracks order {order_id}; post its signed event with\n"
+        f"  python -m devtools.carrier --carrier {carrier.carrier_id} --secret {secret} --shop {shop_id} "
+        f"--order {order_id} --event arrived_in_city --location Hangzhou   (--base http://127.0.0.1:<port>)"
+    )
+    return carrier.carrier_id
 
 
 def container_for(env: dict[str, str]):

@@ -484,6 +484,18 @@ class FinanceOpenIndex(GlobalSecondaryIndex):
     open_sort = UnicodeAttribute(range_key=True)
 
 
+class FinanceListIndex(GlobalSecondaryIndex):
+    """Sparse: the small directories operators page through, one partition each (issue 12: `carriers`, newest
+    first by `<created_at>#<carrier_id>`)."""
+
+    class Meta:
+        index_name = "list-index"
+        projection = AllProjection()
+
+    list_key = UnicodeAttribute(hash_key=True)
+    list_sort = UnicodeAttribute(range_key=True)
+
+
 class FinanceModel(Model):
     """Sellers' money besides the ledger (docs/data-model.md): items told apart by their keys.
 
@@ -501,6 +513,9 @@ class FinanceModel(Model):
     open_sort = UnicodeAttribute(null=True)  # "<created_at>#<payout_id>"
 
     open_index = FinanceOpenIndex()
+    list_key = UnicodeAttribute(null=True)  # "carriers" on a carrier (issue 12)
+    list_sort = UnicodeAttribute(null=True)  # "<created_at>#<carrier_id>"
+    list_index = FinanceListIndex()
 
 
 class AggregateModel(Model):

@@ -14,6 +14,8 @@ from ..services import carriers as carrier_service
 from ..services import coupons, delivery_promise, markets, ru_payments
 from .presenters import (
     buyer_order_public,
+    carrier_public,
+    carrier_secret_public,
     coupon_public,
     customs_declaration_public,
     fx_rate_public,
@@ -227,19 +229,23 @@ def set_compensation(call: Call, market: str) -> dict:
 
 
 def verify_carrier(request) -> None:
-    """Issue 12: a carrier's signed request (domain/carriers.py): 401 and nothing read or changed otherwise."""
+    """Issue 12: a carrier's signed request (domain/carriers.py): malformed or stale headers are 401 with nothing
+    read; then the carrier's record (one GetItem): unregistered, suspended or not signed with its current secret is
+    the same 401 with nothing else read. Nothing is changed either way."""
     import datetime as dt
 
     c = container()
     headers = request.headers
     now = dt.datetime.fromisoformat(c.clock().replace("Z", "+00:00")).timestamp()
+    carrier_id = headers.get(carriers.CARRIER_HEADER) or ""
+    timestamp = headers.get(carriers.TIMESTAMP_HEADER) or ""
+    carriers.check_headers(carrier_id, timestamp, now)
     carriers.verify(
         c.settings.secret("carrier_signing"),
-        headers.get(carriers.CARRIER_HEADER) or "",
-        headers.get(carriers.TIMESTAMP_HEADER) or "",
+        c.carriers.get_carrier(carrier_id),
+        timestamp,
         headers.get(carriers.SIGNATURE_HEADER) or "",
         request.raw_body or b"",
-        now,
     )
 
 
@@ -260,11 +266,13 @@ def verify_carrier(request) -> None:
         "GetItem order (ownership from its seller snapshot) + one TransactWriteItems (order, event); a seller's "
         "handed_to_carrier naming a carrier_id + its GetItem (3). A carrier (no token: X-Carrier-Id, "
         "X-Carrier-Timestamp, X-Carrier-Signature = hex HMAC-SHA256 of '<timestamp>.<body>' with its secret, "
-        "within 5 minutes) posts events of the parcels handed to it: GetItem order + the transaction",
+        "within 5 minutes) posts events of the parcels handed to it: GetItem carrier (its key version; refused "
+        "unless registered, active and signed with its current secret) + GetItem order + the transaction (3)",
     ),
     description=(
         "Sellers post with their token. A registered carrier (POST /v1/admin/carriers) posts without one, signed: "
-        "a bad or stale signature is 401 and changes nothing; an order not handed to that carrier is 404."
+        "a bad or stale signature, or a suspended carrier, is 401 and changes nothing; an order not handed to that "
+        "carrier is 404. A seller's handed_to_carrier naming a suspended carrier is 409 carrier_suspended."
     ),
 )
 def add_tracking(call: Call, shop_id: str, order_id: str) -> dict:
@@ -324,6 +332,107 @@ def register_carrier(call: Call) -> Response:
         "signing_secret": secret,
     }
     return Response(body=json.dumps(body), status_code=201, headers={"Content-Type": "application/json"})
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/admin/carriers",
+    "listCarriers",
+    "The registered carriers, newest first, with their status (active or suspended)",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    paged=True,
+    responses={200: "CarriersPage"},
+    budget=Budget(1, "one Query of the Finance table's list-index (list_key = carriers), newest first"),
+)
+def list_carriers(call: Call) -> dict:
+    page = carrier_service.list_carriers(container().carriers, call.actor, call.page.limit, call.page.start)
+    return call.page.respond(page, carrier_public)
+
+
+@route(
+    bp,
+    "GET",
+    "/v1/admin/carriers/{carrier_id}",
+    "getCarrier",
+    "One registered carrier and its status",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "CarrierPublic"},
+    budget=Budget(1, "one GetItem of carrier#<id>"),
+)
+def get_carrier(call: Call, carrier_id: str) -> dict:
+    return carrier_public(carrier_service.get_carrier(container().carriers, call.actor, carrier_id))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers/{carrier_id}/suspend",
+    "suspendCarrier",
+    "Suspend a carrier: its signed tracking events are refused and sellers cannot hand parcels to it",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    body="CarrierSuspensionIn",
+    responses={200: "CarrierPublic"},
+    errors=(409,),
+    budget=Budget(1, "one conditional UpdateItem (a refusal's old item comes back in the same call: 404 or 409)"),
+    description=(
+        "From the moment it answers, the carrier's signed requests get 401 (as a bad signature) and a seller's "
+        "handed_to_carrier naming it gets 409 carrier_suspended. Suspending a suspended carrier is 409 "
+        "carrier_suspended."
+    ),
+)
+def suspend_carrier(call: Call, carrier_id: str) -> dict:
+    c = container()
+    return carrier_public(carrier_service.suspend(c.carriers, call.actor, carrier_id, call.body.reason, now=c.clock()))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers/{carrier_id}/reactivate",
+    "reactivateCarrier",
+    "Reactivate a suspended carrier: its signed tracking events are accepted again",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "CarrierPublic"},
+    errors=(409,),
+    budget=Budget(1, "one conditional UpdateItem (a refusal's old item comes back in the same call: 404 or 409)"),
+    description="Reactivating a carrier that is not suspended is 409 carrier_active.",
+)
+def reactivate_carrier(call: Call, carrier_id: str) -> dict:
+    return carrier_public(carrier_service.reactivate(container().carriers, call.actor, carrier_id))
+
+
+@route(
+    bp,
+    "POST",
+    "/v1/admin/carriers/{carrier_id}/rotate-secret",
+    "rotateCarrierSecret",
+    "Give a carrier a new signing secret (shown once); the one it had is refused from now on",
+    tag="admin",
+    auth=roles(Role.OPERATOR),
+    scope=Scope.OPERATOR,
+    responses={200: "CarrierSecretRotated"},
+    budget=Budget(1, "one conditional UpdateItem adding 1 to the carrier's key_version (the secret is derived)"),
+    description=(
+        "The carrier's key version is mixed into its derived secret: requests signed with the previous secret get "
+        "401 bad_signature at once. A suspended carrier may be given a new secret too (a leaked one: suspend, "
+        "rotate, reactivate)."
+    ),
+)
+def rotate_carrier_secret(call: Call, carrier_id: str) -> dict:
+    c = container()
+    carrier, secret = carrier_service.rotate_secret(
+        c.carriers, call.actor, carrier_id, master=c.settings.secret("carrier_signing"), now=c.clock()
+    )
+    return carrier_secret_public(carrier, secret)
 
 
 @route(

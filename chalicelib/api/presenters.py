@@ -6,6 +6,7 @@ import datetime as dt
 
 from ..domain import seasons
 from ..domain.assisted import FeeRule
+from ..domain.carriers import Carrier
 from ..domain.catalog import Product, Shop, gi_badge
 from ..domain.coupons import Coupon
 from ..domain.ledger import BookedEntry
@@ -1102,4 +1103,33 @@ def coupon_public(coupon: Coupon, now: str) -> dict:
         "reason": coupon.reason,
         "order_id": coupon.order_id,
         "redeemed_at": coupon.redeemed_at,
+    }
+
+
+# --- issue 12: carriers -------------------------------------------------------------------------------------
+
+
+def carrier_public(carrier: Carrier) -> dict:
+    return {
+        "carrier_id": carrier.carrier_id,
+        "name": carrier.name,
+        "status": carrier.status,
+        "created_at": carrier.created_at,
+        "created_by": carrier.created_by,
+        "suspended_at": carrier.suspended_at,
+        "suspended_by": carrier.suspended_by,
+        "reason": carrier.reason,
+        "key_version": carrier.key_version,
+        "secret_rotated_at": carrier.secret_rotated_at,
+    }
+
+
+def carrier_secret_public(carrier: Carrier, secret: str) -> dict:
+    """A rotated secret, shown once (never stored: derived again on each request)."""
+    return {
+        "carrier_id": carrier.carrier_id,
+        "name": carrier.name,
+        "key_version": carrier.key_version,
+        "secret_rotated_at": carrier.secret_rotated_at,
+        "signing_secret": secret,
     }

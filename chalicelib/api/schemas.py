@@ -2947,3 +2947,38 @@ class OrderCarrierPublic(Public):
     carrier_id: str
     name: str
     tracking_number: str | None
+
+
+# --- issue 12: the carriers operators manage ----------------------------------------------------------------
+
+
+class CarrierPublic(Public):
+    carrier_id: str
+    name: str
+    status: Literal["active", "suspended"]
+    created_at: str
+    created_by: str
+    suspended_at: str | None = Field(description="while suspended: when")
+    suspended_by: str | None = Field(description="while suspended: the operator who suspended it")
+    reason: str | None = Field(description="while suspended: why")
+    key_version: int = Field(description="1 at registration, plus one per secret rotation")
+    secret_rotated_at: str | None
+
+
+class CarrierSecretRotated(Public):
+    carrier_id: str
+    name: str
+    key_version: int
+    secret_rotated_at: str
+    signing_secret: str = Field(description="hand it to the carrier: the one it had is refused from now on")
+
+
+class CarriersPage(Public):
+    items: list[CarrierPublic]
+    next_cursor: str | None
+
+
+class CarrierSuspensionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Contract ended on 30 November"}]})
+
+    reason: StrictStr = Field(min_length=1, max_length=500, pattern=r"\S")

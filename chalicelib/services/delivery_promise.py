@@ -88,9 +88,11 @@ def track(
 ) -> Order:
     """A tracking event on an order of the seller's shop; `delivered` delivers a shipped order. A delivery or
     a delivery attempt on or before the promised day keeps the promise. `handed_to_carrier` may name the
-    registered carrier (and its tracking number): that carrier may then post the parcel's events itself."""
+    registered carrier (and its tracking number): that carrier may then post the parcel's events itself; a suspended
+    carrier is refused (409 carrier_suspended)."""
     when = _event_time(at, now)
     handed_to: dict[str, Any] | None = None
+    suspended = False
     if carrier_id is not None:
         if event != "handed_to_carrier":
             raise ValidationFailed(
@@ -105,8 +107,15 @@ def track(
                 details=[{"field": "carrier_id", "message": "a carrier an operator registered"}],
             )
         handed_to = {"carrier_id": found.carrier_id, "name": found.name, "tracking_number": tracking_number}
+        suspended = not found.active
 
     def change(order: Order) -> Order:
+        if suspended:  # said only to the shop's owner (the order was loaded through the ownership check)
+            raise Conflict(
+                "this carrier is suspended: hand the parcel to another carrier",
+                code="carrier_suspended",
+                details=[{"field": "carrier_id", "message": "an operator suspended this carrier"}],
+            )
         tracked = order.track(event, when, location, now, actor_id=actor.user_id)
         return replace(tracked, carrier=handed_to) if handed_to else tracked
 

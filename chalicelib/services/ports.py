@@ -682,6 +682,22 @@ class CarriersRepository(Protocol):
 
     def get_carrier(self, carrier_id: str) -> Carrier | None: ...
 
+    def list_carriers(self, limit: int, start: Position | None) -> Page[Carrier]:
+        """Newest first: one Query of the Finance table's `list-index` per page."""
+        ...
+
+    def suspend_carrier(self, carrier_id: str, at: str, by: str, reason: str) -> Carrier:
+        """One conditional update (NotFound carrier_not_found; Conflict carrier_suspended when it is already)."""
+        ...
+
+    def reactivate_carrier(self, carrier_id: str) -> Carrier:
+        """One conditional update (NotFound carrier_not_found; Conflict carrier_active when it is not suspended)."""
+        ...
+
+    def rotate_carrier_secret(self, carrier_id: str, at: str) -> Carrier:
+        """One conditional update adding 1 to its key_version (NotFound carrier_not_found)."""
+        ...
+
 
 class CouponsRepository(Protocol):
     """Issue 12: buyers' coupons (the Finance table's `coupons#<buyer_id>` / `<code>` items, docs/data-model.md)."""

@@ -46,7 +46,18 @@ WORLD_PARAMS: dict[Scope, frozenset[str]] = {
     ),
     Scope.SELLER_ACCOUNT: frozenset(),
     Scope.OPERATOR: frozenset(
-        {"shop_id", "storefront", "business_id", "claim_id", "county_id", "dispute_id", "review_id", "pair", "market"}
+        {
+            "shop_id",
+            "storefront",
+            "business_id",
+            "claim_id",
+            "county_id",
+            "dispute_id",
+            "review_id",
+            "pair",
+            "market",
+            "carrier_id",  # issue 12: a carrier operators suspend and reactivate
+        }
     ),
     Scope.BUYER_ORDER: frozenset({"order_id", "dispute_id", "line_id"}),
     Scope.ACCOUNT: frozenset({"product_id", "upload_id", "group_id"}),  # group_id: issue 19

@@ -152,6 +152,13 @@ class Tenant:
         return reply.json["county_id"]
 
     @functools.cached_property
+    def carrier_id(self) -> str:
+        """A carrier an operator registered (issue 12: the operators' carrier routes name one)."""
+        reply = self.api.post("/v1/admin/carriers", {"name": "Isolation Express"}, token=self.factory.operator)
+        assert reply.status == 201, reply
+        return reply.json["carrier_id"]
+
+    @functools.cached_property
     def buyer(self) -> str:
         """The buyer of this shop's orders."""
         return self.factory.user("buyer")
@@ -332,6 +339,7 @@ class Tenant:
             "storefront": lambda: self.shop["storefront"],  # an operator's commission (issue 17)
             "pair": lambda: "CNY-RUB",  # an operator's exchange rate (issue 12)
             "market": lambda: "ru",  # a market's delivery zones and compensation (issue 12)
+            "carrier_id": lambda: self.carrier_id,  # a registered carrier (issue 12)
             "dispute_id": lambda: self.dispute_id,  # issue 13
             "review_id": lambda: self.review_id,
         }

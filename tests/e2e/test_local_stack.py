@@ -171,6 +171,27 @@ def test_demo_data_is_served(local_stack):
     assert thumb.status_code == 200 and thumb.content.startswith(JPEG_MAGIC)
 
 
+def test_the_demo_carrier_posts_the_signed_event_the_seed_log_shows(local_stack):
+    """Issue 12: `make run` logs the demo carrier and the devtools.carrier command; that command works."""
+    import re
+
+    from devtools.carrier import post_event
+
+    line = re.search(
+        r"--carrier (\S+) --secret (\S+) --shop (\S+) --order (\S+) --event (\S+) --location (\S+)",
+        local_stack.log_text(),
+    )
+    assert line, local_stack.log_text()[-2000:]
+    carrier_id, secret, shop_id, order_id, event, location = line.groups()
+    status, answer = post_event(local_stack.url, carrier_id, secret, shop_id, order_id, event, location=location)
+    assert status == 200, answer
+    assert answer["tracking"][-1]["event"] == event and answer["carrier"]["carrier_id"] == carrier_id
+    http = Http(local_stack.url)
+    operator = http.login(OPERATOR, DEMO_PASSWORD)
+    listed = http.call("GET", "/v1/admin/carriers", token=operator)["items"]
+    assert [c["status"] for c in listed if c["carrier_id"] == carrier_id] == ["active"]
+
+
 def test_over_http_storefront_reads_carry_etags_and_304_and_media_urls_are_stable_and_immutable(local_stack):
     base = local_stack.url
     url = f"{base}/v1/storefronts/specialties/products?limit=5"
