@@ -40,8 +40,10 @@ CHANGE_ATTEMPTS = 4
 # (its id is derived from the order), so the change is computed again on the order as it now is.
 REPLAYED_POSTING = frozenset({"already_paid", "already_refunded"})
 # Issue 12: the coupon the order used was changed meanwhile by a cancellation of another order of its checkout
-# (adapters/coupons.py): the order itself did not change, so the change is computed again, If-Match or not.
+# (adapters/coupons.py): the order itself did not change, so the change is computed again, If-Match or not. Each
+# such retry means another order's cancellation won, so there are at most as many as orders in a checkout.
 COUPON_BUSY = "coupon_busy"
+COUPON_RACES = 30
 
 
 def apply_change(
@@ -56,7 +58,9 @@ def apply_change(
 ) -> Order:
     """Loads the order, applies `change` and saves it with `event` (or with `save(order, changed)`, for a
     change that moves money: services/settlement.py); see the module's note on concurrency."""
-    for _ in range(CHANGE_ATTEMPTS):
+    attempts = coupon_races = 0
+    while attempts < CHANGE_ATTEMPTS:
+        attempts += 1
         order = load()
         if if_match is not None and order.version != if_match:
             raise PreconditionFailed("the order was changed since you read it", code="stale_order")
@@ -71,7 +75,8 @@ def apply_change(
             if if_match is not None:
                 raise
         except Conflict as exc:
-            if exc.code == COUPON_BUSY:
+            if exc.code == COUPON_BUSY and coupon_races < COUPON_RACES:
+                coupon_races, attempts = coupon_races + 1, attempts - 1
                 continue
             if exc.code not in REPLAYED_POSTING:
                 raise
