@@ -154,9 +154,10 @@ def _known(exc: DomainError) -> bool:
     "POST",
     "/orders/{order_id}/cancel",
     budget=Budget(
-        3,
+        4,
         "the API's cancel: GetItem + one transaction (order + restock; a paid order's refund posting, or on net "
-        "terms the credit given back)",
+        "terms the credit given back); an order that used a coupon + its GetItem (issue 12: released or given "
+        "back in the same transaction)",
     ),
 )
 def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
