@@ -398,3 +398,25 @@ def test_two_cancellations_that_read_the_coupon_before_either_wrote_give_it_back
 
 def listed_buyer(api, token) -> str:
     return api.get("/v1/me", token=token).json["user_id"]
+
+
+def test_cancelling_an_order_releases_it_from_its_coupon_and_the_last_one_restores_it_unless_expired():
+    from dataclasses import replace
+
+    from chalicelib.domain.coupons import RELEASE, RESTORE, issue, on_order_cancelled
+
+    now = "2026-06-01T12:00:00.000Z"
+    spent = replace(
+        issue("ord_missed", "buyer", 30_000, "RUB", now),
+        redeemed_at=now,
+        redeemed_checkout="chk_1",
+        open_orders=("ord_a", "ord_b"),
+    )
+    assert on_order_cancelled(spent, "ord_a", "chk_1", now) == RELEASE  # ord_b still uses it
+    last = replace(spent, open_orders=("ord_b",))
+    assert on_order_cancelled(last, "ord_b", "chk_1", now) == RESTORE
+    assert on_order_cancelled(last, "ord_a", "chk_1", now) is None  # released already: a replay
+    assert on_order_cancelled(last, "ord_b", "chk_2", now) is None  # spent on another checkout since
+    assert on_order_cancelled(last, "ord_b", "chk_1", last.expires_at) is None  # expired: stays spent
+    assert on_order_cancelled(replace(last, open_orders=()), "ord_b", "chk_1", now) is None  # spent before records
+    assert on_order_cancelled(None, "ord_b", "chk_1", now) is None
