@@ -34,7 +34,10 @@ def coupon_key(buyer_id: str, code: str) -> dict:
 
 # What changes after the coupon is issued: top-level attributes, never in its body
 STATE = ("redeemed_at", "redeemed_checkout", "open_orders", "restored_at", "restored_from")
-BUSY = Conflict("the coupon changed meanwhile (another order of its checkout); try again", code="coupon_busy")
+
+
+def _busy() -> Conflict:
+    return Conflict("the coupon changed meanwhile (another order of its checkout); try again", code="coupon_busy")
 
 
 def coupon_from_item(item: dict | None) -> Coupon | None:
@@ -109,7 +112,7 @@ class DynamoCouponsRepository(DynamoMarketsRepository):
         self, coupon: Coupon, order_id: str, update: str, values: dict, *, unexpired_at: str | None = None
     ) -> Write:
         """An update of the coupon on condition that it is still spent on the same checkout, with `order_id`
-        among its open orders and as many of them as were read (else BUSY: read it again)."""
+        among its open orders and as many of them as were read (else Conflict coupon_busy: read it again)."""
         condition = "redeemed_checkout = :chk AND contains(open_orders, :oid) AND size(open_orders) = :n"
         if unexpired_at is not None:
             condition += " AND expires_at > :now"
@@ -127,7 +130,7 @@ class DynamoCouponsRepository(DynamoMarketsRepository):
                 },
             }
         }
-        return Write(action, BUSY)
+        return Write(action, _busy())
 
     def apply_alone(self, write: Write) -> bool:
         """One of this repository's coupon updates on its own (the order-events consumer's safety net): False
