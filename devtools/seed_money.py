@@ -199,7 +199,9 @@ def _advance(c, plan: Plan, age: int, buyer, counts, order_lifecycle, payments, 
     try:
         if due("cancel", plan.cancel):
             plan.done.add("cancel")
-            order_lifecycle.cancel(c.buying, c.ledger, buyer, plan.order_id, now=c.clock(), trust=c.trust)
+            order_lifecycle.cancel(
+                c.buying, c.ledger, buyer, plan.order_id, now=c.clock(), trust=c.trust, coupon_store=c.coupons
+            )
             return
         if due("pay", plan.pay):
             plan.done.add("pay")

@@ -286,12 +286,15 @@ def my_order_timeline(call: Call, order_id: str) -> dict:
     headers=(IF_MATCH,),
     response_headers=ORDER_ETAG,
     budget=Budget(
-        3,
+        4,
         "GetItem order + one TransactWriteItems (order, version-checked; each line's stock restored; the buyer's "
         "unpaid hold given back; the event in the outbox); a paid order's refund rides in it as a posting, read "
         "first (BatchGetItem: posting claim, the shop's balance); an order on net terms (issue 14) gives its "
-        "credit back the same way. A cancel that raced another change is computed again (the same calls per "
-        "attempt)",
+        "credit back the same way. An order that used a coupon (issue 12): + 1 GetItem of the coupon, whose "
+        "release (or, the checkout's last order, its return to the buyer) rides in the same transaction. After "
+        "it, as before, a paid order's platform-funded discounts go back in their own postings (a coupon's "
+        "coupon-discount-returned, points: BatchGetItem + TransactWriteItems each), not counted here. A cancel "
+        "that raced another change is computed again (the same calls per attempt)",
     ),
 )
 def cancel_order(call: Call, order_id: str) -> Response:
@@ -304,6 +307,7 @@ def cancel_order(call: Call, order_id: str) -> Response:
         now=c.clock(),
         if_match=if_match_version(call.request),
         trust=c.trust,
+        coupon_store=c.coupons,
     )
     return order_response(order)
 

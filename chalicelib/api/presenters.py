@@ -1103,6 +1103,7 @@ def coupon_public(coupon: Coupon, now: str) -> dict:
         "reason": coupon.reason,
         "order_id": coupon.order_id,
         "redeemed_at": coupon.redeemed_at,
+        "restored_at": coupon.restored_at,
     }
 
 

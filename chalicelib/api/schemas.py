@@ -2917,6 +2917,11 @@ class CouponPublic(Public):
     reason: str = Field(description="delivery_promise: a missed delivery promise")
     order_id: str = Field(description="the order it compensates")
     redeemed_at: str | None
+    restored_at: str | None = Field(
+        default=None,
+        description="the last time it came back to you: every order it paid for was cancelled (it is usable again "
+        "until expires_at)",
+    )
 
 
 class CouponsPage(Public):

@@ -5,7 +5,15 @@ charged in: roubles for the Russian market), expires COUPON_VALID_DAYS after it 
 on one checkout. At checkout it is spread over the checkout's per-shop orders in proportion to what each is
 charged (largest remainders), leaving at least MIN_TO_PAY on each; a coupon worth more than the goods can take is
 refused (nothing is left over to lose). The platform funds the discount (`platform:promotions`): the seller is
-settled on the full price. A coupon spent on a checkout stays spent, even if an order of it is cancelled.
+settled on the full price.
+
+A coupon comes back when the purchase it paid for is cancelled as a whole: spending it records the checkout's
+orders that took a share of it (`open_orders`); each of them cancelled (by the buyer before shipment, or expired
+unpaid) drops out of that set, and the cancellation of the last one makes the coupon usable again (`restored_at`,
+`restored_from`: the checkout it came back from), in the cancellation's own transaction. While only some of the
+orders are cancelled the coupon stays spent: the others still use it (their discount is kept). A coupon that has
+expired by then stays spent. The money needs nothing more: a cancelled paid order already gives the platform its
+share back (`coupon-discount-returned:<order_id>`, docs/ledger.md), an unpaid one never took it.
 """
 
 from __future__ import annotations
@@ -35,6 +43,11 @@ class Coupon:
     order_id: str  # the order whose missed promise it compensates
     redeemed_at: str | None = None
     redeemed_checkout: str | None = None
+    # the orders of `redeemed_checkout` that took a share of it and are not cancelled (empty: spent before this
+    # was recorded, so it cannot come back); the last time it came back, and from which checkout
+    open_orders: tuple[str, ...] = ()
+    restored_at: str | None = None
+    restored_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,16 +61,35 @@ class Coupon:
             "order_id": self.order_id,
             "redeemed_at": self.redeemed_at,
             "redeemed_checkout": self.redeemed_checkout,
+            "open_orders": list(self.open_orders),
+            "restored_at": self.restored_at,
+            "restored_from": self.restored_from,
         }
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Coupon:
-        return Coupon(**data)
+        return Coupon(**{**data, "open_orders": tuple(data.get("open_orders") or ())})
 
     def status(self, now: str) -> str:
         if self.redeemed_at:
             return "used"
         return "expired" if now >= self.expires_at else "active"
+
+
+# What cancelling one order of the checkout a coupon was spent on does to the coupon (`on_order_cancelled`)
+RELEASE = "release"  # the order drops out of `open_orders`: other orders still use the coupon
+RESTORE = "restore"  # the last order: the coupon is usable again
+
+
+def on_order_cancelled(coupon: Coupon | None, order_id: str, checkout_id: str, now: str) -> str | None:
+    """RELEASE, RESTORE, or None when the cancellation changes nothing: the coupon is not spent on that
+    checkout (any more), the order dropped out already (a replay), or it was the last one but the coupon has
+    expired (it stays spent)."""
+    if coupon is None or coupon.redeemed_checkout != checkout_id or order_id not in coupon.open_orders:
+        return None
+    if len(coupon.open_orders) > 1:
+        return RELEASE
+    return RESTORE if now < coupon.expires_at else None
 
 
 def code_for(order_id: str) -> str:

@@ -29,6 +29,8 @@ REFUND_EVENTS = frozenset(
 )
 # Issue 13: events after which the points an order redeemed go back (once: the posting's id is the order's).
 POINTS_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
+# Issue 12: events after which the coupon an order used drops it, and comes back once no order of it is left.
+COUPON_BACK_EVENTS = frozenset({"order.cancelled", "order.expired"})
 # A received return's events: the points spent on the returned goods go back (once per return, its posting id).
 RETURN_RECEIVED_EVENTS = frozenset({"order.refunded", "order.returned"})
 
@@ -75,6 +77,8 @@ def handle_event(event: dict[str, Any]) -> None:
         points.return_for_goods_of(c.trust, c.ledger, event, now=c.clock())
     if kind == "order.cancelled" and event.get("coupon"):  # issue 12: in case the cancel stopped before it
         coupons.return_discount_of(c.buying, c.ledger, event["order_id"], now=c.clock())
+    if kind in COUPON_BACK_EVENTS and event.get("coupon"):  # the coupon back if it was the checkout's last order
+        coupons.restore_of(c.buying, c.coupons, event["order_id"], now=c.clock())
     referrals.on_order_event(c.buying, c.trust, c.ledger, event)  # issue 19: through the points programme
 
 
@@ -126,7 +130,7 @@ def expire_due() -> dict[str, int]:
     from ..services import order_lifecycle
 
     c = container()
-    return order_lifecycle.expire_due(c.buying, now=c.clock(), trust=c.trust, ledger=c.ledger)
+    return order_lifecycle.expire_due(c.buying, now=c.clock(), trust=c.trust, ledger=c.ledger, coupon_store=c.coupons)
 
 
 def retry_due_refunds() -> dict[str, int]:

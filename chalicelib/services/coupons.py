@@ -1,5 +1,6 @@
 """Issue 12: a buyer's coupons (issued by the delivery-promise job, services/delivery_promise.py), spending one at
-checkout (services/checkout.py) and what a cancelled order gives back to the platform (domain/coupons.py)."""
+checkout (services/checkout.py), what a cancelled order gives back to the platform, and the coupon coming back
+to its buyer when every order it paid for is cancelled (domain/coupons.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain import coupons as rules
+from ..domain.errors import Conflict
 from ..domain.identity import Actor, Role, require_role
 from ..domain.ledger import Account, transfer
 from ..domain.orders import Order
@@ -57,7 +59,75 @@ def apply(
             "base_amount": rules.base_share(share, charge, order.total),
         }
         out.append(replace(order, market=market, coupon=record))
-    return out, coupon, repo.redeem_write(coupon, checkout_id, now)
+    sharing = [o.order_id for o in out if o.coupon]
+    return out, coupon, repo.redeem_write(coupon, checkout_id, now, sharing)
+
+
+def cancellation_writes(
+    repo: CouponsRepository, order: Order, cancelled: Order, *, now: str
+) -> tuple[Order, list[Write]]:
+    """What cancelling `order` does to the coupon spent on it, as writes for the cancellation's transaction:
+    the order drops out of the coupon's open orders, or (the last one, the coupon unexpired) the coupon is
+    usable again, which `cancelled` then records (`coupon.restored_at`). One GetItem, only for an order that
+    used a coupon. A write refused because another order of the checkout changed the coupon meanwhile raises
+    Conflict coupon_busy: the caller computes the cancellation again."""
+    if not order.coupon:
+        return cancelled, []
+    coupon = repo.get(order.buyer_id, str(order.coupon["code"]))
+    step = rules.on_order_cancelled(coupon, order.order_id, order.checkout_id, now)
+    if coupon is None or step is None:
+        return cancelled, []
+    if step == rules.RELEASE:
+        return cancelled, [repo.release_write(coupon, order.order_id)]
+    restored = replace(cancelled, coupon={**(cancelled.coupon or {}), "restored_at": now})
+    return restored, [repo.restore_write(coupon, order.order_id, now)]
+
+
+def restore_of(
+    buying: BuyingRepository, repo: CouponsRepository, order_id: str, *, now: str, attempts: int = 3
+) -> bool:
+    """The order-events consumer (order.cancelled, order.expired of an order that used a coupon): if the
+    cancellation stopped before doing its part for the coupon (or saved without it), the order drops out of
+    the coupon's open orders now and the last one gives the coupon back; then, if the coupon came back from
+    this order's checkout, its buyer is told (once: the notification's id is the coupon's and the checkout's).
+    A replay changes nothing. True when it gave the coupon back itself."""
+    order = buying.get_order(order_id)
+    if order is None or order.status != "cancelled" or not order.coupon:
+        return False
+    code = str(order.coupon["code"])
+    gave_back = False
+    for _ in range(attempts):
+        coupon = repo.get(order.buyer_id, code)
+        step = rules.on_order_cancelled(coupon, order.order_id, order.checkout_id, now)
+        if coupon is None or step is None:
+            break
+        write = (
+            repo.release_write(coupon, order.order_id)
+            if step == rules.RELEASE
+            else repo.restore_write(coupon, order.order_id, now)
+        )
+        if repo.apply_alone(write):
+            gave_back = step == rules.RESTORE
+            break
+    else:
+        raise Conflict("the coupon kept changing; the event is delivered again", code="coupon_busy")
+    coupon = repo.get(order.buyer_id, code) if gave_back else coupon
+    if coupon is not None and coupon.restored_from == order.checkout_id and coupon.restored_at:
+        _notify_restored(buying, order, coupon)
+    return gave_back
+
+
+def _notify_restored(buying: BuyingRepository, order: Order, coupon: rules.Coupon) -> None:
+    notification_id = f"coupon-restored:{coupon.code}:{order.checkout_id}"
+    body = {
+        "notification_id": notification_id,
+        "type": "coupon.restored",
+        "order_id": order.order_id,
+        "shop_id": order.shop_id,
+        "message": f"Your coupon {coupon.code} is usable again: the purchase it paid for was cancelled",
+        "at": coupon.restored_at,
+    }
+    buying.add_notification(order.buyer_id, f"{coupon.restored_at}#{notification_id}", body)
 
 
 def return_discount(ledger: Ledger, order: Order, *, now: str) -> None:

@@ -22,6 +22,7 @@ from . import coupons, points, settlement, terms
 from .ports import (
     BuyingRepository,
     CatalogRepository,
+    CouponsRepository,
     FinanceRepository,
     Ledger,
     NetworkRepository,
@@ -38,6 +39,11 @@ CHANGE_ATTEMPTS = 4
 # A change's posting was already made (services/settlement.py): another request made the same change meanwhile
 # (its id is derived from the order), so the change is computed again on the order as it now is.
 REPLAYED_POSTING = frozenset({"already_paid", "already_refunded"})
+# Issue 12: the coupon the order used was changed meanwhile by a cancellation of another order of its checkout
+# (adapters/coupons.py): the order itself did not change, so the change is computed again, If-Match or not. Each
+# such retry means another order's cancellation won, so there are at most as many as orders in a checkout.
+COUPON_BUSY = "coupon_busy"
+COUPON_RACES = 30
 
 
 def apply_change(
@@ -52,7 +58,9 @@ def apply_change(
 ) -> Order:
     """Loads the order, applies `change` and saves it with `event` (or with `save(order, changed)`, for a
     change that moves money: services/settlement.py); see the module's note on concurrency."""
-    for _ in range(CHANGE_ATTEMPTS):
+    attempts = coupon_races = 0
+    while attempts < CHANGE_ATTEMPTS:
+        attempts += 1
         order = load()
         if if_match is not None and order.version != if_match:
             raise PreconditionFailed("the order was changed since you read it", code="stale_order")
@@ -67,6 +75,9 @@ def apply_change(
             if if_match is not None:
                 raise
         except Conflict as exc:
+            if exc.code == COUPON_BUSY and coupon_races < COUPON_RACES:
+                coupon_races, attempts = coupon_races + 1, attempts - 1
+                continue
             if exc.code not in REPLAYED_POSTING:
                 raise
             if if_match is not None:
@@ -99,19 +110,29 @@ def cancel(
     now: str,
     if_match: int | None = None,
     trust: TrustRepository | None = None,
+    coupon_store: CouponsRepository | None = None,
 ) -> Order:
     """Before shipment only. The version condition makes concurrent cancels restore stock exactly once; money
     paid goes back: from the shop's pending balance in the same transaction (a ledger posting), and a card
     payment to the buyer through the provider (services/refunds.py). An order on net terms (issue 14; never paid
     before it ships) gives its credit back in the same transaction instead. With `trust` (issue 13) the points
-    redeemed on it come back (services/points.return_redemption: once, however often it is asked)."""
+    redeemed on it come back (services/points.return_redemption: once, however often it is asked). With
+    `coupon_store` (issue 12) an order that used a coupon drops out of it in the same transaction, and the last
+    order of its checkout gives the coupon back (services/coupons.cancellation_writes: one GetItem more)."""
 
     def save(order: Order, cancelled: Order) -> Order:
         if order.payment_method == "net_terms":
             return terms.cancel_on_terms(repo, ledger, order, cancelled, now=now)
+        cancelled, coupon_writes = (
+            coupons.cancellation_writes(coupon_store, order, cancelled, now=now)
+            if coupon_store is not None
+            else (cancelled, [])
+        )
         paid = order.amount_paid  # everything paid so far: the whole order, or a pre-sale's deposit (issue 15)
         if not paid:
-            return repo.save_order(cancelled, order.version, event="order.cancelled", restock=order.quantities())
+            return repo.save_order(
+                cancelled, order.version, event="order.cancelled", restock=order.quantities(), extra=coupon_writes
+            )
         return settlement.record_refund(
             repo,
             ledger,
@@ -122,6 +143,7 @@ def cancel(
             now=now,
             event="order.cancelled",
             restock=order.quantities(),
+            alongside=coupon_writes,
         )
 
     saved = apply_change(
@@ -376,6 +398,9 @@ def _save_due(
         except PreconditionFailed as exc:
             if exc.code != "stale_order":
                 raise
+        except Conflict as exc:  # issue 12: another order of its checkout changed its coupon meanwhile
+            if exc.code != COUPON_BUSY:
+                raise
         fresh = repo.get_order(order.order_id) if attempt == 0 else None
         if fresh is None:
             raise PreconditionFailed("the order kept changing; the next run looks at it again", code="stale_order")
@@ -395,14 +420,26 @@ def expire_due(
     page_size: int = 100,
     trust: TrustRepository | None = None,
     ledger: Ledger | None = None,
+    coupon_store: CouponsRepository | None = None,
 ) -> dict[str, int]:
     """Cancels unpaid card and bank-transfer orders whose payment window closed (a schedule): stock goes back
     exactly once (version-checked, like a cancel), the buyer is notified (order.expired). With `trust` and
     `ledger` (issue 13) the points the order redeemed come back, once (the posting's id is the order's; the
-    order-events consumer asks again on order.expired, in case this run stopped in between)."""
+    order-events consumer asks again on order.expired, in case this run stopped in between). With
+    `coupon_store` (issue 12) a coupon it used is released or given back in the same transaction, as a cancel
+    does (never charged, it owes the platform nothing back)."""
+
+    def save(order: Order, expired: Order) -> Order:
+        coupon_writes: list[Write] = []
+        if coupon_store is not None:
+            expired, coupon_writes = coupons.cancellation_writes(coupon_store, order, expired, now=now)
+        return repo.save_order(
+            expired, order.version, event="order.expired", restock=_restock_of(order, expired), extra=coupon_writes
+        )
 
     def expire(order: Order) -> bool:
-        if not _save_due(repo, order, lambda o: o.expire(now), "order.expired"):
+        saving = save if coupon_store is not None and order.coupon else None
+        if not _save_due(repo, order, lambda o: o.expire(now), "order.expired", save=saving):
             return False
         if trust is not None and ledger is not None:
             points.return_redemption(trust, repo, ledger, order, now=now)

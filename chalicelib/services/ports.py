@@ -714,8 +714,24 @@ class CouponsRepository(Protocol):
         """One Query: the buyer's coupons."""
         ...
 
-    def redeem_write(self, coupon: Coupon, checkout_id: str, now: str) -> Write:
-        """The coupon marked spent, on condition that it is still unused and unexpired (Conflict coupon_used)."""
+    def redeem_write(self, coupon: Coupon, checkout_id: str, now: str, order_ids: Sequence[str]) -> Write:
+        """The coupon marked spent on `checkout_id` by `order_ids` (its open orders), on condition that it is
+        still unused and unexpired (Conflict coupon_used)."""
+        ...
+
+    def release_write(self, coupon: Coupon, order_id: str) -> Write:
+        """A cancelled order of the checkout drops out of the coupon's open orders (the others still use it), on
+        condition that the coupon is as read: still spent on that checkout, with that order open among as many
+        (Conflict coupon_busy otherwise)."""
+        ...
+
+    def restore_write(self, coupon: Coupon, order_id: str, now: str) -> Write:
+        """The last open order cancelled: the coupon usable again (redeemed_* cleared, restored_at and
+        restored_from recorded), on the same condition as release_write and that it has not expired."""
+        ...
+
+    def apply_alone(self, write: Write) -> bool:
+        """One release or restore write on its own, outside any transaction: False when its condition fails."""
         ...
 
 

@@ -122,6 +122,12 @@ RU_MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "{order_id} نومۇرلۇق زاكازنىڭ ۋاقتىدا يەتكۈزۈلمىگەنلىكى ئۈچۈن",
     ),
     "coupon.status.active": ("usable", "可用", "действует", "ئىشلەتكىلى بولىدۇ"),
+    "coupon.restored": (
+        "Back with you since {when}: the purchase it paid for was cancelled.",
+        "已于 {when} 退回：使用它的订单已全部取消。",
+        "Возвращён {when}: покупка, за которую им заплатили, отменена.",
+        "{when} دىن باشلاپ قايتۇرۇلدى: ئۇنىڭ بىلەن تۆلەنگەن سېتىۋېلىش بىكار قىلىندى.",
+    ),
     "coupon.status.used": ("used", "已使用", "использован", "ئىشلىتىلگەن"),
     "coupon.status.expired": ("expired", "已过期", "истёк", "ۋاقتى ئۆتكەن"),
     "coupon.use_hint": (

@@ -154,9 +154,10 @@ def _known(exc: DomainError) -> bool:
     "POST",
     "/orders/{order_id}/cancel",
     budget=Budget(
-        3,
+        4,
         "the API's cancel: GetItem + one transaction (order + restock; a paid order's refund posting, or on net "
-        "terms the credit given back)",
+        "terms the credit given back); an order that used a coupon + its GetItem (issue 12: released or given "
+        "back in the same transaction)",
     ),
 )
 def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
@@ -165,7 +166,9 @@ def cancel_order(ctx: WebContext, form: Form, order_id: str) -> Response:
         raise NotFound("order not found", code="order_not_found")
     c = container()
     try:
-        order_lifecycle.cancel(c.buying, c.ledger, actor, order_id, now=c.clock(), trust=c.trust)
+        order_lifecycle.cancel(
+            c.buying, c.ledger, actor, order_id, now=c.clock(), trust=c.trust, coupon_store=c.coupons
+        )
     except Conflict as exc:
         return _order_page(ctx, actor, order_id, 409, ctx.t(f"error.{exc.code}") if _known(exc) else None)
     return render.redirect(ctx, f"/orders/{order_id}", {"cancelled": "1"})

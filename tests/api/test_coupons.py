@@ -207,3 +207,216 @@ def test_a_coupon_is_spread_over_a_checkouts_orders_by_what_each_is_charged():
     assert allocate(200, [1000, 100]) == [200, 0]  # an order charged 1.00 keeps it: nothing to take
     with pytest.raises(Exception, match="goods"):
         allocate(901, [1000])
+
+
+# --- a cancelled purchase gives its coupon back ------------------------------------------------------------
+
+
+def listed(api, buyer, code) -> dict:
+    (coupon,) = [c for c in api.get("/v1/me/coupons", token=buyer).json["items"] if c["code"] == code]
+    return coupon
+
+
+def pay(stack, placed) -> None:
+    for payment in placed["payments"]:
+        on_hosted_page(payment["payment_url"], "pay")
+    assert stack.ru_acquirer_sim.flush() >= len(placed["payments"])  # and any refund's notification
+
+
+def second_shop_product(api, factory, stack) -> dict:
+    from tests.api.test_markets import RU_TRANSLATIONS, SHIPPING, exporting_shop
+
+    seller = factory.user("seller")
+    shop = exporting_shop(api, factory, seller)
+    product = factory.product(
+        seller,
+        shop,
+        price={"amount": 9999, "currency": "CNY"},
+        shipping=SHIPPING,
+        stock=50,
+        translations=RU_TRANSLATIONS,
+    )
+    settle(stack)
+    return product
+
+
+def later(stack, **delta) -> None:
+    import datetime as dt
+
+    moment = dt.datetime.fromisoformat(stack.clock().replace("Z", "+00:00")) + dt.timedelta(**delta)
+    stack.clock = lambda: moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def test_a_cancelled_single_order_checkout_gives_its_coupon_back_to_use_again(api, stack, factory, world):
+    from bench.counting import CallRecorder
+
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    (order,) = placed["orders"]
+    pay(stack, placed)
+    assert listed(api, buyer, coupon["code"])["status"] == "used"
+    with CallRecorder() as rec:
+        cancelled = api.post(f"/v1/orders/{order['order_id']}/cancel", token=buyer)
+    assert cancelled.status == 200, cancelled
+    # the coupon's GetItem is the one extra call of a cancel (its restore rides in the cancel's transaction);
+    # the platform's share then goes back as before (coupon-discount-returned, its own posting)
+    ops = rec.dynamodb().operations
+    assert ops["GetItem"] == 2 and ops["TransactWriteItems"] == 2
+    back = listed(api, buyer, coupon["code"])
+    assert back["status"] == "active" and back["redeemed_at"] is None and back["restored_at"] == stack.clock()
+    settle(stack)
+    messages = [n["message"] for n in api.get("/v1/me/notifications", token=buyer).json["items"]]
+    assert sum(f"Your coupon {coupon['code']} is usable again" in m for m in messages) == 1
+    # money: the buyer's rouble payment refunded in full, the platform's share back once, nothing more
+    base = order["coupon"]["base_amount"]["amount"]
+    returned = stack.ledger.get_posting(f"coupon-discount-returned:{order['order_id']}")
+    assert {e.account: e.amount for e in returned.entries}["platform:promotions"] == base
+    assert stack.ru_acquirer_sim.payments[placed["payments"][0]["payment_id"]]["Refunded"] == CHARGE - COUPON
+    pending = Account.shop(world["shop"]["shop_id"], "pending")
+    assert stack.ledger.balance(pending, "CNY").amount == 2 * 15999  # the compensated first order's only
+    # spent again on a new checkout: the platform funds that order's share, and only that one
+    again = checkout(api, buyer, world["sold"]["product_id"], coupon["code"])
+    assert again.status == 201, again
+    assert again.json["charged"] == {"amount": CHARGE - COUPON, "currency": "RUB"}
+    pay(stack, again.json)
+    assert stack.ledger.balance(pending, "CNY").amount == 2 * 2 * 15999
+    assert listed(api, buyer, coupon["code"])["status"] == "used"
+    assert_api_error(checkout(api, buyer, world["sold"]["product_id"], coupon["code"]), 409, "coupon_used")
+
+
+def test_a_two_shop_checkout_keeps_its_coupon_until_both_orders_are_cancelled(api, stack, factory, world):
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    other = second_shop_product(api, factory, stack)
+    ru_cart_put(api, buyer, other["product_id"], quantity=1)
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    first, second = placed["orders"]
+    assert first["coupon"] and second["coupon"]  # both took a share
+    pay(stack, placed)
+    assert api.post(f"/v1/orders/{first['order_id']}/cancel", token=buyer).status == 200
+    settle(stack)
+    kept = listed(api, buyer, coupon["code"])
+    assert kept["status"] == "used" and kept["restored_at"] is None  # the other order still uses it
+    assert_api_error(checkout(api, buyer, world["sold"]["product_id"], coupon["code"]), 409, "coupon_used")
+    assert api.delete("/v1/cart", token=buyer).status in (200, 204)
+    assert api.post(f"/v1/orders/{second['order_id']}/cancel", token=buyer).status == 200
+    settle(stack)
+    assert listed(api, buyer, coupon["code"])["status"] == "active"
+    for order in (first, second):  # each paid order gave the platform its own share back, once
+        posting = stack.ledger.get_posting(f"coupon-discount-returned:{order['order_id']}")
+        assert {e.account: e.amount for e in posting.entries}["platform:promotions"] == (
+            order["coupon"]["base_amount"]["amount"]
+        )
+    messages = [n["message"] for n in api.get("/v1/me/notifications", token=buyer).json["items"]]
+    assert sum("is usable again" in m for m in messages) == 1
+
+
+def test_an_unpaid_checkout_that_expires_gives_its_coupon_back_with_no_posting(api, stack, factory, world):
+    from chalicelib.events.order_events import expire_due
+
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    (order,) = placed["orders"]
+    later(stack, hours=1)  # the card payment window (30 minutes) closed
+    assert expire_due()["done"] == 1
+    assert api.get(f"/v1/orders/{order['order_id']}", token=buyer).json["status"] == "cancelled"
+    assert listed(api, buyer, coupon["code"])["status"] == "active"
+    assert stack.ledger.get_posting(f"coupon-discount-returned:{order['order_id']}") is None  # never charged
+    settle(stack)
+    assert listed(api, buyer, coupon["code"])["status"] == "active"
+
+
+def test_a_coupon_that_expired_meanwhile_stays_spent_when_its_order_is_cancelled(api, stack, factory, world):
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    (order,) = placed["orders"]
+    pay(stack, placed)
+    later(stack, days=91)  # coupons last 90 days; the order is still not shipped
+    assert api.post(f"/v1/orders/{order['order_id']}/cancel", token=buyer).status == 200
+    settle(stack)
+    after = listed(api, buyer, coupon["code"])
+    assert after["status"] == "used" and after["restored_at"] is None
+    assert stack.ledger.get_posting(f"coupon-discount-returned:{order['order_id']}") is not None  # money as ever
+    assert_api_error(checkout(api, buyer, world["sold"]["product_id"], coupon["code"]), 409, "coupon_used")
+
+
+def test_the_order_events_consumer_gives_the_coupon_back_if_the_cancel_did_not_and_a_replay_does_nothing(
+    api, stack, factory, world, monkeypatch
+):
+    from chalicelib.bootstrap import container
+    from chalicelib.services import coupons
+
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    (order,) = placed["orders"]
+    pay(stack, placed)
+    settle(stack)
+    # the cancel commits without the coupon's part (as a request that stopped there, or an older deployment)
+    with monkeypatch.context() as patch:
+        patch.setattr(coupons, "cancellation_writes", lambda repo, order, cancelled, now: (cancelled, []))
+        assert api.post(f"/v1/orders/{order['order_id']}/cancel", token=buyer).status == 200
+    assert listed(api, buyer, coupon["code"])["status"] == "used"
+    settle(stack)  # order.cancelled reaches the consumer
+    back = listed(api, buyer, coupon["code"])
+    assert back["status"] == "active" and back["restored_at"]
+    c = container()
+    assert coupons.restore_of(c.buying, c.coupons, order["order_id"], now=c.clock()) is False  # a replay
+    assert listed(api, buyer, coupon["code"]) == back
+    messages = [n["message"] for n in api.get("/v1/me/notifications", token=buyer).json["items"]]
+    assert sum("is usable again" in m for m in messages) == 1
+
+
+def test_two_cancellations_that_read_the_coupon_before_either_wrote_give_it_back_once(
+    api, stack, factory, world, monkeypatch
+):
+    """Both orders' cancels read the coupon with both orders open; the size condition refuses the second's
+    release, which is computed again on a fresh read and gives the coupon back."""
+    from chalicelib.bootstrap import container
+
+    buyer, coupon = compensated_buyer(api, stack, factory, world)
+    other = second_shop_product(api, factory, stack)
+    ru_cart_put(api, buyer, other["product_id"], quantity=1)
+    placed = checkout(api, buyer, world["sold"]["product_id"], coupon["code"]).json
+    first, second = placed["orders"]
+    repo = container().coupons
+    fresh = repo.get
+    stale = fresh(repo_buyer := listed_buyer(api, buyer), coupon["code"])
+    reads = []
+
+    def first_read_is_stale(buyer_id, code):
+        reads.append(code)
+        return stale if len(reads) <= 2 else fresh(buyer_id, code)
+
+    monkeypatch.setattr(repo, "get", first_read_is_stale)
+    assert api.post(f"/v1/orders/{first['order_id']}/cancel", token=buyer).status == 200
+    assert api.post(f"/v1/orders/{second['order_id']}/cancel", token=buyer).status == 200
+    assert len(reads) == 3  # the second cancel read it again after its stale attempt was refused
+    monkeypatch.undo()
+    back = fresh(repo_buyer, coupon["code"])
+    assert back.redeemed_at is None and back.open_orders == () and back.restored_from == placed["checkout_id"]
+    assert listed(api, buyer, coupon["code"])["status"] == "active"
+
+
+def listed_buyer(api, token) -> str:
+    return api.get("/v1/me", token=token).json["user_id"]
+
+
+def test_cancelling_an_order_releases_it_from_its_coupon_and_the_last_one_restores_it_unless_expired():
+    from dataclasses import replace
+
+    from chalicelib.domain.coupons import RELEASE, RESTORE, issue, on_order_cancelled
+
+    now = "2026-06-01T12:00:00.000Z"
+    spent = replace(
+        issue("ord_missed", "buyer", 30_000, "RUB", now),
+        redeemed_at=now,
+        redeemed_checkout="chk_1",
+        open_orders=("ord_a", "ord_b"),
+    )
+    assert on_order_cancelled(spent, "ord_a", "chk_1", now) == RELEASE  # ord_b still uses it
+    last = replace(spent, open_orders=("ord_b",))
+    assert on_order_cancelled(last, "ord_b", "chk_1", now) == RESTORE
+    assert on_order_cancelled(last, "ord_a", "chk_1", now) is None  # released already: a replay
+    assert on_order_cancelled(last, "ord_b", "chk_2", now) is None  # spent on another checkout since
+    assert on_order_cancelled(last, "ord_b", "chk_1", last.expires_at) is None  # expired: stays spent
+    assert on_order_cancelled(replace(last, open_orders=()), "ord_b", "chk_1", now) is None  # spent before records
+    assert on_order_cancelled(None, "ord_b", "chk_1", now) is None

@@ -135,6 +135,12 @@ def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_roubl
     data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
     again = web.post("/ru/checkout", {**data, "coupon_code": coupon.code})
     assert again.status == 409 and "Этот купон уже использован." in again.text
+    assert "coupon-restored" not in web.get("/orders").text
+    # the purchase it paid for cancelled (its only order): the coupon is back, and the page says so
+    cancel = web.post(f"/orders/{order_id}/cancel", {"csrf": web.get(f"/orders/{order_id}").hidden("csrf")})
+    assert cancel.status == 303, cancel.text[:2000]
+    back = web.get("/orders")
+    assert 'class="meta coupon-restored"' in back.text and coupon.code in back.text
 
 
 def test_the_city_selector_speaks_russian_and_the_language_switch_offers_uyghur_on_ru(web, api, factory, stack):
