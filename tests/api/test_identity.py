@@ -8,6 +8,7 @@ fails for exactly the defect it is built with (a correctly forged token is accep
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import time
@@ -34,6 +35,7 @@ def me(api, token: str | None = None, **headers):
     return api.get("/v1/me", token=token, headers=headers or None)
 
 
+@functools.cache
 def moto_private_jwk() -> dict:
     import moto
 
@@ -41,7 +43,9 @@ def moto_private_jwk() -> dict:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
+@functools.cache
 def moto_signing_key():
+    """Built once: loading an RSA private key runs OpenSSL's key check (~0.3 s), and tests forge thousands."""
     return jwt.PyJWK(moto_private_jwk()).key
 
 

@@ -57,10 +57,16 @@ def seed_big_shop(stack, seller_id: str, n: int) -> tuple[Shop, list[Product]]:
     return shop, products
 
 
-def listed_from_the_shop(api, shop_id: str) -> int:
-    """Cards of the shop on every page of the storefront's main and search partitions."""
+LISTINGS = ("", "&q=rug", "&category=textiles", "&prefecture=Kashgar", "&sort=price_asc")
+
+
+def listed_from_the_shop(api, shop_id: str, *, listings=LISTINGS, first_page_only: bool = False) -> int:
+    """Cards of the shop on every page (or the first page) of the storefront's main and search partitions.
+
+    Each page is a moto Query that sorts the whole index partition, so the 10,000 cards of a big shop are
+    counted in full only where it matters: before (the main listing) and after the job (everywhere)."""
     seen = 0
-    for query in ("", "&q=rug", "&category=textiles", "&prefecture=Kashgar", "&sort=price_asc"):
+    for query in listings:
         cursor = None
         while True:
             url = "/v1/storefronts/handicrafts/products?limit=100" + query + (f"&cursor={cursor}" if cursor else "")
@@ -68,7 +74,7 @@ def listed_from_the_shop(api, shop_id: str) -> int:
             assert reply.status == 200, reply
             seen += sum(1 for card in reply.json["items"] if card["shop"]["shop_id"] == shop_id)
             cursor = reply.json["next_cursor"]
-            if not cursor:
+            if not cursor or first_page_only:
                 break
     return seen
 
@@ -79,7 +85,8 @@ def test_a_shop_with_2000_products_is_suspended_and_fully_hidden_by_a_job_outsid
     seller, buyer = factory.user("seller"), factory.user("buyer")
     seller_id = api.get("/v1/me", token=seller).json["user_id"]
     shop, products = seed_big_shop(stack, seller_id, BIG_SHOP)
-    assert listed_from_the_shop(api, shop.shop_id) == 5 * BIG_SHOP
+    assert listed_from_the_shop(api, shop.shop_id, listings=("",)) == BIG_SHOP
+    assert listed_from_the_shop(api, shop.shop_id, first_page_only=True) == 5 * 100  # listed in every partition
     assert api.put(f"/v1/cart/items/{products[7].product_id}", {"quantity": 1}, token=buyer).status == 200
 
     with CallRecorder() as rec:
@@ -88,7 +95,7 @@ def test_a_shop_with_2000_products_is_suspended_and_fully_hidden_by_a_job_outsid
     assert rec.dynamodb().calls == 2  # the request never touches the products: GetItem shop + one transaction
 
     # From this moment no checkout of its products succeeds, though its products are still listed.
-    assert listed_from_the_shop(api, shop.shop_id) == 5 * BIG_SHOP
+    assert listed_from_the_shop(api, shop.shop_id, first_page_only=True) == 5 * 100
     error = assert_api_error(checkout(api, buyer), 409, "shop_unavailable")
     assert error["details"] == [{"field": f"shops.{shop.shop_id}", "message": "this shop is not selling right now"}]
 
