@@ -142,9 +142,11 @@ def order_public(order: Order, *, viewer: str) -> dict:
                 "status": r.status,
                 "refund_id": r.refund_id,
                 # issue 12: what it gives back in the currency the buyer was charged (roubles), if not the order's
-                "charged": money(r.charge_amount, r.charge_currency)
-                if r.charge_amount is not None and r.charge_currency
-                else None,
+                **(
+                    {"charged": money(r.charge_amount, r.charge_currency)}
+                    if r.charge_amount is not None and r.charge_currency
+                    else {}
+                ),
             }
             for r in order.refunds
         ],

@@ -631,8 +631,8 @@ class RefundPublic(Public):
     refund_id: str | None = Field(description="the payment provider's refund id, once issued")
     charged: Money | None = Field(
         default=None,
-        description="issue 12: on an order of a foreign market, what it gives back in the currency the buyer was "
-        "charged (fixed when recorded; an order's refunds add up exactly to its charge)",
+        description="issue 12: only on an order of a foreign market: what it gives back in the currency the buyer "
+        "was charged (fixed when recorded; an order's refunds add up exactly to its charge)",
     )
 
 
