@@ -141,6 +141,12 @@ def order_public(order: Order, *, viewer: str) -> dict:
                 "at": r.at,
                 "status": r.status,
                 "refund_id": r.refund_id,
+                # issue 12: what it gives back in the currency the buyer was charged (roubles), if not the order's
+                **(
+                    {"charged": money(r.charge_amount, r.charge_currency)}
+                    if r.charge_amount is not None and r.charge_currency
+                    else {}
+                ),
             }
             for r in order.refunds
         ],
@@ -180,6 +186,7 @@ def order_public(order: Order, *, viewer: str) -> dict:
         body["group"] = order.group
     if order.market:  # issue 12
         body["market"] = order_market_public(order.market)
+        body["market"]["refunded"] = money(order.charge_refunded, order.market["currency"])
     if order.customs:
         body["customs"] = customs_public(order.customs)
     if order.delivery_promise:

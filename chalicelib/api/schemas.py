@@ -629,6 +629,11 @@ class RefundPublic(Public):
         description="card money goes back through the payment provider: pending until it confirms (issued)"
     )
     refund_id: str | None = Field(description="the payment provider's refund id, once issued")
+    charged: Money | None = Field(
+        default=None,
+        description="issue 12: only on an order of a foreign market: what it gives back in the currency the buyer "
+        "was charged (fixed when recorded; an order's refunds add up exactly to its charge)",
+    )
 
 
 class TimelineEntryPublic(Public):
@@ -692,6 +697,7 @@ class OrderMarketPublic(Public):
     total: Money = Field(description="what the buyer is charged (less a coupon)")
     base_total: Money = Field(description="the same goods in CNY: what the seller is settled on")
     goods_total: Money | None = Field(default=None, description="issue 12: the goods before the coupon")
+    refunded: Money | None = Field(default=None, description="what the refunds gave back of the charge so far")
     lines: dict[str, dict[str, Money]] = Field(description="line_id -> unit_price and line_total in the currency")
 
 

@@ -159,7 +159,7 @@ def allocate(amount: int, charges: list[int]) -> list[int]:
 
 def base_share(share: int, charge: int, base_total: int) -> int:
     """The home-currency value of `share` of an order charged `charge` for goods worth `base_total`: the same
-    proportion (half up), the rule refunds use (services/refunds.refund_in_charge_currency)."""
+    proportion (half up), the rule refunds use (domain/markets.charge_refunded)."""
     if not charge:
         return 0
     value = (Decimal(share) * base_total / charge).quantize(Decimal(1), rounding=ROUND_HALF_UP)

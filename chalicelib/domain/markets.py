@@ -361,3 +361,27 @@ def parcel_customs(market: str, lines: list[dict[str, Any]], eur_rate: FxRate, c
         "eur_rate_id": eur_rate.rate_id,
         "eur_rate": eur_rate.rate,
     }
+
+
+# --- refunds of a foreign-currency charge (issue 12) ---------------------------------------------------------
+
+
+def charge_refunded(charged: int, paid: int, refunded: int) -> int:
+    """The part of a charge of `charged` (minor units of the buyer's currency, for goods the buyer paid `paid`
+    for in the order's currency) that refunds of `refunded` in all (the order's currency) give back: the same
+    proportion, rounded once, half up, in integers (2ab + c) // 2c, never beyond the charge. Each refund of an
+    order gives back the difference this makes (`charge_refund`), so however a refund is split up, the parts
+    add up to exactly what it would give back in one piece, and everything refunded gives back the charge."""
+    if charged <= 0 or refunded <= 0:
+        return 0
+    if paid <= 0 or refunded >= paid:
+        return charged
+    return (2 * refunded * charged + paid) // (2 * paid)
+
+
+def charge_refund(charged: int, paid: int, refunded_before: int, charge_refunded_before: int, amount: int) -> int:
+    """What a refund of `amount` (the order's currency) gives back of the charge, after refunds of
+    `refunded_before` that gave back `charge_refunded_before` of it: the cumulative rule's difference (never
+    negative, and never taking the charge's refunds beyond the charge)."""
+    due = charge_refunded(charged, paid, refunded_before + max(amount, 0))
+    return max(0, min(due, charged) - charge_refunded_before)

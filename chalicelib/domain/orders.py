@@ -7,7 +7,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import delivery, seasons
+from . import delivery, markets, seasons
 from .catalog import Product
 from .errors import Conflict, TooManyAttempts
 from .ledger import basis_points
@@ -164,6 +164,10 @@ class Refund:
     payment_ref: str | None = None  # the provider's payment it refunds
     attempts: int = 0
     next_attempt_at: str | None = None
+    # issue 12: on an order of a foreign market, what this refund gives back in the currency the buyer was
+    # charged (kopecks), fixed when it is recorded (domain/markets.charge_refund): what the acquirer is sent
+    charge_amount: int | None = None
+    charge_currency: str | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -525,14 +529,75 @@ class Order:
             raise self._illegal("completed")
         return self._moved("completed", "completed", "system", now)
 
-    def with_refund(self, reason: str, amount: int, now: str, *, payment_ref: str | None = None) -> Order:
-        """Records a refund of `amount`: pending at the provider for card money, settled otherwise."""
+    def with_refund(
+        self, reason: str, amount: int, now: str, *, payment_ref: str | None = None, charge: int | None = None
+    ) -> Order:
+        """Records a refund of `amount`: pending at the provider for card money, settled otherwise.
+
+        On an order of a foreign market (issue 12) the refund also gets its amount in the currency the buyer was
+        charged: `charge` for a payment of its own (a late payment, refunded whole), else the cumulative rule
+        (domain/markets.charge_refund), recorded on `market` ("refunded_base", "refunded"), so the charge's
+        refunds add up exactly, whatever the steps. A refund that gives back no kopeck has nothing to send."""
         ref = payment_ref or (self.payment_ref if self.payment_method in PROVIDER_PAID else None)
-        if ref:
-            refund = Refund(reason, amount, now, status="pending", payment_ref=ref, next_attempt_at=now)
+        market, currency = self.market, None
+        if self.market:
+            currency = str(self.market["currency"])
+            if charge is None:
+                charge = markets.charge_refund(
+                    int(self.market["total"]), self.paid_in_money, self.charge_refunded_base, self.charge_refunded,
+                    amount,
+                )  # fmt: skip
+                market = {
+                    **self.market,
+                    "refunded_base": self.charge_refunded_base + amount,
+                    "refunded": self.charge_refunded + charge,
+                }
         else:
-            refund = Refund(reason, amount, now)
-        return replace(self, refunds=(*self.refunds, refund), refunded_total=self.refunded_total + amount)
+            charge = None
+        if ref and charge != 0:
+            refund = Refund(
+                reason, amount, now, status="pending", payment_ref=ref, next_attempt_at=now,
+                charge_amount=charge, charge_currency=currency,
+            )  # fmt: skip
+        else:
+            refund = Refund(reason, amount, now, charge_amount=charge, charge_currency=currency)
+        return replace(
+            self, refunds=(*self.refunds, refund), refunded_total=self.refunded_total + amount, market=market
+        )
+
+    @property
+    def paid_in_money(self) -> int:
+        """The order's price less what the platform funded (points, a coupon): what the buyer pays in money."""
+        return self.total - self.points_discount - self.coupon_discount
+
+    @property
+    def charge_refunded_base(self) -> int:
+        """Issue 12: the refunds so far against a foreign market's charge, in the order's currency (a late
+        payment is a charge of its own). Orders refunded before it was recorded: their refunds on the order."""
+        if not self.market:
+            return 0
+        if "refunded_base" in self.market:
+            return int(self.market["refunded_base"])
+        late = sum(r.amount for r in self.refunds if r.return_id.startswith("late-payment:"))
+        return max(0, self.refunded - late)
+
+    @property
+    def charge_refunded(self) -> int:
+        """Issue 12: what those refunds gave back of the charge, in the currency the buyer was charged."""
+        if not self.market:
+            return 0
+        if "refunded" in self.market:
+            return int(self.market["refunded"])
+        return markets.charge_refunded(int(self.market["total"]), self.paid_in_money, self.charge_refunded_base)
+
+    def charge_refs(self, reason: str) -> dict[str, str]:
+        """Issue 12: the refund `reason` in the currency the buyer was charged, as references for its ledger
+        posting (`charge_amount` in minor units, `charge_currency`): the ledger says what the acquirer is sent.
+        Empty for an order of the home market."""
+        for r in reversed(self.refunds):
+            if r.return_id == reason and r.charge_amount is not None and r.charge_currency:
+                return {"charge_amount": str(r.charge_amount), "charge_currency": r.charge_currency}
+        return {}
 
     def late_payment(self, payment_ref: str, amount: int, now: str) -> Order:
         """A card payment arrived for an order that was cancelled (or expired) meanwhile: recorded, and all of
@@ -545,7 +610,8 @@ class Order:
         noted = self.noted(
             "payment_after_cancellation", "payments", now, note=f"{payment_ref}: refund of {amount} {self.currency}"
         )
-        return noted.with_refund(reason, amount, now, payment_ref=payment_ref)
+        charge = int(self.market["total"]) if self.market else None  # issue 12: that payment, whole
+        return noted.with_refund(reason, amount, now, payment_ref=payment_ref, charge=charge)
 
     def refund_issued(self, reason: str, refund_id: str, now: str) -> Order:
         refunds = tuple(

@@ -289,7 +289,7 @@ def refund(order: Order, amount: int, refund_id: str, at: str) -> tuple[Posting 
     recomputed on what the buyer keeps, with the terms recorded at completion."""
     if amount <= 0:
         return None, order
-    refs = _order_refs(order, refund_id=refund_id)
+    refs = {**_order_refs(order, refund_id=refund_id), **order.charge_refs(refund_id)}  # issue 12: in roubles too
     posting_id = f"order-refunded:{order.order_id}:{refund_id}"
     memo = f"Refund {refund_id} on order {order.order_id}"
     if order.commission is None:  # not completed

@@ -293,7 +293,7 @@ def _issue(
         changed = order.compensated(record, now).with_refund("compensation", amount, now)
         writes = repo.order_writes(changed, order.version, event="order.compensated")
         if terms.get("funded_by") == "seller":
-            settlement.debit_compensation(ledger, order, order.order_id, amount, now=now, alongside=writes)
+            settlement.debit_compensation(ledger, changed, order.order_id, amount, now=now, alongside=writes)
             return
         posted = ledger.post(
             transfer(
@@ -304,7 +304,7 @@ def _issue(
                 destination=Account.external("buyer-payments"),
                 amount=amount,
                 currency=order.currency,
-                refs={"order_id": order.order_id},
+                refs={"order_id": order.order_id, **changed.charge_refs("compensation")},
                 memo=f"Delivery promise missed on order {order.order_id}",
             ),
             alongside=writes,

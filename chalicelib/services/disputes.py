@@ -361,7 +361,8 @@ def _refund_once(
         posting = transfer(
             f"dispute-refund:{dispute.dispute_id}", "dispute.guarantee_refund", now, source=GUARANTEE,
             destination=BUYERS, amount=amount, currency=order.currency,
-            refs={"order_id": order.order_id, "dispute_id": dispute.dispute_id},
+            refs={"order_id": order.order_id, "dispute_id": dispute.dispute_id,
+                  **refunded.charge_refs(dispute.dispute_id)},
             memo=f"Quality-assurance refund of dispute {dispute.dispute_id}",
         )  # fmt: skip
         writes: list[Write] = [

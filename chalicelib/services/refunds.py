@@ -15,10 +15,10 @@ dropped; one it refuses outright stays pending and shows up in the job's `failed
 from __future__ import annotations
 
 import logging
-from decimal import ROUND_HALF_UP, Decimal
 
+from ..domain import markets
 from ..domain.errors import DomainError, PreconditionFailed, ServiceUnavailable
-from ..domain.orders import REFUND, Order, parse_time
+from ..domain.orders import REFUND, Order, Refund, parse_time
 from .order_lifecycle import run_scheduled
 from .ports import BuyingRepository, PaymentProvider, TrustRepository, Write
 
@@ -41,7 +41,7 @@ def issue_due(
         if refund.next_attempt_at and parse_time(refund.next_attempt_at) > parse_time(now):
             continue
         try:
-            amount, currency = refund_in_charge_currency(order, refund.amount)
+            amount, currency = refund_in_charge_currency(order, refund)
             refund_id = provider.refund(refund.payment_ref or "", amount, currency, refund.idempotency_key)
         except ServiceUnavailable:
             log.warning("refund not issued; retried later", extra={"order_id": order.order_id})
@@ -52,16 +52,18 @@ def issue_due(
     return issued
 
 
-def refund_in_charge_currency(order: Order, amount: int) -> tuple[int, str]:
-    """What a refund of `amount` (the order's currency) gives back in the currency the buyer paid. An order of a
-    foreign market (issue 12) was charged in its currency at the rate fixed on it: a refund is the same share of
-    that charge as of the order's total (half up), so the whole order refunds exactly what was charged."""
+def refund_in_charge_currency(order: Order, refund: Refund) -> tuple[int, str]:
+    """What `refund` gives back in the currency the buyer paid. An order of a foreign market (issue 12) was
+    charged in its currency at the rate fixed on it: each refund's share of that charge was fixed when it was
+    recorded, by the cumulative rule (Order.with_refund, domain/markets.charge_refund), so an order's refunds
+    add up to exactly the charge. A refund recorded before that rule (no `charge_amount`) is the same share of
+    the charge as of what was paid, half up."""
+    if refund.charge_amount is not None and refund.charge_currency:
+        return refund.charge_amount, refund.charge_currency
     if not order.market or not order.total:
-        return amount, order.currency
+        return refund.amount, order.currency
     charged = int(order.market["total"])
-    paid = order.total - order.coupon_discount or order.total  # issue 12: a coupon took its share off the charge
-    share = (Decimal(amount) * charged / paid).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return min(int(share), charged), str(order.market["currency"])
+    return markets.charge_refunded(charged, order.paid_in_money, refund.amount), str(order.market["currency"])
 
 
 def _record(

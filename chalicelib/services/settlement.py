@@ -234,7 +234,7 @@ def debit_compensation(
         amount,
         destination,
         now=now,
-        refs={"compensation_id": compensation_id},
+        refs={"compensation_id": compensation_id, **order.charge_refs("compensation")},
         memo=f"Compensation {compensation_id} on order {order.order_id}",
         alongside=alongside,
     )

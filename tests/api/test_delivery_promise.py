@@ -152,11 +152,14 @@ def test_a_percent_refund_compensation_goes_back_through_the_acquirer(api, stack
     settle(stack)  # the refund is issued through the payment provider port -> the acquirer's Cancel
     sim = stack.ru_acquirer_sim.payments[placed["payments"][0]["payment_id"]]
     # 10 % of the CNY total (319.98 -> 32.00 CNY, half up), refunded as the same share of the rouble charge:
-    # 3200 / 31998 x 410678 kopecks = 41070.35 -> 410.70 RUB (services/refunds.refund_in_charge_currency)
+    # 3200 / 31998 x 410678 kopecks = 41070.35 -> 410.70 RUB (domain/markets.charge_refund, the first refund)
     assert sim["Refunded"] == 41070
     after = api.get(f"/v1/orders/{order['order_id']}", token=buyer).json
+    assert after["refunds"][-1]["charged"] == after["market"]["refunded"] == {"amount": 41070, "currency": "RUB"}
     assert after["refunded"] == {"amount": 3200, "currency": "CNY"}  # 10 % of 319.98 CNY, half up
     assert after["delivery_promise"]["compensation"]["amount"] == 3200
+    posting = stack.ledger.get_posting(f"compensation:{order['order_id']}").posting  # the ledger says the same
+    assert (posting.refs["charge_amount"], posting.refs["charge_currency"]) == ("41070", "RUB")
 
 
 def test_a_seller_funded_refund_compensation_is_debited_from_the_seller_through_the_ledger(api, stack, factory, world):
@@ -174,3 +177,4 @@ def test_a_seller_funded_refund_compensation_is_debited_from_the_seller_through_
     assert posting is not None
     amounts = sorted(e.amount for e in posting.entries)
     assert amounts == [-3200, 3200]
+    assert posting.posting.refs["charge_amount"] == "41070"  # what the acquirer is sent, in kopecks
