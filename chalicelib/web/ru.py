@@ -130,8 +130,27 @@ def ru_add_to_cart(ctx: WebContext, form: Form) -> Response:
     return render.redirect(ctx, "/ru/checkout", {"city": form.get("city")[:60] or None})
 
 
+COUPONS_SHOWN = 10
+
+
+def _my_coupons(actor) -> list[dict]:
+    """The buyer's coupons they can spend here (active, in roubles): one Query."""
+    from ..api.presenters import coupon_public
+    from ..services import coupons as coupon_service
+
+    c = container()
+    now = c.clock()
+    page_ = coupon_service.my_coupons(c.coupons, actor, COUPONS_SHOWN, None)
+    shown = [coupon_public(x, now) for x in page_.items]
+    return [x for x in shown if x["status"] == "active" and x["value"]["currency"] == RU.currency]
+
+
 def _checkout_page(
-    ctx: WebContext, status: int = 200, values: dict | None = None, problems: list[str] | None = None
+    ctx: WebContext,
+    status: int = 200,
+    values: dict | None = None,
+    problems: list[str] | None = None,
+    coupons: list[dict] | None = None,
 ) -> Response:
     c = container()
     actor = buyer(ctx)
@@ -155,13 +174,19 @@ def _checkout_page(
         problems=problems or [],
         key=f"web-ru-{secrets.token_hex(12)}",
         methods=PAY_METHODS,
+        coupons=coupons or [],
     )
 
 
-@page(bp, "GET", "/ru/checkout", budget=Budget(2, "the cart in roubles: GetItem cart + BatchGetItem products"))
+@page(
+    bp,
+    "GET",
+    "/ru/checkout",
+    budget=Budget(3, "the cart in roubles: GetItem cart + BatchGetItem products; a Query of your coupons"),
+)
 def ru_checkout_page(ctx: WebContext) -> Response:
     _russian(ctx)
-    return _checkout_page(ctx)
+    return _checkout_page(ctx, coupons=_my_coupons(buyer(ctx)))
 
 
 @page(

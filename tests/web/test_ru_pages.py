@@ -119,6 +119,7 @@ def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_roubl
     assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "2"}).status == 303
     form = web.get("/ru/checkout")
     assert 'name="coupon_code"' in form.text and "Код купона" in form.text
+    assert "Ваши купоны" in form.text and f'<option value="{coupon.code}">' in form.text  # offered to pick
     data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
     wrong = web.post("/ru/checkout", {**data, "coupon_code": "DP-NOPE"})
     assert wrong.status == 404 and "У вас нет купона с таким кодом." in wrong.text
@@ -133,6 +134,7 @@ def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_roubl
     assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "1"}).status == 303
     form = web.get("/ru/checkout")
     data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+    assert f'<option value="{coupon.code}">' not in form.text  # spent: no longer offered
     again = web.post("/ru/checkout", {**data, "coupon_code": coupon.code})
     assert again.status == 409 and "Этот купон уже использован." in again.text
     assert "coupon-restored" not in web.get("/orders").text
