@@ -137,6 +137,8 @@ def _return_notice(ctx: WebContext, actor: Actor, order_id: str, return_id: str)
     ret = returns.buyer_return(container().buying, actor, order_id, return_id) if looks_like_id(return_id) else None
     if ret is None or ret.status != "requested":
         return ctx.t("order.return_requested")
+    if not ret.refund:  # nothing paid yet (cash on delivery or at pickup): nothing to give back
+        return ctx.t("order.return_requested_unpaid")
     refund = formatting.format_money(ret.refund, ret.currency, ctx.lang)
     return ctx.t("order.return_requested_refund", refund=refund)
 
