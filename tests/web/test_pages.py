@@ -892,8 +892,12 @@ def test_the_return_page_shows_the_refund_the_shop_will_pay_on_an_order_paid_par
     line_id = re.search(r'name="qty-([^"]+)"', page.text).group(1)
     reply = web.post(f"/orders/{order_id}/return", {"csrf": page.hidden("csrf"), f"qty-{line_id}": "1"})
     assert reply.status == 303
-    shown = web.get(reply.location)
+    from bench.counting import CallRecorder
+
+    with CallRecorder() as rec:
+        shown = web.get(reply.location)
     assert f"it refunds you about {format_money(10000 - 333, 'CNY', 'en')} (an estimate" in shown.text
+    assert rec.totals().calls <= order_pages.order_page.page_spec.budget.calls  # order, disputes, reviews, return
     return_id = reply.location.split("returned=")[1]
     received = api.post(f"/v1/shops/{sale['shop_id']}/returns/{return_id}/receive", token=sale["seller"])
     assert received.status == 200 and received.json["refunded"] == {"amount": 10000 - 333, "currency": "CNY"}
