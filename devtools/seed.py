@@ -672,6 +672,8 @@ class SeedResult:
     pickup_orders: dict = field(default_factory=dict)  # stage -> order id
     sales: dict[str, int] = field(default_factory=dict)  # issue 17: demo orders, completions, refunds, payouts
     carrier_parcel: tuple | None = None  # issue 12: (seller actor, shop id, order id) of a parcel a carrier tracks
+    ru_listed: list = field(default_factory=list)  # issue 12: (product id, shop id) listed by exporting shops
+    coupon: str | None = None  # issue 12: the code of the demo buyer's delivery-promise coupon
 
 
 # --- issue 12: the Russian market ------------------------------------------------------------------------
@@ -888,7 +890,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
     for pair, rate in DEMO_RATES:  # issue 12: the rates the Russian storefront and customs convert at
         market_rates.record_rate(c.markets, operator, pair, rate, None, now=c.clock(), rate_id=c.new_id("fx"))
     delivery_promise.set_zones(c.markets, operator, "ru", DEMO_ZONES)
-    delivery_promise.set_compensation(c.markets, operator, "ru", {"type": "points", "value": 500})
+    # a missed promise in Russia earns a 500,00 ₽ coupon (the demo buyer holds one: seed_ru_coupon)
+    delivery_promise.set_compensation(c.markets, operator, "ru", {"type": "coupon", "value": DEMO_COUPON_KOPECKS})
     with requests.Session() as http:
         for spec in SHOPS:
             actor = seller(spec.owner)
@@ -954,6 +957,8 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
                     result.listed.append((spec.owner, spec.storefront, product.product_id, shop.shop_id))
                 if any(f.get("required") for f in attributes.get("personalisation") or []):
                     result.personalised.add(product.product_id)
+                elif spec.name in EXPORTING_SHOPS and spec.approve and item.status == "active" and item.stock:
+                    result.ru_listed.append((product.product_id, shop.shop_id))
                 titles[item.title] = product.product_id
                 content_type = "image/png" if item.image_format == "PNG" else "image/jpeg"
                 picture = render(item.kind, item.title, f"{spec.name} · {spec.region['prefecture']}", item.image_format)
@@ -984,6 +989,7 @@ def seed(container, log=print, *, sales: bool = True) -> SeedResult:
     seed_trade(c, result, operator, log)  # issue 14: the demo business, RFQs, quotes, an invoice
     seed_groups(c, result, log)  # issue 19: an open group buy with two commitments
     seed_carrier(c, result, operator, log)  # issue 12: a registered carrier that tracks the shipped b2b parcel
+    seed_ru_coupon(c, result, log)  # issue 12: the demo buyer's coupon for a missed delivery promise
     log(
         f"seeded {len(result.accounts)} accounts, {result.shops} shops, {result.products} products "
         f"with pictures in {time.monotonic() - started:.1f} s"
@@ -1505,6 +1511,60 @@ def seed_carrier(c, result: SeedResult, operator, log=print) -> str:
         f"--order {order_id} --event arrived_in_city --location Hangzhou   (--base http://127.0.0.1:<port>)"
     )
     return carrier.carrier_id
+
+
+DEMO_COUPON_KOPECKS = 50_000
+RU_COUPON_ORDER_DAYS_AGO = 60  # longer than any demo promise (processing days + 30 days to the farthest zone)
+
+
+def seed_ru_coupon(c, result: SeedResult, log=print) -> str | None:
+    """The demo buyer's cash-on-delivery order to Moscow in roubles, placed 60 days ago and never delivered: the
+    delivery-promise job (the service the scheduler runs) issues its coupon, as it would for any missed promise,
+    so `GET /v1/me/coupons`, /orders and /ru/checkout show one to spend. One checkout and one job run."""
+    from chalicelib.api.presenters import buyer_order_public
+    from chalicelib.domain.identity import Actor, Role
+    from chalicelib.domain.markets import MARKETS
+    from chalicelib.domain.orders import format_time, parse_time
+    from chalicelib.services import cart, checkout, delivery_promise
+    from chalicelib.services import markets as market_service
+
+    rate = market_service.rate_for(c.markets, MARKETS["ru"], fresh=True)
+    if not result.ru_listed or rate is None:
+        log("no demo coupon: no product sold in Russia")
+        return None
+    buyer = Actor(result.accounts[BUYER], BUYER, frozenset({Role.BUYER}))
+    product_id, _ = result.ru_listed[0]
+    placed_at = format_time(parse_time(c.clock()) - dt.timedelta(days=RU_COUPON_ORDER_DAYS_AGO))
+    fx = market_service.offer_fx(MARKETS["ru"], rate)
+    cart.set_line(c.buying, buyer, product_id, 1, now=placed_at, with_products=False, fx=fx)
+    body = {
+        "delivery": {
+            "name": "Анна Смирнова",
+            "phone": "+7 912 555 0142",
+            "lines": ["ул. Тверская, 7, кв. 12"],
+            "city": "Moscow",
+            "region": "Москва",
+            "postal_code": "125009",
+            "country": "RU",
+        },
+        "payment_method": "cash_on_delivery",
+        "market": "ru",
+        "accept_duty": True,
+    }
+    placed, _ = checkout.checkout(
+        c.buying, buyer, "seed-ru-missed-promise", body, now=placed_at, new_id=c.new_id,
+        present_order=buyer_order_public,
+    )  # fmt: skip
+    order_id = placed["orders"][0]["order_id"]
+    delivery_promise.compensate_due(c.buying, c.ledger, c.trust, now=c.clock(), coupons=c.coupons)
+    order = c.buying.get_order(order_id)
+    compensated = ((order.delivery_promise or {}).get("compensated") or {}) if order else {}
+    result.coupon = compensated.get("code")
+    log(
+        f"demo coupon {result.coupon} (500,00 ₽, for {BUYER}'s missed delivery promise on {order_id}): "
+        "spend it at /ru/checkout"
+    )
+    return result.coupon
 
 
 def container_for(env: dict[str, str]):

@@ -315,7 +315,9 @@ def return_public(ret: Return) -> dict:
             }
             for line in ret.lines
         ],
-        "refund": money(ret.amount, ret.currency),
+        "refund": money(ret.refund, ret.currency),
+        "refund_is_estimate": ret.refunded is None,
+        "goods_value": money(ret.amount, ret.currency),
         "refunded": money(ret.refunded, ret.currency) if ret.refunded is not None else None,
         "outcome": ret.outcome,
         "created_at": ret.created_at,
@@ -475,7 +477,7 @@ def network_return_public(ret: Return) -> dict:
             }
             for line in ret.lines
         ],
-        "refund": money(ret.amount, ret.currency),
+        "refund": money(ret.refund, ret.currency),
         "reason": ret.reason,
         "manifest_id": n.get("manifest_id"),
         "forwarding": n.get("forwarding"),

@@ -809,7 +809,7 @@ class ReturnLinePublic(Public):
     line_id: str
     product_id: str
     quantity: int
-    refund: Money
+    refund: Money = Field(description="this line's value at the prices paid (what the buyer gets back: `refund`)")
 
 
 class ReturnPublic(Public):
@@ -819,7 +819,16 @@ class ReturnPublic(Public):
     status: Literal["requested", "received"]
     reason: str | None
     lines: list[ReturnLinePublic]
-    refund: Money = Field(description="the value of the returned lines at the prices paid")
+    refund: Money = Field(
+        description="what the buyer gets back: the returned goods' value less the platform-funded discounts' "
+        "(coupon, points) share of them, as far as the money received covers it (the rule the refund is paid by); "
+        "an estimate while `refund_is_estimate`, the refund itself once the goods are back"
+    )
+    refund_is_estimate: bool = Field(
+        description="true until the goods are back: other returns received first or money received meanwhile "
+        "can still move the refund"
+    )
+    goods_value: Money = Field(description="the value of the returned lines at the prices paid")
     refunded: Money | None = Field(
         description="what was refunded when the goods came back (only money that was received); null until then"
     )
@@ -1172,7 +1181,7 @@ class NetworkReturnPublic(Public):
     shop_name: str
     recipient: Recipient
     lines: list[ReturnLinePublic]
-    refund: Money
+    refund: Money = Field(description="what the buyer gets back (an estimate until the seller has the goods)")
     reason: str | None
     manifest_id: str | None
     forwarding: Forwarding | None

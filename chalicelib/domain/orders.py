@@ -820,6 +820,10 @@ class Return:
     # village_id, county_id, partner_id, leg (domain/network.RETURN_LEGS), manifest_id, forwarding, history.
     network: dict[str, Any] | None = None
     refunded: int | None = None  # what was refunded when the goods came back (None until they do)
+    # What the refund will be, by the rule that pays it (domain/platform_funding.settle_return) on the order as it
+    # was when the return was asked for; an estimate until the goods are back (other returns received first, or
+    # money received meanwhile, can move it). None on returns stored before it was kept: the goods' value then.
+    refund_estimate: int | None = None
 
     @property
     def amount(self) -> int:
@@ -831,6 +835,13 @@ class Return:
         if self.status != "received":
             return "awaiting_goods"
         return "refunded" if self.refunded else "nothing_to_refund"
+
+    @property
+    def refund(self) -> int:
+        """What the buyer gets back: the refund once the goods are back, the estimate until then."""
+        if self.refunded is not None:
+            return self.refunded
+        return self.amount if self.refund_estimate is None else self.refund_estimate
 
 
 def parse_time(value: str) -> dt.datetime:

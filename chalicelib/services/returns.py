@@ -84,6 +84,7 @@ def open_return(
             updated_at=now,
             network=network(order) if network is not None else None,
         )
+        ret = replace(ret, refund_estimate=platform_funding.settle_return(order, ret.amount)[0])
         updated = order.noted("return_requested", actor, now, note=return_id, actor_id=actor_id, returned=returned)
         posting = fee_back(order, returned) if fee_back else None
         try:
@@ -99,6 +100,14 @@ def open_return(
             if if_match is not None:
                 raise
     raise Conflict("the order kept changing while this request ran; reload it and retry", code="order_busy")
+
+
+def buyer_return(repo: BuyingRepository, actor: Actor, order_id: str, return_id: str) -> Return | None:
+    """One of the buyer's returns of `order_id` (one GetItem); None when it is not theirs or not of that order."""
+    ret = repo.get_return(return_id)
+    if ret is None or ret.buyer_id != actor.user_id or ret.order_id != order_id:
+        return None
+    return ret
 
 
 def shop_returns(

@@ -531,6 +531,21 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Возврат запрошен. Магазин вернёт деньги, когда получит товары.",
         "قايتۇرۇش ئىلتىماسىڭىز تاپشۇرۇلدى. دۇكان مەھسۇلاتنى تاپشۇرۇۋالغاندا پۇلىڭىزنى قايتۇرىدۇ.",
     ),
+    "order.return_requested_refund": (
+        "Your return was requested. When the shop has the items back it refunds you about {refund} (an estimate: "
+        "what you paid for these items, after your discounts).",
+        "退货申请已提交。店铺收到退货后，预计退款 {refund}（估算：您为这些商品实际支付的金额，已扣除优惠）。",
+        "Возврат запрошен. Когда магазин получит товары, он вернёт вам около {refund} (оценка: сколько вы "
+        "заплатили за эти товары с учётом скидок).",
+        "قايتۇرۇش ئىلتىماسىڭىز تاپشۇرۇلدى. دۇكان مەھسۇلاتنى تاپشۇرۇۋالغاندا تەخمىنەن {refund} قايتۇرىدۇ (مۆلچەر: "
+        "ئېتىبارلاردىن كېيىن بۇ مەھسۇلاتلار ئۈچۈن تۆلىگەن پۇلىڭىز).",
+    ),
+    "order.return_requested_unpaid": (
+        "Your return was requested. Nothing has been paid for these items yet, so there is nothing to refund.",
+        "退货申请已提交。这些商品尚未付款，因此无需退款。",
+        "Возврат запрошен. За эти товары ещё ничего не заплачено, поэтому возвращать нечего.",
+        "قايتۇرۇش ئىلتىماسىڭىز تاپشۇرۇلدى. بۇ مەھسۇلاتلار ئۈچۈن تېخى پۇل تۆلەنمىدى، شۇڭا قايتۇرىدىغان پۇل يوق.",
+    ),
     "status.pending_payment": ("Awaiting payment", "待付款", "Ожидает оплаты", "پۇل تۆلەشنى كۈتۈۋاتىدۇ"),
     "status.paid": ("Paid", "已付款", "Оплачен", "تۆلەندى"),
     "status.shipped": ("Shipped", "已发货", "Отправлен", "يوللاندى"),

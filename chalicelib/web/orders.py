@@ -12,7 +12,7 @@ from ..domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..domain.identity import Actor
 from ..domain.orders import MAX_CHECKOUT_LINES, MAX_LINE_QUANTITY, OPEN_STATUSES, parse_time
 from ..services import order_lifecycle, returns
-from . import i18n, render
+from . import formatting, i18n, render
 from .routing import Form, Pager, api_scope, buyer, looks_like_id, page, positive_int
 from .session import WebContext
 from .trust import evidence_ids, order_trust
@@ -105,7 +105,7 @@ def _order_page(
     )
     notice = None
     if ctx.query.get("returned"):
-        notice = ctx.t("order.return_requested")
+        notice = _return_notice(ctx, actor, found.order_id, ctx.query.get("returned") or "")
     elif ctx.query.get("cancelled"):
         notice = ctx.t("order.cancelled_note")
     elif ctx.query.get("reviewed"):
@@ -131,6 +131,18 @@ def _order_page(
     )
 
 
+def _return_notice(ctx: WebContext, actor: Actor, order_id: str, return_id: str) -> str:
+    """Just after a return was asked for: the refund it will bring (the rule the refund is paid by, on the order
+    as it was), an estimate until the shop has the goods back."""
+    ret = returns.buyer_return(container().buying, actor, order_id, return_id) if looks_like_id(return_id) else None
+    if ret is None or ret.status != "requested":
+        return ctx.t("order.return_requested")
+    if not ret.refund:  # nothing paid yet (cash on delivery or at pickup): nothing to give back
+        return ctx.t("order.return_requested_unpaid")
+    refund = formatting.format_money(ret.refund, ret.currency, ctx.lang)
+    return ctx.t("order.return_requested_refund", refund=refund)
+
+
 @page(
     bp,
     "GET",
@@ -138,7 +150,8 @@ def _order_page(
     budget=Budget(
         4,
         "one GetItem; once shipped, a Query of its disputes; once delivered, a BatchGetItem of its lines' reviews; "
-        "while pictures are being added to a dispute, a BatchGetItem of them",
+        "while pictures are being added to a dispute, a BatchGetItem of them; just after a return was asked for "
+        "(no pictures then), a GetItem of the return",
     ),
 )
 def order_page(ctx: WebContext, order_id: str) -> Response:
@@ -201,8 +214,8 @@ def request_return(ctx: WebContext, form: Form, order_id: str) -> Response:
         return _order_page(ctx, actor, order_id, 400, error, values)
     c = container()
     try:
-        returns.request_return(c.buying, actor, order_id, lines, reason, now=c.clock(), return_id=c.new_id("ret"))
+        ret = returns.request_return(c.buying, actor, order_id, lines, reason, now=c.clock(), return_id=c.new_id("ret"))
     except Conflict as exc:
         message = ctx.t(f"error.{exc.code}") if _known(exc) else ctx.t("error.body.generic")
         return _order_page(ctx, actor, order_id, 409, message, values)
-    return render.redirect(ctx, f"/orders/{order_id}", {"returned": "1"})
+    return render.redirect(ctx, f"/orders/{order_id}", {"returned": ret.return_id})

@@ -42,6 +42,25 @@ def city_name(ctx: WebContext, city: str) -> str:
     return ctx.t(key) if i18n.has(key) else city
 
 
+def _fold(city: str) -> str:  # as domain/delivery.py compares cities
+    return " ".join(city.replace("-", " ").casefold().replace("ё", "е").split())
+
+
+# A city's name in any of the pages' languages -> the key the zones (and orders) use: "Москва" -> "Moscow".
+CITY_KEYS = {
+    _fold(name): key.removeprefix("city.")
+    for key, names in i18n.MESSAGES.items()
+    if key.startswith("city.")
+    for name in (*names, key.removeprefix("city."))
+}
+
+
+def city_key(typed: str) -> str:
+    """The stored key of a city the buyer typed in any language (the checkout shows it in theirs); as typed when
+    it is not one of the named cities (the zones without a list of cities take it)."""
+    return CITY_KEYS.get(_fold(typed), typed)
+
+
 @page(bp, "GET", "/ru", budget=Budget(3, "one Query of each storefront's ru partition; the rate from the cache"))
 def ru_home(ctx: WebContext) -> Response:
     _russian(ctx)
@@ -111,32 +130,63 @@ def ru_add_to_cart(ctx: WebContext, form: Form) -> Response:
     return render.redirect(ctx, "/ru/checkout", {"city": form.get("city")[:60] or None})
 
 
+COUPONS_SHOWN = 10
+
+
+def _my_coupons(actor) -> list[dict]:
+    """The buyer's coupons they can spend here (active, in roubles): one Query."""
+    from ..api.presenters import coupon_public
+    from ..services import coupons as coupon_service
+
+    c = container()
+    now = c.clock()
+    page_ = coupon_service.my_coupons(c.coupons, actor, COUPONS_SHOWN, None)
+    shown = [coupon_public(x, now) for x in page_.items]
+    return [x for x in shown if x["status"] == "active" and x["value"]["currency"] == RU.currency]
+
+
 def _checkout_page(
-    ctx: WebContext, status: int = 200, values: dict | None = None, problems: list[str] | None = None
+    ctx: WebContext,
+    status: int = 200,
+    values: dict | None = None,
+    problems: list[str] | None = None,
+    coupons: list[dict] | None = None,
 ) -> Response:
     c = container()
     actor = buyer(ctx)
     rate = market_service.rate_for(c.markets, RU)
     saved, view = cart.view_in_market(c.buying, actor, now=c.clock())
     shown = market_service.localise_cart(view, saved, RU, rate) if rate else view
-    defaults = {"city": ctx.query.get("city") or "Moscow", "country": "RU", "payment_method": "sbp"}
+    defaults = {
+        "city": (ctx.query.get("city") or "")[:60].strip() or "Moscow",
+        "country": "RU",
+        "payment_method": "sbp",
+    }
+    shown_values = {**defaults, **(values or {})}
+    shown_values["city"] = city_name(ctx, city_key(shown_values["city"]))  # the key as the buyer reads it
     return render.page(
         ctx,
         "ru_checkout.html",
         status=status,
         title=ctx.t("ru.checkout"),
         cart=shown,
-        values={**defaults, **(values or {})},
+        values=shown_values,
         problems=problems or [],
         key=f"web-ru-{secrets.token_hex(12)}",
         methods=PAY_METHODS,
+        coupons=coupons or [],
     )
 
 
-@page(bp, "GET", "/ru/checkout", budget=Budget(2, "the cart in roubles: GetItem cart + BatchGetItem products"))
+@page(
+    bp,
+    "GET",
+    "/ru/checkout",
+    budget=Budget(3, "the cart in roubles: GetItem cart + BatchGetItem products; a Query of your coupons"),
+)
 def ru_checkout_page(ctx: WebContext) -> Response:
     _russian(ctx)
-    return _checkout_page(ctx)
+    return _checkout_page(ctx, coupons=_my_coupons(buyer(ctx)))
 
 
 @page(
@@ -161,7 +211,7 @@ def ru_place_order(ctx: WebContext, form: Form) -> Response:
             "name": values["name"],
             "phone": values["phone"],
             "lines": [values["line1"]],
-            "city": values["city"],
+            "city": city_key(values["city"]),
             "region": values["region"],
             "postal_code": values["postal_code"],
             "country": "RU",

@@ -46,8 +46,12 @@ def return_and_receive(api, shop_id, seller, buyer, order_id, line_id, quantity)
     body = {"lines": [{"line_id": line_id, "quantity": quantity}]}
     asked = api.post(f"/v1/orders/{order_id}/returns", body, token=buyer)
     assert asked.status == 201, asked
+    assert asked.json["refund_is_estimate"] is True
     received = api.post(f"/v1/shops/{shop_id}/returns/{asked.json['return_id']}/receive", token=seller)
     assert received.status == 200, received
+    # what the buyer was shown when asking is what they got back
+    assert received.json["refund"] == received.json["refunded"] == asked.json["refund"]
+    assert received.json["refund_is_estimate"] is False
     return received.json
 
 
@@ -118,12 +122,13 @@ def test_a_coupon_order_returned_in_two_parts_gives_back_a_proportional_share_th
 # --- points (yuan) ------------------------------------------------------------------------------------------
 
 
-def sell_with_points(api, stack, factory, units: int, redeemed: int) -> dict:
-    """A delivered order of `units` 100.00 CNY units paid by card with `redeemed` points (platform-funded)."""
+def sell_with_points(api, stack, factory, units: int, redeemed: int, email: str | None = None) -> dict:
+    """A delivered order of `units` 100.00 CNY units paid by card with `redeemed` points (platform-funded), bought
+    by a new buyer (signed up as `email` when given)."""
     seller = factory.user("seller")
     shop = factory.shop(seller, "handicrafts")
     product = factory.product(seller, shop, stock=50, price={"amount": 10000, "currency": "CNY"})
-    buyer = factory.user("buyer")
+    buyer = factory.user("buyer", email)
     buyer_id = api.get("/v1/me", token=buyer).json["user_id"]
     points.grant(stack.trust, stack.ledger, buyer_id, redeemed, f"cmp-{uuid.uuid4().hex[:8]}", now=stack.clock())
     assert api.put(f"/v1/cart/items/{product['product_id']}", {"quantity": units}, token=buyer).status == 200
@@ -257,3 +262,36 @@ def test_the_events_consumer_gives_the_points_back_when_the_receipt_stopped_befo
     settle(stack)
     assert api.get("/v1/me/points", token=s["buyer"]).json["balance"] == 5000
     assert [e["points"] for e in points_returned(api, s["buyer"])] == [5000]
+
+
+# --- the refund the buyer is shown when asking is the refund they get -----------------------------------------
+
+
+def test_the_refund_previewed_on_a_points_order_is_exactly_what_the_receipt_refunds(api, stack, factory):
+    """3 units of 100.00 CNY paid with 1,001 points: each unit's share of the points money is not a whole number of
+    fen, yet every return shows, when asked for and in the seller's list, the refund the receipt then pays."""
+    s = sell_with_points(api, stack, factory, 3, 1001)
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    asked = api.post(
+        f"/v1/orders/{order_id}/returns", {"lines": [{"line_id": line_id, "quantity": 1}]}, token=s["buyer"]
+    )
+    assert asked.status == 201, asked
+    assert asked.json["goods_value"] == {"amount": 10000, "currency": "CNY"}
+    assert asked.json["refund"] == {"amount": 10000 - 1001 // 3, "currency": "CNY"}  # not the goods' 100.00
+    listed = api.get(f"/v1/shops/{s['shop_id']}/returns", token=s["seller"]).json["items"]
+    assert [(r["refund"], r["refund_is_estimate"]) for r in listed] == [(asked.json["refund"], True)]
+    received = api.post(f"/v1/shops/{s['shop_id']}/returns/{asked.json['return_id']}/receive", token=s["seller"])
+    assert received.status == 200 and received.json["refunded"] == asked.json["refund"]
+    rest = return_and_receive(api, s["shop_id"], s["seller"], s["buyer"], order_id, line_id, 2)
+    assert rest["refunded"]["amount"] + asked.json["refund"]["amount"] == 3 * 10000 - 1001  # all the money paid
+
+
+def test_the_refund_previewed_on_a_rouble_coupon_order_is_exactly_what_the_receipt_refunds(api, stack, coupon_sale):
+    s = coupon_sale
+    order_id, line_id = s["order"]["order_id"], s["order"]["lines"][0]["line_id"]
+    half = s["base"] * PRICE // (2 * PRICE)
+    body = {"lines": [{"line_id": line_id, "quantity": 1}]}
+    asked = api.post(f"/v1/orders/{order_id}/returns", body, token=s["buyer"])
+    assert asked.status == 201 and asked.json["refund"] == {"amount": PRICE - half, "currency": "CNY"}
+    received = api.post(f"/v1/shops/{s['shop_id']}/returns/{asked.json['return_id']}/receive", token=s["seller"])
+    assert received.json["refunded"] == asked.json["refund"] and received.json["outcome"] == "refunded"

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from devtools.local_stack import LocalStackProcess, port_is_free
-from devtools.seed import OPERATOR
+from devtools.seed import BUYER, DEMO_COUPON_KOPECKS, OPERATOR
 from devtools.seed import PASSWORD as DEMO_PASSWORD
 from tests.support import PASSWORD, png_bytes, product_body, random_email
 
@@ -165,6 +165,14 @@ def test_demo_data_is_served(local_stack):
     quotes = http.call("GET", f"/v1/rfqs/{rfqs['open']['rfq_id']}/quotes", token=business)["items"]
     assert len(quotes) == 2 and quotes[0]["revision"] == 1
     assert [i["status"] for i in http.call("GET", "/v1/me/invoices", token=business)["items"]] == ["open"]
+    # the demo buyer's coupon (issue 12): the delivery-promise job issued it for a seeded order whose promise passed
+    buyer = http.login(BUYER, DEMO_PASSWORD)
+    (coupon,) = http.call("GET", "/v1/me/coupons", token=buyer)["items"]
+    assert coupon["status"] == "active" and coupon["reason"] == "delivery_promise"
+    assert coupon["value"] == {"amount": DEMO_COUPON_KOPECKS, "currency": "RUB"}
+    missed = http.call("GET", f"/v1/orders/{coupon['order_id']}", token=buyer)
+    assert missed["market"]["market"] == "ru" and missed["delivery_promise"]["compensation"]["code"] == coupon["code"]
+    assert f"demo coupon {coupon['code']} (500,00 ₽" in local_stack.log_text()
     # a seeded picture downloads
     item = http.call("GET", "/v1/storefronts/specialties/products?q=korla&limit=1")["items"][0]
     thumb = requests.get(item["thumbnail_url"], timeout=TIMEOUT)

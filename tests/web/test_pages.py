@@ -16,6 +16,7 @@ from chalicelib import bootstrap
 from chalicelib.web import cart as cart_pages
 from chalicelib.web import catalog as catalog_pages
 from chalicelib.web import orders as order_pages
+from chalicelib.web.formatting import format_money
 from chalicelib.web.routing import FORM_CONTENT_TYPE, declared_pages
 from tests.support import PASSWORD, png_bytes, random_email
 from tests.web.helpers import ADDRESS, WebClient, add_to_cart, buyer_session, place_order, text_of
@@ -865,11 +866,42 @@ def test_return_request_on_a_delivered_order(web, api, factory, seller, shops, p
     reply = web.post(
         f"/orders/{order_id}/return", {"csrf": page.hidden("csrf"), f"qty-{line_id}": "2", "reason": "<b>torn</b>"}
     )
-    assert reply.status == 303 and reply.location == f"/orders/{order_id}?returned=1"
+    assert reply.status == 303 and reply.location.startswith(f"/orders/{order_id}?returned=ret_")
     page = web.get(reply.location)
     assert "Your return was requested." in page.text and "Return requested" in page.text and "2 returned" in page.text
     returns = api.get(f"/v1/shops/{shops['handicrafts']['shop_id']}/returns", token=seller).json["items"]
     assert [(r["order_id"], r["reason"], r["lines"][0]["quantity"]) for r in returns] == [(order_id, "<b>torn</b>", 2)]
+    # cash on delivery, not paid yet: the refund will be nothing, and the page says so rather than "the full price"
+    assert returns[0]["refund"] == {"amount": 0, "currency": "CNY"} and returns[0]["refund_is_estimate"]
+    assert "Nothing has been paid for these items yet, so there is nothing to refund." in page.text
+    assert "nothing to refund" not in web.get(f"/orders/{order_id}").text  # only just after asking
+
+
+def test_the_return_page_shows_the_refund_the_shop_will_pay_on_an_order_paid_partly_with_points(
+    web, api, stack, factory
+):
+    """3 units of 100.00 CNY, 1,001 points spent: returning one shows 96.67 (what was paid for it), not 100.00,
+    and receiving the goods refunds exactly that."""
+    from tests.api.test_return_funded_discounts import sell_with_points
+
+    email = f"web-{random_email()}"
+    sale = sell_with_points(api, stack, factory, 3, 1001, email=email)
+    web.sign_in(email, PASSWORD)
+    order_id = sale["order"]["order_id"]
+    page = web.get(f"/orders/{order_id}")
+    line_id = re.search(r'name="qty-([^"]+)"', page.text).group(1)
+    reply = web.post(f"/orders/{order_id}/return", {"csrf": page.hidden("csrf"), f"qty-{line_id}": "1"})
+    assert reply.status == 303
+    from bench.counting import CallRecorder
+
+    with CallRecorder() as rec:
+        shown = web.get(reply.location)
+    assert f"it refunds you about {format_money(10000 - 333, 'CNY', 'en')} (an estimate" in shown.text
+    assert rec.totals().calls <= order_pages.order_page.page_spec.budget.calls  # order, disputes, reviews, return
+    return_id = reply.location.split("returned=")[1]
+    received = api.post(f"/v1/shops/{sale['shop_id']}/returns/{return_id}/receive", token=sale["seller"])
+    assert received.status == 200 and received.json["refunded"] == {"amount": 10000 - 333, "currency": "CNY"}
+    assert "refunds you about" not in web.get(reply.location).text  # the goods are back: no estimate any more
 
 
 # --- i18n completeness ------------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_roubl
     assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "2"}).status == 303
     form = web.get("/ru/checkout")
     assert 'name="coupon_code"' in form.text and "Код купона" in form.text
+    assert "Ваши купоны" in form.text and f'<option value="{coupon.code}">' in form.text  # offered to pick
     data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
     wrong = web.post("/ru/checkout", {**data, "coupon_code": "DP-NOPE"})
     assert wrong.status == 404 and "У вас нет купона с таким кодом." in wrong.text
@@ -133,6 +134,7 @@ def test_a_buyer_sees_their_coupon_on_the_orders_page_and_spends_it_at_the_roubl
     assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "1"}).status == 303
     form = web.get("/ru/checkout")
     data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+    assert f'<option value="{coupon.code}">' not in form.text  # spent: no longer offered
     again = web.post("/ru/checkout", {**data, "coupon_code": coupon.code})
     assert again.status == 409 and "Этот купон уже использован." in again.text
     assert "coupon-restored" not in web.get("/orders").text
@@ -158,3 +160,39 @@ def test_the_city_selector_speaks_russian_and_the_language_switch_offers_uyghur_
     assert "قازان" in in_uyghur.text and "₽" in in_uyghur.text  # still roubles
     home = web.get("/ru")
     assert 'lang="ug"' in home.text
+
+
+def test_the_rouble_checkout_names_the_city_in_russian_and_the_order_keeps_the_zones_key(web, api, factory, stack):
+    """The promise selector says Москва; the checkout says it too (not the stored key "Moscow"), and the order
+    placed with the Russian name (or the one the page filled in) stores the key the zones are matched by."""
+    from tests.support import PASSWORD
+
+    product = ru_shop(api, factory, stack)
+    connect_ru_acquirer(stack, api)
+    email = buyer_session(web, factory)
+    token = api.post("/v1/auth/login", {"email": email, "password": PASSWORD}).json["access_token"]
+    path = f"/ru/s/handicrafts/p/{product['product_id']}"
+    cities = {}
+    for typed in ("prefilled", "  казань ", "Tver"):
+        csrf = web.get(path).hidden("csrf")
+        added = web.post(
+            "/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "1", "city": "Kazan"}
+        )
+        assert added.status == 303 and added.location.endswith("city=Kazan")
+        form = web.get(added.location)
+        assert 'id="city" name="city" value="Казань"' in form.text and 'value="Kazan"' not in form.text
+        assert 'id="city" name="city" value="Москва"' in web.get("/ru/checkout").text  # the default city
+        city = form.text.split('id="city" name="city" value="')[1].split('"')[0] if typed == "prefilled" else typed
+        data = {**RU_FORM, "city": city, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+        placed = web.post("/ru/checkout", data)
+        assert placed.status == 303, placed.text[:2000]
+        order_id = re.search(r"/ru/orders/(ord_\w+)", placed.location).group(1)
+        cities[typed] = api.get(f"/v1/orders/{order_id}", token=token).json["delivery"]["city"]
+    assert cities == {"prefilled": "Kazan", "  казань ": "Kazan", "Tver": "Tver"}
+    # a refused form shows the city back in Russian too
+    csrf = web.get(path).hidden("csrf")
+    web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "1"})
+    form = web.get("/ru/checkout")
+    data = {**RU_FORM, "city": "Moscow", "phone": "", "csrf": form.hidden("csrf")}
+    refused = web.post("/ru/checkout", {**data, "idempotency_key": form.hidden("idempotency_key")})
+    assert refused.status == 400 and 'id="city" name="city" value="Москва"' in refused.text

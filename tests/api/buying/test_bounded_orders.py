@@ -140,10 +140,12 @@ def test_a_cash_on_delivery_order_returned_unpaid_gets_its_goods_back_and_nothin
     sale = Delivered(api, factory, 3, payment="cash_on_delivery", paid=False)
     ret = sale.ask(2).json
     assert ret["outcome"] == "awaiting_goods" and ret["refunded"] is None
+    assert ret["refund"] == money(0) and ret["goods_value"] == money(2 * 15900)  # nothing was paid to give back
     received = sale.receive(ret["return_id"])
     assert received.status == 200, received
     assert received.json["outcome"] == "nothing_to_refund"
-    assert received.json["refunded"] == money(0) and received.json["refund"] == money(2 * 15900)
+    assert received.json["refunded"] == money(0) and received.json["refund"] == money(0)
+    assert received.json["goods_value"] == money(2 * 15900)
     order = sale.view()
     assert order["refunded"] == money(0) and order["refunds"] == []
     last = order["timeline"][-1]
