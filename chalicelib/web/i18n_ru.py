@@ -186,4 +186,37 @@ RU_MESSAGES: dict[str, tuple[str, str, str, str]] = {
     "city.Kazan": ("Kazan", "喀山", "Казань", "قازان"),
     "city.Yakutsk": ("Yakutsk", "雅库茨克", "Якутск", "ياكۇتسك"),
     "city.Vladivostok": ("Vladivostok", "符拉迪沃斯托克", "Владивосток", "ۋىلادىۋوستوك"),
+    # an order's refunds (macros.html refunds_table): in roubles on a ru order, in yuan on a home order
+    "refunds.title": ("Refunds", "退款", "Возвраты денег", "قايتۇرۇلغان پۇللار"),
+    "refunds.when": ("Date", "日期", "Дата", "ۋاقتى"),
+    "refunds.why": ("Reason", "原因", "Причина", "سەۋەبى"),
+    "refunds.state": ("Status", "状态", "Статус", "ھالىتى"),
+    "refunds.amount": ("Amount", "金额", "Сумма", "سوممىسى"),
+    "refunds.total": ("Total refunded", "退款合计", "Всего возвращено", "جەمئىي قايتۇرۇلغىنى"),
+    "refunds.earlier": ("Earlier refunds", "更早的退款", "Более ранние возвраты", "ئىلگىرىكى قايتۇرۇلغان پۇللار"),
+    "refunds.reason.return": ("Returned goods", "退货", "Возврат товара", "مال قايتۇرۇش"),
+    "refunds.reason.dispute": ("Dispute", "纠纷", "Спор", "تالاش-تارتىش"),
+    "refunds.reason.compensation": (
+        "Compensation for late delivery",
+        "延迟送达补偿",
+        "Компенсация за задержку доставки",
+        "يەتكۈزۈش كېچىككەنلىكى ئۈچۈن تۆلەم",
+    ),
+    "refunds.reason.cancellation": ("Order cancelled", "订单已取消", "Отмена заказа", "زاكاز ئەمەلدىن قالدۇرۇلدى"),
+    "refunds.reason.late_payment": (
+        "Payment received after cancellation",
+        "取消后收到的付款",
+        "Оплата после отмены заказа",
+        "ئەمەلدىن قالدۇرۇلغاندىن كېيىن كەلگەن پۇل",
+    ),
+    "refunds.status.recorded": ("Settled by the seller", "由卖家退还", "Возвращает продавец", "ساتقۇچى قايتۇرىدۇ"),
+    "refunds.status.pending": ("Being sent back", "退回中", "Возвращается", "قايتۇرۇلۇۋاتىدۇ"),
+    # on the order's timeline: the delivery promise passed undelivered (the compensation follows)
+    "action.promise_missed": (
+        "Delivery date missed",
+        "未按承诺日期送达",
+        "Срок доставки пропущен",
+        "ۋەدە قىلىنغان كۈندە يەتكۈزۈلمىدى",
+    ),
+    "refunds.status.issued": ("Sent back", "已退回", "Возвращено", "قايتۇرۇلدى"),
 }

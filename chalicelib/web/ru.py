@@ -18,6 +18,7 @@ from ..domain.storefronts import STOREFRONTS, get_storefront
 from ..services import cart, checkout, delivery_promise, ru_payments, storefront
 from ..services import markets as market_service
 from . import i18n, render
+from .orders import refunds_shown
 from .routing import Form, buyer, page, positive_int
 from .session import LANG_COOKIE, WebContext
 
@@ -287,8 +288,9 @@ def ru_order(ctx: WebContext, order_id: str) -> Response:
     found = c.buying.get_order(order_id)
     if found is None or found.buyer_id != actor.user_id:
         raise NotFound("order not found", code="order_not_found")
+    order = buyer_order_public(found)
     return render.page(
-        ctx, "ru_order.html", title=ctx.t("ru.order", order_id=order_id), order=buyer_order_public(found)
+        ctx, "ru_order.html", title=ctx.t("ru.order", order_id=order_id), order=order, refunds=refunds_shown(order)
     )
 
 

@@ -901,7 +901,13 @@ def test_the_return_page_shows_the_refund_the_shop_will_pay_on_an_order_paid_par
     return_id = reply.location.split("returned=")[1]
     received = api.post(f"/v1/shops/{sale['shop_id']}/returns/{return_id}/receive", token=sale["seller"])
     assert received.status == 200 and received.json["refunded"] == {"amount": 10000 - 333, "currency": "CNY"}
-    assert "refunds you about" not in web.get(reply.location).text  # the goods are back: no estimate any more
+    refunded = web.get(reply.location)
+    assert "refunds you about" not in refunded.text  # the goods are back: no estimate any more
+    # the refund is listed, in yuan (a home order), with the total given back
+    refund_row = re.search(r'<tr class="refund refund-return">(.*?)</tr>', refunded.text, re.S).group(1)
+    assert "Returned goods" in refund_row and format_money(10000 - 333, "CNY", "en") in refund_row
+    total = re.search(r'<td class="num refunds-total">([^<]*)</td>', refunded.text).group(1)
+    assert "Total refunded" in refunded.text and total == format_money(10000 - 333, "CNY", "en")
 
 
 # --- i18n completeness ------------------------------------------------------------------------------------
@@ -950,6 +956,8 @@ def test_every_domain_value_shown_on_a_page_has_a_translation():
     keys += [f"rule.{r}" for r in ("out_of_season", "personalisation_changed")]
     keys += [f"country.{c}" for c in cart_pages.COUNTRIES]
     keys += [f"rule.{r}" for r in ("unavailable", "below_moq", "not_a_multiple", "out_of_stock")]
+    keys += [f"refunds.reason.{r}" for r in order_pages.REFUND_REASONS]
+    keys += [f"refunds.status.{s}" for s in order_pages.REFUND_STATUSES]
     assert [k for k in keys if not i18n.has(k)] == []
 
 

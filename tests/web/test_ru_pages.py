@@ -37,6 +37,11 @@ RU_PAGES = {
 
 
 def ru_shop(api, factory, stack):
+    return ru_seller_shop(api, factory, stack)[1]
+
+
+def ru_seller_shop(api, factory, stack):
+    """(the seller's token, a product sold in ru) of an exporting shop, with the rates and the zones."""
     operator = factory.operator
     for pair, rate in (("CNY-RUB", "12.8345"), ("CNY-EUR", "0.1281")):
         assert api.put(f"/v1/admin/fx-rates/{pair}", {"rate": rate}, token=operator).status == 200
@@ -47,7 +52,7 @@ def ru_shop(api, factory, stack):
     shipping = {"weight_g": 180, "hs_code": "6214100000"}
     product = factory.product(seller, shop, shipping=shipping, translations=RU_TRANSLATIONS, stock=50)
     factory.product(seller, shop, title="Felt rug (not exported)")
-    return product
+    return seller, product
 
 
 def test_the_russian_storefront_shows_russian_titles_roubles_and_the_promise_date(web, api, factory, stack):
@@ -196,3 +201,112 @@ def test_the_rouble_checkout_names_the_city_in_russian_and_the_order_keeps_the_z
     data = {**RU_FORM, "city": "Moscow", "phone": "", "csrf": form.hidden("csrf")}
     refused = web.post("/ru/checkout", {**data, "idempotency_key": form.hidden("idempotency_key")})
     assert refused.status == 400 and 'id="city" name="city" value="Москва"' in refused.text
+
+
+def test_a_russian_buyer_sees_each_refund_in_roubles_and_the_total_the_api_says_was_given_back(
+    web, api, factory, stack
+):
+    """A rouble order paid by SBP misses its delivery promise (a 10 % percent_refund), then one of its two units
+    is returned and received: the order page lists both refunds in roubles, what for and when, and their total is
+    the API's `market.refunded`; in the four languages (ug right to left), at one GetItem."""
+    from chalicelib.events.order_events import compensate_promises
+    from tests.api.test_delivery_promise import move_clock
+    from tests.api.test_ru_payments import on_hosted_page
+    from tests.support import PASSWORD, settle
+    from tests.web.test_page_costs import PAGE_BUDGETS
+
+    seller, product = ru_seller_shop(api, factory, stack)
+    connect_ru_acquirer(stack, api)
+    body = {"type": "percent_refund", "value": 10}
+    assert api.put("/v1/admin/markets/ru/compensation", body, token=factory.operator).status == 200
+    email = buyer_session(web, factory)
+    buyer = api.post("/v1/auth/login", {"email": email, "password": PASSWORD}).json["access_token"]
+    path = f"/ru/s/handicrafts/p/{product['product_id']}"
+    csrf = web.get(path).hidden("csrf")
+    assert web.post("/ru/cart/add", {"csrf": csrf, "product_id": product["product_id"], "quantity": "2"}).status == 303
+    form = web.get("/ru/checkout")
+    data = {**RU_FORM, "csrf": form.hidden("csrf"), "idempotency_key": form.hidden("idempotency_key")}
+    placed = web.post("/ru/checkout", data)
+    assert placed.status == 303, placed.text[:2000]
+    order_id = re.search(r"/ru/orders/(ord_\w+)", placed.location).group(1)
+    assert "refunds-heading" not in web.get(f"/ru/orders/{order_id}").text  # nothing given back yet
+    on_hosted_page(web.get(f"/ru/orders/{order_id}/pay").location, "sbp")
+    assert stack.ru_acquirer_sim.flush() == 1
+    base = f"/v1/shops/{product['shop_id']}/orders/{order_id}"
+    shipped = api.post(f"{base}/ship", {"carrier": "Почта России", "tracking_number": "RA1"}, token=seller)
+    assert shipped.status == 200, shipped
+
+    move_clock(stack, 10 + 15 + 1)  # the promised day (Kazan: made in 10 days + 15) passes undelivered
+    assert compensate_promises()["done"] == 1
+    settle(stack)  # the refund goes back through the acquirer
+    assert api.post(f"{base}/deliver", token=seller).status == 200
+    line_id = api.get(f"/v1/orders/{order_id}", token=buyer).json["lines"][0]["line_id"]
+    ret = api.post(f"/v1/orders/{order_id}/returns", {"lines": [{"line_id": line_id, "quantity": 1}]}, token=buyer)
+    assert ret.status == 201, ret
+    received = api.post(f"/v1/shops/{product['shop_id']}/returns/{ret.json['return_id']}/receive", token=seller)
+    assert received.status == 200, received
+    settle(stack)
+
+    order = api.get(f"/v1/orders/{order_id}", token=buyer).json
+    charged = [r["charged"] for r in order["refunds"]]
+    assert [c["currency"] for c in charged] == ["RUB", "RUB"] and all(c["amount"] > 0 for c in charged)
+    assert sum(c["amount"] for c in charged) == order["market"]["refunded"]["amount"]
+    with CallRecorder() as rec:
+        page = web.get(f"/ru/orders/{order_id}")
+    assert page.status == 200 and 'lang="ru"' in page.text
+    assert rec.totals().calls <= PAGE_BUDGETS["GET /ru/orders/{order_id}"][0] == 1  # the order carries it all
+    rows = dict(re.findall(r'<tr class="refund refund-(\w+)">(.*?)</tr>', page.text, re.S))
+    assert set(rows) == {"compensation", "return"}
+    compensation, returned = order["refunds"]
+    assert "Компенсация за задержку доставки" in rows["compensation"]
+    assert format_money(compensation["charged"]["amount"], "RUB", "ru") in rows["compensation"]
+    assert f'datetime="{compensation["at"]}"' in rows["compensation"]
+    assert "Возврат товара" in rows["return"]
+    assert format_money(returned["charged"]["amount"], "RUB", "ru") in rows["return"]
+    total = re.search(r'<td class="num refunds-total">([^<]*)</td>', page.text).group(1)
+    assert "Всего возвращено" in page.text
+    assert total == format_money(order["market"]["refunded"]["amount"], "RUB", "ru")
+    # the generic order page (where the return was asked for) lists them in roubles too
+    generic = web.get(f"/orders/{order_id}")
+    in_english = format_money(order["market"]["refunded"]["amount"], "RUB", "en")  # the visitor's language there
+    assert generic.status == 200 and in_english in generic.text and "refund-compensation" in generic.text
+    assert "Delivery date missed" in generic.text  # on its timeline
+
+    expected = {
+        "en": ("Compensation for late delivery", "Total refunded"),
+        "zh": ("延迟送达补偿", "退款合计"),
+        "ug": ("يەتكۈزۈش كېچىككەنلىكى ئۈچۈن تۆلەم", "جەمئىي قايتۇرۇلغىنى"),
+    }
+    for lang, (reason, total_label) in expected.items():
+        chosen = web.post("/lang", {"csrf": page.hidden("csrf"), "lang": lang, "next": f"/ru/orders/{order_id}"})
+        assert chosen.status == 303
+        shown = web.get(f"/ru/orders/{order_id}")
+        assert shown.status == 200 and f'lang="{lang}"' in shown.text
+        assert reason in shown.text and total_label in shown.text
+        assert format_money(order["market"]["refunded"]["amount"], "RUB", lang) in shown.text  # still roubles
+    assert 'dir="rtl"' in shown.text  # ug, the last
+
+
+def test_the_refund_table_adds_up_when_older_refunds_left_the_order_and_a_late_payment_is_its_own_charge():
+    from chalicelib.web.orders import refunds_shown
+
+    def refund(return_id, amount, charged):
+        return {
+            "return_id": return_id,
+            "amount": {"amount": amount, "currency": "CNY"},
+            "at": "2026-11-30T10:00:00.000Z",
+            "status": "issued",
+            "refund_id": "r1",
+            "charged": {"amount": charged, "currency": "RUB"},
+        }
+
+    order = {
+        "refunds": [refund("ret_A", 1000, 12835), refund("late-payment:ru:9", 2000, 25669)],
+        "refunded": {"amount": 5000, "currency": "CNY"},
+        "market": {"refunded": {"amount": 38504, "currency": "RUB"}},  # ret_A and an older return (25669)
+    }
+    shown = refunds_shown(order)
+    assert [e["reason"] for e in shown["entries"]] == ["return", "late_payment"]
+    assert shown["earlier"] == {"amount": 25669, "currency": "RUB"}
+    assert shown["total"] == {"amount": 38504 + 25669, "currency": "RUB"}
+    assert refunds_shown({"refunds": [], "refunded": {"amount": 0, "currency": "CNY"}}) is None
