@@ -87,7 +87,7 @@ class DynamoCarriersRepository(DynamoMarketsRepository):
         return Page([carrier_from_item(i) for i in raw.get("Items", [])], raw.get("LastEvaluatedKey"))
 
     def suspend_carrier(self, carrier_id: str, at: str, by: str, reason: str) -> Carrier:
-        return self._change_status(
+        return self._update_carrier(
             carrier_id,
             "SET carrier_status = :suspended, suspended_at = :at, suspended_by = :by, reason = :reason",
             "attribute_exists(pk) AND (attribute_not_exists(carrier_status) OR carrier_status = :active)",
@@ -96,7 +96,7 @@ class DynamoCarriersRepository(DynamoMarketsRepository):
         )
 
     def reactivate_carrier(self, carrier_id: str) -> Carrier:
-        return self._change_status(
+        return self._update_carrier(
             carrier_id,
             "SET carrier_status = :active REMOVE suspended_at, suspended_by, reason",
             "carrier_status = :suspended",
@@ -105,27 +105,18 @@ class DynamoCarriersRepository(DynamoMarketsRepository):
         )
 
     def rotate_carrier_secret(self, carrier_id: str, at: str) -> Carrier:
-        from botocore.exceptions import ClientError
+        return self._update_carrier(
+            carrier_id,
+            "SET key_version = if_not_exists(key_version, :one) + :one, secret_rotated_at = :at",
+            "attribute_exists(pk)",
+            {":one": {"N": "1"}, ":at": _s(at)},
+        )
 
-        try:
-            raw = self._call(
-                "update_item",
-                TableName=self._table,
-                Key=carrier_key(carrier_id),
-                UpdateExpression="SET key_version = if_not_exists(key_version, :one) + :one, secret_rotated_at = :at",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":one": {"N": "1"}, ":at": _s(at)},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise NotFound("there is no such carrier", code="carrier_not_found") from exc
-            raise
-        return carrier_from_item(raw["Attributes"])
-
-    def _change_status(self, carrier_id: str, update: str, condition: str, values: dict, refused: Conflict) -> Carrier:
+    def _update_carrier(
+        self, carrier_id: str, update: str, condition: str, values: dict, refused: Conflict | None = None
+    ) -> Carrier:
         """One conditional UpdateItem; when its condition fails, the old item (returned by the same call) tells a
-        carrier that does not exist (404) from one already in the asked state (409)."""
+        carrier that does not exist (404) from one already in the asked state (409 `refused`)."""
         from botocore.exceptions import ClientError
 
         try:
@@ -142,7 +133,7 @@ class DynamoCarriersRepository(DynamoMarketsRepository):
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-            if not exc.response.get("Item"):
+            if refused is None or not exc.response.get("Item"):
                 raise NotFound("there is no such carrier", code="carrier_not_found") from exc
             raise refused from exc
         return carrier_from_item(raw["Attributes"])

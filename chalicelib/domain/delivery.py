@@ -40,7 +40,8 @@ class Zone:
         return out
 
 
-def _city_key(city: str) -> str:
+def city_key(city: str) -> str:
+    """How cities are compared: case, hyphens, spacing and ё/е do not matter."""
     return " ".join(city.replace("-", " ").casefold().replace("ё", "е").split())
 
 
@@ -52,7 +53,7 @@ def validate_zones(zones: list[dict[str, Any]]) -> tuple[Zone, ...]:
     for i, z in enumerate(zones):
         cities = tuple(c.strip() for c in z.get("cities") or ())
         for c in cities:
-            key = _city_key(c)
+            key = city_key(c)
             if key in seen_cities:
                 problems.append({"field": f"{i}.cities", "message": f"{c} is in two zones"})
             seen_cities.add(key)
@@ -67,9 +68,9 @@ def validate_zones(zones: list[dict[str, Any]]) -> tuple[Zone, ...]:
 
 
 def zone_for(zones: tuple[Zone, ...], city: str) -> Zone:
-    key = _city_key(city)
+    key = city_key(city)
     for z in zones:
-        if any(_city_key(c) == key for c in z.cities):
+        if any(city_key(c) == key for c in z.cities):
             return z
     return next(z for z in zones if not z.cities)
 

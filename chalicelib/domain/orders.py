@@ -277,10 +277,15 @@ class Order:
         return self.total - self.deposit_amount
 
     @property
+    def paid_in_money(self) -> int:
+        """The order's price less what the platform funded (points: issue 13, a coupon: issue 12): what the buyer
+        pays in money."""
+        return self.total - self.points_discount - self.coupon_discount
+
+    @property
     def amount_paid(self) -> int:
         if self.paid_at:
-            # points redeemed (issue 13) and a coupon (issue 12) are not paid in money
-            return self.total - self.points_discount - self.coupon_discount
+            return self.paid_in_money
         return self.deposit_amount if self.deposit_paid_at else 0
 
     @property
@@ -290,7 +295,7 @@ class Order:
             return 0
         if self.deposit_amount and not self.deposit_paid_at:
             return self.deposit_amount
-        return self.total - self.points_discount - self.coupon_discount - self.amount_paid
+        return self.paid_in_money - self.amount_paid
 
     @property
     def ship_by(self) -> str | None:
@@ -564,11 +569,6 @@ class Order:
         return replace(
             self, refunds=(*self.refunds, refund), refunded_total=self.refunded_total + amount, market=market
         )
-
-    @property
-    def paid_in_money(self) -> int:
-        """The order's price less what the platform funded (points, a coupon): what the buyer pays in money."""
-        return self.total - self.points_discount - self.coupon_discount
 
     @property
     def charge_refunded_base(self) -> int:

@@ -177,7 +177,7 @@ def payment_posting(order: Order, at: str) -> Posting:
     so the seller is credited the whole goods value."""
     if (order.points_discount or order.coupon_discount) and not order.deposit_amount:
         # issue 12: a coupon's discount is paid in by the platform's promotions, like points
-        paid_by_buyer = order.total - order.points_discount - order.coupon_discount
+        paid_by_buyer = order.paid_in_money
         entries = [Entry(str(BUYERS), -paid_by_buyer, order.currency)] if paid_by_buyer else []
         if order.points_discount:
             entries.append(Entry(str(PLATFORM_POINTS), -order.points_discount, order.currency))

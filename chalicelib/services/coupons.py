@@ -77,10 +77,16 @@ def cancellation_writes(
     step = rules.on_order_cancelled(coupon, order.order_id, order.checkout_id, now)
     if coupon is None or step is None:
         return cancelled, []
+    write = _cancellation_write(repo, coupon, order.order_id, step, now)
     if step == rules.RELEASE:
-        return cancelled, [repo.release_write(coupon, order.order_id)]
-    restored = replace(cancelled, coupon={**(cancelled.coupon or {}), "restored_at": now})
-    return restored, [repo.restore_write(coupon, order.order_id, now)]
+        return cancelled, [write]
+    return replace(cancelled, coupon={**(cancelled.coupon or {}), "restored_at": now}), [write]
+
+
+def _cancellation_write(repo: CouponsRepository, coupon: rules.Coupon, order_id: str, step: str, now: str) -> Write:
+    if step == rules.RELEASE:
+        return repo.release_write(coupon, order_id)
+    return repo.restore_write(coupon, order_id, now)
 
 
 def restore_of(
@@ -101,12 +107,7 @@ def restore_of(
         step = rules.on_order_cancelled(coupon, order.order_id, order.checkout_id, now)
         if coupon is None or step is None:
             break
-        write = (
-            repo.release_write(coupon, order.order_id)
-            if step == rules.RELEASE
-            else repo.restore_write(coupon, order.order_id, now)
-        )
-        if repo.apply_alone(write):
+        if repo.apply_alone(_cancellation_write(repo, coupon, order.order_id, step, now)):
             gave_back = step == rules.RESTORE
             break
     else:

@@ -429,10 +429,9 @@ def expire_due(
     `coupon_store` (issue 12) a coupon it used is released or given back in the same transaction, as a cancel
     does (never charged, it owes the platform nothing back)."""
 
-    def save(order: Order, expired: Order) -> Order:
-        coupon_writes: list[Write] = []
-        if coupon_store is not None:
-            expired, coupon_writes = coupons.cancellation_writes(coupon_store, order, expired, now=now)
+    def save(order: Order, expired: Order) -> Order:  # only for an order that used a coupon
+        assert coupon_store is not None
+        expired, coupon_writes = coupons.cancellation_writes(coupon_store, order, expired, now=now)
         return repo.save_order(
             expired, order.version, event="order.expired", restock=_restock_of(order, expired), extra=coupon_writes
         )

@@ -11,7 +11,7 @@ from ..api.markets import acquirer_urls
 from ..api.presenters import buyer_order_public, card_public, product_public
 from ..api.routing import Budget
 from ..bootstrap import container
-from ..domain import seasons
+from ..domain import delivery, seasons
 from ..domain.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ..domain.markets import MARKETS
 from ..domain.storefronts import STOREFRONTS, get_storefront
@@ -43,13 +43,9 @@ def city_name(ctx: WebContext, city: str) -> str:
     return ctx.t(key) if i18n.has(key) else city
 
 
-def _fold(city: str) -> str:  # as domain/delivery.py compares cities
-    return " ".join(city.replace("-", " ").casefold().replace("ё", "е").split())
-
-
 # A city's name in any of the pages' languages -> the key the zones (and orders) use: "Москва" -> "Moscow".
 CITY_KEYS = {
-    _fold(name): key.removeprefix("city.")
+    delivery.city_key(name): key.removeprefix("city.")
     for key, names in i18n.MESSAGES.items()
     if key.startswith("city.")
     for name in (*names, key.removeprefix("city."))
@@ -59,7 +55,7 @@ CITY_KEYS = {
 def city_key(typed: str) -> str:
     """The stored key of a city the buyer typed in any language (the checkout shows it in theirs); as typed when
     it is not one of the named cities (the zones without a list of cities take it)."""
-    return CITY_KEYS.get(_fold(typed), typed)
+    return CITY_KEYS.get(delivery.city_key(typed), typed)
 
 
 @page(bp, "GET", "/ru", budget=Budget(3, "one Query of each storefront's ru partition; the rate from the cache"))
